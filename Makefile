@@ -1,0 +1,110 @@
+# heapguard — build, test and install.  `make help` lists the targets.
+#
+# Build modes (MODE=...): release (default), debug (internal invariant checks on,
+# -O1 -g), ubsan (UBSan on the allocator itself, aborting on the first report).
+# Every mode builds into its own directory, so they can coexist.
+
+MODE    ?= release
+CC      ?= gcc
+PREFIX  ?= /usr/local
+BUILD   ?= build$(if $(filter release,$(MODE)),,-$(MODE))
+VERSION := 0.1.0
+
+# Tools and Debian packages the build and the tests need.  `make deps` installs the
+# missing ones with apt-get when run as root, and prints the command otherwise.
+DEPS_TOOLS := gcc:gcc make:make python3:python3 sqlite3:sqlite3 git:git strace:strace
+DEPS_PKGS  := $(sort $(foreach t,$(DEPS_TOOLS),$(word 2,$(subst :, ,$(t)))))
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# The allocator must never call itself: gcc may turn malloc+memset into calloc, or
+# recognise our own functions as builtins, so those builtins are switched off.
+NOBUILTIN := -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free
+LIBFLAGS := -std=gnu11 $(WARN) $(NOBUILTIN) -fPIC -fvisibility=hidden -pthread \
+            -ftls-model=initial-exec -fno-plt -fno-semantic-interposition \
+            -fno-stack-protector -Iinclude -Isrc -DHG_VERSION='"$(VERSION)"'
+ifeq ($(MODE),release)
+  LIBFLAGS += -O2 -g -DNDEBUG
+else ifeq ($(MODE),debug)
+  LIBFLAGS += -O1 -g -DHG_DEBUG=1
+else ifeq ($(MODE),ubsan)
+  LIBFLAGS += -O1 -g -DHG_DEBUG=1 -fsanitize=undefined -fno-sanitize-recover=all \
+              -fno-sanitize=alignment
+  LIBLDFLAGS += -fsanitize=undefined
+else
+  $(error unknown MODE=$(MODE): use release, debug or ubsan)
+endif
+
+SRCS := $(sort $(wildcard src/*.c))
+OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+LIB_SO := $(BUILD)/libheapguard.so
+LIB_A  := $(BUILD)/libheapguard.a
+
+.PHONY: all deps lib test check-deps install uninstall clean help demo lint
+all: $(LIB_SO) $(LIB_A)
+
+help:
+	@echo "make            build $(LIB_SO) and $(LIB_A)"
+	@echo "make test       build and run every test (MODE=debug|ubsan for other builds)"
+	@echo "make demo       the README's main job: heapguard catching heap bugs"
+	@echo "make install    install library, header, pkg-config file (PREFIX=$(PREFIX))"
+	@echo "make lint       cppcheck on the allocator's sources"
+	@echo "make deps       install the Debian packages the build and tests need"
+
+# ---- dependencies -----------------------------------------------------------------
+# A stamp keeps the check to once per build directory; delete it to check again.
+$(BUILD)/.deps:
+	@mkdir -p $(BUILD)
+	@missing=""; for t in $(DEPS_TOOLS); do \
+	   cmd=$${t%%:*}; pkg=$${t#*:}; \
+	   command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	 if [ -n "$$missing" ]; then \
+	   if [ "$$(id -u)" = 0 ]; then \
+	     echo "installing:$$missing"; \
+	     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing || exit 1; \
+	   else \
+	     echo "missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
+	   fi; fi
+	@touch $@
+deps: $(BUILD)/.deps
+
+# ---- the library ------------------------------------------------------------------
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/heapguard.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAGS) -c $< -o $@
+
+$(LIB_SO): $(OBJS)
+	$(CC) -shared -pthread $(LIBLDFLAGS) -Wl,-z,now -Wl,-soname,libheapguard.so -o $@ $(OBJS)
+
+$(LIB_A): $(OBJS)
+	rm -f $@ && ar rcs $@ $(OBJS)
+
+lib: $(LIB_SO) $(LIB_A)
+
+# ---- tests ------------------------------------------------------------------------
+# tests/run.sh builds the test programs into $(BUILD)/tests and runs them; it ends
+# with the line "N passed, N failed, N skipped".
+test: $(LIB_SO) $(LIB_A)
+	BUILD=$(BUILD) CC=$(CC) MODE=$(MODE) bash tests/run.sh
+
+demo: $(LIB_SO) $(LIB_A)
+	BUILD=$(BUILD) bash examples/demo.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr -Iinclude -Isrc --suppress=missingIncludeSystem src
+
+# ---- install ----------------------------------------------------------------------
+install: $(LIB_SO) $(LIB_A)
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/heapguard.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' heapguard.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/heapguard.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libheapguard.so $(DESTDIR)$(PREFIX)/lib/libheapguard.a \
+	  $(DESTDIR)$(PREFIX)/include/heapguard.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/heapguard.pc
+
+clean:
+	rm -rf build build-debug build-ubsan

@@ -1,0 +1,43 @@
+/* heapguard.h — heapguard's own API.
+ *
+ * heapguard replaces malloc, free and the rest of glibc's allocation API in the whole
+ * process (LD_PRELOAD=libheapguard.so, or link with -lheapguard); nothing needs this
+ * header for that.  It adds what glibc's API has no words for: version and detailed
+ * statistics.  Options are set with HEAPGUARD_* environment variables (README). */
+#ifndef HEAPGUARD_H
+#define HEAPGUARD_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HEAPGUARD_VERSION "0.1.0"
+
+/* The library's version string, e.g. "0.1.0". */
+const char *hg_version(void);
+
+/* A snapshot of the allocator's state.  All sizes in bytes. */
+struct hg_stats {
+  size_t in_use;          /* usable bytes of the blocks allocated now */
+  size_t heap_bytes;      /* size of the brk heap */
+  size_t region_bytes;    /* mmap'd regions used like the heap when brk cannot grow */
+  size_t large_bytes;     /* mapped for blocks at or above the mmap threshold */
+  size_t large_count;     /* such blocks */
+  size_t free_bytes;      /* free pages held in the heap and regions */
+  size_t free_runs;       /* runs of free pages (external fragmentation: many small runs) */
+  size_t largest_free;    /* the longest free run */
+  size_t dirty_bytes;     /* free bytes that may still be resident */
+  size_t meta_bytes;      /* mapped for the allocator's own records (out of band) */
+  size_t brk_calls, mmap_calls, munmap_calls, madvise_calls, mremap_calls;
+};
+
+/* Fill *st (size: sizeof *st, for compatibility across versions); returns 0, or -1 if
+ * size is smaller than the first version of the struct. */
+int hg_stats_get(struct hg_stats *st, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,196 @@
+/* api.c — the standard allocation functions, with glibc's semantics.
+ *
+ * This is the only file that exports the standard names (malloc, free, ...) and
+ * glibc's __libc_* aliases, so that nothing in the process falls through to glibc's
+ * allocator.  Requests are dispatched by size: small (<= HG_SMALL_MAX, per-thread
+ * heaps), medium (whole pages from the region), large (at or above the mmap threshold:
+ * a mapping each). */
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap.h"
+#include "init.h"
+#include "options.h"
+#include "region.h"
+
+#define HG_EXPORT __attribute__((visibility("default")))
+#define HG_ALIAS(name) __attribute__((alias(#name), copy(name), visibility("default")))
+
+static void *enomem(void) {
+  errno = ENOMEM;
+  return NULL;
+}
+
+static void *alloc_medium(size_t n, size_t align_pages) {
+  struct hg_span *s = hg_region_alloc((n + HG_PAGE - 1) >> HG_PAGE_SHIFT, align_pages, HG_SPAN_MEDIUM);
+  if (!s) return enomem();
+  s->base = (char *)s->start;
+  s->size = n;
+  return s->base;
+}
+
+static void *alloc_large(size_t n, size_t align) {
+  struct hg_span *s = hg_large_alloc(n, align);
+  return s ? s->base : enomem();
+}
+
+static bool use_mmap(size_t n) {
+  return n >= hg_opt.mmap_threshold && hg_large_live() < hg_opt.mmap_max;
+}
+
+static HG_NOINLINE void *alloc_slow(size_t n) {
+  hg_init();
+  if (n > HG_MAX_REQUEST) return enomem();
+  if (use_mmap(n)) return alloc_large(n, HG_PAGE);
+  if (n <= HG_SMALL_MAX) return hg_heap_alloc(n);
+  return alloc_medium(n, 1);
+}
+
+static inline void *alloc(size_t n) {
+  if (hg_likely(n <= hg_fast_limit)) return hg_heap_alloc(n);
+  return alloc_slow(n);
+}
+
+/* Alignments above 16: a small class whose size is a multiple of the alignment (its
+ * blocks are aligned, spans start on pages), else pages aligned in the region, else
+ * an aligned mapping. */
+static void *alloc_aligned(size_t align, size_t n) {
+  if (align <= HG_ALIGNMENT) return alloc(n);
+  hg_init();
+  if (n > HG_MAX_REQUEST || align > HG_MAX_REQUEST / 2) return enomem();
+  if (align <= HG_PAGE && n <= HG_SMALL_MAX && !use_mmap(n)) {
+    for (unsigned c = hg_size_class(n < align ? align : n); c < HG_NCLASSES; c++)
+      if (hg_classes[c].size % align == 0) return hg_heap_alloc(hg_classes[c].size);
+  }
+  size_t align_pages = align > HG_PAGE ? align >> HG_PAGE_SHIFT : 1;
+  if (use_mmap(n) || align > HG_MiB) return alloc_large(n, align > HG_PAGE ? align : HG_PAGE);
+  return alloc_medium(n, align_pages);
+}
+
+HG_EXPORT void *malloc(size_t n) { return alloc(n); }
+
+HG_EXPORT void free(void *p) {
+  if (hg_likely(p != NULL)) hg_heap_free(p);
+}
+
+HG_EXPORT void *calloc(size_t nmemb, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(nmemb, size, &total)) return enomem();
+  void *p = alloc(total);
+  if (!p) return NULL;
+  if (total > HG_SMALL_MAX) {
+    /* Pages fresh from the kernel (a new mapping, or never-used/purged heap pages)
+     * are already zero: skipping the memset avoids touching them at all. */
+    struct hg_span *s = hg_pagemap_get(p);
+    if (s && s->zeroed && s->kind != HG_SPAN_SMALL) return p;
+  }
+  return memset(p, 0, total);
+}
+
+/* Move block p (usable bytes) to a new block of n bytes. */
+static void *realloc_move(void *p, size_t usable, size_t n) {
+  void *q = alloc(n);
+  if (!q) return NULL;   /* errno is ENOMEM; p is untouched */
+  memcpy(q, p, usable < n ? usable : n);
+  free(p);
+  return q;
+}
+
+HG_EXPORT void *realloc(void *p, size_t n) {
+  if (!p) return alloc(n);
+  if (n == 0) {   /* glibc: frees the block and returns NULL */
+    free(p);
+    return NULL;
+  }
+  size_t usable = hg_block_usable(p, "realloc");
+  if (n > HG_MAX_REQUEST) return enomem();
+  struct hg_span *s = hg_pagemap_get(p);
+  switch (s->kind) {
+  case HG_SPAN_SMALL:
+    /* Stay in place unless the block would be less than half used. */
+    if (n <= usable && n >= usable / 2) return p;
+    break;
+  case HG_SPAN_MEDIUM: {
+    if (n <= HG_SMALL_MAX) break;
+    size_t npages = (n + HG_PAGE - 1) >> HG_PAGE_SHIFT;
+    if (npages < s->npages) hg_region_shrink(s, npages);
+    if (npages <= s->npages || (!use_mmap(n) && hg_region_grow(s, npages))) {
+      s->size = n;
+      return p;
+    }
+    break;
+  }
+  case HG_SPAN_LARGE:
+    if (n > HG_SMALL_MAX && hg_large_resize(s, n)) return s->base;
+    if (n <= usable && n > usable / 2) return p;   /* mremap refused a shrink */
+    break;
+  default:
+    break;
+  }
+  return realloc_move(p, usable, n);
+}
+
+HG_EXPORT void *reallocarray(void *p, size_t nmemb, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(nmemb, size, &total)) return enomem();
+  return realloc(p, total);
+}
+
+static bool power_of_two(size_t a) { return a && !(a & (a - 1)); }
+
+HG_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
+  if (!power_of_two(align) || align % sizeof(void *) != 0) return EINVAL;
+  int saved = errno;
+  void *p = alloc_aligned(align, n);
+  errno = saved;
+  if (!p) return ENOMEM;
+  *out = p;
+  return 0;
+}
+
+/* C11 (and glibc from 2.38): the alignment must be a power of two. */
+HG_EXPORT void *aligned_alloc(size_t align, size_t n) {
+  if (!power_of_two(align)) {
+    errno = EINVAL;
+    return NULL;
+  }
+  return alloc_aligned(align, n);
+}
+
+/* glibc's memalign: an alignment that is not a power of two is rounded up to one. */
+HG_EXPORT void *memalign(size_t align, size_t n) {
+  if (align > (SIZE_MAX >> 1) + 1) {
+    errno = EINVAL;
+    return NULL;
+  }
+  if (!power_of_two(align)) {
+    size_t a = HG_ALIGNMENT;
+    while (a < align) a <<= 1;
+    align = a;
+  }
+  return alloc_aligned(align, n);
+}
+
+HG_EXPORT void *valloc(size_t n) { return alloc_aligned(HG_PAGE, n); }
+
+HG_EXPORT void *pvalloc(size_t n) {
+  if (n > HG_MAX_REQUEST) return enomem();
+  return alloc_aligned(HG_PAGE, hg_align_up(n ? n : 1, HG_PAGE));
+}
+
+HG_EXPORT size_t malloc_usable_size(void *p) {
+  return p ? hg_block_usable(p, "malloc_usable_size") : 0;
+}
+
+/* glibc's internal names, used by some programs and libraries to reach "the real"
+ * allocator: they must reach this one too. */
+void *__libc_malloc(size_t n) HG_ALIAS(malloc);
+void __libc_free(void *p) HG_ALIAS(free);
+void *__libc_calloc(size_t a, size_t b) HG_ALIAS(calloc);
+void *__libc_realloc(void *p, size_t n) HG_ALIAS(realloc);
+void *__libc_memalign(size_t a, size_t n) HG_ALIAS(memalign);
+void *__libc_valloc(size_t n) HG_ALIAS(valloc);
+void *__libc_pvalloc(size_t n) HG_ALIAS(pvalloc);
+void cfree(void *p) HG_ALIAS(free);

@@ -1,0 +1,87 @@
+/* heap.h — per-thread heaps and the malloc/free fast paths.
+ *
+ * Each thread has a heap (found through one initial-exec TLS pointer); a heap has, per
+ * size class, a current span and a list of other spans with free slots.  malloc takes
+ * the lowest free bit of the current span's current bitmap word; free sets
+ * the slot's bit in its span.  Neither touches a lock or an atomic read-modify-write
+ * when the span belongs to the calling thread.  A free from another thread sets the
+ * bit in the span's atomic remote_bits and queues the span on its owner's remote
+ * queue (see span.h for the protocol); the owner collects in its slow path.
+ *
+ * A thread starts on hg_heap_empty, a static heap whose spans have no free slot, so its
+ * first malloc takes the slow path, which initialises the process if needed and gives
+ * the thread a heap: an abandoned one (a dead thread's, adopted with its spans) or a
+ * new one.  At thread exit the heap is abandoned (see init.c). */
+#ifndef HG_HEAP_H
+#define HG_HEAP_H
+
+#include "internal.h"
+#include "pagemap.h"
+#include "sizeclass.h"
+#include "span.h"
+
+struct hg_heap {
+  struct hg_span *cur[HG_NCLASSES];      /* never NULL: &hg_span_empty when none */
+  struct hg_span *partial[HG_NCLASSES];  /* other spans with free slots (listed) */
+  struct hg_span *_Atomic remote_queue;  /* spans with frees from other threads */
+  struct hg_heap *next_all;              /* every heap ever made (heaps_lock) */
+  struct hg_heap *next_abandoned;        /* pool of heaps without a thread */
+  bool abandoned;
+};
+
+extern struct hg_heap hg_heap_empty;
+extern struct hg_span hg_span_empty;
+extern __thread struct hg_heap *hg_tls_heap;
+
+void *hg_heap_alloc_slow(size_t size);
+void hg_heap_free_slow(void *p, struct hg_span *s);
+void hg_heap_span_adjust(struct hg_heap *h, struct hg_span *s);
+
+/* Usable size of live block p, for `op` ("realloc", "malloc_usable_size", ...); any
+ * other pointer is diagnosed by hg_bad_pointer, which aborts. */
+size_t hg_block_usable(const void *p, const char *op);
+HG_NORETURN HG_COLD void hg_bad_pointer(const char *op, const void *p, const struct hg_span *s);
+
+/* A small block of `size` bytes (size <= HG_SMALL_MAX); NULL with errno ENOMEM. */
+static inline void *hg_heap_alloc(size_t size) {
+  struct hg_heap *h = hg_tls_heap;
+  struct hg_span *s = h->cur[hg_size_class(size)];
+  uint64_t bits = s->free_bits[s->cur];
+  if (hg_likely(bits)) {
+    s->free_bits[s->cur] = bits & (bits - 1);
+    s->used++;
+    return s->word_base + (size_t)__builtin_ctzll(bits) * s->bsize;
+  }
+  return hg_heap_alloc_slow(size);
+}
+
+/* free() of a non-NULL pointer. */
+static inline void hg_heap_free(void *p) {
+  struct hg_span *s = hg_pagemap_get(p);
+  struct hg_heap *h = hg_tls_heap;
+  if (hg_likely(s != NULL && s->owner == h)) {
+    size_t off = (size_t)((char *)p - s->base);
+    uint32_t idx = (uint32_t)((off * s->recip) >> 32);
+    if (hg_likely((size_t)idx * s->bsize == off && idx < s->nblocks)) {
+      unsigned w = idx >> 6;
+      uint64_t m = (uint64_t)1 << (idx & 63), bits = s->free_bits[w];
+      if (hg_likely(!((bits | atomic_load_explicit(&s->remote_bits[w], memory_order_relaxed)) & m))) {
+        s->free_bits[w] = bits | m;
+        unsigned used = --s->used;
+        /* used == 0 (span empty) or nblocks - 1 (span was full, maybe unlisted) */
+        if (hg_unlikely(used - 1u >= s->nblocks - 2u)) hg_heap_span_adjust(h, s);
+        return;
+      }
+    }
+  }
+  hg_heap_free_slow(p, s);
+}
+
+/* Thread and process life (init.c calls these). */
+struct hg_heap *hg_heap_acquire(void);
+void hg_heap_abandon(struct hg_heap *h);
+void hg_heap_fork_prepare(void);
+void hg_heap_fork_parent(void);
+void hg_heap_fork_child(void);
+
+#endif

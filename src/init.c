@@ -1,0 +1,75 @@
+/* init.c — process start, fork handling, thread exit (see init.h). */
+#include "init.h"
+
+#include <pthread.h>
+
+#include "heap.h"
+#include "lock.h"
+#include "meta.h"
+#include "options.h"
+#include "os.h"
+#include "region.h"
+#include "sizeclass.h"
+
+_Atomic int hg_init_done;
+size_t hg_fast_limit = HG_SMALL_MAX;
+
+static hg_lock_t init_lock = HG_LOCK_INIT;
+static pthread_key_t exit_key;
+static _Atomic bool exit_key_ready;
+
+void hg_options_changed(void) {
+  size_t t = hg_opt.mmap_threshold ? hg_opt.mmap_threshold : 1;
+  hg_fast_limit = t > HG_SMALL_MAX ? HG_SMALL_MAX : t - 1;
+}
+
+void hg_init_slow(void) {
+  hg_lock(&init_lock);
+  if (!atomic_load_explicit(&hg_init_done, memory_order_relaxed)) {
+    if (hg_os_page_size() != HG_PAGE)
+      hg_fatal("this build needs %zu-byte pages; the kernel uses %zu", HG_PAGE, hg_os_page_size());
+    hg_sizeclass_init();
+    hg_options_init();
+    hg_options_changed();
+    atomic_store_explicit(&hg_init_done, 1, memory_order_release);
+  }
+  hg_unlock(&init_lock);
+}
+
+static void thread_exit(void *heap) { hg_heap_abandon(heap); }
+
+void hg_thread_attach(struct hg_heap *h) {
+  if (atomic_load_explicit(&exit_key_ready, memory_order_acquire)) pthread_setspecific(exit_key, h);
+}
+
+/* Fork: take every lock so that no other thread holds one at the moment of the fork;
+ * the child resets them and adopts the heaps of the threads it did not inherit. */
+static void fork_prepare(void) {
+  hg_lock(&init_lock);
+  hg_heap_fork_prepare();
+  hg_region_fork_prepare();
+  hg_meta_fork_prepare();
+}
+
+static void fork_parent(void) {
+  hg_meta_fork_parent();
+  hg_region_fork_parent();
+  hg_heap_fork_parent();
+  hg_unlock(&init_lock);
+}
+
+static void fork_child(void) {
+  hg_meta_fork_child();
+  hg_region_fork_child();
+  hg_heap_fork_child();
+  hg_lock_reset(&init_lock);
+}
+
+__attribute__((constructor(101))) static void hg_process_start(void) {
+  hg_init();
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
+  if (pthread_key_create(&exit_key, thread_exit) == 0) {
+    atomic_store_explicit(&exit_key_ready, true, memory_order_release);
+    if (hg_tls_heap != &hg_heap_empty) pthread_setspecific(exit_key, hg_tls_heap);
+  }
+}

@@ -1,0 +1,29 @@
+/* init.h — process start, fork and thread exit.
+ *
+ * hg_init() runs once, lazily, from the first slow path that needs it (a thread's
+ * first malloc): it reads the options and builds the class table, without allocating
+ * and without needing libc to be initialised.  A library constructor then registers
+ * the fork handlers and the thread-exit key; threads whose heap was made before that
+ * (only possible before main) simply keep their heap for good. */
+#ifndef HG_INIT_H
+#define HG_INIT_H
+
+#include "internal.h"
+
+struct hg_heap;
+
+extern _Atomic int hg_init_done;
+void hg_init_slow(void);
+static inline void hg_init(void) {
+  if (hg_unlikely(!atomic_load_explicit(&hg_init_done, memory_order_acquire))) hg_init_slow();
+}
+
+/* Ask for h to be abandoned when the calling thread exits. */
+void hg_thread_attach(struct hg_heap *h);
+
+/* Largest request served by the small-block fast path: HG_SMALL_MAX, or less when the
+ * mmap threshold is set below it.  Kept in step with hg_opt.mmap_threshold. */
+extern size_t hg_fast_limit;
+void hg_options_changed(void);
+
+#endif

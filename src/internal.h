@@ -1,0 +1,67 @@
+/* internal.h — definitions shared by every module of heapguard.
+ *
+ * Layers, top to bottom (each file owns one of them):
+ *   api.c       malloc/free/... entry points, glibc semantics, errno
+ *   compat.c    mallopt, mallinfo(2), malloc_trim, malloc_stats, malloc_info
+ *   heap.c      per-thread heaps: size-class spans, fast path, remote frees, adoption
+ *   region.c    page runs carved from brk/mmap extents: bins, split, coalesce, purge,
+ *               brk trim; large blocks (one mapping each)
+ *   pagemap.c   address -> span descriptor for every page the allocator owns
+ *   meta.c      out-of-band memory for descriptors, heaps and pagemap nodes
+ *   os.c        the only code that calls brk/sbrk/mmap/munmap/madvise/mremap
+ * Beside them: sizeclass.c (class tables), options.c (HEAPGUARD_* settings),
+ * report.c (fatal errors and the allocation-free formatter), init.c (process start,
+ * fork, thread exit).
+ *
+ * Every symbol not in include/heapguard.h is hidden (-fvisibility=hidden) and named
+ * hg_<module>_...; only api.c exports the standard names. */
+#ifndef HG_INTERNAL_H
+#define HG_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define hg_likely(x)   __builtin_expect(!!(x), 1)
+#define hg_unlikely(x) __builtin_expect(!!(x), 0)
+#define HG_NOINLINE    __attribute__((noinline))
+#define HG_COLD        __attribute__((cold, noinline))
+#define HG_NORETURN    __attribute__((noreturn))
+
+/* The allocator's page is the x86-64/arm64 base page; init checks the kernel agrees. */
+#define HG_PAGE_SHIFT 12
+#define HG_PAGE       ((size_t)1 << HG_PAGE_SHIFT)
+#define HG_ALIGNMENT  16                       /* glibc's MALLOC_ALIGNMENT on 64-bit */
+#define HG_KiB        ((size_t)1024)
+#define HG_MiB        (1024 * HG_KiB)
+
+/* Requests above this fail with ENOMEM, as in glibc (object sizes fit ptrdiff_t). */
+#define HG_MAX_REQUEST ((size_t)PTRDIFF_MAX - 2 * HG_MiB)
+
+static inline size_t hg_align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+static inline uintptr_t hg_page_of(const void *p) { return (uintptr_t)p >> HG_PAGE_SHIFT; }
+
+/* HG_ASSERT: internal invariants, checked in debug builds only (MODE=debug/ubsan). */
+#ifdef HG_DEBUG
+#define HG_ASSERT(c) ((c) ? (void)0 : hg_assert_fail(#c, __FILE__, __LINE__))
+#else
+#define HG_ASSERT(c) ((void)0)
+#endif
+
+/* ---- report.c: output without libc, fatal errors ------------------------------------ */
+/* hg_format: a small printf into buf (never allocates).  Conversions: %s %c %d %u %zu
+ * %zd %lu %ld %llu %x %lx %zx %p (0x-prefixed hex) %%, with an optional width for
+ * numbers ("%10zu").  Always NUL-terminates; returns the length written. */
+size_t hg_format(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+size_t hg_vformat(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
+void hg_write_all(int fd, const char *s, size_t n);
+/* hg_message: "heapguard: <text>\n" on stderr, formatted without allocating. */
+void hg_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* hg_fatal: print "heapguard: <text>" and abort with SIGABRT.  Used for every detected
+ * heap corruption or misuse: a hardened allocator never continues after one. */
+HG_NORETURN HG_COLD void hg_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+HG_NORETURN HG_COLD void hg_assert_fail(const char *expr, const char *file, int line);
+
+#endif

@@ -1,0 +1,115 @@
+/* options.c — parsing HEAPGUARD_* settings (see options.h). */
+#include "options.h"
+
+#include <string.h>
+
+struct hg_options hg_opt = {
+#define X(field, env, type, def, doc) .field = (def),
+  HG_OPTIONS(X)
+#undef X
+};
+
+extern char **environ;
+
+static bool parse_size(const char *s, size_t *out) {
+  if (*s < '0' || *s > '9') return false;
+  size_t v = 0;
+  for (; *s >= '0' && *s <= '9'; s++) {
+    if (v > (SIZE_MAX - 9) / 10) return false;
+    v = v * 10 + (size_t)(*s - '0');
+  }
+  size_t mul = 1;
+  switch (*s) {
+  case 'k': case 'K': mul = HG_KiB; s++; break;
+  case 'm': case 'M': mul = HG_MiB; s++; break;
+  case 'g': case 'G': mul = 1024 * HG_MiB; s++; break;
+  case 'b': case 'B': if (s[1] == '\0') s++; break;
+  default: break;
+  }
+  if (mul > 1 && (strcmp(s, "iB") == 0 || strcmp(s, "B") == 0 || strcmp(s, "b") == 0)) s += strlen(s);
+  if (*s) return false;
+  if (v > SIZE_MAX / mul) return false;
+  *out = v * mul;
+  return true;
+}
+
+static bool parse_count(const char *s, size_t *out) {
+  if (*s < '0' || *s > '9') return false;
+  size_t v = 0;
+  for (; *s >= '0' && *s <= '9'; s++) {
+    if (v > (SIZE_MAX - 9) / 10) return false;
+    v = v * 10 + (size_t)(*s - '0');
+  }
+  if (*s) return false;
+  *out = v;
+  return true;
+}
+
+static bool parse_bool(const char *s, bool *out) {
+  static const char *const yes[] = { "1", "true", "on", "yes" }, *const no[] = { "0", "false", "off", "no" };
+  for (unsigned i = 0; i < 4; i++) {
+    if (strcasecmp(s, yes[i]) == 0) { *out = true; return true; }
+    if (strcasecmp(s, no[i]) == 0) { *out = false; return true; }
+  }
+  return false;
+}
+
+static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2MiB",
+                                         [1] = "1/0, true/false, on/off or yes/no",
+                                         [2] = "a whole number" };
+#define TYPE_INDEX_size  0
+#define TYPE_INDEX_bool  1
+#define TYPE_INDEX_count 2
+
+/* Apply one "NAME=value" (NAME without the HEAPGUARD_ prefix).  Returns false if the
+ * name is not an option of this table. */
+static bool apply(const char *name, size_t name_len, const char *value) {
+#define X(field, env, type, def, doc)                                                       \
+  if (name_len == sizeof(#env) - 1 && memcmp(name, #env, name_len) == 0) {                 \
+    if (!parse_##type(value, &hg_opt.field))                                                 \
+      hg_message("ignoring HEAPGUARD_%s=%s: expected %s", #env, value,                     \
+                 type_help[TYPE_INDEX_##type]);                                            \
+    else if (strcmp(#env, "MMAP_THRESHOLD") == 0)                                          \
+      hg_opt.mmap_threshold_fixed = true;                                                  \
+    return true;                                                                           \
+  }
+  HG_OPTIONS(X)
+#undef X
+  return false;
+}
+
+/* Names reserved for the CLI's modes, read elsewhere: not reported as unknown. */
+static bool known_elsewhere(const char *name, size_t len) {
+  static const char *const others[] = { "LIB", "MODE" };
+  for (unsigned i = 0; i < sizeof others / sizeof *others; i++)
+    if (len == strlen(others[i]) && memcmp(name, others[i], len) == 0) return true;
+  return false;
+}
+
+void hg_options_init(void) {
+  static const char prefix[] = "HEAPGUARD_";
+  if (!environ) return;
+  for (char **e = environ; *e; e++) {
+    if (strncmp(*e, prefix, sizeof prefix - 1) != 0) continue;
+    const char *name = *e + sizeof prefix - 1, *eq = strchr(name, '=');
+    if (!eq) continue;
+    size_t len = (size_t)(eq - name);
+    if (!apply(name, len, eq + 1) && !known_elsewhere(name, len)) {
+      char shown[64];
+      size_t n = len < sizeof shown - 1 ? len : sizeof shown - 1;
+      memcpy(shown, name, n);
+      shown[n] = '\0';
+      hg_message("ignoring unknown option HEAPGUARD_%s", shown);
+    }
+  }
+}
+
+size_t hg_options_describe(char *buf, size_t size) {
+  size_t n = 0;
+#define X(field, env, type, def, doc)                                                       \
+  n += hg_format(buf + (n < size ? n : size), n < size ? size - n : 0,                    \
+                 "HEAPGUARD_%s (%s, default %zu)\n    %s\n", #env, #type, (size_t)(def), doc);
+  HG_OPTIONS(X)
+#undef X
+  return n;
+}

@@ -1,0 +1,123 @@
+/* os.c — kernel memory calls (see os.h for the contract).
+ *
+ * Raw system calls rather than libc wrappers, for two reasons: errno must survive a
+ * successful malloc and every free, and nothing here may depend on libc having been
+ * initialised (malloc can be called by the dynamic loader's early users).  The program
+ * break is the exception: it goes through libc's sbrk so that libc's cached break
+ * (__curbrk) stays right for programs that also call sbrk themselves; errno is saved
+ * and restored around it. */
+#define _GNU_SOURCE 1
+#include "os.h"
+
+#include <errno.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct hg_os_counters hg_os_calls;
+
+#if defined(__x86_64__)
+static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f) {
+  long ret;
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;   /* -errno on failure */
+}
+#else
+static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f) {
+  int saved = errno;
+  long ret = syscall(n, a, b, c, d, e, f);
+  if (ret == -1) ret = -errno;
+  errno = saved;
+  return ret;
+}
+#endif
+
+static bool out_of_memory(long err) { return err == -ENOMEM || err == -EAGAIN; }
+
+static void count(_Atomic size_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
+
+void *hg_os_map(size_t size) {
+  HG_ASSERT(size > 0 && size % HG_PAGE == 0);
+  count(&hg_os_calls.mmap);
+  long r = raw_syscall6(SYS_mmap, 0, (long)size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (r < 0 && r > -4096) {
+    if (out_of_memory(r)) return NULL;
+    hg_fatal("mmap of %zu bytes failed with error %ld", size, -r);
+  }
+  return (void *)r;
+}
+
+void *hg_os_map_aligned(size_t size, size_t align) {
+  if (align <= HG_PAGE) return hg_os_map(size);
+  size_t over = size + align - HG_PAGE;
+  if (over < size) return NULL;
+  char *p = hg_os_map(over);
+  if (!p) return NULL;
+  uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+  size_t head = start - (uintptr_t)p, tail = over - head - size;
+  if (head) hg_os_unmap(p, head);
+  if (tail) hg_os_unmap((char *)start + size, tail);
+  return (void *)start;
+}
+
+void hg_os_unmap(void *p, size_t size) {
+  HG_ASSERT(size > 0 && size % HG_PAGE == 0 && (uintptr_t)p % HG_PAGE == 0);
+  count(&hg_os_calls.munmap);
+  long r = raw_syscall6(SYS_munmap, (long)p, (long)size, 0, 0, 0, 0);
+  if (r < 0) hg_fatal("munmap(%p, %zu) failed with error %ld", p, size, -r);
+}
+
+void *hg_os_remap(void *p, size_t old_size, size_t new_size) {
+  count(&hg_os_calls.mremap);
+  long r = raw_syscall6(SYS_mremap, (long)p, (long)old_size, (long)new_size, MREMAP_MAYMOVE, 0, 0);
+  if (r < 0 && r > -4096) {
+    if (out_of_memory(r)) return NULL;
+    hg_fatal("mremap(%p, %zu, %zu) failed with error %ld", p, old_size, new_size, -r);
+  }
+  return (void *)r;
+}
+
+void hg_os_decommit(void *p, size_t size) {
+  HG_ASSERT(size > 0 && size % HG_PAGE == 0 && (uintptr_t)p % HG_PAGE == 0);
+  count(&hg_os_calls.madvise);
+  long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_DONTNEED, 0, 0, 0);
+  /* EAGAIN/ENOMEM here only means the kernel could not do it now: the pages stay. */
+  if (r < 0 && !out_of_memory(r)) hg_fatal("madvise(%p, %zu) failed with error %ld", p, size, -r);
+}
+
+void *hg_os_brk_current(void) {
+  int saved = errno;
+  void *p = sbrk(0);
+  errno = saved;
+  return p == (void *)-1 ? NULL : p;
+}
+
+void *hg_os_brk_grow(size_t n) {
+  if (n > (size_t)PTRDIFF_MAX) return NULL;
+  int saved = errno;
+  count(&hg_os_calls.brk);
+  void *p = sbrk((intptr_t)n);
+  errno = saved;
+  return p == (void *)-1 ? NULL : p;
+}
+
+bool hg_os_brk_shrink(size_t n) {
+  int saved = errno;
+  count(&hg_os_calls.brk);
+  void *p = sbrk(-(intptr_t)n);
+  errno = saved;
+  return p != (void *)-1;
+}
+
+size_t hg_os_page_size(void) {
+  size_t ps = getauxval(AT_PAGESZ);
+  return ps ? ps : HG_PAGE;
+}

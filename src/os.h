@@ -1,0 +1,39 @@
+/* os.h — the only seam between heapguard and the kernel's memory calls.
+ *
+ * Contract for every function: addresses and sizes are multiples of HG_PAGE and sizes
+ * are > 0.  A call that fails for lack of memory (ENOMEM, or EAGAIN from mmap) reports
+ * failure to its caller, which turns it into malloc's NULL/ENOMEM; any other failure
+ * means the allocator's own bookkeeping is wrong and is fatal.  errno is never touched:
+ * the calls are raw system calls (sbrk is the exception, see os.c), so a successful
+ * malloc leaves errno as it was and free never changes it. */
+#ifndef HG_OS_H
+#define HG_OS_H
+
+#include "internal.h"
+
+/* Anonymous private read-write pages (zeroed), or NULL. */
+void *hg_os_map(size_t size);
+/* Like hg_os_map, aligned to `align` (a power of two above HG_PAGE), or NULL. */
+void *hg_os_map_aligned(size_t size, size_t align);
+void hg_os_unmap(void *p, size_t size);
+/* Resize a mapping, moving it if needed (realloc of large blocks); NULL on ENOMEM. */
+void *hg_os_remap(void *p, size_t old_size, size_t new_size);
+/* Give the pages back to the kernel; they read as zero afterwards (MADV_DONTNEED). */
+void hg_os_decommit(void *p, size_t size);
+
+/* The program break.  hg_os_brk_current() is sbrk(0).  hg_os_brk_grow(n) moves the break
+ * up by n bytes and returns the old break (the start of the new memory), or NULL.
+ * hg_os_brk_shrink(n) moves it down by n bytes; returns false if the kernel refused. */
+void *hg_os_brk_current(void);
+void *hg_os_brk_grow(size_t n);
+bool hg_os_brk_shrink(size_t n);
+
+size_t hg_os_page_size(void);
+
+/* Counters of kernel calls made (read by stats). */
+struct hg_os_counters {
+  _Atomic size_t brk, mmap, munmap, madvise, mremap;
+};
+extern struct hg_os_counters hg_os_calls;
+
+#endif

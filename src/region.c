@@ -1,0 +1,590 @@
+/* region.c — extents, free page runs, purge and trim; large blocks (see region.h). */
+#include "region.h"
+
+#include "meta.h"
+#include "options.h"
+#include "os.h"
+#include "pagemap.h"
+#include "span.h"
+
+static hg_lock_t region_lock = HG_LOCK_INIT;
+
+/* ---- free runs in bins ----------------------------------------------------------
+ * Bins 0..63 hold runs of exactly 1..64 pages; bin 64+k holds runs of [2^(k+6)+1 ..
+ * 2^(k+7)] pages (bin 64: 65..127, 65: 128..255, ...).  bin_mask has a bit per
+ * non-empty bin, so the first fitting bin is found with one count-trailing-zeros. */
+#define NBINS 96
+static struct hg_span *bins[NBINS];
+static uint64_t bin_mask[2];
+
+/* Free runs with possibly resident pages, oldest first: the purge order. */
+static struct hg_span *dirty_head, *dirty_tail;
+
+static size_t free_pages, dirty_pages, free_runs;
+
+/* Extents: address ranges the region got from the kernel (never returned, except the
+ * top of the brk heap by trim). */
+struct extent {
+  uintptr_t start, end;
+  bool in_brk;
+  struct extent *next;
+};
+static struct extent *extents;
+static struct extent *brk_extent;     /* the extent that ends at our program break */
+static size_t brk_bytes, mmap_region_bytes;
+static size_t small_span_pages, medium_pages, medium_count;
+
+/* Large blocks: list (for stats and walks) and a ring of recently freed ones, only to
+ * word double-free reports. */
+static struct hg_span *large_head;
+static size_t large_count, large_bytes, large_max_count, large_max_bytes;
+#define RECENT 64
+static struct { uintptr_t start; size_t size; } recent_large[RECENT];
+static unsigned recent_next;
+
+static unsigned bin_of(size_t npages) {
+  if (npages <= 64) return (unsigned)npages - 1;
+  unsigned lg = 63 - (unsigned)__builtin_clzll((unsigned long long)(npages - 1));  /* >= 6 */
+  unsigned b = 64 + (lg - 6);
+  return b < NBINS ? b : NBINS - 1;
+}
+
+static void bin_insert(struct hg_span *r) {
+  unsigned b = bin_of(r->npages);
+  r->prev = NULL;
+  r->next = bins[b];
+  if (r->next) r->next->prev = r;
+  bins[b] = r;
+  bin_mask[b >> 6] |= (uint64_t)1 << (b & 63);
+}
+
+static void bin_remove(struct hg_span *r) {
+  unsigned b = bin_of(r->npages);
+  if (r->prev) r->prev->next = r->next; else bins[b] = r->next;
+  if (r->next) r->next->prev = r->prev;
+  if (!bins[b]) bin_mask[b >> 6] &= ~((uint64_t)1 << (b & 63));
+  r->next = r->prev = NULL;
+}
+
+static void dirty_insert(struct hg_span *r) {
+  r->dirty_next = NULL;
+  r->dirty_prev = dirty_tail;
+  if (dirty_tail) dirty_tail->dirty_next = r; else dirty_head = r;
+  dirty_tail = r;
+}
+
+static void dirty_remove(struct hg_span *r) {
+  if (r->dirty_prev) r->dirty_prev->dirty_next = r->dirty_next; else dirty_head = r->dirty_next;
+  if (r->dirty_next) r->dirty_next->dirty_prev = r->dirty_prev; else dirty_tail = r->dirty_prev;
+  r->dirty_next = r->dirty_prev = NULL;
+}
+
+static void run_add(struct hg_span *r) {
+  HG_ASSERT(r->kind == HG_SPAN_FREE && r->npages > 0 && r->ndirty <= r->npages);
+  bin_insert(r);
+  if (r->ndirty) dirty_insert(r);
+  free_pages += r->npages;
+  dirty_pages += r->ndirty;
+  free_runs++;
+}
+
+static void run_remove(struct hg_span *r) {
+  bin_remove(r);
+  if (r->ndirty) dirty_remove(r);
+  free_pages -= r->npages;
+  dirty_pages -= r->ndirty;
+  free_runs--;
+}
+
+static uintptr_t run_end(const struct hg_span *r) { return r->start + hg_span_bytes(r); }
+
+static void set_bounds(struct hg_span *r) {
+  hg_pagemap_set(r->start, 1, r);
+  hg_pagemap_set(run_end(r) - HG_PAGE, 1, r);
+}
+
+/* A free run adjacent to [start, end) on the given side, or NULL. */
+static struct hg_span *free_neighbour(uintptr_t page, bool in_brk) {
+  struct hg_span *n = hg_pagemap_get((void *)page);
+  if (!n || n == &hg_pagemap_free_page || n->kind != HG_SPAN_FREE || n->in_brk != in_brk) return NULL;
+  return n;
+}
+
+/* Add run r (kind FREE, its pages marked hg_pagemap_free_page) to the bins, merged
+ * with free neighbours; returns the merged run. */
+static struct hg_span *free_insert(struct hg_span *r) {
+  struct hg_span *left = r->start >= HG_PAGE ? free_neighbour(r->start - HG_PAGE, r->in_brk) : NULL;
+  if (left && run_end(left) == r->start) {
+    run_remove(left);
+    hg_pagemap_set(run_end(left) - HG_PAGE, 1, &hg_pagemap_free_page);
+    r->start = left->start;
+    r->npages += left->npages;
+    r->ndirty += left->ndirty;
+    hg_meta_span_delete(left);
+  }
+  struct hg_span *right = free_neighbour(run_end(r), r->in_brk);
+  if (right && right->start == run_end(r)) {
+    run_remove(right);
+    hg_pagemap_set(right->start, 1, &hg_pagemap_free_page);
+    r->npages += right->npages;
+    r->ndirty += right->ndirty;
+    hg_meta_span_delete(right);
+  }
+  set_bounds(r);
+  run_add(r);
+  return r;
+}
+
+/* First run of at least n pages. */
+static struct hg_span *find_run(size_t n) {
+  unsigned b = bin_of(n);
+  if (b >= 64 || b == NBINS - 1) {
+    for (struct hg_span *r = bins[b]; r; r = r->next)
+      if (r->npages >= n) return r;
+    b++;
+  }
+  for (unsigned w = b >> 6; w < 2 && b < NBINS; w++, b = w << 6) {
+    uint64_t m = bin_mask[w] & (~(uint64_t)0 << (b & 63));
+    if (m) return bins[(w << 6) + (unsigned)__builtin_ctzll(m)];
+  }
+  return NULL;
+}
+
+/* ---- growing: brk first, mmap'd regions when the break cannot move ---------------- */
+
+static struct extent *extent_new(uintptr_t start, uintptr_t end, bool in_brk) {
+  struct extent *e = hg_meta_alloc(sizeof *e);
+  if (!e) return NULL;
+  e->start = start;
+  e->end = end;
+  e->in_brk = in_brk;
+  e->next = extents;
+  extents = e;
+  return e;
+}
+
+/* New pages [start, end) become a free run (clean: the kernel's pages read as zero). */
+static bool add_fresh(uintptr_t start, uintptr_t end, bool in_brk) {
+  size_t npages = (end - start) >> HG_PAGE_SHIFT;
+  struct hg_span *r = hg_meta_span_new();
+  if (!r || !hg_pagemap_reserve(start, npages)) {
+    if (r) hg_meta_span_delete(r);
+    return false;
+  }
+  r->kind = HG_SPAN_FREE;
+  r->start = start;
+  r->npages = npages;
+  r->in_brk = in_brk;
+  hg_pagemap_set(start, npages, &hg_pagemap_free_page);
+  free_insert(r);
+  return true;
+}
+
+static bool grow_brk(size_t need) {
+  uintptr_t cur = (uintptr_t)hg_os_brk_current();
+  if (!cur) return false;
+  size_t slack = hg_align_up(cur, HG_PAGE) - cur;
+  size_t step = hg_opt.heap_step > brk_bytes / 4 ? hg_opt.heap_step : brk_bytes / 4;
+  step = hg_align_up(step, 64 * HG_KiB);
+  size_t want = (need > step ? need : step) + slack;
+  void *p = hg_os_brk_grow(want);
+  if (!p && want > need + slack) {
+    want = need + slack;
+    p = hg_os_brk_grow(want);
+  }
+  if (!p) return false;
+  if ((uintptr_t)p != cur) slack = hg_align_up((uintptr_t)p, HG_PAGE) - (uintptr_t)p;  /* raced */
+  uintptr_t start = (uintptr_t)p + slack, end = (uintptr_t)p + want;
+  end &= ~(uintptr_t)(HG_PAGE - 1);
+  if (end <= start || !hg_pagemap_reserve(start, (end - start) >> HG_PAGE_SHIFT)) {
+    hg_os_brk_shrink(want);
+    return false;
+  }
+  if (brk_extent && brk_extent->end == start) {
+    brk_extent->end = end;
+  } else {
+    struct extent *e = extent_new(start, end, true);
+    if (!e) { hg_os_brk_shrink(want); return false; }
+    brk_extent = e;
+  }
+  brk_bytes += end - start;
+  return add_fresh(start, end, true);
+}
+
+#define REGION_MIN (4 * HG_MiB)
+
+static bool grow_mmap(size_t need) {
+  size_t size = need > REGION_MIN ? need : REGION_MIN;
+  char *p = hg_os_map(size);
+  if (!p && size > need) {
+    size = need;
+    p = hg_os_map(size);
+  }
+  if (!p) return false;
+  if (!extent_new((uintptr_t)p, (uintptr_t)p + size, false)) {
+    hg_os_unmap(p, size);
+    return false;
+  }
+  mmap_region_bytes += size;
+  return add_fresh((uintptr_t)p, (uintptr_t)p + size, false);
+}
+
+static bool grow(size_t npages) {
+  size_t need = npages << HG_PAGE_SHIFT;
+  if (hg_opt.use_brk && grow_brk(need)) return true;
+  return grow_mmap(need);
+}
+
+/* ---- giving memory back ----------------------------------------------------------- */
+
+static void purge_run(struct hg_span *r) {
+  hg_os_decommit((void *)r->start, hg_span_bytes(r));
+  dirty_remove(r);
+  dirty_pages -= r->ndirty;
+  r->ndirty = 0;
+}
+
+/* Keep resident free memory within budget; purge down to half of it so that a workload
+ * hovering at the limit does not make a system call per free. */
+static void maybe_purge(void) {
+  size_t budget = hg_opt.dirty_max;
+  if (2 * hg_opt.mmap_threshold > budget) budget = 2 * hg_opt.mmap_threshold;
+  budget >>= HG_PAGE_SHIFT;
+  if (dirty_pages <= budget) return;
+  while (dirty_head && dirty_pages > budget / 2) purge_run(dirty_head);
+}
+
+/* Shrink the break so that at most pad bytes of run r (the free top) remain. */
+static size_t trim_top(struct hg_span *r, size_t pad) {
+  if (!brk_extent || !r->in_brk || run_end(r) != brk_extent->end) return 0;
+  size_t keep = hg_align_up(pad, HG_PAGE) >> HG_PAGE_SHIFT;
+  if (r->npages <= keep) return 0;
+  if ((uintptr_t)hg_os_brk_current() != brk_extent->end) return 0;  /* someone else's brk above */
+  size_t cut = r->npages - keep, bytes = cut << HG_PAGE_SHIFT;
+  run_remove(r);
+  if (!hg_os_brk_shrink(bytes)) {
+    run_add(r);
+    return 0;
+  }
+  brk_extent->end -= bytes;
+  brk_bytes -= bytes;
+  hg_pagemap_set(brk_extent->end, cut, NULL);
+  r->npages = keep;
+  if (keep == 0) {
+    hg_meta_span_delete(r);
+  } else {
+    if (r->ndirty > keep) r->ndirty = keep;
+    set_bounds(r);
+    run_add(r);
+  }
+  return bytes;
+}
+
+static void maybe_trim(struct hg_span *r) {
+  if (hg_span_bytes(r) >= hg_opt.trim_threshold + hg_opt.top_pad) trim_top(r, hg_opt.top_pad);
+}
+
+/* ---- spans ------------------------------------------------------------------------ */
+
+struct hg_span *hg_region_alloc(size_t npages, size_t align_pages, int kind) {
+  size_t need = npages + (align_pages > 1 ? align_pages - 1 : 0);
+  if (need < npages || need > (HG_MAX_REQUEST >> HG_PAGE_SHIFT)) return NULL;
+  hg_lock(&region_lock);
+  struct hg_span *s = hg_meta_span_new(), *extra = hg_meta_span_new();
+  struct hg_span *r = s && extra ? find_run(need) : NULL;
+  if (!r && s && extra && grow(need)) r = find_run(need);
+  if (!r) {
+    if (s) hg_meta_span_delete(s);
+    if (extra) hg_meta_span_delete(extra);
+    hg_unlock(&region_lock);
+    return NULL;
+  }
+  run_remove(r);
+  uintptr_t start = r->start;
+  if (align_pages > 1) start = hg_align_up(start, align_pages << HG_PAGE_SHIFT);
+  size_t head = (start - r->start) >> HG_PAGE_SHIFT, tail = r->npages - head - npages;
+
+  s->kind = (uint8_t)kind;
+  s->start = start;
+  s->npages = npages;
+  s->in_brk = r->in_brk;
+  s->zeroed = r->ndirty == 0;
+  hg_pagemap_set(start, npages, s);
+  /* What is left of r becomes one or two free runs: r keeps the head (if any), `extra`
+   * takes the tail.  Their neighbours are in-use pages, so no merging is needed. */
+  size_t dirty = r->ndirty;
+  struct hg_span *tail_run = NULL;
+  if (tail) {
+    tail_run = head ? extra : r;
+    if (tail_run == extra) { extra->kind = HG_SPAN_FREE; extra->in_brk = r->in_brk; extra = NULL; }
+    tail_run->start = start + (npages << HG_PAGE_SHIFT);
+    tail_run->npages = tail;
+    tail_run->ndirty = dirty < tail ? dirty : tail;
+  }
+  if (head) {
+    r->npages = head;
+    r->ndirty = dirty < head ? dirty : head;
+  } else if (!tail) {
+    hg_meta_span_delete(r);
+  }
+  if (head) { set_bounds(r); run_add(r); }
+  if (tail_run) { set_bounds(tail_run); run_add(tail_run); }
+  if (extra) hg_meta_span_delete(extra);
+
+  if (kind == HG_SPAN_SMALL) {
+    small_span_pages += npages;
+  } else {
+    medium_pages += npages;
+    medium_count++;
+  }
+  hg_unlock(&region_lock);
+  return s;
+}
+
+static void region_free_locked(struct hg_span *s) {
+  if (s->kind == HG_SPAN_SMALL) {
+    small_span_pages -= s->npages;
+  } else {
+    medium_pages -= s->npages;
+    medium_count--;
+  }
+  s->kind = HG_SPAN_FREE;
+  s->owner = NULL;
+  s->ndirty = s->npages;
+  hg_pagemap_set(s->start, s->npages, &hg_pagemap_free_page);
+  struct hg_span *r = free_insert(s);
+  maybe_trim(r);
+  maybe_purge();
+}
+
+void hg_region_free(struct hg_span *s) {
+  hg_lock(&region_lock);
+  region_free_locked(s);
+  hg_unlock(&region_lock);
+}
+
+bool hg_region_free_medium(struct hg_span *s, const void *p) {
+  hg_lock(&region_lock);
+  bool live = hg_pagemap_get(p) == s && s->kind == HG_SPAN_MEDIUM && s->base == (const char *)p;
+  if (live) region_free_locked(s);
+  hg_unlock(&region_lock);
+  return live;
+}
+
+bool hg_region_grow(struct hg_span *s, size_t new_npages) {
+  size_t extra = new_npages - s->npages;
+  bool ok = false;
+  hg_lock(&region_lock);
+  uintptr_t end = run_end(s);
+  struct hg_span *right = free_neighbour(end, s->in_brk);
+  if (right && right->start == end && right->npages >= extra) {
+    run_remove(right);
+    if (right->npages > extra) {
+      right->start += extra << HG_PAGE_SHIFT;
+      right->npages -= extra;
+      if (right->ndirty > right->npages) right->ndirty = right->npages;
+      set_bounds(right);
+      run_add(right);
+    } else {
+      hg_meta_span_delete(right);
+    }
+    hg_pagemap_set(end, extra, s);
+    s->npages = new_npages;
+    s->zeroed = 0;
+    medium_pages += extra;
+    ok = true;
+  }
+  hg_unlock(&region_lock);
+  return ok;
+}
+
+void hg_region_shrink(struct hg_span *s, size_t new_npages) {
+  hg_lock(&region_lock);
+  struct hg_span *r = hg_meta_span_new();
+  if (r) {
+    size_t cut = s->npages - new_npages;
+    r->kind = HG_SPAN_FREE;
+    r->start = s->start + (new_npages << HG_PAGE_SHIFT);
+    r->npages = cut;
+    r->ndirty = cut;
+    r->in_brk = s->in_brk;
+    s->npages = new_npages;
+    medium_pages -= cut;
+    hg_pagemap_set(r->start, cut, &hg_pagemap_free_page);
+    r = free_insert(r);
+    maybe_trim(r);
+    maybe_purge();
+  }
+  hg_unlock(&region_lock);
+}
+
+/* ---- large blocks ------------------------------------------------------------------ */
+
+struct hg_span *hg_large_alloc(size_t size, size_t align) {
+  size_t bytes = hg_align_up(size ? size : 1, HG_PAGE);
+  char *p = hg_os_map_aligned(bytes, align);
+  if (!p) return NULL;
+  struct hg_span *s = hg_meta_span_new();
+  hg_lock(&region_lock);
+  if (!s || !hg_pagemap_set((uintptr_t)p, 1, s)) {
+    hg_unlock(&region_lock);
+    if (s) hg_meta_span_delete(s);
+    hg_os_unmap(p, bytes);
+    return NULL;
+  }
+  s->kind = HG_SPAN_LARGE;
+  s->start = (uintptr_t)p;
+  s->base = p;
+  s->npages = bytes >> HG_PAGE_SHIFT;
+  s->size = size;
+  s->zeroed = 1;
+  s->next = large_head;
+  s->prev = NULL;
+  if (large_head) large_head->prev = s;
+  large_head = s;
+  large_count++;
+  large_bytes += bytes;
+  if (large_count > large_max_count) large_max_count = large_count;
+  if (large_bytes > large_max_bytes) large_max_bytes = large_bytes;
+  hg_unlock(&region_lock);
+  return s;
+}
+
+static void large_unlink(struct hg_span *s) {
+  if (s->prev) s->prev->next = s->next; else large_head = s->next;
+  if (s->next) s->next->prev = s->prev;
+}
+
+#define DYNAMIC_THRESHOLD_MAX (32 * HG_MiB)   /* glibc's DEFAULT_MMAP_THRESHOLD_MAX */
+
+static void large_free_locked(struct hg_span *s) {
+  uintptr_t start = s->start;
+  size_t bytes = hg_span_bytes(s);
+  hg_pagemap_set(start, 1, NULL);
+  large_unlink(s);
+  large_count--;
+  large_bytes -= bytes;
+  recent_large[recent_next].start = start;
+  recent_large[recent_next].size = s->size;
+  recent_next = (recent_next + 1) % RECENT;
+  if (!hg_opt.mmap_threshold_fixed && s->size >= hg_opt.mmap_threshold &&
+      s->size <= DYNAMIC_THRESHOLD_MAX) {
+    hg_opt.mmap_threshold = s->size + 1;
+    hg_opt.trim_threshold = 2 * hg_opt.mmap_threshold;
+  }
+  s->kind = HG_SPAN_DEAD;
+}
+
+void hg_large_free(struct hg_span *s) {
+  uintptr_t start = s->start;
+  size_t bytes = hg_span_bytes(s);
+  hg_lock(&region_lock);
+  large_free_locked(s);
+  hg_unlock(&region_lock);
+  hg_meta_span_delete(s);
+  hg_os_unmap((void *)start, bytes);
+}
+
+void hg_large_free_checked(struct hg_span *s, const void *p) {
+  hg_lock(&region_lock);
+  if (hg_pagemap_get(p) != s || s->kind != HG_SPAN_LARGE || s->base != (const char *)p) {
+    hg_unlock(&region_lock);
+    hg_fatal("double free of %p (large block already unmapped)", p);
+  }
+  uintptr_t start = s->start;
+  size_t bytes = hg_span_bytes(s);
+  large_free_locked(s);
+  hg_unlock(&region_lock);
+  hg_meta_span_delete(s);
+  hg_os_unmap((void *)start, bytes);
+}
+
+bool hg_large_resize(struct hg_span *s, size_t size) {
+  size_t old_bytes = hg_span_bytes(s), bytes = hg_align_up(size ? size : 1, HG_PAGE);
+  if (bytes != old_bytes) {
+    char *p = hg_os_remap((void *)s->start, old_bytes, bytes);
+    if (!p) return false;
+    hg_lock(&region_lock);
+    if ((uintptr_t)p != s->start) {
+      hg_pagemap_set(s->start, 1, NULL);
+      if (!hg_pagemap_set((uintptr_t)p, 1, s))
+        hg_fatal("out of memory for the page map after moving a %zu-byte block", size);
+    }
+    large_bytes = large_bytes - old_bytes + bytes;
+    if (large_bytes > large_max_bytes) large_max_bytes = large_bytes;
+    s->start = (uintptr_t)p;
+    s->base = p;
+    s->npages = bytes >> HG_PAGE_SHIFT;
+    hg_unlock(&region_lock);
+  }
+  s->size = size;
+  return true;
+}
+
+size_t hg_large_live(void) { return __atomic_load_n(&large_count, __ATOMIC_RELAXED); }
+
+size_t hg_large_recently_freed(const void *p) {
+  size_t found = 0;
+  hg_lock(&region_lock);
+  for (unsigned i = 0; i < RECENT; i++)
+    if (recent_large[i].start == (uintptr_t)p && p) found = recent_large[i].size ? recent_large[i].size : 1;
+  hg_unlock(&region_lock);
+  return found;
+}
+
+/* ---- trim and stats --------------------------------------------------------------- */
+
+size_t hg_region_trim(size_t pad) {
+  size_t released = 0;
+  hg_lock(&region_lock);
+  if (brk_extent && brk_extent->end > brk_extent->start) {
+    struct hg_span *top = free_neighbour(brk_extent->end - HG_PAGE, true);
+    if (top) released += trim_top(top, pad);
+  }
+  while (dirty_head) {
+    released += dirty_head->ndirty << HG_PAGE_SHIFT;
+    purge_run(dirty_head);
+  }
+  hg_unlock(&region_lock);
+  return released;
+}
+
+void hg_region_stats(struct hg_region_stats *st) {
+  *st = (struct hg_region_stats){ 0 };
+  hg_lock(&region_lock);
+  st->brk_bytes = brk_bytes;
+  st->mmap_region_bytes = mmap_region_bytes;
+  st->free_bytes = free_pages << HG_PAGE_SHIFT;
+  st->free_runs = free_runs;
+  st->dirty_bytes = dirty_pages << HG_PAGE_SHIFT;
+  st->small_span_bytes = small_span_pages << HG_PAGE_SHIFT;
+  st->medium_bytes = medium_pages << HG_PAGE_SHIFT;
+  st->medium_count = medium_count;
+  st->large_bytes = large_bytes;
+  st->large_count = large_count;
+  st->large_max_count = large_max_count;
+  st->large_max_bytes = large_max_bytes;
+  for (int b = NBINS - 1; b >= 0 && !st->largest_free; b--)
+    for (struct hg_span *r = bins[b]; r; r = r->next)
+      if (hg_span_bytes(r) > st->largest_free) st->largest_free = hg_span_bytes(r);
+  if (brk_extent && brk_extent->end > brk_extent->start) {
+    struct hg_span *top = free_neighbour(brk_extent->end - HG_PAGE, true);
+    if (top) st->top_free = hg_span_bytes(top);
+  }
+  /* Bytes of allocated small blocks: walk every extent span by span.  Other threads'
+   * counters are read racily; the figure is a snapshot. */
+  for (struct extent *e = extents; e; e = e->next) {
+    for (uintptr_t a = e->start; a < e->end;) {
+      struct hg_span *s = hg_pagemap_get((void *)a);
+      if (!s || s == &hg_pagemap_free_page || s->start != a || s->npages == 0) break;
+      if (s->kind == HG_SPAN_SMALL)
+        st->small_in_use += (size_t)__atomic_load_n(&s->used, __ATOMIC_RELAXED) * s->bsize;
+      a += hg_span_bytes(s);
+    }
+  }
+  hg_unlock(&region_lock);
+}
+
+void hg_region_fork_prepare(void) { hg_lock(&region_lock); }
+void hg_region_fork_parent(void) { hg_unlock(&region_lock); }
+void hg_region_fork_child(void) { hg_lock_reset(&region_lock); }

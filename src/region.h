@@ -1,0 +1,75 @@
+/* region.h — pages from the kernel, carved into spans; large blocks.
+ *
+ * The region owns every page the allocator gets from the kernel.  Small and medium
+ * spans are carved from extents: the brk heap (grown in large steps, shown as [heap]
+ * in /proc/self/maps) and, when the break cannot move, mmap'd regions.  Free page runs
+ * sit in bins by length; allocation splits a run, release coalesces with free
+ * neighbours, so external fragmentation stays low.  Free runs that exceed the dirty
+ * budget are given back with madvise (oldest first), and a free top of the brk heap
+ * larger than the trim threshold shrinks the break.  Blocks at or above the mmap
+ * threshold get a mapping of their own.  All of it is under hg_region_lock. */
+#ifndef HG_REGION_H
+#define HG_REGION_H
+
+#include "internal.h"
+#include "lock.h"
+
+struct hg_span;
+
+/* Carve a span of npages pages whose start is a multiple of align_pages pages (a power
+ * of two, 1 for none), of the given kind (SMALL or MEDIUM); every page is registered
+ * in the pagemap.  NULL when the kernel gives no more memory. */
+struct hg_span *hg_region_alloc(size_t npages, size_t align_pages, int kind);
+/* Give a SMALL span's pages back (coalesce, maybe purge or trim). */
+void hg_region_free(struct hg_span *s);
+/* free() of medium block p in span s: false if, under the lock, p turns out not to be
+ * a live medium block any more (a double free, possibly racing with another thread). */
+bool hg_region_free_medium(struct hg_span *s, const void *p);
+/* MEDIUM span: grow to new_npages in place if the pages after it are free. */
+bool hg_region_grow(struct hg_span *s, size_t new_npages);
+/* MEDIUM span: give back its pages beyond new_npages. */
+void hg_region_shrink(struct hg_span *s, size_t new_npages);
+
+/* Large blocks: one mapping each, registered at their first page. */
+struct hg_span *hg_large_alloc(size_t size, size_t align);
+void hg_large_free(struct hg_span *s);
+/* free() of large block p in span s: reports a double free (possibly racing with
+ * another thread) if p is no longer a live large block.  Feeds glibc's dynamic mmap
+ * threshold: unless the user fixed it, freeing a mapped block of up to 32 MiB raises
+ * the threshold above it, so a program that keeps allocating such blocks gets them
+ * from the heap instead of paying for mmap, munmap and page faults every time. */
+void hg_large_free_checked(struct hg_span *s, const void *p);
+/* Resize a large block's mapping (mremap); false leaves it unchanged. */
+bool hg_large_resize(struct hg_span *s, size_t size);
+/* Large blocks mapped now (racy read; for M_MMAP_MAX). */
+size_t hg_large_live(void);
+/* Was p a large block freed recently?  (Only to word a double-free report.) */
+size_t hg_large_recently_freed(const void *p);
+
+/* Return idle memory to the kernel now (malloc_trim): purge every free run, shrink
+ * the brk heap down to pad bytes of free top.  Returns bytes released. */
+size_t hg_region_trim(size_t pad);
+
+struct hg_region_stats {
+  size_t brk_bytes;           /* current size of the brk heap(s) */
+  size_t mmap_region_bytes;   /* extents mapped because brk could not grow */
+  size_t free_bytes;          /* in free runs */
+  size_t free_runs;           /* number of free runs */
+  size_t largest_free;        /* longest free run, bytes */
+  size_t dirty_bytes;         /* free bytes possibly resident */
+  size_t small_span_bytes;    /* pages in small-block spans */
+  size_t small_in_use;        /* bytes of allocated small blocks */
+  size_t medium_bytes;        /* pages in medium blocks */
+  size_t medium_count;
+  size_t large_bytes;         /* mapped for large blocks */
+  size_t large_count;
+  size_t large_max_count, large_max_bytes;  /* high-water marks */
+  size_t top_free;            /* free bytes at the top of the brk heap */
+};
+void hg_region_stats(struct hg_region_stats *st);
+
+void hg_region_fork_prepare(void);
+void hg_region_fork_parent(void);
+void hg_region_fork_child(void);
+
+#endif

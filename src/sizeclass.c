@@ -1,0 +1,53 @@
+/* sizeclass.c — the class table and span geometry (see sizeclass.h). */
+#include "sizeclass.h"
+
+#include "span.h"
+
+struct hg_class_info hg_classes[HG_NCLASSES];
+uint8_t hg_class_of_index[(HG_SMALL_MAX >> 4) + 1];
+
+/* Spans aim for this many bytes of blocks (fewer trips to the region), within limits. */
+#define SPAN_TARGET_BYTES (32 * HG_KiB)
+#define SPAN_MAX_PAGES    32
+
+static void geometry(struct hg_class_info *c) {
+  size_t b = c->size;
+  size_t want = SPAN_TARGET_BYTES / b;
+  if (want > HG_SPAN_MAX_BLOCKS) want = HG_SPAN_MAX_BLOCKS;
+  if (want < 4) want = 4;
+  size_t best_pages = 0, best_waste = (size_t)-1;
+  for (size_t pages = 1; pages <= SPAN_MAX_PAGES; pages++) {
+    size_t bytes = pages * HG_PAGE, nb = bytes / b;
+    if (nb > HG_SPAN_MAX_BLOCKS) nb = HG_SPAN_MAX_BLOCKS;
+    if (nb < 2) continue;
+    size_t waste = bytes - nb * b;
+    /* The first span big enough wins unless it wastes over 1/16; then the least waste
+     * (relative) among the larger ones. */
+    if (nb >= want || pages == SPAN_MAX_PAGES) {
+      if (best_pages == 0 || waste * best_pages * HG_PAGE < best_waste * bytes) {
+        best_pages = pages;
+        best_waste = waste;
+      }
+      if (waste * 16 <= bytes) break;
+    }
+  }
+  c->npages = (uint16_t)best_pages;
+  size_t nb = best_pages * HG_PAGE / b;
+  c->nblocks = (uint16_t)(nb > HG_SPAN_MAX_BLOCKS ? HG_SPAN_MAX_BLOCKS : nb);
+  c->recip = (uint32_t)((((uint64_t)1 << 32) + b - 1) / b);
+}
+
+void hg_sizeclass_init(void) {
+  unsigned n = 0;
+  for (uint32_t s = 16; s <= 128; s += 16) hg_classes[n++].size = s;
+  for (uint32_t base = 128; base < HG_SMALL_MAX; base *= 2)
+    for (uint32_t k = 1; k <= 8; k++) hg_classes[n++].size = base + k * (base / 8);
+  HG_ASSERT(n == HG_NCLASSES && hg_classes[n - 1].size == HG_SMALL_MAX);
+  for (unsigned c = 0; c < HG_NCLASSES; c++) geometry(&hg_classes[c]);
+  unsigned c = 0;
+  for (size_t i = 0; i <= (HG_SMALL_MAX >> 4); i++) {
+    size_t bytes = i << 4;    /* largest request mapping to index i */
+    while (hg_classes[c].size < bytes) c++;
+    hg_class_of_index[i] = (uint8_t)c;
+  }
+}

@@ -1,0 +1,77 @@
+/* span.h — the span descriptor: what a run of pages is used for.
+ *
+ * A span is a run of whole pages, described by a descriptor that lives out of band
+ * (meta.c), found from any address in it through the pagemap.  Kinds:
+ *
+ *   SMALL   blocks of one size class, handed out by the owning thread's heap.  State
+ *           of every slot is one bit: free_bits (owner's view, plain memory) and
+ *           remote_bits (frees by other threads, atomic).  A slot is allocated iff its
+ *           bit is clear in both.  There are no free lists, so there are no links in
+ *           user memory to corrupt, and a double free is a bit already set.
+ *   MEDIUM  one block of npages pages (sizes between the largest class and the mmap
+ *           threshold); owned by the region.
+ *   LARGE   one block in its own mapping (at or above the mmap threshold).
+ *   FREE    a free run in the region's bins.
+ *   DEAD    a recycled descriptor (never reachable from the pagemap).
+ *
+ * Invariants (SMALL):
+ *   used == nblocks - popcount(free_bits)   (remote-freed slots count as used until the
+ *                                            owner collects them)
+ *   a slot's bit is never set in both free_bits and remote_bits
+ *   the span is released to the region only by its owner, when used == 0 and no other
+ *   thread is inside a remote free of it (remote_inflight == 0); while a thread holds a
+ *   live block of the span, neither the span nor its owner can change.
+ *   The fast path clears a free bit before counting used++, and sets a bit before
+ *   used--: if a fork catches a thread between the two, the child only leaks a slot. */
+#ifndef HG_SPAN_H
+#define HG_SPAN_H
+
+#include "internal.h"
+
+#define HG_SPAN_MAX_BLOCKS 512
+#define HG_SPAN_WORDS      (HG_SPAN_MAX_BLOCKS / 64)
+
+enum hg_span_kind { HG_SPAN_DEAD = 0, HG_SPAN_SMALL, HG_SPAN_MEDIUM, HG_SPAN_LARGE, HG_SPAN_FREE };
+
+struct hg_heap;
+
+struct hg_span {
+  /* ---- first cache line: everything malloc's and free's fast paths read ---- */
+  struct hg_heap *owner;     /* SMALL: owning heap; NULL for the other kinds, which
+                                sends free() to its slow path with one compare */
+  char *base;                /* address of slot 0 (== start of the span) */
+  char *word_base;           /* base + cur * 64 * bsize: slot 64*cur */
+  uint32_t bsize;            /* SMALL: block (class) size; MEDIUM/LARGE: 0 */
+  uint32_t recip;            /* ceil(2^32 / bsize): slot = (offset * recip) >> 32, exact
+                                for every offset inside the span (offset * bsize < 2^32) */
+  uint16_t nblocks;          /* SMALL: slots in the span, 2..512 */
+  uint16_t used;             /* SMALL: slots not free in the owner's view */
+  uint8_t cls;               /* SMALL: size class */
+  uint8_t kind;              /* enum hg_span_kind */
+  uint8_t cur;               /* SMALL: bitmap word malloc takes from next */
+  uint8_t nwords;            /* SMALL: bitmap words in use, ceil(nblocks / 64) */
+  uint8_t listed;            /* SMALL: 1 if in the heap's partial list or current */
+  uint8_t in_brk;            /* the pages come from the brk heap (not an mmap region) */
+  uint8_t zeroed;            /* MEDIUM/LARGE: the block's pages read as zero */
+  uint8_t pad_[1];
+  uint64_t free_bits[HG_SPAN_WORDS];         /* SMALL: 1 = slot free */
+
+  _Atomic uint64_t remote_bits[HG_SPAN_WORDS]; /* SMALL: 1 = freed by another thread */
+  _Atomic uint32_t remote_inflight;          /* SMALL: threads inside a remote free */
+  _Atomic uint32_t remote_queued;            /* SMALL: 1 while on owner's remote queue */
+  struct hg_span *_Atomic remote_next;       /* link in the owner's remote queue */
+
+  /* ---- region and list bookkeeping ---- */
+  uintptr_t start;           /* first page address */
+  size_t npages;             /* pages in the span */
+  size_t size;               /* MEDIUM/LARGE: requested size (usable size is the pages) */
+  size_t ndirty;             /* FREE: upper bound on pages that may be resident */
+  struct hg_span *next, *prev;           /* bin, heap partial list, or large list */
+  struct hg_span *dirty_next, *dirty_prev; /* FREE with ndirty > 0: purge order, oldest first */
+};
+
+_Static_assert(sizeof(((struct hg_span *)0)->free_bits) == 64, "bitmap is one cache line");
+
+static inline size_t hg_span_bytes(const struct hg_span *s) { return s->npages << HG_PAGE_SHIFT; }
+
+#endif
