@@ -34,6 +34,9 @@ else
   $(error unknown MODE=$(MODE): use release, debug or ubsan)
 endif
 
+# `make V=1` shows the full commands.
+Q := $(if $(V),,@)
+
 SRCS := $(sort $(wildcard src/*.c))
 OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_SO := $(BUILD)/libheapguard.so
@@ -70,13 +73,16 @@ deps: $(BUILD)/.deps
 # ---- the library ------------------------------------------------------------------
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/heapguard.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBFLAGS) -c $< -o $@
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(LIBFLAGS) -c $< -o $@
 
 $(LIB_SO): $(OBJS)
-	$(CC) -shared -pthread $(LIBLDFLAGS) -Wl,-z,now -Wl,-soname,libheapguard.so -o $@ $(OBJS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) -shared -pthread $(LIBLDFLAGS) -Wl,-z,now -Wl,-soname,libheapguard.so -o $@ $(OBJS)
 
 $(LIB_A): $(OBJS)
-	rm -f $@ && ar rcs $@ $(OBJS)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $(OBJS)
 
 lib: $(LIB_SO) $(LIB_A)
 

@@ -85,6 +85,7 @@ static void partial_push(struct hg_heap *h, struct hg_span *s) {
   if (s->next) s->next->prev = s;
   h->partial[s->cls] = s;
   s->listed = 1;
+  s->watch = 0;
 }
 
 static void partial_unlink(struct hg_heap *h, struct hg_span *s) {
@@ -172,6 +173,7 @@ static struct hg_span *span_new(struct hg_heap *h, unsigned cls) {
   }
   span_seek(s);
   s->listed = 1;
+  s->watch = HG_WATCH_NONE;
   __atomic_store_n(&s->owner, h, __ATOMIC_RELEASE);
   return s;
 }
@@ -198,11 +200,13 @@ void *hg_heap_alloc_slow(size_t size) {
   if (s != &hg_span_empty) {
     if (span_seek(s)) return take(s);
     s->listed = 0;   /* full: unlisted until a free makes room (hg_heap_span_adjust) */
+    s->watch = (uint16_t)(s->nblocks - 1);
   }
   s = h->partial[cls];
   if (s) {
     partial_unlink(h, s);
     h->cur[cls] = s;
+    s->watch = HG_WATCH_NONE;
     if (span_seek(s)) return take(s);
     HG_ASSERT(!"a listed span has a free slot");
   }

@@ -43,7 +43,7 @@ size_t hg_block_usable(const void *p, const char *op);
 HG_NORETURN HG_COLD void hg_bad_pointer(const char *op, const void *p, const struct hg_span *s);
 
 /* A small block of `size` bytes (size <= HG_SMALL_MAX); NULL with errno ENOMEM. */
-static inline void *hg_heap_alloc(size_t size) {
+__attribute__((always_inline)) static inline void *hg_heap_alloc(size_t size) {
   struct hg_heap *h = hg_tls_heap;
   struct hg_span *s = h->cur[hg_size_class(size)];
   uint64_t bits = s->free_bits[s->cur];
@@ -55,21 +55,20 @@ static inline void *hg_heap_alloc(size_t size) {
   return hg_heap_alloc_slow(size);
 }
 
-/* free() of a non-NULL pointer. */
-static inline void hg_heap_free(void *p) {
+/* free() of a non-NULL pointer.  The pagemap placed p inside span s, so an offset
+ * that is an exact multiple of the block size is a real slot (see span.h). */
+__attribute__((always_inline)) static inline void hg_heap_free(void *p) {
   struct hg_span *s = hg_pagemap_get(p);
   struct hg_heap *h = hg_tls_heap;
   if (hg_likely(s != NULL && s->owner == h)) {
     size_t off = (size_t)((char *)p - s->base);
     uint32_t idx = (uint32_t)((off * s->recip) >> 32);
-    if (hg_likely((size_t)idx * s->bsize == off && idx < s->nblocks)) {
+    if (hg_likely((size_t)idx * s->bsize == off)) {
       unsigned w = idx >> 6;
       uint64_t m = (uint64_t)1 << (idx & 63), bits = s->free_bits[w];
       if (hg_likely(!((bits | atomic_load_explicit(&s->remote_bits[w], memory_order_relaxed)) & m))) {
         s->free_bits[w] = bits | m;
-        unsigned used = --s->used;
-        /* used == 0 (span empty) or nblocks - 1 (span was full, maybe unlisted) */
-        if (hg_unlikely(used - 1u >= s->nblocks - 2u)) hg_heap_span_adjust(h, s);
+        if (hg_unlikely(--s->used == s->watch)) hg_heap_span_adjust(h, s);
         return;
       }
     }

@@ -18,7 +18,9 @@ static void geometry(struct hg_class_info *c) {
   size_t best_pages = 0, best_waste = (size_t)-1;
   for (size_t pages = 1; pages <= SPAN_MAX_PAGES; pages++) {
     size_t bytes = pages * HG_PAGE, nb = bytes / b;
-    if (nb > HG_SPAN_MAX_BLOCKS) nb = HG_SPAN_MAX_BLOCKS;
+    /* Every whole slot that fits must be a real slot (free's fast path relies on it),
+     * so spans never hold more than HG_SPAN_MAX_BLOCKS slots' worth of pages. */
+    if (nb > HG_SPAN_MAX_BLOCKS) break;
     if (nb < 2) continue;
     size_t waste = bytes - nb * b;
     /* The first span big enough wins unless it wastes over 1/16; then the least waste
@@ -31,9 +33,9 @@ static void geometry(struct hg_class_info *c) {
       if (waste * 16 <= bytes) break;
     }
   }
+  HG_ASSERT(best_pages > 0);
   c->npages = (uint16_t)best_pages;
-  size_t nb = best_pages * HG_PAGE / b;
-  c->nblocks = (uint16_t)(nb > HG_SPAN_MAX_BLOCKS ? HG_SPAN_MAX_BLOCKS : nb);
+  c->nblocks = (uint16_t)(best_pages * HG_PAGE / b);
   c->recip = (uint32_t)((((uint64_t)1 << 32) + b - 1) / b);
 }
 

@@ -15,6 +15,8 @@
  *   DEAD    a recycled descriptor (never reachable from the pagemap).
  *
  * Invariants (SMALL):
+ *   nblocks * bsize + bsize > span bytes, so an offset that is a multiple of bsize
+ *                                            inside the span is always a slot < nblocks
  *   used == nblocks - popcount(free_bits)   (remote-freed slots count as used until the
  *                                            owner collects them)
  *   a slot's bit is never set in both free_bits and remote_bits
@@ -30,6 +32,7 @@
 
 #define HG_SPAN_MAX_BLOCKS 512
 #define HG_SPAN_WORDS      (HG_SPAN_MAX_BLOCKS / 64)
+#define HG_WATCH_NONE      0xffff
 
 enum hg_span_kind { HG_SPAN_DEAD = 0, HG_SPAN_SMALL, HG_SPAN_MEDIUM, HG_SPAN_LARGE, HG_SPAN_FREE };
 
@@ -54,6 +57,11 @@ struct hg_span {
   uint8_t in_brk;            /* the pages come from the brk heap (not an mmap region) */
   uint8_t zeroed;            /* MEDIUM/LARGE: the block's pages read as zero */
   uint8_t pad_[1];
+  uint16_t watch;            /* SMALL: the value of `used` at which a local free must
+                                take the slow path: 0 for a span in the partial list
+                                (it became empty: release it), nblocks - 1 for a full
+                                unlisted span (it has room again: list it), and
+                                HG_WATCH_NONE for the current span */
   uint64_t free_bits[HG_SPAN_WORDS];         /* SMALL: 1 = slot free */
 
   _Atomic uint64_t remote_bits[HG_SPAN_WORDS]; /* SMALL: 1 = freed by another thread */
