@@ -12,7 +12,8 @@ VERSION := 0.1.0
 
 # Tools and Debian packages the build and the tests need.  `make deps` installs the
 # missing ones with apt-get when run as root, and prints the command otherwise.
-DEPS_TOOLS := gcc:gcc make:make python3:python3 sqlite3:sqlite3 git:git strace:strace
+DEPS_TOOLS := gcc:gcc make:make python3:python3 sqlite3:sqlite3 git:git strace:strace \
+              cppcheck:cppcheck
 DEPS_PKGS  := $(sort $(foreach t,$(DEPS_TOOLS),$(word 2,$(subst :, ,$(t)))))
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -89,8 +90,12 @@ lib: $(LIB_SO) $(LIB_A)
 # ---- tests ------------------------------------------------------------------------
 # tests/run.sh builds the test programs into $(BUILD)/tests and runs them; it ends
 # with the line "N passed, N failed, N skipped".
+# The API tests also run against a UBSan build of the library (build-ubsan/).
 test: $(LIB_SO) $(LIB_A)
-	BUILD=$(BUILD) CC=$(CC) MODE=$(MODE) bash tests/run.sh
+	$(if $(filter release,$(MODE)),$(MAKE) --no-print-directory MODE=ubsan lib)
+	BUILD=$(BUILD) CC=$(CC) MODE=$(MODE) \
+	  HG_UBSAN_LIB=$(if $(filter release,$(MODE)),$(CURDIR)/build-ubsan/libheapguard.so) \
+	  bash tests/run.sh
 
 demo: $(LIB_SO) $(LIB_A)
 	BUILD=$(BUILD) bash examples/demo.sh

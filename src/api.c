@@ -24,7 +24,8 @@ static void *enomem(void) {
 }
 
 static void *alloc_medium(size_t n, size_t align_pages) {
-  struct hg_span *s = hg_region_alloc((n + HG_PAGE - 1) >> HG_PAGE_SHIFT, align_pages, HG_SPAN_MEDIUM);
+  size_t npages = n ? (n + HG_PAGE - 1) >> HG_PAGE_SHIFT : 1;
+  struct hg_span *s = hg_region_alloc(npages, align_pages, HG_SPAN_MEDIUM);
   if (!s) return enomem();
   s->base = (char *)s->start;
   s->size = n;

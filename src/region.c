@@ -287,6 +287,7 @@ static void maybe_trim(struct hg_span *r) {
 /* ---- spans ------------------------------------------------------------------------ */
 
 struct hg_span *hg_region_alloc(size_t npages, size_t align_pages, int kind) {
+  HG_ASSERT(npages > 0);
   size_t need = npages + (align_pages > 1 ? align_pages - 1 : 0);
   if (need < npages || need > (HG_MAX_REQUEST >> HG_PAGE_SHIFT)) return NULL;
   hg_lock(&region_lock);

@@ -54,7 +54,8 @@ compile() {
 
 run_logged() { # NAME LOG CMD...
   local name=$1 log=$2; shift 2
-  timeout --kill-after=10 "$TIMEOUT" "$@" >"$log" 2>&1
+  # the group's redirection also silences bash's own "Aborted" notes for death tests
+  { timeout --kill-after=10 "$TIMEOUT" "$@" >"$log" 2>&1; } 2>/dev/null
 }
 
 for src in tests/unit/*.c; do
@@ -77,6 +78,10 @@ for src in tests/api/*.c; do
   fi
   log=$LOGS/api_$base.preload.log
   run_logged "api/$base:preload" "$log" env LD_PRELOAD="$LIB_SO" "$bin"; result "api/$base:preload" $? "$log"
+  if [ -n "${HG_UBSAN_LIB:-}" ]; then   # the allocator built with UBSan (aborts on a report)
+    log=$LOGS/api_$base.ubsan.log
+    run_logged "api/$base:ubsan" "$log" env LD_PRELOAD="$HG_UBSAN_LIB" "$bin"; result "api/$base:ubsan" $? "$log"
+  fi
   if compile "$src" "$bin.linked" "$LIB_A"; then
     log=$LOGS/api_$base.linked.log
     run_logged "api/$base:linked" "$log" "$bin.linked"; result "api/$base:linked" $? "$log"
@@ -107,9 +112,20 @@ done
 for t in tests/programs/*.sh; do
   [ -e "$t" ] || continue
   base=$(basename "$t" .sh); name=programs/$base; wanted "$name" || continue
+  [ "$base" = lib ] && continue   # helpers sourced by the others
   log=$LOGS/programs_$base.log
   run_logged "$name" "$log" bash "$t"; result "$name" $? "$log"
 done
+
+# The allocator's own code: static analysis.
+if wanted lint/cppcheck; then
+  log=$LOGS/lint_cppcheck.log
+  if command -v cppcheck >/dev/null; then
+    run_logged lint/cppcheck "$log" make -s -C "$ROOT" lint; result lint/cppcheck $? "$log"
+  else
+    echo "cppcheck is not installed" >"$log"; result lint/cppcheck 77 "$log"
+  fi
+fi
 
 if [ ${#failures[@]} -gt 0 ]; then
   printf '\nfailed:\n'; printf '  %s\n' "${failures[@]}"

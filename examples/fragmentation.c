@@ -1,0 +1,48 @@
+/* fragmentation.c — the seed's challenge: allocate 1000 blocks of 1 KiB, free the
+ * even-numbered ones, then ask for one 500 KB block.  Does it fit in the holes?
+ * (No: 500 holes of 1 KiB are not one run of 500 KB — external fragmentation.)  The
+ * program prints the heap's size from /proc/self/maps before and after, and the
+ * allocator's own figures (mallinfo2).
+ * Build: gcc -g -o fragmentation fragmentation.c */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned long heap_size(void) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  char line[256];
+  unsigned long lo, hi, total = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (strstr(line, "[heap]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2) total += hi - lo;
+  if (f) fclose(f);
+  return total;
+}
+
+static void show(const char *when) {
+  struct mallinfo2 mi = mallinfo2();
+  printf("%-28s [heap] %7lu KiB   in use %7zu KiB   free in heap %7zu KiB   mmap'd %7zu KiB\n",
+         when, heap_size() / 1024, mi.uordblks / 1024, mi.fordblks / 1024, mi.hblkhd / 1024);
+}
+
+int main(void) {
+  static char *blocks[1000];
+  show("start");
+  for (int i = 0; i < 1000; i++) blocks[i] = memset(malloc(1024), i, 1024);
+  show("1000 x 1 KiB allocated");
+  for (int i = 0; i < 1000; i += 2) {
+    free(blocks[i]);
+    blocks[i] = NULL;
+  }
+  show("even ones freed");
+  char *big = malloc(500 * 1000);
+  memset(big, 7, 500 * 1000);
+  printf("malloc(500 KB) = %p, the 1 KiB blocks span %p..%p: %s\n", (void *)big,
+         (void *)blocks[1], (void *)blocks[999],
+         big >= blocks[1] && big <= blocks[999] ? "inside the holes" : "not in the holes");
+  show("500 KB allocated");
+  free(big);
+  for (int i = 1; i < 1000; i += 2) free(blocks[i]);
+  show("everything freed");
+  return 0;
+}
