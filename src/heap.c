@@ -224,6 +224,9 @@ void *hg_heap_alloc_slow(size_t size) {
 
 static void remote_free(struct hg_span *s, unsigned idx, const void *p) {
   struct hg_heap *owner = __atomic_load_n(&s->owner, __ATOMIC_ACQUIRE);
+  /* No owner: the span is being set up or was just released, so p cannot be a live
+   * block (a free racing with its span's creation or release). */
+  if (hg_unlikely(!owner)) hg_bad_pointer("free", p, s);
   unsigned w = idx >> 6;
   uint64_t m = (uint64_t)1 << (idx & 63);
   atomic_fetch_add(&s->remote_inflight, 1);

@@ -11,13 +11,24 @@ struct hg_options hg_opt = {
 
 extern char **environ;
 
-static bool parse_size(const char *s, size_t *out) {
+/* Leading decimal digits of *sp into *out (advancing *sp); false if none or overflow. */
+static bool parse_digits(const char **sp, size_t *out) {
+  const char *s = *sp;
   if (*s < '0' || *s > '9') return false;
   size_t v = 0;
   for (; *s >= '0' && *s <= '9'; s++) {
-    if (v > (SIZE_MAX - 9) / 10) return false;
-    v = v * 10 + (size_t)(*s - '0');
+    size_t digit = (size_t)(*s - '0');
+    if (v > (SIZE_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
   }
+  *sp = s;
+  *out = v;
+  return true;
+}
+
+static bool parse_size(const char *s, size_t *out) {
+  size_t v;
+  if (!parse_digits(&s, &v)) return false;
   size_t mul = 1;
   switch (*s) {
   case 'k': case 'K': mul = HG_KiB; s++; break;
@@ -34,13 +45,8 @@ static bool parse_size(const char *s, size_t *out) {
 }
 
 static bool parse_count(const char *s, size_t *out) {
-  if (*s < '0' || *s > '9') return false;
-  size_t v = 0;
-  for (; *s >= '0' && *s <= '9'; s++) {
-    if (v > (SIZE_MAX - 9) / 10) return false;
-    v = v * 10 + (size_t)(*s - '0');
-  }
-  if (*s) return false;
+  size_t v;
+  if (!parse_digits(&s, &v) || *s) return false;
   *out = v;
   return true;
 }

@@ -221,7 +221,16 @@ static bool grow_mmap(size_t need) {
     p = hg_os_map(size);
   }
   if (!p) return false;
-  if (!extent_new((uintptr_t)p, (uintptr_t)p + size, false)) {
+  /* The kernel often places a new region right next to an earlier one.  Their free
+   * runs will merge (and spans may straddle the seam), so the two become one extent:
+   * an extent must be walkable span by span from its start. */
+  struct extent *e;
+  for (e = extents; e; e = e->next) {
+    if (e->in_brk) continue;
+    if (e->end == (uintptr_t)p) { e->end += size; break; }
+    if (e->start == (uintptr_t)p + size) { e->start = (uintptr_t)p; break; }
+  }
+  if (!e && !extent_new((uintptr_t)p, (uintptr_t)p + size, false)) {
     hg_os_unmap(p, size);
     return false;
   }
@@ -400,6 +409,7 @@ bool hg_region_grow(struct hg_span *s, size_t new_npages) {
 }
 
 void hg_region_shrink(struct hg_span *s, size_t new_npages) {
+  if (new_npages == 0 || new_npages >= s->npages) return;
   hg_lock(&region_lock);
   struct hg_span *r = hg_meta_span_new();
   if (r) {

@@ -1,0 +1,326 @@
+/* unit/options: parsing of HEAPGUARD_* settings (src/options.c).
+ *
+ * hg_options_init reads `environ` directly, so each case points environ at a crafted
+ * array, calls it, checks hg_opt and what was printed on stderr (fd 2 is redirected to
+ * a memfd for the call), and restores hg_opt and environ.  Cases: the documented
+ * example settings; bad values and unknown names (ignored, with a "heapguard:
+ * ignoring ..." line, defaults kept); the LIB/MODE names of the CLI are not reported;
+ * every size suffix form; plain numbers; overflow; bools; counts; entries that are
+ * not options at all.
+ */
+#define _GNU_SOURCE 1
+#include "check.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "options.h"
+
+extern char **environ;
+
+static struct hg_options defaults;
+static char captured[4096];
+
+/* run hg_options_init with the given environment; stderr output goes to `captured` */
+static void run_with(char **env) {
+  char **saved_env = environ;
+  hg_opt = defaults;
+  int fd = memfd_create("hg-options-stderr", 0);
+  if (fd < 0) check_skip("memfd_create failed");
+  int saved_err = dup(2);
+  dup2(fd, 2);
+  environ = env;
+  hg_options_init();
+  environ = saved_env;
+  dup2(saved_err, 2);
+  close(saved_err);
+  ssize_t n = pread(fd, captured, sizeof captured - 1, 0);
+  captured[n > 0 ? n : 0] = '\0';
+  close(fd);
+}
+
+static int lines(const char *s) {
+  int n = 0;
+  for (; *s; s++) n += *s == '\n';
+  return n;
+}
+
+/* every captured line starts with the prefix */
+static int all_lines_start_with(const char *prefix) {
+  const char *s = captured;
+  while (*s) {
+    if (strncmp(s, prefix, strlen(prefix)) != 0) return 0;
+    const char *nl = strchr(s, '\n');
+    if (!nl) return 0;
+    s = nl + 1;
+  }
+  return 1;
+}
+
+#define OPT_SAME_EXCEPT(field_ok)                                                    \
+  do {                                                                               \
+    struct hg_options want_ = defaults;                                              \
+    field_ok;                                                                        \
+    CHECKF(memcmp(&want_, &hg_opt, sizeof want_) == 0, "other options changed");      \
+  } while (0)
+
+/* one size value: accepted as `expect` (rejected if !ok) */
+static void size_case(const char *value, bool ok, size_t expect) {
+  char entry[128];
+  snprintf(entry, sizeof entry, "HEAPGUARD_TOP_PAD=%s", value);
+  char *env[] = { entry, NULL };
+  run_with(env);
+  if (!ok) {
+    CHECKF(hg_opt.top_pad == defaults.top_pad, "TOP_PAD=%s accepted as %zu", value, hg_opt.top_pad);
+    CHECKF(strncmp(captured, "heapguard: ignoring HEAPGUARD_TOP_PAD=", 38) == 0 && lines(captured) == 1,
+           "TOP_PAD=%s: stderr was \"%s\"", value, captured);
+  } else {
+    CHECKF(hg_opt.top_pad == expect, "TOP_PAD=%s gave %zu, expected %zu", value, hg_opt.top_pad,
+           expect);
+    CHECKF(captured[0] == '\0', "TOP_PAD=%s: unexpected stderr \"%s\"", value, captured);
+  }
+}
+#define size_ok(value, expect) size_case((value), true, (expect))
+#define size_bad(value) size_case((value), false, 0)
+
+int main(void) {
+  defaults = hg_opt;
+  /* what hg_opt must be before any setting: the table's defaults (unless this test was
+   * started with HEAPGUARD_* settings of its own) */
+  int env_clean = 1;
+  for (char **e = environ; e && *e; e++) env_clean &= strncmp(*e, "HEAPGUARD_", 10) != 0;
+  if (env_clean) {
+    CHECK_EQU(defaults.mmap_threshold, 128 * 1024);
+    CHECK_EQU(defaults.trim_threshold, 128 * 1024);
+    CHECK_EQU(defaults.top_pad, 64 * 1024);
+    CHECK_EQU(defaults.dirty_max, 4 * 1024 * 1024);
+    CHECK_EQU(defaults.heap_step, 1024 * 1024);
+    CHECK(defaults.use_brk);
+    CHECK_EQU(defaults.mmap_max, 65536);
+    CHECK(!defaults.mmap_threshold_fixed);
+  }
+
+  /* ---- the brief's example ---- */
+  {
+    char *env[] = { "PATH=/bin", "HEAPGUARD_MMAP_THRESHOLD=64K", "HOME=/", "HEAPGUARD_DIRTY_MAX=2MiB",
+                    "HEAPGUARD_BRK=off", "HEAPGUARD_TOP_PAD=4096", NULL };
+    run_with(env);
+    CHECK_EQU(hg_opt.mmap_threshold, 65536);
+    CHECK_EQU(hg_opt.dirty_max, 2097152);
+    CHECK(!hg_opt.use_brk);
+    CHECK_EQU(hg_opt.top_pad, 4096);
+    CHECK(hg_opt.mmap_threshold_fixed);
+    CHECK_EQU(hg_opt.trim_threshold, defaults.trim_threshold);
+    CHECK_EQU(hg_opt.heap_step, defaults.heap_step);
+    CHECK_EQU(hg_opt.mmap_max, defaults.mmap_max);
+    CHECKF(captured[0] == '\0', "unexpected stderr: \"%s\"", captured);
+  }
+
+  /* ---- bad values: ignored, defaults kept, one line each ---- */
+  {
+    char *env[] = { "HEAPGUARD_MMAP_THRESHOLD=12X", NULL };
+    run_with(env);
+    OPT_SAME_EXCEPT((void)0);
+    CHECK(!hg_opt.mmap_threshold_fixed);
+    CHECKF(strncmp(captured, "heapguard: ignoring", 19) == 0, "stderr: \"%s\"", captured);
+    CHECKF(strstr(captured, "HEAPGUARD_MMAP_THRESHOLD=12X") != NULL, "stderr: \"%s\"", captured);
+    CHECK_EQ(lines(captured), 1);
+  }
+  {
+    char *env[] = { "HEAPGUARD_BRK=maybe", NULL };
+    run_with(env);
+    OPT_SAME_EXCEPT((void)0);
+    CHECKF(strncmp(captured, "heapguard: ignoring HEAPGUARD_BRK=maybe", 39) == 0, "stderr: \"%s\"",
+           captured);
+    CHECK_EQ(lines(captured), 1);
+  }
+  {
+    char *env[] = { "HEAPGUARD_MMAP_THRESHOLD=12X", "HEAPGUARD_BRK=maybe", "HEAPGUARD_DIRTY_MAX=",
+                    "HEAPGUARD_MMAP_MAX=10K", "HEAPGUARD_HEAP_STEP=-1", "HEAPGUARD_TOP_PAD= 5",
+                    "HEAPGUARD_TRIM_THRESHOLD=1.5M", NULL };
+    run_with(env);
+    OPT_SAME_EXCEPT((void)0);
+    CHECKF(lines(captured) == 7 && all_lines_start_with("heapguard: ignoring HEAPGUARD_"),
+           "stderr: \"%s\"", captured);
+  }
+
+  /* ---- unknown names ---- */
+  {
+    char *env[] = { "HEAPGUARD_FOO=1", NULL };
+    run_with(env);
+    OPT_SAME_EXCEPT((void)0);
+    CHECKF(strcmp(captured, "heapguard: ignoring unknown option HEAPGUARD_FOO\n") == 0,
+           "stderr: \"%s\"", captured);
+  }
+  {
+    /* near misses of real names are unknown too, and do not set the real option */
+    char *env[] = { "HEAPGUARD_MMAP_THRESHOLDX=1", "HEAPGUARD_MMAP_THRESHOL=1", "HEAPGUARD_mmap_threshold=1",
+                    "HEAPGUARD_=1", NULL };
+    run_with(env);
+    OPT_SAME_EXCEPT((void)0);
+    CHECKF(lines(captured) == 4 && all_lines_start_with("heapguard: ignoring unknown option HEAPGUARD_"),
+           "stderr: \"%s\"", captured);
+  }
+  {
+    /* a very long unknown name is shown cut, on one line */
+    static char longname[400];
+    strcpy(longname, "HEAPGUARD_");
+    memset(longname + 10, 'Q', 300);
+    strcpy(longname + 310, "=1");
+    char *env[] = { longname, NULL };
+    run_with(env);
+    CHECKF(lines(captured) == 1 && strncmp(captured, "heapguard: ignoring unknown option HEAPGUARD_QQQ", 48) == 0,
+           "stderr: \"%s\"", captured);
+  }
+  {
+    /* the CLI's names and entries that are not settings are not reported */
+    char *env[] = { "HEAPGUARD_LIB=/x/libheapguard.so", "HEAPGUARD_MODE=debug", "HEAPGUARD_NOEQUALS",
+                    "HEAPGUARDIAN=1", "heapguard_mmap_threshold=1", "XHEAPGUARD_BRK=0", NULL };
+    run_with(env);
+    OPT_SAME_EXCEPT((void)0);
+    CHECKF(captured[0] == '\0', "stderr: \"%s\"", captured);
+  }
+  {
+    char *env[] = { NULL };
+    run_with(env);
+    OPT_SAME_EXCEPT((void)0);
+    CHECK(captured[0] == '\0');
+    run_with(NULL);   /* environ == NULL: nothing to read */
+    OPT_SAME_EXCEPT((void)0);
+  }
+  {
+    /* the last setting of a name wins; a bad one after a good one keeps the good one */
+    char *env[] = { "HEAPGUARD_TOP_PAD=1K", "HEAPGUARD_TOP_PAD=2K", "HEAPGUARD_HEAP_STEP=8M",
+                    "HEAPGUARD_HEAP_STEP=oops", NULL };
+    run_with(env);
+    OPT_SAME_EXCEPT((want_.top_pad = 2048, want_.heap_step = 8 * 1024 * 1024));
+    CHECK_EQ(lines(captured), 1);
+  }
+
+  /* ---- size suffixes ---- */
+  size_ok("0", 0);
+  size_ok("1", 1);
+  size_ok("4096", 4096);
+  size_ok("000123", 123);
+  size_ok("100b", 100);
+  size_ok("100B", 100);
+  size_ok("1k", 1024);
+  size_ok("1K", 1024);
+  size_ok("1KiB", 1024);
+  size_ok("1KB", 1024);
+  size_ok("64K", 65536);
+  size_ok("1m", 1024 * 1024);
+  size_ok("1M", 1024 * 1024);
+  size_ok("1MiB", 1024 * 1024);
+  size_ok("2MiB", 2 * 1024 * 1024);
+  size_ok("1g", (size_t)1 << 30);
+  size_ok("1G", (size_t)1 << 30);
+  size_ok("1GiB", (size_t)1 << 30);
+  size_ok("3GiB", (size_t)3 << 30);
+  size_ok("16777215G", ((size_t)1 << 54) - ((size_t)1 << 30));
+  size_ok("17179869183G", SIZE_MAX - ((size_t)1 << 30) + 1);   /* 2^64 - 2^30 */
+  size_ok("18446744073709551609", (size_t)18446744073709551609ull);
+  /* rejected */
+  size_bad("");
+  size_bad("K");
+  size_bad("12X");
+  size_bad("1KK");
+  size_bad("1Ki");
+  size_bad("1 K");
+  size_bad("1T");
+  size_bad("1bb");
+  size_bad("0x10");
+  size_bad("+5");
+  size_bad("-5");
+  size_bad("99999999999999999999G");   /* overflow in the digits */
+  size_bad("99999999999999999999");
+  size_bad("18446744073709551616");    /* SIZE_MAX + 1 */
+  size_bad("17179869184G");            /* 2^64 exactly: overflow in the multiply */
+  size_bad("18014398509481984K");      /* 2^54 K = 2^64 */
+
+  /* ---- values up to SIZE_MAX itself fit a size_t and must be accepted (the digit
+   * loop's guard must depend on the digit: v > (SIZE_MAX - d) / 10) ---- */
+  size_ok("18446744073709551615", SIZE_MAX);
+  size_ok("18446744073709551610", SIZE_MAX - 5);
+
+  /* ---- bools ---- */
+  static const char *const yes[] = { "1", "true", "on", "yes", "TRUE", "On", "YES" };
+  static const char *const no[] = { "0", "false", "off", "no", "FALSE", "Off", "NO" };
+  for (size_t i = 0; i < 7; i++) {
+    char e1[64], e2[64];
+    snprintf(e1, sizeof e1, "HEAPGUARD_BRK=%s", no[i]);
+    char *env1[] = { e1, NULL };
+    run_with(env1);
+    CHECKF(!hg_opt.use_brk && captured[0] == '\0', "BRK=%s", no[i]);
+    /* yes over a preceding no */
+    snprintf(e2, sizeof e2, "HEAPGUARD_BRK=%s", yes[i]);
+    char *env2[] = { e1, e2, NULL };
+    run_with(env2);
+    CHECKF(hg_opt.use_brk && captured[0] == '\0', "BRK=%s", yes[i]);
+  }
+  static const char *const bad_bools[] = { "maybe", "", "2", "onn", "y", "n", "truex" };
+  for (size_t i = 0; i < sizeof bad_bools / sizeof *bad_bools; i++) {
+    char e[64];
+    snprintf(e, sizeof e, "HEAPGUARD_BRK=%s", bad_bools[i]);
+    char *env[] = { "HEAPGUARD_BRK=0", e, NULL };
+    run_with(env);
+    CHECKF(!hg_opt.use_brk, "BRK=%s changed the setting", bad_bools[i]);
+    CHECKF(lines(captured) == 1 && strncmp(captured, "heapguard: ignoring HEAPGUARD_BRK=", 34) == 0,
+           "BRK=%s: stderr \"%s\"", bad_bools[i], captured);
+  }
+
+  /* ---- counts: plain numbers only ---- */
+  {
+    char *env[] = { "HEAPGUARD_MMAP_MAX=0", NULL };
+    run_with(env);
+    OPT_SAME_EXCEPT(want_.mmap_max = 0);
+    char *env2[] = { "HEAPGUARD_MMAP_MAX=123456", NULL };
+    run_with(env2);
+    OPT_SAME_EXCEPT(want_.mmap_max = 123456);
+    CHECK(captured[0] == '\0');
+    char *env3[] = { "HEAPGUARD_MMAP_MAX=1K", NULL };
+    run_with(env3);
+    OPT_SAME_EXCEPT((void)0);
+    CHECK_EQ(lines(captured), 1);
+    char *env4[] = { "HEAPGUARD_MMAP_MAX=18446744073709551615", NULL };   /* SIZE_MAX fits */
+    run_with(env4);
+    CHECKF(hg_opt.mmap_max == SIZE_MAX && captured[0] == '\0', "MMAP_MAX=SIZE_MAX gave %zu; stderr \"%s\"",
+           hg_opt.mmap_max, captured);
+    char *env5[] = { "HEAPGUARD_MMAP_MAX=18446744073709551616", NULL };   /* SIZE_MAX + 1 */
+    run_with(env5);
+    OPT_SAME_EXCEPT((void)0);
+    CHECK_EQ(lines(captured), 1);
+  }
+
+  /* ---- every option name is recognised ---- */
+  {
+    char *env[] = { "HEAPGUARD_MMAP_THRESHOLD=1", "HEAPGUARD_TRIM_THRESHOLD=2", "HEAPGUARD_TOP_PAD=3",
+                    "HEAPGUARD_DIRTY_MAX=4", "HEAPGUARD_HEAP_STEP=5", "HEAPGUARD_BRK=no",
+                    "HEAPGUARD_MMAP_MAX=7", NULL };
+    run_with(env);
+    CHECK_EQU(hg_opt.mmap_threshold, 1);
+    CHECK_EQU(hg_opt.trim_threshold, 2);
+    CHECK_EQU(hg_opt.top_pad, 3);
+    CHECK_EQU(hg_opt.dirty_max, 4);
+    CHECK_EQU(hg_opt.heap_step, 5);
+    CHECK(!hg_opt.use_brk);
+    CHECK_EQU(hg_opt.mmap_max, 7);
+    CHECK(hg_opt.mmap_threshold_fixed);
+    CHECKF(captured[0] == '\0', "stderr: \"%s\"", captured);
+  }
+
+  /* ---- hg_options_describe lists every option ---- */
+  {
+    static char buf[8192];
+    size_t n = hg_options_describe(buf, sizeof buf);
+    CHECK(n > 0 && n < sizeof buf);
+    static const char *const names[] = { "HEAPGUARD_MMAP_THRESHOLD", "HEAPGUARD_TRIM_THRESHOLD",
+                                         "HEAPGUARD_TOP_PAD", "HEAPGUARD_DIRTY_MAX",
+                                         "HEAPGUARD_HEAP_STEP", "HEAPGUARD_BRK", "HEAPGUARD_MMAP_MAX" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+      CHECKF(strstr(buf, names[i]) != NULL, "%s missing from the description", names[i]);
+  }
+
+  hg_opt = defaults;
+  return check_finish();
+}

@@ -1,0 +1,209 @@
+/* unit/pagemap: the address -> span radix tree (src/pagemap.c, src/pagemap.h).
+ *
+ * hg_pagemap_set / hg_pagemap_get on pages of a private mapping (a range crossing a
+ * leaf boundary: leaf = 2048 pages = 8 MiB), on synthetic page addresses near the top
+ * of the 47-bit space and across a mid-node boundary, and on the page at address 0;
+ * every page of a range reads back its span (from any byte of the page) and the pages
+ * just outside read NULL; clearing with NULL, also across leaves that were never
+ * created (without creating them); addresses >= 2^47 read NULL (and do not alias low
+ * addresses); hg_pagemap_reserve creates every node a later set needs, so the set
+ * allocates no node.
+ *
+ * The allocator in this process owns none of the pages used here (they are our own
+ * mapping, or addresses it cannot have), and every entry is cleared again.
+ */
+#include "check.h"
+
+#include <sys/mman.h>
+
+#include "meta.h"
+#include "pagemap.h"
+#include "span.h"
+
+#define LEAF_BYTES ((uintptr_t)1 << (HG_PAGE_SHIFT + HG_PM_LEAF_BITS))              /* 8 MiB */
+#define MID_BYTES  ((uintptr_t)1 << (HG_PAGE_SHIFT + HG_PM_LEAF_BITS + HG_PM_MID_BITS)) /* 32 GiB */
+#define TOP        ((uintptr_t)1 << HG_PM_ADDR_BITS)
+
+static struct hg_span dummy = { .kind = HG_SPAN_MEDIUM };
+static struct hg_span other = { .kind = HG_SPAN_SMALL };
+
+static struct hg_span *get(uintptr_t a) { return hg_pagemap_get((const void *)a); }
+
+/* every byte offset we probe within a page */
+static const uintptr_t probes[] = { 0, 1, 8, 2048, HG_PAGE - 16, HG_PAGE - 1 };
+
+/* [start, start + npages pages) reads s at every probed byte */
+static int range_is(uintptr_t start, size_t npages, struct hg_span *s, const char *what) {
+  int ok = 1;
+  for (size_t i = 0; i < npages && ok; i++)
+    for (size_t k = 0; k < sizeof probes / sizeof *probes && ok; k++) {
+      uintptr_t a = start + i * HG_PAGE + probes[k];
+      ok = CHECKF(get(a) == s, "%s: address %#lx (page %zu of %#lx) reads %p, expected %p", what,
+                  (unsigned long)a, i, (unsigned long)start, (void *)get(a), (void *)s);
+    }
+  return ok;
+}
+
+/* set a range, check it and its surroundings, overwrite part, clear it */
+static void exercise(uintptr_t start, size_t npages, const char *what) {
+  uintptr_t end = start + npages * HG_PAGE;
+  if (!range_is(start, npages, NULL, what)) {
+    fprintf(stderr, "    (%s: pages already in use: not touching them)\n", what);
+    return;
+  }
+  if (start >= HG_PAGE) range_is(start - HG_PAGE, 1, NULL, what);
+  CHECKF(hg_pagemap_set(start, npages, &dummy), "%s: set failed", what);
+  range_is(start, npages, &dummy, what);
+  /* just outside: NULL */
+  if (start >= HG_PAGE) range_is(start - HG_PAGE, 1, NULL, what);
+  if (end < TOP) range_is(end, 1, NULL, what);
+  /* overwrite the middle pages with another span */
+  if (npages >= 3) {
+    CHECK(hg_pagemap_set(start + HG_PAGE, npages - 2, &other));
+    range_is(start, 1, &dummy, what);
+    range_is(start + HG_PAGE, npages - 2, &other, what);
+    range_is(end - HG_PAGE, 1, &dummy, what);
+  }
+  /* clear */
+  CHECKF(hg_pagemap_set(start, npages, NULL), "%s: clearing failed", what);
+  range_is(start, npages, NULL, what);
+}
+
+static struct hg_pm_mid *mid_of(uintptr_t a) {
+  return atomic_load(&hg_pm_root[a >> (HG_PM_ADDR_BITS - HG_PM_ROOT_BITS)]);
+}
+static struct hg_pm_leaf *leaf_of(uintptr_t a) {
+  struct hg_pm_mid *m = mid_of(a);
+  return m ? atomic_load(&m->leaf[(a / LEAF_BYTES) & ((1u << HG_PM_MID_BITS) - 1)]) : NULL;
+}
+
+/* the start of a 32 GiB mid-node range whose root entry is still empty */
+static uintptr_t unused_mid_range(uintptr_t avoid) {
+  static const uintptr_t candidates[] = { (uintptr_t)1 << 44, (uintptr_t)3 << 43,
+                                          (uintptr_t)5 << 42, (uintptr_t)0x2345 << 35,
+                                          (uintptr_t)0x3000 << 33 };
+  for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
+    uintptr_t a = candidates[i] & ~(MID_BYTES - 1);
+    if (a != avoid && !mid_of(a)) return a;
+  }
+  for (uintptr_t a = MID_BYTES * 7; a < TOP; a += MID_BYTES * 13)
+    if (a != avoid && !mid_of(a)) return a;
+  return 0;
+}
+
+int main(void) {
+  /* The sentinel for freed pages is a FREE span. */
+  CHECK_EQ(hg_pagemap_free_page.kind, HG_SPAN_FREE);
+
+  /* ---- pages of a real private mapping, across a leaf boundary ---- */
+  size_t maplen = 3 * LEAF_BYTES;
+  char *m = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  if (!CHECK(m != MAP_FAILED)) return check_finish();
+  uintptr_t boundary = ((uintptr_t)m + LEAF_BYTES) & ~(LEAF_BYTES - 1);   /* inside m */
+  m[0] = 1;   /* touch: really a valid user address */
+  exercise(boundary - 5 * HG_PAGE, 12, "mmap'd range across a leaf boundary");
+  exercise(boundary - HG_PAGE, 2, "two pages on either side of a leaf boundary");
+  exercise(boundary, 1, "first page of a leaf");
+  exercise(boundary - HG_PAGE, 1, "last page of a leaf");
+  /* a whole leaf and a bit on each side */
+  exercise(boundary - 3 * HG_PAGE, (LEAF_BYTES >> HG_PAGE_SHIFT) + 6, "a whole leaf plus 3 pages each side");
+  munmap(m, maplen);
+
+  /* ---- synthetic addresses near the top of the 47-bit space ---- */
+  exercise(0x7ffffff00000, 16, "0x7ffffff00000");
+  exercise(TOP - 8 * HG_PAGE, 8, "the last 8 pages below 2^47");
+  exercise(TOP - LEAF_BYTES - 4 * HG_PAGE, 8, "leaf boundary 8 MiB below 2^47");
+  exercise(TOP - MID_BYTES - 3 * HG_PAGE, 6, "mid-node boundary 32 GiB below 2^47");
+
+  /* ---- the page at address 0 (and its leaf) ---- */
+  exercise(0, 4, "address 0");
+  exercise(LEAF_BYTES - 2 * HG_PAGE, 4, "first leaf boundary at 8 MiB");
+
+  /* ---- addresses >= 2^47 are never the allocator's ---- */
+  static const uintptr_t high[] = { TOP, TOP + HG_PAGE, TOP + 12345, TOP << 1,
+                                    (uintptr_t)0xffff800000000000ull, UINTPTR_MAX,
+                                    UINTPTR_MAX & ~(uintptr_t)(HG_PAGE - 1) };
+  for (size_t i = 0; i < sizeof high / sizeof *high; i++)
+    CHECKF(get(high[i]) == NULL, "%#lx reads %p", (unsigned long)high[i], (void *)get(high[i]));
+  /* ... even when the low address they would alias (by dropping bit 47 and up) is set,
+   * and when the top of the 47-bit space is set */
+  if (get(0) == NULL && get(TOP - HG_PAGE) == NULL) {
+    CHECK(hg_pagemap_set(0, 1, &dummy));
+    CHECK(hg_pagemap_set(TOP - HG_PAGE, 1, &other));
+    CHECK(get(0) == &dummy);
+    CHECK(get(TOP - 1) == &other);
+    for (size_t i = 0; i < sizeof high / sizeof *high; i++)
+      CHECKF(get(high[i]) == NULL, "%#lx reads %p with page 0 set", (unsigned long)high[i],
+             (void *)get(high[i]));
+    CHECK(hg_pagemap_set(0, 1, NULL));
+    CHECK(hg_pagemap_set(TOP - HG_PAGE, 1, NULL));
+    CHECK(get(0) == NULL && get(TOP - HG_PAGE) == NULL);
+  }
+
+  /* ---- setting zero pages changes nothing ---- */
+  CHECK(hg_pagemap_set(0x7ffffff00000, 0, &dummy));
+  CHECK(get(0x7ffffff00000) == NULL);
+
+  /* ---- clearing where no node exists creates none ---- */
+  uintptr_t fresh = unused_mid_range(0);
+  if (CHECKF(fresh != 0, "no unused root entry found")) {
+    CHECK(hg_pagemap_set(fresh + LEAF_BYTES - 2 * HG_PAGE, 5000, NULL));
+    CHECKF(mid_of(fresh) == NULL, "clearing created a mid node");
+    CHECK(get(fresh + LEAF_BYTES) == NULL);
+  }
+
+  /* ---- reserve, then set without creating nodes ---- */
+  if (fresh) {
+    uintptr_t start = fresh + 3 * LEAF_BYTES - 7 * HG_PAGE;
+    size_t npages = 3 * (LEAF_BYTES >> HG_PAGE_SHIFT) + 100;   /* 5 leaves touched */
+    uintptr_t end = start + npages * HG_PAGE;
+    CHECK(hg_pagemap_reserve(start, npages));
+    struct hg_pm_mid *mid = mid_of(start);
+    if (CHECKF(mid != NULL, "reserve created no mid node")) {
+      for (uintptr_t a = start & ~(LEAF_BYTES - 1); a < end; a += LEAF_BYTES)
+        CHECKF(leaf_of(a) != NULL, "reserve left the leaf for %#lx missing", (unsigned long)a);
+      /* nothing outside the range's leaves */
+      CHECK(leaf_of((start & ~(LEAF_BYTES - 1)) - LEAF_BYTES) == NULL);
+      CHECK(leaf_of((end + LEAF_BYTES - 1) & ~(LEAF_BYTES - 1)) == NULL);
+      /* reserve leaves the entries NULL */
+      range_is(start, 1, NULL, "reserved");
+      range_is(end - HG_PAGE, 1, NULL, "reserved");
+
+      static struct hg_pm_leaf *leaves_before[1 << HG_PM_MID_BITS];
+      for (unsigned i = 0; i < (1u << HG_PM_MID_BITS); i++) leaves_before[i] = atomic_load(&mid->leaf[i]);
+      size_t meta_before = hg_meta_bytes_mapped();
+      CHECK(hg_pagemap_set(start, npages, &dummy));
+      CHECK(mid_of(start) == mid);
+      unsigned changed = 0;
+      for (unsigned i = 0; i < (1u << HG_PM_MID_BITS); i++) changed += atomic_load(&mid->leaf[i]) != leaves_before[i];
+      CHECKF(changed == 0, "set after reserve changed %u leaf pointers", changed);
+      CHECK_EQU(hg_meta_bytes_mapped(), meta_before);
+      range_is(start, 3, &dummy, "reserved then set");
+      range_is(end - 3 * HG_PAGE, 3, &dummy, "reserved then set");
+      for (uintptr_t a = start; a < end; a += HG_PAGE)
+        if (get(a) != &dummy && !CHECKF(0, "page %#lx not set", (unsigned long)a)) break;
+      range_is(start - HG_PAGE, 1, NULL, "before the reserved range");
+      range_is(end, 1, NULL, "after the reserved range");
+
+      /* clearing across a missing leaf: leaves A and C exist, B between them does not */
+      uintptr_t a_leaf = fresh + 20 * LEAF_BYTES, c_leaf = a_leaf + 2 * LEAF_BYTES;
+      CHECK(hg_pagemap_set(c_leaf - LEAF_BYTES - 2 * HG_PAGE, 2, &dummy));   /* last 2 of A */
+      CHECK(hg_pagemap_set(c_leaf, 3, &other));                              /* first 3 of C */
+      CHECK(leaf_of(a_leaf) != NULL && leaf_of(a_leaf + LEAF_BYTES) == NULL && leaf_of(c_leaf) != NULL);
+      CHECK(hg_pagemap_set(c_leaf - LEAF_BYTES - 2 * HG_PAGE, 2 + (LEAF_BYTES >> HG_PAGE_SHIFT) + 3, NULL));
+      CHECKF(leaf_of(a_leaf + LEAF_BYTES) == NULL, "clearing created the missing leaf");
+      range_is(c_leaf - LEAF_BYTES - 2 * HG_PAGE, 2, NULL, "cleared across a missing leaf");
+      range_is(c_leaf, 4, NULL, "cleared across a missing leaf");
+
+      CHECK(hg_pagemap_set(start, npages, NULL));
+      range_is(start, 3, NULL, "cleared");
+      range_is(end - 3 * HG_PAGE, 3, NULL, "cleared");
+    }
+  }
+
+  /* ---- reserve near the very top (the end address is 2^47) ---- */
+  CHECK(hg_pagemap_reserve(TOP - 3 * LEAF_BYTES, 3 * (LEAF_BYTES >> HG_PAGE_SHIFT)));
+  CHECK(leaf_of(TOP - LEAF_BYTES) != NULL && leaf_of(TOP - 3 * LEAF_BYTES) != NULL);
+  return check_finish();
+}
