@@ -32,9 +32,12 @@ static void *alloc_medium(size_t n, size_t align_pages) {
   return s->base;
 }
 
+/* A mapping of its own; if the kernel refuses one (address-space limit, mapping
+ * count), the block comes from the heap's free pages instead, as glibc does. */
 static void *alloc_large(size_t n, size_t align) {
   struct hg_span *s = hg_large_alloc(n, align);
-  return s ? s->base : enomem();
+  if (s) return s->base;
+  return alloc_medium(n, align > HG_PAGE ? align >> HG_PAGE_SHIFT : 1);
 }
 
 static bool use_mmap(size_t n) {

@@ -6,8 +6,9 @@
 #   tests/unit/*.c      unit tests of internal modules: built with -Isrc against the
 #                       static library, run directly.
 #   tests/api/*.c       conformance and stress programs written against the plain C API:
-#                       run twice, preloaded (LD_PRELOAD=libheapguard.so) and linked with
-#                       libheapguard.a.  Each must also pass under glibc's own malloc, so
+#                       run preloaded (LD_PRELOAD=libheapguard.so), preloaded with
+#                       HEAPGUARD_BRK=0 (mmap'd regions instead of the brk heap), linked
+#                       with libheapguard.a, and preloaded from the UBSan build.  Each must also pass under glibc's own malloc, so
 #                       the tests cannot encode heapguard-only assumptions by accident —
 #                       except those marked "// heapguard-only" in their first 20 lines.
 #   tests/death/*.c     programs that must die: header lines
@@ -78,6 +79,9 @@ for src in tests/api/*.c; do
   fi
   log=$LOGS/api_$base.preload.log
   run_logged "api/$base:preload" "$log" env LD_PRELOAD="$LIB_SO" "$bin"; result "api/$base:preload" $? "$log"
+  # the same with brk off: the heap lives in mmap'd regions, as when brk cannot grow
+  log=$LOGS/api_$base.nobrk.log
+  run_logged "api/$base:nobrk" "$log" env HEAPGUARD_BRK=0 LD_PRELOAD="$LIB_SO" "$bin"; result "api/$base:nobrk" $? "$log"
   if [ -n "${HG_UBSAN_LIB:-}" ]; then   # the allocator built with UBSan (aborts on a report)
     log=$LOGS/api_$base.ubsan.log
     run_logged "api/$base:ubsan" "$log" env LD_PRELOAD="$HG_UBSAN_LIB" "$bin"; result "api/$base:ubsan" $? "$log"
