@@ -116,7 +116,6 @@ done
 for t in tests/programs/*.sh; do
   [ -e "$t" ] || continue
   base=$(basename "$t" .sh); name=programs/$base; wanted "$name" || continue
-  [ "$base" = lib ] && continue   # helpers sourced by the others
   log=$LOGS/programs_$base.log
   run_logged "$name" "$log" bash "$t"; result "$name" $? "$log"
 done
