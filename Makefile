@@ -13,7 +13,7 @@ VERSION := 0.1.0
 # Tools and Debian packages the build and the tests need.  `make deps` installs the
 # missing ones with apt-get when run as root, and prints the command otherwise.
 DEPS_TOOLS := gcc:gcc make:make python3:python3 sqlite3:sqlite3 git:git strace:strace \
-              cppcheck:cppcheck
+              cppcheck:cppcheck pkg-config:pkg-config
 DEPS_PKGS  := $(sort $(foreach t,$(DEPS_TOOLS),$(word 2,$(subst :, ,$(t)))))
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -106,16 +106,19 @@ lint:
 
 # ---- install ----------------------------------------------------------------------
 install: $(LIB_SO) $(LIB_A)
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/heapguard.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 man/heapguard.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' heapguard.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/heapguard.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libheapguard.so $(DESTDIR)$(PREFIX)/lib/libheapguard.a \
-	  $(DESTDIR)$(PREFIX)/include/heapguard.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/heapguard.pc
+	  $(DESTDIR)$(PREFIX)/include/heapguard.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/heapguard.pc \
+	  $(DESTDIR)$(PREFIX)/share/man/man3/heapguard.3
 
 clean:
 	rm -rf build build-debug build-ubsan
