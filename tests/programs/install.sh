@@ -46,7 +46,7 @@ ldd "$dir/shared" | grep -q "$prefix/lib/libheapguard.so" 2>/dev/null ||
   { echo "shared program does not load the installed library"; exit 1; }
 # nroff rather than man: minimised Debian images replace man with a stub
 if command -v nroff >/dev/null; then
-  nroff -man "$prefix/share/man/man3/heapguard.3" 2>&1 | grep -q HEAPGUARD_MMAP_THRESHOLD ||
+  nroff -man "$prefix/share/man/man3/heapguard.3" 2>&1 | sed 's/.\x08//g' | grep -q HEAPGUARD_MMAP_THRESHOLD ||
     { echo "the man page does not render"; exit 1; }
 fi
 make -s -C "$HG_ROOT" uninstall PREFIX="$prefix" >/dev/null || exit 1
