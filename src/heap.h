@@ -58,13 +58,13 @@ __attribute__((always_inline)) static inline void *hg_heap_alloc(size_t size) {
 /* free() of a non-NULL pointer.  The pagemap placed p inside span s, so an offset
  * that is an exact multiple of the block size is a real slot (see span.h). */
 __attribute__((always_inline)) static inline void hg_heap_free(void *p) {
-  struct hg_span *s = hg_pagemap_get(p);
+  struct hg_span *s = hg_pagemap_get_unchecked(p);
   struct hg_heap *h = hg_tls_heap;
   if (hg_likely(s != NULL && s->owner == h)) {
     size_t off = (size_t)((char *)p - s->base);
-    uint32_t idx = (uint32_t)((off * s->recip) >> 32);
-    if (hg_likely((size_t)idx * s->bsize == off)) {
-      unsigned w = idx >> 6;
+    size_t idx = (off * s->recip) >> 32;
+    if (hg_likely(idx * s->bsize == off)) {
+      size_t w = idx >> 6;
       uint64_t m = (uint64_t)1 << (idx & 63), bits = s->free_bits[w];
       if (hg_likely(!((bits | atomic_load_explicit(&s->remote_bits[w], memory_order_relaxed)) & m))) {
         s->free_bits[w] = bits | m;
@@ -73,7 +73,8 @@ __attribute__((always_inline)) static inline void hg_heap_free(void *p) {
       }
     }
   }
-  hg_heap_free_slow(p, s);
+  /* Diagnosis and remote frees re-read the pagemap with the range check. */
+  hg_heap_free_slow(p, hg_pagemap_get(p));
 }
 
 /* Thread and process life (init.c calls these). */

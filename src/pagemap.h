@@ -32,11 +32,14 @@ struct hg_pm_mid { struct hg_pm_leaf *_Atomic leaf[1 << HG_PM_MID_BITS]; };
 extern struct hg_pm_mid *_Atomic hg_pm_root[1 << HG_PM_ROOT_BITS];
 extern struct hg_span hg_pagemap_free_page;
 
-static inline struct hg_span *hg_pagemap_get(const void *p) {
+/* The lookup without the range check: an address at or above 2^47 aliases one below.
+ * Only for free's fast path, whose offset check rejects any alias (the offset of an
+ * aliased pointer from its span is at least 2^47, beyond any slot). */
+static inline struct hg_span *hg_pagemap_get_unchecked(const void *p) {
   uintptr_t a = (uintptr_t)p;
-  if (hg_unlikely(a >> HG_PM_ADDR_BITS)) return NULL;
-  struct hg_pm_mid *mid =
-      atomic_load_explicit(&hg_pm_root[a >> (HG_PM_ADDR_BITS - HG_PM_ROOT_BITS)], memory_order_acquire);
+  struct hg_pm_mid *mid = atomic_load_explicit(
+      &hg_pm_root[(a >> (HG_PM_ADDR_BITS - HG_PM_ROOT_BITS)) & ((1 << HG_PM_ROOT_BITS) - 1)],
+      memory_order_acquire);
   if (hg_unlikely(!mid)) return NULL;
   struct hg_pm_leaf *leaf = atomic_load_explicit(
       &mid->leaf[(a >> (HG_PAGE_SHIFT + HG_PM_LEAF_BITS)) & ((1 << HG_PM_MID_BITS) - 1)],
@@ -44,6 +47,11 @@ static inline struct hg_span *hg_pagemap_get(const void *p) {
   if (hg_unlikely(!leaf)) return NULL;
   return atomic_load_explicit(&leaf->span[(a >> HG_PAGE_SHIFT) & ((1 << HG_PM_LEAF_BITS) - 1)],
                               memory_order_acquire);
+}
+
+static inline struct hg_span *hg_pagemap_get(const void *p) {
+  if (hg_unlikely((uintptr_t)p >> HG_PM_ADDR_BITS)) return NULL;
+  return hg_pagemap_get_unchecked(p);
 }
 
 /* Point npages pages from page address `start` at s.  Returns false (nothing changed
