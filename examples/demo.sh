@@ -33,7 +33,7 @@ if command -v strace >/dev/null; then
   echo "  kernel calls (strace -e trace=brk,mmap,munmap):"
   kernel_calls "$OUT/heap_intro"
   echo "  (the 256 KiB mmap is heapguard's own metadata, kept away from user blocks;"
-  echo "   the brk step is 1 MiB: the next thousands of small mallocs need no system call)"
+  echo "   the heap grew by 1 MiB more than asked: the next thousands of mallocs need no system call)"
 fi
 
 section "2. malloc(256 KiB): above the 128 KiB mmap threshold, a mapping of its own"

@@ -18,11 +18,15 @@
     "shrink the brk heap when this much is free at its top (mallopt M_TRIM_THRESHOLD)")    \
   X(top_pad, TOP_PAD, size, 64 * HG_KiB,                                                  \
     "free bytes left at the top of the brk heap when it shrinks (mallopt M_TOP_PAD)")      \
-  X(dirty_max, DIRTY_MAX, size, 4 * HG_MiB,                                               \
-    "free memory kept resident for reuse; beyond it (or twice the mmap threshold, if "     \
-    "larger) idle pages go back to the kernel with madvise, oldest first")                 \
+  X(decay_ms, DECAY_MS, count, 1000,                                                      \
+    "free pages idle for this many milliseconds go back to the kernel with madvise "      \
+    "(checked whenever the allocator takes or returns pages; 0: at once)")                 \
+  X(dirty_max, DIRTY_MAX, size, 64 * HG_MiB,                                              \
+    "most free memory kept resident however recently used; beyond it the oldest idle "     \
+    "pages go back to the kernel at once")                                                 \
   X(heap_step, HEAP_STEP, size, 1 * HG_MiB,                                               \
-    "least amount by which the brk heap grows at a time (a quarter of its size, if more)") \
+    "free space the brk heap gets above a request when it grows, and keeps at its top "    \
+    "when it shrinks, so a program near its peak does not move the break every time")      \
   X(use_brk, BRK, bool, 1,                                                                \
     "grow the heap with brk, as glibc does; 0 uses mmap'd regions only")                  \
   X(mmap_max, MMAP_MAX, count, 65536,                                                     \

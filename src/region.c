@@ -1,6 +1,8 @@
 /* region.c — extents, free page runs, purge and trim; large blocks (see region.h). */
 #include "region.h"
 
+#include <time.h>
+
 #include "meta.h"
 #include "options.h"
 #include "os.h"
@@ -66,7 +68,10 @@ static void bin_remove(struct hg_span *r) {
   r->next = r->prev = NULL;
 }
 
+static uint64_t now_ms(void);
+
 static void dirty_insert(struct hg_span *r) {
+  r->freed_ms = now_ms();   /* a run merged with a newly freed neighbour is new again */
   r->dirty_next = NULL;
   r->dirty_prev = dirty_tail;
   if (dirty_tail) dirty_tail->dirty_next = r; else dirty_head = r;
@@ -184,9 +189,9 @@ static bool grow_brk(size_t need) {
   uintptr_t cur = (uintptr_t)hg_os_brk_current();
   if (!cur) return false;
   size_t slack = hg_align_up(cur, HG_PAGE) - cur;
-  size_t step = hg_opt.heap_step > brk_bytes / 4 ? hg_opt.heap_step : brk_bytes / 4;
-  step = hg_align_up(step, 64 * HG_KiB);
-  size_t want = (need > step ? need : step) + slack;
+  /* glibc grows by the request plus M_TOP_PAD; heapguard by the request plus the step,
+   * so the next requests (and a shrink-then-grow cycle) need no system call. */
+  size_t want = need + hg_align_up(hg_opt.heap_step, HG_PAGE) + slack;
   void *p = hg_os_brk_grow(want);
   if (!p && want > need + slack) {
     want = need + slack;
@@ -253,14 +258,35 @@ static void purge_run(struct hg_span *r) {
   r->ndirty = 0;
 }
 
-/* Keep resident free memory within budget; purge down to half of it so that a workload
- * hovering at the limit does not make a system call per free. */
+static uint64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Return idle free memory: runs idle for longer than the decay time, oldest first, and
+ * the oldest beyond the resident cap whatever their age.  Memory freed and reused
+ * within the decay time (a program's steady state) is never given back and faulted in
+ * again; memory left free longer is.  Runs of a few pages wait for the cap: a system
+ * call per page would cost more than the pages. */
+#define PURGE_MIN_PAGES 4
+
 static void maybe_purge(void) {
-  size_t budget = hg_opt.dirty_max;
-  if (2 * hg_opt.mmap_threshold > budget) budget = 2 * hg_opt.mmap_threshold;
-  budget >>= HG_PAGE_SHIFT;
-  if (dirty_pages <= budget) return;
-  while (dirty_head && dirty_pages > budget / 2) purge_run(dirty_head);
+  if (!dirty_head) return;
+  size_t cap = hg_opt.dirty_max >> HG_PAGE_SHIFT;
+  uint64_t now = now_ms();
+  struct hg_span *r = dirty_head;
+  while (r) {
+    struct hg_span *next = r->dirty_next;
+    if (dirty_pages > cap) {
+      purge_run(r);
+    } else if (now - r->freed_ms >= hg_opt.decay_ms) {
+      if (r->npages >= PURGE_MIN_PAGES) purge_run(r);
+    } else {
+      break;   /* the list is in age order: the rest are younger */
+    }
+    r = next;
+  }
 }
 
 /* Shrink the break so that at most pad bytes of run r (the free top) remain. */
@@ -289,8 +315,11 @@ static size_t trim_top(struct hg_span *r, size_t pad) {
   return bytes;
 }
 
+/* glibc's rule (shrink when the free top exceeds M_TRIM_THRESHOLD, keep M_TOP_PAD),
+ * keeping at least the growth step so that shrinking and growing do not alternate. */
 static void maybe_trim(struct hg_span *r) {
-  if (hg_span_bytes(r) >= hg_opt.trim_threshold + hg_opt.top_pad) trim_top(r, hg_opt.top_pad);
+  size_t keep = hg_opt.top_pad > hg_opt.heap_step ? hg_opt.top_pad : hg_opt.heap_step;
+  if (hg_span_bytes(r) >= hg_opt.trim_threshold + keep) trim_top(r, keep);
 }
 
 /* ---- spans ------------------------------------------------------------------------ */
@@ -347,6 +376,7 @@ struct hg_span *hg_region_alloc(size_t npages, size_t align_pages, int kind) {
     medium_pages += npages;
     medium_count++;
   }
+  maybe_purge();
   hg_unlock(&region_lock);
   return s;
 }

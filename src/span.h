@@ -74,6 +74,7 @@ struct hg_span {
   size_t npages;             /* pages in the span */
   size_t size;               /* MEDIUM/LARGE: requested size (usable size is the pages) */
   size_t ndirty;             /* FREE: upper bound on pages that may be resident */
+  uint64_t freed_ms;         /* FREE with ndirty > 0: when it last got dirty pages */
   struct hg_span *next, *prev;           /* bin, heap partial list, or large list */
   struct hg_span *dirty_next, *dirty_prev; /* FREE with ndirty > 0: purge order, oldest first */
 };

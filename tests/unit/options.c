@@ -93,7 +93,8 @@ int main(void) {
     CHECK_EQU(defaults.mmap_threshold, 128 * 1024);
     CHECK_EQU(defaults.trim_threshold, 128 * 1024);
     CHECK_EQU(defaults.top_pad, 64 * 1024);
-    CHECK_EQU(defaults.dirty_max, 4 * 1024 * 1024);
+    CHECK_EQU(defaults.dirty_max, 64 * 1024 * 1024);
+    CHECK_EQU(defaults.decay_ms, 1000);
     CHECK_EQU(defaults.heap_step, 1024 * 1024);
     CHECK(defaults.use_brk);
     CHECK_EQU(defaults.mmap_max, 65536);
@@ -316,7 +317,8 @@ int main(void) {
     CHECK(n > 0 && n < sizeof buf);
     static const char *const names[] = { "HEAPGUARD_MMAP_THRESHOLD", "HEAPGUARD_TRIM_THRESHOLD",
                                          "HEAPGUARD_TOP_PAD", "HEAPGUARD_DIRTY_MAX",
-                                         "HEAPGUARD_HEAP_STEP", "HEAPGUARD_BRK", "HEAPGUARD_MMAP_MAX" };
+                                         "HEAPGUARD_HEAP_STEP", "HEAPGUARD_BRK", "HEAPGUARD_MMAP_MAX",
+                                         "HEAPGUARD_DECAY_MS" };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
       CHECKF(strstr(buf, names[i]) != NULL, "%s missing from the description", names[i]);
   }
