@@ -52,6 +52,8 @@ help:
 	@echo "make demo       the README's main job: heapguard catching heap bugs"
 	@echo "make install    install library, header, pkg-config file (PREFIX=$(PREFIX))"
 	@echo "make lint       cppcheck on the allocator's sources"
+	@echo "make bench      heapguard vs glibc, jemalloc, mimalloc, tcmalloc -> bench/results/"
+	@echo "make bench-smoke / bench-callgrind   the quick run (CI) / instructions per malloc+free"
 	@echo "make deps       install the Debian packages the build and tests need"
 
 # ---- dependencies -----------------------------------------------------------------
@@ -103,6 +105,9 @@ demo: $(LIB_SO) $(LIB_A)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr -Iinclude -Isrc --suppress=missingIncludeSystem src
+
+# ---- benchmarks (bench/README.md) -----------------------------------------------
+include bench/bench.mk
 
 # ---- install ----------------------------------------------------------------------
 install: $(LIB_SO) $(LIB_A)
