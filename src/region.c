@@ -188,6 +188,12 @@ static bool add_fresh(uintptr_t start, uintptr_t end, bool in_brk) {
 static bool grow_brk(size_t need) {
   uintptr_t cur = (uintptr_t)hg_os_brk_current();
   if (!cur) return false;
+  /* A free run at the top of the heap will merge with the new pages: only the rest is
+   * needed from the kernel. */
+  if (brk_extent && brk_extent->end == cur && brk_extent->end > brk_extent->start) {
+    struct hg_span *top = free_neighbour(brk_extent->end - HG_PAGE, true);
+    if (top && run_end(top) == cur && hg_span_bytes(top) < need) need -= hg_span_bytes(top);
+  }
   size_t slack = hg_align_up(cur, HG_PAGE) - cur;
   /* glibc grows by the request plus M_TOP_PAD; heapguard by the request plus the step,
    * so the next requests (and a shrink-then-grow cycle) need no system call. */
