@@ -16,6 +16,12 @@ static struct hg_span *free_spans;         /* recycled descriptors, linked by ->
 
 static void *bump(size_t size) {
   size = hg_align_up(size, 64);
+  if (size >= META_CHUNK) {   /* big records (pagemap leaves) get a mapping of their own */
+    size = hg_align_up(size, HG_PAGE);
+    void *p = hg_os_map(size);
+    if (p) mapped += size;
+    return p;
+  }
   if ((size_t)(bump_end - bump_cur) < size) {
     size_t chunk = size > META_CHUNK ? hg_align_up(size, HG_PAGE) : META_CHUNK;
     char *m = hg_os_map(chunk);

@@ -4,26 +4,16 @@
 #include "meta.h"
 #include "span.h"
 
-struct hg_pm_mid *_Atomic hg_pm_root[1 << HG_PM_ROOT_BITS];
+struct hg_pm_leaf *_Atomic hg_pm_root[1 << HG_PM_ROOT_BITS];
 struct hg_span hg_pagemap_free_page = { .kind = HG_SPAN_FREE };
 
 static struct hg_pm_leaf *leaf_for(uintptr_t a, bool create) {
-  _Atomic(struct hg_pm_mid *) *rp = &hg_pm_root[a >> (HG_PM_ADDR_BITS - HG_PM_ROOT_BITS)];
-  struct hg_pm_mid *mid = atomic_load_explicit(rp, memory_order_acquire);
-  if (!mid) {
-    if (!create) return NULL;
-    mid = hg_meta_alloc(sizeof *mid);
-    if (!mid) return NULL;
-    atomic_store_explicit(rp, mid, memory_order_release);
-  }
-  _Atomic(struct hg_pm_leaf *) *lp =
-      &mid->leaf[(a >> (HG_PAGE_SHIFT + HG_PM_LEAF_BITS)) & ((1 << HG_PM_MID_BITS) - 1)];
-  struct hg_pm_leaf *leaf = atomic_load_explicit(lp, memory_order_acquire);
-  if (!leaf) {
-    if (!create) return NULL;
+  _Atomic(struct hg_pm_leaf *) *rp =
+      &hg_pm_root[(a >> (HG_PAGE_SHIFT + HG_PM_LEAF_BITS)) & ((1 << HG_PM_ROOT_BITS) - 1)];
+  struct hg_pm_leaf *leaf = atomic_load_explicit(rp, memory_order_acquire);
+  if (!leaf && create) {
     leaf = hg_meta_alloc(sizeof *leaf);
-    if (!leaf) return NULL;
-    atomic_store_explicit(lp, leaf, memory_order_release);
+    if (leaf) atomic_store_explicit(rp, leaf, memory_order_release);
   }
   return leaf;
 }

@@ -1,9 +1,12 @@
 /* pagemap.h — from any address to the span descriptor of the page holding it.
  *
- * A three-level radix tree over the 47-bit user address space, one entry per 4 KiB
- * page: root (static, 4096 entries, address bits 46..35) -> mid node (4096 entries,
- * bits 34..23) -> leaf (2048 entries, bits 22..12).  Nodes come from meta.c and are
- * never freed, so a lookup racing with an update always reads valid memory.
+ * A two-level radix tree over the 47-bit user address space, one entry per 4 KiB
+ * page: root (static, 131072 entries, address bits 46..30; 1 MiB of .bss, of which
+ * only the touched pages are ever resident) -> leaf (262144 entries, bits 29..12: one
+ * leaf maps 1 GiB of address space with 2 MiB of entries, resident only where
+ * touched).  Two dependent loads and one NULL check on free's fast path.  Leaves come
+ * from meta.c and are never freed, so a lookup racing with an update always reads
+ * valid memory.
  *
  * What an entry holds, for every page the allocator owns:
  *   - a SMALL or MEDIUM span: every one of its pages points to it;
@@ -21,15 +24,13 @@
 
 struct hg_span;
 
-#define HG_PM_LEAF_BITS 11
-#define HG_PM_MID_BITS  12
-#define HG_PM_ROOT_BITS 12
-#define HG_PM_ADDR_BITS (HG_PAGE_SHIFT + HG_PM_LEAF_BITS + HG_PM_MID_BITS + HG_PM_ROOT_BITS)
+#define HG_PM_LEAF_BITS 18
+#define HG_PM_ROOT_BITS 17
+#define HG_PM_ADDR_BITS (HG_PAGE_SHIFT + HG_PM_LEAF_BITS + HG_PM_ROOT_BITS)
 _Static_assert(HG_PM_ADDR_BITS == 47, "pagemap covers the 47-bit user address space");
 
 struct hg_pm_leaf { struct hg_span *_Atomic span[1 << HG_PM_LEAF_BITS]; };
-struct hg_pm_mid { struct hg_pm_leaf *_Atomic leaf[1 << HG_PM_MID_BITS]; };
-extern struct hg_pm_mid *_Atomic hg_pm_root[1 << HG_PM_ROOT_BITS];
+extern struct hg_pm_leaf *_Atomic hg_pm_root[1 << HG_PM_ROOT_BITS];
 extern struct hg_span hg_pagemap_free_page;
 
 /* The lookup without the range check: an address at or above 2^47 aliases one below.
@@ -37,12 +38,8 @@ extern struct hg_span hg_pagemap_free_page;
  * aliased pointer from its span is at least 2^47, beyond any slot). */
 static inline struct hg_span *hg_pagemap_get_unchecked(const void *p) {
   uintptr_t a = (uintptr_t)p;
-  struct hg_pm_mid *mid = atomic_load_explicit(
-      &hg_pm_root[(a >> (HG_PM_ADDR_BITS - HG_PM_ROOT_BITS)) & ((1 << HG_PM_ROOT_BITS) - 1)],
-      memory_order_acquire);
-  if (hg_unlikely(!mid)) return NULL;
   struct hg_pm_leaf *leaf = atomic_load_explicit(
-      &mid->leaf[(a >> (HG_PAGE_SHIFT + HG_PM_LEAF_BITS)) & ((1 << HG_PM_MID_BITS) - 1)],
+      &hg_pm_root[(a >> (HG_PAGE_SHIFT + HG_PM_LEAF_BITS)) & ((1 << HG_PM_ROOT_BITS) - 1)],
       memory_order_acquire);
   if (hg_unlikely(!leaf)) return NULL;
   return atomic_load_explicit(&leaf->span[(a >> HG_PAGE_SHIFT) & ((1 << HG_PM_LEAF_BITS) - 1)],

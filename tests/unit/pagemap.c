@@ -1,8 +1,8 @@
 /* unit/pagemap: the address -> span radix tree (src/pagemap.c, src/pagemap.h).
  *
  * hg_pagemap_set / hg_pagemap_get on pages of a private mapping (a range crossing a
- * leaf boundary: leaf = 2048 pages = 8 MiB), on synthetic page addresses near the top
- * of the 47-bit space and across a mid-node boundary, and on the page at address 0;
+ * leaf boundary: leaf = 262144 pages = 1 GiB), on synthetic page addresses near the top
+ * of the 47-bit space and across leaf boundaries, and on the page at address 0;
  * every page of a range reads back its span (from any byte of the page) and the pages
  * just outside read NULL; clearing with NULL, also across leaves that were never
  * created (without creating them); addresses >= 2^47 read NULL (and do not alias low
@@ -20,8 +20,7 @@
 #include "pagemap.h"
 #include "span.h"
 
-#define LEAF_BYTES ((uintptr_t)1 << (HG_PAGE_SHIFT + HG_PM_LEAF_BITS))              /* 8 MiB */
-#define MID_BYTES  ((uintptr_t)1 << (HG_PAGE_SHIFT + HG_PM_LEAF_BITS + HG_PM_MID_BITS)) /* 32 GiB */
+#define LEAF_BYTES ((uintptr_t)1 << (HG_PAGE_SHIFT + HG_PM_LEAF_BITS))              /* 1 GiB */
 #define TOP        ((uintptr_t)1 << HG_PM_ADDR_BITS)
 
 static struct hg_span dummy = { .kind = HG_SPAN_MEDIUM };
@@ -69,25 +68,26 @@ static void exercise(uintptr_t start, size_t npages, const char *what) {
   range_is(start, npages, NULL, what);
 }
 
-static struct hg_pm_mid *mid_of(uintptr_t a) {
-  return atomic_load(&hg_pm_root[a >> (HG_PM_ADDR_BITS - HG_PM_ROOT_BITS)]);
-}
 static struct hg_pm_leaf *leaf_of(uintptr_t a) {
-  struct hg_pm_mid *m = mid_of(a);
-  return m ? atomic_load(&m->leaf[(a / LEAF_BYTES) & ((1u << HG_PM_MID_BITS) - 1)]) : NULL;
+  return atomic_load(&hg_pm_root[(a / LEAF_BYTES) & ((1u << HG_PM_ROOT_BITS) - 1)]);
 }
 
-/* the start of a 32 GiB mid-node range whose root entry is still empty */
-static uintptr_t unused_mid_range(uintptr_t avoid) {
+/* the start of a range of 32 leaves (32 GiB) whose root entries are all still empty */
+static int range_unused(uintptr_t a) {
+  for (unsigned i = 0; i < 32; i++)
+    if (leaf_of(a + i * LEAF_BYTES)) return 0;
+  return 1;
+}
+static uintptr_t unused_leaf_range(void) {
   static const uintptr_t candidates[] = { (uintptr_t)1 << 44, (uintptr_t)3 << 43,
                                           (uintptr_t)5 << 42, (uintptr_t)0x2345 << 35,
                                           (uintptr_t)0x3000 << 33 };
   for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
-    uintptr_t a = candidates[i] & ~(MID_BYTES - 1);
-    if (a != avoid && !mid_of(a)) return a;
+    uintptr_t a = candidates[i] & ~(LEAF_BYTES - 1);
+    if (range_unused(a)) return a;
   }
-  for (uintptr_t a = MID_BYTES * 7; a < TOP; a += MID_BYTES * 13)
-    if (a != avoid && !mid_of(a)) return a;
+  for (uintptr_t a = LEAF_BYTES * 64; a < TOP - 64 * LEAF_BYTES; a += LEAF_BYTES * 97)
+    if (range_unused(a)) return a;
   return 0;
 }
 
@@ -113,12 +113,12 @@ int main(void) {
   /* ---- synthetic addresses near the top of the 47-bit space ---- */
   exercise(0x7ffffff00000, 16, "0x7ffffff00000");
   exercise(TOP - 8 * HG_PAGE, 8, "the last 8 pages below 2^47");
-  exercise(TOP - LEAF_BYTES - 4 * HG_PAGE, 8, "leaf boundary 8 MiB below 2^47");
-  exercise(TOP - MID_BYTES - 3 * HG_PAGE, 6, "mid-node boundary 32 GiB below 2^47");
+  exercise(TOP - LEAF_BYTES - 4 * HG_PAGE, 8, "leaf boundary 1 GiB below 2^47");
+  exercise(TOP - 2 * LEAF_BYTES - 3 * HG_PAGE, 6, "leaf boundary 2 GiB below 2^47");
 
   /* ---- the page at address 0 (and its leaf) ---- */
   exercise(0, 4, "address 0");
-  exercise(LEAF_BYTES - 2 * HG_PAGE, 4, "first leaf boundary at 8 MiB");
+  exercise(LEAF_BYTES - 2 * HG_PAGE, 4, "first leaf boundary at 1 GiB");
 
   /* ---- addresses >= 2^47 are never the allocator's ---- */
   static const uintptr_t high[] = { TOP, TOP + HG_PAGE, TOP + 12345, TOP << 1,
@@ -146,21 +146,20 @@ int main(void) {
   CHECK(get(0x7ffffff00000) == NULL);
 
   /* ---- clearing where no node exists creates none ---- */
-  uintptr_t fresh = unused_mid_range(0);
-  if (CHECKF(fresh != 0, "no unused root entry found")) {
+  uintptr_t fresh = unused_leaf_range();
+  if (CHECKF(fresh != 0, "no unused root entries found")) {
     CHECK(hg_pagemap_set(fresh + LEAF_BYTES - 2 * HG_PAGE, 5000, NULL));
-    CHECKF(mid_of(fresh) == NULL, "clearing created a mid node");
+    CHECKF(leaf_of(fresh) == NULL && leaf_of(fresh + LEAF_BYTES) == NULL, "clearing created a leaf");
     CHECK(get(fresh + LEAF_BYTES) == NULL);
   }
 
   /* ---- reserve, then set without creating nodes ---- */
   if (fresh) {
     uintptr_t start = fresh + 3 * LEAF_BYTES - 7 * HG_PAGE;
-    size_t npages = 3 * (LEAF_BYTES >> HG_PAGE_SHIFT) + 100;   /* 5 leaves touched */
+    size_t npages = (LEAF_BYTES >> HG_PAGE_SHIFT) + 100;   /* 3 leaves touched */
     uintptr_t end = start + npages * HG_PAGE;
     CHECK(hg_pagemap_reserve(start, npages));
-    struct hg_pm_mid *mid = mid_of(start);
-    if (CHECKF(mid != NULL, "reserve created no mid node")) {
+    if (CHECKF(leaf_of(start) != NULL, "reserve created no leaf")) {
       for (uintptr_t a = start & ~(LEAF_BYTES - 1); a < end; a += LEAF_BYTES)
         CHECKF(leaf_of(a) != NULL, "reserve left the leaf for %#lx missing", (unsigned long)a);
       /* nothing outside the range's leaves */
@@ -170,13 +169,12 @@ int main(void) {
       range_is(start, 1, NULL, "reserved");
       range_is(end - HG_PAGE, 1, NULL, "reserved");
 
-      static struct hg_pm_leaf *leaves_before[1 << HG_PM_MID_BITS];
-      for (unsigned i = 0; i < (1u << HG_PM_MID_BITS); i++) leaves_before[i] = atomic_load(&mid->leaf[i]);
+      struct hg_pm_leaf *leaves_before[4];
+      for (unsigned i = 0; i < 4; i++) leaves_before[i] = leaf_of((start & ~(LEAF_BYTES - 1)) + i * LEAF_BYTES);
       size_t meta_before = hg_meta_bytes_mapped();
       CHECK(hg_pagemap_set(start, npages, &dummy));
-      CHECK(mid_of(start) == mid);
       unsigned changed = 0;
-      for (unsigned i = 0; i < (1u << HG_PM_MID_BITS); i++) changed += atomic_load(&mid->leaf[i]) != leaves_before[i];
+      for (unsigned i = 0; i < 4; i++) changed += leaf_of((start & ~(LEAF_BYTES - 1)) + i * LEAF_BYTES) != leaves_before[i];
       CHECKF(changed == 0, "set after reserve changed %u leaf pointers", changed);
       CHECK_EQU(hg_meta_bytes_mapped(), meta_before);
       range_is(start, 3, &dummy, "reserved then set");
