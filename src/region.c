@@ -277,6 +277,8 @@ static uint64_t now_ms(void) {
  * call per page would cost more than the pages. */
 #define PURGE_MIN_PAGES 4
 
+static bool trim_if_big(struct hg_span *r);
+
 static void maybe_purge(void) {
   if (!dirty_head) return;
   size_t cap = hg_opt.dirty_max >> HG_PAGE_SHIFT;
@@ -284,10 +286,10 @@ static void maybe_purge(void) {
   struct hg_span *r = dirty_head;
   while (r) {
     struct hg_span *next = r->dirty_next;
-    if (dirty_pages > cap) {
-      purge_run(r);
-    } else if (now - r->freed_ms >= hg_opt.decay_ms) {
-      if (r->npages >= PURGE_MIN_PAGES) purge_run(r);
+    if (dirty_pages > cap || now - r->freed_ms >= hg_opt.decay_ms) {
+      /* the idle top of the heap goes back by moving the break; anything else (and what
+       * the break keeps) by madvise */
+      if (!trim_if_big(r) && (dirty_pages > cap || r->npages >= PURGE_MIN_PAGES)) purge_run(r);
     } else {
       break;   /* the list is in age order: the rest are younger */
     }
@@ -322,10 +324,20 @@ static size_t trim_top(struct hg_span *r, size_t pad) {
 }
 
 /* glibc's rule (shrink when the free top exceeds M_TRIM_THRESHOLD, keep M_TOP_PAD),
- * keeping at least the growth step so that shrinking and growing do not alternate. */
-static void maybe_trim(struct hg_span *r) {
+ * keeping at least the growth step so that shrinking and growing do not alternate.
+ * Returns true if r was the top of the heap and big enough to cut (r may be gone). */
+static bool trim_if_big(struct hg_span *r) {
   size_t keep = hg_opt.top_pad > hg_opt.heap_step ? hg_opt.top_pad : hg_opt.heap_step;
-  if (hg_span_bytes(r) >= hg_opt.trim_threshold + keep) trim_top(r, keep);
+  if (hg_span_bytes(r) < hg_opt.trim_threshold + keep) return false;
+  return trim_top(r, keep) > 0;
+}
+
+/* On free, the top is only cut at once when memory is returned at once (decay 0);
+ * otherwise it ages like every free run and maybe_purge cuts it once idle: a program
+ * that frees its top block and allocates another (the benchmark's large-block loop)
+ * would otherwise move the break down and up, faulting every page in again. */
+static void maybe_trim(struct hg_span *r) {
+  if (hg_opt.decay_ms == 0) trim_if_big(r);
 }
 
 /* ---- spans ------------------------------------------------------------------------ */

@@ -163,20 +163,39 @@ static void test_trim(void) {
     CHECK_EQU((size_t)(brk_before - brk_after), st2.brk_bytes - st3.brk_bytes);
   }
 
-  /* automatic trim when freeing: with the default thresholds the free top is cut to
-   * max(top_pad, heap_step) as soon as it exceeds trim_threshold plus that */
+  /* automatic trim: with the default thresholds the free top is cut to
+   * max(top_pad, heap_step) once it exceeds trim_threshold plus that -- at once when
+   * memory is returned at once (decay 0), else only when the top has been idle for the
+   * decay time (a free followed by a new allocation must not move the break) */
   hg_opt.trim_threshold = saved_opt.trim_threshold;
+  size_t keep = hg_opt.top_pad > hg_opt.heap_step ? hg_opt.top_pad : hg_opt.heap_step;
   s = alloc_span(npages, 1, HG_SPAN_MEDIUM);
   if (span_ok(s, npages, 1, HG_SPAN_MEDIUM) && s->in_brk) {
+    hg_opt.decay_ms = 60000;
+    stats(&st1, "lazy trim: allocated");
+    hg_region_free(s);
+    stats(&st2, "lazy trim: freed");
+    CHECKF(st2.brk_bytes == st1.brk_bytes, "a free of %zu bytes at the top moved the break "
+           "before the decay time", npages * PG);
+    hg_opt.decay_ms = 0;   /* now idle long enough: the next region call cuts it */
+    struct hg_span *t = alloc_span(1, 1, HG_SPAN_MEDIUM);
+    if (span_ok(t, 1, 1, HG_SPAN_MEDIUM)) hg_region_free(t);
+    stats(&st3, "lazy trim: after the decay");
+    CHECKF(st3.brk_bytes < st1.brk_bytes, "the idle top (%zu bytes) was never cut", npages * PG);
+    if (st3.top_free != 0) CHECK_EQU(st3.top_free, hg_align_up(keep, PG));
+  }
+  s = alloc_span(npages, 1, HG_SPAN_MEDIUM);
+  if (span_ok(s, npages, 1, HG_SPAN_MEDIUM) && s->in_brk) {
+    hg_opt.decay_ms = 0;
     stats(&st1, "auto trim: allocated");
     hg_region_free(s);
     stats(&st2, "auto trim: freed");
     CHECKF(st2.brk_bytes < st1.brk_bytes, "freeing %zu bytes at the top did not shrink the heap",
            npages * PG);
-    size_t keep = hg_opt.top_pad > hg_opt.heap_step ? hg_opt.top_pad : hg_opt.heap_step;
     if (st2.top_free != 0)
       CHECK_EQU(st2.top_free, hg_align_up(keep, PG));
   }
+  hg_opt.decay_ms = saved_opt.decay_ms;
   hg_opt.trim_threshold = SIZE_MAX / 4;
 }
 
