@@ -273,10 +273,8 @@ static uint64_t now_ms(void) {
 /* Return idle free memory: runs idle for longer than the decay time, oldest first, and
  * the oldest beyond the resident cap whatever their age.  Memory freed and reused
  * within the decay time (a program's steady state) is never given back and faulted in
- * again; memory left free longer is.  Runs of a few pages wait for the cap: a system
- * call per page would cost more than the pages. */
-#define PURGE_MIN_PAGES 4
-
+ * again; memory left free longer is, once per idle period (so a run of one page costs
+ * at most one madvise per second). */
 static bool trim_if_big(struct hg_span *r);
 
 static void maybe_purge(void) {
@@ -289,7 +287,7 @@ static void maybe_purge(void) {
     if (dirty_pages > cap || now - r->freed_ms >= hg_opt.decay_ms) {
       /* the idle top of the heap goes back by moving the break; anything else (and what
        * the break keeps) by madvise */
-      if (!trim_if_big(r) && (dirty_pages > cap || r->npages >= PURGE_MIN_PAGES)) purge_run(r);
+      if (!trim_if_big(r)) purge_run(r);
     } else {
       break;   /* the list is in age order: the rest are younger */
     }
