@@ -32,7 +32,8 @@ env LD_PRELOAD="$LIB" "$OUT/heap_intro"
 if command -v strace >/dev/null; then
   echo "  kernel calls (strace -e trace=brk,mmap,munmap):"
   kernel_calls "$OUT/heap_intro"
-  echo "  (the 256 KiB mmap is heapguard's own metadata, kept away from user blocks;"
+  echo "  (the 256 KiB and 2 MiB mmaps are heapguard's own metadata, kept away from user"
+  echo "   blocks: records, and the page map from address to block; only touched pages count;"
   echo "   the heap grew by 1 MiB more than asked: the next thousands of mallocs need no system call)"
 fi
 
