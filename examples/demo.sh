@@ -30,10 +30,11 @@ kernel_calls() {
 section "1. malloc(100): the heap grows with brk, in one large step"
 env LD_PRELOAD="$LIB" "$OUT/heap_intro"
 if command -v strace >/dev/null; then
-  echo "  kernel calls (strace -e trace=brk,mmap,munmap):"
+  echo "  kernel calls (strace -e trace=brk,mmap,munmap,madvise):"
   kernel_calls "$OUT/heap_intro"
   echo "  (the 256 KiB and 2 MiB mmaps are heapguard's own metadata, kept away from user"
-  echo "   blocks: records, and the page map from address to block; only touched pages count;"
+  echo "   blocks: records, and the page map from address to block, kept to small pages by the"
+  echo "   madvise; only touched pages count;"
   echo "   the heap grew by 1 MiB more than asked: the next thousands of mallocs need no system call)"
 fi
 

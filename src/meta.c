@@ -19,7 +19,10 @@ static void *bump(size_t size) {
   if (size >= META_CHUNK) {   /* big records (pagemap leaves) get a mapping of their own */
     size = hg_align_up(size, HG_PAGE);
     void *p = hg_os_map(size);
-    if (p) mapped += size;
+    if (p) {
+      mapped += size;
+      hg_os_no_huge_pages(p, size);   /* sparse: a page map leaf is touched here and there */
+    }
     return p;
   }
   if ((size_t)(bump_end - bump_cur) < size) {

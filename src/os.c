@@ -93,6 +93,11 @@ void hg_os_decommit(void *p, size_t size) {
   if (r < 0 && !out_of_memory(r)) hg_fatal("madvise(%p, %zu) failed with error %ld", p, size, -r);
 }
 
+void hg_os_no_huge_pages(void *p, size_t size) {
+  count(&hg_os_calls.madvise);
+  raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_NOHUGEPAGE, 0, 0, 0);
+}
+
 void *hg_os_brk_current(void) {
   int saved = errno;
   void *p = sbrk(0);

@@ -20,6 +20,10 @@ void hg_os_unmap(void *p, size_t size);
 void *hg_os_remap(void *p, size_t old_size, size_t new_size);
 /* Give the pages back to the kernel; they read as zero afterwards (MADV_DONTNEED). */
 void hg_os_decommit(void *p, size_t size);
+/* Ask for small pages only (MADV_NOHUGEPAGE): for sparse metadata, where one touched
+ * entry must not bring in a 2 MiB huge page on kernels with THP "always".  Advisory:
+ * failure is ignored. */
+void hg_os_no_huge_pages(void *p, size_t size);
 
 /* The program break.  hg_os_brk_current() is sbrk(0).  hg_os_brk_grow(n) moves the break
  * up by n bytes and returns the old break (the start of the new memory), or NULL.
