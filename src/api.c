@@ -108,9 +108,9 @@ HG_EXPORT void *realloc(void *p, size_t n) {
     free(p);
     return NULL;
   }
-  size_t usable = hg_block_usable(p, "realloc");
+  struct hg_span *s;
+  size_t usable = hg_block_usable(p, "realloc", &s);
   if (n > HG_MAX_REQUEST) return enomem();
-  struct hg_span *s = hg_pagemap_get(p);
   switch (s->kind) {
   case HG_SPAN_SMALL:
     /* Stay in place unless the block would be less than half used. */
@@ -185,7 +185,7 @@ HG_EXPORT void *pvalloc(size_t n) {
 }
 
 HG_EXPORT size_t malloc_usable_size(void *p) {
-  return p ? hg_block_usable(p, "malloc_usable_size") : 0;
+  return p ? hg_block_usable(p, "malloc_usable_size", NULL) : 0;
 }
 
 /* glibc's internal names, used by some programs and libraries to reach "the real"

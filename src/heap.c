@@ -59,8 +59,9 @@ void hg_bad_pointer(const char *op, const void *p, const struct hg_span *s) {
   hg_fatal("invalid %s of %p (not allocated by heapguard)", op, p);
 }
 
-size_t hg_block_usable(const void *p, const char *op) {
+size_t hg_block_usable(const void *p, const char *op, struct hg_span **span) {
   struct hg_span *s = hg_pagemap_get(p);
+  if (span) *span = s;
   if (s && s->kind == HG_SPAN_SMALL) {
     size_t off = (size_t)((const char *)p - s->base);
     uint32_t idx = (uint32_t)((off * s->recip) >> 32);

@@ -37,9 +37,10 @@ void *hg_heap_alloc_slow(size_t size);
 void hg_heap_free_slow(void *p, struct hg_span *s);
 void hg_heap_span_adjust(struct hg_heap *h, struct hg_span *s);
 
-/* Usable size of live block p, for `op` ("realloc", "malloc_usable_size", ...); any
- * other pointer is diagnosed by hg_bad_pointer, which aborts. */
-size_t hg_block_usable(const void *p, const char *op);
+/* Usable size of live block p, for `op` ("realloc", "malloc_usable_size", ...), and its
+ * span in *span (if span is not NULL); any other pointer is diagnosed by
+ * hg_bad_pointer, which aborts. */
+size_t hg_block_usable(const void *p, const char *op, struct hg_span **span);
 HG_NORETURN HG_COLD void hg_bad_pointer(const char *op, const void *p, const struct hg_span *s);
 
 /* A small block of `size` bytes (size <= HG_SMALL_MAX); NULL with errno ENOMEM. */
