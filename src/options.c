@@ -60,12 +60,47 @@ static bool parse_bool(const char *s, bool *out) {
   return false;
 }
 
+static bool parse_word(const char *s, unsigned *out, const char *const *words, unsigned n) {
+  for (unsigned i = 0; i < n; i++)
+    if (strcmp(s, words[i]) == 0) { *out = i; return true; }
+  return false;
+}
+
+static const char *const mode_names[] = { "run", "check" };
+static const char *const leaks_names[] = { "no", "summary", "full" };
+
+static bool parse_mode(const char *s, unsigned *out) { return parse_word(s, out, mode_names, 2); }
+static bool parse_leaks(const char *s, unsigned *out) { return parse_word(s, out, leaks_names, 3); }
+static bool parse_path(const char *s, const char **out) {
+  if (!*s) return false;
+  *out = s;
+  return true;
+}
+
 static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2MiB",
                                          [1] = "1/0, true/false, on/off or yes/no",
-                                         [2] = "a whole number" };
+                                         [2] = "a whole number",
+                                         [3] = "run or check",
+                                         [4] = "no, summary or full",
+                                         [5] = "a file name" };
 #define TYPE_INDEX_size  0
 #define TYPE_INDEX_bool  1
 #define TYPE_INDEX_count 2
+#define TYPE_INDEX_mode  3
+#define TYPE_INDEX_leaks 4
+#define TYPE_INDEX_path  5
+
+/* Defaults as text, the way the README's table shows them. */
+static size_t show_size(char *buf, size_t size, size_t v) {
+  if (v && v % HG_MiB == 0) return hg_format(buf, size, "%zuM", v / HG_MiB);
+  if (v && v % HG_KiB == 0) return hg_format(buf, size, "%zuK", v / HG_KiB);
+  return hg_format(buf, size, "%zu", v);
+}
+static size_t show_bool(char *buf, size_t size, bool v) { return hg_format(buf, size, "%d", v); }
+static size_t show_count(char *buf, size_t size, size_t v) { return hg_format(buf, size, "%zu", v); }
+static size_t show_mode(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", mode_names[v]); }
+static size_t show_leaks(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", leaks_names[v]); }
+static size_t show_path(char *buf, size_t size, const char *v) { return hg_format(buf, size, "%s", v ? v : "stderr"); }
 
 /* Apply one "NAME=value" (NAME without the HEAPGUARD_ prefix).  Returns false if the
  * name is not an option of this table. */
@@ -86,7 +121,7 @@ static bool apply(const char *name, size_t name_len, const char *value) {
 
 /* Names reserved for the CLI's modes, read elsewhere: not reported as unknown. */
 static bool known_elsewhere(const char *name, size_t len) {
-  static const char *const others[] = { "LIB", "MODE" };
+  static const char *const others[] = { "LIB" };
   for (unsigned i = 0; i < sizeof others / sizeof *others; i++)
     if (len == strlen(others[i]) && memcmp(name, others[i], len) == 0) return true;
   return false;
@@ -110,11 +145,34 @@ void hg_options_init(void) {
   }
 }
 
+static const char *const option_names[] = {
+#define X(field, env, type, def, doc) #env,
+  HG_OPTIONS(X)
+#undef X
+};
+
+unsigned hg_options_count(void) { return sizeof option_names / sizeof *option_names; }
+const char *hg_options_name(unsigned i) { return i < hg_options_count() ? option_names[i] : NULL; }
+
+size_t hg_options_default_text(unsigned i, char *buf, size_t size) {
+  unsigned k = 0;
+#define X(field, env, type, def, doc)                                                       \
+  if (k++ == i) return show_##type(buf, size, def);
+  HG_OPTIONS(X)
+#undef X
+  return hg_format(buf, size, "?");
+}
+
 size_t hg_options_describe(char *buf, size_t size) {
   size_t n = 0;
+  unsigned i = 0;
 #define X(field, env, type, def, doc)                                                       \
-  n += hg_format(buf + (n < size ? n : size), n < size ? size - n : 0,                    \
-                 "HEAPGUARD_%s (%s, default %zu)\n    %s\n", #env, #type, (size_t)(def), doc);
+  {                                                                                        \
+    char shown[32];                                                                        \
+    hg_options_default_text(i++, shown, sizeof shown);                                     \
+    n += hg_format(buf + (n < size ? n : size), n < size ? size - n : 0,                  \
+                   "HEAPGUARD_%s (%s, default %s)\n    %s\n", #env, #type, shown, doc);   \
+  }
   HG_OPTIONS(X)
 #undef X
   return n;

@@ -4,7 +4,8 @@
  * default and a one-line description.  The table drives parsing of the environment,
  * the documentation (docs/options.md is checked against it by a test) and mallopt.
  * Types: size (bytes; accepts K/KiB/M/MiB/G/GiB suffixes), bool (1/0, true/false,
- * on/off, yes/no), count (a plain integer). */
+ * on/off, yes/no), count (a plain integer), mode (run|check), leaks (no|summary|full),
+ * path (any text; kept as a pointer into the environment, never copied). */
 #ifndef HG_OPTIONS_H
 #define HG_OPTIONS_H
 
@@ -32,11 +33,36 @@
     "grow the heap with brk, as glibc does; 0 uses mmap'd regions only")                  \
   X(mmap_max, MMAP_MAX, count, 65536,                                                     \
     "most large blocks mapped at once; beyond it they come from the heap (mallopt "        \
-    "M_MMAP_MAX; 0 disables mmap for blocks)")
+    "M_MMAP_MAX; 0 disables mmap for blocks)")                                             \
+  X(mode, MODE, mode, HG_MODE_RUN,                                                        \
+    "run: the fast allocator; check: redzones, quarantine, leak scan and error reports "   \
+    "(what `heapguard check` sets)")                                                       \
+  X(log_file, LOG_FILE, path, 0,                                                          \
+    "check mode: write error reports to this file instead of stderr; %p in the name "      \
+    "becomes the process id")                                                             \
+  X(leak_check, LEAK_CHECK, leaks, HG_LEAKS_FULL,                                         \
+    "check mode: at exit, no: no leak scan; summary: totals only; full: every leak, "      \
+    "grouped by allocation stack")                                                        \
+  X(quarantine, QUARANTINE, size, 64 * HG_MiB,                                            \
+    "check mode: freed blocks are held (poisoned) until this many bytes are waiting, so "  \
+    "writes after free and double frees are caught")                                      \
+  X(redzone, REDZONE, size, 16,                                                           \
+    "check mode: guard bytes on each side of every block (rounded up to 16, at most 4K)")  \
+  X(stack_depth, STACK_DEPTH, count, 12,                                                  \
+    "check mode: frames recorded per allocation and free (0: none, at most 64)")           \
+  X(error_exitcode, ERROR_EXITCODE, count, 99,                                            \
+    "check mode: exit status of a program in which errors were found (0: keep the "        \
+    "program's own)")
+
+enum hg_mode { HG_MODE_RUN, HG_MODE_CHECK };
+enum hg_leaks { HG_LEAKS_NO, HG_LEAKS_SUMMARY, HG_LEAKS_FULL };
 
 #define HG_OPT_FIELD_size  size_t
 #define HG_OPT_FIELD_bool  bool
 #define HG_OPT_FIELD_count size_t
+#define HG_OPT_FIELD_mode  unsigned
+#define HG_OPT_FIELD_leaks unsigned
+#define HG_OPT_FIELD_path  const char *   /* points into environ, or NULL */
 
 struct hg_options {
 #define X(field, env, type, def, doc) HG_OPT_FIELD_##type field;
@@ -54,5 +80,11 @@ void hg_options_init(void);
 
 /* Help text for every option into buf (for the CLI and the docs). */
 size_t hg_options_describe(char *buf, size_t size);
+
+/* Number of options, and option i's environment name (without HEAPGUARD_) and default
+ * as the README shows it ("128K", "1", "full", "stderr"); for the documentation test. */
+unsigned hg_options_count(void);
+const char *hg_options_name(unsigned i);
+size_t hg_options_default_text(unsigned i, char *buf, size_t size);
 
 #endif

@@ -4,7 +4,7 @@
  * array, calls it, checks hg_opt and what was printed on stderr (fd 2 is redirected to
  * a memfd for the call), and restores hg_opt and environ.  Cases: the documented
  * example settings; bad values and unknown names (ignored, with a "heapguard:
- * ignoring ..." line, defaults kept); the LIB/MODE names of the CLI are not reported;
+ * ignoring ..." line, defaults kept); the CLI's LIB name is not reported;
  * every size suffix form; plain numbers; overflow; bools; counts; entries that are
  * not options at all.
  */
@@ -175,11 +175,33 @@ int main(void) {
   }
   {
     /* the CLI's names and entries that are not settings are not reported */
-    char *env[] = { "HEAPGUARD_LIB=/x/libheapguard.so", "HEAPGUARD_MODE=debug", "HEAPGUARD_NOEQUALS",
+    char *env[] = { "HEAPGUARD_LIB=/x/libheapguard.so", "HEAPGUARD_NOEQUALS",
                     "HEAPGUARDIAN=1", "heapguard_mmap_threshold=1", "XHEAPGUARD_BRK=0", NULL };
     run_with(env);
     OPT_SAME_EXCEPT((void)0);
     CHECKF(captured[0] == '\0', "stderr: \"%s\"", captured);
+  }
+  {
+    /* the check-mode settings: words, a path, sizes and counts */
+    char *env[] = { "HEAPGUARD_MODE=check", "HEAPGUARD_LEAK_CHECK=summary", "HEAPGUARD_LOG_FILE=/tmp/x-%p.log",
+                    "HEAPGUARD_QUARANTINE=1M", "HEAPGUARD_REDZONE=32", "HEAPGUARD_STACK_DEPTH=5",
+                    "HEAPGUARD_ERROR_EXITCODE=3", NULL };
+    run_with(env);
+    CHECK_EQU(hg_opt.mode, HG_MODE_CHECK);
+    CHECK_EQU(hg_opt.leak_check, HG_LEAKS_SUMMARY);
+    CHECK(hg_opt.log_file && strcmp(hg_opt.log_file, "/tmp/x-%p.log") == 0);
+    CHECK_EQU(hg_opt.quarantine, 1 << 20);
+    CHECK_EQU(hg_opt.redzone, 32);
+    CHECK_EQU(hg_opt.stack_depth, 5);
+    CHECK_EQU(hg_opt.error_exitcode, 3);
+    CHECKF(captured[0] == '\0', "stderr: \"%s\"", captured);
+    hg_opt = defaults;
+    char *bad[] = { "HEAPGUARD_MODE=debug", "HEAPGUARD_LEAK_CHECK=yes", "HEAPGUARD_LOG_FILE=", NULL };
+    run_with(bad);
+    OPT_SAME_EXCEPT((void)0);
+    CHECKF(lines(captured) == 3 && strstr(captured, "HEAPGUARD_MODE=debug: expected run or check") &&
+           strstr(captured, "expected no, summary or full") && strstr(captured, "expected a file name"),
+           "stderr: \"%s\"", captured);
   }
   {
     char *env[] = { NULL };
