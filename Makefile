@@ -42,9 +42,10 @@ SRCS := $(sort $(wildcard src/*.c))
 OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_SO := $(BUILD)/libheapguard.so
 LIB_A  := $(BUILD)/libheapguard.a
+CLI    := $(BUILD)/heapguard
 
 .PHONY: all deps lib test check-deps install uninstall clean help demo lint
-all: $(LIB_SO) $(LIB_A)
+all: $(LIB_SO) $(LIB_A) $(CLI)
 
 help:
 	@echo "make            build $(LIB_SO) and $(LIB_A)"
@@ -89,6 +90,16 @@ $(LIB_A): $(OBJS)
 
 lib: $(LIB_SO) $(LIB_A)
 
+# ---- the command line (build/heapguard) -------------------------------------------
+# An ordinary program, not part of the library: its sources live under src/cli/, out of
+# the library's src/*.c.
+CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+CLIFLAGS := -std=gnu11 $(WARN) -O2 -g -DHG_VERSION='"$(VERSION)"'
+
+$(CLI): $(CLI_SRCS) $(wildcard src/cli/*.h) | $(BUILD)/.deps
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CLIFLAGS) -o $@ $(CLI_SRCS)
+
 # ---- tests ------------------------------------------------------------------------
 # tests/run.sh builds the test programs into $(BUILD)/tests and runs them; it ends
 # with the line "N passed, N failed, N skipped".
@@ -110,9 +121,12 @@ lint:
 include bench/bench.mk
 
 # ---- install ----------------------------------------------------------------------
-install: $(LIB_SO) $(LIB_A)
+install: $(LIB_SO) $(LIB_A) $(CLI)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/share/man/man3
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/heapguard.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/heapguard.h $(DESTDIR)$(PREFIX)/include/
@@ -124,6 +138,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libheapguard.so $(DESTDIR)$(PREFIX)/lib/libheapguard.a \
 	  $(DESTDIR)$(PREFIX)/include/heapguard.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/heapguard.pc \
 	  $(DESTDIR)$(PREFIX)/share/man/man3/heapguard.3
+	rm -f $(DESTDIR)$(PREFIX)/bin/heapguard $(DESTDIR)$(PREFIX)/share/man/man1/heapguard.1
 
 clean:
 	rm -rf build build-debug build-ubsan

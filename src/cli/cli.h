@@ -1,0 +1,36 @@
+/* cli.h — the heapguard command line (build/heapguard).
+ *
+ * main.c parses the arguments (the command table and each command's options) and sets
+ * the HEAPGUARD_* environment; run.c finds the library, preloads it and runs the
+ * program, then ends the way the program ended.  The CLI is an ordinary program: it is
+ * not preloaded into itself and uses libc freely. */
+#ifndef HG_CLI_H
+#define HG_CLI_H
+
+#ifndef HG_VERSION
+#define HG_VERSION "unknown"
+#endif
+
+/* Exit status for usage errors: unknown command or option, bad value, no program, no
+ * library. */
+#define CLI_USAGE_ERROR 2
+
+/* "heapguard: <message>\n" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cli_error, then exit with CLI_USAGE_ERROR. */
+__attribute__((format(printf, 1, 2), noreturn)) void cli_fail(const char *fmt, ...);
+
+/* The absolute path of libheapguard.so: $HEAPGUARD_LIB, else next to this executable,
+ * else ../lib/ from it.  Exits with CLI_USAGE_ERROR, saying where it looked, if none
+ * exists. */
+char *cli_find_library(void);
+
+/* Put lib in front of LD_PRELOAD (keeping what is there) and set HEAPGUARD_MODE. */
+void cli_preload(const char *lib, const char *mode);
+
+/* Run argv (PATH search as a shell does) and end as it ends: the same exit status, or
+ * death by the same signal.  127 if it cannot be found, 126 if it cannot be run. */
+__attribute__((noreturn)) void cli_run(char **argv);
+
+#endif

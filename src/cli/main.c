@@ -1,0 +1,331 @@
+/* main.c — heapguard's command line: commands, their options, help, validation.
+ *
+ *   heapguard run|check [options] [--] program [args...]
+ *
+ * Each command is an entry of `commands`, with its own option table; every option sets
+ * one HEAPGUARD_* environment variable, validated here with the library's syntax (the
+ * library reads it in the program).  Adding a command is one table entry plus its
+ * option list. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- values: the same syntax as the library's src/options.c ---------------------- */
+
+enum value_type {
+  VALUE_PATH,   /* any non-empty text */
+  VALUE_SIZE,   /* bytes, with K/KiB, M/MiB, G/GiB suffixes; at most max */
+  VALUE_COUNT,  /* a whole number from 0 to max */
+  VALUE_WORD,   /* one of words */
+};
+
+struct option {
+  const char *name;      /* without the leading "--" */
+  const char *env;       /* the variable it sets */
+  enum value_type type;
+  const char *metavar;   /* shown in the help: --name=METAVAR */
+  const char *def;       /* the library's default, as the help shows it */
+  size_t max;            /* VALUE_SIZE, VALUE_COUNT */
+  const char *const *words;  /* VALUE_WORD, NULL-terminated */
+  const char *help;
+};
+
+/* Leading decimal digits of *sp (advancing it); false if there are none or on overflow. */
+static bool parse_digits(const char **sp, size_t *out) {
+  const char *s = *sp;
+  if (*s < '0' || *s > '9') return false;
+  size_t v = 0;
+  for (; *s >= '0' && *s <= '9'; s++) {
+    size_t digit = (size_t)(*s - '0');
+    if (v > (SIZE_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *sp = s;
+  *out = v;
+  return true;
+}
+
+/* 65536, 64K, 64KiB, 64KB, 2M, 2MiB, 1G, 1GiB, 100B (suffix letters in either case). */
+static bool parse_size(const char *s, size_t *out) {
+  size_t v, mul = 1;
+  if (!parse_digits(&s, &v)) return false;
+  switch (*s) {
+  case 'k': case 'K': mul = (size_t)1 << 10; s++; break;
+  case 'm': case 'M': mul = (size_t)1 << 20; s++; break;
+  case 'g': case 'G': mul = (size_t)1 << 30; s++; break;
+  case 'b': case 'B': if (s[1] == '\0') s++; break;
+  default: break;
+  }
+  if (mul > 1 && (strcmp(s, "iB") == 0 || strcmp(s, "B") == 0 || strcmp(s, "b") == 0))
+    s += strlen(s);
+  if (*s || v > SIZE_MAX / mul) return false;
+  *out = v * mul;
+  return true;
+}
+
+/* Whether value is valid for o; if not, *expected says what would be. */
+static bool valid_value(const struct option *o, const char *value, char *expected, size_t size) {
+  size_t v;
+  switch (o->type) {
+  case VALUE_PATH:
+    snprintf(expected, size, "a file name");
+    return *value != '\0';
+  case VALUE_SIZE:
+    if (o->max == SIZE_MAX)
+      snprintf(expected, size, "a size in bytes such as 65536, 64K or 2MiB");
+    else
+      snprintf(expected, size, "a size of at most %zu bytes", o->max);
+    return parse_size(value, &v) && v <= o->max;
+  case VALUE_COUNT:
+    snprintf(expected, size, "a whole number from 0 to %zu", o->max);
+    return parse_digits(&value, &v) && *value == '\0' && v <= o->max;
+  case VALUE_WORD: {   /* "no, summary or full" */
+    size_t n = 0;
+    for (const char *const *w = o->words; *w; w++)
+      if (n < size)
+        n += (size_t)snprintf(expected + n, size - n, "%s%s", w == o->words ? "" : w[1] ? ", " : " or ", *w);
+    for (const char *const *w = o->words; *w; w++)
+      if (strcmp(value, *w) == 0) return true;
+    return false;
+  }
+  }
+  return false;
+}
+
+/* ---- the commands ---------------------------------------------------------------- */
+
+static const char *const leak_check_words[] = { "no", "summary", "full", NULL };
+
+static const struct option check_options[] = {
+  { "log-file", "HEAPGUARD_LOG_FILE", VALUE_PATH, "PATH", "stderr", 0, NULL,
+    "write reports to PATH instead of standard error; %p in PATH becomes the process "
+    "id, so each process of a program writes its own file" },
+  { "leak-check", "HEAPGUARD_LEAK_CHECK", VALUE_WORD, "no|summary|full", "full", 0,
+    leak_check_words,
+    "at exit: no leak scan, totals only, or every leak grouped by allocation stack" },
+  { "quarantine", "HEAPGUARD_QUARANTINE", VALUE_SIZE, "SIZE", "64M", SIZE_MAX, NULL,
+    "freed blocks are held, poisoned, until this many bytes are waiting, so uses "
+    "after free and double frees are caught; K/KiB, M/MiB, G/GiB suffixes" },
+  { "redzone", "HEAPGUARD_REDZONE", VALUE_SIZE, "BYTES", "16", 4096, NULL,
+    "guard bytes on each side of every block, rounded up to 16; at most 4096" },
+  { "stack-depth", "HEAPGUARD_STACK_DEPTH", VALUE_COUNT, "N", "12", 64, NULL,
+    "frames recorded per allocation and free, 0 to 64 (0: none)" },
+  { "error-exitcode", "HEAPGUARD_ERROR_EXITCODE", VALUE_COUNT, "N", "99", 255, NULL,
+    "exit status, 0 to 255, of a program in which errors were found (0: keep the "
+    "program's own)" },
+};
+
+struct command {
+  const char *name;
+  const char *mode;   /* HEAPGUARD_MODE for the program */
+  const char *summary;
+  const char *description;
+  const struct option *options;
+  size_t n_options;
+};
+
+#define OPTIONS(table) (table), sizeof(table) / sizeof *(table)
+
+static const struct command commands[] = {
+  { "run", "run", "run a program with heapguard as its allocator",
+    "Runs program with libheapguard.so preloaded (LD_PRELOAD) as its allocator: fast,\n"
+    "and a double free or an invalid free is reported and stops the program.",
+    NULL, 0 },
+  { "check", "check", "run a program in check mode: memory errors and leaks reported",
+    "Runs program with libheapguard.so preloaded in check mode: uses after free,\n"
+    "overflows into redzones, double and invalid frees are reported with the stacks\n"
+    "of the allocation and free, and leaks at exit.",
+    OPTIONS(check_options) },
+};
+
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
+static const struct command *find_command(const char *name) {
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    if (strcmp(commands[i].name, name) == 0) return &commands[i];
+  return NULL;
+}
+
+/* ---- messages and help ----------------------------------------------------------- */
+
+static void message(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static void message(const char *fmt, va_list ap) {
+  fputs("heapguard: ", stderr);
+  vfprintf(stderr, fmt, ap);
+}
+
+void cli_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  message(fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+void cli_fail(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  message(fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  exit(CLI_USAGE_ERROR);
+}
+
+static void usage_error(const struct command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+static void usage_error(const struct command *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  message(fmt, ap);
+  va_end(ap);
+  if (cmd)
+    fprintf(stderr, " (see heapguard %s --help)\n", cmd->name);
+  else
+    fputs(" (see heapguard --help)\n", stderr);
+  exit(CLI_USAGE_ERROR);
+}
+
+/* Print text wrapped to 80 columns, every line indented by `indent`, the first line
+ * starting at column `col`. */
+static void print_wrapped(FILE *f, const char *text, int indent, int col) {
+  while (*text) {
+    size_t len = strcspn(text, " ");
+    if (col > indent && col + 1 + (int)len > 80) {
+      fprintf(f, "\n%*s", indent, "");
+      col = indent;
+    } else if (col > indent) {
+      fputc(' ', f);
+      col++;
+    } else {
+      col += fprintf(f, "%*s", indent - col, "");
+    }
+    col += fprintf(f, "%.*s", (int)len, text);
+    text += len;
+    text += strspn(text, " ");
+  }
+  fputc('\n', f);
+}
+
+static void main_help(FILE *f) {
+  fprintf(f, "usage: heapguard <command> [options] [--] program [args...]\n"
+             "       heapguard help [command]\n"
+             "       heapguard --version\n\n"
+             "Runs program with the heapguard allocator (libheapguard.so) preloaded and\n"
+             "exits with its exit status (or dies by the same signal).\n\ncommands:\n");
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\n'heapguard <command> --help' lists a command's options.\n\n"
+             "The library is $HEAPGUARD_LIB if set, else libheapguard.so in this program's\n"
+             "directory, else in ../lib from it.  Its settings can also be given without\n"
+             "this program, as HEAPGUARD_* environment variables with\n"
+             "LD_PRELOAD=/path/to/libheapguard.so; see heapguard(1) and heapguard(3).\n");
+}
+
+static void command_help(FILE *f, const struct command *cmd) {
+  fprintf(f, "usage: heapguard %s%s [--] program [args...]\n\n%s\n\noptions:\n", cmd->name,
+          cmd->n_options ? " [options]" : "", cmd->description);
+  for (size_t i = 0; i < cmd->n_options; i++) {
+    const struct option *o = &cmd->options[i];
+    char text[512];
+    int col = fprintf(f, "  --%s=%s", o->name, o->metavar);
+    snprintf(text, sizeof text, "%s.  Default %s; sets %s.", o->help, o->def, o->env);
+    if (col > 24) {
+      fputc('\n', f);
+      col = 0;
+    }
+    print_wrapped(f, text, 26, col);
+  }
+  fprintf(f, "  %-23s show this help\n", "-h, --help");
+  if (cmd->n_options)
+    fprintf(f, "\nOptions take their value as --option=value or --option value.  Each sets the\n"
+               "HEAPGUARD_* variable named above; the same settings can be given without this\n"
+               "program, as those environment variables with LD_PRELOAD and\n"
+               "HEAPGUARD_MODE=%s.  Variables already set are kept unless an option\n"
+               "overrides them.\n", cmd->mode);
+  else
+    fprintf(f, "\nThe same as LD_PRELOAD=/path/to/libheapguard.so program [args...]; HEAPGUARD_*\n"
+               "environment variables already set are passed on.\n");
+}
+
+/* ---- parsing --------------------------------------------------------------------- */
+
+static bool is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
+
+/* Parse cmd's options from argv (after the command name); set their variables.
+ * Returns the index of the program. */
+static int parse_options(const struct command *cmd, int argc, char **argv, int i) {
+  for (; i < argc; i++) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "--") == 0) return i + 1;
+    if (arg[0] != '-' || arg[1] == '\0') return i;   /* the program ("-" is a name too) */
+    if (is_help(arg)) {
+      command_help(stdout, cmd);
+      exit(fflush(stdout) == 0 ? 0 : 1);
+    }
+    const struct option *o = NULL;
+    if (arg[1] == '-') {
+      size_t len = strcspn(arg + 2, "=");
+      for (size_t k = 0; k < cmd->n_options && !o; k++)
+        if (strlen(cmd->options[k].name) == len && memcmp(cmd->options[k].name, arg + 2, len) == 0)
+          o = &cmd->options[k];
+    }
+    if (!o) {
+      if (strncmp(arg, "--help=", 7) == 0) usage_error(cmd, "option '--help' takes no value");
+      usage_error(cmd, "unknown option '%.*s' for '%s'", (int)strcspn(arg, "="), arg, cmd->name);
+    }
+    const char *value = strchr(arg, '=');
+    if (value)
+      value++;
+    else if (i + 1 < argc)
+      value = argv[++i];
+    else
+      usage_error(cmd, "option '--%s' needs a value", o->name);
+    char expected[256];
+    if (!valid_value(o, value, expected, sizeof expected))
+      usage_error(cmd, "bad value '%s' for --%s: expected %s", value, o->name, expected);
+    if (setenv(o->env, value, 1) != 0) cli_fail("cannot set %s: out of memory", o->env);
+  }
+  return i;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    main_help(stderr);
+    return CLI_USAGE_ERROR;
+  }
+  const char *name = argv[1];
+  if (is_help(name) || strcmp(name, "help") == 0) {
+    if (strcmp(name, "help") == 0 && argc > 2) {
+      const struct command *cmd = find_command(argv[2]);
+      if (!cmd) usage_error(NULL, "unknown command '%s'", argv[2]);
+      if (argc > 3) usage_error(NULL, "'help' takes one command name");
+      command_help(stdout, cmd);
+    } else {
+      if (argc > 2) usage_error(NULL, "'%s' takes no arguments", name);
+      main_help(stdout);
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+  }
+  if (strcmp(name, "--version") == 0) {
+    if (argc > 2) usage_error(NULL, "'--version' takes no arguments");
+    printf("heapguard %s\n", HG_VERSION);
+    return fflush(stdout) == 0 ? 0 : 1;
+  }
+  const struct command *cmd = find_command(name);
+  if (!cmd) {
+    if (name[0] == '-') usage_error(NULL, "unknown option '%.*s'", (int)strcspn(name, "="), name);
+    usage_error(NULL, "unknown command '%s'", name);
+  }
+  int prog = parse_options(cmd, argc, argv, 2);
+  if (prog >= argc) usage_error(cmd, "no program given to '%s'", cmd->name);
+
+  char *lib = cli_find_library();
+  cli_preload(lib, cmd->mode);
+  free(lib);
+  cli_run(argv + prog);
+}
