@@ -14,7 +14,11 @@ VERSION := 0.1.0
 # missing ones with apt-get when run as root, and prints the command otherwise.
 DEPS_TOOLS := gcc:gcc make:make python3:python3 sqlite3:sqlite3 git:git strace:strace \
               cppcheck:cppcheck pkg-config:pkg-config
-DEPS_PKGS  := $(sort $(foreach t,$(DEPS_TOOLS),$(word 2,$(subst :, ,$(t)))))
+# Libraries check mode loads at run time (libunwind for stacks, elfutils' libdw for
+# symbols; libdw's headers for the build): path:package.
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+DEPS_FILES := /usr/lib/$(MULTIARCH)/libunwind.so.8:libunwind8 /usr/include/elfutils/libdwfl.h:libdw-dev
+DEPS_PKGS  := $(sort $(foreach t,$(DEPS_TOOLS) $(DEPS_FILES),$(word 2,$(subst :, ,$(t)))))
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 # The allocator must never call itself: gcc may turn malloc+memset into calloc, or
@@ -64,6 +68,8 @@ $(BUILD)/.deps:
 	@missing=""; for t in $(DEPS_TOOLS); do \
 	   cmd=$${t%%:*}; pkg=$${t#*:}; \
 	   command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	 for t in $(DEPS_FILES); do \
+	   f=$${t%%:*}; pkg=$${t#*:}; [ -e $$f ] || missing="$$missing $$pkg"; done; \
 	 if [ -n "$$missing" ]; then \
 	   if [ "$$(id -u)" = 0 ]; then \
 	     echo "installing:$$missing"; \

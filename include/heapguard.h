@@ -2,8 +2,8 @@
  *
  * heapguard replaces malloc, free and the rest of glibc's allocation API in the whole
  * process (LD_PRELOAD=libheapguard.so, or link with -lheapguard); nothing needs this
- * header for that.  It adds what glibc's API has no words for: version and detailed
- * statistics.  Options are set with HEAPGUARD_* environment variables (README). */
+ * header for that.  It adds what glibc's API has no words for: version, detailed
+ * statistics and heap checks on demand.  Options are set with HEAPGUARD_* environment variables (README). */
 #ifndef HEAPGUARD_H
 #define HEAPGUARD_H
 
@@ -36,6 +36,12 @@ struct hg_stats {
 /* Fill *st (size: sizeof *st, for compatibility across versions); returns 0, or -1 if
  * size is smaller than the first version of the struct. */
 int hg_stats_get(struct hg_stats *st, size_t size);
+
+/* Check mode (HEAPGUARD_MODE=check, `heapguard check`): verify now every block's
+ * redzones and every freed block's poison, reporting each corruption found as at exit
+ * (and counting it for the exit status).  Returns the number of errors this call
+ * found; in the default mode, which keeps no redzones, it checks nothing and returns 0. */
+size_t hg_check_heap(void);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "heap.h"
 #include "init.h"
 #include "options.h"
@@ -44,8 +45,15 @@ static bool use_mmap(size_t n) {
   return n >= hg_opt.mmap_threshold && hg_large_live() < hg_opt.mmap_max;
 }
 
-static HG_NOINLINE void *alloc_slow(size_t n) {
+/* Check mode sees every call: malloc and free reach it through the heap's slow paths
+ * (the heap is diverted), the other functions test for it first. */
+static inline bool checking(void) {
   hg_init();
+  return hg_unlikely(hg_check_on);
+}
+
+static HG_NOINLINE void *alloc_slow(size_t n) {
+  if (checking()) return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false);
   if (n > HG_MAX_REQUEST) return enomem();
   if (use_mmap(n)) return alloc_large(n, HG_PAGE);
   if (n <= HG_SMALL_MAX) return hg_heap_alloc(n);
@@ -60,9 +68,9 @@ static inline void *alloc(size_t n) {
 /* Alignments above 16: a small class whose size is a multiple of the alignment (its
  * blocks are aligned, spans start on pages), else pages aligned in the region, else
  * an aligned mapping. */
-static void *alloc_aligned(size_t align, size_t n) {
+static void *alloc_aligned(size_t align, size_t n, enum hg_api api) {
+  if (checking()) return hg_check_alloc(n, align, api, false);
   if (align <= HG_ALIGNMENT) return alloc(n);
-  hg_init();
   if (n > HG_MAX_REQUEST || align > HG_MAX_REQUEST / 2) return enomem();
   if (align <= HG_PAGE && n <= HG_SMALL_MAX && !use_mmap(n)) {
     for (unsigned c = hg_size_class(n < align ? align : n); c < HG_NCLASSES; c++)
@@ -82,6 +90,7 @@ HG_EXPORT void free(void *p) {
 HG_EXPORT void *calloc(size_t nmemb, size_t size) {
   size_t total;
   if (__builtin_mul_overflow(nmemb, size, &total)) return enomem();
+  if (checking()) return hg_check_alloc(total, HG_ALIGNMENT, HG_API_CALLOC, true);
   void *p = alloc(total);
   if (!p) return NULL;
   if (total > HG_SMALL_MAX) {
@@ -103,6 +112,7 @@ static void *realloc_move(void *p, size_t usable, size_t n) {
 }
 
 HG_EXPORT void *realloc(void *p, size_t n) {
+  if (checking()) return hg_check_realloc(p, n);
   if (!p) return alloc(n);
   if (n == 0) {   /* glibc: frees the block and returns NULL */
     free(p);
@@ -147,7 +157,7 @@ static bool power_of_two(size_t a) { return a && !(a & (a - 1)); }
 HG_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
   if (!power_of_two(align) || align % sizeof(void *) != 0) return EINVAL;
   int saved = errno;
-  void *p = alloc_aligned(align, n);
+  void *p = alloc_aligned(align, n, HG_API_POSIX_MEMALIGN);
   errno = saved;
   if (!p) return ENOMEM;
   *out = p;
@@ -160,7 +170,7 @@ HG_EXPORT void *aligned_alloc(size_t align, size_t n) {
     errno = EINVAL;
     return NULL;
   }
-  return alloc_aligned(align, n);
+  return alloc_aligned(align, n, HG_API_ALIGNED_ALLOC);
 }
 
 /* glibc's memalign: an alignment that is not a power of two is rounded up to one. */
@@ -174,18 +184,20 @@ HG_EXPORT void *memalign(size_t align, size_t n) {
     while (a < align) a <<= 1;
     align = a;
   }
-  return alloc_aligned(align, n);
+  return alloc_aligned(align, n, HG_API_MEMALIGN);
 }
 
-HG_EXPORT void *valloc(size_t n) { return alloc_aligned(HG_PAGE, n); }
+HG_EXPORT void *valloc(size_t n) { return alloc_aligned(HG_PAGE, n, HG_API_VALLOC); }
 
 HG_EXPORT void *pvalloc(size_t n) {
   if (n > HG_MAX_REQUEST) return enomem();
-  return alloc_aligned(HG_PAGE, hg_align_up(n ? n : 1, HG_PAGE));
+  return alloc_aligned(HG_PAGE, hg_align_up(n ? n : 1, HG_PAGE), HG_API_PVALLOC);
 }
 
 HG_EXPORT size_t malloc_usable_size(void *p) {
-  return p ? hg_block_usable(p, "malloc_usable_size", NULL) : 0;
+  if (!p) return 0;
+  if (checking()) return hg_check_usable_size(p);
+  return hg_block_usable(p, "malloc_usable_size", NULL);
 }
 
 /* glibc's internal names, used by some programs and libraries to reach "the real"

@@ -12,6 +12,7 @@
 struct hg_span hg_span_empty = { .kind = HG_SPAN_DEAD };
 struct hg_heap hg_heap_empty = { .cur = { [0 ... HG_NCLASSES - 1] = &hg_span_empty } };
 __thread struct hg_heap *hg_tls_heap = &hg_heap_empty;
+const struct hg_heap_divert *hg_heap_divert;
 
 static hg_lock_t heaps_lock = HG_LOCK_INIT;
 static struct hg_heap *heaps_all, *heaps_abandoned;
@@ -189,12 +190,22 @@ static void *take(struct hg_span *s) {
 void *hg_heap_alloc_slow(size_t size) {
   struct hg_heap *h = hg_tls_heap;
   if (h == &hg_heap_empty) {
+    hg_init();   /* decides whether the heap is diverted */
+    if (hg_heap_divert) return hg_heap_divert->alloc(size);
     h = hg_heap_acquire();
     if (!h) {
       errno = ENOMEM;
       return NULL;
     }
   }
+  return hg_heap_refill(h, size);
+}
+
+void hg_heap_init_private(struct hg_heap *h) {
+  for (unsigned c = 0; c < HG_NCLASSES; c++) h->cur[c] = &hg_span_empty;
+}
+
+void *hg_heap_refill(struct hg_heap *h, size_t size) {
   unsigned cls = hg_size_class(size);   /* the table is valid now */
   if (atomic_load_explicit(&h->remote_queue, memory_order_relaxed)) collect_remote(h);
   struct hg_span *s = h->cur[cls];
@@ -245,7 +256,18 @@ static void remote_free(struct hg_span *s, unsigned idx, const void *p) {
   atomic_fetch_sub(&s->remote_inflight, 1);
 }
 
+void hg_heap_free_local(struct hg_heap *h, struct hg_span *s, void *p) {
+  size_t idx = (size_t)((char *)p - s->base) / s->bsize;
+  HG_ASSERT(s->owner == h && idx < s->nblocks && !(s->free_bits[idx >> 6] >> (idx & 63) & 1));
+  s->free_bits[idx >> 6] |= (uint64_t)1 << (idx & 63);
+  if (--s->used == s->watch) hg_heap_span_adjust(h, s);
+}
+
 void hg_heap_free_slow(void *p, struct hg_span *s) {
+  if (hg_unlikely(hg_heap_divert != NULL)) {
+    hg_heap_divert->free(p);
+    return;
+  }
   if (s && s->kind == HG_SPAN_SMALL) {
     size_t off = (size_t)((char *)p - s->base);
     uint32_t idx = (uint32_t)((off * s->recip) >> 32);

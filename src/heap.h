@@ -33,9 +33,25 @@ extern struct hg_heap hg_heap_empty;
 extern struct hg_span hg_span_empty;
 extern __thread struct hg_heap *hg_tls_heap;
 
+/* A mode that must see every allocation (check mode) diverts the heap: threads then
+ * never get a heap of their own, so every malloc and free misses the fast paths and
+ * the slow paths hand the request to these functions.  Set once, by init, before any
+ * block is handed out; NULL in the default mode. */
+struct hg_heap_divert {
+  void *(*alloc)(size_t size);
+  void (*free)(void *p);
+};
+extern const struct hg_heap_divert *hg_heap_divert;
+
 void *hg_heap_alloc_slow(size_t size);
 void hg_heap_free_slow(void *p, struct hg_span *s);
 void hg_heap_span_adjust(struct hg_heap *h, struct hg_span *s);
+
+/* Heaps not tied to a thread (check mode's, used under its own lock): set up h, take a
+ * block from it when its current span is exhausted, give back a live block. */
+void hg_heap_init_private(struct hg_heap *h);
+void *hg_heap_refill(struct hg_heap *h, size_t size);
+void hg_heap_free_local(struct hg_heap *h, struct hg_span *s, void *p);
 
 /* Usable size of live block p, for `op` ("realloc", "malloc_usable_size", ...), and its
  * span in *span (if span is not NULL); any other pointer is diagnosed by
@@ -54,6 +70,18 @@ __attribute__((always_inline)) static inline void *hg_heap_alloc(size_t size) {
     return s->word_base + (size_t)__builtin_ctzll(bits) * s->bsize;
   }
   return hg_heap_alloc_slow(size);
+}
+
+/* The same from a private heap (the caller serialises access to h). */
+static inline void *hg_heap_alloc_in(struct hg_heap *h, size_t size) {
+  struct hg_span *s = h->cur[hg_size_class(size)];
+  uint64_t bits = s->free_bits[s->cur];
+  if (hg_likely(bits)) {
+    s->free_bits[s->cur] = bits & (bits - 1);
+    s->used++;
+    return s->word_base + (size_t)__builtin_ctzll(bits) * s->bsize;
+  }
+  return hg_heap_refill(h, size);
 }
 
 /* free() of a non-NULL pointer.  The pagemap placed p inside span s, so an offset

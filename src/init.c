@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include "check.h"
 #include "heap.h"
 #include "lock.h"
 #include "meta.h"
@@ -31,6 +32,7 @@ void hg_init_slow(void) {
     hg_sizeclass_init();
     hg_options_init();
     hg_options_changed();
+    if (hg_opt.mode == HG_MODE_CHECK) hg_check_init();
     atomic_store_explicit(&hg_init_done, 1, memory_order_release);
   }
   hg_unlock(&init_lock);
@@ -46,6 +48,7 @@ void hg_thread_attach(struct hg_heap *h) {
  * the child resets them and adopts the heaps of the threads it did not inherit. */
 static void fork_prepare(void) {
   hg_lock(&init_lock);
+  hg_check_fork_prepare();
   hg_heap_fork_prepare();
   hg_region_fork_prepare();
   hg_meta_fork_prepare();
@@ -55,6 +58,7 @@ static void fork_parent(void) {
   hg_meta_fork_parent();
   hg_region_fork_parent();
   hg_heap_fork_parent();
+  hg_check_fork_parent();
   hg_unlock(&init_lock);
 }
 
@@ -62,6 +66,7 @@ static void fork_child(void) {
   hg_meta_fork_child();
   hg_region_fork_child();
   hg_heap_fork_child();
+  hg_check_fork_child();
   hg_lock_reset(&init_lock);
 }
 
@@ -72,4 +77,5 @@ __attribute__((constructor(101))) static void hg_process_start(void) {
     atomic_store_explicit(&exit_key_ready, true, memory_order_release);
     if (hg_tls_heap != &hg_heap_empty) pthread_setspecific(exit_key, hg_tls_heap);
   }
+  hg_check_start();
 }

@@ -1,0 +1,58 @@
+/* blocks.h — check mode's table of blocks: one record per block handed out and not yet
+ * gone from the quarantine.
+ *
+ * A record is keyed by the block's slot: the start of the underlying allocation (a
+ * small slot or a medium span), which holds, in order, the left redzone, the user's
+ * bytes and the right redzone.  The table is out of band (mmap'd, open addressing with
+ * linear probing), so no overflow can reach it.  User addresses are stored
+ * complemented: the leak scan reads every writable mapping as possible roots,
+ * and the table must not make every block look reachable.
+ *
+ * The caller (check.c) serialises every call with its lock. */
+#ifndef HG_BLOCKS_H
+#define HG_BLOCKS_H
+
+#include "internal.h"
+#include "stack.h"
+
+enum hg_block_state { HG_BLOCK_LIVE = 1, HG_BLOCK_FREED };
+enum hg_block_flag {
+  HG_BLOCK_INTERNAL = 1,   /* allocated by heapguard itself (symboliser): never a leak */
+  HG_BLOCK_REACHED = 2,    /* leak scan: reachable from the roots */
+  HG_BLOCK_INDIRECT = 4,   /* leak scan: reachable only from a lost block */
+  HG_BLOCK_LEADER = 8,     /* leak scan: a lost block whose descendants were marked */
+  HG_BLOCK_REPORTED = 16,  /* its corruption was reported: not again */
+};
+
+struct hg_block {
+  uintptr_t slot;          /* key; 0: empty entry */
+  uintptr_t user_hidden;   /* ~user address */
+  size_t size;             /* bytes asked for */
+  size_t raw;              /* bytes of the slot */
+  hg_stack_t alloc_stack, free_stack;
+  uint8_t state, flags;
+  uint8_t alloc_api, free_api;   /* index into hg_check_api_names */
+  uint32_t pad_;
+};
+
+static inline uintptr_t hg_block_user(const struct hg_block *b) { return ~b->user_hidden; }
+
+struct hg_block *hg_blocks_find(uintptr_t slot);
+/* A new record for slot (zeroed but for the key), or NULL if the table cannot grow. */
+struct hg_block *hg_blocks_insert(uintptr_t slot);
+void hg_blocks_erase(struct hg_block *b);
+size_t hg_blocks_count(void);
+
+/* Iteration: entries 0 .. capacity-1, skipping empty ones (slot == 0).  The table does
+ * not move while nothing is inserted. */
+size_t hg_blocks_capacity(void);
+struct hg_block *hg_blocks_at(size_t i);
+
+/* The slot of the allocator's memory holding address a (a small slot or a medium
+ * span's start), or 0 if a is not in a block-holding page. */
+uintptr_t hg_blocks_slot_of(uintptr_t a);
+
+/* The record of the block whose user bytes hold a (the start, or inside), or NULL. */
+struct hg_block *hg_blocks_containing(uintptr_t a);
+
+#endif

@@ -1,0 +1,489 @@
+/* check.c — check mode's allocation functions, redzones, quarantine and error reports
+ * (see check.h). */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "heapguard.h"
+#include "blocks.h"
+#include "diag.h"
+#include "heap.h"
+#include "lock.h"
+#include "maps.h"
+#include "options.h"
+#include "os.h"
+#include "pagemap.h"
+#include "region.h"
+#include "sizeclass.h"
+#include "span.h"
+
+const char *const hg_check_api_names[] = {
+  [HG_API_NONE] = "?", [HG_API_MALLOC] = "malloc", [HG_API_FREE] = "free",
+  [HG_API_CALLOC] = "calloc", [HG_API_REALLOC] = "realloc", [HG_API_MEMALIGN] = "memalign",
+  [HG_API_POSIX_MEMALIGN] = "posix_memalign", [HG_API_ALIGNED_ALLOC] = "aligned_alloc",
+  [HG_API_VALLOC] = "valloc", [HG_API_PVALLOC] = "pvalloc",
+  [HG_API_USABLE_SIZE] = "malloc_usable_size",
+};
+
+bool hg_check_on;
+
+static hg_lock_t check_lock = HG_LOCK_INIT;
+static struct hg_heap check_heap;   /* every small slot of check mode */
+static size_t redzone;              /* R: HEAPGUARD_REDZONE, rounded to 16 */
+
+void hg_check_lock(void) { hg_lock(&check_lock); }
+void hg_check_unlock(void) { hg_unlock(&check_lock); }
+
+/* ---- slots ------------------------------------------------------------------------------ */
+
+/* A slot of at least `total` bytes aligned to `align`; its size in *raw. */
+static void *slot_alloc(size_t total, size_t align, size_t *raw) {
+  if (total <= HG_SMALL_MAX && align <= HG_PAGE) {
+    for (unsigned c = hg_size_class(total); c < HG_NCLASSES; c++) {
+      if (hg_classes[c].size % align) continue;
+      *raw = hg_classes[c].size;
+      return hg_heap_alloc_in(&check_heap, hg_classes[c].size);
+    }
+  }
+  size_t npages = (total + HG_PAGE - 1) >> HG_PAGE_SHIFT;
+  struct hg_span *s = hg_region_alloc(npages, align > HG_PAGE ? align >> HG_PAGE_SHIFT : 1, HG_SPAN_MEDIUM);
+  if (!s) return NULL;
+  s->base = (char *)s->start;
+  s->size = total;
+  *raw = npages << HG_PAGE_SHIFT;
+  return s->base;
+}
+
+static void slot_free(uintptr_t slot) {
+  struct hg_span *s = hg_pagemap_get((void *)slot);
+  if (s->kind == HG_SPAN_SMALL) hg_heap_free_local(&check_heap, s, (void *)slot);
+  else hg_region_free_medium(s, (void *)slot);
+}
+
+/* ---- poison --------------------------------------------------------------------------- */
+
+/* First byte in [from, to) that is not `byte`, or 0. */
+static uintptr_t first_changed(uintptr_t from, uintptr_t to, uint8_t byte) {
+  const uint64_t word = 0x0101010101010101u * byte;
+  uintptr_t a = from;
+  for (; a < to && (a & 7); a++)
+    if (*(const uint8_t *)a != byte) return a;
+  for (; a + 8 <= to; a += 8) {
+    uint64_t w;
+    memcpy(&w, (const void *)a, 8);
+    if (w != word) break;
+  }
+  for (; a < to; a++)
+    if (*(const uint8_t *)a != byte) return a;
+  return 0;
+}
+
+static size_t poisoned_bytes(const struct hg_block *b) {
+  return b->size < HG_CHECK_POISON_MAX ? b->size : HG_CHECK_POISON_MAX;
+}
+
+/* ---- findings: errors found under the lock, reported after it -------------------------- */
+
+enum shape { F_OVERFLOW, F_UNDERFLOW, F_AFTER_FREE, F_DOUBLE_FREE, F_BAD_POINTER };
+
+struct finding {
+  enum shape shape;
+  enum hg_api op;          /* the call that was given the pointer (F_DOUBLE_FREE, F_BAD_POINTER) */
+  uintptr_t addr;          /* the first changed byte, or the pointer given */
+  struct hg_block block;   /* copy of the block involved; slot == 0 if none */
+  hg_stack_t where;        /* the stack of the call that found it; 0: see `when` */
+  enum hg_api where_api;
+  const char *when;        /* how it was found without a call: "at exit", ... */
+};
+
+#define MAX_FINDINGS 8
+struct findings {
+  struct finding f[MAX_FINDINGS];
+  unsigned n;
+};
+
+static bool room(const struct findings *fs) { return fs->n < MAX_FINDINGS; }
+
+static void add(struct findings *fs, struct finding f) {
+  if (fs->n < MAX_FINDINGS) fs->f[fs->n++] = f;
+}
+
+/* Redzones of block b: an underflow or overflow finding, if a byte changed. */
+static bool check_redzones(struct hg_block *b, struct findings *fs, hg_stack_t where,
+                           enum hg_api where_api, const char *when) {
+  if (b->flags & HG_BLOCK_REPORTED) return false;
+  uintptr_t user = hg_block_user(b), bad;
+  enum shape shape;
+  if ((bad = first_changed(b->slot, user, HG_CHECK_REDZONE_BYTE)) != 0) shape = F_UNDERFLOW;
+  else if ((bad = first_changed(user + b->size, b->slot + b->raw, HG_CHECK_REDZONE_BYTE)) != 0) shape = F_OVERFLOW;
+  else return false;
+  b->flags |= HG_BLOCK_REPORTED;
+  add(fs, (struct finding){ .shape = shape, .addr = bad, .block = *b, .where = where,
+                            .where_api = where_api, .when = when });
+  return true;
+}
+
+/* A quarantined block's poison and redzones. */
+static bool check_freed(struct hg_block *b, struct findings *fs, hg_stack_t where,
+                        enum hg_api where_api, const char *when) {
+  if (b->flags & HG_BLOCK_REPORTED) return false;
+  uintptr_t user = hg_block_user(b);
+  uintptr_t bad = first_changed(user, user + poisoned_bytes(b), HG_CHECK_FREED_BYTE);
+  if (bad) {
+    b->flags |= HG_BLOCK_REPORTED;
+    add(fs, (struct finding){ .shape = F_AFTER_FREE, .addr = bad, .block = *b, .where = where,
+                              .where_api = where_api, .when = when });
+    return true;
+  }
+  return check_redzones(b, fs, where, where_api, when);
+}
+
+/* Where a pointer the allocator does not own lies, in words. */
+static void describe_foreign(uintptr_t a) {
+  struct hg_mapping m;
+  char path[512];
+  if (!hg_maps_find(a, &m, path, sizeof path)) {
+    hg_diag_line(" Address %p is not mapped", (void *)a);
+    return;
+  }
+  uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+  if (strcmp(path, "[stack]") == 0 || (here >= m.start && here < m.end))
+    hg_diag_line(" Address %p is on a thread's stack", (void *)a);
+  else if (path[0] == '/' && m.writable)
+    hg_diag_line(" Address %p is in a global or static variable (in %s)", (void *)a, path);
+  else if (path[0] == '/')
+    hg_diag_line(" Address %p is in read-only data or code (in %s)", (void *)a, path);
+  else if (strcmp(path, "[heap]") == 0)
+    hg_diag_line(" Address %p is in the brk heap, outside any block heapguard gave out", (void *)a);
+  else
+    hg_diag_line(" Address %p is in memory mapped by the program, not allocated by malloc", (void *)a);
+}
+
+static const char *kind_of(const struct finding *f) {
+  switch (f->shape) {
+  case F_OVERFLOW: return "heap-buffer-overflow";
+  case F_UNDERFLOW: return "heap-buffer-underflow";
+  case F_AFTER_FREE: return "heap-use-after-free";
+  case F_DOUBLE_FREE: return f->op == HG_API_FREE ? "double-free" : "invalid-realloc";
+  case F_BAD_POINTER:
+    return f->op == HG_API_FREE ? "invalid-free" : f->op == HG_API_REALLOC ? "invalid-realloc" : "invalid-pointer";
+  }
+  return "?";
+}
+
+static void print_where(const struct finding *f) {
+  if (f->where_api != HG_API_NONE) hg_stack_print(f->where, hg_check_api_names[f->where_api]);
+  else hg_diag_line("   (found %s)", f->when);
+}
+
+static void print_block_origin(const struct hg_block *b) {
+  if (b->state == HG_BLOCK_FREED) {
+    hg_stack_print(b->free_stack, hg_check_api_names[b->free_api]);
+    hg_diag_line(" Block was alloc'd at");
+  }
+  hg_stack_print(b->alloc_stack, hg_check_api_names[b->alloc_api]);
+}
+
+static void report(const struct finding *f) {
+  const char *kind = kind_of(f);
+  if (!hg_diag_error(kind, f->where, f->block.alloc_stack)) return;
+  const struct hg_block *b = &f->block;
+  uintptr_t user = hg_block_user(b);
+  const char *op = hg_check_api_names[f->op];
+  const char *state = b->state == HG_BLOCK_FREED ? "free'd" : "alloc'd";
+  hg_diag_lock();
+  switch (f->shape) {
+  case F_OVERFLOW:
+    hg_diag_line("ERROR: %s: write past the end of a %zu-byte block", kind, b->size);
+    print_where(f);
+    hg_diag_line(" Address %p is %zu bytes after a block of size %zu %s", (void *)f->addr,
+                 (size_t)(f->addr - (user + b->size)), b->size, state);
+    break;
+  case F_UNDERFLOW:
+    hg_diag_line("ERROR: %s: write before the start of a %zu-byte block", kind, b->size);
+    print_where(f);
+    hg_diag_line(" Address %p is %zu bytes before a block of size %zu %s", (void *)f->addr,
+                 (size_t)(user - f->addr), b->size, state);
+    break;
+  case F_AFTER_FREE:
+    hg_diag_line("ERROR: %s: write to a %zu-byte block after it was freed", kind, b->size);
+    print_where(f);
+    hg_diag_line(" Address %p is %zu bytes inside a block of size %zu free'd", (void *)f->addr,
+                 (size_t)(f->addr - user), b->size);
+    break;
+  case F_DOUBLE_FREE:
+    hg_diag_line("ERROR: %s: %s(%p) of a block that was already freed", kind, op, (void *)f->addr);
+    print_where(f);
+    hg_diag_line(" Address %p is 0 bytes inside a block of size %zu free'd", (void *)f->addr, b->size);
+    break;
+  case F_BAD_POINTER:
+    if (!b->slot) {
+      bool in_heap = hg_pagemap_get((void *)f->addr) != NULL;
+      hg_diag_line("ERROR: %s: %s(%p) of memory %s", kind, op, (void *)f->addr,
+                   in_heap ? "that is not a live block" : "not allocated by malloc");
+      print_where(f);
+      if (in_heap)
+        hg_diag_line(" Address %p is in heapguard's heap but in no live block (freed long ago, "
+                     "or never handed out)", (void *)f->addr);
+      else
+        describe_foreign(f->addr);
+      hg_diag_unlock();
+      return;
+    }
+    hg_diag_line("ERROR: %s: %s(%p) of a pointer that is not the start of a block", kind, op,
+                 (void *)f->addr);
+    print_where(f);
+    if (f->addr < user)
+      hg_diag_line(" Address %p is %zu bytes before a block of size %zu %s", (void *)f->addr,
+                   (size_t)(user - f->addr), b->size, state);
+    else if (f->addr >= user + b->size)
+      hg_diag_line(" Address %p is %zu bytes after a block of size %zu %s", (void *)f->addr,
+                   (size_t)(f->addr - user - b->size), b->size, state);
+    else
+      hg_diag_line(" Address %p is %zu bytes inside a block of size %zu %s", (void *)f->addr,
+                   (size_t)(f->addr - user), b->size, state);
+    break;
+  }
+  print_block_origin(b);
+  hg_diag_unlock();
+}
+
+static void report_all(const struct findings *fs) {
+  for (unsigned i = 0; i < fs->n; i++) report(&fs->f[i]);
+}
+
+/* ---- quarantine: a FIFO ring of slots, bounded by the bytes it holds ------------------- */
+
+static uintptr_t *ring;
+static size_t ring_cap, ring_head, ring_len, quarantined_bytes;
+
+static bool ring_push(uintptr_t slot) {
+  if (ring_len == ring_cap) {
+    size_t cap = ring_cap ? ring_cap * 2 : 4096;
+    uintptr_t *r = hg_os_map(cap * sizeof *r);
+    if (!r) return false;
+    for (size_t i = 0; i < ring_len; i++) r[i] = ring[(ring_head + i) & (ring_cap - 1)];
+    if (ring) hg_os_unmap(ring, ring_cap * sizeof *ring);
+    ring = r;
+    ring_cap = cap;
+    ring_head = 0;
+  }
+  ring[(ring_head + ring_len++) & (ring_cap - 1)] = slot;
+  return true;
+}
+
+static void release(struct hg_block *b) {
+  uintptr_t slot = b->slot;
+  hg_blocks_erase(b);
+  slot_free(slot);
+}
+
+/* Let blocks leave the quarantine until it holds at most `limit` bytes, verifying
+ * each; stop early when the findings are full (the rest leave on a later call). */
+static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_api where_api) {
+  while (ring_len && quarantined_bytes > limit && room(fs)) {
+    uintptr_t slot = ring[ring_head];
+    ring_head = (ring_head + 1) & (ring_cap - 1);
+    ring_len--;
+    struct hg_block *b = hg_blocks_find(slot);
+    if (!b || b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
+    quarantined_bytes -= b->raw;
+    check_freed(b, fs, where, where_api, "when the block left the quarantine");
+    release(b);
+  }
+}
+
+/* ---- the allocation functions ------------------------------------------------------------- */
+
+void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
+  if (align < HG_ALIGNMENT) align = HG_ALIGNMENT;
+  size_t left = hg_align_up(redzone, align), total;
+  if (n > HG_MAX_REQUEST || __builtin_add_overflow(left + redzone, n, &total) || total > HG_MAX_REQUEST) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  bool internal = hg_stack_quiet != 0;
+  hg_stack_t stack = hg_stack_capture();
+  hg_lock(&check_lock);
+  size_t raw;
+  void *slot = slot_alloc(total, align, &raw);
+  struct hg_block *b = slot ? hg_blocks_insert((uintptr_t)slot) : NULL;
+  if (!b) {
+    if (slot) slot_free((uintptr_t)slot);
+    hg_unlock(&check_lock);
+    errno = ENOMEM;
+    return NULL;
+  }
+  char *user = (char *)slot + left;
+  b->user_hidden = ~(uintptr_t)user;
+  b->size = n;
+  b->raw = raw;
+  b->alloc_stack = stack;
+  b->state = HG_BLOCK_LIVE;
+  b->flags = internal ? HG_BLOCK_INTERNAL : 0;
+  b->alloc_api = (uint8_t)api;
+  /* The redzones are written under the lock: a concurrent hg_check_heap() must never
+   * see a block whose redzones are not yet in place. */
+  memset(slot, HG_CHECK_REDZONE_BYTE, left);
+  memset(user + n, HG_CHECK_REDZONE_BYTE, raw - left - n);
+  hg_unlock(&check_lock);
+  if (zero) memset(user, 0, n);
+  return user;
+}
+
+/* The live block starting at p, or NULL with a finding about p (lock held). */
+static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t where,
+                                   struct findings *fs) {
+  uintptr_t a = (uintptr_t)p, slot = hg_blocks_slot_of(a);
+  struct hg_block *b = slot ? hg_blocks_find(slot) : NULL;
+  if (b && hg_block_user(b) == a && b->state == HG_BLOCK_LIVE) return b;
+  struct finding f = { .shape = F_BAD_POINTER, .op = op, .addr = a, .where = where, .where_api = op };
+  if (b) {
+    f.block = *b;
+    if (hg_block_user(b) == a) f.shape = F_DOUBLE_FREE;
+  }
+  add(fs, f);
+  return NULL;
+}
+
+void hg_check_free(void *p, enum hg_api api) {
+  hg_stack_t stack = hg_stack_capture();
+  struct findings fs = { .n = 0 };
+  hg_lock(&check_lock);
+  struct hg_block *b = live_block(p, api, stack, &fs);
+  if (b) {
+    check_redzones(b, &fs, stack, api, NULL);
+    b->state = HG_BLOCK_FREED;
+    b->free_stack = stack;
+    b->free_api = (uint8_t)api;
+    if (b->raw > hg_opt.quarantine / 4 || !ring_push(b->slot)) {
+      release(b);   /* too big to hold (or no memory for the ring): gone at once */
+    } else {
+      memset(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
+      quarantined_bytes += b->raw;
+      evict(hg_opt.quarantine, &fs, stack, api);
+    }
+  }
+  hg_unlock(&check_lock);
+  report_all(&fs);
+}
+
+void *hg_check_realloc(void *p, size_t n) {
+  if (!p) return hg_check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false);
+  if (n == 0) {   /* glibc: frees the block and returns NULL */
+    hg_check_free(p, HG_API_REALLOC);
+    return NULL;
+  }
+  struct findings fs = { .n = 0 };
+  hg_lock(&check_lock);
+  struct hg_block *b = live_block(p, HG_API_REALLOC, 0, &fs);
+  size_t old = b ? b->size : 0;
+  hg_unlock(&check_lock);
+  if (!b) {
+    /* Report with the caller's stack; the block is left alone, as glibc would have
+     * aborted: the program gets NULL, as from a failed realloc. */
+    fs.f[0].where = hg_stack_capture();
+    report_all(&fs);
+    errno = ENOMEM;
+    return NULL;
+  }
+  /* Always move: a pointer kept to the old place is then a use after free. */
+  void *q = hg_check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false);
+  if (!q) return NULL;
+  memcpy(q, p, old < n ? old : n);
+  hg_check_free(p, HG_API_REALLOC);
+  return q;
+}
+
+size_t hg_check_usable_size(const void *p) {
+  struct findings fs = { .n = 0 };
+  hg_lock(&check_lock);
+  struct hg_block *b = live_block(p, HG_API_USABLE_SIZE, 0, &fs);
+  size_t n = b ? b->size : 0;
+  hg_unlock(&check_lock);
+  if (!b) {
+    fs.f[0].where = hg_stack_capture();
+    report_all(&fs);
+  }
+  return n;
+}
+
+/* ---- verification on demand and at exit ---------------------------------------------------- */
+
+size_t hg_check_verify(const char *when) {
+  size_t found = 0;
+  for (size_t i = 0;;) {
+    struct findings fs = { .n = 0 };
+    hg_lock(&check_lock);
+    for (; i < hg_blocks_capacity() && room(&fs); i++) {
+      struct hg_block *b = hg_blocks_at(i);
+      if (!b->slot) continue;
+      if (b->state == HG_BLOCK_LIVE) check_redzones(b, &fs, 0, HG_API_NONE, when);
+      else check_freed(b, &fs, 0, HG_API_NONE, when);
+    }
+    bool done = i >= hg_blocks_capacity();
+    hg_unlock(&check_lock);
+    report_all(&fs);
+    found += fs.n;
+    if (done) return found;
+  }
+}
+
+__attribute__((visibility("default"))) size_t hg_check_heap(void) {
+  return hg_check_on ? hg_check_verify("by hg_check_heap()") : 0;
+}
+
+/* At exit: verify, scan for leaks, summarise, and turn errors into the exit status.
+ * A destructor of the library runs after the program's own destructors and atexit
+ * handlers, so memory they free is not reported. */
+__attribute__((destructor)) static void check_at_exit(void) {
+  if (!hg_check_on) return;
+  hg_check_verify("at exit");
+  if (hg_opt.leak_check != HG_LEAKS_NO) hg_leak_report();
+  hg_diag_summary();
+  if (hg_diag_error_count() && hg_opt.error_exitcode) {
+    fflush(NULL);   /* what exit() would still have done */
+    _exit((int)(hg_opt.error_exitcode & 255));
+  }
+}
+
+/* ---- process life ------------------------------------------------------------------------------ */
+
+static void *divert_alloc(size_t n) { return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false); }
+static void divert_free(void *p) { hg_check_free(p, HG_API_FREE); }
+static const struct hg_heap_divert check_divert = { divert_alloc, divert_free };
+
+void hg_check_init(void) {
+  size_t r = hg_opt.redzone < 16 ? 16 : hg_opt.redzone > 4096 ? 4096 : hg_opt.redzone;
+  redzone = hg_align_up(r, 16);
+  hg_heap_init_private(&check_heap);
+  hg_check_on = true;
+  hg_heap_divert = &check_divert;
+}
+
+void hg_check_start(void) {
+  if (hg_check_on) hg_stack_init();
+}
+
+void hg_check_fork_prepare(void) {
+  if (!hg_check_on) return;
+  hg_lock(&check_lock);
+  hg_stack_fork_prepare();
+}
+
+void hg_check_fork_parent(void) {
+  if (!hg_check_on) return;
+  hg_stack_fork_parent();
+  hg_unlock(&check_lock);
+}
+
+void hg_check_fork_child(void) {
+  if (!hg_check_on) return;
+  hg_stack_fork_child();
+  hg_lock_reset(&check_lock);
+  hg_diag_fork_child();
+}

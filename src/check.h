@@ -1,0 +1,67 @@
+/* check.h — check mode: every block between redzones, freed blocks poisoned and held in
+ * a quarantine, every pointer given back verified against a table of blocks, a leak
+ * scan at exit; errors reported Valgrind-style with the stacks involved.
+ *
+ * Layout of a block (its slot comes from a private heap for small sizes, from the
+ * region's medium spans otherwise):
+ *
+ *     slot                      user                    user+size           slot+raw
+ *     | left redzone (>= R, pads | user's bytes          | right redzone (>= R, plus |
+ *     |  to the alignment)       |                       |  the slot's rounding)     |
+ *
+ * Redzone bytes hold HG_CHECK_REDZONE_BYTE, checked when the block is freed or
+ * realloc'd, by hg_check_heap() and at exit.  A freed block's bytes are overwritten
+ * with HG_CHECK_FREED_BYTE (the first HG_CHECK_POISON_MAX of them) and the block waits
+ * in a FIFO quarantine bounded in bytes (HEAPGUARD_QUARANTINE); the poison is verified
+ * when it leaves, and at exit.  While its record exists, a second free is a double
+ * free, reported with both stacks.  An error is reported and the program goes on (the
+ * bad free is ignored); at exit, if any error was found, the process exits with
+ * HEAPGUARD_ERROR_EXITCODE.
+ *
+ * One lock serialises check mode's bookkeeping; stacks are captured and reports
+ * printed outside it. */
+#ifndef HG_CHECK_H
+#define HG_CHECK_H
+
+#include "internal.h"
+
+#define HG_CHECK_REDZONE_BYTE 0xfa
+#define HG_CHECK_FREED_BYTE   0xfd
+#define HG_CHECK_POISON_MAX   ((size_t)1 << 20)
+
+/* The allocation functions, as named in reports. */
+enum hg_api {
+  HG_API_NONE, HG_API_MALLOC, HG_API_FREE, HG_API_CALLOC, HG_API_REALLOC, HG_API_MEMALIGN,
+  HG_API_POSIX_MEMALIGN, HG_API_ALIGNED_ALLOC, HG_API_VALLOC, HG_API_PVALLOC,
+  HG_API_USABLE_SIZE,
+};
+extern const char *const hg_check_api_names[];
+
+extern bool hg_check_on;
+
+/* Process start in check mode: hg_check_init from hg_init (no allocation allowed),
+ * hg_check_start from the library constructor (loads the unwinder). */
+void hg_check_init(void);
+void hg_check_start(void);
+
+void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero);
+void hg_check_free(void *p, enum hg_api api);
+void *hg_check_realloc(void *p, size_t n);
+size_t hg_check_usable_size(const void *p);
+
+/* Verify every block's redzones and every quarantined block's poison, reporting what
+ * is wrong; returns the number of errors found. */
+size_t hg_check_verify(const char *when);
+
+/* For the leak scan (leak.c): check mode's lock. */
+void hg_check_lock(void);
+void hg_check_unlock(void);
+
+/* leak.c: the reachability scan and the leak report, at exit. */
+void hg_leak_report(void);
+
+void hg_check_fork_prepare(void);
+void hg_check_fork_parent(void);
+void hg_check_fork_child(void);
+
+#endif

@@ -1,0 +1,157 @@
+/* diag.c — check mode's output channel and error contexts (see diag.h). */
+#define _GNU_SOURCE
+#include "diag.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "options.h"
+
+#define MAX_CONTEXTS 4096
+
+struct context {
+  const char *kind;
+  uint32_t where, origin;
+  size_t count;
+};
+
+static int log_fd = -1;
+static hg_lock_t open_lock = HG_LOCK_INIT;
+
+/* The report lock is re-entrant: printing symbolises stacks, which allocates, and an
+ * allocation may find (and report) an error of its own. */
+static hg_lock_t report_lock = HG_LOCK_INIT;
+static _Atomic int report_owner;
+static int report_depth;
+
+static hg_lock_t contexts_lock = HG_LOCK_INIT;
+static struct context contexts[MAX_CONTEXTS];
+static size_t ncontexts, nerrors, ndropped;
+
+/* The log file's name with %p replaced by the pid (and %% by %). */
+static void log_name(char *out, size_t size, const char *pattern) {
+  size_t n = 0;
+  for (const char *p = pattern; *p && n + 24 < size; p++) {
+    if (p[0] == '%' && p[1] == 'p') {
+      n += hg_format(out + n, size - n, "%d", (int)getpid());
+      p++;
+    } else if (p[0] == '%' && p[1] == '%') {
+      out[n++] = '%';
+      p++;
+    } else {
+      out[n++] = *p;
+    }
+  }
+  out[n] = '\0';
+}
+
+static int output(void) {
+  if (log_fd >= 0) return log_fd;
+  hg_lock(&open_lock);
+  if (log_fd < 0) {
+    int fd = 2;
+    if (hg_opt.log_file) {
+      char name[4096];
+      log_name(name, sizeof name, hg_opt.log_file);
+      fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        hg_message("cannot open log file %s; reporting on stderr", name);
+        fd = 2;
+      }
+    }
+    log_fd = fd;
+  }
+  hg_unlock(&open_lock);
+  return log_fd;
+}
+
+void hg_diag_line(const char *fmt, ...) {
+  char line[2048];
+  size_t n = hg_format(line, sizeof line, "==%d== ", (int)getpid());
+  va_list ap;
+  va_start(ap, fmt);
+  n += hg_vformat(line + n, sizeof line - n - 1, fmt, ap);
+  va_end(ap);
+  line[n++] = '\n';
+  hg_write_all(output(), line, n);
+}
+
+void hg_diag_lock(void) {
+  int self = (int)gettid();
+  if (atomic_load_explicit(&report_owner, memory_order_relaxed) != self) {
+    hg_lock(&report_lock);
+    atomic_store_explicit(&report_owner, self, memory_order_relaxed);
+  }
+  report_depth++;
+}
+
+void hg_diag_unlock(void) {
+  if (--report_depth == 0) {
+    atomic_store_explicit(&report_owner, 0, memory_order_relaxed);
+    hg_unlock(&report_lock);
+  }
+}
+
+bool hg_diag_error(const char *kind, uint32_t where, uint32_t origin) {
+  bool fresh = true;
+  hg_lock(&contexts_lock);
+  nerrors++;
+  size_t i;
+  for (i = 0; i < ncontexts; i++) {
+    struct context *c = &contexts[i];
+    /* Kinds are string constants: one pointer per kind. */
+    if (c->kind == kind && c->where == where && c->origin == origin) break;
+  }
+  if (i < ncontexts) {
+    contexts[i].count++;
+    fresh = false;
+  } else if (ncontexts < MAX_CONTEXTS) {
+    contexts[ncontexts++] = (struct context){ kind, where, origin, 1 };
+  } else {
+    ndropped++;   /* table full: still printed, counted as a context of its own */
+  }
+  hg_unlock(&contexts_lock);
+  return fresh;
+}
+
+size_t hg_diag_error_count(void) {
+  hg_lock(&contexts_lock);
+  size_t n = nerrors;
+  hg_unlock(&contexts_lock);
+  return n;
+}
+
+void hg_diag_summary(void) {
+  hg_diag_lock();
+  hg_lock(&contexts_lock);
+  size_t repeated = 0;
+  for (size_t i = 0; i < ncontexts; i++) {
+    if (contexts[i].count < 2) continue;
+    if (repeated++ == 0) hg_diag_line("Errors seen more than once (reported once each):");
+    hg_diag_line("   %zu times: %s (context %zu)", contexts[i].count, contexts[i].kind, i + 1);
+  }
+  hg_diag_line("ERROR SUMMARY: %zu errors from %zu contexts", nerrors, ncontexts + ndropped);
+  hg_unlock(&contexts_lock);
+  hg_diag_unlock();
+}
+
+void hg_diag_fork_child(void) {
+  hg_lock_reset(&open_lock);
+  hg_lock_reset(&report_lock);
+  hg_lock_reset(&contexts_lock);
+  atomic_store_explicit(&report_owner, 0, memory_order_relaxed);
+  report_depth = 0;
+  /* A per-process log name gets a file of its own; a shared name keeps the fd. */
+  if (hg_opt.log_file && log_fd > 2) {
+    bool per_process = false;
+    for (const char *p = hg_opt.log_file; *p; p++)
+      if (p[0] == '%' && p[1] == 'p') per_process = true;
+    if (per_process) {
+      close(log_fd);
+      log_fd = -1;
+    }
+  }
+  ncontexts = nerrors = ndropped = 0;
+}

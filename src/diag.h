@@ -1,0 +1,35 @@
+/* diag.h — check mode's reports: where they go, how errors are counted, the summary.
+ *
+ * Every line of a report starts with "==PID== ", as Valgrind's do, so reports from a
+ * parent and its children can be told apart in one stream.  Reports go to stderr or to
+ * HEAPGUARD_LOG_FILE ("%p" there becomes the process id), opened at the first line.
+ * Nothing here allocates: lines are formatted with hg_vformat into a stack buffer.
+ *
+ * An error is counted against a context (its kind, where it was detected and where the
+ * block came from): the first time a context is seen the caller prints the full
+ * report; later ones only add to the context's count, shown in the summary. */
+#ifndef HG_DIAG_H
+#define HG_DIAG_H
+
+#include "internal.h"
+
+/* One line of a report. */
+void hg_diag_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Keep a multi-line report together: other threads wait, the same thread may nest. */
+void hg_diag_lock(void);
+void hg_diag_unlock(void);
+
+/* Count an error of `kind` detected at stack `where` about a block allocated at stack
+ * `origin` (0 when unknown).  True if this context is new and must be printed. */
+bool hg_diag_error(const char *kind, uint32_t where, uint32_t origin);
+
+size_t hg_diag_error_count(void);
+/* "ERROR SUMMARY: N errors from M contexts", with the count of each repeated one. */
+void hg_diag_summary(void);
+
+/* After fork, in the child: reopen the log (its name may hold the new pid) and
+ * forget the parent's errors. */
+void hg_diag_fork_child(void);
+
+#endif

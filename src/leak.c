@@ -1,0 +1,209 @@
+/* leak.c — check mode's leak scan at exit: which live blocks can the program still
+ * reach?
+ *
+ * Conservative reachability, as Valgrind's memcheck does it: every aligned word of the
+ * roots that points into a live block (to its start or inside it) makes the block
+ * reachable, and the words of reachable blocks are followed in turn.  The roots are
+ * every readable and writable mapping of the process except the allocator's own block
+ * pages: the data and bss of every loaded object, thread stacks (the calling thread's
+ * from its stack pointer, after its registers were spilled there), thread-local
+ * storage (in the threads' stacks or in the loader's memory).  Pages that are not
+ * resident (mincore) hold no pointer the program wrote and are skipped.
+ *
+ * Blocks left unreached are lost.  A lost block reachable from another lost block is
+ * "indirectly lost" (the rest of a leaked list); the others are "definitely lost".
+ * Lost blocks are grouped by allocation stack, largest group first; each group is one
+ * error (kind memory-leak).  Still-reachable blocks are counted, not reported. */
+#include <setjmp.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "blocks.h"
+#include "check.h"
+#include "diag.h"
+#include "maps.h"
+#include "options.h"
+#include "os.h"
+#include "pagemap.h"
+
+struct scan {
+  size_t *stack;                /* block indices to visit */
+  size_t depth, cap;
+  uintptr_t lo, hi;             /* bounds of all live blocks: a quick first filter */
+  uintptr_t own_sp;             /* the calling thread's stack: scanned from here up */
+  struct hg_block *leader;      /* second phase: the lost block being expanded */
+};
+
+/* Word w found somewhere reachable (or, in the second phase, in a lost block). */
+static void consider(struct scan *sc, uintptr_t w) {
+  if (w < sc->lo || w >= sc->hi) return;
+  struct hg_block *b = hg_blocks_containing(w);
+  if (!b || b->state != HG_BLOCK_LIVE) return;
+  if (!sc->leader) {
+    if (b->flags & HG_BLOCK_REACHED) return;
+    b->flags |= HG_BLOCK_REACHED;
+  } else {
+    if (b == sc->leader || (b->flags & (HG_BLOCK_REACHED | HG_BLOCK_INDIRECT))) return;
+    b->flags = (uint8_t)((b->flags & ~HG_BLOCK_LEADER) | HG_BLOCK_INDIRECT);
+  }
+  if (sc->depth < sc->cap) sc->stack[sc->depth++] = (size_t)(b - hg_blocks_at(0));
+}
+
+static void scan_range(struct scan *sc, uintptr_t from, uintptr_t to) {
+  for (uintptr_t a = hg_align_up(from, sizeof(uintptr_t)); a + sizeof(uintptr_t) <= to; a += sizeof(uintptr_t))
+    consider(sc, *(const uintptr_t *)a);
+}
+
+static void drain(struct scan *sc) {
+  while (sc->depth) {
+    struct hg_block *b = hg_blocks_at(sc->stack[--sc->depth]);
+    uintptr_t user = hg_block_user(b);
+    scan_range(sc, user, user + b->size);
+  }
+}
+
+/* One root mapping: its resident pages that are not the allocator's. */
+static bool scan_mapping(const struct hg_mapping *m, void *arg) {
+  struct scan *sc = arg;
+  if (!m->readable || !m->writable) return true;
+  if (strncmp(m->path, "/dev/", 5) == 0 || (m->shared && m->path[0] == '/')) return true;
+  if (strcmp(m->path, "[vvar]") == 0 || strcmp(m->path, "[vsyscall]") == 0) return true;
+  uintptr_t start = m->start, end = m->end;
+  if (sc->own_sp >= start && sc->own_sp < end) start = sc->own_sp & ~(HG_PAGE - 1);
+  static unsigned char resident[4096];
+  for (uintptr_t chunk = start; chunk < end; chunk += sizeof resident * HG_PAGE) {
+    size_t pages = (end - chunk) / HG_PAGE;
+    if (pages > sizeof resident) pages = sizeof resident;
+    bool known = mincore((void *)chunk, pages * HG_PAGE, resident) == 0;
+    for (size_t i = 0; i < pages; i++) {
+      uintptr_t page = chunk + i * HG_PAGE;
+      if (known && !(resident[i] & 1)) continue;
+      if (hg_pagemap_get((const void *)page)) continue;   /* block pages: only via their blocks */
+      uintptr_t from = page < sc->own_sp && sc->own_sp < page + HG_PAGE ? sc->own_sp : page;
+      scan_range(sc, from, page + HG_PAGE);
+    }
+  }
+  return true;
+}
+
+struct group {
+  hg_stack_t stack;
+  uint8_t indirect, api;
+  size_t bytes, blocks;
+};
+
+struct totals {
+  size_t bytes[3], blocks[3];   /* definitely lost, indirectly lost, still reachable */
+};
+
+static void sort_groups(struct group *g, size_t n) {
+  /* Shell sort, largest first (no qsort: it may allocate). */
+  for (size_t gap = n / 2; gap; gap /= 2)
+    for (size_t i = gap; i < n; i++)
+      for (size_t j = i; j >= gap && g[j - gap].bytes < g[j].bytes; j -= gap) {
+        struct group t = g[j];
+        g[j] = g[j - gap];
+        g[j - gap] = t;
+      }
+}
+
+/* Group the lost blocks by (stack, indirect) into g (room for every block). */
+static size_t make_groups(struct group *g, size_t room, struct totals *t) {
+  size_t n = 0;
+  for (size_t i = 0; i < hg_blocks_capacity(); i++) {
+    struct hg_block *b = hg_blocks_at(i);
+    if (!b->slot || b->state != HG_BLOCK_LIVE || (b->flags & HG_BLOCK_INTERNAL)) continue;
+    unsigned k = (b->flags & HG_BLOCK_REACHED) ? 2 : (b->flags & HG_BLOCK_INDIRECT) ? 1 : 0;
+    t->bytes[k] += b->size;
+    t->blocks[k]++;
+    if (k == 2) continue;
+    size_t j;
+    for (j = 0; j < n; j++)   /* linear: lost blocks are few in a program worth reporting */
+      if (g[j].stack == b->alloc_stack && g[j].indirect == k) break;
+    if (j == n) {
+      if (n == room) continue;
+      g[n++] = (struct group){ b->alloc_stack, (uint8_t)k, b->alloc_api, 0, 0 };
+    }
+    g[j].bytes += b->size;
+    g[j].blocks++;
+  }
+  sort_groups(g, n);
+  return n;
+}
+
+void hg_leak_report(void) {
+  jmp_buf registers;   /* spills callee-saved registers onto this (scanned) stack */
+  setjmp(registers);
+  struct scan sc = { .own_sp = (uintptr_t)__builtin_frame_address(0), .lo = UINTPTR_MAX };
+  struct totals t = { { 0 }, { 0 } };
+  struct group *groups = NULL;
+  size_t ngroups = 0, groups_bytes = 0, stack_bytes = 0;
+
+  hg_check_lock();
+  size_t live = hg_blocks_count();
+  if (live) {
+    stack_bytes = hg_align_up(live * sizeof(size_t), HG_PAGE);
+    groups_bytes = hg_align_up(live * sizeof(struct group), HG_PAGE);
+    sc.stack = hg_os_map(stack_bytes);
+    groups = hg_os_map(groups_bytes);
+  }
+  if (live && (!sc.stack || !groups)) {
+    hg_check_unlock();
+    hg_diag_line("leak check skipped: no memory for the scan");
+    goto out;
+  }
+  sc.cap = live;
+  for (size_t i = 0; i < hg_blocks_capacity(); i++) {
+    struct hg_block *b = hg_blocks_at(i);
+    if (!b->slot || b->state != HG_BLOCK_LIVE) continue;
+    b->flags &= (uint8_t)~(HG_BLOCK_REACHED | HG_BLOCK_INDIRECT | HG_BLOCK_LEADER);
+    uintptr_t user = hg_block_user(b);
+    if (user < sc.lo) sc.lo = user;
+    if (user + b->size + 1 > sc.hi) sc.hi = user + b->size + 1;
+  }
+  if (live) {
+    hg_maps_each(scan_mapping, &sc);
+    drain(&sc);
+    /* Second phase: what each lost block keeps (indirectly lost). */
+    for (size_t i = 0; i < hg_blocks_capacity(); i++) {
+      struct hg_block *b = hg_blocks_at(i);
+      if (!b->slot || b->state != HG_BLOCK_LIVE || (b->flags & (HG_BLOCK_REACHED | HG_BLOCK_INDIRECT)))
+        continue;
+      b->flags |= HG_BLOCK_LEADER;
+      sc.leader = b;
+      uintptr_t user = hg_block_user(b);
+      scan_range(&sc, user, user + b->size);
+      drain(&sc);
+    }
+    ngroups = make_groups(groups, live, &t);
+  }
+  hg_check_unlock();
+
+  /* Print with the lock released: symbolising allocates. */
+  static const char *const how[] = { "definitely", "indirectly" };
+  for (size_t i = 0; i < ngroups; i++) {
+    struct group *g = &groups[i];
+    if (hg_opt.leak_check != HG_LEAKS_FULL) break;
+    /* The context's "where" tells definite (0) from indirect (1) groups of one stack. */
+    if (!hg_diag_error("memory-leak", g->indirect, g->stack)) continue;
+    hg_diag_lock();
+    hg_diag_line("ERROR: memory-leak: %zu bytes in %zu blocks are %s lost in loss record %zu of %zu",
+                 g->bytes, g->blocks, how[g->indirect], i + 1, ngroups);
+    hg_stack_print(g->stack, hg_check_api_names[g->api]);
+    hg_diag_unlock();
+  }
+  if (hg_opt.leak_check == HG_LEAKS_SUMMARY && (t.blocks[0] || t.blocks[1])) {
+    hg_diag_error("memory-leak", 0, 0);
+    hg_diag_line("ERROR: memory-leak: %zu bytes in %zu blocks are lost (--leak-check=full shows where)",
+                 t.bytes[0] + t.bytes[1], t.blocks[0] + t.blocks[1]);
+  }
+  hg_diag_lock();
+  hg_diag_line("LEAK SUMMARY:");
+  hg_diag_line("   definitely lost: %zu bytes in %zu blocks", t.bytes[0], t.blocks[0]);
+  hg_diag_line("   indirectly lost: %zu bytes in %zu blocks", t.bytes[1], t.blocks[1]);
+  hg_diag_line("   still reachable: %zu bytes in %zu blocks", t.bytes[2], t.blocks[2]);
+  hg_diag_unlock();
+out:
+  if (sc.stack) hg_os_unmap(sc.stack, stack_bytes);
+  if (groups) hg_os_unmap(groups, groups_bytes);
+}

@@ -1,0 +1,98 @@
+/* maps.c — reading /proc/self/maps line by line into a fixed buffer (see maps.h). */
+#include "maps.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static uintptr_t hex(const char **sp) {
+  uintptr_t v = 0;
+  for (const char *s = *sp;; s++) {
+    char c = *s;
+    unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 16;
+    if (d == 16) {
+      *sp = s;
+      return v;
+    }
+    v = v * 16 + d;
+  }
+}
+
+/* "start-end perms offset dev inode   path" */
+static bool parse_line(char *line, struct hg_mapping *m) {
+  const char *s = line;
+  m->start = hex(&s);
+  if (*s++ != '-') return false;
+  m->end = hex(&s);
+  if (*s++ != ' ' || strlen(s) < 4) return false;
+  m->readable = s[0] == 'r';
+  m->writable = s[1] == 'w';
+  m->shared = s[3] == 's';
+  for (int field = 0; field < 4 && *s; field++) {   /* perms, offset, dev, inode */
+    while (*s && *s != ' ') s++;
+    while (*s == ' ') s++;
+  }
+  m->path = s;
+  return true;
+}
+
+bool hg_maps_each(bool (*fn)(const struct hg_mapping *m, void *arg), void *arg) {
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[8192];
+  size_t len = 0;
+  bool go = true;
+  while (go) {
+    ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+    if (n < 0) break;
+    len += (size_t)n;
+    buf[len] = '\0';
+    char *line = buf, *nl;
+    while (go && (nl = memchr(line, '\n', len - (size_t)(line - buf))) != NULL) {
+      *nl = '\0';
+      struct hg_mapping m;
+      if (parse_line(line, &m)) go = fn(&m, arg);
+      line = nl + 1;
+    }
+    size_t rest = len - (size_t)(line - buf);
+    if (n == 0 || rest == sizeof buf - 1) {   /* end of file, or a line longer than the buffer */
+      if (go && rest && rest < sizeof buf - 1) {
+        struct hg_mapping m;
+        if (parse_line(line, &m)) fn(&m, arg);
+      }
+      if (n == 0) break;
+      rest = 0;
+    }
+    memmove(buf, line, rest);
+    len = rest;
+  }
+  close(fd);
+  return true;
+}
+
+struct find_arg {
+  uintptr_t a;
+  struct hg_mapping *m;
+  char *path;
+  size_t size;
+  bool found;
+};
+
+static bool find_one(const struct hg_mapping *m, void *arg) {
+  struct find_arg *f = arg;
+  if (f->a < m->start || f->a >= m->end) return f->a >= m->end;   /* stop once past it */
+  *f->m = *m;
+  size_t n = strlen(m->path);
+  if (n >= f->size) n = f->size - 1;
+  memcpy(f->path, m->path, n);
+  f->path[n] = '\0';
+  f->m->path = f->path;
+  f->found = true;
+  return false;
+}
+
+bool hg_maps_find(uintptr_t a, struct hg_mapping *m, char *path, size_t size) {
+  struct find_arg f = { a, m, path, size, false };
+  hg_maps_each(find_one, &f);
+  return f.found;
+}

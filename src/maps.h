@@ -1,0 +1,24 @@
+/* maps.h — the process's mappings, read from /proc/self/maps without allocating.
+ *
+ * Used by check mode: the leak scan's roots are the writable mappings, and a report
+ * about a pointer the allocator does not own says where that pointer lies. */
+#ifndef HG_MAPS_H
+#define HG_MAPS_H
+
+#include "internal.h"
+
+struct hg_mapping {
+  uintptr_t start, end;
+  bool readable, writable, shared;
+  const char *path;   /* "" for anonymous memory; "[stack]", "[heap]", a file... */
+};
+
+/* Call fn for every mapping, in address order, until it returns false.  Returns false
+ * if /proc/self/maps could not be read. */
+bool hg_maps_each(bool (*fn)(const struct hg_mapping *m, void *arg), void *arg);
+
+/* The mapping holding address a, copied to *m with its path in path[size]; false if
+ * the address is not mapped. */
+bool hg_maps_find(uintptr_t a, struct hg_mapping *m, char *path, size_t size);
+
+#endif

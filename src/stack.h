@@ -1,0 +1,43 @@
+/* stack.h — call stacks for check mode: capture, a de-duplicating depot, printing.
+ *
+ * Capture must be fast and safe inside malloc, and right for code built without frame
+ * pointers, so it uses libunwind's DWARF unwinder (unw_backtrace, with its per-thread
+ * cache of unwind info).  libunwind is loaded with dlopen when check mode starts (the
+ * library constructor), not linked: the default allocator keeps no dependency beyond
+ * libc, and libunwind's own _Unwind_Backtrace stays out of the program's namespace.
+ * Allocations before that (the dynamic loader's, early constructors') have no stack.
+ *
+ * Every stack is stored once, in an append-only depot of mmap'd memory, and named by a
+ * 32-bit id (0: none); records refer to stacks by id.  Symbolising (function, file and
+ * line, with elfutils' libdw, also loaded on demand) happens only when a report is
+ * printed, never while an allocator lock is held, because it allocates. */
+#ifndef HG_STACK_H
+#define HG_STACK_H
+
+#include "internal.h"
+
+typedef uint32_t hg_stack_t;
+
+#define HG_STACK_MAX_DEPTH 64
+
+/* Load the unwinder (check mode, from the library constructor; may allocate). */
+void hg_stack_init(void);
+
+/* The calling thread's stack, without the allocator's own frames, up to
+ * hg_opt.stack_depth frames; 0 if stacks are off or cannot be taken. */
+hg_stack_t hg_stack_capture(void);
+
+/* Print a stack as report lines: "   at 0x...: <api> (heapguard)" for the allocator
+ * entry point the stack was taken in (when api is not NULL), then one "   by" line per
+ * frame, symbolised.  Allocates (the symboliser): call with no allocator lock held. */
+void hg_stack_print(hg_stack_t id, const char *api);
+
+/* Nonzero while heapguard itself runs code that allocates (the symboliser): such
+ * allocations get no stack and are left out of leak reports. */
+extern __thread int hg_stack_quiet;
+
+void hg_stack_fork_prepare(void);
+void hg_stack_fork_parent(void);
+void hg_stack_fork_child(void);
+
+#endif
