@@ -1,7 +1,7 @@
 // expect-error: double-free
 // expect-text: bug_double_free_small\.c:11\)
 // expect-text: bug_double_free_small\.c:12\)
-// expect-text: Block was freed at
+// expect-text: Block was (freed|alloc'd) at
 /* The seed's double free: the same small block freed twice. */
 #include <stdlib.h>
 
