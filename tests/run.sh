@@ -15,6 +15,19 @@
 #                         // expect-signal: SIGABRT
 #                         // expect-stderr: <extended regex, matched against one line>
 #                       run preloaded.
+#   tests/bugs/*.c      check mode (HEAPGUARD_MODE=check): one program per heap-bug shape,
+#                       and clean programs it must not flag.  Header lines (first 30):
+#                         // expect-error: <kind>    an "==PID== ERROR: <kind>:" line must be
+#                                                    in the report (repeatable)
+#                         // expect-text: <regex>    an extended regex that must match a line
+#                                                    of the report (repeatable)
+#                         // expect-status: <n>      exit status (default: 99 for a bug
+#                                                    program, 0 for a clean one)
+#                         // expect-clean            no ERROR line at all
+#                       A program needs expect-error or expect-clean.  Built with -O0, and
+#                       again with -O2 -fomit-frame-pointer (bugs/NAME:nofp) when an
+#                       expect-text names a file:line; run preloaded, the report going to
+#                       HEAPGUARD_LOG_FILE and the program's own stderr kept apart.
 #   tests/programs/*.sh real programs preloaded (python3, sqlite3, sort, git, ...).
 # Exit status 0 is a pass, 77 a skip, anything else a failure.
 # TESTS=pattern runs only the tests whose name contains pattern.
@@ -37,13 +50,13 @@ failures=()
 
 wanted() { [ -z "${TESTS:-}" ] || [[ "$1" == *"$TESTS"* ]]; }
 
-# result NAME STATUS LOGFILE
+# result NAME STATUS LOGFILE [LINES]: a failure shows the log's last LINES lines (15)
 result() {
   case $2 in
     0)  passed=$((passed + 1)); printf 'PASS  %s\n' "$1" ;;
     77) skipped=$((skipped + 1)); printf 'SKIP  %s  (%s)\n' "$1" "$(tail -n 1 "$3" 2>/dev/null)" ;;
     *)  failed=$((failed + 1)); failures+=("$1"); printf 'FAIL  %s  (status %s; log %s)\n' "$1" "$2" "$3"
-        tail -n 15 "$3" 2>/dev/null | sed 's/^/      | /' ;;
+        tail -n "${4:-15}" "$3" 2>/dev/null | sed 's/^/      | /' ;;
   esac
 }
 
@@ -111,6 +124,119 @@ for src in tests/death/*.c; do
   else
     result "$name" 0 "$log"
   fi
+done
+
+# ---- check mode: tests/bugs ------------------------------------------------------------
+# -fno-builtin: the compiler must neither delete nor merge the bugs (it knows malloc and
+# free, and may drop a block that is written and never read); -w: the bugs are on purpose.
+BUGS_CFLAGS="-g -pthread -w -fno-builtin"
+BUGS_TIMEOUT=${BUGS_TIMEOUT:-30}
+BUGS_KINDS="heap-buffer-overflow heap-buffer-underflow heap-use-after-free double-free invalid-free invalid-realloc memory-leak"
+
+# bugs_verdict SRC REPORT STDERR STATUS: prints why the run does not meet SRC's header
+# lines, one reason a line; returns 1 if there is any.
+bugs_verdict() {
+  local src=$1 report=$2 stderr=$3 st=$4 hdr kind pat want bad=0
+  hdr=$(head -n 30 "$src")
+  want=$(sed -n 's|^// expect-status: *||p' <<<"$hdr" | head -n 1)
+  if grep -q '^// expect-clean' <<<"$hdr"; then
+    if grep -q 'ERROR:' "$report"; then
+      echo "expected a clean run, but the report has: $(grep -m 1 'ERROR:' "$report")"; bad=1
+    fi
+    if grep -q 'ERROR:' "$stderr"; then
+      echo "expected a clean run, but stderr has: $(grep -m 1 'ERROR:' "$stderr")"; bad=1
+    fi
+    want=${want:-0}
+  else
+    want=${want:-99}
+  fi
+  while IFS= read -r kind; do
+    [ -n "$kind" ] || continue
+    if ! grep -Eq "^==[0-9]+== ERROR: $kind:" "$report"; then
+      if grep -Eq "ERROR: $kind:" "$stderr"; then
+        echo "'ERROR: $kind:' is on stderr, not in HEAPGUARD_LOG_FILE"
+      else
+        echo "no '==PID== ERROR: $kind:' line in the report"
+      fi
+      bad=1
+    fi
+  done < <(sed -n 's|^// expect-error: *||p' <<<"$hdr")
+  while IFS= read -r pat; do
+    [ -n "$pat" ] || continue
+    grep -Eq -- "$pat" "$report" || { echo "no report line matches: $pat"; bad=1; }
+  done < <(sed -n 's|^// expect-text: *||p' <<<"$hdr")
+  if [ "$st" != "$want" ]; then
+    # timeout(1) reports a child killed by signal S as 128+S
+    if [ "$st" -gt 128 ] && [ "$st" -lt 160 ]; then
+      echo "exit status $st (killed by SIG$(kill -l $((st - 128)))), expected $want"
+    else
+      echo "exit status $st, expected $want"
+    fi
+    bad=1
+  fi
+  return $bad
+}
+
+# bugs_header_error SRC: what is wrong with SRC's header lines, if anything
+bugs_header_error() {
+  local hdr kind
+  hdr=$(head -n 30 "$1")
+  local nerr nclean
+  nerr=$(grep -c '^// expect-error:' <<<"$hdr"); nclean=$(grep -c '^// expect-clean' <<<"$hdr")
+  if [ "$nerr" -eq 0 ] && [ "$nclean" -eq 0 ]; then
+    echo "$1: no '// expect-error: <kind>' and no '// expect-clean' header line"; return
+  fi
+  if [ "$nerr" -gt 0 ] && [ "$nclean" -gt 0 ]; then
+    echo "$1: both expect-error and expect-clean"; return
+  fi
+  while IFS= read -r kind; do
+    [[ " $BUGS_KINDS " == *" $kind "* ]] || { echo "$1: unknown kind '$kind' (kinds: $BUGS_KINDS)"; return; }
+  done < <(sed -n 's|^// expect-error: *||p' <<<"$hdr")
+}
+
+# the reports are checked against the defaults: no HEAPGUARD_ setting from the caller
+bugs_env=(env); for v in $(compgen -e | grep '^HEAPGUARD_'); do bugs_env+=(-u "$v"); done
+
+for src in tests/bugs/*.c; do
+  [ -e "$src" ] || continue
+  base=$(basename "$src" .c)
+  variants=":O0"
+  # the stacks must be right without frame pointers too: an -O2 build of each bug
+  # program whose expect-text names a file:line
+  if head -n 30 "$src" | grep -q '^// expect-error:' &&
+     head -n 30 "$src" | grep -Eq '^// expect-text: .*\.c:[0-9]'; then variants+=" :nofp"; fi
+  for variant in $variants; do
+    name=bugs/$base; [ "$variant" = :nofp ] && name+=:nofp
+    wanted "$name" || continue
+    id=bugs_$base${variant/:/_}
+    bin=$OUT/$id; log=$LOGS/$id.log; report=$LOGS/$id.report
+    herr=$(bugs_header_error "$src")
+    if [ -n "$herr" ]; then echo "$herr" >"$log"; result "$name (header)" 1 "$log"; continue; fi
+    case $variant in
+      :O0)   opt="-O0" ;;
+      :nofp) opt="-O2 -fomit-frame-pointer" ;;
+    esac
+    if ! $CC $BUGS_CFLAGS $opt "$src" -o "$bin" >"$bin.build.log" 2>&1; then
+      result "$name (build)" 1 "$bin.build.log"; continue
+    fi
+    rm -f "$report".*
+    # %p: a process that forks writes its own report file
+    { timeout --kill-after=5 "$BUGS_TIMEOUT" "${bugs_env[@]}" LD_PRELOAD="$LIB_SO" HEAPGUARD_MODE=check \
+        HEAPGUARD_LOG_FILE="$report.%p" "$bin" >"$bin.stdout" 2>"$bin.stderr"; } 2>/dev/null
+    st=$?
+    cat "$report".* >"$report" 2>/dev/null
+    {
+      echo "--- $CC $BUGS_CFLAGS $opt $src; LD_PRELOAD=$LIB_SO HEAPGUARD_MODE=check $bin"
+      echo "--- report (HEAPGUARD_LOG_FILE):"; cat "$report"
+      echo "--- program stderr:"; head -n 20 "$bin.stderr"
+      echo "--- verdict:"
+    } >"$log"
+    if bugs_verdict "$src" "$report" "$bin.stderr" "$st" >>"$log"; then
+      echo ok >>"$log"; result "$name" 0 "$log"
+    else
+      result "$name" 1 "$log" 60
+    fi
+  done
 done
 
 for t in tests/programs/*.sh; do
