@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # build/heapguard, the command line: `heapguard run|check [options] [--] program`.
-# Checks what the CLI itself does, never the library's check mode: the exit status and
-# death signal forwarded, LD_PRELOAD and HEAPGUARD_* as the child sees them, every
+# Checks what the CLI itself does, never the library's check mode (which may report
+# leaks in sh or change the exit status): under `check` the program is a statically
+# linked probe, which LD_PRELOAD does not touch.  Checked: the exit status and death
+# signal forwarded, LD_PRELOAD and HEAPGUARD_* as the child sees them, every
 # option in both forms, every bad input (status 2, one line naming the problem),
 # programs not found or not executable (127/126), help and version, the library lookup
 # ($HEAPGUARD_LIB, next to the binary, ../lib in an installed prefix), make install,
 # and the man page.
 . "$(dirname "$0")/lib.sh"
-need make sh env
+need make sh env gcc
 : "${HG_BUILD:=$HG_ROOT/build}" "${HG_LIB_A:=$HG_BUILD/libheapguard.a}"
 
 # Build the CLI (make test builds only the library), in the build directory under test.
@@ -79,6 +81,54 @@ usage_error() {
 
 PRINT_ENV='printf "%s\n" "LD_PRELOAD=$LD_PRELOAD"; env | grep "^HEAPGUARD_" | LC_ALL=C sort'
 
+# The probe: what a program sees, without the library in it (static: ld.so never runs,
+# so LD_PRELOAD is only a variable to it).
+#   probe env          LD_PRELOAD=... then the HEAPGUARD_* variables, sorted
+#   probe args A...    [A][B]...
+#   probe exit N       exit status N
+#   probe kill SIG     death by signal SIG (a number)
+cat >"$T/probe.c" <<'C'
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+extern char **environ;
+static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "env") == 0) {
+    const char *p = getenv("LD_PRELOAD");
+    printf("LD_PRELOAD=%s\n", p ? p : "");
+    char *v[1000]; size_t n = 0;
+    for (char **e = environ; *e && n < 1000; e++)
+      if (strncmp(*e, "HEAPGUARD_", 10) == 0) v[n++] = *e;
+    qsort(v, n, sizeof *v, cmp);
+    for (size_t i = 0; i < n; i++) puts(v[i]);
+    return 0;
+  }
+  if (argc >= 2 && strcmp(argv[1], "args") == 0) {
+    for (int i = 2; i < argc; i++) printf("[%s]", argv[i]);
+    return 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "exit") == 0) return atoi(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "kill") == 0) {
+    struct rlimit none = { 0, 0 };
+    setrlimit(RLIMIT_CORE, &none);
+    signal(atoi(argv[2]), SIG_DFL);
+    raise(atoi(argv[2]));
+    return 1;
+  }
+  fprintf(stderr, "probe: bad arguments\n");
+  return 2;
+}
+C
+PROBE=$T/probe
+if ! gcc -static -O1 -o "$PROBE" "$T/probe.c" >"$T/probe.build" 2>&1; then
+  say "(cannot link statically: the probe is dynamic, so check mode runs in it)"
+  sed 's/^/  | /' "$T/probe.build" | head -n 5
+  gcc -O1 -o "$PROBE" "$T/probe.c" || { say "FAIL: cannot build the probe"; exit 1; }
+fi
+
 # ---- version and help ------------------------------------------------------------
 expect version 0 "heapguard $VERSION" --version
 for args in "--help" "-h" "help"; do
@@ -126,18 +176,17 @@ if [ "$st" -ne 0 ] || ! grep -q '^usage: heapguard run ' "$T/runhelp.out" || gre
 else ok runhelp; fi
 
 # ---- exit status and signals forwarded -------------------------------------------
-for cmd in run check; do
-  for code in 0 3 42 255; do
-    expect "status_${cmd}_$code" "$code" "" $cmd sh -c "exit $code"
-  done
-  expect "status_${cmd}_true" 0 "" $cmd true
-  expect "status_${cmd}_false" 1 "" $cmd false
-  # seen from bash, a death by signal S is 128+S
-  expect "signal_${cmd}_TERM" 143 "" $cmd sh -c 'kill -TERM $$'
-  expect "signal_${cmd}_KILL" 137 "" $cmd sh -c 'kill -KILL $$'
-  expect "signal_${cmd}_SEGV" 139 "" $cmd sh -c 'kill -SEGV $$'
-  # SIGINT: ignored by the CLI while waiting, yet it must die by it too
-  expect "signal_${cmd}_INT" 130 "" $cmd sh -c 'kill -INT $$'
+for code in 0 3 42 255; do
+  expect "status_run_$code" "$code" "" run sh -c "exit $code"
+  expect "status_check_$code" "$code" "" check "$PROBE" exit "$code"
+done
+expect status_run_true 0 "" run true
+expect status_run_false 1 "" run false
+# seen from bash, a death by signal S is 128+S
+for sig in TERM KILL SEGV ABRT INT; do   # SIGINT: ignored by the CLI while waiting
+  n=$(kill -l "$sig")
+  expect "signal_run_$sig" $((128 + n)) "" run sh -c "kill -$sig \$\$"
+  expect "signal_check_$sig" $((128 + n)) "" check "$PROBE" kill "$n"
 done
 # The CLI really dies by the signal (does not just exit 128+S): python sees -S for a
 # death by signal and 128+S for an exit.
@@ -200,7 +249,7 @@ signal_test sig_ignore_QUIT QUIT 143 yes 2>/dev/null
 expect preload_run 0 "LD_PRELOAD=$LIB
 HEAPGUARD_MODE=run" run sh -c "$PRINT_ENV"
 expect preload_check 0 "LD_PRELOAD=$LIB
-HEAPGUARD_MODE=check" check sh -c "$PRINT_ENV"
+HEAPGUARD_MODE=check" check "$PROBE" env
 check; hg maps run cat /proc/self/maps
 if [ "$st" -eq 0 ] && grep -q "$LIB\$" "$T/maps.out"; then ok "libheapguard.so mapped in the program"
 else fail "maps: $LIB is not mapped in the program (status $st)"; show maps; fi
@@ -232,13 +281,13 @@ HEAPGUARD_QUARANTINE=2MiB
 HEAPGUARD_REDZONE=64
 HEAPGUARD_STACK_DEPTH=20"
 expect opts_equals 0 "$all_set" check --log-file="$T/report.%p.log" --leak-check=summary \
-  --quarantine=2MiB --redzone=64 --stack-depth=20 --error-exitcode=7 sh -c "$PRINT_ENV"
+  --quarantine=2MiB --redzone=64 --stack-depth=20 --error-exitcode=7 "$PROBE" env
 expect opts_separate 0 "$all_set" check --log-file "$T/report.%p.log" --leak-check summary \
-  --quarantine 2MiB --redzone 64 --stack-depth 20 --error-exitcode 7 -- sh -c "$PRINT_ENV"
+  --quarantine 2MiB --redzone 64 --stack-depth 20 --error-exitcode 7 -- "$PROBE" env
 # the last of a repeated option wins
 expect opts_repeat 0 "LD_PRELOAD=$LIB
 HEAPGUARD_MODE=check
-HEAPGUARD_REDZONE=32" check --redzone=16 --redzone 32 sh -c "$PRINT_ENV"
+HEAPGUARD_REDZONE=32" check --redzone=16 --redzone 32 "$PROBE" env
 # every accepted form of each value reaches the program unchanged
 for pair in leak-check:no leak-check:summary leak-check:full quarantine:0 quarantine:65536 \
             quarantine:64K quarantine:64k quarantine:64KiB quarantine:64KB quarantine:1G \
@@ -247,7 +296,8 @@ for pair in leak-check:no leak-check:summary leak-check:full quarantine:0 quaran
             log-file:relative.log log-file:-dash; do
   opt=${pair%%:*} val=${pair#*:}
   env=HEAPGUARD_$(tr 'a-z-' 'A-Z_' <<<"$opt")
-  expect "value_${opt}_$val" 0 "$env=$val" check "--$opt=$val" sh -c 'env | grep "^$0="' "$env"
+  expect "value_${opt}_$val" 0 "LD_PRELOAD=$LIB
+$(printf '%s\n' "$env=$val" HEAPGUARD_MODE=check | LC_ALL=C sort)" check "--$opt=$val" "$PROBE" env
 done
 # HEAPGUARD_* from the environment: kept unless an option overrides it
 check
@@ -257,12 +307,13 @@ if [ "$got" = "HEAPGUARD_DECAY_MS=5 HEAPGUARD_MODE=run HEAPGUARD_REDZONE=128 " ]
 else fail "run with HEAPGUARD_* in the environment: the program saw '$got'"; fi
 check
 got=$(HEAPGUARD_REDZONE=128 HEAPGUARD_STACK_DEPTH=3 \
-      "$HG" check --redzone=256 sh -c 'env | grep ^HEAPGUARD_ | LC_ALL=C sort | tr "\n" " "')
-if [ "$got" = "HEAPGUARD_MODE=check HEAPGUARD_REDZONE=256 HEAPGUARD_STACK_DEPTH=3 " ]; then ok "check: option overrides, others kept"
+      "$HG" check --redzone=256 "$PROBE" env | tr "\n" " ")
+if [ "$got" = "LD_PRELOAD=$LIB HEAPGUARD_MODE=check HEAPGUARD_REDZONE=256 HEAPGUARD_STACK_DEPTH=3 " ]; then ok "check: option overrides, others kept"
 else fail "check --redzone=256 with HEAPGUARD_REDZONE=128 HEAPGUARD_STACK_DEPTH=3: the program saw '$got'"; fi
 
 # ---- arguments, stdin, stdout, stderr reach the program untouched ----------------------
-expect args 0 "[a b][--redzone=1][-h][][--]" check --redzone 32 sh -c 'printf "[%s]" "$@"' x 'a b' --redzone=1 -h '' --
+expect args 0 "[a b][--redzone=1][-h][][--]" check --redzone 32 "$PROBE" args 'a b' --redzone=1 -h '' --
+expect args_run 0 "[a b][--][-x]" run sh -c 'printf "[%s]" "$@"' x 'a b' -- -x
 expect dash_program 0 "[x]" run -- sh -c 'printf "[%s]" "$0"' x
 check
 got=$(printf 'in put\n' | "$HG" run sh -c 'cat; echo err >&2' 2>"$T/stdio.err")
@@ -277,8 +328,8 @@ if [ "$got" = "found 1 2" ]; then ok "PATH search"; else fail "PATH search: got 
 # "-" is a program name, not an option
 cp "$T/pathdir/hg-cli-test-prog" "$T/pathdir/-"
 check
-got=$(PATH=$T/pathdir:$PATH "$HG" check - 3 2>&1)
-if [ "$got" = "found 3" ]; then ok "a program named -"; else fail "heapguard check - 3: got '$got'"; fi
+got=$(PATH=$T/pathdir:$PATH "$HG" run - 3 2>&1)
+if [ "$got" = "found 3" ]; then ok "a program named -"; else fail "heapguard run - 3: got '$got'"; fi
 
 # ---- bad input: status 2, one line naming the problem ------------------------------
 for c in guard trace stats foo; do
@@ -386,8 +437,9 @@ if make -s -C "$HG_ROOT" BUILD="$rel" MODE="${MODE:-release}" install PREFIX="$i
   if [ -x "$inst/bin/heapguard" ] && [ -f "$inst/share/man/man1/heapguard.1" ]; then ok "make install: bin/heapguard, man1/heapguard.1"
   else fail "make install did not install bin/heapguard and share/man/man1/heapguard.1"; fi
   check
-  got=$("$inst/bin/heapguard" check --redzone=32 sh -c 'printf "%s %s" "$LD_PRELOAD" "$HEAPGUARD_REDZONE"')
-  if [ "$got" = "$inst/lib/libheapguard.so 32" ]; then ok "installed heapguard runs: $got"
+  got=$("$inst/bin/heapguard" check --redzone=32 "$PROBE" env | tr '\n' ' ')
+  if [ "$got" = "LD_PRELOAD=$inst/lib/libheapguard.so HEAPGUARD_MODE=check HEAPGUARD_REDZONE=32 " ]; then
+    ok "installed heapguard runs: $got"
   else fail "installed heapguard: the program saw '$got'"; fi
   make -s -C "$HG_ROOT" BUILD="$rel" MODE="${MODE:-release}" uninstall PREFIX="$inst" >>"$T/install.log" 2>&1
   check
