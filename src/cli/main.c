@@ -24,7 +24,7 @@ enum value_type {
   VALUE_WORD,   /* one of words */
 };
 
-struct option {
+struct cli_option {
   const char *name;      /* without the leading "--" */
   const char *env;       /* the variable it sets */
   enum value_type type;
@@ -69,7 +69,7 @@ static bool parse_size(const char *s, size_t *out) {
 }
 
 /* Whether value is valid for o; if not, *expected says what would be. */
-static bool valid_value(const struct option *o, const char *value, char *expected, size_t size) {
+static bool valid_value(const struct cli_option *o, const char *value, char *expected, size_t size) {
   size_t v;
   switch (o->type) {
   case VALUE_PATH:
@@ -101,7 +101,7 @@ static bool valid_value(const struct option *o, const char *value, char *expecte
 
 static const char *const leak_check_words[] = { "no", "summary", "full", NULL };
 
-static const struct option check_options[] = {
+static const struct cli_option check_options[] = {
   { "log-file", "HEAPGUARD_LOG_FILE", VALUE_PATH, "PATH", "stderr", 0, NULL,
     "write reports to PATH instead of standard error; %p in PATH becomes the process "
     "id, so each process of a program writes its own file" },
@@ -125,7 +125,7 @@ struct command {
   const char *mode;   /* HEAPGUARD_MODE for the program */
   const char *summary;
   const char *description;
-  const struct option *options;
+  const struct cli_option *options;
   size_t n_options;
 };
 
@@ -230,7 +230,7 @@ static void command_help(FILE *f, const struct command *cmd) {
   fprintf(f, "usage: heapguard %s%s [--] program [args...]\n\n%s\n\noptions:\n", cmd->name,
           cmd->n_options ? " [options]" : "", cmd->description);
   for (size_t i = 0; i < cmd->n_options; i++) {
-    const struct option *o = &cmd->options[i];
+    const struct cli_option *o = &cmd->options[i];
     char text[512];
     int col = fprintf(f, "  --%s=%s", o->name, o->metavar);
     snprintf(text, sizeof text, "%s.  Default %s; sets %s.", o->help, o->def, o->env);
@@ -267,7 +267,7 @@ static int parse_options(const struct command *cmd, int argc, char **argv, int i
       command_help(stdout, cmd);
       exit(fflush(stdout) == 0 ? 0 : 1);
     }
-    const struct option *o = NULL;
+    const struct cli_option *o = NULL;
     if (arg[1] == '-') {
       size_t len = strcspn(arg + 2, "=");
       for (size_t k = 0; k < cmd->n_options && !o; k++)
