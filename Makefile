@@ -110,13 +110,13 @@ $(CLI): $(CLI_SRCS) $(wildcard src/cli/*.h) | $(BUILD)/.deps
 # tests/run.sh builds the test programs into $(BUILD)/tests and runs them; it ends
 # with the line "N passed, N failed, N skipped".
 # The API tests also run against a UBSan build of the library (build-ubsan/).
-test: $(LIB_SO) $(LIB_A)
+test: $(LIB_SO) $(LIB_A) $(CLI)
 	$(if $(filter release,$(MODE)),$(MAKE) --no-print-directory MODE=ubsan lib)
 	BUILD=$(BUILD) CC=$(CC) MODE=$(MODE) \
 	  HG_UBSAN_LIB=$(if $(filter release,$(MODE)),$(CURDIR)/build-ubsan/libheapguard.so) \
 	  bash tests/run.sh
 
-demo: $(LIB_SO) $(LIB_A)
+demo: $(LIB_SO) $(LIB_A) $(CLI)
 	BUILD=$(BUILD) bash examples/demo.sh
 
 lint:

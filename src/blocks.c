@@ -10,9 +10,15 @@
 static struct hg_block *table;
 static size_t capacity, count;   /* capacity: a power of two, or 0 */
 
+/* Neighbouring slots get neighbouring entries (within 16 MiB of address space the
+ * entry is the slot's 16-byte index, xor a constant), so the records of one span share
+ * cache lines and a table far bigger than the cache is walked, not jumped around;
+ * the high address bits are hashed so distant areas do not pile onto the same entries.
+ * Slots are at least 48 bytes apart (two redzones and a byte), so a dense span fills
+ * at most a third of its stretch of the table. */
 static size_t home(uintptr_t slot) {
-  /* Slots are at least 16-byte aligned; Fibonacci hashing spreads the rest. */
-  return (size_t)(((slot >> 4) * 0x9e3779b97f4a7c15u) >> 20) & (capacity - 1);
+  uintptr_t high = (slot >> 24) * 0x9e3779b97f4a7c15u;
+  return (size_t)((slot >> 4) ^ (high >> 24)) & (capacity - 1);
 }
 
 struct hg_block *hg_blocks_find(uintptr_t slot) {
@@ -42,7 +48,7 @@ static bool grow(void) {
 }
 
 struct hg_block *hg_blocks_insert(uintptr_t slot) {
-  if ((count + 1) * 10 > capacity * 7 && !grow()) return NULL;
+  if ((count + 1) * 2 > capacity && !grow()) return NULL;   /* load <= 1/2 */
   size_t i = home(slot);
   while (table[i].slot) i = (i + 1) & (capacity - 1);
   memset(&table[i], 0, sizeof table[i]);

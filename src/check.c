@@ -144,7 +144,7 @@ static bool check_freed(struct hg_block *b, struct findings *fs, hg_stack_t wher
 
 /* Where a pointer the allocator does not own lies, in words. */
 static void describe_foreign(uintptr_t a) {
-  struct hg_mapping m;
+  struct hg_mapping m = { 0 };
   char path[512];
   if (!hg_maps_find(a, &m, path, sizeof path)) {
     hg_diag_line(" Address %p is not mapped", (void *)a);
@@ -261,6 +261,12 @@ static void report_all(const struct findings *fs) {
 static uintptr_t *ring;
 static size_t ring_cap, ring_head, ring_len, quarantined_bytes;
 
+/* What a quarantined block costs: its slot, its record (at the table's load of at most
+ * 1/2, two entries) and its place in the ring. */
+static size_t quarantine_cost(const struct hg_block *b) {
+  return b->raw + 2 * sizeof(struct hg_block) + sizeof(uintptr_t);
+}
+
 static bool ring_push(uintptr_t slot) {
   if (ring_len == ring_cap) {
     size_t cap = ring_cap ? ring_cap * 2 : 4096;
@@ -291,7 +297,7 @@ static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_a
     ring_len--;
     struct hg_block *b = hg_blocks_find(slot);
     if (!b || b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
-    quarantined_bytes -= b->raw;
+    quarantined_bytes -= quarantine_cost(b);
     check_freed(b, fs, where, where_api, "when the block left the quarantine");
     release(b);
   }
@@ -364,7 +370,7 @@ void hg_check_free(void *p, enum hg_api api) {
       release(b);   /* too big to hold (or no memory for the ring): gone at once */
     } else {
       memset(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
-      quarantined_bytes += b->raw;
+      quarantined_bytes += quarantine_cost(b);
       evict(hg_opt.quarantine, &fs, stack, api);
     }
   }
@@ -466,7 +472,9 @@ void hg_check_init(void) {
 }
 
 void hg_check_start(void) {
-  if (hg_check_on) hg_stack_init();
+  if (!hg_check_on) return;
+  hg_diag_init();
+  hg_stack_init();
 }
 
 void hg_check_fork_prepare(void) {

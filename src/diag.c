@@ -51,14 +51,19 @@ static int output(void) {
   if (log_fd >= 0) return log_fd;
   hg_lock(&open_lock);
   if (log_fd < 0) {
-    int fd = 2;
+    /* A copy of stderr: many programs close their stderr on the way out (coreutils'
+     * close_stdout), before the leak report is written. */
+    int fd = fcntl(2, F_DUPFD_CLOEXEC, 500);
+    if (fd < 0) fd = 2;
     if (hg_opt.log_file) {
       char name[4096];
       log_name(name, sizeof name, hg_opt.log_file);
-      fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (fd < 0) {
+      int file = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (file >= 0) {
+        if (fd > 2) close(fd);
+        fd = file;
+      } else {
         hg_message("cannot open log file %s; reporting on stderr", name);
-        fd = 2;
       }
     }
     log_fd = fd;
@@ -66,6 +71,8 @@ static int output(void) {
   hg_unlock(&open_lock);
   return log_fd;
 }
+
+void hg_diag_init(void) { output(); }
 
 void hg_diag_line(const char *fmt, ...) {
   char line[2048];

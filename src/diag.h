@@ -13,6 +13,10 @@
 
 #include "internal.h"
 
+/* Open the output now (the library constructor): stderr is duplicated, so reports
+ * still reach it if the program closes fd 2 before exit. */
+void hg_diag_init(void);
+
 /* One line of a report. */
 void hg_diag_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -276,7 +276,8 @@ void hg_stack_print(hg_stack_t id, const char *api) {
       hg_diag_line("   %s %p: %s (in %s)", lead, (void *)frames[i], w.func ? w.func : "???", w.module);
     else
       hg_diag_line("   %s %p: ???", lead, (void *)frames[i]);
-    if (w.func && strcmp(w.func, "main") == 0) break;   /* below main is libc's start code */
+    /* Below main is libc's start code. */
+    if (w.func && (strcmp(w.func, "main") == 0 || strncmp(w.func, "__libc_start_", 13) == 0)) break;
   }
   hg_stack_quiet--;
 }
