@@ -15,9 +15,9 @@ VERSION := 0.1.0
 DEPS_TOOLS := gcc:gcc make:make python3:python3 sqlite3:sqlite3 git:git strace:strace \
               cppcheck:cppcheck pkg-config:pkg-config
 # Libraries check mode loads at run time (libunwind for stacks, elfutils' libdw for
-# symbols; libdw's headers for the build): path:package.
+# symbols), checked by their headers, which the build uses: path:package.
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-DEPS_FILES := /usr/lib/$(MULTIARCH)/libunwind.so.8:libunwind8 /usr/include/elfutils/libdwfl.h:libdw-dev
+DEPS_FILES := /usr/include/$(MULTIARCH)/libunwind.h:libunwind-dev /usr/include/elfutils/libdwfl.h:libdw-dev
 DEPS_PKGS  := $(sort $(foreach t,$(DEPS_TOOLS) $(DEPS_FILES),$(word 2,$(subst :, ,$(t)))))
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes

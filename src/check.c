@@ -305,7 +305,7 @@ static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_a
 
 /* ---- the allocation functions ------------------------------------------------------------- */
 
-void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
+static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
   if (align < HG_ALIGNMENT) align = HG_ALIGNMENT;
   size_t left = hg_align_up(redzone, align), total;
   if (n > HG_MAX_REQUEST || __builtin_add_overflow(left + redzone, n, &total) || total > HG_MAX_REQUEST) {
@@ -356,7 +356,7 @@ static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t whe
   return NULL;
 }
 
-void hg_check_free(void *p, enum hg_api api) {
+static void check_free(void *p, enum hg_api api) {
   hg_stack_t stack = hg_stack_capture();
   struct findings fs = { .n = 0 };
   hg_lock(&check_lock);
@@ -378,10 +378,10 @@ void hg_check_free(void *p, enum hg_api api) {
   report_all(&fs);
 }
 
-void *hg_check_realloc(void *p, size_t n) {
-  if (!p) return hg_check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false);
+static void *check_realloc(void *p, size_t n) {
+  if (!p) return check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false);
   if (n == 0) {   /* glibc: frees the block and returns NULL */
-    hg_check_free(p, HG_API_REALLOC);
+    check_free(p, HG_API_REALLOC);
     return NULL;
   }
   struct findings fs = { .n = 0 };
@@ -398,14 +398,14 @@ void *hg_check_realloc(void *p, size_t n) {
     return NULL;
   }
   /* Always move: a pointer kept to the old place is then a use after free. */
-  void *q = hg_check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false);
+  void *q = check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false);
   if (!q) return NULL;
   memcpy(q, p, old < n ? old : n);
-  hg_check_free(p, HG_API_REALLOC);
+  check_free(p, HG_API_REALLOC);
   return q;
 }
 
-size_t hg_check_usable_size(const void *p) {
+static size_t check_usable_size(const void *p) {
   struct findings fs = { .n = 0 };
   hg_lock(&check_lock);
   struct hg_block *b = live_block(p, HG_API_USABLE_SIZE, 0, &fs);
@@ -415,6 +415,39 @@ size_t hg_check_usable_size(const void *p) {
     fs.f[0].where = hg_stack_capture();
     report_all(&fs);
   }
+  return n;
+}
+
+/* The entry points.  Each wipes the stack its work used below it (the unwinder's above
+ * all): copies of block addresses left in dead stack memory would be picked up by the
+ * leak scan at exit, through the frames of the exit path that reuse that memory, and
+ * make leaked blocks look reachable. */
+static HG_NOINLINE void scrub_stack(void) {
+  char area[6 * 1024];
+  memset(area, 0, sizeof area);
+  __asm__ volatile("" : : "r"(area) : "memory");   /* the stores must happen */
+}
+
+void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
+  void *p = check_alloc(n, align, api, zero);
+  scrub_stack();
+  return p;
+}
+
+void hg_check_free(void *p, enum hg_api api) {
+  check_free(p, api);
+  scrub_stack();
+}
+
+void *hg_check_realloc(void *p, size_t n) {
+  void *q = check_realloc(p, n);
+  scrub_stack();
+  return q;
+}
+
+size_t hg_check_usable_size(const void *p) {
+  size_t n = check_usable_size(p);
+  scrub_stack();
   return n;
 }
 

@@ -5,9 +5,11 @@
  * roots that points into a live block (to its start or inside it) makes the block
  * reachable, and the words of reachable blocks are followed in turn.  The roots are
  * every readable and writable mapping of the process except the allocator's own block
- * pages: the data and bss of every loaded object, thread stacks (the calling thread's
- * from its stack pointer, after its registers were spilled there), thread-local
- * storage (in the threads' stacks or in the loader's memory).  Pages that are not
+ * pages: the data and bss of every loaded object, thread stacks, thread-local storage
+ * (in the threads' stacks or in the loader's memory).  The exiting thread's stack is
+ * scanned from the frame that called exit(): below it lie only libc's exit machinery
+ * and memory full of stale addresses (a register the program held when it called
+ * exit() is missed: leaks can be over-reported only in that case).  Pages that are not
  * resident (mincore) hold no pointer the program wrote and are skipped.
  *
  * Blocks left unreached are lost.  A lost block reachable from another lost block is
@@ -25,6 +27,7 @@
 #include "options.h"
 #include "os.h"
 #include "pagemap.h"
+#include "stack.h"
 
 struct scan {
   size_t *stack;                /* block indices to visit */
@@ -134,7 +137,11 @@ static size_t make_groups(struct group *g, size_t room, struct totals *t) {
 void hg_leak_report(void) {
   jmp_buf registers;   /* spills callee-saved registers onto this (scanned) stack */
   setjmp(registers);
-  struct scan sc = { .own_sp = (uintptr_t)__builtin_frame_address(0), .lo = UINTPTR_MAX };
+  /* The calling thread's stack counts from the caller of exit(): the frames below are
+   * libc's exit machinery (and this scan), whose memory holds stale copies of
+   * addresses from earlier calls, which would hide leaks. */
+  uintptr_t exit_sp = hg_stack_exit_caller_sp();
+  struct scan sc = { .own_sp = exit_sp ? exit_sp : (uintptr_t)__builtin_frame_address(0), .lo = UINTPTR_MAX };
   struct totals t = { { 0 }, { 0 } };
   struct group *groups = NULL;
   size_t ngroups = 0, groups_bytes = 0, stack_bytes = 0;

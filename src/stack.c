@@ -4,6 +4,8 @@
 
 #include <dlfcn.h>
 #include <elfutils/libdwfl.h>
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
 #include <link.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +20,11 @@ __thread int hg_stack_quiet;
 /* ---- capture ------------------------------------------------------------------------ */
 
 static int (*unwind_backtrace)(void **frames, int max);
+/* For walking frames one by one (hg_stack_exit_caller_sp). */
+static int (*unwind_getcontext)(unw_context_t *);
+static int (*unwind_init_local)(unw_cursor_t *, unw_context_t *);
+static int (*unwind_step)(unw_cursor_t *);
+static int (*unwind_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
 /* The allocator's own code, when it is a shared object: leading frames inside it are
  * dropped at capture.  (Linked statically, it is part of the program: the printer then
  * drops the frames up to the allocation function by name.) */
@@ -58,6 +65,28 @@ void hg_stack_init(void) {
   void **local_as = dlsym(lib, "_ULx86_64_local_addr_space");
   if (set_policy && local_as) set_policy(*local_as, 2 /* UNW_CACHE_PER_THREAD */);
   unwind_backtrace = (int (*)(void **, int))dlsym(lib, "unw_backtrace");
+  *(void **)&unwind_getcontext = dlsym(lib, "_Ux86_64_getcontext");
+  *(void **)&unwind_init_local = dlsym(lib, "_ULx86_64_init_local");
+  *(void **)&unwind_step = dlsym(lib, "_ULx86_64_step");
+  *(void **)&unwind_get_reg = dlsym(lib, "_ULx86_64_get_reg");
+}
+
+uintptr_t hg_stack_exit_caller_sp(void) {
+  if (!unwind_getcontext || !unwind_init_local || !unwind_step || !unwind_get_reg) return 0;
+  unw_context_t ctx;
+  unw_cursor_t cursor;
+  if (unwind_getcontext(&ctx) != 0 || unwind_init_local(&cursor, &ctx) != 0) return 0;
+  bool in_exit = false;
+  for (int depth = 0; depth < 64 && unwind_step(&cursor) > 0; depth++) {
+    unw_word_t ip = 0, sp = 0;
+    unwind_get_reg(&cursor, UNW_REG_IP, &ip);
+    unwind_get_reg(&cursor, UNW_REG_SP, &sp);
+    if (in_exit) return sp;   /* the frame that called exit() */
+    Dl_info info;
+    if (dladdr((void *)(ip - 1), &info) && info.dli_sname && strcmp(info.dli_sname, "exit") == 0)
+      in_exit = true;
+  }
+  return 0;
 }
 
 /* ---- depot ---------------------------------------------------------------------------- *

@@ -32,6 +32,12 @@ hg_stack_t hg_stack_capture(void);
  * frame, symbolised.  Allocates (the symboliser): call with no allocator lock held. */
 void hg_stack_print(hg_stack_t id, const char *api);
 
+/* At exit, from a destructor: the stack pointer of the frame that called exit() (the
+ * program's, or libc's start code when main returned), or 0 if it cannot be found.
+ * The frames below it are the exit machinery's, on memory that earlier calls (the
+ * allocator's among them) left full of stale addresses. */
+uintptr_t hg_stack_exit_caller_sp(void);
+
 /* Nonzero while heapguard itself runs code that allocates (the symboliser): such
  * allocations get no stack and are left out of leak reports. */
 extern __thread int hg_stack_quiet;
