@@ -423,7 +423,7 @@ static size_t check_usable_size(const void *p) {
  * leak scan at exit, through the frames of the exit path that reuse that memory, and
  * make leaked blocks look reachable. */
 static HG_NOINLINE void scrub_stack(void) {
-  char area[6 * 1024];
+  char area[2 * 1024];
   memset(area, 0, sizeof area);
   __asm__ volatile("" : : "r"(area) : "memory");   /* the stores must happen */
 }

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Check mode's cost: the same workloads under glibc, heapguard (default mode),
+heapguard check mode and Valgrind's memcheck, interleaved, medians of N runs.
+
+Usage: python3 bench/check_overhead.py [--runs N] [--smoke] [--no-valgrind]
+Writes bench/results/check-overhead.md and .csv (smoke: bench/results/smoke/).
+
+Check mode is run as a user would (`HEAPGUARD_MODE=check`, defaults: 12-frame stacks
+on every malloc and free, 16-byte redzones, 64 MiB quarantine, leak scan at exit);
+memcheck with --leak-check=full.  Workload sizes are smaller than bench/run.py's so
+that memcheck finishes in minutes.
+"""
+import argparse
+import csv
+import datetime
+import os
+import statistics
+import subprocess
+import sys
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+LIB = os.path.join(ROOT, "build", "libheapguard.so")
+BIN = os.path.join(ROOT, "build", "bench")
+
+MODES = ["glibc", "heapguard", "check", "memcheck"]
+
+
+def workloads(smoke):
+    s = 10 if smoke else 1
+    sql_rows = "2000" if smoke else "20000"
+    return [
+        ("churn", [os.path.join(BIN, "wl_churn"), "--ops", str(1000000 // s)], {}, None),
+        ("random", [os.path.join(BIN, "wl_random"), "--ops", str(400000 // s)], {}, None),
+        ("realloc", [os.path.join(BIN, "wl_realloc"), "--smoke"], {}, None),
+        ("python", ["python3", os.path.join(BENCH, "py_alloc.py"), "0.02" if smoke else "0.1"],
+         {"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}, None),
+        ("sqlite", ["sqlite3", ":memory:"], {}, ("sqlite", sql_rows)),
+    ]
+
+
+def run(argv, env, stdin_path, mode):
+    env = dict(env)
+    env.pop("LD_PRELOAD", None)
+    if mode in ("heapguard", "check"):
+        env["LD_PRELOAD"] = LIB
+    if mode == "check":
+        env["HEAPGUARD_MODE"] = "check"
+        env["HEAPGUARD_LOG_FILE"] = "/dev/null"
+        env["HEAPGUARD_ERROR_EXITCODE"] = "0"
+    if mode == "memcheck":
+        argv = ["valgrind", "--quiet", "--leak-check=full", "--log-file=/dev/null"] + argv
+    # bench/measure forks and waits for the program, so that its peak RSS is its own
+    # (not the address space of this Python process, which a child forked from here
+    # would carry into the figure).
+    result = os.path.join(ROOT, "build", "bench-scratch", "measure.txt")
+    stdin = open(stdin_path) if stdin_path else subprocess.DEVNULL
+    subprocess.run([os.path.join(BIN, "measure"), result] + argv, env=env, stdin=stdin,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if stdin_path:
+        stdin.close()
+    wall, _user, _sys, rss, how, code = open(result).read().split()
+    return float(wall), int(rss), int(code) if how == "exit" else 128 + int(code)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=None)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--no-valgrind", action="store_true")
+    args = ap.parse_args()
+    runs = args.runs or (1 if args.smoke else 3)
+    modes = [m for m in MODES if not (m == "memcheck" and args.no_valgrind)]
+    out = os.path.join(BENCH, "results", "smoke" if args.smoke else "")
+    os.makedirs(out, exist_ok=True)
+    scratch = os.path.join(ROOT, "build", "bench-scratch")
+    os.makedirs(scratch, exist_ok=True)
+    rows, res = [], {}
+    failed = False
+    for name, argv, extra, gen in workloads(args.smoke):
+        stdin_path = None
+        if gen:
+            stdin_path = os.path.join(scratch, "check-sqlite-%s.sql" % gen[1])
+            with open(stdin_path, "w") as f:
+                subprocess.run([sys.executable, os.path.join(BENCH, "gen_sqlite.py"), gen[1]], stdout=f, check=True)
+        env = dict(os.environ)
+        env.update(extra)
+        for r in range(runs):
+            for m in modes:
+                wall, rss, code = run(argv, env, stdin_path, m)
+                if code != 0:
+                    failed = True
+                rows.append([name, m, r + 1, "%.4f" % wall, rss, code])
+                res.setdefault((name, m), []).append((wall, rss))
+                print("  %-8s %-9s run %d  wall %8.3f s  rss %8.1f MiB  status %d" % (
+                    name, m, r + 1, wall, rss / 1024, code), flush=True)
+    with open(os.path.join(out, "check-overhead.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["workload", "mode", "run", "wall_s", "maxrss_kb", "status"])
+        w.writerows(rows)
+    names = [n for n, *_ in workloads(args.smoke)]
+    med = {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for k, v in res.items()}
+    L = ["# Check mode's cost", "",
+         "Generated %s by `python3 bench/check_overhead.py%s` (%d run(s) each, interleaved; "
+         "medians).  Check mode: `HEAPGUARD_MODE=check` with its defaults; memcheck: "
+         "`valgrind --leak-check=full`." % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                                            " --smoke" if args.smoke else "", runs), ""]
+    for title, idx, unit in (("Wall time", 0, "s"), ("Peak RSS", 1, "MiB")):
+        L += ["## %s (ratio to glibc)" % title, "",
+              "| workload | " + " | ".join(modes) + " |", "|---" * (len(modes) + 1) + "|"]
+        for n in names:
+            g = med[(n, "glibc")][idx]
+            cells = []
+            for m in modes:
+                v = med[(n, m)][idx]
+                shown = v if unit == "s" else v / 1024
+                cells.append("%.3g %s (%.1fx)" % (shown, unit, v / g if g else 0))
+            L.append("| %s | %s |" % (n, " | ".join(cells)))
+        geo = []
+        for m in modes:
+            prod, k = 1.0, 0
+            for n in names:
+                g = med[(n, "glibc")][idx]
+                if g:
+                    prod *= med[(n, m)][idx] / g
+                    k += 1
+            geo.append("%.2fx" % (prod ** (1.0 / k)) if k else "-")
+        L += ["| geometric mean | %s |" % " | ".join(geo), ""]
+    with open(os.path.join(out, "check-overhead.md"), "w") as f:
+        f.write("\n".join(L) + "\n")
+    print("wrote %s" % os.path.join(out, "check-overhead.md"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
