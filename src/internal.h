@@ -12,6 +12,10 @@
  * Beside them: sizeclass.c (class tables), options.c (HEAPGUARD_* settings),
  * report.c (fatal errors and the allocation-free formatter), init.c (process start,
  * fork, thread exit).
+ * Check mode, on top of heap and region: check.c (its allocation functions, redzones,
+ * quarantine, error reports), blocks.c (its table of blocks), leak.c (the leak scan),
+ * stack.c (stack capture, depot, symbols), diag.c (report output, error contexts),
+ * maps.c (/proc/self/maps).  The CLI (src/cli/) is a separate program.
  *
  * Every symbol not in include/heapguard.h is hidden (-fvisibility=hidden) and named
  * hg_<module>_...; only api.c exports the standard names. */
