@@ -6,6 +6,7 @@
 #   make bench-smoke      the same at tiny sizes, 1 run, < 60 s (CI): skips missing peers
 #                         -> bench/results/smoke/
 #   make bench-callgrind  instructions per malloc+free pair -> bench/results/callgrind.{md,csv}
+#   make bench-check      check mode vs glibc and memcheck -> bench/results/check-overhead.{md,csv}
 #                         (CG_ARGS="--n 100000 --alloc glibc,heapguard" ...)
 #   make bench-deps       install the peer allocators, valgrind and redis (root) or print how
 #
@@ -27,7 +28,7 @@ BENCH_DEPS := libjemalloc2:/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
               valgrind:/usr/bin/valgrind redis-server:/usr/bin/redis-server \
               redis-tools:/usr/bin/redis-benchmark sqlite3:/usr/bin/sqlite3
 
-.PHONY: bench bench-smoke bench-callgrind bench-deps bench-progs
+.PHONY: bench bench-smoke bench-callgrind bench-deps bench-progs bench-check
 
 $(BENCH_PROGS): $(BENCH_BUILD)/%: bench/%.c bench/wl_common.h
 	@mkdir -p $(dir $@)
@@ -58,6 +59,11 @@ bench: $(LIB_SO) $(BENCH_PROGS) bench-deps
 bench-smoke: $(LIB_SO) $(BENCH_PROGS)
 	$(BENCH_RUN) --smoke $(BENCH_ARGS)
 	$(BENCH_CG) --smoke
+	python3 bench/check_overhead.py --smoke --no-valgrind
+
+# Check mode against glibc and Valgrind's memcheck -> bench/results/check-overhead.{md,csv}
+bench-check: $(LIB_SO) $(BENCH_PROGS)
+	python3 bench/check_overhead.py
 
 bench-callgrind: $(LIB_SO) $(BENCH_BUILD)/cg_pairs bench-deps
 	$(BENCH_CG) $(CG_ARGS)
