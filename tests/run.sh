@@ -129,7 +129,7 @@ done
 # ---- check mode: tests/bugs ------------------------------------------------------------
 # -fno-builtin: the compiler must neither delete nor merge the bugs (it knows malloc and
 # free, and may drop a block that is written and never read); -w: the bugs are on purpose.
-BUGS_CFLAGS="-g -pthread -w -fno-builtin"
+BUGS_CFLAGS="-g -pthread -w -fno-builtin -Iinclude"
 BUGS_TIMEOUT=${BUGS_TIMEOUT:-30}
 BUGS_KINDS="heap-buffer-overflow heap-buffer-underflow heap-use-after-free double-free invalid-free invalid-realloc memory-leak"
 
