@@ -172,8 +172,10 @@ hg_stack_t hg_stack_capture(void) {
   unsigned skip = 0;
   while (skip < (unsigned)n && (uintptr_t)frames[skip] >= own_text_lo && (uintptr_t)frames[skip] < own_text_hi)
     skip++;
+  /* Linked statically, the allocator's frames are still there: the printer drops them. */
+  size_t limit = depth + (own_text_hi ? 0 : OWN_FRAMES_MAX);
   unsigned keep = (unsigned)n - skip;
-  if (keep > depth + (own_text_hi ? 0 : OWN_FRAMES_MAX)) keep = (unsigned)depth + (own_text_hi ? 0 : OWN_FRAMES_MAX);
+  if (keep > limit) keep = (unsigned)limit;
   if (keep == 0) return 0;
   return depot_put(frames + skip, keep);
 }
