@@ -22,6 +22,7 @@ enum value_type {
   VALUE_SIZE,   /* bytes, with K/KiB, M/MiB, G/GiB suffixes; at most max */
   VALUE_COUNT,  /* a whole number from 0 to max */
   VALUE_WORD,   /* one of words */
+  VALUE_FLAG,   /* takes no value: sets env to `sets` (--calls, --json) */
 };
 
 struct cli_option {
@@ -33,6 +34,7 @@ struct cli_option {
   size_t max;            /* VALUE_SIZE, VALUE_COUNT */
   const char *const *words;  /* VALUE_WORD, NULL-terminated */
   const char *help;
+  const char *sets;      /* VALUE_FLAG: the value it gives env */
 };
 
 /* Leading decimal digits of *sp (advancing it); false if there are none or on overflow. */
@@ -84,6 +86,9 @@ static bool valid_value(const struct cli_option *o, const char *value, char *exp
   case VALUE_COUNT:
     snprintf(expected, size, "a whole number from 0 to %zu", o->max);
     return parse_digits(&value, &v) && *value == '\0' && v <= o->max;
+  case VALUE_FLAG:
+    snprintf(expected, size, "no value");
+    return false;
   case VALUE_WORD: {   /* "no, summary or full" */
     size_t n = 0;
     for (const char *const *w = o->words; *w; w++)
@@ -104,20 +109,20 @@ static const char *const leak_check_words[] = { "no", "summary", "full", NULL };
 static const struct cli_option check_options[] = {
   { "log-file", "HEAPGUARD_LOG_FILE", VALUE_PATH, "PATH", "stderr", 0, NULL,
     "write reports to PATH instead of standard error; %p in PATH becomes the process "
-    "id, so each process of a program writes its own file" },
+    "id, so each process of a program writes its own file", NULL },
   { "leak-check", "HEAPGUARD_LEAK_CHECK", VALUE_WORD, "no|summary|full", "full", 0,
     leak_check_words,
-    "at exit: no leak scan, totals only, or every leak grouped by allocation stack" },
+    "at exit: no leak scan, totals only, or every leak grouped by allocation stack", NULL },
   { "quarantine", "HEAPGUARD_QUARANTINE", VALUE_SIZE, "SIZE", "64M", SIZE_MAX, NULL,
     "freed blocks are held, poisoned, until this many bytes are waiting, so uses "
-    "after free and double frees are caught; K/KiB, M/MiB, G/GiB suffixes" },
+    "after free and double frees are caught; K/KiB, M/MiB, G/GiB suffixes", NULL },
   { "redzone", "HEAPGUARD_REDZONE", VALUE_SIZE, "BYTES", "16", 4096, NULL,
-    "guard bytes on each side of every block, rounded up to 16; at most 4096" },
+    "guard bytes on each side of every block, rounded up to 16; at most 4096", NULL },
   { "stack-depth", "HEAPGUARD_STACK_DEPTH", VALUE_COUNT, "N", "12", 64, NULL,
-    "frames recorded per allocation and free, 0 to 64 (0: none)" },
+    "frames recorded per allocation and free, 0 to 64 (0: none)", NULL },
   { "error-exitcode", "HEAPGUARD_ERROR_EXITCODE", VALUE_COUNT, "N", "99", 255, NULL,
     "exit status, 0 to 255, of a program in which errors were found (0: keep the "
-    "program's own)" },
+    "program's own)", NULL },
 };
 
 struct command {
@@ -127,6 +132,12 @@ struct command {
   const char *description;
   const struct cli_option *options;
   size_t n_options;
+  /* "NAME=value" settings made before the options are read (an option may override
+   * them; a variable the user already set is kept); NULL-terminated, or NULL. */
+  const char *const *env_defaults;
+  /* A command that runs no program (report): it gets the arguments after its name
+   * and its return value is the exit status.  NULL for the program-running ones. */
+  int (*main)(int argc, char **argv);
 };
 
 #define OPTIONS(table) (table), sizeof(table) / sizeof *(table)
@@ -135,12 +146,12 @@ static const struct command commands[] = {
   { "run", "run", "run a program with heapguard as its allocator",
     "Runs program with libheapguard.so preloaded (LD_PRELOAD) as its allocator: fast,\n"
     "and a double free or an invalid free is reported and stops the program.",
-    NULL, 0 },
+    NULL, 0, NULL, NULL },
   { "check", "check", "run a program in check mode: memory errors and leaks reported",
     "Runs program with libheapguard.so preloaded in check mode: uses after free,\n"
     "overflows into redzones, double and invalid frees are reported with the stacks\n"
     "of the allocation and free, and leaks at exit.",
-    OPTIONS(check_options) },
+    OPTIONS(check_options), NULL, NULL },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
@@ -232,8 +243,12 @@ static void command_help(FILE *f, const struct command *cmd) {
   for (size_t i = 0; i < cmd->n_options; i++) {
     const struct cli_option *o = &cmd->options[i];
     char text[512];
-    int col = fprintf(f, "  --%s=%s", o->name, o->metavar);
-    snprintf(text, sizeof text, "%s.  Default %s; sets %s.", o->help, o->def, o->env);
+    int col = o->type == VALUE_FLAG ? fprintf(f, "  --%s", o->name)
+                                    : fprintf(f, "  --%s=%s", o->name, o->metavar);
+    if (o->type == VALUE_FLAG)
+      snprintf(text, sizeof text, "%s.  Sets %s=%s.", o->help, o->env, o->sets);
+    else
+      snprintf(text, sizeof text, "%s.  Default %s; sets %s.", o->help, o->def, o->env);
     if (col > 24) {
       fputc('\n', f);
       col = 0;
@@ -279,6 +294,11 @@ static int parse_options(const struct command *cmd, int argc, char **argv, int i
       usage_error(cmd, "unknown option '%.*s' for '%s'", (int)strcspn(arg, "="), arg, cmd->name);
     }
     const char *value = strchr(arg, '=');
+    if (o->type == VALUE_FLAG) {
+      if (value) usage_error(cmd, "option '--%s' takes no value", o->name);
+      if (setenv(o->env, o->sets, 1) != 0) cli_fail("cannot set %s: out of memory", o->env);
+      continue;
+    }
     if (value)
       value++;
     else if (i + 1 < argc)
@@ -320,6 +340,14 @@ int main(int argc, char **argv) {
   if (!cmd) {
     if (name[0] == '-') usage_error(NULL, "unknown option '%.*s'", (int)strcspn(name, "="), name);
     usage_error(NULL, "unknown command '%s'", name);
+  }
+  if (cmd->main) return cmd->main(argc - 2, argv + 2);
+  for (const char *const *d = cmd->env_defaults; d && *d; d++) {
+    size_t len = strcspn(*d, "=");
+    char name_buf[128];
+    snprintf(name_buf, sizeof name_buf, "%.*s", (int)len, *d);
+    if (!getenv(name_buf) && setenv(name_buf, *d + len + 1, 1) != 0)
+      cli_fail("cannot set %s: out of memory", name_buf);
   }
   int prog = parse_options(cmd, argc, argv, 2);
   if (prog >= argc) usage_error(cmd, "no program given to '%s'", cmd->name);
