@@ -102,7 +102,8 @@ lib: $(LIB_SO) $(LIB_A)
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 CLIFLAGS := -std=gnu11 $(WARN) -O2 -g -DHG_VERSION='"$(VERSION)"'
 
-$(CLI): $(CLI_SRCS) $(wildcard src/cli/*.h) | $(BUILD)/.deps
+# report.c builds in the page template src/cli/report.html (.incbin, from this directory).
+$(CLI): $(CLI_SRCS) $(wildcard src/cli/*.h) src/cli/report.html | $(BUILD)/.deps
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CLIFLAGS) -o $@ $(CLI_SRCS)
 

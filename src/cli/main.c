@@ -152,6 +152,8 @@ static const struct command commands[] = {
     "overflows into redzones, double and invalid frees are reported with the stacks\n"
     "of the allocation and free, and leaks at exit.",
     OPTIONS(check_options), NULL, NULL },
+  { "report", NULL, "render a timeline (stats --timeline) as an HTML page with plots",
+    cli_report_help, NULL, 0, NULL, cli_report_main },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
@@ -224,6 +226,7 @@ static void print_wrapped(FILE *f, const char *text, int indent, int col) {
 
 static void main_help(FILE *f) {
   fprintf(f, "usage: heapguard <command> [options] [--] program [args...]\n"
+             "       heapguard report TIMELINE [-o FILE]\n"
              "       heapguard help [command]\n"
              "       heapguard --version\n\n"
              "Runs program with the heapguard allocator (libheapguard.so) preloaded and\n"
@@ -238,6 +241,10 @@ static void main_help(FILE *f) {
 }
 
 static void command_help(FILE *f, const struct command *cmd) {
+  if (cmd->main) {   /* a command that runs no program has its own usage */
+    fputs(cmd->description, f);
+    return;
+  }
   fprintf(f, "usage: heapguard %s%s [--] program [args...]\n\n%s\n\noptions:\n", cmd->name,
           cmd->n_options ? " [options]" : "", cmd->description);
   for (size_t i = 0; i < cmd->n_options; i++) {

@@ -1,0 +1,627 @@
+/* report.c — `heapguard report TIMELINE [-o FILE]`: a timeline (HEAPGUARD_TIMELINE,
+ * `heapguard stats --timeline=FILE`) or a snapshot (`heapguard stats --json`) rendered
+ * as one self-contained HTML page with plots.
+ *
+ * The timeline is JSON Lines (the contract with src/stats.c):
+ *   {"type":"start","version":..,"pid":..,"program":..,"page_size":..,"interval_ms":..}
+ *   {"type":"sample","t_ms":..,"requested":..,"in_use":.., ... }        (many)
+ *   {"type":"final", ...the sample fields..., "classes":[..], "spans":[..], "threads":[..]}
+ * Fields and record types this file does not know are ignored; a record cut short at
+ * the end of the file (the program was killed) ends the timeline with a notice.
+ *
+ * This file reads and checks the records, keeps the fields the page shows, computes the
+ * summary figures (peaks over every sample, values at the end), thins out very long
+ * timelines (keeping every series' peak), and writes the page: report.html, embedded
+ * below, with the data as JSON in a <script type="application/json" id="hg-data">
+ * element.  The page's own script draws the SVG plots from that data. */
+#include "cli.h"
+#include "json.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* src/cli/report.html, NUL-terminated, built into the program by the assembler (the
+ * path is relative to the repository root, where make runs the compiler). */
+extern const char hg_report_template[] __attribute__((visibility("hidden")));
+__asm__(".section .rodata\n"
+        ".global hg_report_template\n"
+        ".hidden hg_report_template\n"
+        ".type hg_report_template, @object\n"
+        "hg_report_template:\n"
+        ".incbin \"src/cli/report.html\"\n"
+        ".byte 0\n"
+        ".size hg_report_template, . - hg_report_template\n"
+        ".previous\n");
+
+const char cli_report_help[] =
+    "usage: heapguard report TIMELINE [-o FILE]\n"
+    "\n"
+    "Renders TIMELINE, the file written by 'heapguard stats --timeline=FILE' (or\n"
+    "HEAPGUARD_TIMELINE=FILE), as one HTML page with plots: memory in use, requested,\n"
+    "mapped and resident over time, the size classes' live bytes and waste, external\n"
+    "fragmentation over time, and a map of the heap's spans at the end.  The page is\n"
+    "self-contained (no network, no other files): open it in any browser.  A snapshot\n"
+    "from 'heapguard stats --json' works too (no plots over time).  TIMELINE '-' reads\n"
+    "standard input.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output=FILE       write the page to FILE (default: TIMELINE with its\n"
+    "                          extension replaced by .html)\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Exit status: 0 when the page was written (also for the timeline of a run that did\n"
+    "not finish: the page says so), 1 when TIMELINE cannot be read or is not a valid\n"
+    "timeline (the message gives its line), 2 for a usage error.\n";
+
+#define MAX_POINTS 3000   /* more samples than this are thinned out for drawing */
+
+/* The fields of a sample (and of the final record), in this order in struct point. */
+enum field { F_T_MS, F_REQUESTED, F_IN_USE, F_MAPPED, F_META, F_RSS, F_FREE, F_FREE_RUNS,
+             F_LARGEST_FREE, F_EXTERNAL_FRAG, F_INTERNAL_WASTE, F_MALLOCS, F_FREES,
+             F_KERNEL_CALLS, N_FIELDS };
+static const char *const field_names[N_FIELDS] = {
+  "t_ms", "requested", "in_use", "mapped", "meta", "rss", "free", "free_runs",
+  "largest_free", "external_frag", "internal_waste", "mallocs", "frees", "kernel_calls",
+};
+
+struct point {
+  double v[N_FIELDS];
+};
+
+struct timeline {
+  const char *source;              /* the file name, for messages and the page */
+  struct json start;               /* the start record (JSON_NULL if none) */
+  struct point *points;            /* the samples, then the final record if it has a time */
+  size_t n_points, cap_points;
+  size_t n_samples;                /* sample records among the points */
+  struct json final;               /* the final record (JSON_NULL if none) */
+  struct point final_point;        /* its sample fields */
+  bool final_has_time;
+  int records;                     /* complete records read */
+  bool truncated;                  /* the file ends inside a record ... */
+  int truncated_line;              /* ... that starts on this line */
+};
+
+/* "FILE:LINE: message" and exit 1: the timeline is not valid. */
+static void invalid(const struct timeline *tl, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+static void invalid(const struct timeline *tl, int line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "heapguard: %s:%d: ", tl->source, line);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  exit(1);
+}
+
+static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("heapguard: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputs(" (see heapguard report --help)\n", stderr);
+  exit(CLI_USAGE_ERROR);
+}
+
+/* ---- reading the records ----------------------------------------------------------- */
+
+/* The sample fields of rec into *p.  With time_optional, a missing t_ms is allowed
+ * (a snapshot); returns whether it was there. */
+static bool read_point(const struct timeline *tl, const struct json *rec, const char *what,
+                       struct point *p, bool time_optional) {
+  bool has_time = true;
+  for (int f = 0; f < N_FIELDS; f++) {
+    const struct json *v = json_get(rec, field_names[f]);
+    if (!v && f == F_T_MS && time_optional) {
+      has_time = false;
+      p->v[f] = 0;
+      continue;
+    }
+    if (!v) invalid(tl, rec->line, "%s record has no \"%s\"", what, field_names[f]);
+    if (v->type != JSON_NUMBER)
+      invalid(tl, v->line, "\"%s\" of %s record is %s, not a number", field_names[f], what,
+              json_type_name(v->type));
+    if (v->number < 0)
+      invalid(tl, v->line, "\"%s\" of %s record is negative (%g)", field_names[f], what, v->number);
+    if (f == F_EXTERNAL_FRAG && v->number > 1)
+      invalid(tl, v->line, "\"external_frag\" of %s record is %g, outside 0..1", what, v->number);
+    p->v[f] = v->number;
+  }
+  return has_time;
+}
+
+static void add_point(struct timeline *tl, const struct point *p) {
+  if (tl->n_points == tl->cap_points) {
+    tl->cap_points = tl->cap_points ? tl->cap_points * 2 : 256;
+    tl->points = realloc(tl->points, tl->cap_points * sizeof *tl->points);
+    if (!tl->points) {
+      cli_error("out of memory");
+      exit(1);
+    }
+  }
+  tl->points[tl->n_points++] = *p;
+}
+
+/* The array member `key` of the final record: each item an object whose `required`
+ * members are numbers (NULL-terminated lists); a missing array is an empty one. */
+static void check_list(const struct timeline *tl, const struct json *rec, const char *key,
+                       const char *const *required, const char *const *strings) {
+  const struct json *list = json_get(rec, key);
+  if (!list) return;
+  if (list->type != JSON_ARRAY)
+    invalid(tl, list->line, "\"%s\" of the final record is %s, not an array", key, json_type_name(list->type));
+  for (size_t i = 0; i < list->n; i++) {
+    const struct json *item = &list->items[i];
+    if (item->type != JSON_OBJECT)
+      invalid(tl, item->line, "item %zu of \"%s\" is %s, not an object", i, key, json_type_name(item->type));
+    for (const char *const *r = required; *r; r++) {
+      const struct json *v = json_get(item, *r);
+      if (!v || v->type != JSON_NUMBER)
+        invalid(tl, item->line, "item %zu of \"%s\" needs the number \"%s\"", i, key, *r);
+    }
+    for (const char *const *s = strings; s && *s; s++) {
+      const struct json *v = json_get(item, *s);
+      if (!v || v->type != JSON_STRING)
+        invalid(tl, item->line, "item %zu of \"%s\" needs the string \"%s\"", i, key, *s);
+    }
+  }
+}
+
+static const char *const class_fields[] = { "size", "live", "requested", "in_use", "waste", NULL };
+static const char *const span_numbers[] = { "start", "bytes", NULL };
+static const char *const span_optional[] = { "class_size", "used", "slots", NULL };
+static const char *const span_strings[] = { "kind", NULL };
+static const char *const thread_numbers[] = { "id", NULL };
+static const char *const thread_optional[] = { "spans", "free_slots", NULL };
+
+static void read_final(struct timeline *tl, struct json *rec) {
+  tl->final_has_time = read_point(tl, rec, "the final", &tl->final_point, true);
+  check_list(tl, rec, "classes", class_fields, NULL);
+  check_list(tl, rec, "spans", span_numbers, span_strings);
+  check_list(tl, rec, "threads", thread_numbers, NULL);
+  const struct json *spans = json_get(rec, "spans");
+  double end = 0;
+  for (size_t i = 0; spans && i < spans->n; i++) {
+    double start, bytes;
+    json_get_number(&spans->items[i], "start", &start);
+    json_get_number(&spans->items[i], "bytes", &bytes);
+    if (start < end)
+      invalid(tl, spans->items[i].line, "span %zu starts at 0x%llx, inside the span before it "
+              "(spans must be in address order)", i, (unsigned long long)start);
+    end = start + bytes;
+  }
+  tl->final = *rec;
+  if (tl->final_has_time) {
+    if (tl->n_points && tl->final_point.v[F_T_MS] < tl->points[tl->n_points - 1].v[F_T_MS])
+      tl->final_has_time = false;   /* drawn with the samples only if it comes after them */
+    else
+      add_point(tl, &tl->final_point);
+  }
+}
+
+/* Read every record of text into tl; exits on an invalid file. */
+static void read_timeline(struct timeline *tl, const char *text, size_t len) {
+  struct json_reader r;
+  struct json rec;
+  int st;
+  json_reader_init(&r, text, len);
+  while ((st = json_next(&r, &rec)) == 1) {
+    if (tl->final.type != JSON_NULL)
+      invalid(tl, rec.line, "a record after the final one");
+    if (rec.type != JSON_OBJECT)
+      invalid(tl, rec.line, "a record must be a JSON object, not %s", json_type_name(rec.type));
+    const struct json *type = json_get(&rec, "type");
+    if (type && type->type != JSON_STRING)
+      invalid(tl, type->line, "\"type\" is %s, not a string", json_type_name(type->type));
+    /* `heapguard stats --json` may print the final object without its type */
+    const char *t = type ? type->string
+                  : tl->records == 0 && (json_get(&rec, "classes") || json_get(&rec, "spans")) ? "final"
+                  : NULL;
+    if (!t) invalid(tl, rec.line, "a record without \"type\"");
+    tl->records++;
+    if (strcmp(t, "start") == 0) {
+      if (tl->records != 1) invalid(tl, rec.line, "a start record that is not the first one");
+      tl->start = rec;
+      continue;
+    } else if (strcmp(t, "sample") == 0) {
+      struct point p;
+      read_point(tl, &rec, "a sample", &p, false);
+      if (tl->n_points && p.v[F_T_MS] < tl->points[tl->n_points - 1].v[F_T_MS])
+        invalid(tl, rec.line, "sample at t_ms %g is earlier than the one before it (%g)",
+                p.v[F_T_MS], tl->points[tl->n_points - 1].v[F_T_MS]);
+      add_point(tl, &p);
+      tl->n_samples++;
+    } else if (strcmp(t, "final") == 0) {
+      read_final(tl, &rec);
+      continue;   /* kept */
+    }
+    /* other record types are for other readers */
+    json_free(&rec);
+  }
+  if (st < 0) {
+    if (!r.truncated || tl->records == 0) {
+      fprintf(stderr, "heapguard: %s:%d:%d: %s%s\n", tl->source, r.error_line, r.error_col, r.error,
+              r.truncated ? " (the file ends inside its first record)" : "");
+      exit(1);
+    }
+    tl->truncated = true;
+    /* the record cut short starts on the first line after the last complete one */
+    tl->truncated_line = r.value_line;
+  }
+  if (tl->records == 0) {
+    fprintf(stderr, "heapguard: %s: empty: no timeline records\n", tl->source);
+    exit(1);
+  }
+  if (tl->n_points == 0 && tl->final.type == JSON_NULL) {
+    fprintf(stderr, "heapguard: %s: no sample and no final record: nothing to show\n", tl->source);
+    exit(1);
+  }
+}
+
+/* ---- writing the page -------------------------------------------------------------- */
+
+static void html_escape(FILE *f, const char *s) {
+  for (; *s; s++) {
+    switch (*s) {
+    case '<': fputs("&lt;", f); break;
+    case '>': fputs("&gt;", f); break;
+    case '&': fputs("&amp;", f); break;
+    case '"': fputs("&quot;", f); break;
+    default: fputc(*s, f);
+    }
+  }
+}
+
+/* 1.23 MiB */
+static const char *fmt_bytes(double v, char *buf, size_t size) {
+  static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+  int i = 0;
+  while (v >= 1000 && i < 4) {   /* as the page: 1000 KiB is 0.98 MiB */
+    v /= 1024;
+    i++;
+  }
+  if (i == 0) snprintf(buf, size, "%.0f B", v);
+  else snprintf(buf, size, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v, units[i]);
+  return buf;
+}
+
+static const char *start_string(const struct timeline *tl, const char *key) {
+  const struct json *v = json_get(&tl->start, key);
+  return v && v->type == JSON_STRING ? v->string : NULL;
+}
+
+static void write_start_number(FILE *f, const struct timeline *tl, const char *key) {
+  double v;
+  fprintf(f, ",\"%s\":", key);
+  if (json_get_number(&tl->start, key, &v)) json_write_number(f, v);
+  else fputs("null", f);
+}
+
+/* Which points to draw: all of them, or MAX_POINTS or so spread evenly plus each
+ * series' peak, so the plots keep their shape and their maxima. */
+static bool *points_to_draw(const struct timeline *tl, size_t *shown) {
+  bool *keep = calloc(tl->n_points ? tl->n_points : 1, sizeof *keep);
+  if (!keep) {
+    cli_error("out of memory");
+    exit(1);
+  }
+  size_t stride = tl->n_points > MAX_POINTS ? (tl->n_points + MAX_POINTS - 1) / MAX_POINTS : 1;
+  for (size_t i = 0; i < tl->n_points; i += stride) keep[i] = true;
+  if (tl->n_points) keep[tl->n_points - 1] = true;
+  static const enum field peaks[] = { F_REQUESTED, F_IN_USE, F_MAPPED, F_RSS, F_EXTERNAL_FRAG };
+  for (size_t k = 0; k < sizeof peaks / sizeof *peaks; k++) {
+    size_t best = 0;
+    for (size_t i = 1; i < tl->n_points; i++)
+      if (tl->points[i].v[peaks[k]] > tl->points[best].v[peaks[k]]) best = i;
+    if (tl->n_points) keep[best] = true;
+  }
+  *shown = 0;
+  for (size_t i = 0; i < tl->n_points; i++) *shown += keep[i];
+  return keep;
+}
+
+/* The figures of the summary (also printed by the command). */
+struct summary {
+  double peak[N_FIELDS];           /* over every sample and the final record */
+  double peak_in_use_t;            /* when in_use peaked; < 0 if unknown */
+  const struct point *end;         /* the final record, or the last sample */
+  double duration_ms;
+};
+
+static void summarize(const struct timeline *tl, struct summary *s) {
+  memset(s, 0, sizeof *s);
+  s->peak_in_use_t = -1;
+  for (size_t i = 0; i < tl->n_points; i++)
+    for (int f = 0; f < N_FIELDS; f++)
+      if (tl->points[i].v[f] > s->peak[f] || i == 0) s->peak[f] = tl->points[i].v[f];
+  /* the time of the peak: the first sample at the peak value */
+  s->peak_in_use_t = -1;
+  for (size_t i = 0; i < tl->n_points; i++)
+    if (tl->points[i].v[F_IN_USE] == s->peak[F_IN_USE]) {
+      s->peak_in_use_t = tl->points[i].v[F_T_MS];
+      break;
+    }
+  if (tl->final.type != JSON_NULL) {
+    for (int f = 0; f < N_FIELDS; f++)
+      if (f != F_T_MS && (tl->final_point.v[f] > s->peak[f] || tl->n_points == 0)) {
+        s->peak[f] = tl->final_point.v[f];
+        if (f == F_IN_USE) s->peak_in_use_t = tl->final_has_time ? tl->final_point.v[F_T_MS] : -1;
+      }
+    s->end = &tl->final_point;
+  } else {
+    s->end = &tl->points[tl->n_points - 1];
+  }
+  s->duration_ms = tl->n_points ? tl->points[tl->n_points - 1].v[F_T_MS] : 0;
+}
+
+static void write_data(FILE *f, const struct timeline *tl, const struct summary *s, int records) {
+  fputs("{\"heapguard_report\":1,\"source\":", f);
+  json_write_string(f, tl->source);
+  const char *program = start_string(tl, "program"), *version = start_string(tl, "version");
+  fputs(",\"program\":", f);
+  if (program) json_write_string(f, program); else fputs("null", f);
+  fputs(",\"version\":", f);
+  if (version) json_write_string(f, version); else fputs("null", f);
+  write_start_number(f, tl, "pid");
+  write_start_number(f, tl, "page_size");
+  write_start_number(f, tl, "interval_ms");
+  bool finished = tl->final.type != JSON_NULL && !tl->truncated;
+  fprintf(f, ",\"finished\":%s,\"records\":%d,\"notices\":[", finished ? "true" : "false", records);
+  char note[512];
+  int n_notes = 0;
+  if (tl->truncated) {
+    snprintf(note, sizeof note, "The run did not finish: the timeline ends in the middle of a record "
+             "(line %d), as when the program is killed. This report shows the %d complete records "
+             "before it%s.", tl->truncated_line, records,
+             tl->final.type == JSON_NULL ? ", and no picture of the heap at the end" : "");
+    json_write_string(f, note);
+    n_notes++;
+  } else if (tl->final.type == JSON_NULL) {
+    snprintf(note, sizeof note, "The run did not finish: the timeline has no final record (the "
+             "program was killed, or is still running). This report shows its %zu samples, and no "
+             "picture of the heap at the end.", tl->n_points);
+    json_write_string(f, note);
+    n_notes++;
+  }
+  if (tl->start.type == JSON_NULL && tl->n_points > 0) {
+    if (n_notes++) fputc(',', f);
+    json_write_string(f, "The timeline has no start record: the program and its pid are unknown.");
+  }
+  fputs("]", f);
+
+  size_t shown;
+  bool *keep = points_to_draw(tl, &shown);
+  fprintf(f, ",\"sample_count\":%zu,\"samples\":{", tl->n_points);
+  for (int k = 0; k < N_FIELDS; k++) {
+    fprintf(f, "%s\"%s\":[", k ? "," : "", field_names[k]);
+    bool first = true;
+    for (size_t i = 0; i < tl->n_points; i++) {
+      if (!keep[i]) continue;
+      if (!first) fputc(',', f);
+      first = false;
+      json_write_number(f, tl->points[i].v[k]);
+    }
+    fputc(']', f);
+  }
+  free(keep);
+  fputs("}", f);
+
+  fputs(",\"summary\":{", f);
+  static const enum field peaks[] = { F_REQUESTED, F_IN_USE, F_MAPPED, F_RSS, F_META, F_EXTERNAL_FRAG };
+  for (size_t k = 0; k < sizeof peaks / sizeof *peaks; k++) {
+    fprintf(f, "%s\"peak_%s\":", k ? "," : "", field_names[peaks[k]]);
+    json_write_number(f, s->peak[peaks[k]]);
+  }
+  fputs(",\"peak_in_use_t_ms\":", f);
+  if (s->peak_in_use_t >= 0) json_write_number(f, s->peak_in_use_t); else fputs("null", f);
+  fprintf(f, ",\"end_from\":\"%s\"", tl->final.type != JSON_NULL ? "final" : "last sample");
+  for (int k = 1; k < N_FIELDS; k++) {
+    fprintf(f, ",\"end_%s\":", field_names[k]);
+    json_write_number(f, s->end->v[k]);
+  }
+  fputs(",\"duration_ms\":", f);
+  json_write_number(f, s->duration_ms);
+  fputs("}", f);
+
+  /* the final record: its sample fields and lists, with only the members the page uses */
+  fputs(",\"final\":", f);
+  if (tl->final.type == JSON_NULL) {
+    fputs("null", f);
+  } else {
+    fputc('{', f);
+    for (int k = 0; k < N_FIELDS; k++) {
+      if (k == F_T_MS && !json_get(&tl->final, "t_ms")) continue;
+      fprintf(f, "%s\"%s\":", k ? "," : "", field_names[k]);
+      json_write_number(f, tl->final_point.v[k]);
+    }
+    static const struct { const char *key; const char *const *numbers, *const *optional, *const *strings; } lists[] = {
+      { "classes", class_fields, NULL, NULL },
+      { "spans", span_numbers, span_optional, span_strings },
+      { "threads", thread_numbers, thread_optional, NULL },
+    };
+    for (size_t l = 0; l < sizeof lists / sizeof *lists; l++) {
+      const struct json *list = json_get(&tl->final, lists[l].key);
+      fprintf(f, ",\"%s\":[", lists[l].key);
+      for (size_t i = 0; list && i < list->n; i++) {
+        const struct json *item = &list->items[i];
+        fputs(i ? ",{" : "{", f);
+        bool first = true;
+        for (const char *const *name = lists[l].strings; name && *name; name++) {
+          fprintf(f, "%s\"%s\":", first ? "" : ",", *name);
+          json_write_string(f, json_get(item, *name)->string);
+          first = false;
+        }
+        for (int pass = 0; pass < 2; pass++)
+          for (const char *const *name = pass ? lists[l].optional : lists[l].numbers; name && *name; name++) {
+            double v;
+            if (!json_get_number(item, *name, &v)) continue;   /* optional, absent */
+            fprintf(f, "%s\"%s\":", first ? "" : ",", *name);
+            json_write_number(f, v);
+            first = false;
+          }
+        fputc('}', f);
+      }
+      fputc(']', f);
+    }
+    fputc('}', f);
+  }
+  fputs("}", f);
+}
+
+static void write_page(FILE *f, const struct timeline *tl, const struct summary *s) {
+  const char *t = hg_report_template;
+  for (;;) {
+    const char *mark = strstr(t, "{{");
+    if (!mark) {
+      fputs(t, f);
+      break;
+    }
+    fwrite(t, 1, (size_t)(mark - t), f);
+    if (strncmp(mark, "{{TITLE}}", 9) == 0) {
+      const char *program = start_string(tl, "program");
+      const char *base = program ? strrchr(program, '/') : NULL;
+      double pid;
+      fputs("heapguard report: ", f);
+      html_escape(f, base ? base + 1 : program ? program : tl->source);
+      if (json_get_number(&tl->start, "pid", &pid)) fprintf(f, " (pid %.0f)", pid);
+      t = mark + 9;
+    } else if (strncmp(mark, "{{DATA}}", 8) == 0) {
+      write_data(f, tl, s, tl->records);
+      t = mark + 8;
+    } else {
+      fputs("{{", f);
+      t = mark + 2;
+    }
+  }
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+static char *read_all(FILE *f, size_t *len) {
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    n += fread(buf + n, 1, cap - n, f);
+    if (n < cap) break;
+    char *bigger = realloc(buf, cap *= 2);
+    if (!bigger) free(buf);
+    buf = bigger;
+  }
+  if (!buf) {
+    cli_error("out of memory");
+    exit(1);
+  }
+  *len = n;
+  return buf;
+}
+
+/* TIMELINE with its extension replaced by .html (malloc'd); NULL if that is TIMELINE. */
+static char *default_output(const char *in) {
+  const char *base = strrchr(in, '/');
+  base = base ? base + 1 : in;
+  const char *dot = strrchr(base, '.');
+  size_t stem = dot && dot != base ? (size_t)(dot - in) : strlen(in);
+  char *out = malloc(stem + 6);
+  if (!out) return NULL;
+  memcpy(out, in, stem);
+  memcpy(out + stem, ".html", 6);
+  if (strcmp(out, in) == 0) {
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
+int cli_report_main(int argc, char **argv) {
+  const char *in = NULL, *out = NULL;
+  bool options = true;
+  for (int i = 0; i < argc; i++) {
+    const char *arg = argv[i];
+    if (options && arg[0] == '-' && arg[1] != '\0') {
+      if (strcmp(arg, "--") == 0) {
+        options = false;
+      } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+        fputs(cli_report_help, stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+      } else if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
+        if (i + 1 >= argc) usage("option '%s' needs a file name", arg);
+        out = argv[++i];
+      } else if (strncmp(arg, "--output=", 9) == 0) {
+        out = arg + 9;
+      } else if (arg[1] == 'o') {
+        out = arg + 2;
+      } else {
+        usage("unknown option '%.*s' for 'report'", (int)strcspn(arg, "="), arg);
+      }
+      continue;
+    }
+    if (in) usage("'report' takes one timeline file, not '%s' and '%s'", in, arg);
+    in = arg;
+  }
+  if (!in) usage("no timeline file given to 'report'");
+  if (out && !*out) usage("empty output file name");
+  char *def = NULL;
+  if (!out) {
+    if (strcmp(in, "-") == 0) usage("give the output file with -o when reading standard input");
+    if (!(def = default_output(in))) usage("'%s' would be its own report: give the output file with -o", in);
+    out = def;
+  }
+
+  struct timeline tl;
+  memset(&tl, 0, sizeof tl);
+  tl.source = strcmp(in, "-") == 0 ? "standard input" : in;
+  FILE *fin = strcmp(in, "-") == 0 ? stdin : fopen(in, "r");
+  if (!fin) {
+    cli_error("cannot read %s: %s", in, strerror(errno));
+    return 1;
+  }
+  size_t len;
+  char *text = read_all(fin, &len);
+  if (ferror(fin)) {
+    cli_error("cannot read %s: %s", tl.source, strerror(errno));
+    return 1;
+  }
+  if (fin != stdin) fclose(fin);
+  read_timeline(&tl, text, len);
+
+  struct summary s;
+  summarize(&tl, &s);
+  FILE *f = fopen(out, "w");
+  if (!f) {
+    cli_error("cannot write %s: %s", out, strerror(errno));
+    return 1;
+  }
+  write_page(f, &tl, &s);
+  if (ferror(f) | (fclose(f) != 0)) {
+    cli_error("cannot write %s: %s", out, strerror(errno));
+    unlink(out);
+    return 1;
+  }
+
+  char b1[32];
+  const struct json *classes = json_get(&tl.final, "classes"), *spans = json_get(&tl.final, "spans");
+  printf("wrote %s: ", out);
+  if (tl.n_samples) printf("%zu samples over %.2f s, ", tl.n_samples, s.duration_ms / 1000);
+  else printf("a snapshot (no samples over time), ");
+  printf("peak in use %s", fmt_bytes(s.peak[F_IN_USE], b1, sizeof b1));
+  if (tl.final.type != JSON_NULL)
+    printf(", %zu size classes, %zu spans", classes ? classes->n : 0, spans ? spans->n : 0);
+  printf("\n");
+  if (tl.truncated || tl.final.type == JSON_NULL)
+    cli_error("%s: the run did not finish (%s); the report shows what is there", tl.source,
+              tl.truncated ? "its last record is cut short" : "no final record");
+  free(def);
+  free(text);
+  json_free(&tl.start);
+  json_free(&tl.final);
+  free(tl.points);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
