@@ -391,7 +391,7 @@ static void write_data(FILE *f, const struct timeline *tl, const struct summary 
     json_write_string(f, note);
     n_notes++;
   }
-  if (tl->start.type == JSON_NULL && tl->n_points > 0) {
+  if (tl->start.type == JSON_NULL && tl->n_samples > 0) {
     if (n_notes++) fputc(',', f);
     json_write_string(f, "The timeline has no start record: the program and its pid are unknown.");
   }
@@ -399,7 +399,9 @@ static void write_data(FILE *f, const struct timeline *tl, const struct summary 
 
   size_t shown;
   bool *keep = points_to_draw(tl, &shown);
-  fprintf(f, ",\"sample_count\":%zu,\"samples\":{", tl->n_points);
+  /* sample_count: the points (the samples, and the final record when it has a time);
+   * sample_records: the sample records alone */
+  fprintf(f, ",\"sample_count\":%zu,\"sample_records\":%zu,\"samples\":{", tl->n_points, tl->n_samples);
   for (int k = 0; k < N_FIELDS; k++) {
     fprintf(f, "%s\"%s\":[", k ? "," : "", field_names[k]);
     bool first = true;
