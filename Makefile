@@ -48,7 +48,7 @@ LIB_SO := $(BUILD)/libheapguard.so
 LIB_A  := $(BUILD)/libheapguard.a
 CLI    := $(BUILD)/heapguard
 
-.PHONY: all deps lib test check-deps install uninstall clean help demo lint
+.PHONY: all deps test-deps lib test check-deps install uninstall clean help demo lint
 all: $(LIB_SO) $(LIB_A) $(CLI)
 
 help:
@@ -60,6 +60,7 @@ help:
 	@echo "make bench      heapguard vs glibc, jemalloc, mimalloc, tcmalloc -> bench/results/"
 	@echo "make bench-smoke / bench-callgrind   the quick run (CI) / instructions per malloc+free"
 	@echo "make deps       install the Debian packages the build and tests need"
+	@echo "make test-deps  install the Debian packages only the tests need (chromium)"
 
 # ---- dependencies -----------------------------------------------------------------
 # A stamp keeps the check to once per build directory; delete it to check again.
@@ -79,6 +80,24 @@ $(BUILD)/.deps:
 	   fi; fi
 	@touch $@
 deps: $(BUILD)/.deps
+
+# Packages only the tests need: chromium renders `heapguard report`'s pages in
+# tests/programs/report.sh.  Installed like the build's (apt-get as root, else the
+# command is printed); the test fails in CI (CI=true) without it.
+TEST_DEPS_TOOLS := chromium:chromium
+$(BUILD)/.test-deps: | $(BUILD)/.deps
+	@missing=""; for t in $(TEST_DEPS_TOOLS); do \
+	   cmd=$${t%%:*}; pkg=$${t#*:}; \
+	   command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	 if [ -n "$$missing" ]; then \
+	   if [ "$$(id -u)" = 0 ]; then \
+	     echo "installing (for the tests):$$missing"; \
+	     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing || exit 1; \
+	   else \
+	     echo "missing packages for the tests; run: sudo apt-get install -y$$missing"; exit 1; \
+	   fi; fi
+	@touch $@
+test-deps: $(BUILD)/.test-deps
 
 # ---- the library ------------------------------------------------------------------
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/heapguard.h | $(BUILD)/.deps
@@ -111,7 +130,7 @@ $(CLI): $(CLI_SRCS) $(wildcard src/cli/*.h) src/cli/report.html | $(BUILD)/.deps
 # tests/run.sh builds the test programs into $(BUILD)/tests and runs them; it ends
 # with the line "N passed, N failed, N skipped".
 # The API tests also run against a UBSan build of the library (build-ubsan/).
-test: $(LIB_SO) $(LIB_A) $(CLI)
+test: $(BUILD)/.test-deps $(LIB_SO) $(LIB_A) $(CLI)
 	$(if $(filter release,$(MODE)),$(MAKE) --no-print-directory MODE=ubsan lib)
 	BUILD=$(BUILD) CC=$(CC) MODE=$(MODE) \
 	  HG_UBSAN_LIB=$(if $(filter release,$(MODE)),$(CURDIR)/build-ubsan/libheapguard.so) \
