@@ -48,13 +48,14 @@ LIB_SO := $(BUILD)/libheapguard.so
 LIB_A  := $(BUILD)/libheapguard.a
 CLI    := $(BUILD)/heapguard
 
-.PHONY: all deps test-deps lib test check-deps install uninstall clean help demo lint
+.PHONY: all deps test-deps lib test check-deps install uninstall clean help demo lint examples
 all: $(LIB_SO) $(LIB_A) $(CLI)
 
 help:
 	@echo "make            build $(LIB_SO) and $(LIB_A)"
 	@echo "make test       build and run every test (MODE=debug|ubsan for other builds)"
 	@echo "make demo       the README's main job: heapguard catching heap bugs"
+	@echo "make examples   build examples/*.c; make example-NAME runs one under heapguard"
 	@echo "make install    install library, header, pkg-config file (PREFIX=$(PREFIX))"
 	@echo "make lint       cppcheck on the allocator's sources"
 	@echo "make bench      heapguard vs glibc, jemalloc, mimalloc, tcmalloc -> bench/results/"
@@ -138,6 +139,25 @@ test: $(BUILD)/.test-deps $(LIB_SO) $(LIB_A) $(CLI)
 
 demo: $(LIB_SO) $(LIB_A) $(CLI)
 	BUILD=$(BUILD) bash examples/demo.sh
+
+# ---- examples/: the seed's programs, each run from the README with one command ------
+# Built as demo.sh builds them (plain gcc: heapguard needs no recompiling).
+# `make example-NAME` builds examples/NAME.c and runs it under heapguard; the seed's
+# four bugs run in check mode, where the report (and a nonzero exit status) is the point.
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+EXAMPLE_CMD = $(if $(filter uaf double_free overflow leak,$*),check,run)
+EXAMPLE_ARGS_invalid_free := interior
+
+$(BUILD)/examples/%: examples/%.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) -g -O0 -w -o $@ $<   # -w: some contain their bugs on purpose
+
+examples: $(EXAMPLES)
+
+example-%: $(BUILD)/examples/% $(LIB_SO) $(CLI)
+	@echo '$$ $(CLI) $(EXAMPLE_CMD) -- $< $(EXAMPLE_ARGS_$*)'
+	@$(CLI) $(EXAMPLE_CMD) -- $< $(EXAMPLE_ARGS_$*); echo "(exit status $$?)"
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

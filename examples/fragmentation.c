@@ -2,9 +2,12 @@
  * even-numbered ones, then ask for one 500 KB block.  Does it fit in the holes?
  * (No: 500 holes of 1 KiB are not one run of 500 KB — external fragmentation.)  The
  * program prints the heap's size from /proc/self/maps before and after, and the
- * allocator's own figures (mallinfo2).
+ * allocator's own figures (mallinfo2), and whether the 500 KB block landed where the
+ * freed blocks were.  `heapguard stats -- ./fragmentation` answers it with numbers:
+ * the free bytes, and the largest free run.
  * Build: gcc -g -o fragmentation fragmentation.c */
 #include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +33,25 @@ int main(void) {
   show("start");
   for (int i = 0; i < 1000; i++) blocks[i] = memset(malloc(1024), i, 1024);
   show("1000 x 1 KiB allocated");
+  /* the holes: where the freed blocks were (lowest and highest address) */
+  uintptr_t holes_lo = UINTPTR_MAX, holes_hi = 0;
   for (int i = 0; i < 1000; i += 2) {
+    uintptr_t a = (uintptr_t)blocks[i];
+    if (a < holes_lo) holes_lo = a;
+    if (a + 1024 > holes_hi) holes_hi = a + 1024;
     free(blocks[i]);
     blocks[i] = NULL;
   }
   show("even ones freed");
   char *big = malloc(500 * 1000);
   memset(big, 7, 500 * 1000);
-  printf("malloc(500 KB) = %p, the 1 KiB blocks span %p..%p: %s\n", (void *)big,
-         (void *)blocks[1], (void *)blocks[999],
-         big >= blocks[1] && big <= blocks[999] ? "inside the holes" : "not in the holes");
+  uintptr_t b = (uintptr_t)big;
+  int fits = b < holes_hi && b + 500 * 1000 > holes_lo;
+  printf("malloc(500 KB) = %p; the 500 freed 1 KiB blocks lay in %#lx..%#lx\n", (void *)big,
+         (unsigned long)holes_lo, (unsigned long)holes_hi);
+  printf("did it fit in the holes? %s\n",
+         fits ? "yes: it overlaps the range of the freed blocks"
+              : "no: 500 holes of 1 KiB are not one free run of 500 KB, so it went elsewhere");
   show("500 KB allocated");
   free(big);
   for (int i = 1; i < 1000; i += 2) free(blocks[i]);
