@@ -6,6 +6,8 @@
  *   {"type":"start","version":..,"pid":..,"program":..,"page_size":..,"interval_ms":..}
  *   {"type":"sample","t_ms":..,"requested":..,"in_use":.., ... }        (many)
  *   {"type":"final", ...the sample fields..., "classes":[..], "spans":[..], "threads":[..]}
+ *   (and optionally "peak_requested", "peak_in_use", "peak_mapped", "peak_rss": the
+ *   writer's own high-water marks, which see between samples)
  * Fields and record types this file does not know are ignored; a record cut short at
  * the end of the file (the program was killed) ends the timeline with a notice.
  *
@@ -355,6 +357,18 @@ static void summarize(const struct timeline *tl, struct summary *s) {
         s->peak[f] = tl->final_point.v[f];
         if (f == F_IN_USE) s->peak_in_use_t = tl->final_has_time ? tl->final_point.v[F_T_MS] : -1;
       }
+    /* a writer may add its own high-water marks ("peak_in_use", ...), which see what
+     * happened between samples (or in a run shorter than one interval) */
+    static const enum field marks[] = { F_REQUESTED, F_IN_USE, F_MAPPED, F_RSS };
+    for (size_t k = 0; k < sizeof marks / sizeof *marks; k++) {
+      char name[32];
+      double v;
+      snprintf(name, sizeof name, "peak_%s", field_names[marks[k]]);
+      if (json_get_number(&tl->final, name, &v) && v > s->peak[marks[k]]) {
+        s->peak[marks[k]] = v;
+        if (marks[k] == F_IN_USE) s->peak_in_use_t = -1;   /* when is not known */
+      }
+    }
     s->end = &tl->final_point;
   } else {
     s->end = &tl->points[tl->n_points - 1];

@@ -6,7 +6,8 @@
 # span).  Timelines: the hand-written fixture report/timeline.jsonl, a long generated
 # one (thinned out for drawing, peaks kept), the fixture cut short in its last record
 # (the page says the run did not finish), a snapshot with only a final record (no
-# plots over time), and a real one written by `heapguard stats --timeline` for
+# plots over time), and real ones written by the library (HEAPGUARD_TIMELINE, what
+# `heapguard stats --timeline` sets) for a program that runs half a second and for
 # examples/fragmentation.c.  Also: invalid JSON (status 1, file:line:column), a missing
 # file, usage errors (status 2), --help.  A screenshot of the fixture's page is left in
 # $T/report.png for a human to look at.
@@ -94,7 +95,9 @@ for i in range(400):
     if kind == "small":
         c = random.choice(classes); s.update(class_size=c, slots=b // c, used=random.randint(0, b // c))
     spans.append(s); addr += b
+# peak_in_use: the writer's high-water mark, above every sample: the page shows it
 w({"type": "final", "t_ms": 200005, "requested": 5000000, "in_use": 5300000, "mapped": 9000000,
+   "peak_in_use": 50000000,
    "meta": 300000, "rss": 7000000, "free": 3000000, "free_runs": 9, "largest_free": 1000000,
    "external_frag": 0.6667, "internal_waste": 300000, "mallocs": 200000, "frees": 190000,
    "kernel_calls": 250,
@@ -180,23 +183,61 @@ else
   fail "help: status $st"; sed 's/^/  | /' "$T/help.out" | head -n 5
 fi
 
-# 6. a real timeline: `heapguard stats --timeline` on the seed's fragmentation challenge
+# 6. real timelines, written by the library (HEAPGUARD_TIMELINE, which `heapguard stats
+# --timeline=FILE` sets): a program that allocates and frees for about half a second
+# (many samples), and the seed's fragmentation challenge (examples/fragmentation.c)
+cat >"$T/churn.c" <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+int main(void) {   /* grows with blocks of up to 2 KB, frees a third each round, then
+                      smaller blocks; sleeps between rounds so the timeline has samples */
+  static void *p[20000];
+  srand(1);
+  for (int round = 0; round < 60; round++) {
+    for (int i = 0; i < 20000; i++) {
+      if (p[i] && rand() % 3 == 0) { free(p[i]); p[i] = NULL; }
+      else if (!p[i]) { size_t n = 16 + rand() % (round < 30 ? 2000 : 300); p[i] = malloc(n); memset(p[i], 1, n); }
+    }
+    struct timespec ts = { 0, 5000000 };
+    nanosleep(&ts, NULL);
+  }
+  for (int i = 0; i < 20000; i += 2) { free(p[i]); p[i] = NULL; }
+  return 0;
+}
+EOF
 check
-if ! "$HG" stats --help 2>/dev/null | grep -q -- '--timeline'; then
-  say "skip  real: 'heapguard stats --timeline' does not exist yet (the stats issue): no real timeline checked"
-elif ! gcc -O1 -w -o "$T/fragmentation" "$HG_ROOT/examples/fragmentation.c" 2>"$T/real.build"; then
-  fail "real: cannot build examples/fragmentation.c:"; sed 's/^/  | /' "$T/real.build"
+if ! gcc -O1 -w -o "$T/churn" "$T/churn.c" 2>"$T/real.build" ||
+   ! gcc -O1 -w -o "$T/fragmentation" "$HG_ROOT/examples/fragmentation.c" 2>>"$T/real.build"; then
+  fail "real: cannot build the programs:"; sed 's/^/  | /' "$T/real.build"
+elif ! env HEAPGUARD_TIMELINE="$T/probe.jsonl" LD_PRELOAD="$HG_LIB_SO" true 2>/dev/null ||
+     ! grep -q '"type":"start"' "$T/probe.jsonl" 2>/dev/null; then
+  # the library's timeline writer is the stats issue's; until it exists there is no real file
+  say "skip  real: the library writes no timeline yet (HEAPGUARD_TIMELINE): no real timeline checked"
 else
-  HG_CHECKS=$((HG_CHECKS - 1))
-  "$HG" stats --timeline="$T/real.jsonl" -- "$T/fragmentation" >"$T/real.prog.out" 2>"$T/real.prog.err"
-  st=$?
-  check
-  if [ $st -ne 0 ] || ! [ -s "$T/real.jsonl" ]; then
-    fail "real: heapguard stats --timeline=$T/real.jsonl -- fragmentation: status $st, $(wc -c <"$T/real.jsonl" 2>/dev/null || echo no) bytes"
-    tail -n 5 "$T/real.prog.err" | sed 's/^/  | /'
-  else
-    ok "real: heapguard stats --timeline: $(wc -l <"$T/real.jsonl") records"
-    render real "$T/real.jsonl"
-  fi
+  ok "real: the library writes a timeline (HEAPGUARD_TIMELINE)"
+  for prog in churn fragmentation; do
+    check
+    # through the CLI when it has `stats --timeline`, else the variable it sets
+    if "$HG" stats --help 2>/dev/null | grep -q -- '--timeline'; then
+      how="heapguard stats --timeline"
+      "$HG" stats --timeline="$T/$prog.jsonl" -- "$T/$prog" >"$T/$prog.prog.out" 2>"$T/$prog.prog.err"
+    else
+      how="HEAPGUARD_TIMELINE"
+      env HEAPGUARD_TIMELINE="$T/$prog.jsonl" LD_PRELOAD="$HG_LIB_SO" "$T/$prog" >"$T/$prog.prog.out" 2>"$T/$prog.prog.err"
+    fi
+    st=$?
+    if [ $st -ne 0 ] || ! [ -s "$T/$prog.jsonl" ]; then
+      fail "real $prog: $how: status $st, $(wc -c <"$T/$prog.jsonl" 2>/dev/null || echo no) bytes of timeline"
+      tail -n 5 "$T/$prog.prog.err" | sed 's/^/  | /'
+      continue
+    fi
+    ok "real $prog: $how wrote $(wc -l <"$T/$prog.jsonl") records"
+    render "real-$prog" "$T/$prog.jsonl"
+  done
+  check   # the long run must give a plot: samples, not just the final record
+  n=$(grep -c '"type":"sample"' "$T/churn.jsonl" 2>/dev/null)
+  if [ "${n:-0}" -ge 5 ]; then ok "real churn: $n samples"
+  else fail "real churn: only ${n:-0} samples in half a second of running"; fi
 fi
 finish

@@ -124,6 +124,9 @@ def main():
                         (not samples or final["t_ms"] >= samples[-1]["t_ms"]) else [])
     everything = samples + ([final] if final else [])
     peak = {k: max(r[k] for r in everything) for k in ("in_use", "mapped", "rss", "requested")}
+    for k in peak:   # the writer's own high-water marks, if the final record has them
+        if final and isinstance(final.get("peak_" + k), (int, float)):
+            peak[k] = max(peak[k], final["peak_" + k])
     end = final if final else samples[-1]
 
     # ---- the page as written: self-contained ----
