@@ -31,11 +31,26 @@ struct hg_stats {
   size_t dirty_bytes;     /* free bytes that may still be resident */
   size_t meta_bytes;      /* mapped for the allocator's own records (out of band) */
   size_t brk_calls, mmap_calls, munmap_calls, madvise_calls, mremap_calls;
+  /* Since 0.1.0's stats mode: */
+  size_t requested;       /* bytes the program asked for, summed over the live blocks
+                             (exact for small blocks only with HEAPGUARD_STATS or
+                             HEAPGUARD_TIMELINE set; otherwise their usable size) */
+  size_t blocks;          /* live blocks */
+  size_t free_slot_bytes; /* free slots of small-block spans (free, but only for their size) */
+  size_t mallocs, frees;  /* blocks allocated since start, and freed (allocated - live);
+                             small blocks are counted only in stats mode */
+  size_t rss;             /* the process's resident memory (/proc/self/statm) */
 };
 
-/* Fill *st (size: sizeof *st, for compatibility across versions); returns 0, or -1 if
- * size is smaller than the first version of the struct. */
+/* Fill *st (size: sizeof *st, for compatibility across versions: a smaller struct from
+ * an older header gets its own fields); returns 0, or -1 if size is smaller than the
+ * first version of the struct. */
 int hg_stats_get(struct hg_stats *st, size_t size);
+
+/* Print the stats table now, as at exit: to HEAPGUARD_STATS_FILE or stderr, as text or
+ * JSON per HEAPGUARD_STATS (text when it is not set).  The requested bytes of small
+ * blocks are exact only when stats mode is on (HEAPGUARD_STATS or HEAPGUARD_TIMELINE). */
+void hg_stats_print(void);
 
 /* Check mode (HEAPGUARD_MODE=check, `heapguard check`): verify now every block's
  * redzones and every freed block's poison, reporting each corruption found as at exit

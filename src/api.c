@@ -15,6 +15,7 @@
 #include "init.h"
 #include "options.h"
 #include "region.h"
+#include "stats.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
 #define HG_ALIAS(name) __attribute__((alias(#name), copy(name), visibility("default")))
@@ -52,12 +53,19 @@ static inline bool checking(void) {
   return hg_unlikely(hg_check_on);
 }
 
-static HG_NOINLINE void *alloc_slow(size_t n) {
-  if (checking()) return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false);
+static void *alloc_block(size_t n) {
   if (n > HG_MAX_REQUEST) return enomem();
   if (use_mmap(n)) return alloc_large(n, HG_PAGE);
   if (n <= HG_SMALL_MAX) return hg_heap_alloc(n);
   return alloc_medium(n, 1);
+}
+
+static HG_NOINLINE void *alloc_slow(size_t n) {
+  if (checking()) return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false);
+  void *p = alloc_block(n);
+  /* stats mode sends every allocation here (hg_fast_limit is 0; see stats.h) */
+  if (hg_unlikely(hg_stats_on)) hg_stats_alloc_note(p, n);
+  return p;
 }
 
 static inline void *alloc(size_t n) {
@@ -74,7 +82,11 @@ static void *alloc_aligned(size_t align, size_t n, enum hg_api api) {
   if (n > HG_MAX_REQUEST || align > HG_MAX_REQUEST / 2) return enomem();
   if (align <= HG_PAGE && n <= HG_SMALL_MAX && !use_mmap(n)) {
     for (unsigned c = hg_size_class(n < align ? align : n); c < HG_NCLASSES; c++)
-      if (hg_classes[c].size % align == 0) return hg_heap_alloc(hg_classes[c].size);
+      if (hg_classes[c].size % align == 0) {
+        void *p = hg_heap_alloc(hg_classes[c].size);
+        if (hg_unlikely(hg_stats_on)) hg_stats_alloc_note(p, n);
+        return p;
+      }
   }
   size_t align_pages = align > HG_PAGE ? align >> HG_PAGE_SHIFT : 1;
   if (use_mmap(n) || align > HG_MiB) return alloc_large(n, align > HG_PAGE ? align : HG_PAGE);
@@ -124,7 +136,10 @@ HG_EXPORT void *realloc(void *p, size_t n) {
   switch (s->kind) {
   case HG_SPAN_SMALL:
     /* Stay in place unless the block would be less than half used. */
-    if (n <= usable && n >= usable / 2) return p;
+    if (n <= usable && n >= usable / 2) {
+      if (hg_unlikely(hg_stats_on)) hg_stats_resized(p, n);
+      return p;
+    }
     break;
   case HG_SPAN_MEDIUM: {
     if (n <= HG_SMALL_MAX) break;
@@ -138,7 +153,10 @@ HG_EXPORT void *realloc(void *p, size_t n) {
   }
   case HG_SPAN_LARGE:
     if (n > HG_SMALL_MAX && hg_large_resize(s, n)) return s->base;
-    if (n <= usable && n > usable / 2) return p;   /* mremap refused a shrink */
+    if (n <= usable && n > usable / 2) {   /* mremap refused a shrink */
+      s->size = n;
+      return p;
+    }
     break;
   default:
     break;

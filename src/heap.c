@@ -8,9 +8,10 @@
 #include "lock.h"
 #include "meta.h"
 #include "region.h"
+#include "stats.h"
 
 struct hg_span hg_span_empty = { .kind = HG_SPAN_DEAD };
-struct hg_heap hg_heap_empty = { .cur = { [0 ... HG_NCLASSES - 1] = &hg_span_empty } };
+struct hg_heap hg_heap_empty = { .cur = { [0 ... HG_NCLASSES] = &hg_span_empty } };
 __thread struct hg_heap *hg_tls_heap = &hg_heap_empty;
 const struct hg_heap_divert *hg_heap_divert;
 
@@ -198,11 +199,13 @@ void *hg_heap_alloc_slow(size_t size) {
       return NULL;
     }
   }
+  /* Stats mode sends malloc(0) here through the always-empty class HG_NCLASSES. */
+  if (hg_unlikely(hg_size_class(size) == HG_NCLASSES)) return hg_stats_alloc_zero();
   return hg_heap_refill(h, size);
 }
 
 void hg_heap_init_private(struct hg_heap *h) {
-  for (unsigned c = 0; c < HG_NCLASSES; c++) h->cur[c] = &hg_span_empty;
+  for (unsigned c = 0; c <= HG_NCLASSES; c++) h->cur[c] = &hg_span_empty;
 }
 
 void *hg_heap_refill(struct hg_heap *h, size_t size) {
@@ -297,7 +300,8 @@ struct hg_heap *hg_heap_acquire(void) {
   } else {
     h = hg_meta_alloc(sizeof *h);
     if (h) {
-      for (unsigned c = 0; c < HG_NCLASSES; c++) h->cur[c] = &hg_span_empty;
+      for (unsigned c = 0; c <= HG_NCLASSES; c++) h->cur[c] = &hg_span_empty;
+      h->id = heaps_all ? heaps_all->id + 1 : 1;
       h->next_all = heaps_all;
       heaps_all = h;
     }

@@ -21,12 +21,15 @@
 #include "span.h"
 
 struct hg_heap {
-  struct hg_span *cur[HG_NCLASSES];      /* never NULL: &hg_span_empty when none */
+  /* never NULL: &hg_span_empty when none.  cur[HG_NCLASSES] is always empty: stats
+   * mode maps malloc(0) to it so that it leaves the fast path (stats.h). */
+  struct hg_span *cur[HG_NCLASSES + 1];
   struct hg_span *partial[HG_NCLASSES];  /* other spans with free slots (listed) */
   struct hg_span *_Atomic remote_queue;  /* spans with frees from other threads */
   struct hg_heap *next_all;              /* every heap ever made (heaps_lock) */
   struct hg_heap *next_abandoned;        /* pool of heaps without a thread */
   bool abandoned;
+  uint32_t id;                           /* from 1, in creation order (for stats) */
 };
 
 extern struct hg_heap hg_heap_empty;

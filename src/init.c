@@ -11,9 +11,12 @@
 #include "os.h"
 #include "region.h"
 #include "sizeclass.h"
+#include "stats.h"
 
 _Atomic int hg_init_done;
-size_t hg_fast_limit = HG_SMALL_MAX;
+/* 0 until init: the process's first malloc takes alloc_slow, which initialises (and
+ * which stats mode observes). */
+size_t hg_fast_limit;
 
 static hg_lock_t init_lock = HG_LOCK_INIT;
 static pthread_key_t exit_key;
@@ -22,6 +25,7 @@ static _Atomic bool exit_key_ready;
 void hg_options_changed(void) {
   size_t t = hg_opt.mmap_threshold ? hg_opt.mmap_threshold : 1;
   hg_fast_limit = t > HG_SMALL_MAX ? HG_SMALL_MAX : t - 1;
+  if (hg_stats_on) hg_fast_limit = 0;   /* stats mode observes every allocation */
 }
 
 void hg_init_slow(void) {
@@ -31,6 +35,7 @@ void hg_init_slow(void) {
       hg_fatal("this build needs %zu-byte pages; the kernel uses %zu", HG_PAGE, hg_os_page_size());
     hg_sizeclass_init();
     hg_options_init();
+    hg_stats_init();   /* before hg_options_changed, which reads hg_stats_on */
     hg_options_changed();
     if (hg_opt.mode == HG_MODE_CHECK) hg_check_init();
     atomic_store_explicit(&hg_init_done, 1, memory_order_release);
@@ -67,6 +72,7 @@ static void fork_child(void) {
   hg_region_fork_child();
   hg_heap_fork_child();
   hg_check_fork_child();
+  hg_stats_fork_child();
   hg_lock_reset(&init_lock);
 }
 
@@ -78,4 +84,5 @@ __attribute__((constructor(101))) static void hg_process_start(void) {
     if (hg_tls_heap != &hg_heap_empty) pthread_setspecific(exit_key, hg_tls_heap);
   }
   hg_check_start();
+  hg_stats_start();
 }

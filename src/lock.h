@@ -25,6 +25,13 @@ static inline void hg_unlock(hg_lock_t *l) {
   if (atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2) hg_lock_wake(l);
 }
 
+/* Take the lock only if it is free (a signal handler must never wait for one). */
+static inline bool hg_trylock(hg_lock_t *l) {
+  int expected = 0;
+  return atomic_compare_exchange_strong_explicit(&l->state, &expected, 1, memory_order_acquire,
+                                                 memory_order_relaxed);
+}
+
 /* After fork the child's only thread owns every lock it took in the prepare handler. */
 static inline void hg_lock_reset(hg_lock_t *l) { atomic_store_explicit(&l->state, 0, memory_order_relaxed); }
 

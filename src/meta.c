@@ -51,7 +51,9 @@ struct hg_span *hg_meta_span_new(void) {
   struct hg_span *s = free_spans;
   if (s) {
     free_spans = s->next;
+    struct hg_stats_slots *req = s->req;   /* stats mode's side array stays with it */
     memset(s, 0, sizeof *s);
+    s->req = req;
   } else {
     s = bump(sizeof *s);
   }

@@ -76,19 +76,50 @@ static bool parse_path(const char *s, const char **out) {
   *out = s;
   return true;
 }
+static bool parse_file(const char *s, const char **out) { return parse_path(s, out); }
+
+static const char *const stats_names[] = { "off", "text", "json" };
+static bool parse_stats(const char *s, unsigned *out) { return parse_word(s, out, stats_names, 3); }
+
+/* Signals by name (with or without SIG, any case) or number. */
+static const struct { const char *name; int num; } signal_names[] = {
+  { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "USR1", 10 }, { "USR2", 12 }, { "PIPE", 13 },
+  { "ALRM", 14 }, { "TERM", 15 }, { "CHLD", 17 }, { "CONT", 18 }, { "TSTP", 20 },
+  { "TTIN", 21 }, { "TTOU", 22 }, { "URG", 23 }, { "XCPU", 24 }, { "XFSZ", 25 },
+  { "VTALRM", 26 }, { "PROF", 27 }, { "WINCH", 28 }, { "IO", 29 }, { "PWR", 30 },
+};
+static bool parse_signal(const char *s, size_t *out) {
+  size_t v;
+  const char *d = s;
+  if (parse_digits(&d, &v)) {
+    if (*d || v < 1 || v > 64 || v == 9 || v == 19) return false;   /* KILL, STOP */
+    *out = v;
+    return true;
+  }
+  if (strncasecmp(s, "SIG", 3) == 0) s += 3;
+  for (unsigned i = 0; i < sizeof signal_names / sizeof *signal_names; i++)
+    if (strcasecmp(s, signal_names[i].name) == 0) { *out = (size_t)signal_names[i].num; return true; }
+  return false;
+}
 
 static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2MiB",
                                          [1] = "1/0, true/false, on/off or yes/no",
                                          [2] = "a whole number",
                                          [3] = "run or check",
                                          [4] = "no, summary or full",
-                                         [5] = "a file name" };
+                                         [5] = "a file name",
+                                         [6] = "a file name",
+                                         [7] = "off, text or json",
+                                         [8] = "a signal name such as USR1, or a number" };
 #define TYPE_INDEX_size  0
 #define TYPE_INDEX_bool  1
 #define TYPE_INDEX_count 2
 #define TYPE_INDEX_mode  3
 #define TYPE_INDEX_leaks 4
 #define TYPE_INDEX_path  5
+#define TYPE_INDEX_file  6
+#define TYPE_INDEX_stats 7
+#define TYPE_INDEX_signal 8
 
 /* Defaults as text, the way the README's table shows them. */
 static size_t show_size(char *buf, size_t size, size_t v) {
@@ -101,6 +132,11 @@ static size_t show_count(char *buf, size_t size, size_t v) { return hg_format(bu
 static size_t show_mode(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", mode_names[v]); }
 static size_t show_leaks(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", leaks_names[v]); }
 static size_t show_path(char *buf, size_t size, const char *v) { return hg_format(buf, size, "%s", v ? v : "stderr"); }
+static size_t show_file(char *buf, size_t size, const char *v) { return hg_format(buf, size, "%s", v ? v : "off"); }
+static size_t show_stats(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", stats_names[v]); }
+static size_t show_signal(char *buf, size_t size, size_t v) {
+  return v ? hg_format(buf, size, "%zu", v) : hg_format(buf, size, "off");
+}
 
 /* Apply one "NAME=value" (NAME without the HEAPGUARD_ prefix).  Returns false if the
  * name is not an option of this table. */

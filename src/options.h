@@ -5,7 +5,9 @@
  * the documentation (docs/options.md is checked against it by a test) and mallopt.
  * Types: size (bytes; accepts K/KiB/M/MiB/G/GiB suffixes), bool (1/0, true/false,
  * on/off, yes/no), count (a plain integer), mode (run|check), leaks (no|summary|full),
- * path (any text; kept as a pointer into the environment, never copied). */
+ * path (any text; kept as a pointer into the environment, never copied; default
+ * stderr), file (the same, default off), stats (off|text|json), signal (a name such as
+ * USR1 or SIGUSR1, or a number). */
 #ifndef HG_OPTIONS_H
 #define HG_OPTIONS_H
 
@@ -52,10 +54,25 @@
     "check mode: frames recorded per allocation and free (0: none, at most 64)")           \
   X(error_exitcode, ERROR_EXITCODE, count, 99,                                            \
     "check mode: exit status of a program in which errors were found (0: keep the "        \
-    "program's own)")
+    "program's own)")                                                                     \
+  X(stats, STATS, stats, HG_STATS_OFF,                                                    \
+    "at exit (and on hg_stats_print() or the stats signal) print where the memory went: "  \
+    "off, text (a table) or json (one object); what `heapguard stats` sets")               \
+  X(stats_file, STATS_FILE, path, 0,                                                      \
+    "write the stats to this file instead of stderr; %p in the name becomes the process "  \
+    "id")                                                                                 \
+  X(stats_signal, STATS_SIGNAL, signal, 0,                                                \
+    "print the stats when the process gets this signal (a name such as USR1, or a "        \
+    "number); printed at once, or by the next allocation if the allocator is busy")       \
+  X(timeline, TIMELINE, file, 0,                                                          \
+    "write the allocator's figures to this file as JSON Lines: sampled during the run "    \
+    "and once at exit (docs/stats-format.md); %p in the name becomes the process id")      \
+  X(timeline_ms, TIMELINE_MS, count, 10,                                                  \
+    "timeline: at most one sample per this many milliseconds (taken by allocations)")
 
 enum hg_mode { HG_MODE_RUN, HG_MODE_CHECK };
 enum hg_leaks { HG_LEAKS_NO, HG_LEAKS_SUMMARY, HG_LEAKS_FULL };
+enum hg_stats_format { HG_STATS_OFF, HG_STATS_TEXT, HG_STATS_JSON };
 
 #define HG_OPT_FIELD_size  size_t
 #define HG_OPT_FIELD_bool  bool
@@ -63,6 +80,9 @@ enum hg_leaks { HG_LEAKS_NO, HG_LEAKS_SUMMARY, HG_LEAKS_FULL };
 #define HG_OPT_FIELD_mode  unsigned
 #define HG_OPT_FIELD_leaks unsigned
 #define HG_OPT_FIELD_path  const char *   /* points into environ, or NULL */
+#define HG_OPT_FIELD_stats unsigned
+#define HG_OPT_FIELD_signal size_t      /* a signal number, 0 for none */
+#define HG_OPT_FIELD_file  const char *   /* like path, but off by default */
 
 struct hg_options {
 #define X(field, env, type, def, doc) HG_OPT_FIELD_##type field;

@@ -34,12 +34,12 @@ struct extent {
 static struct extent *extents;
 static struct extent *brk_extent;     /* the extent that ends at our program break */
 static size_t brk_bytes, mmap_region_bytes;
-static size_t small_span_pages, medium_pages, medium_count;
+static size_t small_span_pages, medium_pages, medium_count, medium_total;
 
 /* Large blocks: list (for stats and walks) and a ring of recently freed ones, only to
  * word double-free reports. */
 static struct hg_span *large_head;
-static size_t large_count, large_bytes, large_max_count, large_max_bytes;
+static size_t large_count, large_bytes, large_max_count, large_max_bytes, large_total;
 #define RECENT 64
 static struct { uintptr_t start; size_t size; } recent_large[RECENT];
 static unsigned recent_next;
@@ -391,6 +391,7 @@ struct hg_span *hg_region_alloc(size_t npages, size_t align_pages, int kind) {
   } else {
     medium_pages += npages;
     medium_count++;
+    medium_total++;
   }
   maybe_purge();
   hg_unlock(&region_lock);
@@ -500,6 +501,7 @@ struct hg_span *hg_large_alloc(size_t size, size_t align) {
   if (large_head) large_head->prev = s;
   large_head = s;
   large_count++;
+  large_total++;
   large_bytes += bytes;
   if (large_count > large_max_count) large_max_count = large_count;
   if (large_bytes > large_max_bytes) large_max_bytes = large_bytes;
@@ -606,9 +608,15 @@ size_t hg_region_trim(size_t pad) {
   return released;
 }
 
-void hg_region_stats(struct hg_region_stats *st) {
+void hg_region_stats(struct hg_region_stats *st) { hg_region_walk(st, false, NULL, NULL); }
+
+bool hg_region_walk(struct hg_region_stats *st, bool try,
+                    void (*visit)(void *ctx, const struct hg_span *s), void *ctx) {
   *st = (struct hg_region_stats){ 0 };
-  hg_lock(&region_lock);
+  if (!try) hg_lock(&region_lock);
+  else if (!hg_trylock(&region_lock)) return false;
+  st->medium_total = medium_total;
+  st->large_total = large_total;
   st->brk_bytes = brk_bytes;
   st->mmap_region_bytes = mmap_region_bytes;
   st->free_bytes = free_pages << HG_PAGE_SHIFT;
@@ -636,10 +644,14 @@ void hg_region_stats(struct hg_region_stats *st) {
       if (!s || s == &hg_pagemap_free_page || s->start != a || s->npages == 0) break;
       if (s->kind == HG_SPAN_SMALL)
         st->small_in_use += (size_t)__atomic_load_n(&s->used, __ATOMIC_RELAXED) * s->bsize;
+      if (visit) visit(ctx, s);
       a += hg_span_bytes(s);
     }
   }
+  if (visit)
+    for (struct hg_span *s = large_head; s; s = s->next) visit(ctx, s);
   hg_unlock(&region_lock);
+  return true;
 }
 
 void hg_region_fork_prepare(void) { hg_lock(&region_lock); }

@@ -65,8 +65,16 @@ struct hg_region_stats {
   size_t large_count;
   size_t large_max_count, large_max_bytes;  /* high-water marks */
   size_t top_free;            /* free bytes at the top of the brk heap */
+  size_t medium_total, large_total;  /* medium and large blocks ever allocated (stats) */
 };
 void hg_region_stats(struct hg_region_stats *st);
+/* For stats.c: hg_region_stats, and visit(ctx, s) for every span and free run of the
+ * heap and regions (SMALL, MEDIUM, FREE; extent by extent, each in address order) and
+ * every large block, all under the region lock: visit must neither allocate nor take
+ * a lock.  With try set, returns false at once if the lock is busy (a signal handler
+ * may have interrupted its holder). */
+bool hg_region_walk(struct hg_region_stats *st, bool try,
+                    void (*visit)(void *ctx, const struct hg_span *s), void *ctx);
 
 void hg_region_fork_prepare(void);
 void hg_region_fork_parent(void);

@@ -37,6 +37,7 @@
 enum hg_span_kind { HG_SPAN_DEAD = 0, HG_SPAN_SMALL, HG_SPAN_MEDIUM, HG_SPAN_LARGE, HG_SPAN_FREE };
 
 struct hg_heap;
+struct hg_stats_slots;
 
 struct hg_span {
   /* ---- first cache line: everything malloc's and free's fast paths read ---- */
@@ -77,6 +78,8 @@ struct hg_span {
   uint64_t freed_ms;         /* FREE with ndirty > 0: when it last got dirty pages */
   struct hg_span *next, *prev;           /* bin, heap partial list, or large list */
   struct hg_span *dirty_next, *dirty_prev; /* FREE with ndirty > 0: purge order, oldest first */
+  struct hg_stats_slots *req;            /* stats mode: requested bytes per slot (stats.h);
+                                            kept when the descriptor is recycled */
 };
 
 _Static_assert(sizeof(((struct hg_span *)0)->free_bits) == 64, "bitmap is one cache line");

@@ -106,6 +106,22 @@ static bool valid_value(const struct cli_option *o, const char *value, char *exp
 
 static const char *const leak_check_words[] = { "no", "summary", "full", NULL };
 
+static const struct cli_option stats_options[] = {
+  { "json", "HEAPGUARD_STATS", VALUE_FLAG, NULL, NULL, 0, NULL,
+    "print the stats as one JSON object (the timeline's \"final\" record) instead of a table",
+    "json" },
+  { "output", "HEAPGUARD_STATS_FILE", VALUE_PATH, "FILE", "stderr", 0, NULL,
+    "write the stats to FILE instead of standard error; %p in FILE becomes the process id",
+    NULL },
+  { "timeline", "HEAPGUARD_TIMELINE", VALUE_PATH, "FILE", "none", 0, NULL,
+    "also sample the figures during the run into FILE, as JSON Lines (for heapguard "
+    "report); %p in FILE becomes the process id", NULL },
+  { "interval", "HEAPGUARD_TIMELINE_MS", VALUE_COUNT, "MS", "10", 3600000, NULL,
+    "at most one timeline sample per MS milliseconds (samples are taken by allocations)",
+    NULL },
+};
+static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
+
 static const struct cli_option check_options[] = {
   { "log-file", "HEAPGUARD_LOG_FILE", VALUE_PATH, "PATH", "stderr", 0, NULL,
     "write reports to PATH instead of standard error; %p in PATH becomes the process "
@@ -152,6 +168,13 @@ static const struct command commands[] = {
     "overflows into redzones, double and invalid frees are reported with the stacks\n"
     "of the allocation and free, and leaks at exit.",
     OPTIONS(check_options), NULL, NULL },
+  { "stats", "run", "run a program and show where its memory went, at exit",
+    "Runs program with libheapguard.so preloaded and, when it exits, prints a table of\n"
+    "bytes requested, in use, free and mapped from the kernel, internal fragmentation\n"
+    "per size class, external fragmentation, counts of calls and kernel calls, and the\n"
+    "per-thread caches.  Every process of the program prints its own (run by a shell,\n"
+    "each command does).",
+    OPTIONS(stats_options), stats_defaults, NULL },
   { "report", NULL, "render a timeline (stats --timeline) as an HTML page with plots",
     cli_report_help, NULL, 0, NULL, cli_report_main },
 };

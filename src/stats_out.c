@@ -1,0 +1,642 @@
+/* stats_out.c — stats mode's output: the table (text or JSON) at exit, on
+ * hg_stats_print() and on HEAPGUARD_STATS_SIGNAL; the timeline (JSON Lines, format in
+ * docs/stats-format.md).  Everything here runs inside malloc or in a signal handler:
+ * it formats with hg_format into buffers it owns and writes with write(2), never
+ * calling malloc or stdio.
+ *
+ * Files.  The stats go to a copy of stderr made at start (a program may close fd 2
+ * before it exits) or to HEAPGUARD_STATS_FILE; the timeline to HEAPGUARD_TIMELINE.
+ * "%p" in a name becomes the process id: each process writes its own file.  Without
+ * it, the processes of one run (a shell and the programs it starts inherit the
+ * environment) share the file: the first to open it takes an flock(2) on it for its
+ * lifetime and truncates it; the stats of the others are appended to it, and their
+ * timelines are not written (one timeline per file, or the report could not read it).
+ * A forked child (same file description) writes no timeline unless the name has %p.
+ *
+ * The signal.  The handler prints at once if it can take, without waiting, every lock
+ * it needs (the stats lock, then the region's): never the case when it interrupted
+ * the allocator's own critical section, so it cannot deadlock.  Otherwise it leaves a
+ * flag that the next allocation in any thread honours (hg_stats_tick), or exit. */
+#define _GNU_SOURCE
+#include "stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "heapguard.h"
+#include "init.h"
+#include "meta.h"
+#include "options.h"
+#include "span.h"
+
+#define HG_EXPORT __attribute__((visibility("default")))
+#define HIGH_FD 500   /* the library's own descriptors stay out of the program's way */
+
+static int out_fd = -1;                 /* the stats' output */
+static int tl_fd = -1;                  /* the timeline, when this process writes it */
+static _Atomic bool tl_on;
+static _Atomic uint64_t tl_next_ms;     /* CLOCK_MONOTONIC_COARSE deadline of the next sample */
+static _Atomic int pending;             /* a signal asked for the stats */
+static bool started;                    /* the constructor ran (files open) */
+static char program[1024];              /* /proc/self/exe */
+
+/* Output buffers: a static one for lines and tables, a bigger one (metadata memory)
+ * for the final JSON with its map of spans; both under the stats lock. */
+static char line_buf[32 * 1024];
+static char *big_buf;
+static size_t big_cap;
+static struct hg_stats_span *recs;
+static size_t recs_cap;
+
+/* ---- a buffered writer --------------------------------------------------------------- */
+
+struct ob {
+  int fd;
+  char *buf;
+  size_t cap, len;
+};
+
+static void ob_flush(struct ob *o) {
+  if (o->len) hg_write_all(o->fd, o->buf, o->len);
+  o->len = 0;
+}
+
+static void ob_put(struct ob *o, const char *s, size_t n) {
+  while (n) {
+    if (o->len == o->cap) ob_flush(o);
+    size_t k = o->cap - o->len < n ? o->cap - o->len : n;
+    memcpy(o->buf + o->len, s, k);
+    o->len += k;
+    s += k;
+    n -= k;
+  }
+}
+
+static void ob_printf(struct ob *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ob_printf(struct ob *o, const char *fmt, ...) {
+  char tmp[512];
+  va_list ap;
+  va_start(ap, fmt);
+  size_t n = hg_vformat(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  ob_put(o, tmp, n);
+}
+
+/* v / 10^digits with `digits` decimals ("12.500"), into buf; returns the length. */
+static size_t fixed(char *buf, size_t size, uint64_t v, unsigned digits) {
+  uint64_t scale = 1;
+  for (unsigned i = 0; i < digits; i++) scale *= 10;
+  size_t n = hg_format(buf, size, "%llu.", (unsigned long long)(v / scale));
+  uint64_t frac = v % scale;
+  for (unsigned i = digits; i-- > 0 && n + 1 < size;) {
+    uint64_t d = frac;
+    for (unsigned k = 0; k < i; k++) d /= 10;
+    buf[n++] = (char)('0' + d % 10);
+  }
+  buf[n] = '\0';
+  return n;
+}
+
+static void ob_fixed(struct ob *o, uint64_t v, unsigned digits) {
+  char tmp[48];
+  ob_put(o, tmp, fixed(tmp, sizeof tmp, v, digits));
+}
+
+/* s right-aligned in width columns. */
+static void ob_right(struct ob *o, const char *s, size_t width) {
+  size_t n = strlen(s);
+  for (; n < width; width--) ob_put(o, " ", 1);
+  ob_put(o, s, n);
+}
+
+static void ob_json_string(struct ob *o, const char *s) {
+  ob_put(o, "\"", 1);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') {
+      char esc[2] = { '\\', (char)c };
+      ob_put(o, esc, 2);
+    } else if (c < 0x20) {
+      ob_printf(o, "\\u00%c%c", "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
+    } else {
+      ob_put(o, (const char *)&c, 1);
+    }
+  }
+  ob_put(o, "\"", 1);
+}
+
+/* "1.5 MiB" style, one decimal. */
+static void human(char *buf, size_t size, size_t bytes) {
+  static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+  unsigned u = 0;
+  uint64_t scaled = (uint64_t)bytes * 10;
+  while (scaled >= 10240 && u < 4) {
+    scaled /= 1024;
+    u++;
+  }
+  if (u == 0) {
+    hg_format(buf, size, "%zu bytes", bytes);
+    return;
+  }
+  size_t n = fixed(buf, size, scaled, 1);
+  hg_format(buf + n, size - n, " %s", units[u]);
+}
+
+/* ---- files ---------------------------------------------------------------------------- */
+
+/* pattern with %p replaced by the pid (%% by %); *per_process: it had a %p. */
+static void expand(char *out, size_t size, const char *pattern, bool *per_process) {
+  size_t n = 0;
+  *per_process = false;
+  for (const char *p = pattern; *p && n + 24 < size; p++) {
+    if (p[0] == '%' && p[1] == 'p') {
+      n += hg_format(out + n, size - n, "%d", (int)getpid());
+      *per_process = true;
+      p++;
+    } else if (p[0] == '%' && p[1] == '%') {
+      out[n++] = '%';
+      p++;
+    } else {
+      out[n++] = *p;
+    }
+  }
+  out[n] = '\0';
+}
+
+static int move_high(int fd) {
+  int high = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD);
+  if (high < 0) return fd;
+  close(fd);
+  return high;
+}
+
+/* Open pattern's file for appending.  The first process of a run to open it (an
+ * exclusive flock, held for the process's life) or a per-process name truncates it;
+ * any other process appends, or gets -1 if `only_first`. */
+static int open_shared(const char *pattern, bool only_first, const char *what) {
+  char name[4096];
+  bool per_process;
+  expand(name, sizeof name, pattern, &per_process);
+  int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    hg_message("cannot open the %s file %s (error %d)", what, name, errno);
+    return -1;
+  }
+  if (per_process || flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    if (ftruncate(fd, 0) != 0) { /* a pipe or a device: nothing to truncate */ }
+  } else if (errno == EWOULDBLOCK && only_first) {
+    close(fd);
+    return -1;
+  }
+  return move_high(fd);
+}
+
+static bool has_pid(const char *pattern) {
+  for (const char *p = pattern; p && *p; p++) {
+    if (p[0] == '%' && p[1] == 'p') return true;
+    if (p[0] == '%' && p[1] == '%') p++;
+  }
+  return false;
+}
+
+static int output(void) {
+  if (out_fd >= 0) return out_fd;
+  int fd = -1;
+  if (hg_opt.stats_file) fd = open_shared(hg_opt.stats_file, false, "stats");
+  if (fd < 0) {
+    fd = fcntl(2, F_DUPFD_CLOEXEC, HIGH_FD);   /* survives the program closing fd 2 */
+    if (fd < 0) fd = 2;
+  }
+  out_fd = fd;
+  return fd;
+}
+
+/* ---- snapshots with the span map ------------------------------------------------------ */
+
+static void *meta_array(size_t bytes) { return hg_meta_alloc(hg_align_up(bytes, HG_PAGE)); }
+
+/* Take the snapshot into sn; with spans, also the map of every span (growing the
+ * record array, outside a signal handler, until it fits).  Caller holds the stats lock. */
+static bool fill(struct hg_snapshot *sn, bool in_signal, bool spans) {
+  for (int attempt = 0;; attempt++) {
+    sn->spans = recs;
+    sn->spans_cap = recs_cap;
+    if (!hg_stats_snapshot(sn, in_signal, spans)) return false;
+    if (!spans || sn->spans_lost == 0) return true;
+    if (in_signal || attempt == 2) return !in_signal;   /* a signal waits for a roomier moment */
+    size_t want = (sn->nspans + sn->spans_lost) * 5 / 4 + 256;
+    struct hg_stats_span *r = meta_array(want * sizeof *r);
+    if (!r) return true;   /* the map is cut short (spans_lost says by how much) */
+    recs = r;
+    recs_cap = hg_align_up(want * sizeof *r, HG_PAGE) / sizeof *r;
+  }
+}
+
+/* An output buffer for sn's report: the line buffer, or a bigger one for a long map. */
+static struct ob writer(int fd, const struct hg_snapshot *sn, bool in_signal) {
+  size_t need = 64 * 1024 + sn->nspans * 128 + (size_t)sn->nheaps * 2048;
+  if (need > sizeof line_buf && big_cap < need && !in_signal) {
+    char *b = meta_array(need);
+    if (b) {
+      big_buf = b;
+      big_cap = hg_align_up(need, HG_PAGE);
+    }
+  }
+  if (need > sizeof line_buf && big_cap >= need) return (struct ob){ fd, big_buf, big_cap, 0 };
+  return (struct ob){ fd, line_buf, sizeof line_buf, 0 };
+}
+
+/* ---- JSON ----------------------------------------------------------------------------- */
+
+static size_t waste_of(size_t in_use, size_t requested) { return in_use > requested ? in_use - requested : 0; }
+
+/* The fields every timeline record has ("sample" and "final"), object left open. */
+static void json_figures(struct ob *o, const struct hg_snapshot *sn, const char *type) {
+  ob_printf(o, "{\"type\":\"%s\",\"t_ms\":", type);
+  ob_fixed(o, sn->t_us, 3);
+  ob_printf(o, ",\"requested\":%zu,\"in_use\":%zu,\"mapped\":%zu,\"meta\":%zu,\"rss\":%zu",
+            sn->requested, sn->in_use, sn->mapped, sn->meta, sn->rss);
+  ob_printf(o, ",\"free\":%zu,\"free_runs\":%zu,\"largest_free\":%zu,\"external_frag\":",
+            sn->free, sn->free_runs, sn->largest_free);
+  ob_fixed(o, hg_stats_frag_e4(sn), 4);
+  ob_printf(o, ",\"internal_waste\":%zu,\"mallocs\":%zu,\"frees\":%zu,\"kernel_calls\":%zu",
+            waste_of(sn->in_use, sn->requested), sn->mallocs, sn->frees, sn->kernel_calls);
+  /* additions to the contract (docs/stats-format.md) */
+  ob_printf(o, ",\"blocks\":%zu,\"heap\":%zu,\"regions\":%zu,\"large\":%zu,\"free_run_bytes\":%zu,"
+               "\"free_slot_bytes\":%zu,\"largest_run\":%zu,\"span_tail\":%zu,\"dirty\":%zu",
+            sn->blocks, sn->heap, sn->regions, sn->large_mapped, sn->free_run_bytes,
+            sn->free_slot_bytes, sn->largest_run, sn->span_tail, sn->dirty);
+  ob_printf(o, ",\"brk\":%zu,\"mmap\":%zu,\"munmap\":%zu,\"madvise\":%zu,\"mremap\":%zu,\"exact\":%s",
+            sn->brk, sn->mmap, sn->munmap, sn->madvise, sn->mremap, sn->exact ? "true" : "false");
+}
+
+static const char *kind_name(unsigned kind) {
+  switch (kind) {
+  case HG_SPAN_SMALL: return "small";
+  case HG_SPAN_MEDIUM: return "medium";
+  case HG_SPAN_LARGE: return "large";
+  default: return "free";
+  }
+}
+
+/* The "final" object (also what `heapguard stats --json` prints), with its newline. */
+static void json_final(struct ob *o, const struct hg_snapshot *sn, const char *type, const char *when) {
+  json_figures(o, sn, type);
+  ob_printf(o, ",\"when\":\"%s\",\"version\":\"%s\",\"pid\":%d,\"program\":", when, HEAPGUARD_VERSION,
+            (int)getpid());
+  ob_json_string(o, program);
+  ob_printf(o, ",\"page_size\":%zu", HG_PAGE);
+  ob_printf(o, ",\"classes\":[");
+  bool first = true;
+  for (unsigned c = 0; c < HG_NCLASSES; c++) {
+    const struct hg_stats_class *k = &sn->classes[c];
+    if (!k->live && !k->spans) continue;
+    size_t in_use = k->live * hg_classes[c].size;
+    ob_printf(o, "%s{\"size\":%u,\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu,"
+                 "\"spans\":%zu,\"slots\":%zu,\"free_slots\":%zu}",
+              first ? "" : ",", hg_classes[c].size, k->live, k->requested, in_use,
+              waste_of(in_use, k->requested), k->spans, k->slots, k->free_slots);
+    first = false;
+  }
+  ob_printf(o, "],\"medium\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
+            sn->medium_blocks, sn->medium_requested, sn->medium_in_use,
+            waste_of(sn->medium_in_use, sn->medium_requested));
+  ob_printf(o, ",\"large\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
+            sn->large_blocks, sn->large_requested, sn->large_in_use,
+            waste_of(sn->large_in_use, sn->large_requested));
+  ob_printf(o, ",\"spans\":[");
+  for (size_t i = 0; i < sn->nspans; i++) {
+    const struct hg_stats_span *s = &sn->spans[i];
+    ob_printf(o, "%s{\"start\":%zu,\"bytes\":%zu,\"kind\":\"%s\",\"class_size\":%u,\"used\":%u,\"slots\":%u}",
+              i ? "," : "", (size_t)s->start, s->bytes, kind_name(s->kind), s->class_size,
+              (unsigned)s->used, (unsigned)s->slots);
+  }
+  ob_printf(o, "],\"spans_missing\":%zu,\"threads\":[", sn->spans_lost);
+  first = true;
+  for (unsigned i = 0; i <= HG_STATS_THREADS; i++) {
+    const struct hg_stats_heap *h = &sn->heaps[i];
+    if (!h->spans) continue;
+    ob_printf(o, "%s{\"id\":%u,\"spans\":%zu,\"free_slots\":%zu,\"free_bytes\":%zu,\"remote\":%zu,"
+                 "\"state\":\"%s\",\"classes\":[",
+              first ? "" : ",", h->id, h->spans, h->free_slots, h->free_bytes, h->remote,
+              i == HG_STATS_THREADS ? "others" : h->parked ? "parked" : "live");
+    bool k_first = true;
+    for (unsigned c = 0; c < HG_NCLASSES; c++) {
+      if (!h->class_spans[c]) continue;
+      ob_printf(o, "%s{\"size\":%u,\"spans\":%u,\"free_slots\":%u}", k_first ? "" : ",",
+                hg_classes[c].size, (unsigned)h->class_spans[c], (unsigned)h->class_free[c]);
+      k_first = false;
+    }
+    ob_printf(o, "]}");
+    first = false;
+  }
+  ob_printf(o, "]}\n");
+}
+
+/* ---- the text table ------------------------------------------------------------------- */
+
+/* "  label.....  value  (human)  note": the columns of the Memory and Calls sections. */
+static void row_text(struct ob *o, const char *label, const char *value, const char *hum,
+                     const char *note) {
+  ob_printf(o, "  %s", label);
+  for (size_t n = strlen(label); n < 32; n++) ob_put(o, " ", 1);
+  ob_right(o, value, 14);
+  ob_put(o, "  ", 2);
+  ob_right(o, hum, 10);
+  ob_printf(o, "  %s\n", note);
+}
+
+static void row(struct ob *o, const char *label, size_t bytes, const char *note) {
+  char num[32], hum[32] = "";
+  hg_format(num, sizeof num, "%zu", bytes);
+  if (bytes >= 1024) human(hum, sizeof hum, bytes);
+  row_text(o, label, num, hum, note);
+}
+
+static void count_row(struct ob *o, const char *label, size_t n, const char *note) {
+  char num[32];
+  hg_format(num, sizeof num, "%zu", n);
+  row_text(o, label, num, "", note);
+}
+
+static void pct(char *buf, size_t size, size_t part, size_t whole) {
+  fixed(buf, size, whole ? ((uint64_t)part * 10000 + whole / 2) / whole : 0, 2);
+}
+
+static void class_row(struct ob *o, const char *name, size_t live, size_t requested, size_t in_use,
+                      const char *spans, const char *free_slots) {
+  char b[6][32];
+  hg_format(b[0], 32, "%zu", live);
+  hg_format(b[1], 32, "%zu", requested);
+  hg_format(b[2], 32, "%zu", in_use);
+  hg_format(b[3], 32, "%zu", waste_of(in_use, requested));
+  pct(b[4], 32, waste_of(in_use, requested), in_use);
+  ob_right(o, name, 8);
+  ob_right(o, b[0], 10);
+  ob_right(o, b[1], 14);
+  ob_right(o, b[2], 14);
+  ob_right(o, b[3], 12);
+  ob_right(o, b[4], 8);
+  ob_right(o, spans, 8);
+  ob_right(o, free_slots, 12);
+  ob_put(o, "\n", 1);
+}
+
+static void text_table(struct ob *o, const struct hg_snapshot *sn, const char *when) {
+  char a[64], b[128];
+  size_t waste = waste_of(sn->in_use, sn->requested);
+  fixed(a, sizeof a, sn->t_us, 3);
+  ob_printf(o, "==%d== heapguard stats for %s (pid %d), %s, %s ms after start\n", (int)getpid(),
+            program, (int)getpid(), when, a);
+  ob_printf(o, "\nMemory                                            bytes\n");
+  hg_format(b, sizeof b, "what the program asked for, %zu live blocks", sn->blocks);
+  row(o, "requested (live blocks)", sn->requested, b);
+  row(o, "in use (usable size of blocks)", sn->in_use, "size classes, pages and mappings they got");
+  pct(a, sizeof a, waste, sn->in_use);
+  hg_format(b, sizeof b, "in use - requested: %s%% of in use", a);
+  row(o, "internal fragmentation", waste, b);
+  hg_format(b, sizeof b, "%zu free page runs (%zu bytes) + %zu free slots (%zu bytes)",
+            sn->free_runs, sn->free_run_bytes, sn->free_slots, sn->free_slot_bytes);
+  row(o, "free, held by the allocator", sn->free, b);
+  row(o, "largest free piece", sn->largest_free, "the biggest block that fits without more memory");
+  fixed(a, sizeof a, hg_stats_frag_e4(sn), 4);
+  row_text(o, "external fragmentation", a, "", "1 - largest free / free (0: one piece)");
+  hg_format(b, sizeof b, "brk heap %zu + mmap'd regions %zu + large blocks %zu", sn->heap,
+            sn->regions, sn->large_mapped);
+  row(o, "mapped from the kernel", sn->mapped, b);
+  row(o, "allocator metadata (mapped)", sn->meta, "span descriptors, page map, stats: out of band");
+  row(o, "resident (RSS)", sn->rss, "the whole process, /proc/self/statm");
+  if (!sn->exact)
+    ob_printf(o, "  (requested bytes of small blocks are known only in stats mode: where unknown,\n"
+                 "   their usable size is counted)\n");
+
+  ob_printf(o, "\nCalls                                            count\n");
+  count_row(o, "blocks allocated", sn->mallocs,
+            hg_stats_on ? "malloc, calloc, realloc (when it moves), memalign, ..."
+                        : "medium and large only: small blocks are counted in stats mode");
+  count_row(o, "blocks freed (derived)", sn->frees, "allocated - live: free() itself is not counted");
+  hg_format(b, sizeof b, "brk %zu, mmap %zu, munmap %zu, madvise %zu, mremap %zu", sn->brk,
+            sn->mmap, sn->munmap, sn->madvise, sn->mremap);
+  count_row(o, "kernel calls", sn->kernel_calls, b);
+
+  ob_printf(o, "\nInternal fragmentation by size class (classes with live blocks or spans)\n");
+  ob_printf(o, "   class      live     requested        in use       waste  waste%%   spans  free slots\n");
+  for (unsigned c = 0; c < HG_NCLASSES; c++) {
+    const struct hg_stats_class *k = &sn->classes[c];
+    if (!k->live && !k->spans) continue;
+    char name[16], sp[24], fs[24];
+    hg_format(name, sizeof name, "%u", hg_classes[c].size);
+    hg_format(sp, sizeof sp, "%zu", k->spans);
+    hg_format(fs, sizeof fs, "%zu", k->free_slots);
+    class_row(o, name, k->live, k->requested, k->live * hg_classes[c].size, sp, fs);
+  }
+  class_row(o, "medium", sn->medium_blocks, sn->medium_requested, sn->medium_in_use, "", "");
+  class_row(o, "large", sn->large_blocks, sn->large_requested, sn->large_in_use, "", "");
+  class_row(o, "total", sn->blocks, sn->requested, sn->in_use, "", "");
+  if (sn->span_tail) {
+    hg_format(a, sizeof a, "%zu", sn->span_tail);
+    ob_printf(o, "  (and %s bytes at the ends of small-block spans, too short for a slot)\n", a);
+  }
+
+  ob_printf(o, "\nPer-thread caches: each heap's small-block spans and their free slots\n");
+  ob_printf(o, "    heap  state    spans  free slots  free bytes  remote  size:spans/free slots\n");
+  for (unsigned i = 0; i <= HG_STATS_THREADS; i++) {
+    const struct hg_stats_heap *h = &sn->heaps[i];
+    if (!h->spans) continue;
+    char id[16], n1[24], n2[24], n3[24], n4[24];
+    if (i == HG_STATS_THREADS) hg_format(id, sizeof id, "others"); else hg_format(id, sizeof id, "%u", h->id);
+    hg_format(n1, sizeof n1, "%zu", h->spans);
+    hg_format(n2, sizeof n2, "%zu", h->free_slots);
+    hg_format(n3, sizeof n3, "%zu", h->free_bytes);
+    hg_format(n4, sizeof n4, "%zu", h->remote);
+    ob_right(o, id, 8);
+    ob_printf(o, "  %s", i == HG_STATS_THREADS ? "-     " : h->parked ? "parked" : "live  ");
+    ob_right(o, n1, 7);
+    ob_right(o, n2, 12);
+    ob_right(o, n3, 12);
+    ob_right(o, n4, 8);
+    ob_put(o, " ", 1);
+    unsigned col = 0;
+    for (unsigned c = 0; c < HG_NCLASSES; c++) {
+      if (!h->class_spans[c]) continue;
+      if (col == 6) {
+        ob_put(o, "\n", 1);
+        ob_right(o, "", 56);
+        col = 0;
+      }
+      ob_printf(o, " %u:%u/%u", hg_classes[c].size, (unsigned)h->class_spans[c], (unsigned)h->class_free[c]);
+      col++;
+    }
+    ob_put(o, "\n", 1);
+  }
+  ob_put(o, "\n", 1);
+}
+
+/* ---- printing the stats --------------------------------------------------------------- */
+
+/* Print the stats (caller holds the stats lock).  False if it could not now (a signal
+ * handler that found a lock busy, or too little room for the map). */
+static bool print_locked(struct hg_snapshot *sn, bool in_signal, const char *when, const char *type) {
+  bool json = hg_opt.stats == HG_STATS_JSON;
+  if (!fill(sn, in_signal, json)) return false;
+  int fd = in_signal && out_fd < 0 ? -1 : output();
+  if (fd < 0) return false;   /* a signal handler does not open files */
+  struct ob o = writer(fd, sn, in_signal);
+  if (json) json_final(&o, sn, type, when); else text_table(&o, sn, when);
+  ob_flush(&o);
+  return true;
+}
+
+static bool print_now(bool in_signal, const char *when) {
+  struct hg_snapshot *sn = hg_stats_acquire(in_signal);
+  if (!sn) return false;
+  bool done = print_locked(sn, in_signal, when, "snapshot");
+  hg_stats_release();
+  return done;
+}
+
+HG_EXPORT void hg_stats_print(void) {
+  int saved = errno;
+  hg_init();
+  print_now(false, "on hg_stats_print()");
+  errno = saved;
+}
+
+static void on_signal(int sig) {
+  (void)sig;
+  int saved = errno;
+  if (!print_now(true, "on a signal")) atomic_store_explicit(&pending, 1, memory_order_relaxed);
+  errno = saved;
+}
+
+/* ---- the timeline --------------------------------------------------------------------- */
+
+static uint64_t coarse_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void timeline_start_line(void) {
+  struct ob o = { tl_fd, line_buf, sizeof line_buf, 0 };
+  ob_printf(&o, "{\"type\":\"start\",\"version\":\"%s\",\"pid\":%d,\"program\":", HEAPGUARD_VERSION,
+            (int)getpid());
+  ob_json_string(&o, program);
+  ob_printf(&o, ",\"page_size\":%zu,\"interval_ms\":%zu,\"t_ms\":", HG_PAGE, hg_opt.timeline_ms);
+  ob_fixed(&o, hg_stats_now_us(), 3);
+  ob_printf(&o, "}\n");
+  ob_flush(&o);
+}
+
+static void timeline_open(void) {
+  tl_fd = open_shared(hg_opt.timeline, true, "timeline");
+  if (tl_fd < 0) return;
+  (void)hg_stats_acquire(false);   /* the line buffer */
+  timeline_start_line();
+  hg_stats_release();
+  atomic_store(&tl_next_ms, 0);   /* the first sample at the first allocation */
+  atomic_store(&tl_on, true);
+}
+
+static void timeline_sample(void) {
+  struct hg_snapshot *sn = hg_stats_acquire(true);
+  if (!sn) return;   /* another thread is sampling or printing */
+  uint64_t now = coarse_ms();
+  if (atomic_load(&tl_on) && now >= atomic_load(&tl_next_ms)) {
+    atomic_store(&tl_next_ms, now + (hg_opt.timeline_ms ? hg_opt.timeline_ms : 1));
+    if (hg_stats_snapshot(sn, false, false)) {
+      struct ob o = { tl_fd, line_buf, sizeof line_buf, 0 };
+      json_figures(&o, sn, "sample");
+      ob_printf(&o, "}\n");
+      ob_flush(&o);   /* one write per line */
+    }
+  }
+  hg_stats_release();
+}
+
+void hg_stats_tick(void) {
+  if (hg_unlikely(atomic_load_explicit(&pending, memory_order_relaxed)) && started) {
+    int saved = errno;
+    atomic_store(&pending, 0);
+    if (!print_now(false, "on a signal")) atomic_store(&pending, 1);
+    errno = saved;
+  }
+  if (!atomic_load_explicit(&tl_on, memory_order_relaxed)) return;
+  if (coarse_ms() < atomic_load_explicit(&tl_next_ms, memory_order_relaxed)) return;
+  int saved = errno;
+  timeline_sample();
+  errno = saved;
+}
+
+/* ---- process life ---------------------------------------------------------------------- */
+
+void hg_stats_start(void) {
+  if (!hg_stats_on) return;
+  int saved = errno;
+  ssize_t n = readlink("/proc/self/exe", program, sizeof program - 1);
+  program[n > 0 ? n : 0] = '\0';
+  if (hg_opt.stats != HG_STATS_OFF || hg_opt.stats_signal) output();   /* the copy of stderr now */
+  if (hg_opt.timeline) timeline_open();
+  if (hg_opt.stats_signal) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction((int)hg_opt.stats_signal, &sa, NULL);
+  }
+  started = true;
+  errno = saved;
+}
+
+void hg_stats_fork_child(void) {
+  hg_stats_reset_lock();
+  atomic_store(&pending, 0);
+  if (!started) return;
+  if (out_fd >= 0 && has_pid(hg_opt.stats_file)) {
+    close(out_fd);   /* a file of its own, opened when it prints */
+    out_fd = -1;
+  }
+  if (tl_fd >= 0) {
+    atomic_store(&tl_on, false);
+    close(tl_fd);
+    tl_fd = -1;
+    if (has_pid(hg_opt.timeline)) timeline_open();   /* else the parent's file is not ours */
+  }
+}
+
+/* At exit, after the program's own destructors: the final timeline record, then the
+ * stats; both "final" objects come from the same snapshot. */
+__attribute__((destructor)) static void stats_at_exit(void) {
+  if (!started) return;
+  int saved = errno;
+  struct hg_snapshot *sn = hg_stats_acquire(false);
+  bool json = hg_opt.stats == HG_STATS_JSON, tl = atomic_exchange(&tl_on, false) && tl_fd >= 0;
+  if (tl || json) {
+    fill(sn, false, true);
+    if (tl) {
+      struct ob o = writer(tl_fd, sn, false);
+      json_final(&o, sn, "final", "at exit");
+      ob_flush(&o);
+    }
+    if (json) {
+      struct ob o = writer(output(), sn, false);
+      json_final(&o, sn, "final", "at exit");
+      ob_flush(&o);
+    }
+  }
+  if (hg_opt.stats == HG_STATS_TEXT) {
+    fill(sn, false, false);
+    struct ob o = writer(output(), sn, false);
+    text_table(&o, sn, "at exit");
+    ob_flush(&o);
+  }
+  hg_stats_release();
+  errno = saved;
+}
