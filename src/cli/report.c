@@ -82,6 +82,8 @@ struct timeline {
   size_t n_points, cap_points;
   size_t n_samples;                /* sample records among the points */
   struct json final;               /* the final record (JSON_NULL if none) */
+  struct json snapshot;            /* the last snapshot record (JSON_NULL if none) */
+  bool from_snapshot;              /* final is that snapshot: the file has no final record */
   struct point final_point;        /* its sample fields */
   bool final_has_time;
   int records;                     /* complete records read */
@@ -217,7 +219,8 @@ static void read_timeline(struct timeline *tl, const char *text, size_t len) {
   json_reader_init(&r, text, len);
   while ((st = json_next(&r, &rec)) == 1) {
     if (tl->final.type != JSON_NULL)
-      invalid(tl, rec.line, "a record after the final one");
+      invalid(tl, rec.line, "a record after the final one (a stats file shared by several "
+              "processes? give each its own file with %%p in its name)");
     if (rec.type != JSON_OBJECT)
       invalid(tl, rec.line, "a record must be a JSON object, not %s", json_type_name(rec.type));
     const struct json *type = json_get(&rec, "type");
@@ -244,6 +247,14 @@ static void read_timeline(struct timeline *tl, const char *text, size_t len) {
     } else if (strcmp(t, "final") == 0) {
       read_final(tl, &rec);
       continue;   /* kept */
+    } else if (strcmp(t, "snapshot") == 0) {
+      /* hg_stats_print() or the stats signal: the last one is the picture of the heap
+       * if the file has no final record (checked now, so its line is right) */
+      struct point unused;
+      read_point(tl, &rec, "a snapshot", &unused, true);
+      json_free(&tl->snapshot);
+      tl->snapshot = rec;
+      continue;
     }
     /* other record types are for other readers */
     json_free(&rec);
@@ -257,6 +268,12 @@ static void read_timeline(struct timeline *tl, const char *text, size_t len) {
     tl->truncated = true;
     /* the record cut short starts on the first line after the last complete one */
     tl->truncated_line = r.value_line;
+  }
+  if (tl->final.type == JSON_NULL && tl->snapshot.type != JSON_NULL) {
+    struct json snap = tl->snapshot;
+    memset(&tl->snapshot, 0, sizeof tl->snapshot);   /* now owned by tl->final */
+    read_final(tl, &snap);
+    tl->from_snapshot = true;
   }
   if (tl->records == 0) {
     fprintf(stderr, "heapguard: %s: empty: no timeline records\n", tl->source);
@@ -295,15 +312,29 @@ static const char *fmt_bytes(double v, char *buf, size_t size) {
   return buf;
 }
 
-static const char *start_string(const struct timeline *tl, const char *key) {
+/* A member of the start record, or of the final one (which repeats program, pid,
+ * version and page_size, so that a snapshot read alone says what it describes). */
+static const struct json *start_member(const struct timeline *tl, const char *key) {
   const struct json *v = json_get(&tl->start, key);
+  return v ? v : json_get(&tl->final, key);
+}
+
+static const char *start_string(const struct timeline *tl, const char *key) {
+  const struct json *v = start_member(tl, key);
   return v && v->type == JSON_STRING ? v->string : NULL;
+}
+
+static bool start_number(const struct timeline *tl, const char *key, double *out) {
+  const struct json *v = start_member(tl, key);
+  if (!v || v->type != JSON_NUMBER) return false;
+  *out = v->number;
+  return true;
 }
 
 static void write_start_number(FILE *f, const struct timeline *tl, const char *key) {
   double v;
   fprintf(f, ",\"%s\":", key);
-  if (json_get_number(&tl->start, key, &v)) json_write_number(f, v);
+  if (start_number(tl, key, &v)) json_write_number(f, v);
   else fputs("null", f);
 }
 
@@ -387,7 +418,7 @@ static void write_data(FILE *f, const struct timeline *tl, const struct summary 
   write_start_number(f, tl, "pid");
   write_start_number(f, tl, "page_size");
   write_start_number(f, tl, "interval_ms");
-  bool finished = tl->final.type != JSON_NULL && !tl->truncated;
+  bool finished = tl->final.type != JSON_NULL && !tl->truncated && !tl->from_snapshot;
   fprintf(f, ",\"finished\":%s,\"records\":%d,\"notices\":[", finished ? "true" : "false", records);
   char note[512];
   int n_notes = 0;
@@ -396,6 +427,13 @@ static void write_data(FILE *f, const struct timeline *tl, const struct summary 
              "(line %d), as when the program is killed. This report shows the %d complete records "
              "before it%s.", tl->truncated_line, records,
              tl->final.type == JSON_NULL ? ", and no picture of the heap at the end" : "");
+    json_write_string(f, note);
+    n_notes++;
+  } else if (tl->from_snapshot) {
+    const struct json *when = json_get(&tl->final, "when");
+    snprintf(note, sizeof note, "No final record: the picture of the heap is the last snapshot "
+             "(%s), taken while the program ran.", when && when->type == JSON_STRING ? when->string
+             : "hg_stats_print() or the stats signal");
     json_write_string(f, note);
     n_notes++;
   } else if (tl->final.type == JSON_NULL) {
@@ -438,7 +476,7 @@ static void write_data(FILE *f, const struct timeline *tl, const struct summary 
   }
   fputs(",\"peak_in_use_t_ms\":", f);
   if (s->peak_in_use_t >= 0) json_write_number(f, s->peak_in_use_t); else fputs("null", f);
-  fprintf(f, ",\"end_from\":\"%s\"", tl->final.type != JSON_NULL ? "final" : "last sample");
+  fprintf(f, ",\"end_from\":\"%s\"", tl->from_snapshot ? "snapshot" : tl->final.type != JSON_NULL ? "final" : "last sample");
   for (int k = 1; k < N_FIELDS; k++) {
     fprintf(f, ",\"end_%s\":", field_names[k]);
     json_write_number(f, s->end->v[k]);
@@ -507,7 +545,7 @@ static void write_page(FILE *f, const struct timeline *tl, const struct summary 
       double pid;
       fputs("heapguard report: ", f);
       html_escape(f, base ? base + 1 : program ? program : tl->source);
-      if (json_get_number(&tl->start, "pid", &pid)) fprintf(f, " (pid %.0f)", pid);
+      if (start_number(tl, "pid", &pid)) fprintf(f, " (pid %.0f)", pid);
       t = mark + 9;
     } else if (strncmp(mark, "{{DATA}}", 8) == 0) {
       write_data(f, tl, s, tl->records);
@@ -638,6 +676,7 @@ int cli_report_main(int argc, char **argv) {
   free(text);
   json_free(&tl.start);
   json_free(&tl.final);
+  json_free(&tl.snapshot);
   free(tl.points);
   return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -37,8 +37,10 @@ dump_dom() { # PAGE OUT
 render() {
   local name=$1 tl=$2; shift 2
   check
-  if ! "$HG" report "$tl" -o "$T/$name.html" >"$T/$name.out" 2>"$T/$name.err"; then
-    fail "$name: heapguard report $tl exited with status $?"; sed 's/^/  | /' "$T/$name.err"; return
+  "$HG" report "$tl" -o "$T/$name.html" >"$T/$name.out" 2>"$T/$name.err"
+  local st=$?
+  if [ $st -ne 0 ]; then
+    fail "$name: heapguard report $tl exited with status $(status_desc $st)"; sed 's/^/  | /' "$T/$name.err"; return
   fi
   if ! dump_dom "$T/$name.html" "$T/$name.dom" || ! [ -s "$T/$name.dom" ]; then
     fail "$name: chromium could not render $T/$name.html"; tail -n 5 "$T/chromium.log" | sed 's/^/  | /'; return
@@ -123,6 +125,11 @@ render snapshot "$T/snapshot.json" --snapshot
 tail -n 1 "$FIX/timeline.jsonl" | python3 -c 'import json,sys; r=json.load(sys.stdin); del r["type"]; print(json.dumps(r, indent=2))' \
   >"$T/snapshot-pretty.json"
 render snapshot-pretty "$T/snapshot-pretty.json" --snapshot
+
+# ... and a timeline whose heap picture is a snapshot (hg_stats_print), no final record
+{ head -n 8 "$FIX/timeline.jsonl"; tail -n 1 "$FIX/timeline.jsonl" | sed 's/"type":"final"/"type":"snapshot","when":"hg_stats_print()"/'; } \
+  >"$T/snaponly.jsonl"
+render snaponly "$T/snaponly.jsonl"
 
 # 5. errors: status, and one line naming the file (and line and column)
 # expect_error NAME STATUS REGEX ARGS...
@@ -235,6 +242,16 @@ else
     ok "real $prog: $how wrote $(wc -l <"$T/$prog.jsonl") records"
     render "real-$prog" "$T/$prog.jsonl"
   done
+  # `heapguard stats --json`: the final record alone, rendered as a snapshot
+  if "$HG" stats --help 2>/dev/null | grep -q -- '--json'; then
+    check
+    if "$HG" stats --json --output="$T/stats.json" -- "$T/fragmentation" >/dev/null 2>&1 && [ -s "$T/stats.json" ]; then
+      ok "real: heapguard stats --json wrote $(wc -c <"$T/stats.json") bytes"
+      render real-json "$T/stats.json" --snapshot
+    else
+      fail "real: heapguard stats --json --output=$T/stats.json failed"
+    fi
+  fi
   check   # the long run must give a plot: samples, not just the final record
   n=$(grep -c '"type":"sample"' "$T/churn.jsonl" 2>/dev/null)
   if [ "${n:-0}" -ge 5 ]; then ok "real churn: $n samples"
