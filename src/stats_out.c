@@ -304,10 +304,13 @@ static void json_final(struct ob *o, const struct hg_snapshot *sn, const char *t
               waste_of(in_use, k->requested), k->spans, k->slots, k->free_slots);
     first = false;
   }
-  ob_printf(o, "],\"medium\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
+  ob_printf(o, "],\"kinds\":{\"small\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
+            sn->small_blocks, sn->small_requested, sn->small_in_use,
+            waste_of(sn->small_in_use, sn->small_requested));
+  ob_printf(o, ",\"medium\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
             sn->medium_blocks, sn->medium_requested, sn->medium_in_use,
             waste_of(sn->medium_in_use, sn->medium_requested));
-  ob_printf(o, ",\"large\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
+  ob_printf(o, ",\"large\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}}",
             sn->large_blocks, sn->large_requested, sn->large_in_use,
             waste_of(sn->large_in_use, sn->large_requested));
   ob_printf(o, ",\"spans\":[");
