@@ -663,7 +663,8 @@ int cli_report_main(int argc, char **argv) {
   char b1[32];
   const struct json *classes = json_get(&tl.final, "classes"), *spans = json_get(&tl.final, "spans");
   printf("wrote %s: ", out);
-  if (tl.n_samples) printf("%zu samples over %.2f s, ", tl.n_samples, s.duration_ms / 1000);
+  if (tl.n_samples)
+    printf("%zu sample%s over %.2f s, ", tl.n_samples, tl.n_samples == 1 ? "" : "s", s.duration_ms / 1000);
   else printf("a snapshot (no samples over time), ");
   printf("peak in use %s", fmt_bytes(s.peak[F_IN_USE], b1, sizeof b1));
   if (tl.final.type != JSON_NULL)
