@@ -35,9 +35,9 @@ enum hg_api {
   HG_API_POSIX_MEMALIGN, HG_API_ALIGNED_ALLOC, HG_API_VALLOC, HG_API_PVALLOC,
   HG_API_USABLE_SIZE,
 };
-extern const char *const hg_check_api_names[];
+extern HG_HIDDEN const char *const hg_check_api_names[];
 
-extern bool hg_check_on;
+extern HG_HIDDEN bool hg_check_on;
 
 /* Process start in check mode: hg_check_init from hg_init (no allocation allowed),
  * hg_check_start from the library constructor (loads the unwinder). */

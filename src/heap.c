@@ -66,8 +66,8 @@ size_t hg_block_usable(const void *p, const char *op, struct hg_span **span) {
   if (span) *span = s;
   if (s && s->kind == HG_SPAN_SMALL) {
     size_t off = (size_t)((const char *)p - s->base);
-    uint32_t idx = (uint32_t)((off * s->recip) >> 32);
-    if ((size_t)idx * s->bsize == off && idx < s->nblocks) {
+    size_t idx = hg_span_slot(s, off);
+    if (idx < s->nblocks) {
       unsigned w = idx >> 6;
       uint64_t m = (uint64_t)1 << (idx & 63);
       uint64_t state = __atomic_load_n(&s->free_bits[w], __ATOMIC_RELAXED) |
@@ -88,7 +88,7 @@ static void partial_push(struct hg_heap *h, struct hg_span *s) {
   if (s->next) s->next->prev = s;
   h->partial[s->cls] = s;
   s->listed = 1;
-  s->watch = 0;
+  hg_span_set_watch(s, 0);
 }
 
 static void partial_unlink(struct hg_heap *h, struct hg_span *s) {
@@ -101,7 +101,7 @@ static void partial_unlink(struct hg_heap *h, struct hg_span *s) {
  * still be inside a remote free of it: then it stays listed, and the remote free's
  * queueing guarantees the owner looks at it again. */
 static void try_release(struct hg_heap *h, struct hg_span *s) {
-  HG_ASSERT(s->used == 0 && h->cur[s->cls] != s);
+  HG_ASSERT(hg_span_used(s) == 0 && h->cur[s->cls] != s);
   if (atomic_load(&s->remote_inflight) != 0 || atomic_load(&s->remote_queued) != 0) {
     if (!s->listed) partial_push(h, s);
     return;
@@ -113,7 +113,7 @@ static void try_release(struct hg_heap *h, struct hg_span *s) {
 
 void hg_heap_span_adjust(struct hg_heap *h, struct hg_span *s) {
   if (!s->listed) partial_push(h, s);
-  if (s->used == 0 && h->cur[s->cls] != s) try_release(h, s);
+  if (hg_span_used(s) == 0 && h->cur[s->cls] != s) try_release(h, s);
 }
 
 /* Move the slots other threads freed into the owner's bitmap. */
@@ -124,10 +124,10 @@ static void drain_remote(struct hg_heap *h, struct hg_span *s) {
     if (hg_unlikely(s->free_bits[w] & r))
       double_free(s->base + ((size_t)w * 64 + (size_t)__builtin_ctzll(s->free_bits[w] & r)) * s->bsize, s);
     s->free_bits[w] |= r;
-    s->used = (uint16_t)(s->used - __builtin_popcountll(r));
+    hg_span_set_used(s, hg_span_used(s) - (unsigned)__builtin_popcountll(r));
   }
   if (!s->listed) partial_push(h, s);
-  if (s->used == 0 && h->cur[s->cls] != s) try_release(h, s);
+  if (hg_span_used(s) == 0 && h->cur[s->cls] != s) try_release(h, s);
 }
 
 static void collect_remote(struct hg_heap *h) {
@@ -148,7 +148,7 @@ static void collect_remote(struct hg_heap *h) {
 static bool span_seek(struct hg_span *s) {
   for (unsigned w = 0; w < s->nwords; w++) {
     if (s->free_bits[w]) {
-      s->cur = (uint8_t)w;
+      s->cur_off = (uint8_t)(w * sizeof(uint64_t));
       s->word_base = s->base + (size_t)w * 64 * s->bsize;
       return true;
     }
@@ -162,11 +162,13 @@ static struct hg_span *span_new(struct hg_heap *h, unsigned cls) {
   if (!s) return NULL;
   s->base = (char *)s->start;
   s->bsize = c->size;
-  s->recip = c->recip;
+  s->inv = c->inv;
+  s->shift = c->shift;
   s->nblocks = c->nblocks;
   s->nwords = (uint8_t)((c->nblocks + 63) / 64);
   s->cls = (uint8_t)cls;
-  s->used = 0;
+  s->watch = HG_WATCH_NONE;
+  hg_span_set_used(s, 0);
   for (unsigned w = 0; w < HG_SPAN_WORDS; w++) {
     unsigned first = w * 64;
     s->free_bits[w] = first >= c->nblocks ? 0
@@ -176,16 +178,15 @@ static struct hg_span *span_new(struct hg_heap *h, unsigned cls) {
   }
   span_seek(s);
   s->listed = 1;
-  s->watch = HG_WATCH_NONE;
   __atomic_store_n(&s->owner, h, __ATOMIC_RELEASE);
   return s;
 }
 
 static void *take(struct hg_span *s) {
-  uint64_t bits = s->free_bits[s->cur];
-  s->free_bits[s->cur] = bits & (bits - 1);
-  s->used++;
-  return s->word_base + (size_t)__builtin_ctzll(bits) * s->bsize;
+  uint64_t *word = hg_span_cur_word(s), bits = *word;
+  *word = bits & (bits - 1);
+  s->left++;
+  return s->word_base + hg_lowest_bit(bits) * s->bsize;
 }
 
 void *hg_heap_alloc_slow(size_t size) {
@@ -215,13 +216,13 @@ void *hg_heap_refill(struct hg_heap *h, size_t size) {
   if (s != &hg_span_empty) {
     if (span_seek(s)) return take(s);
     s->listed = 0;   /* full: unlisted until a free makes room (hg_heap_span_adjust) */
-    s->watch = (uint16_t)(s->nblocks - 1);
+    hg_span_set_watch(s, (uint16_t)(s->nblocks - 1));
   }
   s = h->partial[cls];
   if (s) {
     partial_unlink(h, s);
     h->cur[cls] = s;
-    s->watch = HG_WATCH_NONE;
+    hg_span_set_watch(s, HG_WATCH_NONE);
     if (span_seek(s)) return take(s);
     HG_ASSERT(!"a listed span has a free slot");
   }
@@ -263,18 +264,19 @@ void hg_heap_free_local(struct hg_heap *h, struct hg_span *s, void *p) {
   size_t idx = (size_t)((char *)p - s->base) / s->bsize;
   HG_ASSERT(s->owner == h && idx < s->nblocks && !(s->free_bits[idx >> 6] >> (idx & 63) & 1));
   s->free_bits[idx >> 6] |= (uint64_t)1 << (idx & 63);
-  if (--s->used == s->watch) hg_heap_span_adjust(h, s);
+  if (--s->left == 0) hg_heap_span_adjust(h, s);
 }
 
 void hg_heap_free_slow(void *p, struct hg_span *s) {
+  if (!p) return;
   if (hg_unlikely(hg_heap_divert != NULL)) {
     hg_heap_divert->free(p);
     return;
   }
   if (s && s->kind == HG_SPAN_SMALL) {
     size_t off = (size_t)((char *)p - s->base);
-    uint32_t idx = (uint32_t)((off * s->recip) >> 32);
-    if ((size_t)idx * s->bsize == off && idx < s->nblocks &&
+    size_t idx = hg_span_slot(s, off);
+    if (idx < s->nblocks &&
         __atomic_load_n(&s->owner, __ATOMIC_RELAXED) != hg_tls_heap) {
       remote_free(s, idx, p);
       return;
@@ -322,14 +324,14 @@ void hg_heap_abandon(struct hg_heap *h) {
   collect_remote(h);
   for (unsigned c = 0; c < HG_NCLASSES; c++) {
     struct hg_span *s = h->cur[c];
-    if (s != &hg_span_empty && s->used == 0) {
+    if (s != &hg_span_empty && hg_span_used(s) == 0) {
       h->cur[c] = &hg_span_empty;
       s->listed = 0;
       try_release(h, s);
     }
     for (s = h->partial[c]; s;) {
       struct hg_span *next = s->next;
-      if (s->used == 0) try_release(h, s);
+      if (hg_span_used(s) == 0) try_release(h, s);
       s = next;
     }
   }

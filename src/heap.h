@@ -32,9 +32,9 @@ struct hg_heap {
   uint32_t id;                           /* from 1, in creation order (for stats) */
 };
 
-extern struct hg_heap hg_heap_empty;
-extern struct hg_span hg_span_empty;
-extern __thread struct hg_heap *hg_tls_heap;
+extern HG_HIDDEN struct hg_heap hg_heap_empty;
+extern HG_HIDDEN struct hg_span hg_span_empty;
+extern HG_HIDDEN __thread struct hg_heap *hg_tls_heap;
 
 /* A mode that must see every allocation (check mode) diverts the heap: threads then
  * never get a heap of their own, so every malloc and free misses the fast paths and
@@ -44,7 +44,7 @@ struct hg_heap_divert {
   void *(*alloc)(size_t size);
   void (*free)(void *p);
 };
-extern const struct hg_heap_divert *hg_heap_divert;
+extern HG_HIDDEN const struct hg_heap_divert *hg_heap_divert;
 
 void *hg_heap_alloc_slow(size_t size);
 void hg_heap_free_slow(void *p, struct hg_span *s);
@@ -62,15 +62,46 @@ void hg_heap_free_local(struct hg_heap *h, struct hg_span *s, void *p);
 size_t hg_block_usable(const void *p, const char *op, struct hg_span **span);
 HG_NORETURN HG_COLD void hg_bad_pointer(const char *op, const void *p, const struct hg_span *s);
 
+/* Bit idx % 64 of x, and x with it set: one bt or bts each (the C forms need idx
+ * masked to 63 first). */
+static inline bool hg_bit_test(uint64_t x, size_t idx) {
+#if defined(__x86_64__)
+  bool r;
+  __asm__("bt %2, %1" : "=@ccc"(r) : "r"(x), "r"(idx) : );
+  return r;
+#else
+  return (x >> (idx & 63)) & 1;
+#endif
+}
+/* Index of the lowest set bit of x != 0, as a size_t (tzcnt, or bsf on CPUs without
+ * it: the same for x != 0); __builtin_ctzll's int result costs a sign extension. */
+static inline size_t hg_lowest_bit(uint64_t x) {
+#if defined(__x86_64__)
+  uint64_t r;
+  __asm__("rep bsf %1, %0" : "=r"(r) : "r"(x) : "cc");
+  return r;
+#else
+  return (size_t)__builtin_ctzll(x);
+#endif
+}
+static inline uint64_t hg_bit_set(uint64_t x, size_t idx) {
+#if defined(__x86_64__)
+  __asm__("bts %1, %0" : "+r"(x) : "r"(idx) : "cc");
+  return x;
+#else
+  return x | ((uint64_t)1 << (idx & 63));
+#endif
+}
+
 /* A small block of `size` bytes (size <= HG_SMALL_MAX); NULL with errno ENOMEM. */
 __attribute__((always_inline)) static inline void *hg_heap_alloc(size_t size) {
   struct hg_heap *h = hg_tls_heap;
   struct hg_span *s = h->cur[hg_size_class(size)];
-  uint64_t bits = s->free_bits[s->cur];
+  uint64_t *word = hg_span_cur_word(s), bits = *word;
   if (hg_likely(bits)) {
-    s->free_bits[s->cur] = bits & (bits - 1);
-    s->used++;
-    return s->word_base + (size_t)__builtin_ctzll(bits) * s->bsize;
+    *word = bits & (bits - 1);
+    s->left++;
+    return s->word_base + hg_lowest_bit(bits) * s->bsize;
   }
   return hg_heap_alloc_slow(size);
 }
@@ -78,29 +109,32 @@ __attribute__((always_inline)) static inline void *hg_heap_alloc(size_t size) {
 /* The same from a private heap (the caller serialises access to h). */
 static inline void *hg_heap_alloc_in(struct hg_heap *h, size_t size) {
   struct hg_span *s = h->cur[hg_size_class(size)];
-  uint64_t bits = s->free_bits[s->cur];
+  uint64_t *word = hg_span_cur_word(s), bits = *word;
   if (hg_likely(bits)) {
-    s->free_bits[s->cur] = bits & (bits - 1);
-    s->used++;
-    return s->word_base + (size_t)__builtin_ctzll(bits) * s->bsize;
+    *word = bits & (bits - 1);
+    s->left++;
+    return s->word_base + hg_lowest_bit(bits) * s->bsize;
   }
   return hg_heap_refill(h, size);
 }
 
-/* free() of a non-NULL pointer.  The pagemap placed p inside span s, so an offset
- * that is an exact multiple of the block size is a real slot (see span.h). */
+/* free(), NULL included (the slow path takes it).  The pagemap placed p inside span
+ * s; hg_span_slot (span.h) tells a real slot from any other offset. */
 __attribute__((always_inline)) static inline void hg_heap_free(void *p) {
   struct hg_span *s = hg_pagemap_get_unchecked(p);
   struct hg_heap *h = hg_tls_heap;
   if (hg_likely(s != NULL && s->owner == h)) {
-    size_t off = (size_t)((char *)p - s->base);
-    size_t idx = (off * s->recip) >> 32;
-    if (hg_likely(idx * s->bsize == off)) {
-      size_t w = idx >> 6;
-      uint64_t m = (uint64_t)1 << (idx & 63), bits = s->free_bits[w];
-      if (hg_likely(!((bits | atomic_load_explicit(&s->remote_bits[w], memory_order_relaxed)) & m))) {
-        s->free_bits[w] = bits | m;
-        if (hg_unlikely(--s->used == s->watch)) hg_heap_span_adjust(h, s);
+    size_t idx = hg_span_slot(s, (size_t)((char *)p - s->base));
+    if (hg_likely(idx < s->nblocks)) {
+      /* The word's byte offset, and bit tests of idx itself (bt/bts take it modulo
+       * 64): no mask to build, no index scaling. */
+      size_t wb = (idx >> 3) & ~(size_t)7;
+      uint64_t *fw = (uint64_t *)((char *)s->free_bits + wb), bits = *fw;
+      uint64_t remote = atomic_load_explicit((_Atomic uint64_t *)((char *)s->remote_bits + wb),
+                                             memory_order_relaxed);
+      if (hg_likely(!hg_bit_test(bits | remote, idx))) {
+        *fw = hg_bit_set(bits, idx);
+        if (hg_unlikely(--s->left == 0)) hg_heap_span_adjust(h, s);
         return;
       }
     }

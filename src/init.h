@@ -12,7 +12,7 @@
 
 struct hg_heap;
 
-extern _Atomic int hg_init_done;
+extern HG_HIDDEN _Atomic int hg_init_done;
 void hg_init_slow(void);
 static inline void hg_init(void) {
   if (hg_unlikely(!atomic_load_explicit(&hg_init_done, memory_order_acquire))) hg_init_slow();
@@ -23,7 +23,7 @@ void hg_thread_attach(struct hg_heap *h);
 
 /* Largest request served by the small-block fast path: HG_SMALL_MAX, or less when the
  * mmap threshold is set below it.  Kept in step with hg_opt.mmap_threshold. */
-extern size_t hg_fast_limit;
+extern HG_HIDDEN size_t hg_fast_limit;
 void hg_options_changed(void);
 
 #endif

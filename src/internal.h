@@ -2,10 +2,7 @@
  *
  * Layers, top to bottom (each file owns one of them):
  *   api.c       malloc/free/... entry points, glibc semantics, errno
- *   compat.c    mallopt, malloc_trim
- *   stats.c     stats mode's observation and snapshots (stats.h); from them mallinfo(2),
- *               malloc_stats, malloc_info, hg_stats_get
- *   stats_out.c the stats table (text, JSON), the timeline, the stats signal
+ *   compat.c    mallopt, mallinfo(2), malloc_trim, malloc_stats, malloc_info
  *   heap.c      per-thread heaps: size-class spans, fast path, remote frees, adoption
  *   region.c    page runs carved from brk/mmap extents: bins, split, coalesce, purge,
  *               brk trim; large blocks (one mapping each)
@@ -35,6 +32,10 @@
 #define HG_NOINLINE    __attribute__((noinline))
 #define HG_COLD        __attribute__((cold, noinline))
 #define HG_NORETURN    __attribute__((noreturn))
+/* On declarations of the library's own data (extern in headers): -fvisibility=hidden
+ * covers definitions only, so without it the compiler reaches such data through the
+ * GOT, a load more on every fast path. */
+#define HG_HIDDEN      __attribute__((visibility("hidden")))
 
 /* The allocator's page is the x86-64/arm64 base page; init checks the kernel agrees. */
 #define HG_PAGE_SHIFT 12

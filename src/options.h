@@ -91,7 +91,7 @@ struct hg_options {
   bool mmap_threshold_fixed;   /* set by the user: no dynamic adjustment */
 };
 
-extern struct hg_options hg_opt;
+extern HG_HIDDEN struct hg_options hg_opt;
 
 /* Read HEAPGUARD_* from the environment (environ, never getenv: no allocation, and it
  * may run before libc is initialised).  Bad values and unknown names are reported on

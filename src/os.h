@@ -38,6 +38,6 @@ size_t hg_os_page_size(void);
 struct hg_os_counters {
   _Atomic size_t brk, mmap, munmap, madvise, mremap;
 };
-extern struct hg_os_counters hg_os_calls;
+extern HG_HIDDEN struct hg_os_counters hg_os_calls;
 
 #endif

@@ -30,8 +30,8 @@ struct hg_span;
 _Static_assert(HG_PM_ADDR_BITS == 47, "pagemap covers the 47-bit user address space");
 
 struct hg_pm_leaf { struct hg_span *_Atomic span[1 << HG_PM_LEAF_BITS]; };
-extern struct hg_pm_leaf *_Atomic hg_pm_root[1 << HG_PM_ROOT_BITS];
-extern struct hg_span hg_pagemap_free_page;
+extern HG_HIDDEN struct hg_pm_leaf *_Atomic hg_pm_root[1 << HG_PM_ROOT_BITS];
+extern HG_HIDDEN struct hg_span hg_pagemap_free_page;
 
 /* The lookup without the range check: an address at or above 2^47 aliases one below.
  * Only for free's fast path, whose offset check rejects any alias (the offset of an

@@ -643,7 +643,7 @@ bool hg_region_walk(struct hg_region_stats *st, bool try,
       struct hg_span *s = hg_pagemap_get((void *)a);
       if (!s || s == &hg_pagemap_free_page || s->start != a || s->npages == 0) break;
       if (s->kind == HG_SPAN_SMALL)
-        st->small_in_use += (size_t)__atomic_load_n(&s->used, __ATOMIC_RELAXED) * s->bsize;
+        st->small_in_use += (size_t)hg_span_used(s) * s->bsize;
       if (visit) visit(ctx, s);
       a += hg_span_bytes(s);
     }

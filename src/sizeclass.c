@@ -36,7 +36,10 @@ static void geometry(struct hg_class_info *c) {
   HG_ASSERT(best_pages > 0);
   c->npages = (uint16_t)best_pages;
   c->nblocks = (uint16_t)(best_pages * HG_PAGE / b);
-  c->recip = (uint32_t)((((uint64_t)1 << 32) + b - 1) / b);
+  c->shift = (uint8_t)__builtin_ctz(b);
+  uint64_t odd = b >> c->shift, inv = odd;   /* Newton: each step doubles the good bits */
+  for (int i = 0; i < 5; i++) inv *= 2 - odd * inv;
+  c->inv = inv;
 }
 
 void hg_sizeclass_init(void) {

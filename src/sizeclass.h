@@ -14,16 +14,17 @@
 
 struct hg_class_info {
   uint32_t size;     /* block size */
-  uint32_t recip;    /* ceil(2^32 / size) */
+  uint8_t shift;     /* trailing zero bits of size: size = odd << shift */
+  uint64_t inv;      /* inverse of size's odd part modulo 2^64 (see hg_span_slot) */
   uint16_t npages;   /* span length */
   uint16_t nblocks;  /* blocks per span */
 };
 
-extern struct hg_class_info hg_classes[HG_NCLASSES];
+extern HG_HIDDEN struct hg_class_info hg_classes[HG_NCLASSES];
 /* class of a request of n bytes, indexed by (n + 15) >> 4, for n <= HG_SMALL_MAX.
  * All zero until hg_sizeclass_init: a lookup before init yields class 0, whose
  * caller's slow path initialises and looks again. */
-extern uint8_t hg_class_of_index[(HG_SMALL_MAX >> 4) + 1];
+extern HG_HIDDEN uint8_t hg_class_of_index[(HG_SMALL_MAX >> 4) + 1];
 
 static inline unsigned hg_size_class(size_t n) { return hg_class_of_index[(n + 15) >> 4]; }
 

@@ -15,10 +15,8 @@
  *   DEAD    a recycled descriptor (never reachable from the pagemap).
  *
  * Invariants (SMALL):
- *   nblocks * bsize + bsize > span bytes, so an offset that is a multiple of bsize
- *                                            inside the span is always a slot < nblocks
- *   used == nblocks - popcount(free_bits)   (remote-freed slots count as used until the
- *                                            owner collects them)
+ * *   used == nblocks - popcount(free_bits)   (used: hg_span_used; remote-freed slots
+ *                                            count as used until the owner collects them)
  *   a slot's bit is never set in both free_bits and remote_bits
  *   the span is released to the region only by its owner, when used == 0 and no other
  *   thread is inside a remote free of it (remote_inflight == 0); while a thread holds a
@@ -45,20 +43,25 @@ struct hg_span {
                                 sends free() to its slow path with one compare */
   char *base;                /* address of slot 0 (== start of the span) */
   char *word_base;           /* base + cur * 64 * bsize: slot 64*cur */
+  uint64_t inv;              /* SMALL: the class's inverse, for hg_span_slot */
+  size_t nblocks;            /* SMALL: slots in the span, 2..512 (a full word: free's
+                                fast path compares a slot index with it in memory) */
   uint32_t bsize;            /* SMALL: block (class) size; MEDIUM/LARGE: 0 */
-  uint32_t recip;            /* ceil(2^32 / bsize): slot = (offset * recip) >> 32, exact
-                                for every offset inside the span (offset * bsize < 2^32) */
-  uint16_t nblocks;          /* SMALL: slots in the span, 2..512 */
-  uint16_t used;             /* SMALL: slots not free in the owner's view */
+  uint16_t left;             /* SMALL: used - watch (mod 2^16), where used is the
+                                number of slots not free in the owner's view
+                                (hg_span_used): malloc's fast path counts it up,
+                                free's down, and free takes the slow path when it
+                                reaches 0, i.e. when used reaches watch */
   uint8_t cls;               /* SMALL: size class */
   uint8_t kind;              /* enum hg_span_kind */
-  uint8_t cur;               /* SMALL: bitmap word malloc takes from next */
+  uint8_t cur_off;           /* SMALL: byte offset in free_bits of the bitmap word
+                                malloc takes from next (hg_span_cur_word) */
   uint8_t nwords;            /* SMALL: bitmap words in use, ceil(nblocks / 64) */
   uint8_t listed;            /* SMALL: 1 if in the heap's partial list or current */
   uint8_t in_brk;            /* the pages come from the brk heap (not an mmap region) */
   uint8_t zeroed;            /* MEDIUM/LARGE: the block's pages read as zero */
-  uint8_t pad_[1];
-  uint16_t watch;            /* SMALL: the value of `used` at which a local free must
+  uint8_t shift;             /* SMALL: the class's shift, for hg_span_slot */
+  uint16_t watch;            /* SMALL: the value of used at which a local free must
                                 take the slow path: 0 for a span in the partial list
                                 (it became empty: release it), nblocks - 1 for a full
                                 unlisted span (it has room again: list it), and
@@ -85,5 +88,37 @@ struct hg_span {
 _Static_assert(sizeof(((struct hg_span *)0)->free_bits) == 64, "bitmap is one cache line");
 
 static inline size_t hg_span_bytes(const struct hg_span *s) { return s->npages << HG_PAGE_SHIFT; }
+
+/* SMALL: the bitmap word malloc takes from (a byte offset, so that the fast path
+ * needs no index scaling). */
+static inline uint64_t *hg_span_cur_word(struct hg_span *s) {
+  return (uint64_t *)((char *)s->free_bits + s->cur_off);
+}
+
+/* SMALL: slots not free in the owner's view (see `left`), and setting it or watch
+ * while keeping the other. */
+static inline unsigned hg_span_used(const struct hg_span *s) {
+  return (uint16_t)(s->left + s->watch);
+}
+static inline void hg_span_set_used(struct hg_span *s, unsigned used) {
+  s->left = (uint16_t)(used - s->watch);
+}
+static inline void hg_span_set_watch(struct hg_span *s, uint16_t watch) {
+  unsigned used = hg_span_used(s);
+  s->watch = watch;
+  hg_span_set_used(s, used);
+}
+
+/* The slot at byte offset off of a SMALL span, or a number >= nblocks if off is not
+ * the start of a slot.  One multiplication and one rotation, no division: bsize is
+ * odd << shift; for off a multiple of bsize, off * inv (mod 2^64) is off / odd, whose
+ * low `shift` bits are zero, and rotating them away leaves off / bsize.  For any other
+ * off (including offsets that wrapped around below base), the rotation leaves low
+ * bits set at the top or a quotient of the wrong residue, above 2^64 / bsize and so
+ * above nblocks (the divisibility test of Granlund and Montgomery). */
+static inline size_t hg_span_slot(const struct hg_span *s, size_t off) {
+  uint64_t x = off * s->inv;
+  return (x >> s->shift) | (x << ((64 - s->shift) & 63));
+}
 
 #endif

@@ -40,7 +40,7 @@ uintptr_t hg_stack_exit_caller_sp(void);
 
 /* Nonzero while heapguard itself runs code that allocates (the symboliser): such
  * allocations get no stack and are left out of leak reports. */
-extern __thread int hg_stack_quiet;
+extern HG_HIDDEN __thread int hg_stack_quiet;
 
 void hg_stack_fork_prepare(void);
 void hg_stack_fork_parent(void);

@@ -87,7 +87,7 @@ static void check_heap(struct hg_heap *h) {
              "class %u: partial span %p: kind %u owner ok %d cls %u listed %u", c, (void *)s,
              s->kind, s->owner == h, s->cls, s->listed);
       CHECKF(s != cur, "class %u: the current span is also on the partial list", c);
-      CHECKF(s->used < s->nblocks, "class %u: full span %p on the partial list", c, (void *)s);
+      CHECKF(hg_span_used(s) < s->nblocks, "class %u: full span %p on the partial list", c, (void *)s);
     }
   }
 }
@@ -104,8 +104,8 @@ static int span_consistent(const struct hg_span *s) {
       ok &= CHECKF((fb >> (s->nblocks % 64)) == 0, "span %p: free bits beyond nblocks", (void *)s);
     free_count += (unsigned)__builtin_popcountll(fb);
   }
-  ok &= CHECKF(s->used == s->nblocks - free_count, "span %p: used %u, nblocks %u, free bits %u",
-               (void *)s, s->used, s->nblocks, free_count);
+  ok &= CHECKF(hg_span_used(s) == s->nblocks - free_count, "span %p: used %u, nblocks %zu, free bits %u",
+               (void *)s, hg_span_used(s), s->nblocks, free_count);
   ok &= CHECKF(atomic_load(&s->remote_queued) == 0 && atomic_load(&s->remote_inflight) == 0,
                "span %p: queued %u inflight %u", (void *)s, atomic_load(&s->remote_queued),
                atomic_load(&s->remote_inflight));

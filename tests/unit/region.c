@@ -567,14 +567,14 @@ static void test_extents(void) {
       if (span_ok(sm, 300, 1, HG_SPAN_SMALL)) {
         sm->base = (char *)sm->start;
         sm->bsize = 64;
-        sm->used = 10;
+        hg_span_set_used(sm, 10);
         stats(&after, "extents: small span with 640 bytes in use");
         CHECKF(after.small_in_use == before.small_in_use + 640,
                "small_in_use %zu, expected %zu: the SMALL span at %#lx (after a span straddling "
                "two adjacent mmap'd extents at %#lx) is not counted",
                after.small_in_use, before.small_in_use + 640, (unsigned long)sm->start,
                (unsigned long)a);
-        sm->used = 0;
+        hg_span_set_used(sm, 0);
         sm->bsize = 0;
         hg_region_free(sm);
       }

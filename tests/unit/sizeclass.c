@@ -3,8 +3,9 @@
  * After hg_sizeclass_init(): classes strictly increasing multiples of 16 ending at
  * HG_SMALL_MAX; hg_size_class(n) is the smallest class >= n for every n in
  * 0..HG_SMALL_MAX; waste <= 12.5% above 128 bytes; each class's span has 1..32 pages
- * and 2..512 blocks that fit; the reciprocal gives the exact slot index for every slot
- * and never maps a non-slot offset onto a slot (the free path's interior check).
+ * and 2..512 blocks that fit; hg_span_slot (the class's inverse and shift) gives the
+ * exact slot index for every slot and never maps any other offset, inside the span,
+ * below it or far above it, onto a slot (the free path's interior check).
  */
 #include "check.h"
 
@@ -52,35 +53,48 @@ int main(void) {
     CHECKF((size_t)ci->nblocks * ci->size <= (size_t)ci->npages * HG_PAGE,
            "class %u: %u blocks of %u bytes do not fit in %u pages", c, ci->nblocks, ci->size,
            ci->npages);
-    CHECKF(ci->recip == (uint32_t)((((uint64_t)1 << 32) + ci->size - 1) / ci->size),
-           "class %u: recip %u is not ceil(2^32 / %u)", c, ci->recip, ci->size);
+    uint64_t odd = ci->size >> ci->shift;
+    CHECKF((odd & 1) && (odd << ci->shift) == ci->size && odd * ci->inv == 1,
+           "class %u: shift %u and inverse %#llx do not describe %u", c, ci->shift,
+           (unsigned long long)ci->inv, ci->size);
   }
 
-  /* ---- reciprocal exactness, the way heap.h's free path uses it ----
-   * For every offset inside the span (including its tail waste), the slot test
-   * "idx * size == off && idx < nblocks" must hold exactly for the slot starts. */
+  /* ---- hg_span_slot, the way heap.h's free path uses it ----
+   * For every offset inside the span (including its tail waste), "idx < nblocks" must
+   * hold exactly for the slot starts, with idx the slot; and for offsets of pointers
+   * below the span (wrapped around) or far above it (pagemap aliases), never. */
   for (unsigned c = 0; c < HG_NCLASSES; c++) {
     const struct hg_class_info *ci = &hg_classes[c];
+    struct hg_span s = { .inv = ci->inv, .shift = ci->shift, .nblocks = ci->nblocks };
     size_t size = ci->size, span = (size_t)ci->npages * HG_PAGE;
     unsigned long bad = 0;
     for (size_t i = 0; i < ci->nblocks; i++) {
-      size_t off = i * size;
-      uint32_t idx = (uint32_t)((off * ci->recip) >> 32);
+      size_t idx = hg_span_slot(&s, i * size);
       if (idx != i && bad++ < 5)
-        CHECKF(0, "class %u (%zu bytes): slot %zu at offset %zu gives index %u", c, size, i, off,
-               idx);
+        CHECKF(0, "class %u (%zu bytes): slot %zu at offset %zu gives index %zu", c, size, i,
+               i * size, idx);
     }
     for (size_t off = 0; off < span; off++) {
-      uint32_t idx = (uint32_t)((off * ci->recip) >> 32);
+      size_t idx = hg_span_slot(&s, off);
       bool is_slot = off % size == 0 && off / size < ci->nblocks;
-      bool accepted = (size_t)idx * size == off && idx < ci->nblocks;
-      if (accepted != is_slot && bad++ < 5)
-        CHECKF(0, "class %u (%zu bytes): offset %zu -> index %u: accepted %d, is a slot %d", c,
-               size, off, idx, accepted, is_slot);
-      if (off % size != 0 && (size_t)idx * size == off && bad++ < 5)
-        CHECKF(0, "class %u: non-slot offset %zu maps to index %u", c, off, idx);
+      if ((idx < ci->nblocks) != is_slot && bad++ < 5)
+        CHECKF(0, "class %u (%zu bytes): offset %zu -> index %zu: is a slot %d", c, size, off,
+               idx, is_slot);
     }
-    CHECKF(bad == 0, "class %u: %lu reciprocal errors", c, bad);
+    for (size_t k = 1; k <= 2 * span; k++) {        /* below the span */
+      size_t idx = hg_span_slot(&s, (size_t)0 - k);
+      if (idx < ci->nblocks && bad++ < 5)
+        CHECKF(0, "class %u: offset -%zu maps to slot %zu", c, k, idx);
+    }
+    for (size_t j = 1; j < 64; j++) {                /* 2^47 and beyond: aliases */
+      size_t base = j << 47;
+      for (size_t off = 0; off < span; off += 16) {
+        size_t idx = hg_span_slot(&s, base + off);
+        if (idx < ci->nblocks && bad++ < 5)
+          CHECKF(0, "class %u: offset 2^47*%zu+%zu maps to slot %zu", c, j, off, idx);
+      }
+    }
+    CHECKF(bad == 0, "class %u: %lu slot-test errors", c, bad);
   }
   return check_finish();
 }
