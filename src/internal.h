@@ -2,7 +2,10 @@
  *
  * Layers, top to bottom (each file owns one of them):
  *   api.c       malloc/free/... entry points, glibc semantics, errno
- *   compat.c    mallopt, mallinfo(2), malloc_trim, malloc_stats, malloc_info
+ *   compat.c    mallopt, malloc_trim
+ *   stats.c     stats mode's observation and snapshots (stats.h); from them mallinfo(2),
+ *               malloc_stats, malloc_info, hg_stats_get
+ *   stats_out.c the stats table (text, JSON), the timeline, the stats signal
  *   heap.c      per-thread heaps: size-class spans, fast path, remote frees, adoption
  *   region.c    page runs carved from brk/mmap extents: bins, split, coalesce, purge,
  *               brk trim; large blocks (one mapping each)
