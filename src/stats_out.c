@@ -485,8 +485,14 @@ static void text_table(struct ob *o, const struct hg_snapshot *sn, const char *w
 
 /* Print the stats (caller holds the stats lock).  False if it could not now (a signal
  * handler that found a lock busy, or too little room for the map). */
+static void read_program(void) {
+  ssize_t n = readlink("/proc/self/exe", program, sizeof program - 1);
+  program[n > 0 ? n : 0] = '\0';
+}
+
 static bool print_locked(struct hg_snapshot *sn, bool in_signal, const char *when, const char *type) {
   bool json = hg_opt.stats == HG_STATS_JSON;
+  if (!program[0]) read_program();   /* hg_stats_print() without stats mode */
   if (!fill(sn, in_signal, json)) return false;
   int fd = in_signal && out_fd < 0 ? -1 : output();
   if (fd < 0) return false;   /* a signal handler does not open files */
@@ -552,13 +558,18 @@ static void timeline_sample(void) {
   if (!sn) return;   /* another thread is sampling or printing */
   uint64_t now = coarse_ms();
   if (atomic_load(&tl_on) && now >= atomic_load(&tl_next_ms)) {
-    atomic_store(&tl_next_ms, now + (hg_opt.timeline_ms ? hg_opt.timeline_ms : 1));
     if (hg_stats_snapshot(sn, false, false)) {
       struct ob o = { tl_fd, line_buf, sizeof line_buf, 0 };
       json_figures(&o, sn, "sample");
       ob_printf(&o, "}\n");
       ob_flush(&o);   /* one write per line */
     }
+    /* A sample walks every span: on a big heap it may take a while.  The next one is
+     * at least the interval away, and at least 4 times this one's cost, so sampling
+     * never takes more than a fifth of the program's time. */
+    uint64_t end = coarse_ms(), gap = hg_opt.timeline_ms ? hg_opt.timeline_ms : 1;
+    if (4 * (end - now) > gap) gap = 4 * (end - now);
+    atomic_store(&tl_next_ms, end + gap);
   }
   hg_stats_release();
 }
@@ -582,8 +593,7 @@ void hg_stats_tick(void) {
 void hg_stats_start(void) {
   if (!hg_stats_on) return;
   int saved = errno;
-  ssize_t n = readlink("/proc/self/exe", program, sizeof program - 1);
-  program[n > 0 ? n : 0] = '\0';
+  read_program();
   if (hg_opt.stats != HG_STATS_OFF || hg_opt.stats_signal) output();   /* the copy of stderr now */
   if (hg_opt.timeline) timeline_open();
   if (hg_opt.stats_signal) {
