@@ -16,6 +16,7 @@
 #include "options.h"
 #include "region.h"
 #include "stats.h"
+#include "trace.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
 #define HG_ALIAS(name) __attribute__((alias(#name), copy(name), visibility("default")))
@@ -27,7 +28,9 @@ static void *enomem(void) {
 
 static void *alloc_medium(size_t n, size_t align_pages) {
   size_t npages = n ? (n + HG_PAGE - 1) >> HG_PAGE_SHIFT : 1;
+  hg_trace_request(n);
   struct hg_span *s = hg_region_alloc(npages, align_pages, HG_SPAN_MEDIUM);
+  hg_trace_request(0);
   if (!s) return enomem();
   s->base = (char *)s->start;
   s->size = n;
@@ -47,7 +50,9 @@ static bool use_mmap(size_t n) {
 }
 
 /* Check mode sees every call: malloc and free reach it through the heap's slow paths
- * (the heap is diverted), the other functions test for it first. */
+ * (the heap is diverted), the other functions test for it first.  So does call
+ * tracing (HEAPGUARD_TRACE_CALLS): a traced call is made again inside the trace, which
+ * writes it with its result (see trace.h). */
 static inline bool checking(void) {
   hg_init();
   return hg_unlikely(hg_check_on);
@@ -62,6 +67,7 @@ static void *alloc_block(size_t n) {
 
 static HG_NOINLINE void *alloc_slow(size_t n) {
   if (checking()) return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false);
+  if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(alloc_slow(n), "malloc(%zu)", n); }
   void *p = alloc_block(n);
   /* stats mode sends every allocation here (hg_fast_limit is 0; see stats.h) */
   if (hg_unlikely(hg_stats_on)) hg_stats_alloc_note(p, n);
@@ -100,6 +106,7 @@ HG_EXPORT void *malloc(size_t n) { return alloc(n); }
 HG_EXPORT void free(void *p) { hg_heap_free(p); }
 
 HG_EXPORT void *calloc(size_t nmemb, size_t size) {
+  if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(calloc(nmemb, size), "calloc(%zu, %zu)", nmemb, size); }
   size_t total;
   if (__builtin_mul_overflow(nmemb, size, &total)) return enomem();
   if (checking()) return hg_check_alloc(total, HG_ALIGNMENT, HG_API_CALLOC, true);
@@ -125,6 +132,12 @@ static void *realloc_move(void *p, size_t usable, size_t n) {
 
 HG_EXPORT void *realloc(void *p, size_t n) {
   if (checking()) return hg_check_realloc(p, n);
+  if (hg_trace_calls_now()) {   /* p is shown as a number: it may be freed by then */
+    uintptr_t old = (uintptr_t)p;
+    __asm__("" : "+r"(old));   /* a number now, for gcc's use-after-free warning too */
+    hg_trace_call_enter();
+    return hg_trace_call_ptr(realloc(p, n), "realloc(%p, %zu)", (void *)old, n);
+  }
   if (!p) return alloc(n);
   if (n == 0) {   /* glibc: frees the block and returns NULL */
     free(p);
@@ -165,6 +178,12 @@ HG_EXPORT void *realloc(void *p, size_t n) {
 }
 
 HG_EXPORT void *reallocarray(void *p, size_t nmemb, size_t size) {
+  if (hg_trace_calls_now()) {
+    uintptr_t old = (uintptr_t)p;
+    __asm__("" : "+r"(old));
+    hg_trace_call_enter();
+    return hg_trace_call_ptr(reallocarray(p, nmemb, size), "reallocarray(%p, %zu, %zu)", (void *)old, nmemb, size);
+  }
   size_t total;
   if (__builtin_mul_overflow(nmemb, size, &total)) return enomem();
   return realloc(p, total);
@@ -173,6 +192,12 @@ HG_EXPORT void *reallocarray(void *p, size_t nmemb, size_t size) {
 static bool power_of_two(size_t a) { return a && !(a & (a - 1)); }
 
 HG_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
+  if (hg_trace_calls_now()) {   /* strace's style: [the pointer stored] */
+    hg_trace_call_enter();
+    int r = posix_memalign(out, align, n);
+    return hg_trace_call_int(r, r ? "posix_memalign(%p, %zu, %zu)" : "posix_memalign([%p], %zu, %zu)",
+                             r ? (void *)out : *out, align, n);
+  }
   if (!power_of_two(align) || align % sizeof(void *) != 0) return EINVAL;
   int saved = errno;
   void *p = alloc_aligned(align, n, HG_API_POSIX_MEMALIGN);
@@ -184,6 +209,7 @@ HG_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
 
 /* C11 (and glibc from 2.38): the alignment must be a power of two. */
 HG_EXPORT void *aligned_alloc(size_t align, size_t n) {
+  if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(aligned_alloc(align, n), "aligned_alloc(%zu, %zu)", align, n); }
   if (!power_of_two(align)) {
     errno = EINVAL;
     return NULL;
@@ -193,6 +219,7 @@ HG_EXPORT void *aligned_alloc(size_t align, size_t n) {
 
 /* glibc's memalign: an alignment that is not a power of two is rounded up to one. */
 HG_EXPORT void *memalign(size_t align, size_t n) {
+  if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(memalign(align, n), "memalign(%zu, %zu)", align, n); }
   if (align > (SIZE_MAX >> 1) + 1) {
     errno = EINVAL;
     return NULL;
@@ -205,9 +232,13 @@ HG_EXPORT void *memalign(size_t align, size_t n) {
   return alloc_aligned(align, n, HG_API_MEMALIGN);
 }
 
-HG_EXPORT void *valloc(size_t n) { return alloc_aligned(HG_PAGE, n, HG_API_VALLOC); }
+HG_EXPORT void *valloc(size_t n) {
+  if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(valloc(n), "valloc(%zu)", n); }
+  return alloc_aligned(HG_PAGE, n, HG_API_VALLOC);
+}
 
 HG_EXPORT void *pvalloc(size_t n) {
+  if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(pvalloc(n), "pvalloc(%zu)", n); }
   if (n > HG_MAX_REQUEST) return enomem();
   return alloc_aligned(HG_PAGE, hg_align_up(n ? n : 1, HG_PAGE), HG_API_PVALLOC);
 }

@@ -9,6 +9,7 @@
 #include "meta.h"
 #include "region.h"
 #include "stats.h"
+#include "trace.h"
 
 struct hg_span hg_span_empty = { .kind = HG_SPAN_DEAD };
 struct hg_heap hg_heap_empty = { .cur = { [0 ... HG_NCLASSES] = &hg_span_empty } };
@@ -226,7 +227,9 @@ void *hg_heap_refill(struct hg_heap *h, size_t size) {
     if (span_seek(s)) return take(s);
     HG_ASSERT(!"a listed span has a free slot");
   }
+  hg_trace_request(size);   /* the trace says which request made the heap grow */
   s = span_new(h, cls);
+  hg_trace_request(0);
   if (!s) {
     h->cur[cls] = &hg_span_empty;
     errno = ENOMEM;

@@ -12,6 +12,7 @@
 #include "region.h"
 #include "sizeclass.h"
 #include "stats.h"
+#include "trace.h"
 
 _Atomic int hg_init_done;
 /* 0 until init: the process's first malloc takes alloc_slow, which initialises (and
@@ -38,6 +39,7 @@ void hg_init_slow(void) {
     hg_stats_init();   /* before hg_options_changed, which reads hg_stats_on */
     hg_options_changed();
     if (hg_opt.mode == HG_MODE_CHECK) hg_check_init();
+    hg_trace_init();   /* after the modes that divert the heap: they win over call tracing */
     atomic_store_explicit(&hg_init_done, 1, memory_order_release);
   }
   hg_unlock(&init_lock);
@@ -53,6 +55,7 @@ void hg_thread_attach(struct hg_heap *h) {
  * the child resets them and adopts the heaps of the threads it did not inherit. */
 static void fork_prepare(void) {
   hg_lock(&init_lock);
+  hg_trace_fork_prepare();   /* a traced call holds it around region and heap work */
   hg_check_fork_prepare();
   hg_heap_fork_prepare();
   hg_region_fork_prepare();
@@ -64,10 +67,12 @@ static void fork_parent(void) {
   hg_region_fork_parent();
   hg_heap_fork_parent();
   hg_check_fork_parent();
+  hg_trace_fork_parent();
   hg_unlock(&init_lock);
 }
 
 static void fork_child(void) {
+  hg_trace_fork_child();   /* first: the child's kernel calls carry its own pid */
   hg_meta_fork_child();
   hg_region_fork_child();
   hg_heap_fork_child();

@@ -18,7 +18,9 @@
  * Check mode, on top of heap and region: check.c (its allocation functions, redzones,
  * quarantine, error reports), blocks.c (its table of blocks), leak.c (the leak scan),
  * stack.c (stack capture, depot, symbols), diag.c (report output, error contexts),
- * maps.c (/proc/self/maps).  The CLI (src/cli/) is a separate program.
+ * maps.c (/proc/self/maps).  trace.c: `heapguard trace` (kernel calls with reasons,
+ * reported by os.c; malloc/free calls through the heap divert).  The CLI (src/cli/) is
+ * a separate program.
  *
  * Every symbol not in include/heapguard.h is hidden (-fvisibility=hidden) and named
  * hg_<module>_...; only api.c exports the standard names. */

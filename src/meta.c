@@ -5,7 +5,9 @@
 
 #include "lock.h"
 #include "os.h"
+#include "pagemap.h"
 #include "span.h"
+#include "trace.h"
 
 #define META_CHUNK (256 * HG_KiB)
 
@@ -17,16 +19,20 @@ static struct hg_span *free_spans;         /* recycled descriptors, linked by ->
 static void *bump(size_t size) {
   size = hg_align_up(size, 64);
   if (size >= META_CHUNK) {   /* big records (pagemap leaves) get a mapping of their own */
+    unsigned why = size == sizeof(struct hg_pm_leaf) ? HG_WHY_META_LEAF : HG_WHY_META_RECORD;
     size = hg_align_up(size, HG_PAGE);
+    hg_trace_why(why, size, 0);
     void *p = hg_os_map(size);
     if (p) {
       mapped += size;
+      hg_trace_why(why, size, 0);
       hg_os_no_huge_pages(p, size);   /* sparse: a page map leaf is touched here and there */
     }
     return p;
   }
   if ((size_t)(bump_end - bump_cur) < size) {
     size_t chunk = size > META_CHUNK ? hg_align_up(size, HG_PAGE) : META_CHUNK;
+    hg_trace_why(HG_WHY_META_CHUNK, chunk, 0);
     char *m = hg_os_map(chunk);
     if (!m) return NULL;
     mapped += chunk;

@@ -76,7 +76,11 @@ static bool parse_path(const char *s, const char **out) {
   *out = s;
   return true;
 }
-static bool parse_file(const char *s, const char **out) { return parse_path(s, out); }
+/* An output that is off by default: empty turns it off (HEAPGUARD_TRACE= ...). */
+static bool parse_file(const char *s, const char **out) {
+  *out = *s ? s : NULL;
+  return true;
+}
 
 static const char *const stats_names[] = { "off", "text", "json" };
 static bool parse_stats(const char *s, unsigned *out) { return parse_word(s, out, stats_names, 3); }

@@ -68,7 +68,14 @@
     "write the allocator's figures to this file as JSON Lines: sampled during the run "    \
     "and once at exit (docs/stats-format.md); %p in the name becomes the process id")      \
   X(timeline_ms, TIMELINE_MS, count, 10,                                                  \
-    "timeline: at most one sample per this many milliseconds (taken by allocations)")
+    "timeline: at most one sample per this many milliseconds (taken by allocations)")     \
+  X(trace, TRACE, file, 0,                                                                \
+    "trace every call the allocator makes to the kernel (brk, mmap, munmap, madvise, "     \
+    "mremap), with its reason, to stderr or to this file (%p: the process id; appended "   \
+    "to otherwise); what `heapguard trace` sets")                                          \
+  X(trace_calls, TRACE_CALLS, bool, 0,                                                    \
+    "trace: also every malloc, free, calloc, realloc and memalign-family call, with its "  \
+    "arguments and result (to stderr if HEAPGUARD_TRACE is not set; not in check mode)")
 
 enum hg_mode { HG_MODE_RUN, HG_MODE_CHECK };
 enum hg_leaks { HG_LEAKS_NO, HG_LEAKS_SUMMARY, HG_LEAKS_FULL };

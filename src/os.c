@@ -15,6 +15,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "trace.h"
+
 struct hg_os_counters hg_os_calls;
 
 #if defined(__x86_64__)
@@ -48,6 +50,8 @@ void *hg_os_map(size_t size) {
   count(&hg_os_calls.mmap);
   long r = raw_syscall6(SYS_mmap, 0, (long)size, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MMAP, r, HG_WHY_NONE, 0, 0, (long)size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (r < 0 && r > -4096) {
     if (out_of_memory(r)) return NULL;
     hg_fatal("mmap of %zu bytes failed with error %ld", size, -r);
@@ -63,8 +67,8 @@ void *hg_os_map_aligned(size_t size, size_t align) {
   if (!p) return NULL;
   uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
   size_t head = start - (uintptr_t)p, tail = over - head - size;
-  if (head) hg_os_unmap(p, head);
-  if (tail) hg_os_unmap((char *)start + size, tail);
+  if (head) { hg_trace_why(HG_WHY_ALIGN_TRIM, align, 0); hg_os_unmap(p, head); }
+  if (tail) { hg_trace_why(HG_WHY_ALIGN_TRIM, align, 0); hg_os_unmap((char *)start + size, tail); }
   return (void *)start;
 }
 
@@ -72,12 +76,15 @@ void hg_os_unmap(void *p, size_t size) {
   HG_ASSERT(size > 0 && size % HG_PAGE == 0 && (uintptr_t)p % HG_PAGE == 0);
   count(&hg_os_calls.munmap);
   long r = raw_syscall6(SYS_munmap, (long)p, (long)size, 0, 0, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MUNMAP, r, HG_WHY_NONE, 0, (long)p, (long)size, 0, 0, 0, 0);
   if (r < 0) hg_fatal("munmap(%p, %zu) failed with error %ld", p, size, -r);
 }
 
 void *hg_os_remap(void *p, size_t old_size, size_t new_size) {
   count(&hg_os_calls.mremap);
   long r = raw_syscall6(SYS_mremap, (long)p, (long)old_size, (long)new_size, MREMAP_MAYMOVE, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MREMAP, r, HG_WHY_NONE, 0, (long)p, (long)old_size, (long)new_size,
+                   MREMAP_MAYMOVE, 0, 0);
   if (r < 0 && r > -4096) {
     if (out_of_memory(r)) return NULL;
     hg_fatal("mremap(%p, %zu, %zu) failed with error %ld", p, old_size, new_size, -r);
@@ -89,20 +96,39 @@ void hg_os_decommit(void *p, size_t size) {
   HG_ASSERT(size > 0 && size % HG_PAGE == 0 && (uintptr_t)p % HG_PAGE == 0);
   count(&hg_os_calls.madvise);
   long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_DONTNEED, 0, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_DONTNEED, 0, 0, 0);
   /* EAGAIN/ENOMEM here only means the kernel could not do it now: the pages stay. */
   if (r < 0 && !out_of_memory(r)) hg_fatal("madvise(%p, %zu) failed with error %ld", p, size, -r);
 }
 
 void hg_os_no_huge_pages(void *p, size_t size) {
   count(&hg_os_calls.madvise);
-  raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_NOHUGEPAGE, 0, 0, 0);
+  long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_NOHUGEPAGE, 0, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_NOHUGEPAGE, 0, 0, 0);
 }
+
+/* libc's cached break (glibc): NULL until libc's first sbrk, which then reads the
+ * break from the kernel with brk(NULL) — a system call the allocator causes, so it is
+ * counted and traced like the others. */
+extern void *__curbrk __attribute__((weak));
 
 void *hg_os_brk_current(void) {
   int saved = errno;
+  bool first = &__curbrk != NULL && __curbrk == NULL;
+  if (first) count(&hg_os_calls.brk);
   void *p = sbrk(0);
   errno = saved;
+  if (first) HG_TRACE_SYSCALL(HG_SYS_BRK, (long)p, HG_WHY_BRK_READ, 0, 0, 0, 0, 0, 0, 0);
   return p == (void *)-1 ? NULL : p;
+}
+
+/* The brk system call as strace shows it: brk(the break asked for) = the break now
+ * (the old one when the kernel refused).  sbrk leaves libc's cached break right. */
+static void trace_brk(void *old, intptr_t delta) {
+  void *now = hg_os_brk_current();
+  if (old == (void *)-1) old = now;
+  HG_TRACE_SYSCALL(HG_SYS_BRK, (long)now, HG_WHY_NONE, 0, (long)old + delta,
+                   delta < 0 ? -delta : delta, 0, 0, 0, 0);
 }
 
 void *hg_os_brk_grow(size_t n) {
@@ -111,6 +137,7 @@ void *hg_os_brk_grow(size_t n) {
   count(&hg_os_calls.brk);
   void *p = sbrk((intptr_t)n);
   errno = saved;
+  if (hg_unlikely(hg_trace_on)) trace_brk(p, (intptr_t)n);
   return p == (void *)-1 ? NULL : p;
 }
 
@@ -119,6 +146,7 @@ bool hg_os_brk_shrink(size_t n) {
   count(&hg_os_calls.brk);
   void *p = sbrk(-(intptr_t)n);
   errno = saved;
+  if (hg_unlikely(hg_trace_on)) trace_brk(p, -(intptr_t)n);
   return p != (void *)-1;
 }
 

@@ -5,7 +5,11 @@
  * failure to its caller, which turns it into malloc's NULL/ENOMEM; any other failure
  * means the allocator's own bookkeeping is wrong and is fatal.  errno is never touched:
  * the calls are raw system calls (sbrk is the exception, see os.c), so a successful
- * malloc leaves errno as it was and free never changes it. */
+ * malloc leaves errno as it was and free never changes it.
+ *
+ * Every call made is traced when HEAPGUARD_TRACE is set (trace.h): a function added
+ * here reports its call with HG_TRACE_SYSCALL, and its callers say why with
+ * hg_trace_why() just before calling it. */
 #ifndef HG_OS_H
 #define HG_OS_H
 

@@ -8,6 +8,7 @@
 #include "os.h"
 #include "pagemap.h"
 #include "span.h"
+#include "trace.h"
 
 static hg_lock_t region_lock = HG_LOCK_INIT;
 
@@ -198,9 +199,11 @@ static bool grow_brk(size_t need) {
   /* glibc grows by the request plus M_TOP_PAD; heapguard by the request plus the step,
    * so the next requests (and a shrink-then-grow cycle) need no system call. */
   size_t want = need + hg_align_up(hg_opt.heap_step, HG_PAGE) + slack;
+  hg_trace_why(HG_WHY_HEAP_GROW, need, 0);
   void *p = hg_os_brk_grow(want);
   if (!p && want > need + slack) {
     want = need + slack;
+    hg_trace_why(HG_WHY_HEAP_GROW, need, 1);
     p = hg_os_brk_grow(want);
   }
   if (!p) return false;
@@ -208,6 +211,7 @@ static bool grow_brk(size_t need) {
   uintptr_t start = (uintptr_t)p + slack, end = (uintptr_t)p + want;
   end &= ~(uintptr_t)(HG_PAGE - 1);
   if (end <= start || !hg_pagemap_reserve(start, (end - start) >> HG_PAGE_SHIFT)) {
+    hg_trace_why(HG_WHY_HEAP_UNDO, 0, 0);
     hg_os_brk_shrink(want);
     return false;
   }
@@ -215,7 +219,7 @@ static bool grow_brk(size_t need) {
     brk_extent->end = end;
   } else {
     struct extent *e = extent_new(start, end, true);
-    if (!e) { hg_os_brk_shrink(want); return false; }
+    if (!e) { hg_trace_why(HG_WHY_HEAP_UNDO, 0, 0); hg_os_brk_shrink(want); return false; }
     brk_extent = e;
   }
   brk_bytes += end - start;
@@ -226,9 +230,11 @@ static bool grow_brk(size_t need) {
 
 static bool grow_mmap(size_t need) {
   size_t size = need > REGION_MIN ? need : REGION_MIN;
+  hg_trace_why(HG_WHY_REGION_MAP, need, 0);
   char *p = hg_os_map(size);
   if (!p && size > need) {
     size = need;
+    hg_trace_why(HG_WHY_REGION_MAP, need, 0);
     p = hg_os_map(size);
   }
   if (!p) return false;
@@ -242,6 +248,7 @@ static bool grow_mmap(size_t need) {
     if (e->start == (uintptr_t)p + size) { e->start = (uintptr_t)p; break; }
   }
   if (!e && !extent_new((uintptr_t)p, (uintptr_t)p + size, false)) {
+    hg_trace_why(HG_WHY_REGION_UNDO, 0, 0);
     hg_os_unmap(p, size);
     return false;
   }
@@ -258,6 +265,7 @@ static bool grow(size_t npages) {
 /* ---- giving memory back ----------------------------------------------------------- */
 
 static void purge_run(struct hg_span *r) {
+  hg_trace_why(HG_WHY_PURGE, 0, 0);
   hg_os_decommit((void *)r->start, hg_span_bytes(r));
   dirty_remove(r);
   dirty_pages -= r->ndirty;
@@ -285,6 +293,7 @@ static void maybe_purge(void) {
   while (r) {
     struct hg_span *next = r->dirty_next;
     if (dirty_pages > cap || now - r->freed_ms >= hg_opt.decay_ms) {
+      hg_trace_cause(dirty_pages > cap ? HG_CAUSE_CAP : HG_CAUSE_IDLE, now - r->freed_ms);
       /* the idle top of the heap goes back by moving the break; anything else (and what
        * the break keeps) by madvise */
       if (!trim_if_big(r)) purge_run(r);
@@ -303,6 +312,7 @@ static size_t trim_top(struct hg_span *r, size_t pad) {
   if ((uintptr_t)hg_os_brk_current() != brk_extent->end) return 0;  /* someone else's brk above */
   size_t cut = r->npages - keep, bytes = cut << HG_PAGE_SHIFT;
   run_remove(r);
+  hg_trace_why(HG_WHY_SHRINK, 0, 0);
   if (!hg_os_brk_shrink(bytes)) {
     run_add(r);
     return 0;
@@ -335,7 +345,10 @@ static bool trim_if_big(struct hg_span *r) {
  * that frees its top block and allocates another (the benchmark's large-block loop)
  * would otherwise move the break down and up, faulting every page in again. */
 static void maybe_trim(struct hg_span *r) {
-  if (hg_opt.decay_ms == 0) trim_if_big(r);
+  if (hg_opt.decay_ms == 0) {
+    hg_trace_cause(HG_CAUSE_NOW, 0);
+    trim_if_big(r);
+  }
 }
 
 /* ---- spans ------------------------------------------------------------------------ */
@@ -480,6 +493,7 @@ void hg_region_shrink(struct hg_span *s, size_t new_npages) {
 
 struct hg_span *hg_large_alloc(size_t size, size_t align) {
   size_t bytes = hg_align_up(size ? size : 1, HG_PAGE);
+  hg_trace_why(HG_WHY_LARGE_MAP, size, align);
   char *p = hg_os_map_aligned(bytes, align);
   if (!p) return NULL;
   struct hg_span *s = hg_meta_span_new();
@@ -487,6 +501,7 @@ struct hg_span *hg_large_alloc(size_t size, size_t align) {
   if (!s || !hg_pagemap_set((uintptr_t)p, 1, s)) {
     hg_unlock(&region_lock);
     if (s) hg_meta_span_delete(s);
+    hg_trace_why(HG_WHY_LARGE_UNDO, 0, 0);
     hg_os_unmap(p, bytes);
     return NULL;
   }
@@ -534,13 +549,19 @@ static void large_free_locked(struct hg_span *s) {
   s->kind = HG_SPAN_DEAD;
 }
 
+/* For the trace: the block's size, and the new mmap threshold if its free raised it. */
+static void why_large_free(size_t size, size_t threshold_before) {
+  hg_trace_why(HG_WHY_LARGE_FREE, size, hg_opt.mmap_threshold != threshold_before ? hg_opt.mmap_threshold : 0);
+}
+
 void hg_large_free(struct hg_span *s) {
   uintptr_t start = s->start;
-  size_t bytes = hg_span_bytes(s);
+  size_t bytes = hg_span_bytes(s), size = s->size, threshold = hg_opt.mmap_threshold;
   hg_lock(&region_lock);
   large_free_locked(s);
   hg_unlock(&region_lock);
   hg_meta_span_delete(s);
+  why_large_free(size, threshold);
   hg_os_unmap((void *)start, bytes);
 }
 
@@ -551,16 +572,18 @@ void hg_large_free_checked(struct hg_span *s, const void *p) {
     hg_fatal("double free of %p (large block already unmapped)", p);
   }
   uintptr_t start = s->start;
-  size_t bytes = hg_span_bytes(s);
+  size_t bytes = hg_span_bytes(s), size = s->size, threshold = hg_opt.mmap_threshold;
   large_free_locked(s);
   hg_unlock(&region_lock);
   hg_meta_span_delete(s);
+  why_large_free(size, threshold);
   hg_os_unmap((void *)start, bytes);
 }
 
 bool hg_large_resize(struct hg_span *s, size_t size) {
   size_t old_bytes = hg_span_bytes(s), bytes = hg_align_up(size ? size : 1, HG_PAGE);
   if (bytes != old_bytes) {
+    hg_trace_why(HG_WHY_LARGE_RESIZE, s->size, size);
     char *p = hg_os_remap((void *)s->start, old_bytes, bytes);
     if (!p) return false;
     hg_lock(&region_lock);
@@ -596,6 +619,7 @@ size_t hg_large_recently_freed(const void *p) {
 size_t hg_region_trim(size_t pad) {
   size_t released = 0;
   hg_lock(&region_lock);
+  hg_trace_cause(HG_CAUSE_TRIM, 0);
   if (brk_extent && brk_extent->end > brk_extent->start) {
     struct hg_span *top = free_neighbour(brk_extent->end - HG_PAGE, true);
     if (top) released += trim_top(top, pad);
