@@ -8,6 +8,7 @@
  * option list. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -141,6 +142,26 @@ static const struct cli_option check_options[] = {
     "program's own)", NULL },
 };
 
+static const struct cli_option trace_options[] = {
+  { "calls", "HEAPGUARD_TRACE_CALLS", VALUE_FLAG, NULL, NULL, 0, NULL,
+    "also trace every malloc, free, calloc, realloc and memalign-family call, with "
+    "its arguments and result, each followed by the kernel calls it caused", "1" },
+  { "output", "HEAPGUARD_TRACE", VALUE_PATH, "FILE", "stderr", 0, NULL,
+    "write the trace to FILE instead of standard error; %p in FILE becomes the process "
+    "id, so each process of the program writes its own file", NULL },
+};
+static const char *const trace_defaults[] = { "HEAPGUARD_TRACE=stderr", NULL };
+
+/* trace --output=FILE without %p: the program's processes append to FILE, so it is
+ * emptied once here, before the program starts. */
+static void trace_fresh_output(void) {
+  const char *out = getenv("HEAPGUARD_TRACE");
+  if (!out || !*out || strcmp(out, "stderr") == 0 || strstr(out, "%p")) return;
+  FILE *f = fopen(out, "w");
+  if (!f) cli_fail("cannot write the trace to %s: %s", out, strerror(errno));
+  fclose(f);
+}
+
 struct command {
   const char *name;
   const char *mode;   /* HEAPGUARD_MODE for the program */
@@ -175,6 +196,12 @@ static const struct command commands[] = {
     "per-thread caches.  Every process of the program prints its own (run by a shell,\n"
     "each command does).",
     OPTIONS(stats_options), stats_defaults, NULL },
+  { "trace", "run", "run a program and show every call its allocator makes to the kernel",
+    "Runs program with libheapguard.so preloaded and writes a line for every call the\n"
+    "allocator makes to the kernel (brk, mmap, munmap, madvise, mremap, mprotect): the\n"
+    "call with its arguments and result as strace shows it, and why it was made.\n"
+    "With --calls, also every malloc, free, ... call (not in check mode).",
+    OPTIONS(trace_options), trace_defaults, NULL },
   { "report", NULL, "render a timeline (stats --timeline) as an HTML page with plots",
     cli_report_help, NULL, 0, NULL, cli_report_main },
 };
@@ -381,6 +408,7 @@ int main(int argc, char **argv) {
   }
   int prog = parse_options(cmd, argc, argv, 2);
   if (prog >= argc) usage_error(cmd, "no program given to '%s'", cmd->name);
+  if (strcmp(cmd->name, "trace") == 0) trace_fresh_output();
 
   char *lib = cli_find_library();
   cli_preload(lib, cmd->mode);
