@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "guard.h"
 #include "heap.h"
 #include "init.h"
 #include "options.h"
@@ -68,6 +69,10 @@ static void *alloc_block(size_t n) {
 static HG_NOINLINE void *alloc_slow(size_t n) {
   if (checking()) return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false);
   if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(alloc_slow(n), "malloc(%zu)", n); }
+  if (hg_unlikely(hg_guard_sampling)) {   /* hg_fast_limit is 0: every malloc counts down */
+    void *g = hg_guard_sample(n);
+    if (g) return g;
+  }
   void *p = alloc_block(n);
   /* stats mode sends every allocation here (hg_fast_limit is 0; see stats.h) */
   if (hg_unlikely(hg_stats_on)) hg_stats_alloc_note(p, n);
@@ -84,7 +89,8 @@ static inline void *alloc(size_t n) {
  * an aligned mapping. */
 static void *alloc_aligned(size_t align, size_t n, enum hg_api api) {
   if (checking()) return hg_check_alloc(n, align, api, false);
-  if (align <= HG_ALIGNMENT) return alloc(n);
+  /* (Sampled guard mode samples malloc: its blocks may be aligned to less than 16.) */
+  if (align <= HG_ALIGNMENT && hg_likely(!hg_guard_sampling)) return alloc(n);
   if (n > HG_MAX_REQUEST || align > HG_MAX_REQUEST / 2) return enomem();
   if (align <= HG_PAGE && n <= HG_SMALL_MAX && !use_mmap(n)) {
     for (unsigned c = hg_size_class(n < align ? align : n); c < HG_NCLASSES; c++)
@@ -146,6 +152,7 @@ HG_EXPORT void *realloc(void *p, size_t n) {
   struct hg_span *s;
   size_t usable = hg_block_usable(p, "realloc", &s);
   if (n > HG_MAX_REQUEST) return enomem();
+  if (hg_unlikely(!s)) return realloc_move(p, usable, n);   /* a sampled block (guard.h) */
   switch (s->kind) {
   case HG_SPAN_SMALL:
     /* Stay in place unless the block would be less than half used. */

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "guard.h"
 #include "os.h"
 #include "pagemap.h"
 #include "span.h"
@@ -79,7 +80,7 @@ struct hg_block *hg_blocks_at(size_t i) { return &table[i]; }
 
 uintptr_t hg_blocks_slot_of(uintptr_t a) {
   struct hg_span *s = hg_pagemap_get((const void *)a);
-  if (!s) return 0;
+  if (!s) return hg_guard_slot_of(a);   /* guard mode's slots are mappings of their own */
   if (s->kind == HG_SPAN_SMALL) {
     size_t idx = (a - (uintptr_t)s->base) / s->bsize;
     return idx < s->nblocks ? (uintptr_t)s->base + idx * s->bsize : 0;

@@ -22,6 +22,7 @@ enum hg_block_flag {
   HG_BLOCK_INDIRECT = 4,   /* leak scan: reachable only from a lost block */
   HG_BLOCK_LEADER = 8,     /* leak scan: a lost block whose descendants were marked */
   HG_BLOCK_REPORTED = 16,  /* its corruption was reported: not again */
+  HG_BLOCK_GUARDED = 32,   /* in a guarded slot (guard.h); freed: inaccessible */
 };
 
 struct hg_block {
@@ -48,8 +49,8 @@ size_t hg_blocks_count(void);
 size_t hg_blocks_capacity(void);
 struct hg_block *hg_blocks_at(size_t i);
 
-/* The slot of the allocator's memory holding address a (a small slot or a medium
- * span's start), or 0 if a is not in a block-holding page. */
+/* The slot of the allocator's memory holding address a (a small slot, a medium span's
+ * start, or a guarded slot: guard.h), or 0 if a is not in a block-holding page. */
 uintptr_t hg_blocks_slot_of(uintptr_t a);
 
 /* The record of the block whose user bytes hold a (the start, or inside), or NULL. */

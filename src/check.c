@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "heapguard.h"
 #include "blocks.h"
 #include "diag.h"
+#include "guard.h"
 #include "heap.h"
 #include "lock.h"
 #include "maps.h"
@@ -98,6 +100,8 @@ struct finding {
   hg_stack_t where;        /* the stack of the call that found it; 0: see `when` */
   enum hg_api where_api;
   const char *when;        /* how it was found without a call: "at exit", ... */
+  int access;              /* a faulting access (guard mode): 1 READ, 2 WRITE, 3 unknown;
+                              0: a changed byte found afterwards */
 };
 
 #define MAX_FINDINGS 8
@@ -130,7 +134,8 @@ static bool check_redzones(struct hg_block *b, struct findings *fs, hg_stack_t w
 /* A quarantined block's poison and redzones. */
 static bool check_freed(struct hg_block *b, struct findings *fs, hg_stack_t where,
                         enum hg_api where_api, const char *when) {
-  if (b->flags & HG_BLOCK_REPORTED) return false;
+  /* A freed guarded block is inaccessible: a write to it faulted at once. */
+  if (b->flags & (HG_BLOCK_REPORTED | HG_BLOCK_GUARDED)) return false;
   uintptr_t user = hg_block_user(b);
   uintptr_t bad = first_changed(user, user + poisoned_bytes(b), HG_CHECK_FREED_BYTE);
   if (bad) {
@@ -177,7 +182,14 @@ static const char *kind_of(const struct finding *f) {
 
 static void print_where(const struct finding *f) {
   if (f->where_api != HG_API_NONE) hg_stack_print(f->where, hg_check_api_names[f->where_api]);
+  else if (f->access) hg_stack_print(f->where, NULL);
   else hg_diag_line("   (found %s)", f->when);
+}
+
+/* How the bytes were touched: check mode finds written bytes; guard mode's faults say. */
+static const char *access_word(const struct finding *f) {
+  static const char *const words[] = { "write", "READ", "WRITE", "access" };
+  return words[f->access];
 }
 
 static void print_block_origin(const struct hg_block *b) {
@@ -198,19 +210,20 @@ static void report(const struct finding *f) {
   hg_diag_lock();
   switch (f->shape) {
   case F_OVERFLOW:
-    hg_diag_line("ERROR: %s: write past the end of a %zu-byte block", kind, b->size);
+    hg_diag_line("ERROR: %s: %s past the end of a %zu-byte block", kind, access_word(f), b->size);
     print_where(f);
     hg_diag_line(" Address %p is %zu bytes after a block of size %zu %s", (void *)f->addr,
                  (size_t)(f->addr - (user + b->size)), b->size, state);
     break;
   case F_UNDERFLOW:
-    hg_diag_line("ERROR: %s: write before the start of a %zu-byte block", kind, b->size);
+    hg_diag_line("ERROR: %s: %s before the start of a %zu-byte block", kind, access_word(f), b->size);
     print_where(f);
     hg_diag_line(" Address %p is %zu bytes before a block of size %zu %s", (void *)f->addr,
                  (size_t)(user - f->addr), b->size, state);
     break;
   case F_AFTER_FREE:
-    hg_diag_line("ERROR: %s: write to a %zu-byte block after it was freed", kind, b->size);
+    hg_diag_line("ERROR: %s: %s %s a %zu-byte block after it was freed", kind, access_word(f),
+                 f->access == 1 ? "of" : "to", b->size);
     print_where(f);
     hg_diag_line(" Address %p is %zu bytes inside a block of size %zu free'd", (void *)f->addr,
                  (size_t)(f->addr - user), b->size);
@@ -254,17 +267,22 @@ static void report(const struct finding *f) {
 
 static void report_all(const struct findings *fs) {
   for (unsigned i = 0; i < fs->n; i++) report(&fs->f[i]);
+  /* Sampled guard mode runs in the default allocator, which stops at any heap error. */
+  if (fs->n && !hg_check_on) hg_guard_sampled_error();
 }
 
 /* ---- quarantine: a FIFO ring of slots, bounded by the bytes it holds ------------------- */
 
 static uintptr_t *ring;
 static size_t ring_cap, ring_head, ring_len, quarantined_bytes;
+static size_t quarantined_guarded;   /* guarded blocks in the ring (their mappings count) */
 
 /* What a quarantined block costs: its slot, its record (at the table's load of at most
- * 1/2, two entries) and its place in the ring. */
+ * 1/2, two entries) and its place in the ring.  For a guarded slot, the address space
+ * (its pages are given back to the kernel) with the guard page. */
 static size_t quarantine_cost(const struct hg_block *b) {
-  return b->raw + 2 * sizeof(struct hg_block) + sizeof(uintptr_t);
+  return b->raw + 2 * sizeof(struct hg_block) + sizeof(uintptr_t) +
+         (b->flags & HG_BLOCK_GUARDED ? HG_PAGE : 0);
 }
 
 static bool ring_push(uintptr_t slot) {
@@ -284,20 +302,25 @@ static bool ring_push(uintptr_t slot) {
 
 static void release(struct hg_block *b) {
   uintptr_t slot = b->slot;
+  size_t raw = b->raw;
+  bool guarded = b->flags & HG_BLOCK_GUARDED;
   hg_blocks_erase(b);
-  slot_free(slot);
+  if (guarded) hg_guard_unmap(slot, raw);
+  else slot_free(slot);
 }
 
 /* Let blocks leave the quarantine until it holds at most `limit` bytes, verifying
  * each; stop early when the findings are full (the rest leave on a later call). */
 static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_api where_api) {
-  while (ring_len && quarantined_bytes > limit && room(fs)) {
+  while (ring_len && (quarantined_bytes > limit || quarantined_guarded > hg_guard_quarantine_max()) &&
+         room(fs)) {
     uintptr_t slot = ring[ring_head];
     ring_head = (ring_head + 1) & (ring_cap - 1);
     ring_len--;
     struct hg_block *b = hg_blocks_find(slot);
     if (!b || b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
     quarantined_bytes -= quarantine_cost(b);
+    if (b->flags & HG_BLOCK_GUARDED) quarantined_guarded--;
     check_freed(b, fs, where, where_api, "when the block left the quarantine");
     release(b);
   }
@@ -305,7 +328,14 @@ static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_a
 
 /* ---- the allocation functions ------------------------------------------------------------- */
 
-static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
+/* Guard mode: a block from malloc, calloc or realloc may be aligned to its size's
+ * largest power-of-two divisor only (guard.h); the memalign family's get theirs. */
+static bool natural_alignment(enum hg_api api) {
+  return api == HG_API_MALLOC || api == HG_API_CALLOC || api == HG_API_REALLOC;
+}
+
+/* sampled: sampled guard mode (a guarded slot or nothing). */
+static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, bool sampled) {
   if (align < HG_ALIGNMENT) align = HG_ALIGNMENT;
   size_t left = hg_align_up(redzone, align), total;
   if (n > HG_MAX_REQUEST || __builtin_add_overflow(left + redzone, n, &total) || total > HG_MAX_REQUEST) {
@@ -314,23 +344,30 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
   }
   bool internal = hg_stack_quiet != 0;
   hg_stack_t stack = hg_stack_capture();
+  /* Guard mode: a mapping of the block's own, made outside the lock; when none can be
+   * made now, a slot with redzones as in check mode. */
+  struct hg_guard_slot g = { 0, 0, 0 };
+  bool guarded = (hg_guard_on || sampled) && hg_guard_map(n, align, natural_alignment(api), &g);
+  if (sampled && !guarded) return NULL;
   hg_lock(&check_lock);
-  size_t raw;
-  void *slot = slot_alloc(total, align, &raw);
+  size_t raw = g.raw;
+  void *slot = guarded ? (void *)g.slot : slot_alloc(total, align, &raw);
   struct hg_block *b = slot ? hg_blocks_insert((uintptr_t)slot) : NULL;
   if (!b) {
-    if (slot) slot_free((uintptr_t)slot);
+    if (guarded) hg_guard_unmap(g.slot, g.raw);
+    else if (slot) slot_free((uintptr_t)slot);
     hg_unlock(&check_lock);
     errno = ENOMEM;
     return NULL;
   }
-  char *user = (char *)slot + left;
+  char *user = guarded ? (char *)g.user : (char *)slot + left;
+  left = (size_t)(user - (char *)slot);
   b->user_hidden = ~(uintptr_t)user;
   b->size = n;
   b->raw = raw;
   b->alloc_stack = stack;
   b->state = HG_BLOCK_LIVE;
-  b->flags = internal ? HG_BLOCK_INTERNAL : 0;
+  b->flags = (uint8_t)((internal ? HG_BLOCK_INTERNAL : 0) | (guarded ? HG_BLOCK_GUARDED : 0));
   b->alloc_api = (uint8_t)api;
   /* The redzones are written under the lock: a concurrent hg_check_heap() must never
    * see a block whose redzones are not yet in place. */
@@ -366,10 +403,13 @@ static void check_free(void *p, enum hg_api api) {
     b->state = HG_BLOCK_FREED;
     b->free_stack = stack;
     b->free_api = (uint8_t)api;
-    if (b->raw > hg_opt.quarantine / 4 || !ring_push(b->slot)) {
+    bool guarded = b->flags & HG_BLOCK_GUARDED;
+    if (b->raw > hg_opt.quarantine / 4 || (guarded && !hg_guard_retire(b->slot, b->raw)) ||
+        !ring_push(b->slot)) {
       release(b);   /* too big to hold (or no memory for the ring): gone at once */
     } else {
-      memset(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
+      if (guarded) quarantined_guarded++;
+      else memset(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
       quarantined_bytes += quarantine_cost(b);
       evict(hg_opt.quarantine, &fs, stack, api);
     }
@@ -379,7 +419,7 @@ static void check_free(void *p, enum hg_api api) {
 }
 
 static void *check_realloc(void *p, size_t n) {
-  if (!p) return check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false);
+  if (!p) return check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false, false);
   if (n == 0) {   /* glibc: frees the block and returns NULL */
     check_free(p, HG_API_REALLOC);
     return NULL;
@@ -398,17 +438,17 @@ static void *check_realloc(void *p, size_t n) {
     return NULL;
   }
   /* Always move: a pointer kept to the old place is then a use after free. */
-  void *q = check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false);
+  void *q = check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false, false);
   if (!q) return NULL;
   memcpy(q, p, old < n ? old : n);
   check_free(p, HG_API_REALLOC);
   return q;
 }
 
-static size_t check_usable_size(const void *p) {
+static size_t check_usable_size(const void *p, enum hg_api api) {
   struct findings fs = { .n = 0 };
   hg_lock(&check_lock);
-  struct hg_block *b = live_block(p, HG_API_USABLE_SIZE, 0, &fs);
+  struct hg_block *b = live_block(p, api, 0, &fs);
   size_t n = b ? b->size : 0;
   hg_unlock(&check_lock);
   if (!b) {
@@ -429,10 +469,19 @@ static HG_NOINLINE void scrub_stack(void) {
 }
 
 void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
-  void *p = check_alloc(n, align, api, zero);
+  void *p = check_alloc(n, align, api, zero, false);
   scrub_stack();
   return p;
 }
+
+void *hg_check_alloc_sampled(size_t n) {
+  int saved = errno;
+  void *p = check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false, true);
+  errno = saved;
+  return p;
+}
+
+size_t hg_check_block_size(const void *p, enum hg_api api) { return check_usable_size(p, api); }
 
 void hg_check_free(void *p, enum hg_api api) {
   check_free(p, api);
@@ -446,7 +495,7 @@ void *hg_check_realloc(void *p, size_t n) {
 }
 
 size_t hg_check_usable_size(const void *p) {
-  size_t n = check_usable_size(p);
+  size_t n = check_usable_size(p, HG_API_USABLE_SIZE);
   scrub_stack();
   return n;
 }
@@ -470,6 +519,40 @@ size_t hg_check_verify(const char *when) {
     found += fs.n;
     if (done) return found;
   }
+}
+
+/* ---- guard mode's faults ------------------------------------------------------------------ */
+
+/* The lock, from a signal handler: give up after about a second rather than wait for
+ * ever (the interrupted thread itself might hold it). */
+static bool lock_patiently(void) {
+  for (int i = 0; i < 1000; i++) {
+    int expected = 0;
+    if (atomic_compare_exchange_strong_explicit(&check_lock.state, &expected, 1, memory_order_acquire,
+                                                memory_order_relaxed))
+      return true;
+    struct timespec ts = { 0, 1000000 };
+    nanosleep(&ts, NULL);
+  }
+  return false;
+}
+
+bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where) {
+  uintptr_t slot = hg_guard_slot_of(addr);
+  if (!slot || !lock_patiently()) return false;
+  struct hg_block *b = hg_blocks_find(slot);
+  struct finding f = { .addr = addr, .where = where, .where_api = HG_API_NONE,
+                       .access = access < 0 ? 3 : access + 1 };
+  if (b) f.block = *b;
+  hg_unlock(&check_lock);
+  if (!b || !(f.block.flags & HG_BLOCK_GUARDED)) return false;
+  uintptr_t user = hg_block_user(&f.block);
+  if (addr < user) f.shape = F_UNDERFLOW;
+  else if (addr >= user + f.block.size) f.shape = F_OVERFLOW;
+  else if (f.block.state == HG_BLOCK_FREED) f.shape = F_AFTER_FREE;
+  else return false;   /* a live block's own bytes do not fault */
+  report(&f);
+  return true;
 }
 
 __attribute__((visibility("default"))) size_t hg_check_heap(void) {
@@ -511,19 +594,19 @@ void hg_check_start(void) {
 }
 
 void hg_check_fork_prepare(void) {
-  if (!hg_check_on) return;
+  if (!hg_check_on && !hg_guard_sampling) return;
   hg_lock(&check_lock);
   hg_stack_fork_prepare();
 }
 
 void hg_check_fork_parent(void) {
-  if (!hg_check_on) return;
+  if (!hg_check_on && !hg_guard_sampling) return;
   hg_stack_fork_parent();
   hg_unlock(&check_lock);
 }
 
 void hg_check_fork_child(void) {
-  if (!hg_check_on) return;
+  if (!hg_check_on && !hg_guard_sampling) return;
   hg_stack_fork_child();
   hg_lock_reset(&check_lock);
   hg_diag_fork_child();

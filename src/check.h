@@ -24,6 +24,7 @@
 #define HG_CHECK_H
 
 #include "internal.h"
+#include "stack.h"
 
 #define HG_CHECK_REDZONE_BYTE 0xfa
 #define HG_CHECK_FREED_BYTE   0xfd
@@ -48,6 +49,20 @@ void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero);
 void hg_check_free(void *p, enum hg_api api);
 void *hg_check_realloc(void *p, size_t n);
 size_t hg_check_usable_size(const void *p);
+
+/* Guard mode (guard.c, fault.c).  In guard mode hg_check_alloc gives every block a
+ * guarded slot (guard.h) when it can, and freed guarded blocks wait in the quarantine
+ * inaccessible.  Sampled guard mode uses the same functions without check mode:
+ * hg_check_alloc_sampled makes a guarded block with a record (NULL, errno unchanged,
+ * if no guarded slot can be made now); hg_check_free, and hg_check_block_size (the
+ * size of live block p, as `api` would see it; a bad pointer is reported) take them
+ * back.  In sampled mode any error reported ends the program (hg_guard_sampled_error). */
+void *hg_check_alloc_sampled(size_t n);
+size_t hg_check_block_size(const void *p, enum hg_api api);
+/* The fault handler: an access (1 write, 0 read, -1 unknown) at addr, in a guarded
+ * mapping, faulted, at stack `where`.  Reports it (against the block whose guard page,
+ * or freed pages, addr is in) and returns true; false if addr is in no such block. */
+bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where);
 
 /* Verify every block's redzones and every quarantined block's poison, reporting what
  * is wrong; returns the number of errors found. */

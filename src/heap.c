@@ -4,6 +4,7 @@
 
 #include <errno.h>
 
+#include "guard.h"
 #include "init.h"
 #include "lock.h"
 #include "meta.h"
@@ -78,6 +79,8 @@ size_t hg_block_usable(const void *p, const char *op, struct hg_span **span) {
   } else if (s && (s->kind == HG_SPAN_MEDIUM || s->kind == HG_SPAN_LARGE) && s->base == p) {
     return hg_span_bytes(s);
   }
+  size_t sampled;   /* a block sampled by guard mode lies outside the page map */
+  if (!s && hg_guard_sampling && hg_guard_sample_size(p, op, &sampled)) return sampled;
   hg_bad_pointer(op, p, s);
 }
 
@@ -276,6 +279,8 @@ void hg_heap_free_slow(void *p, struct hg_span *s) {
     hg_heap_divert->free(p);
     return;
   }
+  /* A block sampled by guard mode lies outside the page map. */
+  if (hg_unlikely(!s) && hg_guard_sampling && hg_guard_sample_free(p)) return;
   if (s && s->kind == HG_SPAN_SMALL) {
     size_t off = (size_t)((char *)p - s->base);
     size_t idx = hg_span_slot(s, off);

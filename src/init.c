@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "check.h"
+#include "guard.h"
 #include "heap.h"
 #include "lock.h"
 #include "meta.h"
@@ -27,6 +28,7 @@ void hg_options_changed(void) {
   size_t t = hg_opt.mmap_threshold ? hg_opt.mmap_threshold : 1;
   hg_fast_limit = t > HG_SMALL_MAX ? HG_SMALL_MAX : t - 1;
   if (hg_stats_on) hg_fast_limit = 0;   /* stats mode observes every allocation */
+  if (hg_guard_sampling) hg_fast_limit = 0;   /* every malloc counts down to the next sample */
 }
 
 void hg_init_slow(void) {
@@ -37,8 +39,9 @@ void hg_init_slow(void) {
     hg_sizeclass_init();
     hg_options_init();
     hg_stats_init();   /* before hg_options_changed, which reads hg_stats_on */
+    hg_guard_init();   /* the same, for hg_guard_sampling */
     hg_options_changed();
-    if (hg_opt.mode == HG_MODE_CHECK) hg_check_init();
+    if (hg_opt.mode == HG_MODE_CHECK || hg_opt.mode == HG_MODE_GUARD) hg_check_init();
     hg_trace_init();   /* after the modes that divert the heap: they win over call tracing */
     atomic_store_explicit(&hg_init_done, 1, memory_order_release);
   }
@@ -57,6 +60,7 @@ static void fork_prepare(void) {
   hg_lock(&init_lock);
   hg_trace_fork_prepare();   /* a traced call holds it around region and heap work */
   hg_check_fork_prepare();
+  hg_guard_fork_prepare();
   hg_heap_fork_prepare();
   hg_region_fork_prepare();
   hg_meta_fork_prepare();
@@ -66,6 +70,7 @@ static void fork_parent(void) {
   hg_meta_fork_parent();
   hg_region_fork_parent();
   hg_heap_fork_parent();
+  hg_guard_fork_parent();
   hg_check_fork_parent();
   hg_trace_fork_parent();
   hg_unlock(&init_lock);
@@ -76,6 +81,7 @@ static void fork_child(void) {
   hg_meta_fork_child();
   hg_region_fork_child();
   hg_heap_fork_child();
+  hg_guard_fork_child();
   hg_check_fork_child();
   hg_stats_fork_child();
   hg_lock_reset(&init_lock);
@@ -89,5 +95,6 @@ __attribute__((constructor(101))) static void hg_process_start(void) {
     if (hg_tls_heap != &hg_heap_empty) pthread_setspecific(exit_key, hg_tls_heap);
   }
   hg_check_start();
+  hg_guard_start();
   hg_stats_start();
 }

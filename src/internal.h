@@ -11,19 +11,22 @@
  *               brk trim; large blocks (one mapping each)
  *   pagemap.c   address -> span descriptor for every page the allocator owns
  *   meta.c      out-of-band memory for descriptors, heaps and pagemap nodes
- *   os.c        the only code that calls brk/sbrk/mmap/munmap/madvise/mremap
+ *   os.c        the only code that calls brk/sbrk/mmap/munmap/madvise/mremap/mprotect
  * Beside them: sizeclass.c (class tables), options.c (HEAPGUARD_* settings),
  * report.c (fatal errors and the allocation-free formatter), init.c (process start,
  * fork, thread exit).
  * Check mode, on top of heap and region: check.c (its allocation functions, redzones,
  * quarantine, error reports), blocks.c (its table of blocks), leak.c (the leak scan),
  * stack.c (stack capture, depot, symbols), diag.c (report output, error contexts),
- * maps.c (/proc/self/maps).  trace.c: `heapguard trace` (kernel calls with reasons,
+ * maps.c (/proc/self/maps).  Guard mode, on top of check mode: guard.c (guarded slots,
+ * their page index, sampled mode's pool), fault.c (the SIGSEGV/SIGBUS handler; it
+ * exports sigaction and signal).  trace.c: `heapguard trace` (kernel calls with reasons,
  * reported by os.c; malloc/free calls through the heap divert).  The CLI (src/cli/) is
  * a separate program.
  *
  * Every symbol not in include/heapguard.h is hidden (-fvisibility=hidden) and named
- * hg_<module>_...; only api.c exports the standard names. */
+ * hg_<module>_...; only api.c exports the standard names (and fault.c sigaction and
+ * signal). */
 #ifndef HG_INTERNAL_H
 #define HG_INTERNAL_H
 

@@ -23,6 +23,7 @@
 #include "blocks.h"
 #include "check.h"
 #include "diag.h"
+#include "guard.h"
 #include "maps.h"
 #include "options.h"
 #include "os.h"
@@ -81,7 +82,8 @@ static bool scan_mapping(const struct hg_mapping *m, void *arg) {
     for (size_t i = 0; i < pages; i++) {
       uintptr_t page = chunk + i * HG_PAGE;
       if (known && !(resident[i] & 1)) continue;
-      if (hg_pagemap_get((const void *)page)) continue;   /* block pages: only via their blocks */
+      /* block pages (guarded slots too): only via their blocks */
+      if (hg_pagemap_get((const void *)page) || hg_guard_slot_of(page)) continue;
       uintptr_t from = page < sc->own_sp && sc->own_sp < page + HG_PAGE ? sc->own_sp : page;
       scan_range(sc, from, page + HG_PAGE);
     }

@@ -66,10 +66,12 @@ static bool parse_word(const char *s, unsigned *out, const char *const *words, u
   return false;
 }
 
-static const char *const mode_names[] = { "run", "check" };
+static const char *const mode_names[] = { "run", "check", "guard" };
+static const char *const side_names[] = { "after", "before" };
 static const char *const leaks_names[] = { "no", "summary", "full" };
 
-static bool parse_mode(const char *s, unsigned *out) { return parse_word(s, out, mode_names, 2); }
+static bool parse_mode(const char *s, unsigned *out) { return parse_word(s, out, mode_names, 3); }
+static bool parse_side(const char *s, unsigned *out) { return parse_word(s, out, side_names, 2); }
 static bool parse_leaks(const char *s, unsigned *out) { return parse_word(s, out, leaks_names, 3); }
 static bool parse_path(const char *s, const char **out) {
   if (!*s) return false;
@@ -109,12 +111,13 @@ static bool parse_signal(const char *s, size_t *out) {
 static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2MiB",
                                          [1] = "1/0, true/false, on/off or yes/no",
                                          [2] = "a whole number",
-                                         [3] = "run or check",
+                                         [3] = "run, check or guard",
                                          [4] = "no, summary or full",
                                          [5] = "a file name",
                                          [6] = "a file name",
                                          [7] = "off, text or json",
-                                         [8] = "a signal name such as USR1, or a number" };
+                                         [8] = "a signal name such as USR1, or a number",
+                                         [9] = "after or before" };
 #define TYPE_INDEX_size  0
 #define TYPE_INDEX_bool  1
 #define TYPE_INDEX_count 2
@@ -124,6 +127,7 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
 #define TYPE_INDEX_file  6
 #define TYPE_INDEX_stats 7
 #define TYPE_INDEX_signal 8
+#define TYPE_INDEX_side  9
 
 /* Defaults as text, the way the README's table shows them. */
 static size_t show_size(char *buf, size_t size, size_t v) {
@@ -134,6 +138,7 @@ static size_t show_size(char *buf, size_t size, size_t v) {
 static size_t show_bool(char *buf, size_t size, bool v) { return hg_format(buf, size, "%d", v); }
 static size_t show_count(char *buf, size_t size, size_t v) { return hg_format(buf, size, "%zu", v); }
 static size_t show_mode(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", mode_names[v]); }
+static size_t show_side(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", side_names[v]); }
 static size_t show_leaks(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", leaks_names[v]); }
 static size_t show_path(char *buf, size_t size, const char *v) { return hg_format(buf, size, "%s", v ? v : "stderr"); }
 static size_t show_file(char *buf, size_t size, const char *v) { return hg_format(buf, size, "%s", v ? v : "off"); }

@@ -4,7 +4,8 @@
  * default and a one-line description.  The table drives parsing of the environment,
  * the documentation (docs/options.md is checked against it by a test) and mallopt.
  * Types: size (bytes; accepts K/KiB/M/MiB/G/GiB suffixes), bool (1/0, true/false,
- * on/off, yes/no), count (a plain integer), mode (run|check), leaks (no|summary|full),
+ * on/off, yes/no), count (a plain integer), mode (run|check|guard), leaks
+ * (no|summary|full), side (after|before),
  * path (any text; kept as a pointer into the environment, never copied; default
  * stderr), file (the same, default off), stats (off|text|json), signal (a name such as
  * USR1 or SIGUSR1, or a number). */
@@ -38,7 +39,8 @@
     "M_MMAP_MAX; 0 disables mmap for blocks)")                                             \
   X(mode, MODE, mode, HG_MODE_RUN,                                                        \
     "run: the fast allocator; check: redzones, quarantine, leak scan and error reports "   \
-    "(what `heapguard check` sets)")                                                       \
+    "(what `heapguard check` sets); guard: check mode with every block against an "       \
+    "inaccessible page, so bad reads and writes fault at once (`heapguard guard`)")        \
   X(log_file, LOG_FILE, path, 0,                                                          \
     "check mode: write error reports to this file instead of stderr; %p in the name "      \
     "becomes the process id")                                                             \
@@ -55,6 +57,21 @@
   X(error_exitcode, ERROR_EXITCODE, count, 99,                                            \
     "check mode: exit status of a program in which errors were found (0: keep the "        \
     "program's own)")                                                                     \
+  X(guard_side, GUARD_SIDE, side, HG_GUARD_AFTER,                                         \
+    "guard mode: the inaccessible page is after each block (after: overflows fault) or "   \
+    "before it (before: underflows fault)")                                               \
+  X(guard_align, GUARD_ALIGN, count, 8,                                                   \
+    "guard mode: least alignment (1, 2, 4, 8 or 16) of a block from malloc, calloc or "    \
+    "realloc, which is aligned to the largest power of two dividing its size, at least "   \
+    "this and at most 16: it ends flush against the guard page when its size is a "       \
+    "multiple of this (1: always; 8 keeps pointers aligned, as programs such as Python "   \
+    "need; 16 is glibc's alignment)")                                                     \
+  X(sample_rate, SAMPLE_RATE, count, 0,                                                   \
+    "run mode: sampled guard mode, one allocation in N (at random) placed against an "     \
+    "inaccessible page, with stacks, and reported like guard mode's; 0: off")              \
+  X(sample_max, SAMPLE_MAX, count, 512,                                                   \
+    "sampled guard mode: most sampled blocks at once, alive or freed and waiting in the "  \
+    "quarantine (each costs at least two pages of address space)")                        \
   X(stats, STATS, stats, HG_STATS_OFF,                                                    \
     "at exit (and on hg_stats_print() or the stats signal) print where the memory went: "  \
     "off, text (a table) or json (one object); what `heapguard stats` sets")               \
@@ -77,7 +94,8 @@
     "trace: also every malloc, free, calloc, realloc and memalign-family call, with its "  \
     "arguments and result (to stderr if HEAPGUARD_TRACE is not set; not in check mode)")
 
-enum hg_mode { HG_MODE_RUN, HG_MODE_CHECK };
+enum hg_mode { HG_MODE_RUN, HG_MODE_CHECK, HG_MODE_GUARD };
+enum hg_guard_side { HG_GUARD_AFTER, HG_GUARD_BEFORE };
 enum hg_leaks { HG_LEAKS_NO, HG_LEAKS_SUMMARY, HG_LEAKS_FULL };
 enum hg_stats_format { HG_STATS_OFF, HG_STATS_TEXT, HG_STATS_JSON };
 
@@ -86,6 +104,7 @@ enum hg_stats_format { HG_STATS_OFF, HG_STATS_TEXT, HG_STATS_JSON };
 #define HG_OPT_FIELD_count size_t
 #define HG_OPT_FIELD_mode  unsigned
 #define HG_OPT_FIELD_leaks unsigned
+#define HG_OPT_FIELD_side  unsigned
 #define HG_OPT_FIELD_path  const char *   /* points into environ, or NULL */
 #define HG_OPT_FIELD_stats unsigned
 #define HG_OPT_FIELD_signal size_t      /* a signal number, 0 for none */

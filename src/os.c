@@ -154,3 +154,14 @@ size_t hg_os_page_size(void) {
   size_t ps = getauxval(AT_PAGESZ);
   return ps ? ps : HG_PAGE;
 }
+
+bool hg_os_protect(void *p, size_t size, bool access) {
+  HG_ASSERT(size > 0 && size % HG_PAGE == 0 && (uintptr_t)p % HG_PAGE == 0);
+  count(&hg_os_calls.mprotect);
+  long r = raw_syscall6(SYS_mprotect, (long)p, (long)size, access ? PROT_READ | PROT_WRITE : PROT_NONE,
+                        0, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MPROTECT, r, access ? HG_WHY_UNPROTECT : HG_WHY_PROTECT, 0, (long)p, (long)size,
+                   access ? PROT_READ | PROT_WRITE : PROT_NONE, 0, 0, 0);
+  if (r < 0 && !out_of_memory(r)) hg_fatal("mprotect(%p, %zu) failed with error %ld", p, size, -r);
+  return r == 0;
+}

@@ -40,8 +40,13 @@ size_t hg_os_page_size(void);
 
 /* Counters of kernel calls made (read by stats). */
 struct hg_os_counters {
-  _Atomic size_t brk, mmap, munmap, madvise, mremap;
+  _Atomic size_t brk, mmap, munmap, madvise, mremap, mprotect;
 };
 extern HG_HIDDEN struct hg_os_counters hg_os_calls;
+
+/* Make pages accessible (read-write) or not (PROT_NONE): guard mode's guard pages and
+ * freed blocks.  Returns false if the kernel refused for lack of memory (ENOMEM: the
+ * mapping count limit, when the change splits a mapping); fatal otherwise. */
+bool hg_os_protect(void *p, size_t size, bool access);
 
 #endif

@@ -16,6 +16,7 @@
 #include "os.h"
 
 __thread int hg_stack_quiet;
+int hg_stack_no_symbols;
 
 /* ---- capture ------------------------------------------------------------------------ */
 
@@ -25,6 +26,8 @@ static int (*unwind_getcontext)(unw_context_t *);
 static int (*unwind_init_local)(unw_cursor_t *, unw_context_t *);
 static int (*unwind_step)(unw_cursor_t *);
 static int (*unwind_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+/* For unwinding from a signal context (hg_stack_capture_context). */
+static int (*unwind_init_local2)(unw_cursor_t *, unw_context_t *, int);
 /* The allocator's own code, when it is a shared object: leading frames inside it are
  * dropped at capture.  (Linked statically, it is part of the program: the printer then
  * drops the frames up to the allocation function by name.) */
@@ -69,6 +72,7 @@ void hg_stack_init(void) {
   *(void **)&unwind_init_local = dlsym(lib, "_ULx86_64_init_local");
   *(void **)&unwind_step = dlsym(lib, "_ULx86_64_step");
   *(void **)&unwind_get_reg = dlsym(lib, "_ULx86_64_get_reg");
+  *(void **)&unwind_init_local2 = dlsym(lib, "_ULx86_64_init_local2");
 }
 
 uintptr_t hg_stack_exit_caller_sp(void) {
@@ -91,13 +95,17 @@ uintptr_t hg_stack_exit_caller_sp(void) {
 
 /* ---- depot ---------------------------------------------------------------------------- *
  * Stacks live in chunks of CHUNK_WORDS words: a header word (hash in the high half,
- * depth in the low half), the next id in the same hash bucket, then the frames.  An id
- * is (chunk << CHUNK_SHIFT | word offset) + 1.  Nothing is ever removed. */
+ * depth in the low half, with EXACT_FIRST set when the first frame is the address of
+ * the instruction itself, not a return address: a faulting access), the next id in the
+ * same hash bucket, then the frames.  An id is (chunk << CHUNK_SHIFT | word offset) + 1.
+ * Nothing is ever removed. */
 
 #define CHUNK_SHIFT  21                     /* 2 Mi words = 16 MiB per chunk */
 #define CHUNK_WORDS  ((size_t)1 << CHUNK_SHIFT)
 #define MAX_CHUNKS   512
 #define BUCKETS_LOG  20
+#define EXACT_FIRST  ((uintptr_t)1 << 31)
+#define DEPTH_MASK   ((uintptr_t)0xffff)
 
 static hg_lock_t depot_lock = HG_LOCK_INIT;
 static uintptr_t *chunks[MAX_CHUNKS];
@@ -121,7 +129,7 @@ static uint32_t hash_frames(void *const *frames, unsigned n) {
   return (uint32_t)h;
 }
 
-static hg_stack_t depot_put(void *const *frames, unsigned n) {
+static hg_stack_t depot_put(void *const *frames, unsigned n, uintptr_t flags) {
   uint32_t hash = hash_frames(frames, n);
   hg_stack_t id = 0;
   hg_lock(&depot_lock);
@@ -134,7 +142,7 @@ static hg_stack_t depot_put(void *const *frames, unsigned n) {
   hg_stack_t *bucket = &buckets[hash >> (32 - BUCKETS_LOG)];
   for (id = *bucket; id; id = (hg_stack_t)record_of(id)[1]) {
     const uintptr_t *r = record_of(id);
-    if (r[0] == ((uintptr_t)hash << 32 | n) && memcmp(r + 2, frames, n * sizeof *frames) == 0) goto out;
+    if (r[0] == ((uintptr_t)hash << 32 | flags | n) && memcmp(r + 2, frames, n * sizeof *frames) == 0) goto out;
   }
   size_t words = 2 + n;
   if (nchunks == 0 || chunk_used + words > CHUNK_WORDS) {
@@ -148,7 +156,7 @@ static hg_stack_t depot_put(void *const *frames, unsigned n) {
     chunk_used = 0;
   }
   uintptr_t *r = chunks[nchunks - 1] + chunk_used;
-  r[0] = (uintptr_t)hash << 32 | n;
+  r[0] = (uintptr_t)hash << 32 | flags | n;
   r[1] = *bucket;
   memcpy(r + 2, frames, n * sizeof *frames);
   id = (hg_stack_t)(((size_t)(nchunks - 1) << CHUNK_SHIFT | chunk_used) + 1);
@@ -177,8 +185,29 @@ hg_stack_t hg_stack_capture(void) {
   unsigned keep = (unsigned)n - skip;
   if (keep > limit) keep = (unsigned)limit;
   if (keep == 0) return 0;
-  return depot_put(frames + skip, keep);
+  return depot_put(frames + skip, keep, 0);
 }
+
+hg_stack_t hg_stack_capture_context(void *ucontext) {
+  if (!unwind_init_local2 || !unwind_step || !unwind_get_reg || hg_stack_quiet) return 0;
+  size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
+  if (depth == 0) return 0;
+  void *frames[HG_STACK_MAX_DEPTH];
+  unw_cursor_t cursor;
+  unsigned n = 0;
+  hg_stack_quiet++;
+  if (unwind_init_local2(&cursor, (unw_context_t *)ucontext, 1 /* UNW_INIT_SIGNAL_FRAME */) == 0) {
+    do {
+      unw_word_t ip = 0;
+      if (unwind_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
+      frames[n++] = (void *)ip;
+    } while (n < depth && unwind_step(&cursor) > 0);
+  }
+  hg_stack_quiet--;
+  return n ? depot_put(frames, n, EXACT_FIRST) : 0;
+}
+
+bool hg_stack_in_own_code(uintptr_t pc) { return pc >= own_text_lo && pc < own_text_hi; }
 
 /* ---- symbolisation ---------------------------------------------------------------------- */
 
@@ -236,6 +265,7 @@ struct where {
 
 static void symbolise(uintptr_t pc, struct where *w) {
   *w = (struct where){ 0 };
+  if (hg_stack_no_symbols) return;
   if (symboliser_ready()) {
     Dwfl_Module *m = dw.addrmodule(dw.dwfl, pc);
     if (!m) {   /* loaded after the last look at the process's modules */
@@ -283,11 +313,12 @@ void hg_stack_print(hg_stack_t id, const char *api) {
     return;
   }
   const uintptr_t *r = record_of(id);
-  unsigned n = (unsigned)(r[0] & 0xffffffffu);
+  unsigned n = (unsigned)(r[0] & DEPTH_MASK);
+  uintptr_t exact = r[0] & EXACT_FIRST ? 1 : 0;   /* frame 0: no return address */
   const uintptr_t *frames = r + 2;
   hg_stack_quiet++;
   unsigned first = 0;
-  if (!own_text_hi) {   /* linked statically: drop frames down to the entry point */
+  if (!own_text_hi && !exact) {   /* linked statically: drop frames down to the entry point */
     for (unsigned i = 0; i < n && i < OWN_FRAMES_MAX; i++) {
       struct where w;
       symbolise(frames[i] - 1, &w);
@@ -298,7 +329,7 @@ void hg_stack_print(hg_stack_t id, const char *api) {
   for (unsigned i = first, shown = 0; i < n && shown < depth; i++, shown++) {
     /* A return address points after the call: look up the call itself. */
     struct where w;
-    symbolise(frames[i] - 1, &w);
+    symbolise(frames[i] - (i == 0 ? 1 - exact : 1), &w);
     const char *lead = (i == first && !api) ? "at" : "by";
     if (w.file)
       hg_diag_line("   %s %p: %s (%s:%d)", lead, (void *)frames[i], w.func ? w.func : "???",

@@ -27,6 +27,16 @@ void hg_stack_init(void);
  * hg_opt.stack_depth frames; 0 if stacks are off or cannot be taken. */
 hg_stack_t hg_stack_capture(void);
 
+/* The stack of a signal's context (ucontext_t *, from a SA_SIGINFO handler): the
+ * interrupted instruction first (printed as it is, not as a return address), then its
+ * callers.  0 if the unwinder is not loaded. */
+hg_stack_t hg_stack_capture_context(void *ucontext);
+/* Is pc in heapguard's own code?  (Known only when it is a shared object.) */
+bool hg_stack_in_own_code(uintptr_t pc);
+/* Set: stacks are printed as raw addresses, without the symboliser (which allocates):
+ * for reports made where that is not safe. */
+extern int hg_stack_no_symbols;
+
 /* Print a stack as report lines: "   at 0x...: <api> (heapguard)" for the allocator
  * entry point the stack was taken in (when api is not NULL), then one "   by" line per
  * frame, symbolised.  Allocates (the symboliser): call with no allocator lock held. */

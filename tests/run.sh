@@ -28,6 +28,9 @@
 #                       again with -O2 -fomit-frame-pointer (bugs/NAME:nofp) when an
 #                       expect-text names a file:line; run preloaded, the report going to
 #                       HEAPGUARD_LOG_FILE and the program's own stderr kept apart.
+#   tests/guard/*.c     guard mode (HEAPGUARD_MODE=guard): the same headers, plus
+#                       "// env: NAME=value" and "// sampled: <status>" (also run in
+#                       sampled guard mode, HEAPGUARD_SAMPLE_RATE=1); see its section.
 #   tests/programs/*.sh real programs preloaded (python3, sqlite3, sort, git, ...).
 # Exit status 0 is a pass, 77 a skip, anything else a failure.
 # TESTS=pattern runs only the tests whose name contains pattern.
@@ -232,6 +235,57 @@ for src in tests/bugs/*.c; do
       echo "--- verdict:"
     } >"$log"
     if bugs_verdict "$src" "$report" "$bin.stderr" "$st" >>"$log"; then
+      echo ok >>"$log"; result "$name" 0 "$log"
+    else
+      result "$name" 1 "$log" 60
+    fi
+  done
+done
+
+# ---- guard mode: tests/guard -----------------------------------------------------------
+# The same header lines as tests/bugs, run with HEAPGUARD_MODE=guard, plus:
+#   // env: NAME=value...      more environment for the run (e.g. HEAPGUARD_GUARD_SIDE=before)
+#   // sampled: <n>            also run in the default allocator with HEAPGUARD_SAMPLE_RATE=1
+#                              (sampled guard mode: every malloc sampled), expecting exit
+#                              status n there and the same report lines (:sampled)
+for src in tests/guard/*.c; do
+  [ -e "$src" ] || continue
+  base=$(basename "$src" .c)
+  hdr=$(head -n 30 "$src")
+  variants=":O0"
+  if grep -q '^// expect-error:' <<<"$hdr" && grep -Eq '^// expect-text: .*\.c:[0-9]' <<<"$hdr"; then variants+=" :nofp"; fi
+  grep -q '^// sampled:' <<<"$hdr" && variants+=" :sampled"
+  extra=$(sed -n 's|^// env: *||p' <<<"$hdr" | head -n 1)
+  for variant in $variants; do
+    name=guard/$base; [ "$variant" = :O0 ] || name+=$variant
+    wanted "$name" || continue
+    id=guard_$base${variant/:/_}
+    bin=$OUT/$id; log=$LOGS/$id.log; report=$LOGS/$id.report; expect=$src
+    herr=$(bugs_header_error "$src")
+    if [ -n "$herr" ]; then echo "$herr" >"$log"; result "$name (header)" 1 "$log"; continue; fi
+    opt="-O0"; mode=(HEAPGUARD_MODE=guard)
+    [ "$variant" = :nofp ] && opt="-O2 -fomit-frame-pointer"
+    if [ "$variant" = :sampled ]; then
+      mode=(HEAPGUARD_SAMPLE_RATE=1)
+      expect=$bin.expect   # the header with the sampled run's exit status
+      sed -e '/^\/\/ expect-status:/d' -e 's|^// sampled: *|// expect-status: |' "$src" >"$expect"
+    fi
+    if ! $CC $BUGS_CFLAGS $opt "$src" -o "$bin" >"$bin.build.log" 2>&1; then
+      result "$name (build)" 1 "$bin.build.log"; continue
+    fi
+    rm -f "$report".*
+    # shellcheck disable=SC2086  # $extra: NAME=value words
+    { timeout --kill-after=5 "$BUGS_TIMEOUT" "${bugs_env[@]}" LD_PRELOAD="$LIB_SO" "${mode[@]}" $extra \
+        HEAPGUARD_LOG_FILE="$report.%p" "$bin" >"$bin.stdout" 2>"$bin.stderr"; } 2>/dev/null
+    st=$?
+    cat "$report".* >"$report" 2>/dev/null
+    {
+      echo "--- $CC $BUGS_CFLAGS $opt $src; LD_PRELOAD=$LIB_SO ${mode[*]} $extra $bin"
+      echo "--- report (HEAPGUARD_LOG_FILE):"; cat "$report"
+      echo "--- program stderr:"; head -n 20 "$bin.stderr"
+      echo "--- verdict:"
+    } >"$log"
+    if bugs_verdict "$expect" "$report" "$bin.stderr" "$st" >>"$log"; then
       echo ok >>"$log"; result "$name" 0 "$log"
     else
       result "$name" 1 "$log" 60

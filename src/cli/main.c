@@ -1,6 +1,6 @@
 /* main.c — heapguard's command line: commands, their options, help, validation.
  *
- *   heapguard run|check [options] [--] program [args...]
+ *   heapguard run|check|guard [options] [--] program [args...]
  *
  * Each command is an entry of `commands`, with its own option table; every option sets
  * one HEAPGUARD_* environment variable, validated here with the library's syntax (the
@@ -123,23 +123,45 @@ static const struct cli_option stats_options[] = {
 };
 static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
 
-static const struct cli_option check_options[] = {
-  { "log-file", "HEAPGUARD_LOG_FILE", VALUE_PATH, "PATH", "stderr", 0, NULL,
-    "write reports to PATH instead of standard error; %p in PATH becomes the process "
-    "id, so each process of a program writes its own file", NULL },
-  { "leak-check", "HEAPGUARD_LEAK_CHECK", VALUE_WORD, "no|summary|full", "full", 0,
-    leak_check_words,
-    "at exit: no leak scan, totals only, or every leak grouped by allocation stack", NULL },
-  { "quarantine", "HEAPGUARD_QUARANTINE", VALUE_SIZE, "SIZE", "64M", SIZE_MAX, NULL,
-    "freed blocks are held, poisoned, until this many bytes are waiting, so uses "
-    "after free and double frees are caught; K/KiB, M/MiB, G/GiB suffixes", NULL },
-  { "redzone", "HEAPGUARD_REDZONE", VALUE_SIZE, "BYTES", "16", 4096, NULL,
-    "guard bytes on each side of every block, rounded up to 16; at most 4096", NULL },
-  { "stack-depth", "HEAPGUARD_STACK_DEPTH", VALUE_COUNT, "N", "12", 64, NULL,
-    "frames recorded per allocation and free, 0 to 64 (0: none)", NULL },
-  { "error-exitcode", "HEAPGUARD_ERROR_EXITCODE", VALUE_COUNT, "N", "99", 255, NULL,
-    "exit status, 0 to 255, of a program in which errors were found (0: keep the "
+/* Check mode's options, which guard mode shares. */
+#define CHECK_OPTIONS                                                                         \
+  { "log-file", "HEAPGUARD_LOG_FILE", VALUE_PATH, "PATH", "stderr", 0, NULL,                  \
+    "write reports to PATH instead of standard error; %p in PATH becomes the process "        \
+    "id, so each process of a program writes its own file", NULL },                           \
+  { "leak-check", "HEAPGUARD_LEAK_CHECK", VALUE_WORD, "no|summary|full", "full", 0,           \
+    leak_check_words,                                                                         \
+    "at exit: no leak scan, totals only, or every leak grouped by allocation stack", NULL },  \
+  { "quarantine", "HEAPGUARD_QUARANTINE", VALUE_SIZE, "SIZE", "64M", SIZE_MAX, NULL,          \
+    "freed blocks are held, poisoned, until this many bytes are waiting, so uses "            \
+    "after free and double frees are caught; K/KiB, M/MiB, G/GiB suffixes", NULL },           \
+  { "redzone", "HEAPGUARD_REDZONE", VALUE_SIZE, "BYTES", "16", 4096, NULL,                    \
+    "guard bytes on each side of every block, rounded up to 16; at most 4096", NULL },        \
+  { "stack-depth", "HEAPGUARD_STACK_DEPTH", VALUE_COUNT, "N", "12", 64, NULL,                 \
+    "frames recorded per allocation and free, 0 to 64 (0: none)", NULL },                     \
+  { "error-exitcode", "HEAPGUARD_ERROR_EXITCODE", VALUE_COUNT, "N", "99", 255, NULL,          \
+    "exit status, 0 to 255, of a program in which errors were found (0: keep the "            \
     "program's own)", NULL },
+
+static const struct cli_option check_options[] = { CHECK_OPTIONS };
+
+static const char *const guard_side_words[] = { "after", "before", NULL };
+static const char *const guard_align_words[] = { "1", "2", "4", "8", "16", NULL };
+static const struct cli_option guard_options[] = {
+  { "guard-side", "HEAPGUARD_GUARD_SIDE", VALUE_WORD, "after|before", "after", 0, guard_side_words,
+    "put the inaccessible page after each block (overflows fault) or before it "
+    "(underflows fault)", NULL },
+  { "guard-align", "HEAPGUARD_GUARD_ALIGN", VALUE_WORD, "1|2|4|8|16", "8", 0, guard_align_words,
+    "least alignment of a block from malloc, calloc or realloc, which is aligned to the "
+    "largest power of two dividing its size, at least this and at most 16, so that it ends "
+    "flush against the guard page when its size is a multiple of this: 1 catches every "
+    "overread; 8 keeps pointers aligned, as some programs (Python) need; 16 is glibc's", NULL },
+  CHECK_OPTIONS
+};
+
+static const struct cli_option run_options[] = {
+  { "sample-rate", "HEAPGUARD_SAMPLE_RATE", VALUE_COUNT, "N", "0", (size_t)1 << 40, NULL,
+    "sampled guard mode: one allocation in N, chosen at random, is placed against an "
+    "inaccessible page and reported like guard mode's if misused (0: off)", NULL },
 };
 
 static const struct cli_option trace_options[] = {
@@ -182,13 +204,21 @@ struct command {
 static const struct command commands[] = {
   { "run", "run", "run a program with heapguard as its allocator",
     "Runs program with libheapguard.so preloaded (LD_PRELOAD) as its allocator: fast,\n"
-    "and a double free or an invalid free is reported and stops the program.",
-    NULL, 0, NULL, NULL },
+    "and a double free or an invalid free is reported and stops the program.  With\n"
+    "--sample-rate=N, one allocation in N is guarded as in guard mode, for production.",
+    OPTIONS(run_options), NULL, NULL },
   { "check", "check", "run a program in check mode: memory errors and leaks reported",
     "Runs program with libheapguard.so preloaded in check mode: uses after free,\n"
     "overflows into redzones, double and invalid frees are reported with the stacks\n"
     "of the allocation and free, and leaks at exit.",
     OPTIONS(check_options), NULL, NULL },
+  { "guard", "guard", "run a program in guard mode: bad reads and writes fault at once",
+    "Runs program with libheapguard.so preloaded in guard mode: check mode with every\n"
+    "block placed against an inaccessible page, and freed blocks made inaccessible, so\n"
+    "that a read or write past the end or after free faults at the instruction doing it\n"
+    "and is reported with the stacks of the access, the allocation and the free; leaks\n"
+    "and double frees are reported as in check mode.  Costs a page or more per block.",
+    OPTIONS(guard_options), NULL, NULL },
   { "stats", "run", "run a program and show where its memory went, at exit",
     "Runs program with libheapguard.so preloaded and, when it exits, prints a table of\n"
     "bytes requested, in use, free and mapped from the kernel, internal fragmentation\n"

@@ -199,9 +199,26 @@ int main(void) {
     char *bad[] = { "HEAPGUARD_MODE=debug", "HEAPGUARD_LEAK_CHECK=yes", "HEAPGUARD_LOG_FILE=", NULL };
     run_with(bad);
     OPT_SAME_EXCEPT((void)0);
-    CHECKF(lines(captured) == 3 && strstr(captured, "HEAPGUARD_MODE=debug: expected run or check") &&
+    CHECKF(lines(captured) == 3 && strstr(captured, "HEAPGUARD_MODE=debug: expected run, check or guard") &&
            strstr(captured, "expected no, summary or full") && strstr(captured, "expected a file name"),
            "stderr: \"%s\"", captured);
+  }
+  {
+    /* guard mode's settings, and sampled guard mode's */
+    char *env[] = { "HEAPGUARD_MODE=guard", "HEAPGUARD_GUARD_SIDE=before", "HEAPGUARD_SAMPLE_RATE=1000",
+                    "HEAPGUARD_SAMPLE_MAX=64", NULL };
+    run_with(env);
+    CHECK_EQU(hg_opt.mode, HG_MODE_GUARD);
+    CHECK_EQU(hg_opt.guard_side, HG_GUARD_BEFORE);
+    CHECK_EQU(hg_opt.sample_rate, 1000);
+    CHECK_EQU(hg_opt.sample_max, 64);
+    CHECKF(captured[0] == '\0', "stderr: \"%s\"", captured);
+    hg_opt = defaults;
+    char *bad[] = { "HEAPGUARD_GUARD_SIDE=middle", "HEAPGUARD_SAMPLE_RATE=-1", NULL };
+    run_with(bad);
+    OPT_SAME_EXCEPT((void)0);
+    CHECKF(lines(captured) == 2 && strstr(captured, "HEAPGUARD_GUARD_SIDE=middle: expected after or before") &&
+           strstr(captured, "HEAPGUARD_SAMPLE_RATE=-1: expected a whole number"), "stderr: \"%s\"", captured);
   }
   {
     char *env[] = { NULL };

@@ -1,0 +1,188 @@
+/* fault.c — guard mode's SIGSEGV/SIGBUS handler, and the program's own handlers.
+ *
+ * The handler is installed by the library constructor in guard and sampled guard
+ * modes (SA_SIGINFO | SA_ONSTACK: it runs on the program's alternate stack if the
+ * program set one, so a program that handles its own stack overflows keeps doing so).
+ * A fault made by the hardware (si_code > 0) at an address in a guarded mapping is
+ * ours: it is reported as check mode reports errors (check.c: the kind from where the
+ * address lies relative to the block, READ or WRITE from the page-fault error code, the
+ * faulting stack unwound from the signal context, the block's allocation and free
+ * stacks), then the error summary, and the process exits with the error exit code (0
+ * there: it dies by the signal, as it would have without heapguard).
+ *
+ * Every other SIGSEGV/SIGBUS is the program's.  The library exports sigaction() and
+ * signal(), so a program that installs its own handler for them has it recorded here
+ * while ours stays installed in the kernel; ours then calls the program's for every
+ * fault that is not ours, honouring SA_SIGINFO, SA_RESETHAND, SA_NODEFER and sa_mask,
+ * SIG_IGN (a signal sent by kill() is ignored; a real fault cannot be, the kernel would
+ * kill the process: so does this) and SIG_DFL (the default action is restored and the
+ * handler returns, so the faulting access repeats and kills the process as usual, or a
+ * signal sent by kill() is raised again).
+ *
+ * Reporting allocates (the symboliser): it is safe because the faulting thread was
+ * running the program, not the allocator.  If the fault happened in heapguard's own
+ * code (a lock of it may be held), or on a small alternate stack, stacks are printed
+ * as raw addresses instead. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "diag.h"
+#include "guard.h"
+#include "lock.h"
+#include "options.h"
+#include "stack.h"
+
+#define HG_EXPORT __attribute__((visibility("default")))
+
+/* glibc's own sigaction, which the exported one below wraps. */
+extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+static bool installed;
+static hg_lock_t actions_lock = HG_LOCK_INIT;
+static struct sigaction program_action[2];   /* SIGSEGV, SIGBUS: the program's */
+static _Atomic int reporter;                 /* thread id of the thread reporting a fault */
+
+static struct sigaction *program_action_of(int sig) {
+  return sig == SIGSEGV ? &program_action[0] : sig == SIGBUS ? &program_action[1] : NULL;
+}
+
+/* ---- our faults ----------------------------------------------------------------------- */
+
+/* 1 for a write, 0 for a read, -1 when the context does not say. */
+static int access_of(const ucontext_t *uc) {
+#if defined(__x86_64__)
+  return (uc->uc_mcontext.gregs[REG_ERR] & 2) ? 1 : 0;   /* page-fault error code, bit 1 */
+#else
+  (void)uc;
+  return -1;
+#endif
+}
+
+static uintptr_t pc_of(const ucontext_t *uc) {
+#if defined(__x86_64__)
+  return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+  return (uintptr_t)uc->uc_mcontext.pc;
+#else
+  (void)uc;
+  return 0;
+#endif
+}
+
+/* Reporting needs stack room (the symboliser): not on a small alternate stack. */
+static bool on_small_stack(void) {
+  stack_t ss;
+  if (sigaltstack(NULL, &ss) != 0 || !(ss.ss_flags & SS_ONSTACK)) return false;
+  return ss.ss_size < 256 * HG_KiB;
+}
+
+static void restore_default(int sig) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  __sigaction(sig, &dfl, NULL);
+}
+
+/* True if the fault was ours (and, unless the error exit code is 0, never returns). */
+static bool our_fault(int sig, siginfo_t *si, ucontext_t *uc) {
+  uintptr_t a = (uintptr_t)si->si_addr;
+  if (si->si_code <= 0 || !hg_guard_slot_of(a)) return false;
+  int self = (int)gettid(), none = 0;
+  if (!atomic_compare_exchange_strong(&reporter, &none, self)) {
+    if (none == self) return false;   /* cannot happen: the signal is blocked */
+    /* Another thread is reporting, and will end the process. */
+    for (;;) {
+      struct timespec ts = { 1, 0 };
+      nanosleep(&ts, NULL);
+    }
+  }
+  if (hg_stack_in_own_code(pc_of(uc)) || on_small_stack()) hg_stack_no_symbols = 1;
+  hg_stack_t where = hg_stack_capture_context(uc);
+  if (!hg_check_report_fault(a, access_of(uc), where)) {
+    atomic_store(&reporter, 0);
+    return false;
+  }
+  hg_diag_summary();
+  if (hg_opt.error_exitcode) _exit((int)(hg_opt.error_exitcode & 255));
+  restore_default(sig);   /* the access repeats: killed by the signal */
+  return true;
+}
+
+/* ---- the program's faults --------------------------------------------------------------- */
+
+static void to_program(int sig, siginfo_t *si, ucontext_t *uc) {
+  struct sigaction *slot = program_action_of(sig), act;
+  hg_lock(&actions_lock);
+  act = *slot;
+  if (act.sa_flags & SA_RESETHAND) {
+    memset(slot, 0, sizeof *slot);
+    slot->sa_handler = SIG_DFL;
+  }
+  hg_unlock(&actions_lock);
+  bool info = act.sa_flags & SA_SIGINFO;
+  if (!info && act.sa_handler == SIG_IGN && si->si_code <= 0) return;   /* kill(): ignored */
+  if (!info && (act.sa_handler == SIG_DFL || act.sa_handler == SIG_IGN)) {
+    restore_default(sig);
+    if (si->si_code <= 0) raise(sig);   /* delivered when this handler returns */
+    return;                              /* a fault: the access repeats */
+  }
+  /* Run it with the mask it asked for, as the kernel would have. */
+  sigset_t mask = uc->uc_sigmask;
+  for (int s = 1; s < NSIG; s++)
+    if (sigismember(&act.sa_mask, s) == 1) sigaddset(&mask, s);
+  if (!(act.sa_flags & SA_NODEFER)) sigaddset(&mask, sig);
+  pthread_sigmask(SIG_SETMASK, &mask, NULL);
+  if (info) act.sa_sigaction(sig, si, uc);
+  else act.sa_handler(sig);
+}
+
+static void on_fault(int sig, siginfo_t *si, void *ctx) {
+  int saved = errno;
+  if (!our_fault(sig, si, ctx)) to_program(sig, si, ctx);
+  errno = saved;
+}
+
+void hg_fault_install(void) {
+  struct sigaction act;
+  memset(&act, 0, sizeof act);
+  act.sa_sigaction = on_fault;
+  act.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigemptyset(&act.sa_mask);
+  hg_lock(&actions_lock);
+  if (__sigaction(SIGSEGV, &act, &program_action[0]) == 0 &&
+      __sigaction(SIGBUS, &act, &program_action[1]) == 0)
+    installed = true;
+  hg_unlock(&actions_lock);
+}
+
+/* ---- the program's view: sigaction() and signal() -------------------------------------- */
+
+HG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+  struct sigaction *slot = program_action_of(sig);
+  if (!slot || !__atomic_load_n(&installed, __ATOMIC_ACQUIRE)) return __sigaction(sig, act, old);
+  hg_lock(&actions_lock);
+  struct sigaction prev = *slot;
+  if (act) *slot = *act;
+  hg_unlock(&actions_lock);
+  if (old) *old = prev;
+  return 0;
+}
+
+/* glibc's signal(): BSD semantics (the handler stays, interrupted calls restart). */
+HG_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
+  struct sigaction act, old;
+  memset(&act, 0, sizeof act);
+  act.sa_handler = handler;
+  sigemptyset(&act.sa_mask);
+  if (sig > 0 && sig < NSIG) sigaddset(&act.sa_mask, sig);
+  act.sa_flags = SA_RESTART;
+  if (sigaction(sig, &act, &old) < 0) return SIG_ERR;
+  return old.sa_handler;
+}

@@ -1,0 +1,385 @@
+/* guard.c — guarded slots, their index, their limits, and sampled guard mode (see
+ * guard.h; the fault handler is in fault.c). */
+#define _GNU_SOURCE
+#include "guard.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "diag.h"
+#include "lock.h"
+#include "options.h"
+#include "os.h"
+#include "stack.h"
+
+bool hg_guard_on;
+bool hg_guard_sampling;
+__thread long hg_guard_countdown;
+
+/* Sampled mode guards requests up to one page (bigger ones are not sampled; the
+ * countdown goes on to the next request): its slots are one page each, in a pool. */
+#define SAMPLE_SIZE_MAX HG_PAGE
+
+/* ---- the index: page -> slot ---------------------------------------------------------- *
+ * A two-level radix tree over the 47-bit address space, like the page map's (17 + 18
+ * bits of page number), with 32-bit entries: for a page of a guarded mapping,
+ * page - slot's page + 2 (so the guard page before a slot is 1); 0 for any other page.
+ * A leaf covers 1 GiB of address space with 1 MiB of entries, resident only where
+ * touched.  The root and the leaves are mapped when first needed and never freed, so a
+ * lookup (the fault handler's too) never reads freed memory; entries are written with
+ * relaxed atomic stores, leaves created under index_lock. */
+#define ROOT_BITS 17
+#define LEAF_BITS 18
+_Static_assert(HG_PAGE_SHIFT + LEAF_BITS + ROOT_BITS == 47, "the index covers 47 bits");
+
+typedef _Atomic uint32_t entry_t;
+static entry_t *_Atomic *_Atomic root;
+static hg_lock_t index_lock = HG_LOCK_INIT;
+
+static entry_t *leaf_of(uintptr_t page, bool create) {
+  entry_t *_Atomic *r = atomic_load_explicit(&root, memory_order_acquire);
+  size_t i = (size_t)(page >> LEAF_BITS) & (((size_t)1 << ROOT_BITS) - 1);
+  entry_t *leaf = r ? atomic_load_explicit(&r[i], memory_order_acquire) : NULL;
+  if (leaf || !create) return leaf;
+  hg_lock(&index_lock);
+  r = atomic_load_explicit(&root, memory_order_relaxed);
+  if (!r) {
+    size_t bytes = sizeof(*r) << ROOT_BITS;
+    r = hg_os_map(bytes);
+    if (r) {
+      hg_os_no_huge_pages(r, bytes);
+      atomic_store_explicit(&root, r, memory_order_release);
+    }
+  }
+  if (r) {
+    leaf = atomic_load_explicit(&r[i], memory_order_relaxed);
+    if (!leaf) {
+      size_t bytes = sizeof(entry_t) << LEAF_BITS;
+      leaf = hg_os_map(bytes);
+      if (leaf) {
+        hg_os_no_huge_pages(leaf, bytes);
+        atomic_store_explicit(&r[i], leaf, memory_order_release);
+      }
+    }
+  }
+  hg_unlock(&index_lock);
+  return leaf;
+}
+
+/* Index pages [start, start + npages pages) as belonging to slot (0: forget them). */
+static bool index_set(uintptr_t start, size_t npages, uintptr_t slot) {
+  uintptr_t first = start >> HG_PAGE_SHIFT, slot_page = slot >> HG_PAGE_SHIFT;
+  entry_t *leaf = NULL;
+  for (uintptr_t page = first; page < first + npages; page++) {
+    if (!leaf || (page & (((uintptr_t)1 << LEAF_BITS) - 1)) == 0) {
+      leaf = leaf_of(page, slot != 0);
+      if (!leaf) {
+        if (slot) return false;
+        continue;   /* forgetting: a missing leaf has no entry to clear */
+      }
+    }
+    uint32_t e = slot ? (uint32_t)(page - slot_page + 2) : 0;
+    atomic_store_explicit(&leaf[page & (((uintptr_t)1 << LEAF_BITS) - 1)], e, memory_order_relaxed);
+  }
+  return true;
+}
+
+uintptr_t hg_guard_slot_of(uintptr_t a) {
+  if (a >> (HG_PAGE_SHIFT + LEAF_BITS + ROOT_BITS)) return 0;
+  uintptr_t page = a >> HG_PAGE_SHIFT;
+  entry_t *leaf = leaf_of(page, false);
+  if (!leaf) return 0;
+  uint32_t e = atomic_load_explicit(&leaf[page & (((uintptr_t)1 << LEAF_BITS) - 1)], memory_order_relaxed);
+  return e ? (page + 2 - e) << HG_PAGE_SHIFT : 0;
+}
+
+/* ---- limits ------------------------------------------------------------------------- */
+
+/* Mappings (VMAs) our slots may use: two per slot (data pages and guard page; a freed
+ * slot is all PROT_NONE and may merge into one, but is counted as two).  The budget
+ * leaves an eighth of vm.max_map_count (at least 1024) to the program and to
+ * heapguard's other mappings.  (Sampled mode has its pool instead.) */
+static _Atomic size_t mappings;
+static size_t map_limit = 65530;   /* the kernel's default, until hg_guard_start reads it */
+static size_t budget;
+static _Atomic bool warned;
+
+static void set_budget(void) {
+  size_t keep = map_limit / 8 > 1024 ? map_limit / 8 : 1024;
+  budget = map_limit > keep + 64 ? map_limit - keep : 64;
+}
+
+static void read_map_limit(void) {
+  int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[32];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  size_t v = 0;
+  for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++) v = v * 10 + (size_t)(buf[i] - '0');
+  if (v) map_limit = v;
+}
+
+/* Guard mode's one warning: from here on some blocks get redzones only. */
+static void fall_back(const char *why) {
+  if (!hg_guard_on || atomic_exchange(&warned, true)) return;
+  hg_diag_line("WARNING: guard mode: %s; new blocks get check mode's redzones instead of a "
+               "guard page (overflows found at free, bad reads not at all) while this lasts",
+               why);
+}
+
+size_t hg_guard_quarantine_max(void) {
+  return hg_guard_sampling ? (hg_opt.sample_max + 1) / 2 : budget / 4;
+}
+
+/* ---- sampled mode's pool ---------------------------------------------------------------- *
+ * Sampled mode must cost little per sample, so its slots are not mappings of their own
+ * (mmap, mprotect, madvise, mprotect, munmap: five system calls and two mappings made
+ * and destroyed per block) but pages of one reservation, made PROT_NONE and indexed
+ * once, at the first sample: HEAPGUARD_SAMPLE_MAX slots of one data page and one guard
+ * page each.  Taking a slot is one mprotect (read-write), freeing it one mprotect back
+ * (its page stays resident: at most HEAPGUARD_SAMPLE_MAX pages), and a slot leaving
+ * the quarantine goes to the back of a FIFO of free slots, so a freed address is
+ * reused as late as possible. */
+static uintptr_t pool_base, pool_end;
+static uint32_t *pool_free;         /* ring of free slot numbers */
+static size_t pool_slots, free_head, free_len;
+static bool pool_failed;
+static hg_lock_t pool_lock = HG_LOCK_INIT;
+
+static bool guard_before(void);
+
+static bool in_pool(uintptr_t slot) { return slot >= pool_base && slot < pool_end; }
+
+/* Slot i: pages 2i and 2i+1 of the pool; its data page is the second one with the
+ * guard page before, the first otherwise. */
+static uintptr_t pool_slot(size_t i) {
+  return pool_base + (2 * i + (guard_before() ? 1 : 0)) * HG_PAGE;
+}
+
+static bool pool_init(void) {
+  size_t n = hg_opt.sample_max ? hg_opt.sample_max : 1, bytes = 2 * n * HG_PAGE;
+  size_t ring = hg_align_up(n * sizeof *pool_free, HG_PAGE);
+  uintptr_t base = (uintptr_t)hg_os_map(bytes);
+  uint32_t *free_ring = hg_os_map(ring);
+  if (!base || !free_ring || !hg_os_protect((void *)base, bytes, false)) goto fail;
+  pool_base = base;
+  for (size_t i = 0; i < n; i++)
+    if (!index_set(base + 2 * i * HG_PAGE, 2, pool_slot(i))) goto fail;
+  for (size_t i = 0; i < n; i++) free_ring[i] = (uint32_t)i;
+  pool_free = free_ring;
+  pool_slots = free_len = n;
+  pool_end = base + bytes;
+  return true;
+fail:
+  if (base) {
+    index_set(base, 2 * n, 0);
+    hg_os_unmap((void *)base, bytes);
+  }
+  if (free_ring) hg_os_unmap(free_ring, ring);
+  pool_base = 0;
+  pool_failed = true;
+  return false;
+}
+
+static uintptr_t pool_take(void) {
+  hg_lock(&pool_lock);
+  uintptr_t slot = 0;
+  if ((pool_base || (!pool_failed && pool_init())) && free_len) {
+    slot = pool_slot(pool_free[free_head]);
+    free_head = (free_head + 1) % pool_slots;
+    free_len--;
+  }
+  hg_unlock(&pool_lock);
+  if (slot && !hg_os_protect((void *)slot, HG_PAGE, true)) {
+    hg_guard_unmap(slot, HG_PAGE);
+    return 0;
+  }
+  return slot;
+}
+
+/* A slot back to the free ring: inaccessible already if its block was freed (the
+ * other ways here, failures, are rare and leave it accessible until reused). */
+static void pool_give(uintptr_t slot) {
+  hg_lock(&pool_lock);
+  pool_free[(free_head + free_len++) % pool_slots] = (uint32_t)((slot - pool_base) / (2 * HG_PAGE));
+  hg_unlock(&pool_lock);
+}
+
+/* ---- guarded slots ------------------------------------------------------------------ */
+
+/* The least alignment of a malloc'd block: HEAPGUARD_GUARD_ALIGN, a power of two from
+ * 1 to 16.  (Less than 8 breaks programs that store pointers in variable-sized objects
+ * whose size is not a multiple of 8 and check their alignment, such as CPython.) */
+static size_t least_alignment;
+
+/* The largest power of two dividing n, at least least_alignment, at most 16 (16 for 0). */
+static size_t natural_alignment(size_t n) {
+  size_t low = n & (~n + 1);
+  if (low == 0 || low > HG_ALIGNMENT) return HG_ALIGNMENT;
+  return low < least_alignment ? least_alignment : low;
+}
+
+static bool guard_before(void) { return hg_opt.guard_side == HG_GUARD_BEFORE; }
+
+bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g) {
+  size_t a = natural ? natural_alignment(n) : align;
+  if (n > HG_MAX_REQUEST - a - 2 * HG_PAGE || a > HG_MAX_REQUEST / 4) return false;
+  size_t body = hg_align_up(n, a);                 /* user's start to the slot's end */
+  size_t raw = hg_align_up(body ? body : 1, HG_PAGE), total = raw + HG_PAGE;
+  size_t lead = guard_before() ? HG_PAGE : 0;      /* guard page before the slot */
+  if (hg_guard_sampling) {
+    uintptr_t slot = raw == HG_PAGE && a <= HG_PAGE ? pool_take() : 0;
+    if (!slot) return false;
+    g->slot = slot;
+    g->raw = raw;
+    g->user = lead ? slot : slot + raw - body;
+    return true;
+  }
+  if (atomic_fetch_add(&mappings, 2) + 2 > budget) {
+    atomic_fetch_sub(&mappings, 2);
+    char why[160];
+    hg_format(why, sizeof why, "%zu guarded blocks are near the limit of vm.max_map_count (%zu)",
+              budget / 2, map_limit);
+    fall_back(why);
+    return false;
+  }
+  uintptr_t m;
+  if (a <= HG_PAGE) {
+    m = (uintptr_t)hg_os_map(total);
+  } else {   /* over-map, keep the part that puts the slot on an `a` boundary */
+    uintptr_t base = (uintptr_t)hg_os_map(total + a);
+    m = 0;
+    if (base) {
+      m = hg_align_up(base + lead, a) - lead;
+      if (m > base) hg_os_unmap((void *)base, m - base);
+      if (base + total + a > m + total) hg_os_unmap((void *)(m + total), base + total + a - (m + total));
+    }
+  }
+  if (!m) {
+    atomic_fetch_sub(&mappings, 2);
+    fall_back("the kernel refused a mapping (out of memory or address space)");
+    return false;
+  }
+  uintptr_t slot = m + lead, guard = lead ? m : slot + raw;
+  if (!hg_os_protect((void *)guard, HG_PAGE, false) || !index_set(m, total >> HG_PAGE_SHIFT, slot)) {
+    index_set(m, total >> HG_PAGE_SHIFT, 0);
+    hg_os_unmap((void *)m, total);
+    atomic_fetch_sub(&mappings, 2);
+    fall_back("the kernel refused a guard page (mapping limit)");
+    return false;
+  }
+  g->slot = slot;
+  g->raw = raw;
+  g->user = lead ? slot : slot + raw - body;
+  return true;
+}
+
+bool hg_guard_retire(uintptr_t slot, size_t raw) {
+  if (!in_pool(slot)) hg_os_decommit((void *)slot, raw);
+  return hg_os_protect((void *)slot, raw, false);
+}
+
+void hg_guard_unmap(uintptr_t slot, size_t raw) {
+  if (in_pool(slot)) {
+    pool_give(slot);
+    return;
+  }
+  uintptr_t m = slot - (guard_before() ? HG_PAGE : 0);
+  size_t total = raw + HG_PAGE;
+  index_set(m, total >> HG_PAGE_SHIFT, 0);
+  hg_os_unmap((void *)m, total);
+  atomic_fetch_sub(&mappings, 2);
+}
+
+/* ---- sampled guard mode ------------------------------------------------------------- */
+
+static __thread uint64_t rng;   /* 0: the thread has not drawn yet */
+
+static uint64_t next_random(void) {
+  if (!rng) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    static _Atomic uint64_t threads;
+    rng = ((uint64_t)(uintptr_t)&rng * 0x9e3779b97f4a7c15u) ^ (uint64_t)ts.tv_nsec ^
+          ((uint64_t)ts.tv_sec << 32) ^ (atomic_fetch_add(&threads, 1) * 0xbf58476d1ce4e5b9u);
+    if (!rng) rng = 1;
+  }
+  rng ^= rng >> 12;   /* xorshift64* */
+  rng ^= rng << 25;
+  rng ^= rng >> 27;
+  return rng * 0x2545f4914f6cdd1du;
+}
+
+/* Requests until the next sample: uniform in 1 .. 2N-1, so one in N on average. */
+static long draw(void) {
+  uint64_t n = hg_opt.sample_rate < ((uint64_t)1 << 40) ? hg_opt.sample_rate : (uint64_t)1 << 40;
+  if (n <= 1) return 1;
+  return (long)(1 + next_random() % (2 * n - 1));
+}
+
+void *hg_guard_sample_slow(size_t n) {
+  bool first = rng == 0;
+  hg_guard_countdown = draw();
+  /* A thread's first request only starts its countdown (a fresh thread is not
+   * sampled at once), unless every request is to be sampled. */
+  if (first && hg_opt.sample_rate > 1) return NULL;
+  if (n > SAMPLE_SIZE_MAX || hg_stack_quiet) return NULL;
+  return hg_check_alloc_sampled(n);
+}
+
+bool hg_guard_sample_free(void *p) {
+  if (!hg_guard_slot_of((uintptr_t)p)) return false;
+  hg_check_free(p, HG_API_FREE);
+  return true;
+}
+
+bool hg_guard_sample_size(const void *p, const char *op, size_t *n) {
+  if (!hg_guard_slot_of((uintptr_t)p)) return false;
+  *n = hg_check_block_size(p, op[0] == 'r' ? HG_API_REALLOC : HG_API_USABLE_SIZE);
+  return true;
+}
+
+void hg_guard_sampled_error(void) {
+  hg_diag_summary();
+  hg_fatal("heap error in a block sampled by guard mode (reported above)");
+}
+
+/* ---- process life ------------------------------------------------------------------- */
+
+void hg_guard_init(void) {
+  least_alignment = 1;
+  while (least_alignment < hg_opt.guard_align && least_alignment < HG_ALIGNMENT) least_alignment <<= 1;
+  if (hg_opt.mode == HG_MODE_GUARD) hg_guard_on = true;
+  else if (hg_opt.mode == HG_MODE_RUN && hg_opt.sample_rate) hg_guard_sampling = true;
+  set_budget();
+}
+
+void hg_guard_start(void) {
+  if (!hg_guard_on && !hg_guard_sampling) return;
+  if (hg_guard_on) {
+    read_map_limit();
+    set_budget();
+  }
+  if (hg_guard_sampling) {   /* check mode's start does this for guard mode */
+    hg_diag_init();
+    hg_stack_init();
+  }
+  hg_fault_install();
+}
+
+void hg_guard_fork_prepare(void) {
+  hg_lock(&pool_lock);
+  hg_lock(&index_lock);
+}
+void hg_guard_fork_parent(void) {
+  hg_unlock(&index_lock);
+  hg_unlock(&pool_lock);
+}
+void hg_guard_fork_child(void) {
+  hg_lock_reset(&index_lock);
+  hg_lock_reset(&pool_lock);
+}

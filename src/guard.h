@@ -1,0 +1,110 @@
+/* guard.h — guard mode: blocks placed against inaccessible pages, so that a bad access
+ * faults at the instruction that makes it; the fault is reported like check mode's
+ * errors.  Two forms:
+ *
+ *   full     HEAPGUARD_MODE=guard (`heapguard guard`): check mode (check.c: records,
+ *            stacks, double and invalid frees, leak scan, summary, exit status) with a
+ *            guarded slot for every block instead of a slot between redzones;
+ *   sampled  HEAPGUARD_SAMPLE_RATE=N in the default allocator: one malloc in N
+ *            (randomised) gets a guarded slot and a record, through the same check.c
+ *            functions; everything else is the default allocator, untouched.
+ *
+ * A guarded slot is a mapping of its own: the block's data pages and one PROT_NONE
+ * guard page, after them (HEAPGUARD_GUARD_SIDE=after, the default) or before them:
+ *
+ *   after:   | slack (redzone bytes) | user's bytes | GUARD |      slot = the data pages' start
+ *   before:  | GUARD | user's bytes | slack (redzone bytes) |      user = slot
+ *
+ * With side=after the block ends flush against the guard page when the size is a
+ * multiple of its alignment: a malloc'd (calloc'd, realloc'd) block is aligned to the
+ * largest power of two dividing its size, at most 16 (as Electric Fence does), which
+ * keeps every object type that fits it naturally aligned and makes malloc(100) end at
+ * the guard page (alignment 4).  memalign and its family get exactly the alignment
+ * asked for (at least 16), so there a slack of up to alignment - 1 bytes may separate
+ * the block's end from the guard page.  Slack bytes hold check mode's redzone pattern
+ * and are verified when the block is freed, as check mode's redzones are.
+ *
+ * When a block is freed its data pages are given back to the kernel (MADV_DONTNEED)
+ * and made PROT_NONE; the mapping waits in check mode's quarantine (FIFO, bounded in
+ * bytes of address space and in number), then is unmapped.  Any access to it faults
+ * until then.
+ *
+ * Every page of every guarded mapping (guard page included) is indexed in guard.c's
+ * own radix tree, page -> its slot, so a fault address, a pointer given to free or an
+ * interior pointer found by the leak scan leads to the block's record.  The allocator's
+ * page map does not know guarded slots: in the default allocator a sampled block's
+ * free() fails the fast path's owner check and its slow path asks guard.c.
+ *
+ * Limits: each live guarded block costs at least two pages of address space (one of
+ * them resident) and two kernel mappings (VMAs); a freed one, one or two mappings and
+ * no memory.  When the mappings in use near vm.max_map_count (read at start), or the
+ * kernel refuses a mapping, guard mode gives new blocks check mode's redzone slots
+ * instead, after one warning line; sampled mode simply stops sampling. */
+#ifndef HG_GUARD_H
+#define HG_GUARD_H
+
+#include "internal.h"
+
+extern bool hg_guard_on;                /* full guard mode */
+extern bool hg_guard_sampling;    /* sampled guard mode (default allocator) */
+
+/* Process start: hg_guard_init from hg_init (after the options; no allocation),
+ * hg_guard_start from the library constructor (fault handler, mapping limit, and in
+ * sampled mode the report channel and the unwinder). */
+void hg_guard_init(void);
+void hg_guard_start(void);
+
+/* ---- guarded slots (check.c) ------------------------------------------------------ */
+
+struct hg_guard_slot {
+  uintptr_t slot;   /* start of the data pages (the record's key) */
+  uintptr_t user;   /* the block */
+  size_t raw;       /* bytes of data pages */
+};
+
+/* A guarded slot for n bytes: aligned to `align` (a power of two >= 16), or, when
+ * `natural`, to the largest power of two dividing n (at most 16).  False if none can
+ * be made now (mapping limit near, mmap refused): the caller falls back.  May print
+ * guard mode's one warning line.  Takes no lock of check.c's. */
+bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g);
+/* The block of this slot was freed: its data pages are emptied and made inaccessible.
+ * False if the kernel refused (the caller then unmaps the slot at once). */
+bool hg_guard_retire(uintptr_t slot, size_t raw);
+/* The slot leaves: unmapped, forgotten by the index. */
+void hg_guard_unmap(uintptr_t slot, size_t raw);
+/* The slot of the guarded mapping holding address a (data or guard page), or 0. */
+uintptr_t hg_guard_slot_of(uintptr_t a);
+/* Most freed guarded blocks the quarantine may hold (their mappings count). */
+size_t hg_guard_quarantine_max(void);
+
+/* ---- sampled guard mode (api.c, heap.c) ------------------------------------------- */
+
+extern __thread long hg_guard_countdown;
+void *hg_guard_sample_slow(size_t n);
+/* From malloc's slow path when sampling: a sampled block for n bytes, or NULL (not
+ * this one: the default allocator serves it). */
+static inline void *hg_guard_sample(size_t n) {
+  if (hg_likely(--hg_guard_countdown > 0)) return NULL;
+  return hg_guard_sample_slow(n);
+}
+/* free(p) of a pointer the page map does not know: true if p lies in a sampled
+ * block's mapping (then it was freed, or the error reported). */
+bool hg_guard_sample_free(void *p);
+/* The usable size of sampled block p for `op` ("realloc", "malloc_usable_size"), in *n;
+ * false if p is not in a sampled block's mapping. */
+bool hg_guard_sample_size(const void *p, const char *op, size_t *n);
+/* After an error about a sampled block was reported (check.c): the default
+ * allocator's policy, stop the program. */
+HG_NORETURN HG_COLD void hg_guard_sampled_error(void);
+
+/* ---- faults (fault.c) ---------------------------------------------------------------- */
+
+/* Install the SIGSEGV/SIGBUS handler (keeping the program's actions, which the
+ * library's sigaction() and signal() then manage). */
+void hg_fault_install(void);
+
+void hg_guard_fork_prepare(void);
+void hg_guard_fork_parent(void);
+void hg_guard_fork_child(void);
+
+#endif

@@ -1,0 +1,22 @@
+// expect-error: heap-buffer-overflow
+// expect-text: ERROR: heap-buffer-overflow: WRITE past the end of a 24-byte block
+// expect-text: is 0 bytes after a block of size 24 alloc'd
+// expect-text: (copy|main) \(bug_overwrite\.c:12\)
+// expect-text: at (malloc|calloc) \(heapguard\)
+// sampled: 99
+/* An off-by-one write: a string of 24 characters and its terminator into 24 bytes. */
+#include <stdlib.h>
+
+static void copy(char *dst, const char *src) {
+  for (;;) {
+    *dst++ = *src;                 /* BUG */
+    if (!*src++) return;
+  }
+}
+
+int main(void) {
+  char *p = calloc(24, 1);
+  copy(p, "abcdefghijklmnopqrstuvwx");
+  free(p);
+  return 0;
+}
