@@ -7,6 +7,8 @@
 #                         -> bench/results/smoke/
 #   make bench-callgrind  instructions per malloc+free pair -> bench/results/callgrind.{md,csv}
 #   make bench-check      check mode vs glibc and memcheck -> bench/results/check-overhead.{md,csv}
+#   make bench-guard      sampled guard mode vs the default mode, guard mode vs Electric Fence
+#                         -> bench/results/guard-overhead.{md,csv} (installs electric-fence as root)
 #                         (CG_ARGS="--n 100000 --alloc glibc,heapguard" ...)
 #   make bench-deps       install the peer allocators, valgrind and redis (root) or print how
 #
@@ -20,6 +22,7 @@ BENCH_RUN    := python3 bench/run.py --lib $(LIB_SO) --bin-dir $(BENCH_BUILD)
 BENCH_CG     := python3 bench/callgrind.py --lib $(LIB_SO) --bin-dir $(BENCH_BUILD)
 BENCH_ARGS   ?=
 CG_ARGS      ?=
+GUARD_ARGS   ?=
 
 # Debian packages of the peers and tools, each with a file that shows it is installed.
 BENCH_DEPS := libjemalloc2:/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
@@ -28,7 +31,7 @@ BENCH_DEPS := libjemalloc2:/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
               valgrind:/usr/bin/valgrind redis-server:/usr/bin/redis-server \
               redis-tools:/usr/bin/redis-benchmark sqlite3:/usr/bin/sqlite3
 
-.PHONY: bench bench-smoke bench-callgrind bench-deps bench-progs bench-check
+.PHONY: bench bench-smoke bench-callgrind bench-deps bench-progs bench-check bench-guard
 
 $(BENCH_PROGS): $(BENCH_BUILD)/%: bench/%.c bench/wl_common.h
 	@mkdir -p $(dir $@)
@@ -60,10 +63,16 @@ bench-smoke: $(LIB_SO) $(BENCH_PROGS)
 	$(BENCH_RUN) --smoke $(BENCH_ARGS)
 	$(BENCH_CG) --smoke
 	python3 bench/check_overhead.py --smoke --no-valgrind
+	python3 bench/guard_overhead.py --smoke --no-efence --lib $(LIB_SO) --bin-dir $(BENCH_BUILD)
 
 # Check mode against glibc and Valgrind's memcheck -> bench/results/check-overhead.{md,csv}
 bench-check: $(LIB_SO) $(BENCH_PROGS)
 	python3 bench/check_overhead.py
+
+# Guard mode: sampled against the default mode, full against Electric Fence
+# -> bench/results/guard-overhead.{md,csv}
+bench-guard: $(LIB_SO) $(BENCH_PROGS)
+	python3 bench/guard_overhead.py --lib $(LIB_SO) --bin-dir $(BENCH_BUILD) $(GUARD_ARGS)
 
 bench-callgrind: $(LIB_SO) $(BENCH_BUILD)/cg_pairs bench-deps
 	$(BENCH_CG) $(CG_ARGS)

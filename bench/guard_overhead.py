@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Guard mode's cost, in two parts, each interleaved, medians of N runs.
+
+1. Sampled guard mode (HEAPGUARD_SAMPLE_RATE, the default allocator guarding one
+   allocation in N) against the default mode and glibc, at the benchmark's sizes: the
+   design target is at most 1.05x the default mode's time.
+2. Full guard mode (HEAPGUARD_MODE=guard) against Electric Fence (Debian's
+   electric-fence, preloaded) and the default mode, on smaller runs of the same
+   workloads (both cost several system calls per allocation).
+
+Usage: python3 bench/guard_overhead.py [--runs N] [--smoke] [--no-efence]
+           [--lib build/libheapguard.so] [--bin-dir build/bench]
+Writes bench/results/guard-overhead.md and .csv (smoke: bench/results/smoke/).
+
+Guard mode runs as a user would run it (`heapguard guard`: 12-frame stacks at every
+malloc and free, 64 MiB quarantine, leak scan at exit; reports to /dev/null and
+HEAPGUARD_ERROR_EXITCODE=0, so that the programs' own leaks do not change the exit
+status); Electric Fence with EF_ALLOW_MALLOC_0=1 (it aborts on malloc(0) otherwise).
+Electric Fence is installed with apt-get when missing and run as root.
+"""
+import argparse
+import csv
+import datetime
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+EFENCE = "/usr/lib/libefence.so.0.0"
+PY_ENV = {"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def modes_sampled():
+    return [("glibc", None, {}),
+            ("default", "hg", {}),
+            ("sampled-5000", "hg", {"HEAPGUARD_SAMPLE_RATE": "5000"}),
+            ("sampled-1000", "hg", {"HEAPGUARD_SAMPLE_RATE": "1000"}),
+            ("sampled-100", "hg", {"HEAPGUARD_SAMPLE_RATE": "100"})]
+
+
+def modes_guard(efence):
+    m = [("default", "hg", {}),
+         ("guard", "hg", {"HEAPGUARD_MODE": "guard", "HEAPGUARD_LOG_FILE": "/dev/null",
+                          "HEAPGUARD_ERROR_EXITCODE": "0"})]
+    if efence:
+        m.append(("efence", EFENCE, {"EF_ALLOW_MALLOC_0": "1"}))
+    return m
+
+
+def workloads(bin_dir, part, smoke):
+    """(name, argv, extra environment, sqlite rows or None)."""
+    py = sys.executable   # the interpreter itself, not a wrapper script (pyenv's is bash)
+    w = lambda name: os.path.join(bin_dir, name)
+    if part == 1:
+        s = 20 if smoke else 1
+        return [
+            ("churn", [w("wl_churn"), "--ops", str(20000000 // s)], {}, None),
+            ("random", [w("wl_random"), "--ops", str(5000000 // s)], {}, None),
+            ("realloc", [w("wl_realloc")] + (["--smoke"] if smoke else []), {}, None),
+            ("larson", [w("wl_larson")] + (["--smoke"] if smoke else []), {}, None),
+            ("python", [py, os.path.join(BENCH, "py_alloc.py"), "0.02" if smoke else "0.3"], PY_ENV, None),
+            ("sqlite", ["sqlite3", ":memory:"], {}, "2000" if smoke else "20000"),
+        ]
+    s = 10 if smoke else 1
+    return [
+        ("churn", [w("wl_churn"), "--ops", str(100000 // s)], {}, None),
+        ("random", [w("wl_random"), "--ops", str(50000 // s)], {}, None),
+        ("realloc", [w("wl_realloc"), "--smoke"], {}, None),
+        ("python", [py, os.path.join(BENCH, "py_alloc.py"), "0.002" if smoke else "0.02"], PY_ENV, None),
+        ("sqlite", ["sqlite3", ":memory:"], {}, "200" if smoke else "2000"),
+    ]
+
+
+def ensure_efence():
+    """Electric Fence's library, installed if missing (as root); None if unavailable."""
+    if os.path.exists(EFENCE):
+        return EFENCE
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing electric-fence", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        if subprocess.run(["apt-get", "install", "-y", "-qq", "electric-fence"], env=env,
+                          stdout=subprocess.DEVNULL).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=env)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "electric-fence"], env=env,
+                           stdout=subprocess.DEVNULL)
+    if os.path.exists(EFENCE):
+        return EFENCE
+    print("Electric Fence skipped: %s not found (apt-get install -y electric-fence)" % EFENCE, flush=True)
+    return None
+
+
+def run(measure, scratch, argv, env, stdin_path, preload):
+    env = dict(env)
+    env.pop("LD_PRELOAD", None)
+    if preload:
+        env["LD_PRELOAD"] = preload
+    # bench/measure forks and waits for the program: its peak RSS is the program's own.
+    result = os.path.join(scratch, "measure-guard.txt")
+    stdin = open(stdin_path) if stdin_path else subprocess.DEVNULL
+    subprocess.run([measure, result] + argv, env=env, stdin=stdin,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if stdin_path:
+        stdin.close()
+    wall, _user, _sys, rss, how, code = open(result).read().split()
+    return float(wall), int(rss), int(code) if how == "exit" else 128 + int(code)
+
+
+def geomean(xs):
+    xs = [x for x in xs if x > 0]
+    if not xs:
+        return 0.0
+    p = 1.0
+    for x in xs:
+        p *= x
+    return p ** (1.0 / len(xs))
+
+
+def table(title, names, modes, med, status, base, idx, unit):
+    L = ["### %s (ratio to %s)" % (title, base), "",
+         "| workload | " + " | ".join(modes) + " |", "|---" * (len(modes) + 1) + "|"]
+    for n in names:
+        b = med[(n, base)][idx]
+        cells = []
+        for m in modes:
+            if status[(n, m)]:
+                cells.append("failed (status %d)" % status[(n, m)])
+                continue
+            v = med[(n, m)][idx]
+            shown = v if unit == "s" else v / 1024
+            cells.append("%.3g %s (%.2fx)" % (shown, unit, v / b if b else 0))
+        L.append("| %s | %s |" % (n, " | ".join(cells)))
+    geo = []
+    for m in modes:
+        ok = [n for n in names if not status[(n, m)] and not status[(n, base)]]
+        g = geomean([med[(n, m)][idx] / med[(n, base)][idx] for n in ok if med[(n, base)][idx]])
+        geo.append("%.2fx%s" % (g, "" if len(ok) == len(names) else " (%d of %d)" % (len(ok), len(names))))
+    L += ["| geometric mean | %s |" % " | ".join(geo), ""]
+    return L
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=None)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--no-efence", action="store_true")
+    ap.add_argument("--lib", default=os.path.join(ROOT, "build", "libheapguard.so"))
+    ap.add_argument("--bin-dir", default=os.path.join(ROOT, "build", "bench"))
+    args = ap.parse_args()
+    lib = os.path.abspath(args.lib)
+    bin_dir = os.path.abspath(args.bin_dir)
+    measure = os.path.join(bin_dir, "measure")
+    for f in (lib, measure):
+        if not os.path.exists(f):
+            print("missing %s (make, make bench-progs)" % f)
+            return 1
+    runs = args.runs or (1 if args.smoke else 5)
+    out = os.path.join(BENCH, "results", "smoke" if args.smoke else "")
+    os.makedirs(out, exist_ok=True)
+    scratch = os.path.join(os.path.dirname(bin_dir), "bench-scratch")
+    os.makedirs(scratch, exist_ok=True)
+    efence = None if args.no_efence else ensure_efence()
+    have_sqlite = shutil.which("sqlite3") is not None
+
+    rows, report = [], []
+    for part, modes in ((1, modes_sampled()), (2, modes_guard(efence))):
+        res, status = {}, {}
+        wls = [w for w in workloads(bin_dir, part, args.smoke) if w[0] != "sqlite" or have_sqlite]
+        for name, argv, extra, rows_sql in wls:
+            stdin_path = None
+            if rows_sql:
+                stdin_path = os.path.join(scratch, "guard-sqlite-%s.sql" % rows_sql)
+                with open(stdin_path, "w") as f:
+                    subprocess.run([sys.executable, os.path.join(BENCH, "gen_sqlite.py"), rows_sql],
+                                   stdout=f, check=True)
+            env = dict(os.environ)
+            env.update(extra)
+            for r in range(runs):
+                for mname, preload, menv in modes:
+                    e = dict(env)
+                    e.update(menv)
+                    wall, rss, code = run(measure, scratch, argv, e, stdin_path,
+                                          lib if preload == "hg" else preload)
+                    rows.append([part, name, mname, r + 1, "%.4f" % wall, rss, code])
+                    res.setdefault((name, mname), []).append((wall, rss))
+                    status[(name, mname)] = status.get((name, mname)) or code
+                    print("  part %d  %-8s %-13s run %d  wall %8.3f s  rss %8.1f MiB  status %d" % (
+                        part, name, mname, r + 1, wall, rss / 1024, code), flush=True)
+        med = {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
+               for k, v in res.items()}
+        names = [w[0] for w in wls]
+        mnames = [m[0] for m in modes]
+        if part == 1:
+            report += ["## Sampled guard mode against the default mode", "",
+                       "One malloc in N (at random) placed in a guarded slot with its stacks "
+                       "(`HEAPGUARD_SAMPLE_RATE=N`, `heapguard run --sample-rate=N`); the "
+                       "benchmark's sizes.  Target: at most 1.05x the default mode's time.", ""]
+        else:
+            report += ["## Guard mode against Electric Fence", "",
+                       "Every block against an inaccessible page (`heapguard guard`), and "
+                       "Electric Fence 2.2 preloaded; smaller runs (every allocation costs "
+                       "several system calls in both).  A failed run (Electric Fence exits "
+                       "when the kernel refuses it a mapping) is shown with its status.", ""]
+        report += table("Wall time", names, mnames, med, status, "default", 0, "s")
+        report += table("Peak RSS", names, mnames, med, status, "default", 1, "MiB")
+    with open(os.path.join(out, "guard-overhead.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["part", "workload", "mode", "run", "wall_s", "maxrss_kb", "status"])
+        w.writerows(rows)
+    head = ["# Guard mode's cost", "",
+            "Generated %s by `python3 bench/guard_overhead.py%s` (%d run(s) each, interleaved; "
+            "medians; %d cores)." % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                                     " --smoke" if args.smoke else "", runs, os.cpu_count() or 0), ""]
+    with open(os.path.join(out, "guard-overhead.md"), "w") as f:
+        f.write("\n".join(head + report) + "\n")
+    print("wrote %s" % os.path.join(out, "guard-overhead.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
