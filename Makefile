@@ -142,10 +142,15 @@ demo: $(LIB_SO) $(LIB_A) $(CLI)
 
 # ---- examples/: the seed's programs, each run from the README with one command ------
 # Built as demo.sh builds them (plain gcc: heapguard needs no recompiling).
-# `make example-NAME` builds examples/NAME.c and runs it under heapguard; the seed's
-# four bugs run in check mode, where the report (and a nonzero exit status) is the point.
+# `make example-NAME` builds examples/NAME.c and runs it under the heapguard command
+# that shows it best: the heap's kernel calls under trace, the fragmentation challenge
+# under stats, the seed's four bugs in check mode and the read after free in guard mode
+# (for the bugs, the report and a nonzero exit status are the point).
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
-EXAMPLE_CMD = $(if $(filter uaf double_free overflow leak,$*),check,run)
+EXAMPLE_CMD = $(or $(if $(filter uaf double_free overflow leak,$*),check), \
+                   $(if $(filter uaf_read,$*),guard), \
+                   $(if $(filter heap_intro big_alloc mallopt_threshold,$*),trace), \
+                   $(if $(filter fragmentation,$*),stats),run)
 EXAMPLE_ARGS_invalid_free := interior
 
 $(BUILD)/examples/%: examples/%.c | $(BUILD)/.deps

@@ -15,52 +15,49 @@ for src in examples/*.c; do
 done
 
 section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-# The allocator's kernel calls, as strace sees them: brk moves, and anonymous mappings
-# (or unmappings) of 64 KiB or more.  The dynamic loader's own calls (library and
-# locale files, small TLS maps) are filtered out; `heapguard trace` will show them
-# with reasons.
-kernel_calls() {
-  strace -E LD_PRELOAD="$LIB" -e trace=brk,mmap,munmap,madvise -o "$OUT/strace.txt" "$@" >/dev/null 2>&1
-  awk '/^brk\(0x/ { print; next }
-       /^mmap\(NULL, [0-9]+, PROT_READ\|PROT_WRITE, MAP_PRIVATE\|MAP_ANONYMOUS, -1, 0\)/ {
-         split($0, a, /[(,]/); if (a[3] + 0 >= 65536) print; next }
-       /^munmap\(0x[0-9a-f]+, [0-9]+\)/ { split($0, a, /[(,)]/); if (a[3] + 0 >= 65536 && a[3] % 4096 == 0) print }
-       /^madvise/ { print }' "$OUT/strace.txt" | sed 's/^/    /'
+HG=$BUILD/heapguard
+# traced PROGRAM [ARGS]: run it under `heapguard trace`, the program's own output first,
+# then the allocator's kernel calls (written to a file so the two do not interleave)
+traced() {
+  local log=$OUT/$(basename "$1").trace.txt
+  printf '  $ heapguard trace -- ./%s\n' "$(basename "$1")${2:+ $2}"
+  "$HG" trace --output="$log" -- "$@" | sed 's/^/    /'
+  echo "  the allocator's kernel calls, with the reason for each:"
+  sed -e 's/^heapguard\[[0-9/]*\] [0-9.]* /    /' "$log"
 }
 
 section "1. malloc(100): the heap grows with brk, in one large step"
-env LD_PRELOAD="$LIB" "$OUT/heap_intro"
-if command -v strace >/dev/null; then
-  echo "  kernel calls (strace -e trace=brk,mmap,munmap,madvise):"
-  kernel_calls "$OUT/heap_intro"
-  echo "  (the 256 KiB and 2 MiB mmaps are heapguard's own metadata, kept away from user"
-  echo "   blocks: records, and the page map from address to block, kept to small pages by the"
-  echo "   madvise; only touched pages count;"
-  echo "   the heap grew by 1 MiB more than asked: the next thousands of mallocs need no system call)"
-fi
+traced "$OUT/heap_intro"
+echo "  (the 256 KiB and 2 MiB mmaps are heapguard's own metadata, kept away from user"
+echo "   blocks; the heap grew by 1 MiB more than asked: the next thousands of mallocs need"
+echo "   no system call.  tests/programs/trace.sh checks these lines against strace)"
 
 section "2. malloc(256 KiB): above the 128 KiB mmap threshold, a mapping of its own"
-env LD_PRELOAD="$LIB" "$OUT/big_alloc"
-if command -v strace >/dev/null; then
-  kernel_calls "$OUT/big_alloc"
-  echo "  with HEAPGUARD_MMAP_THRESHOLD=1M the same block comes from the heap:"
-  env LD_PRELOAD="$LIB" HEAPGUARD_MMAP_THRESHOLD=1M "$OUT/big_alloc" | sed 's/^/    /'
-fi
+traced "$OUT/big_alloc"
 
-section "3. The fragmentation challenge: 1000 x 1 KiB, free the even ones, malloc(500 KB)"
-env LD_PRELOAD="$LIB" "$OUT/fragmentation"
+section "3. The threshold moved with mallopt(M_MMAP_THRESHOLD, 512 KiB)"
+traced "$OUT/mallopt_threshold"
 
-section "4. Double free: caught, reported in one line, stopped (SIGABRT)"
+section "4. The fragmentation challenge: 1000 x 1 KiB, free the even ones, malloc(500 KB)"
+echo '  $ heapguard stats -- ./fragmentation'
+"$HG" stats --output="$OUT/fragmentation.stats.txt" -- "$OUT/fragmentation" | sed 's/^/    /'
+echo "  heapguard's stats when the even blocks had been freed (the program calls"
+echo "  hg_stats_print): 500 KB of free slots, but is there a free piece of 500 KB?"
+awk '/heapguard stats for/ && ++n == 2 { exit } { print "    " $0 }' "$OUT/fragmentation.stats.txt"
+
+section "5. Double free: caught, reported in one line, stopped (SIGABRT)"
 env LD_PRELOAD="$LIB" "$OUT/double_free"
 echo "  exit status: $?"
 
-section "5. Invalid free of a stack address, and of an interior pointer"
+echo
+echo "  Invalid free of a stack address, and of an interior pointer:"
 env LD_PRELOAD="$LIB" "$OUT/invalid_free" stack
 echo "  exit status: $?"
 env LD_PRELOAD="$LIB" "$OUT/invalid_free" interior
 echo "  exit status: $?"
 
-section "Without heapguard (glibc), for comparison"
+echo
+echo "  Without heapguard (glibc), for comparison:"
 "$OUT/double_free" 2>&1 | tail -n 2
 echo "  exit status: ${PIPESTATUS[0]}"
 "$OUT/invalid_free" interior 2>&1 | tail -n 2
@@ -124,11 +121,46 @@ caught memory-leak leak \
   "ERROR: memory-leak, '10485760 bytes in 10 blocks are definitely lost', the malloc (leak.c:$(line leak 'malloc('))" \
   --leak-check=full
 
-section "Still to come"
-echo "  faults at the first bad access (guard mode), reads after free and out of bounds, and"
-echo "  'heapguard trace/stats': see the README's roadmap."
+section "7. The seed's exercise: read the freed block first -- guard mode faults on the read"
+# check mode sees writes only (at free, at quarantine exit, at exit); guard mode puts
+# every block against an inaccessible page and protects it once freed, so the read
+# faults where it happens
+printf '\n  \033[1muaf_read.c: printf("After free: %%d\\n", *p) on a freed block, then *p = 99\033[0m\n'
+printf '  look for: ERROR: heap-use-after-free: READ, at uaf_read.c:%s (the printf)\n' "$(line uaf_read 'After free')"
+echo '  $ heapguard guard -- ./uaf_read'
+"$HG" guard --log-file="$OUT/uaf_read.guard.txt" -- "$OUT/uaf_read" 2>&1 | sed 's/^/    /'
+echo "  exit status: ${PIPESTATUS[0]}"
+sed 's/^/    /' "$OUT/uaf_read.guard.txt"
+if ! grep -q "ERROR: heap-use-after-free: READ" "$OUT/uaf_read.guard.txt" 2>/dev/null; then
+  printf '  \033[1;31mMISSING:\033[0m no use-after-free READ report for uaf_read\n'
+  missing+=("uaf_read (guard mode)")
+fi
+
+section "8. The heap over time: a timeline, rendered as an offline HTML page"
+# a real program: python3 allocating through malloc (PYTHONMALLOC=malloc), sampled
+# every 2 ms by the allocator itself
+echo '  $ heapguard stats --timeline=python.timeline --interval=2 -- python3 -c "..."'
+PYTHONMALLOC=malloc "$HG" stats --timeline="$OUT/python.timeline" --interval=2 \
+  --output="$OUT/python.stats.txt" -- python3 -c '
+d = {}
+for i in range(200000):
+    d[i] = str(i) * 3
+    if i % 3 == 0:
+        del d[i // 2]
+print("python3: %d keys left" % len(d))' | sed 's/^/    /'
+echo "  $(wc -l < "$OUT/python.timeline") timeline records; stats at exit (first lines):"
+sed -n '1,12p' "$OUT/python.stats.txt" | sed 's/^/    /'
+echo '  $ heapguard report python.timeline -o python.html'
+"$HG" report "$OUT/python.timeline" -o "$OUT/python.html" 2>&1 | sed 's/^/    /'
+if [ -s "$OUT/python.html" ]; then
+  echo "  open $OUT/python.html in a browser: heap in use vs mapped vs RSS over time, the"
+  echo "  size-class histogram, fragmentation over time, the map of the heap's spans"
+else
+  missing+=("report (no HTML written)")
+fi
+
 if [ ${#missing[@]} -gt 0 ]; then
-  printf '\ndemo FAILED: check mode did not report: %s\n' "${missing[*]}" >&2
+  printf '\ndemo FAILED: missing: %s\n' "${missing[*]}" >&2
   exit 1
 fi
 exit 0

@@ -5,7 +5,11 @@
  * allocator's own figures (mallinfo2), and whether the 500 KB block landed where the
  * freed blocks were.  `heapguard stats -- ./fragmentation` answers it with numbers:
  * the free bytes, and the largest free run.
+ * Under heapguard the program also asks for its stats table (hg_stats_print) right
+ * after the even blocks are freed: free bytes versus the largest free piece.
  * Build: gcc -g -o fragmentation fragmentation.c */
+#define _GNU_SOURCE 1   /* RTLD_DEFAULT */
+#include <dlfcn.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +32,16 @@ static void show(const char *when) {
          when, heap_size() / 1024, mi.uordblks / 1024, mi.fordblks / 1024, mi.hblkhd / 1024);
 }
 
+/* Under heapguard, its stats table at this moment.  hg_stats_print is looked up at run
+ * time, so the program builds with plain gcc and runs without heapguard too. */
+static void heapguard_stats(void) {
+  void (*print)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "hg_stats_print");
+  if (print) {
+    fflush(stdout);
+    print();
+  }
+}
+
 int main(void) {
   static char *blocks[1000];
   show("start");
@@ -43,6 +57,7 @@ int main(void) {
     blocks[i] = NULL;
   }
   show("even ones freed");
+  heapguard_stats();   /* where is the free memory, and what is its largest piece? */
   char *big = malloc(500 * 1000);
   memset(big, 7, 500 * 1000);
   uintptr_t b = (uintptr_t)big;
