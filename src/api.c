@@ -67,6 +67,13 @@ static void *alloc_block(size_t n) {
 }
 
 static HG_NOINLINE void *alloc_slow(size_t n) {
+  /* Sampled guard mode (hg_fast_limit 0) sends every malloc here: count it down and,
+   * unless it is the sample, serve it as the fast path would have.  Only when no other
+   * mode needs the request (then the limit is 0; n - 1 keeps malloc(0) out too). */
+  if (hg_guard_sampling && n - 1 < hg_sampled_fast_limit) {
+    void *g = hg_guard_sample(n);
+    return g ? g : hg_heap_alloc(n);
+  }
   if (checking()) return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false);
   if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(alloc_slow(n), "malloc(%zu)", n); }
   if (hg_unlikely(hg_guard_sampling)) {   /* hg_fast_limit is 0: every malloc counts down */

@@ -140,7 +140,11 @@ size_t hg_guard_quarantine_max(void) {
  * (mmap, mprotect, madvise, mprotect, munmap: five system calls and two mappings made
  * and destroyed per block) but pages of one reservation, made PROT_NONE and indexed
  * once, at the first sample: HEAPGUARD_SAMPLE_MAX slots of one data page and one guard
- * page each.  Taking a slot is one mprotect (read-write), freeing it one mprotect back
+ * page each.  The guard pages are marked MADV_DONTDUMP, so the kernel never merges a
+ * slot's page with its neighbours into one VMA: each mprotect then changes one small
+ * VMA instead of splitting a large one (and merging it back at the next), which made
+ * every sample about 3x dearer in the kernel.  Taking a slot is one mprotect
+ * (read-write), freeing it one mprotect back
  * (its page stays resident: at most HEAPGUARD_SAMPLE_MAX pages), and a slot leaving
  * the quarantine goes to the back of a FIFO of free slots, so a freed address is
  * reused as late as possible. */
@@ -167,8 +171,11 @@ static bool pool_init(void) {
   uint32_t *free_ring = hg_os_map(ring);
   if (!base || !free_ring || !hg_os_protect((void *)base, bytes, false)) goto fail;
   pool_base = base;
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     if (!index_set(base + 2 * i * HG_PAGE, 2, pool_slot(i))) goto fail;
+    uintptr_t data = pool_slot(i), pair = base + 2 * i * HG_PAGE;
+    hg_os_no_dump((void *)(data == pair ? pair + HG_PAGE : pair), HG_PAGE);   /* the guard page */
+  }
   for (size_t i = 0; i < n; i++) free_ring[i] = (uint32_t)i;
   pool_free = free_ring;
   pool_slots = free_len = n;

@@ -19,6 +19,7 @@ _Atomic int hg_init_done;
 /* 0 until init: the process's first malloc takes alloc_slow, which initialises (and
  * which stats mode observes). */
 size_t hg_fast_limit;
+size_t hg_sampled_fast_limit;
 
 static hg_lock_t init_lock = HG_LOCK_INIT;
 static pthread_key_t exit_key;
@@ -27,6 +28,9 @@ static _Atomic bool exit_key_ready;
 void hg_options_changed(void) {
   size_t t = hg_opt.mmap_threshold ? hg_opt.mmap_threshold : 1;
   hg_fast_limit = t > HG_SMALL_MAX ? HG_SMALL_MAX : t - 1;
+  /* Sampled guard mode's shortcut back to the heap, unless another observer (stats,
+   * traced calls) must see the request too. */
+  hg_sampled_fast_limit = hg_stats_on || hg_opt.trace_calls ? 0 : hg_fast_limit;
   if (hg_stats_on) hg_fast_limit = 0;   /* stats mode observes every allocation */
   if (hg_guard_sampling) hg_fast_limit = 0;   /* every malloc counts down to the next sample */
 }

@@ -24,6 +24,10 @@ void hg_thread_attach(struct hg_heap *h);
 /* Largest request served by the small-block fast path: HG_SMALL_MAX, or less when the
  * mmap threshold is set below it.  Kept in step with hg_opt.mmap_threshold. */
 extern HG_HIDDEN size_t hg_fast_limit;
+/* In sampled guard mode (hg_fast_limit 0): the largest request that, when not sampled,
+ * alloc_slow hands straight to the heap's fast path; 0 when stats or traced calls
+ * must see every request. */
+extern HG_HIDDEN size_t hg_sampled_fast_limit;
 void hg_options_changed(void);
 
 #endif

@@ -28,6 +28,11 @@ void hg_os_decommit(void *p, size_t size);
  * entry must not bring in a 2 MiB huge page on kernels with THP "always".  Advisory:
  * failure is ignored. */
 void hg_os_no_huge_pages(void *p, size_t size);
+/* Leave the pages out of core dumps (MADV_DONTDUMP).  Advisory.  Guard mode uses it on
+ * guard pages for its side effect: a mapping's pages with and without the flag are
+ * never merged into one kernel VMA, so protecting a slot between two guard pages
+ * changes one VMA instead of splitting (and later re-merging) a large one. */
+void hg_os_no_dump(void *p, size_t size);
 
 /* The program break.  hg_os_brk_current() is sbrk(0).  hg_os_brk_grow(n) moves the break
  * up by n bytes and returns the old break (the start of the new memory), or NULL.
