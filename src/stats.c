@@ -97,6 +97,32 @@ void *hg_stats_alloc_zero(void) {
 
 /* ---- snapshots -------------------------------------------------------------------- */
 
+/* The process's peak resident memory, from the VmHWM line of /proc/self/status: the
+ * kernel keeps it, so it sees peaks between timeline samples (or in a run shorter than
+ * one interval).  Read without allocating; 0 if it cannot be read. */
+static size_t read_peak_rss(void) {
+  int saved = errno;
+  size_t kib = 0;
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n > 0) {
+      buf[n] = '\0';
+      for (const char *q = buf; *q; q++) {
+        if ((q == buf || q[-1] == '\n') && strncmp(q, "VmHWM:", 6) == 0) {
+          for (q += 6; *q == ' ' || *q == '\t'; q++) {}
+          for (; *q >= '0' && *q <= '9'; q++) kib = kib * 10 + (size_t)(*q - '0');
+          break;
+        }
+      }
+    }
+  }
+  errno = saved;
+  return kib * 1024;
+}
+
 static size_t read_rss(void) {
   int saved = errno;
   size_t rss = 0;
@@ -269,6 +295,7 @@ bool hg_stats_snapshot(struct hg_snapshot *sn, bool try, bool spans) {
   sn->mapped = r.brk_bytes + r.mmap_region_bytes + r.large_bytes;
   sn->meta = hg_meta_bytes_mapped();
   sn->rss = read_rss();
+  sn->peak_rss = read_peak_rss();
   sn->free_run_bytes = r.free_bytes;
   sn->free_runs = r.free_runs;
   sn->largest_run = r.largest_free;

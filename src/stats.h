@@ -89,6 +89,7 @@ struct hg_snapshot {
   size_t medium_requested, medium_in_use, medium_blocks;
   size_t large_requested, large_in_use, large_blocks;
   size_t heap, regions, large_mapped, mapped, meta, rss;
+  size_t peak_rss;    /* the kernel's high-water mark of rss (VmHWM), 0 if unknown */
   size_t free, free_run_bytes, free_runs, free_slot_bytes, free_slots, largest_free, largest_run;
   size_t dirty, span_tail;               /* span_tail: bytes of small spans after their last slot */
   size_t mallocs, frees;                 /* blocks allocated since start; frees = mallocs - blocks */

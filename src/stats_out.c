@@ -292,6 +292,7 @@ static void json_final(struct ob *o, const struct hg_snapshot *sn, const char *t
             (int)getpid());
   ob_json_string(o, program);
   ob_printf(o, ",\"page_size\":%zu", HG_PAGE);
+  if (sn->peak_rss) ob_printf(o, ",\"peak_rss\":%zu", sn->peak_rss);
   ob_printf(o, ",\"classes\":[");
   bool first = true;
   for (unsigned c = 0; c < HG_NCLASSES; c++) {
