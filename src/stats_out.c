@@ -33,6 +33,7 @@
 #include "init.h"
 #include "meta.h"
 #include "options.h"
+#include "os.h"
 #include "span.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
@@ -42,6 +43,14 @@ static int out_fd = -1;                 /* the stats' output */
 static int tl_fd = -1;                  /* the timeline, when this process writes it */
 static _Atomic bool tl_on;
 static _Atomic uint64_t tl_next_ms;     /* CLOCK_MONOTONIC_COARSE deadline of the next sample */
+/* Extra samples when the allocator has just grown or shrunk its memory (a brk or mmap
+ * since the last sample): they catch the peaks of a short run, which one sample per
+ * interval misses.  At most TL_EXTRA_MAX between two regular samples, and none while
+ * sampling is backed off because samples are slow. */
+#define TL_EXTRA_MAX 16
+static _Atomic size_t tl_growth_seen;   /* brk + mmap calls at the last sample */
+static _Atomic unsigned tl_extra;       /* extra samples since the last regular one */
+static _Atomic bool tl_slow;            /* the last sample backed off */
 static _Atomic int pending;             /* a signal asked for the stats */
 static bool started;                    /* the constructor ran (files open) */
 static char program[1024];              /* /proc/self/exe */
@@ -554,11 +563,18 @@ static void timeline_open(void) {
   atomic_store(&tl_on, true);
 }
 
-static void timeline_sample(void) {
+static size_t growth_calls(void) {
+  return atomic_load_explicit(&hg_os_calls.brk, memory_order_relaxed) +
+         atomic_load_explicit(&hg_os_calls.mmap, memory_order_relaxed);
+}
+
+static void timeline_sample(bool extra) {
   struct hg_snapshot *sn = hg_stats_acquire(true);
   if (!sn) return;   /* another thread is sampling or printing */
   uint64_t now = coarse_ms();
-  if (atomic_load(&tl_on) && now >= atomic_load(&tl_next_ms)) {
+  bool regular = now >= atomic_load(&tl_next_ms);
+  if (atomic_load(&tl_on) && (regular || extra)) {
+    atomic_store(&tl_growth_seen, growth_calls());
     if (hg_stats_snapshot(sn, false, false)) {
       struct ob o = { tl_fd, line_buf, sizeof line_buf, 0 };
       json_figures(&o, sn, "sample");
@@ -569,8 +585,14 @@ static void timeline_sample(void) {
      * at least the interval away, and at least 4 times this one's cost, so sampling
      * never takes more than a fifth of the program's time. */
     uint64_t end = coarse_ms(), gap = hg_opt.timeline_ms ? hg_opt.timeline_ms : 1;
+    atomic_store(&tl_slow, 4 * (end - now) > gap);
     if (4 * (end - now) > gap) gap = 4 * (end - now);
-    atomic_store(&tl_next_ms, end + gap);
+    if (regular) {
+      atomic_store(&tl_next_ms, end + gap);
+      atomic_store(&tl_extra, 0);
+    } else {
+      atomic_fetch_add(&tl_extra, 1);
+    }
   }
   hg_stats_release();
 }
@@ -583,9 +605,12 @@ void hg_stats_tick(void) {
     errno = saved;
   }
   if (!atomic_load_explicit(&tl_on, memory_order_relaxed)) return;
-  if (coarse_ms() < atomic_load_explicit(&tl_next_ms, memory_order_relaxed)) return;
+  bool extra = growth_calls() != atomic_load_explicit(&tl_growth_seen, memory_order_relaxed) &&
+               atomic_load_explicit(&tl_extra, memory_order_relaxed) < TL_EXTRA_MAX &&
+               !atomic_load_explicit(&tl_slow, memory_order_relaxed);
+  if (!extra && coarse_ms() < atomic_load_explicit(&tl_next_ms, memory_order_relaxed)) return;
   int saved = errno;
-  timeline_sample();
+  timeline_sample(extra);
   errno = saved;
 }
 
