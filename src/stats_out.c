@@ -578,7 +578,7 @@ static void timeline_sample(bool extra) {
     if (hg_stats_snapshot(sn, false, false)) {
       struct ob o = { tl_fd, line_buf, sizeof line_buf, 0 };
       json_figures(&o, sn, "sample");
-      ob_printf(&o, "}\n");
+      ob_printf(&o, "%s}\n", regular ? "" : ",\"extra\":true");
       ob_flush(&o);   /* one write per line */
     }
     /* A sample walks every span: on a big heap it may take a while.  The next one is
