@@ -3,7 +3,10 @@
 heapguard check mode and Valgrind's memcheck, interleaved, medians of N runs.
 
 Usage: python3 bench/check_overhead.py [--runs N] [--smoke] [--no-valgrind]
-Writes bench/results/check-overhead.md and .csv (smoke: bench/results/smoke/).
+           [--lib build/libheapguard.so] [--bin-dir build/bench]
+           [--only churn,random] [--out DIR]
+Writes bench/results/check-overhead.md and .csv (smoke: bench/results/smoke/; --only
+writes nothing unless --out is given, so a partial run cannot replace the results).
 
 Check mode is run as a user would (`HEAPGUARD_MODE=check`, defaults: 12-frame stacks
 on every malloc and free, 16-byte redzones, 64 MiB quarantine, leak scan at exit);
@@ -27,6 +30,7 @@ MODES = ["glibc", "heapguard", "check", "memcheck"]
 
 
 def workloads(smoke):
+    """(name, argv, extra environment, sqlite input) for each workload."""
     s = 10 if smoke else 1
     sql_rows = "2000" if smoke else "20000"
     return [
@@ -40,6 +44,7 @@ def workloads(smoke):
 
 
 def run(argv, env, stdin_path, mode):
+    """One run: (wall seconds, peak RSS in KiB, exit status)."""
     env = dict(env)
     env.pop("LD_PRELOAD", None)
     if mode in ("heapguard", "check"):
@@ -53,7 +58,7 @@ def run(argv, env, stdin_path, mode):
     # bench/measure forks and waits for the program, so that its peak RSS is its own
     # (not the address space of this Python process, which a child forked from here
     # would carry into the figure).
-    result = os.path.join(ROOT, "build", "bench-scratch", "measure.txt")
+    result = os.path.join(os.path.dirname(BIN), "bench-scratch", "measure.txt")
     stdin = open(stdin_path) if stdin_path else subprocess.DEVNULL
     subprocess.run([os.path.join(BIN, "measure"), result] + argv, env=env, stdin=stdin,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -64,20 +69,29 @@ def run(argv, env, stdin_path, mode):
 
 
 def main():
+    global LIB, BIN
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--no-valgrind", action="store_true")
+    ap.add_argument("--lib", default=LIB, help="the heapguard library (default %(default)s)")
+    ap.add_argument("--bin-dir", default=BIN, help="the built workloads (default %(default)s)")
+    ap.add_argument("--only", default=None, help="comma-separated workloads to run")
+    ap.add_argument("--out", default=None, help="directory for the results")
     args = ap.parse_args()
+    LIB, BIN = os.path.abspath(args.lib), os.path.abspath(args.bin_dir)
+    only = set(args.only.split(",")) if args.only else None
     runs = args.runs or (1 if args.smoke else 3)
     modes = [m for m in MODES if not (m == "memcheck" and args.no_valgrind)]
-    out = os.path.join(BENCH, "results", "smoke" if args.smoke else "")
+    out = args.out or os.path.join(BENCH, "results", "smoke" if args.smoke else "")
+    write = not only or args.out
     os.makedirs(out, exist_ok=True)
-    scratch = os.path.join(ROOT, "build", "bench-scratch")
+    scratch = os.path.join(os.path.dirname(BIN), "bench-scratch")
     os.makedirs(scratch, exist_ok=True)
     rows, res = [], {}
     failed = False
-    for name, argv, extra, gen in workloads(args.smoke):
+    chosen = [w for w in workloads(args.smoke) if not only or w[0] in only]
+    for name, argv, extra, gen in chosen:
         stdin_path = None
         if gen:
             stdin_path = os.path.join(scratch, "check-sqlite-%s.sql" % gen[1])
@@ -94,11 +108,13 @@ def main():
                 res.setdefault((name, m), []).append((wall, rss))
                 print("  %-8s %-9s run %d  wall %8.3f s  rss %8.1f MiB  status %d" % (
                     name, m, r + 1, wall, rss / 1024, code), flush=True)
+    if not write:
+        return 1 if failed else 0
     with open(os.path.join(out, "check-overhead.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["workload", "mode", "run", "wall_s", "maxrss_kb", "status"])
         w.writerows(rows)
-    names = [n for n, *_ in workloads(args.smoke)]
+    names = [n for n, *_ in chosen]
     med = {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for k, v in res.items()}
     L = ["# Check mode's cost", "",
          "Generated %s by `python3 bench/check_overhead.py%s` (%d run(s) each, interleaved; "
