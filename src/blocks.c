@@ -1,4 +1,19 @@
-/* blocks.c — check mode's table of blocks (see blocks.h). */
+/* blocks.c — check mode's table of blocks (see blocks.h).
+ *
+ * Records live in chunks of CHUNK_RECORDS, mmap'd and never moved, grouped in arrays:
+ * one array per span that holds check mode's slots (a small span's nblocks records,
+ * indexed by slot number; one for a medium span), found from the span descriptor
+ * (span->check_records), itself found through the page map.  Finding a block's record
+ * is then one page map lookup and one index, with no hashing: the record of a slot
+ * sits beside those of its neighbours, and a lookup touches one cache line of records.
+ *
+ * Each array starts with a header record (slot 0, so iteration skips it): `size` is
+ * the number of records after it, `raw` how many of them are in use.  When none is
+ * left in use the array leaves its span (which the heap may then give back to the
+ * region, and its descriptor be recycled) for a free list of arrays of its length.
+ *
+ * Guard mode's slots are mappings of their own that the page map does not know: each
+ * gets an array of one, found by slot address in a small open-addressing hash table. */
 #include "blocks.h"
 
 #include <string.h>
@@ -8,75 +23,194 @@
 #include "pagemap.h"
 #include "span.h"
 
-static struct hg_block *table;
-static size_t capacity, count;   /* capacity: a power of two, or 0 */
+#define CHUNK_SHIFT   16
+#define CHUNK_RECORDS ((size_t)1 << CHUNK_SHIFT)   /* 3 MiB of records */
+#define MAX_CHUNKS    4096                          /* 268 M records */
+_Static_assert(HG_SPAN_MAX_BLOCKS + 1 <= CHUNK_RECORDS, "an array fits in a chunk");
 
-/* Neighbouring slots get neighbouring entries (within 16 MiB of address space the
- * entry is the slot's 16-byte index, xor a constant), so the records of one span share
- * cache lines and a table far bigger than the cache is walked, not jumped around;
- * the high address bits are hashed so distant areas do not pile onto the same entries.
- * Slots are at least 48 bytes apart (two redzones and a byte), so a dense span fills
- * at most a third of its stretch of the table. */
-static size_t home(uintptr_t slot) {
-  uintptr_t high = (slot >> 24) * 0x9e3779b97f4a7c15u;
-  return (size_t)((slot >> 4) ^ (high >> 24)) & (capacity - 1);
+static struct hg_block *chunks[MAX_CHUNKS];
+static size_t nchunks, chunk_used;   /* records used in the last chunk */
+static size_t count;                 /* records in use */
+
+/* Free arrays, by length: the head of a list linked through the header's user_hidden
+ * (a record pointer; 0 ends it).  Lengths are a small set: the size classes' slot
+ * counts, and 1. */
+#define FREE_LISTS 128
+static struct { size_t len; struct hg_block *head; } free_lists[FREE_LISTS];
+
+static struct hg_block *array_new(size_t len) {
+  unsigned k;
+  for (k = 0; k < FREE_LISTS && free_lists[k].len; k++) {
+    if (free_lists[k].len != len) continue;
+    struct hg_block *a = free_lists[k].head;
+    if (a) {
+      free_lists[k].head = (struct hg_block *)a->user_hidden;
+      a->user_hidden = 0;
+      return a;
+    }
+    break;
+  }
+  if (nchunks == 0 || chunk_used + len + 1 > CHUNK_RECORDS) {
+    struct hg_block *c = nchunks < MAX_CHUNKS ? hg_os_map(CHUNK_RECORDS * sizeof *c) : NULL;
+    if (!c) return NULL;
+    chunks[nchunks++] = c;
+    chunk_used = 0;
+  }
+  struct hg_block *a = &chunks[nchunks - 1][chunk_used];
+  chunk_used += len + 1;
+  a->size = len;   /* fresh mappings are zero: every record is empty */
+  return a;
 }
 
-struct hg_block *hg_blocks_find(uintptr_t slot) {
-  if (!capacity) return NULL;
-  for (size_t i = home(slot);; i = (i + 1) & (capacity - 1)) {
-    if (table[i].slot == slot) return &table[i];
-    if (table[i].slot == 0) return NULL;
+static void array_delete(struct hg_block *a) {
+  unsigned k;
+  for (k = 0; k < FREE_LISTS && free_lists[k].len && free_lists[k].len != a->size; k++) {}
+  if (k == FREE_LISTS) return;   /* cannot happen (the lengths are few); the array is lost */
+  free_lists[k].len = a->size;
+  a->user_hidden = (uintptr_t)free_lists[k].head;
+  free_lists[k].head = a;
+}
+
+/* ---- guarded slots: slot -> array of one ------------------------------------------------ */
+
+struct guarded { uintptr_t slot; struct hg_block *array; };
+static struct guarded *gtable;
+static size_t gcap, gcount;   /* gcap: a power of two, or 0 */
+
+static size_t ghome(uintptr_t slot) {
+  return (size_t)(((slot >> HG_PAGE_SHIFT) * 0x9e3779b97f4a7c15u) >> 20) & (gcap - 1);
+}
+
+static struct guarded *gfind(uintptr_t slot) {
+  if (!gcap) return NULL;
+  for (size_t i = ghome(slot);; i = (i + 1) & (gcap - 1)) {
+    if (gtable[i].slot == slot) return &gtable[i];
+    if (gtable[i].slot == 0) return NULL;
   }
 }
 
-static bool grow(void) {
-  size_t new_cap = capacity ? capacity * 2 : 4096;
-  struct hg_block *new_table = hg_os_map(new_cap * sizeof *new_table);
-  if (!new_table) return false;
-  struct hg_block *old = table;
-  size_t old_cap = capacity;
-  table = new_table;
-  capacity = new_cap;
-  for (size_t i = 0; i < old_cap; i++) {
-    if (!old[i].slot) continue;
-    size_t j = home(old[i].slot);
-    while (table[j].slot) j = (j + 1) & (capacity - 1);
-    table[j] = old[i];
+static bool ginsert(uintptr_t slot, struct hg_block *array) {
+  if ((gcount + 1) * 2 > gcap) {   /* load <= 1/2 */
+    size_t new_cap = gcap ? gcap * 2 : 1024;
+    struct guarded *t = hg_os_map(new_cap * sizeof *t);
+    if (!t) return false;
+    struct guarded *old = gtable;
+    size_t old_cap = gcap;
+    gtable = t;
+    gcap = new_cap;
+    for (size_t i = 0; i < old_cap; i++) {
+      if (!old[i].slot) continue;
+      size_t j = ghome(old[i].slot);
+      while (gtable[j].slot) j = (j + 1) & (gcap - 1);
+      gtable[j] = old[i];
+    }
+    if (old) hg_os_unmap(old, old_cap * sizeof *old);
   }
-  if (old) hg_os_unmap(old, old_cap * sizeof *old);
+  size_t i = ghome(slot);
+  while (gtable[i].slot) i = (i + 1) & (gcap - 1);
+  gtable[i] = (struct guarded){ slot, array };
+  gcount++;
   return true;
 }
 
-struct hg_block *hg_blocks_insert(uintptr_t slot) {
-  if ((count + 1) * 2 > capacity && !grow()) return NULL;   /* load <= 1/2 */
-  size_t i = home(slot);
-  while (table[i].slot) i = (i + 1) & (capacity - 1);
-  memset(&table[i], 0, sizeof table[i]);
-  table[i].slot = slot;
-  count++;
-  return &table[i];
-}
-
 /* Backward-shift deletion: no tombstones, so lookups stay short. */
-void hg_blocks_erase(struct hg_block *b) {
-  size_t i = (size_t)(b - table);
-  for (size_t j = (i + 1) & (capacity - 1); table[j].slot; j = (j + 1) & (capacity - 1)) {
-    size_t h = home(table[j].slot);
-    /* Move j into the hole at i if its home is not in (i, j] cyclically. */
+static void gerase(struct guarded *e) {
+  size_t i = (size_t)(e - gtable);
+  for (size_t j = (i + 1) & (gcap - 1); gtable[j].slot; j = (j + 1) & (gcap - 1)) {
+    size_t h = ghome(gtable[j].slot);
     bool stays = (i <= j) ? (i < h && h <= j) : (i < h || h <= j);
     if (!stays) {
-      table[i] = table[j];
+      gtable[i] = gtable[j];
       i = j;
     }
   }
-  memset(&table[i], 0, sizeof table[i]);
+  gtable[i] = (struct guarded){ 0, NULL };
+  gcount--;
+}
+
+/* ---- records ------------------------------------------------------------------------------ */
+
+/* The span of check mode's memory that slot starts a slot of, and the slot's number in
+ * it; NULL if slot is not such a start (or not in the page map). */
+static struct hg_span *span_of(uintptr_t slot, size_t *idx) {
+  struct hg_span *s = hg_pagemap_get((const void *)slot);
+  if (!s) return NULL;
+  if (s->kind == HG_SPAN_SMALL) {
+    *idx = hg_span_slot(s, slot - (uintptr_t)s->base);
+    return *idx < s->nblocks ? s : NULL;
+  }
+  if (s->kind == HG_SPAN_MEDIUM && slot == (uintptr_t)s->base) {
+    *idx = 0;
+    return s;
+  }
+  return NULL;
+}
+
+struct hg_block *hg_blocks_find(uintptr_t slot) {
+  size_t idx;
+  struct hg_span *s = span_of(slot, &idx);
+  struct hg_block *r;
+  if (s) {
+    if (!s->check_records) return NULL;
+    r = &s->check_records[1 + idx];
+  } else {
+    struct guarded *e = gfind(slot);
+    if (!e) return NULL;
+    r = &e->array[1];
+  }
+  return r->slot == slot ? r : NULL;
+}
+
+struct hg_block *hg_blocks_insert(uintptr_t slot) {
+  size_t idx;
+  struct hg_span *s = span_of(slot, &idx);
+  struct hg_block *a;
+  if (s) {
+    a = s->check_records;
+    if (!a) {
+      a = array_new(s->kind == HG_SPAN_SMALL ? s->nblocks : 1);
+      if (!a) return NULL;
+      s->check_records = a;
+    }
+  } else {
+    idx = 0;
+    a = array_new(1);
+    if (!a) return NULL;
+    if (!ginsert(slot, a)) {
+      array_delete(a);
+      return NULL;
+    }
+  }
+  struct hg_block *r = &a[1 + idx];
+  memset(r, 0, sizeof *r);
+  r->slot = slot;
+  a->raw++;
+  count++;
+  return r;
+}
+
+void hg_blocks_erase(struct hg_block *b) {
+  size_t idx;
+  struct hg_span *s = span_of(b->slot, &idx);
+  struct hg_block *a;
+  struct guarded *e = NULL;
+  if (s) {
+    a = s->check_records;
+  } else {
+    e = gfind(b->slot);
+    a = e->array;
+  }
+  memset(b, 0, sizeof *b);
   count--;
+  if (--a->raw) return;
+  if (s) s->check_records = NULL;   /* the span may now go back to the region */
+  else gerase(e);
+  array_delete(a);
 }
 
 size_t hg_blocks_count(void) { return count; }
-size_t hg_blocks_capacity(void) { return capacity; }
-struct hg_block *hg_blocks_at(size_t i) { return &table[i]; }
+size_t hg_blocks_capacity(void) { return nchunks * CHUNK_RECORDS; }
+struct hg_block *hg_blocks_at(size_t i) { return &chunks[i >> CHUNK_SHIFT][i & (CHUNK_RECORDS - 1)]; }
 
 uintptr_t hg_blocks_slot_of(uintptr_t a) {
   struct hg_span *s = hg_pagemap_get((const void *)a);

@@ -3,10 +3,12 @@
  *
  * A record is keyed by the block's slot: the start of the underlying allocation (a
  * small slot or a medium span), which holds, in order, the left redzone, the user's
- * bytes and the right redzone.  The table is out of band (mmap'd, open addressing with
- * linear probing), so no overflow can reach it.  User addresses are stored
- * complemented: the leak scan reads every writable mapping as possible roots,
- * and the table must not make every block look reachable.
+ * bytes and the right redzone.  The records are out of band (mmap'd), so no overflow
+ * can reach them: one array per span, indexed by slot number, found through the page
+ * map (span->check_records); guarded slots (guard.h) through a hash table.  Records
+ * never move.  User addresses are stored complemented: the leak scan reads every
+ * writable mapping as possible roots, and the table must not make every block look
+ * reachable.
  *
  * The caller (check.c) serialises every call with its lock. */
 #ifndef HG_BLOCKS_H
@@ -44,8 +46,8 @@ struct hg_block *hg_blocks_insert(uintptr_t slot);
 void hg_blocks_erase(struct hg_block *b);
 size_t hg_blocks_count(void);
 
-/* Iteration: entries 0 .. capacity-1, skipping empty ones (slot == 0).  The table does
- * not move while nothing is inserted. */
+/* Iteration: entries 0 .. capacity-1, skipping empty ones (slot == 0).  Capacity only
+ * grows, and records never move. */
 size_t hg_blocks_capacity(void);
 struct hg_block *hg_blocks_at(size_t i);
 

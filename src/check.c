@@ -277,11 +277,11 @@ static uintptr_t *ring;
 static size_t ring_cap, ring_head, ring_len, quarantined_bytes;
 static size_t quarantined_guarded;   /* guarded blocks in the ring (their mappings count) */
 
-/* What a quarantined block costs: its slot, its record (at the table's load of at most
- * 1/2, two entries) and its place in the ring.  For a guarded slot, the address space
- * (its pages are given back to the kernel) with the guard page. */
+/* What a quarantined block costs: its slot, its record and its place in the ring.  For
+ * a guarded slot, the address space (its pages are given back to the kernel) with the
+ * guard page. */
 static size_t quarantine_cost(const struct hg_block *b) {
-  return b->raw + 2 * sizeof(struct hg_block) + sizeof(uintptr_t) +
+  return b->raw + sizeof(struct hg_block) + sizeof(uintptr_t) +
          (b->flags & HG_BLOCK_GUARDED ? HG_PAGE : 0);
 }
 

@@ -31,7 +31,7 @@
 #include "stack.h"
 
 struct scan {
-  size_t *stack;                /* block indices to visit */
+  struct hg_block **stack;      /* blocks to visit */
   size_t depth, cap;
   uintptr_t lo, hi;             /* bounds of all live blocks: a quick first filter */
   uintptr_t own_sp;             /* the calling thread's stack: scanned from here up */
@@ -50,7 +50,7 @@ static void consider(struct scan *sc, uintptr_t w) {
     if (b == sc->leader || (b->flags & (HG_BLOCK_REACHED | HG_BLOCK_INDIRECT))) return;
     b->flags = (uint8_t)((b->flags & ~HG_BLOCK_LEADER) | HG_BLOCK_INDIRECT);
   }
-  if (sc->depth < sc->cap) sc->stack[sc->depth++] = (size_t)(b - hg_blocks_at(0));
+  if (sc->depth < sc->cap) sc->stack[sc->depth++] = b;
 }
 
 static void scan_range(struct scan *sc, uintptr_t from, uintptr_t to) {
@@ -60,7 +60,7 @@ static void scan_range(struct scan *sc, uintptr_t from, uintptr_t to) {
 
 static void drain(struct scan *sc) {
   while (sc->depth) {
-    struct hg_block *b = hg_blocks_at(sc->stack[--sc->depth]);
+    struct hg_block *b = sc->stack[--sc->depth];
     uintptr_t user = hg_block_user(b);
     scan_range(sc, user, user + b->size);
   }
@@ -151,7 +151,7 @@ void hg_leak_report(void) {
   hg_check_lock();
   size_t live = hg_blocks_count();
   if (live) {
-    stack_bytes = hg_align_up(live * sizeof(size_t), HG_PAGE);
+    stack_bytes = hg_align_up(live * sizeof *sc.stack, HG_PAGE);
     groups_bytes = hg_align_up(live * sizeof(struct group), HG_PAGE);
     sc.stack = hg_os_map(stack_bytes);
     groups = hg_os_map(groups_bytes);

@@ -36,6 +36,7 @@ enum hg_span_kind { HG_SPAN_DEAD = 0, HG_SPAN_SMALL, HG_SPAN_MEDIUM, HG_SPAN_LAR
 
 struct hg_heap;
 struct hg_stats_slots;
+struct hg_block;
 
 struct hg_span {
   /* ---- first cache line: everything malloc's and free's fast paths read ---- */
@@ -83,6 +84,9 @@ struct hg_span {
   struct hg_span *dirty_next, *dirty_prev; /* FREE with ndirty > 0: purge order, oldest first */
   struct hg_stats_slots *req;            /* stats mode: requested bytes per slot (stats.h);
                                             kept when the descriptor is recycled */
+  struct hg_block *check_records;        /* check mode: the records of the span's slots
+                                            (blocks.c), NULL when it has none; check
+                                            mode's lock */
 };
 
 _Static_assert(sizeof(((struct hg_span *)0)->free_bits) == 64, "bitmap is one cache line");
