@@ -74,6 +74,13 @@ static uintptr_t first_changed(uintptr_t from, uintptr_t to, uint8_t byte) {
   uintptr_t a = from;
   for (; a < to && (a & 7); a++)
     if (*(const uint8_t *)a != byte) return a;
+  /* 32 bytes a step (the loop the compiler can keep in vector registers), then the
+   * word that differs. */
+  for (; a + 32 <= to; a += 32) {
+    uint64_t w[4];
+    memcpy(w, (const void *)a, 32);
+    if (((w[0] ^ word) | (w[1] ^ word) | (w[2] ^ word) | (w[3] ^ word)) != 0) break;
+  }
   for (; a + 8 <= to; a += 8) {
     uint64_t w;
     memcpy(&w, (const void *)a, 8);
@@ -273,7 +280,10 @@ static void report_all(const struct findings *fs) {
 
 /* ---- quarantine: a FIFO ring of slots, bounded by the bytes it holds ------------------- */
 
-static uintptr_t *ring;
+/* An entry: the record (records never move) and its slot, so that the next block to
+ * leave can be prefetched without a lookup. */
+struct ring_entry { struct hg_block *b; uintptr_t slot; };
+static struct ring_entry *ring;
 static size_t ring_cap, ring_head, ring_len, quarantined_bytes;
 static size_t quarantined_guarded;   /* guarded blocks in the ring (their mappings count) */
 
@@ -281,14 +291,14 @@ static size_t quarantined_guarded;   /* guarded blocks in the ring (their mappin
  * a guarded slot, the address space (its pages are given back to the kernel) with the
  * guard page. */
 static size_t quarantine_cost(const struct hg_block *b) {
-  return b->raw + sizeof(struct hg_block) + sizeof(uintptr_t) +
+  return b->raw + sizeof(struct hg_block) + sizeof(struct ring_entry) +
          (b->flags & HG_BLOCK_GUARDED ? HG_PAGE : 0);
 }
 
-static bool ring_push(uintptr_t slot) {
+static bool ring_push(struct hg_block *b) {
   if (ring_len == ring_cap) {
     size_t cap = ring_cap ? ring_cap * 2 : 4096;
-    uintptr_t *r = hg_os_map(cap * sizeof *r);
+    struct ring_entry *r = hg_os_map(cap * sizeof *r);
     if (!r) return false;
     for (size_t i = 0; i < ring_len; i++) r[i] = ring[(ring_head + i) & (ring_cap - 1)];
     if (ring) hg_os_unmap(ring, ring_cap * sizeof *ring);
@@ -296,8 +306,19 @@ static bool ring_push(uintptr_t slot) {
     ring_cap = cap;
     ring_head = 0;
   }
-  ring[(ring_head + ring_len++) & (ring_cap - 1)] = slot;
+  ring[(ring_head + ring_len++) & (ring_cap - 1)] = (struct ring_entry){ b, b->slot };
   return true;
+}
+
+/* The next block to leave the quarantine will be read (its record, its poison): start
+ * bringing it into the cache now, while the program runs and the next call captures
+ * its stack. */
+static void prefetch_next(void) {
+  if (!ring_len) return;
+  const struct ring_entry *e = &ring[ring_head];
+  __builtin_prefetch(e->b, 1);
+  __builtin_prefetch((const char *)e->slot);
+  __builtin_prefetch((const char *)e->slot + 64);
 }
 
 static void release(struct hg_block *b) {
@@ -314,11 +335,11 @@ static void release(struct hg_block *b) {
 static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_api where_api) {
   while (ring_len && (quarantined_bytes > limit || quarantined_guarded > hg_guard_quarantine_max()) &&
          room(fs)) {
-    uintptr_t slot = ring[ring_head];
+    struct ring_entry e = ring[ring_head];
     ring_head = (ring_head + 1) & (ring_cap - 1);
     ring_len--;
-    struct hg_block *b = hg_blocks_find(slot);
-    if (!b || b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
+    struct hg_block *b = e.b;
+    if (b->slot != e.slot || b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
     quarantined_bytes -= quarantine_cost(b);
     if (b->flags & HG_BLOCK_GUARDED) quarantined_guarded--;
     check_freed(b, fs, where, where_api, "when the block left the quarantine");
@@ -405,13 +426,14 @@ static void check_free(void *p, enum hg_api api) {
     b->free_api = (uint8_t)api;
     bool guarded = b->flags & HG_BLOCK_GUARDED;
     if (b->raw > hg_opt.quarantine / 4 || (guarded && !hg_guard_retire(b->slot, b->raw)) ||
-        !ring_push(b->slot)) {
+        !ring_push(b)) {
       release(b);   /* too big to hold (or no memory for the ring): gone at once */
     } else {
       if (guarded) quarantined_guarded++;
       else memset(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
       quarantined_bytes += quarantine_cost(b);
       evict(hg_opt.quarantine, &fs, stack, api);
+      prefetch_next();
     }
   }
   hg_unlock(&check_lock);

@@ -112,6 +112,10 @@ static uintptr_t *chunks[MAX_CHUNKS];
 static unsigned nchunks;
 static size_t chunk_used;                   /* words used in the last chunk */
 static hg_stack_t *buckets;                 /* 1 << BUCKETS_LOG heads */
+/* The stacks stored or found last, direct-mapped by hash: most captures repeat a recent
+ * stack, and this small table stays in the cache where the buckets (4 MiB) do not. */
+#define RECENT_LOG   12
+static struct { uint32_t hash; hg_stack_t id; } recent[1 << RECENT_LOG];
 static bool depot_broken;                   /* out of memory: capture returns 0 */
 
 static uintptr_t *record_of(hg_stack_t id) {
@@ -139,10 +143,16 @@ static hg_stack_t depot_put(void *const *frames, unsigned n, uintptr_t flags) {
     else depot_broken = true;
   }
   if (depot_broken) goto out;
+  uint32_t header = (uint32_t)hash;
+  unsigned slot = hash & ((1u << RECENT_LOG) - 1);
+  if (recent[slot].hash == header && (id = recent[slot].id) != 0) {
+    const uintptr_t *r = record_of(id);
+    if (r[0] == ((uintptr_t)hash << 32 | flags | n) && memcmp(r + 2, frames, n * sizeof *frames) == 0) goto out;
+  }
   hg_stack_t *bucket = &buckets[hash >> (32 - BUCKETS_LOG)];
   for (id = *bucket; id; id = (hg_stack_t)record_of(id)[1]) {
     const uintptr_t *r = record_of(id);
-    if (r[0] == ((uintptr_t)hash << 32 | flags | n) && memcmp(r + 2, frames, n * sizeof *frames) == 0) goto out;
+    if (r[0] == ((uintptr_t)hash << 32 | flags | n) && memcmp(r + 2, frames, n * sizeof *frames) == 0) goto found;
   }
   size_t words = 2 + n;
   if (nchunks == 0 || chunk_used + words > CHUNK_WORDS) {
@@ -162,6 +172,9 @@ static hg_stack_t depot_put(void *const *frames, unsigned n, uintptr_t flags) {
   id = (hg_stack_t)(((size_t)(nchunks - 1) << CHUNK_SHIFT | chunk_used) + 1);
   chunk_used += words;
   *bucket = id;
+found:
+  recent[slot].hash = header;
+  recent[slot].id = id;
 out:
   hg_unlock(&depot_lock);
   return id;
