@@ -19,6 +19,9 @@ const struct hg_heap_divert *hg_heap_divert;
 
 static hg_lock_t heaps_lock = HG_LOCK_INIT;
 static struct hg_heap *heaps_all, *heaps_abandoned;
+static size_t heaps_parked;   /* heaps in heaps_abandoned (written under heaps_lock) */
+/* Parked heaps beyond this many give their empty current spans back (hg_heap_abandon). */
+#define PARKED_KEEP_SPANS 8
 
 /* ---- reporting misuse --------------------------------------------------------------- */
 
@@ -307,6 +310,7 @@ struct hg_heap *hg_heap_acquire(void) {
   struct hg_heap *h = heaps_abandoned;
   if (h) {
     heaps_abandoned = h->next_abandoned;
+    __atomic_store_n(&heaps_parked, heaps_parked - 1, __ATOMIC_RELAXED);
   } else {
     h = hg_meta_alloc(sizeof *h);
     if (h) {
@@ -330,9 +334,16 @@ struct hg_heap *hg_heap_acquire(void) {
 void hg_heap_abandon(struct hg_heap *h) {
   if (h == &hg_heap_empty) return;
   collect_remote(h);
+  /* A parked heap keeps its empty current spans for the thread that adopts it: a
+   * program whose threads come and go (a pool, a thread per request) then reuses the
+   * same spans, with the same pages touched, instead of carving new ones from free runs
+   * whose other pages get touched in turn (wl_threads: 4.6 -> 2.4 MiB peak RSS, glibc
+   * 2.3).  Only the first few parked heaps keep them, so that many threads exiting at
+   * once leave their spans to the region (purged after the decay time). */
+  bool keep = __atomic_load_n(&heaps_parked, __ATOMIC_RELAXED) < PARKED_KEEP_SPANS;
   for (unsigned c = 0; c < HG_NCLASSES; c++) {
     struct hg_span *s = h->cur[c];
-    if (s != &hg_span_empty && hg_span_used(s) == 0) {
+    if (!keep && s != &hg_span_empty && hg_span_used(s) == 0) {
       h->cur[c] = &hg_span_empty;
       s->listed = 0;
       try_release(h, s);
@@ -348,6 +359,7 @@ void hg_heap_abandon(struct hg_heap *h) {
   h->abandoned = true;
   h->next_abandoned = heaps_abandoned;
   heaps_abandoned = h;
+  __atomic_store_n(&heaps_parked, heaps_parked + 1, __ATOMIC_RELAXED);
   hg_unlock(&heaps_lock);
 }
 
@@ -364,5 +376,6 @@ void hg_heap_fork_child(void) {
     h->abandoned = true;
     h->next_abandoned = heaps_abandoned;
     heaps_abandoned = h;
+    heaps_parked++;
   }
 }
