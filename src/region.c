@@ -142,17 +142,33 @@ static struct hg_span *free_insert(struct hg_span *r) {
   return r;
 }
 
-/* First run of at least n pages. */
+/* The best fit among the runs of bin b with at least n pages (the shortest, the
+ * lowest address among equals), or NULL. */
+static struct hg_span *best_in_bin(unsigned b, size_t n) {
+  struct hg_span *best = NULL;
+  for (struct hg_span *r = bins[b]; r; r = r->next)
+    if (r->npages >= n && (!best || r->npages < best->npages ||
+                           (r->npages == best->npages && r->start < best->start)))
+      best = r;
+  return best;
+}
+
+/* A run of at least n pages: the first non-empty exact bin (1..64 pages), or the best
+ * fit in the first ranged bin that has one.  Best fit keeps big runs whole, which a
+ * program growing blocks by doubling needs (wl_realloc). */
 static struct hg_span *find_run(size_t n) {
   unsigned b = bin_of(n);
-  if (b >= 64 || b == NBINS - 1) {
-    for (struct hg_span *r = bins[b]; r; r = r->next)
-      if (r->npages >= n) return r;
+  if (b >= 64) {
+    struct hg_span *r = best_in_bin(b, n);
+    if (r) return r;
     b++;
   }
   for (unsigned w = b >> 6; w < 2 && b < NBINS; w++, b = w << 6) {
     uint64_t m = bin_mask[w] & (~(uint64_t)0 << (b & 63));
-    if (m) return bins[(w << 6) + (unsigned)__builtin_ctzll(m)];
+    if (m) {
+      unsigned f = (w << 6) + (unsigned)__builtin_ctzll(m);
+      return f >= 64 ? best_in_bin(f, n) : bins[f];
+    }
   }
   return NULL;
 }
