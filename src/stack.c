@@ -20,7 +20,8 @@ int hg_stack_no_symbols;
 
 /* ---- capture ------------------------------------------------------------------------ */
 
-static int (*unwind_backtrace)(void **frames, int max);
+int (*hg_stack_unwinder)(void **frames, int max);   /* unw_backtrace */
+int hg_stack_want;
 /* For walking frames one by one (hg_stack_exit_caller_sp). */
 static int (*unwind_getcontext)(unw_context_t *);
 static int (*unwind_init_local)(unw_cursor_t *, unw_context_t *);
@@ -34,7 +35,7 @@ static int (*unwind_init_local2)(unw_cursor_t *, unw_context_t *, int);
 static uintptr_t own_text_lo, own_text_hi;
 /* Frames the allocator itself may add on top of the caller's (entry point, dispatch,
  * check mode, capture). */
-#define OWN_FRAMES_MAX 8
+#define OWN_FRAMES_MAX HG_STACK_OWN_FRAMES_MAX
 
 static int find_own_text(struct dl_phdr_info *info, size_t size, void *arg) {
   (void)size;
@@ -67,7 +68,11 @@ void hg_stack_init(void) {
   int (*set_policy)(void *as, int policy) = (int (*)(void *, int))dlsym(lib, "_ULx86_64_set_caching_policy");
   void **local_as = dlsym(lib, "_ULx86_64_local_addr_space");
   if (set_policy && local_as) set_policy(*local_as, 2 /* UNW_CACHE_PER_THREAD */);
-  unwind_backtrace = (int (*)(void **, int))dlsym(lib, "unw_backtrace");
+  size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
+  /* Two frames of the allocator's own are the usual (check mode's function, the entry
+   * point); linked statically, the program's frames start after an unknown number. */
+  hg_stack_want = (int)depth + (own_text_hi ? 2 : OWN_FRAMES_MAX);
+  *(void **)&hg_stack_unwinder = dlsym(lib, "unw_backtrace");
   *(void **)&unwind_getcontext = dlsym(lib, "_Ux86_64_getcontext");
   *(void **)&unwind_init_local = dlsym(lib, "_ULx86_64_init_local");
   *(void **)&unwind_step = dlsym(lib, "_ULx86_64_step");
@@ -180,19 +185,29 @@ out:
   return id;
 }
 
-hg_stack_t hg_stack_capture(void) {
-  if (!unwind_backtrace || hg_stack_quiet) return 0;
-  void *frames[HG_STACK_MAX_DEPTH + OWN_FRAMES_MAX];
-  size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
-  /* The unwinder's first use in a thread allocates its thread-local storage (a
-   * dlopen'ed library's TLS comes from malloc): that allocation must not unwind. */
-  hg_stack_quiet++;
-  int n = unwind_backtrace(frames, (int)(depth + OWN_FRAMES_MAX));
-  hg_stack_quiet--;
+/* The end of hg_stack_capture (stack.h): frames[0 .. n-1] came from asking the unwinder
+ * for `asked` frames.  The frames are those of a full unwind, truncated: unw_backtrace
+ * fills the buffer in order, so asking for fewer gives a prefix of the same stack. */
+hg_stack_t hg_stack_keep(void **frames, int n, int asked) {
+  void *more[HG_STACK_MAX_DEPTH + OWN_FRAMES_MAX + 1];
   if (n <= 0) return 0;
+  size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   unsigned skip = 0;
   while (skip < (unsigned)n && (uintptr_t)frames[skip] >= own_text_lo && (uintptr_t)frames[skip] < own_text_hi)
     skip++;
+  if (own_text_hi && n == asked && (size_t)(n - (int)skip) < depth && asked < (int)depth + OWN_FRAMES_MAX) {
+    /* Cut short by more of the allocator's frames than asked for (realloc, say): ask
+     * again from here (one frame deeper, dropped with the others), for as many as
+     * before the request was sized. */
+    hg_stack_quiet++;
+    n = hg_stack_unwinder(more, (int)depth + OWN_FRAMES_MAX + 1);
+    hg_stack_quiet--;
+    if (n <= 0) return 0;
+    frames = more;
+    skip = 0;
+    while (skip < (unsigned)n && (uintptr_t)frames[skip] >= own_text_lo && (uintptr_t)frames[skip] < own_text_hi)
+      skip++;
+  }
   /* Linked statically, the allocator's frames are still there: the printer drops them. */
   size_t limit = depth + (own_text_hi ? 0 : OWN_FRAMES_MAX);
   unsigned keep = (unsigned)n - skip;
