@@ -30,7 +30,10 @@ bool hg_region_grow(struct hg_span *s, size_t new_npages);
 /* MEDIUM span: give back its pages beyond new_npages. */
 void hg_region_shrink(struct hg_span *s, size_t new_npages);
 
-/* Large blocks: one mapping each, registered at their first page. */
+/* Large blocks: one mapping each, registered at their first page.  While glibc's
+ * dynamic threshold is in force and a free has raised it, a request that fits in a
+ * free run with resident pages is carved from that run instead, as a MEDIUM span
+ * (glibc too serves a request above the threshold from the heap when it fits). */
 struct hg_span *hg_large_alloc(size_t size, size_t align);
 void hg_large_free(struct hg_span *s);
 /* free() of large block p in span s: reports a double free (possibly racing with
