@@ -8,7 +8,9 @@
  * sits beside those of its neighbours, and a lookup touches one cache line of records.
  *
  * Each array starts with a header record (slot 0, so iteration skips it): `size` is
- * the number of records after it, `raw` how many of them are in use.  When none is
+ * the number of records after it, `raw` how many of them are in use, `user_hidden`
+ * its span (NULL: a guarded slot's; in a free array, the next free array); a record's
+ * `index` leads back to the header, so erasing needs no lookup.  When none is
  * left in use the array leaves its span (which the heap may then give back to the
  * region, and its descriptor be recycled) for a free list of arrays of its length.
  *
@@ -181,31 +183,28 @@ struct hg_block *hg_blocks_insert(uintptr_t slot) {
       return NULL;
     }
   }
+  a->user_hidden = (uintptr_t)s;
   struct hg_block *r = &a[1 + idx];
   memset(r, 0, sizeof *r);
   r->slot = slot;
+  r->index = (uint32_t)(1 + idx);
   a->raw++;
   count++;
   return r;
 }
 
-void hg_blocks_erase(struct hg_block *b) {
-  size_t idx;
-  struct hg_span *s = span_of(b->slot, &idx);
-  struct hg_block *a;
-  struct guarded *e = NULL;
-  if (s) {
-    a = s->check_records;
-  } else {
-    e = gfind(b->slot);
-    a = e->array;
-  }
+struct hg_span *hg_blocks_erase(struct hg_block *b) {
+  struct hg_block *a = b - b->index;
+  struct hg_span *s = (struct hg_span *)a->user_hidden;
+  uintptr_t slot = b->slot;
   memset(b, 0, sizeof *b);
   count--;
-  if (--a->raw) return;
+  if (--a->raw) return s;
   if (s) s->check_records = NULL;   /* the span may now go back to the region */
-  else gerase(e);
+  else gerase(gfind(slot));
+  a->user_hidden = 0;
   array_delete(a);
+  return s;
 }
 
 size_t hg_blocks_count(void) { return count; }
@@ -223,10 +222,35 @@ uintptr_t hg_blocks_slot_of(uintptr_t a) {
   return 0;
 }
 
+struct hg_block *hg_blocks_lookup(uintptr_t a, uintptr_t *slot) {
+  struct hg_span *s = hg_pagemap_get((const void *)a);
+  struct hg_block *r;
+  *slot = 0;
+  if (!s) {
+    uintptr_t g = hg_guard_slot_of(a);
+    struct guarded *e = g ? gfind(g) : NULL;
+    *slot = g;
+    if (!e) return NULL;
+    r = &e->array[1];
+  } else if (s->kind == HG_SPAN_SMALL) {
+    size_t idx = (a - (uintptr_t)s->base) / s->bsize;
+    if (idx >= s->nblocks) return NULL;
+    *slot = (uintptr_t)s->base + idx * s->bsize;
+    if (!s->check_records) return NULL;
+    r = &s->check_records[1 + idx];
+  } else if (s->kind == HG_SPAN_MEDIUM) {
+    *slot = (uintptr_t)s->base;
+    if (!s->check_records) return NULL;
+    r = &s->check_records[1];
+  } else {
+    return NULL;
+  }
+  return r->slot == *slot ? r : NULL;
+}
+
 struct hg_block *hg_blocks_containing(uintptr_t a) {
-  uintptr_t slot = hg_blocks_slot_of(a);
-  if (!slot) return NULL;
-  struct hg_block *b = hg_blocks_find(slot);
+  uintptr_t slot;
+  struct hg_block *b = hg_blocks_lookup(a, &slot);
   if (!b) return NULL;
   uintptr_t user = hg_block_user(b);
   if (a < user || a >= user + (b->size ? b->size : 1)) return NULL;

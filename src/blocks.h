@@ -35,7 +35,8 @@ struct hg_block {
   hg_stack_t alloc_stack, free_stack;
   uint8_t state, flags;
   uint8_t alloc_api, free_api;   /* index into hg_check_api_names */
-  uint32_t pad_;
+  uint32_t index;          /* 1 + its place in its array (blocks.c): the array's header
+                              is this record less `index` */
 };
 
 static inline uintptr_t hg_block_user(const struct hg_block *b) { return ~b->user_hidden; }
@@ -43,7 +44,9 @@ static inline uintptr_t hg_block_user(const struct hg_block *b) { return ~b->use
 struct hg_block *hg_blocks_find(uintptr_t slot);
 /* A new record for slot (zeroed but for the key), or NULL if the table cannot grow. */
 struct hg_block *hg_blocks_insert(uintptr_t slot);
-void hg_blocks_erase(struct hg_block *b);
+/* Erase a record; returns the span its slot is in (NULL for a guarded slot), for the
+ * caller to give the slot back without looking it up again. */
+struct hg_span *hg_blocks_erase(struct hg_block *b);
 size_t hg_blocks_count(void);
 
 /* Iteration: entries 0 .. capacity-1, skipping empty ones (slot == 0).  Capacity only
@@ -54,6 +57,10 @@ struct hg_block *hg_blocks_at(size_t i);
 /* The slot of the allocator's memory holding address a (a small slot, a medium span's
  * start, or a guarded slot: guard.h), or 0 if a is not in a block-holding page. */
 uintptr_t hg_blocks_slot_of(uintptr_t a);
+
+/* The record of the slot holding address a (hg_blocks_slot_of, then hg_blocks_find, in
+ * one look at the page map), or NULL; the slot in *slot (0 if none). */
+struct hg_block *hg_blocks_lookup(uintptr_t a, uintptr_t *slot);
 
 /* The record of the block whose user bytes hold a (the start, or inside), or NULL. */
 struct hg_block *hg_blocks_containing(uintptr_t a);

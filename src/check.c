@@ -60,11 +60,14 @@ static void *slot_alloc(size_t total, size_t align, size_t *raw) {
   return s->base;
 }
 
-static void slot_free(uintptr_t slot) {
-  struct hg_span *s = hg_pagemap_get((void *)slot);
+/* Give back slot, in span s (NULL: look it up). */
+static void slot_free_in(struct hg_span *s, uintptr_t slot) {
+  if (!s) s = hg_pagemap_get((void *)slot);
   if (s->kind == HG_SPAN_SMALL) hg_heap_free_local(&check_heap, s, (void *)slot);
   else hg_region_free_medium(s, (void *)slot);
 }
+
+static void slot_free(uintptr_t slot) { slot_free_in(NULL, slot); }
 
 /* ---- poison --------------------------------------------------------------------------- */
 
@@ -329,9 +332,9 @@ static void release(struct hg_block *b) {
   uintptr_t slot = b->slot;
   size_t raw = b->raw;
   bool guarded = b->flags & HG_BLOCK_GUARDED;
-  hg_blocks_erase(b);
+  struct hg_span *s = hg_blocks_erase(b);
   if (guarded) hg_guard_unmap(slot, raw);
-  else slot_free(slot);
+  else slot_free_in(s, slot);
 }
 
 /* Let blocks leave the quarantine until it holds at most `limit` bytes, verifying
@@ -411,8 +414,8 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
 /* The live block starting at p, or NULL with a finding about p (lock held). */
 static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t where,
                                    struct findings *fs) {
-  uintptr_t a = (uintptr_t)p, slot = hg_blocks_slot_of(a);
-  struct hg_block *b = slot ? hg_blocks_find(slot) : NULL;
+  uintptr_t a = (uintptr_t)p, slot;
+  struct hg_block *b = hg_blocks_lookup(a, &slot);
   if (b && hg_block_user(b) == a && b->state == HG_BLOCK_LIVE) return b;
   struct finding f = { .shape = F_BAD_POINTER, .op = op, .addr = a, .where = where, .where_api = op };
   if (b) {
