@@ -460,7 +460,7 @@ if command -v nroff >/dev/null; then
     grep -q -- "--$opt=" "$T/man.txt" || missing+=" --$opt"
     grep -q "HEAPGUARD_$env" "$T/man.txt" || missing+=" HEAPGUARD_$env"
     [ "$def" = stderr ] && def="standard error"
-    tr -s ' \n' ' ' <"$T/man.txt" | grep -q -- "--$opt=.*Default: $def\\. (HEAPGUARD_$env)" || missing+=" (--$opt default $def)"
+    tr -s ' \n' ' ' <"$T/man.txt" | grep -- "--$opt=.*Default: $def\\. (HEAPGUARD_$env)" >/dev/null || missing+=" (--$opt default $def)"
   done
   grep -q 'heapguard(3)' "$T/man.txt" || missing+=" heapguard(3)"
   if [ -s "$T/man.err" ] || [ -n "$missing" ]; then

@@ -41,12 +41,12 @@ for v in shared static; do
   got=$(LD_LIBRARY_PATH=$prefix/lib "$dir/$v") || { echo "$v: exit $?"; exit 1; }
   [ "$got" = "$want" ] || { echo "$v printed: $got (wanted: $want)"; exit 1; }
 done
-ldd "$dir/shared" | grep -q "$prefix/lib/libheapguard.so" 2>/dev/null ||
-  LD_LIBRARY_PATH=$prefix/lib ldd "$dir/shared" | grep -q "$prefix/lib/libheapguard.so" ||
+ldd "$dir/shared" 2>/dev/null | grep -F "$prefix/lib/libheapguard.so" >/dev/null ||
+  LD_LIBRARY_PATH=$prefix/lib ldd "$dir/shared" | grep -F "$prefix/lib/libheapguard.so" >/dev/null ||
   { echo "shared program does not load the installed library"; exit 1; }
 # nroff rather than man: minimised Debian images replace man with a stub
 if command -v nroff >/dev/null; then
-  nroff -man "$prefix/share/man/man3/heapguard.3" 2>&1 | sed 's/.\x08//g' | grep -q HEAPGUARD_MMAP_THRESHOLD ||
+  nroff -man "$prefix/share/man/man3/heapguard.3" 2>&1 | sed 's/.\x08//g' | grep HEAPGUARD_MMAP_THRESHOLD >/dev/null ||
     { echo "the man page does not render"; exit 1; }
 fi
 make -s -C "$HG_ROOT" uninstall PREFIX="$prefix" >/dev/null || exit 1

@@ -184,7 +184,7 @@ check
 "$HG" report --help >"$T/help.out" 2>&1; st=$?
 "$HG" help report >"$T/help2.out" 2>&1
 if [ $st -eq 0 ] && grep -q '^usage: heapguard report TIMELINE \[-o FILE\]' "$T/help.out" &&
-   cmp -s "$T/help.out" "$T/help2.out" && "$HG" --help | grep -q '^  report '; then
+   cmp -s "$T/help.out" "$T/help2.out" && "$HG" --help | grep '^  report ' >/dev/null; then
   ok "help: report --help = help report; listed by heapguard --help"
 else
   fail "help: status $st"; sed 's/^/  | /' "$T/help.out" | head -n 5
@@ -226,7 +226,7 @@ else
   for prog in churn fragmentation; do
     check
     # through the CLI when it has `stats --timeline`, else the variable it sets
-    if "$HG" stats --help 2>/dev/null | grep -q -- '--timeline'; then
+    if "$HG" stats --help 2>/dev/null | grep -- '--timeline' >/dev/null; then
       how="heapguard stats --timeline"
       "$HG" stats --timeline="$T/$prog.jsonl" -- "$T/$prog" >"$T/$prog.prog.out" 2>"$T/$prog.prog.err"
     else
@@ -243,7 +243,7 @@ else
     render "real-$prog" "$T/$prog.jsonl"
   done
   # `heapguard stats --json`: the final record alone, rendered as a snapshot
-  if "$HG" stats --help 2>/dev/null | grep -q -- '--json'; then
+  if "$HG" stats --help 2>/dev/null | grep -- '--json' >/dev/null; then
     check
     if "$HG" stats --json --output="$T/stats.json" -- "$T/fragmentation" >/dev/null 2>&1 && [ -s "$T/stats.json" ]; then
       ok "real: heapguard stats --json wrote $(wc -c <"$T/stats.json") bytes"
