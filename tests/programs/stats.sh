@@ -91,6 +91,10 @@ if [ "$(grep -c '"type":"start"' "$T/fork1.jsonl")" = 1 ] && [ "$(grep -c '"type
 run timeline HEAPGUARD_TIMELINE="$T/timeline.jsonl" HEAPGUARD_TIMELINE_MS=10 -- timeline
 check; [ "$st" = 0 ] && [ ! -s "$T/timeline.err" ] && ok "timeline run: status 0, nothing on stderr" || fail "timeline run: status $st: $(head -c 300 "$T/timeline.err")"
 pycheck timeline timeline "$T/timeline.jsonl" 5
+# an interval longer than the run: the samples after the heap grew show its course
+run timeline_extra HEAPGUARD_TIMELINE="$T/timeline_extra.jsonl" HEAPGUARD_TIMELINE_MS=100000 -- timeline
+check; [ "$st" = 0 ] && ok "timeline run with a 100 s interval: status 0" || fail "timeline_extra run: status $st"
+pycheck "timeline, extra samples" timeline_extra "$T/timeline_extra.jsonl"
 
 # the signal: raised by the program (printed at once by the handler), then sent from
 # outside while it allocates in a loop (printed at once or by the next allocation)

@@ -99,6 +99,8 @@ def main():
     print(f"ok    {len(objs)} JSON objects, each consistent")
     if scen == "timeline":
         return timeline(objs)
+    if scen == "timeline_extra":
+        return timeline_extra(objs)
     if objs[-1]["type"] != "final" or any(o["type"] != "snapshot" for o in objs[:-1]):
         fail("expected snapshots then one final object: " + ",".join(o["type"] for o in objs))
     s = [o for o in objs]
@@ -227,5 +229,31 @@ def timeline(objs):
     if int(sys.argv[3]) >= 3 and len(set(o["requested"] for o in objs[1:])) < 3:
         fail("the samples do not follow the program's heap")
     print("ok    samples follow the heap (requested varies)")
+    peak_rss(objs)
+
+def peak_rss(objs):
+    """The final record's peak_rss (the kernel's VmHWM) is at least every RSS sampled."""
+    fin = objs[-1]
+    if "peak_rss" not in fin:
+        fail("final record has no peak_rss")
+    most = max(o["rss"] for o in objs[1:])
+    if fin["peak_rss"] < most:
+        fail(f"peak_rss {fin['peak_rss']} below a sampled rss {most}")
+    print(f"ok    peak_rss {fin['peak_rss']} >= every sampled rss (max {most})")
+
+def timeline_extra(objs):
+    """An interval longer than the run: one regular sample (the first allocation's),
+    then only extra samples, taken after the heap grew, at most 16 of them."""
+    samples = objs[1:-1]
+    regular = [o for o in samples if not o.get("extra")]
+    extra = [o for o in samples if o.get("extra")]
+    eq("regular samples with an interval longer than the run", len(regular), 1)
+    if not 1 <= len(extra) <= 16:
+        fail(f"{len(extra)} extra samples, want 1..16 (the heap grew several times)")
+    print(f"ok    {len(extra)} extra samples after the heap grew")
+    if len(set(o["mapped"] for o in extra)) < 2:
+        fail("the extra samples do not follow the heap's growth (mapped never changes)")
+    print("ok    extra samples follow the heap's growth (mapped varies)")
+    peak_rss(objs)
 
 main()
