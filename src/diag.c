@@ -30,23 +30,6 @@ static hg_lock_t contexts_lock = HG_LOCK_INIT;
 static struct context contexts[MAX_CONTEXTS];
 static size_t ncontexts, nerrors, ndropped;
 
-/* The log file's name with %p replaced by the pid (and %% by %). */
-static void log_name(char *out, size_t size, const char *pattern) {
-  size_t n = 0;
-  for (const char *p = pattern; *p && n + 24 < size; p++) {
-    if (p[0] == '%' && p[1] == 'p') {
-      n += hg_format(out + n, size - n, "%d", (int)getpid());
-      p++;
-    } else if (p[0] == '%' && p[1] == '%') {
-      out[n++] = '%';
-      p++;
-    } else {
-      out[n++] = *p;
-    }
-  }
-  out[n] = '\0';
-}
-
 static int output(void) {
   if (log_fd >= 0) return log_fd;
   hg_lock(&open_lock);
@@ -57,7 +40,7 @@ static int output(void) {
     if (fd < 0) fd = 2;
     if (hg_opt.log_file) {
       char name[4096];
-      log_name(name, sizeof name, hg_opt.log_file);
+      hg_pid_path(name, sizeof name, hg_opt.log_file, (int)getpid());
       int file = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (file >= 0) {
         if (fd > 2) close(fd);

@@ -73,6 +73,10 @@ size_t hg_format(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 size_t hg_vformat(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
 void hg_write_all(int fd, const char *s, size_t n);
+/* hg_pid_path: a file name option (HEAPGUARD_LOG_FILE, _TRACE, _STATS_FILE,
+ * _TIMELINE) into out, with %p replaced by pid and %% by %; true if pattern had a %p
+ * (one file per process).  out may be NULL to ask only that. */
+bool hg_pid_path(char *out, size_t size, const char *pattern, int pid);
 /* hg_message: "heapguard: <text>\n" on stderr, formatted without allocating. */
 void hg_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* hg_fatal: print "heapguard: <text>" and abort with SIGABRT.  Used for every detected

@@ -74,6 +74,25 @@ size_t hg_format(char *buf, size_t size, const char *fmt, ...) {
   return n;
 }
 
+bool hg_pid_path(char *out, size_t size, const char *pattern, int pid) {
+  size_t n = 0;
+  bool per_process = false;
+  for (const char *p = pattern; p && *p && (!out || n + 24 < size); p++) {
+    if (p[0] == '%' && p[1] == 'p') {
+      if (out) n += hg_format(out + n, size - n, "%d", pid);
+      per_process = true;
+      p++;
+    } else if (p[0] == '%' && p[1] == '%') {
+      if (out) out[n++] = '%';
+      p++;
+    } else if (out) {
+      out[n++] = *p;
+    }
+  }
+  if (out) out[n] = '\0';
+  return per_process;
+}
+
 void hg_write_all(int fd, const char *s, size_t n) {
   int saved = errno;
   while (n > 0) {

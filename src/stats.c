@@ -97,51 +97,49 @@ void *hg_stats_alloc_zero(void) {
 
 /* ---- snapshots -------------------------------------------------------------------- */
 
-/* The process's peak resident memory, from the VmHWM line of /proc/self/status: the
- * kernel keeps it, so it sees peaks between timeline samples (or in a run shorter than
- * one interval).  Read without allocating; 0 if it cannot be read. */
-static size_t read_peak_rss(void) {
+/* A small /proc file's text into buf (NUL-terminated; "" if it cannot be read),
+ * without allocating and keeping errno. */
+static void read_proc(const char *path, char *buf, size_t size) {
   int saved = errno;
-  size_t kib = 0;
-  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  ssize_t n = -1;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    n = read(fd, buf, size - 1);
     close(fd);
-    if (n > 0) {
-      buf[n] = '\0';
-      for (const char *q = buf; *q; q++) {
-        if ((q == buf || q[-1] == '\n') && strncmp(q, "VmHWM:", 6) == 0) {
-          for (q += 6; *q == ' ' || *q == '\t'; q++) {}
-          for (; *q >= '0' && *q <= '9'; q++) kib = kib * 10 + (size_t)(*q - '0');
-          break;
-        }
-      }
-    }
   }
+  buf[n > 0 ? n : 0] = '\0';
   errno = saved;
-  return kib * 1024;
 }
 
-static size_t read_rss(void) {
-  int saved = errno;
-  size_t rss = 0;
-  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    char buf[128];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n > 0) {
-      buf[n] = '\0';
-      const char *q = buf;
-      while (*q && *q != ' ') q++;   /* skip the first field (size) */
-      while (*q == ' ') q++;
-      for (; *q >= '0' && *q <= '9'; q++) rss = rss * 10 + (size_t)(*q - '0');
-      rss *= HG_PAGE;
+static size_t parse_number(const char *q) {
+  size_t v = 0;
+  for (; *q >= '0' && *q <= '9'; q++) v = v * 10 + (size_t)(*q - '0');
+  return v;
+}
+
+/* The process's peak resident memory, from the VmHWM line of /proc/self/status: the
+ * kernel keeps it, so it sees peaks between timeline samples (or in a run shorter than
+ * one interval).  0 if it cannot be read. */
+static size_t read_peak_rss(void) {
+  char buf[4096];
+  read_proc("/proc/self/status", buf, sizeof buf);
+  for (const char *q = buf; *q; q++) {
+    if ((q == buf || q[-1] == '\n') && strncmp(q, "VmHWM:", 6) == 0) {
+      for (q += 6; *q == ' ' || *q == '\t'; q++) {}
+      return parse_number(q) * 1024;
     }
   }
-  errno = saved;
-  return rss;
+  return 0;
+}
+
+/* Resident memory now: the second field of /proc/self/statm, in pages. */
+static size_t read_rss(void) {
+  char buf[128];
+  read_proc("/proc/self/statm", buf, sizeof buf);
+  const char *q = buf;
+  while (*q && *q != ' ') q++;   /* skip the first field (size) */
+  while (*q == ' ') q++;
+  return parse_number(q) * HG_PAGE;
 }
 
 struct walk {

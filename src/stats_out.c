@@ -159,25 +159,6 @@ static void human(char *buf, size_t size, size_t bytes) {
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-/* pattern with %p replaced by the pid (%% by %); *per_process: it had a %p. */
-static void expand(char *out, size_t size, const char *pattern, bool *per_process) {
-  size_t n = 0;
-  *per_process = false;
-  for (const char *p = pattern; *p && n + 24 < size; p++) {
-    if (p[0] == '%' && p[1] == 'p') {
-      n += hg_format(out + n, size - n, "%d", (int)getpid());
-      *per_process = true;
-      p++;
-    } else if (p[0] == '%' && p[1] == '%') {
-      out[n++] = '%';
-      p++;
-    } else {
-      out[n++] = *p;
-    }
-  }
-  out[n] = '\0';
-}
-
 static int move_high(int fd) {
   int high = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD);
   if (high < 0) return fd;
@@ -190,8 +171,7 @@ static int move_high(int fd) {
  * any other process appends, or gets -1 if `only_first`. */
 static int open_shared(const char *pattern, bool only_first, const char *what) {
   char name[4096];
-  bool per_process;
-  expand(name, sizeof name, pattern, &per_process);
+  bool per_process = hg_pid_path(name, sizeof name, pattern, (int)getpid());
   int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     hg_message("cannot open the %s file %s (error %d)", what, name, errno);
@@ -206,13 +186,7 @@ static int open_shared(const char *pattern, bool only_first, const char *what) {
   return move_high(fd);
 }
 
-static bool has_pid(const char *pattern) {
-  for (const char *p = pattern; p && *p; p++) {
-    if (p[0] == '%' && p[1] == 'p') return true;
-    if (p[0] == '%' && p[1] == '%') p++;
-  }
-  return false;
-}
+static bool has_pid(const char *pattern) { return hg_pid_path(NULL, 0, pattern, 0); }
 
 static int output(void) {
   if (out_fd >= 0) return out_fd;

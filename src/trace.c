@@ -31,29 +31,6 @@ static uint64_t start_ns;
 
 /* ---- output --------------------------------------------------------------------------- */
 
-static bool per_process(const char *name) {
-  for (const char *p = name; *p; p++)
-    if (p[0] == '%' && p[1] == 'p') return true;
-  return false;
-}
-
-/* name with %p replaced by the pid (and %% by %). */
-static void expand_name(char *out, size_t size, const char *pattern) {
-  size_t n = 0;
-  for (const char *p = pattern; *p && n + 24 < size; p++) {
-    if (p[0] == '%' && p[1] == 'p') {
-      n += hg_format(out + n, size - n, "%d", pid);
-      p++;
-    } else if (p[0] == '%' && p[1] == '%') {
-      out[n++] = '%';
-      p++;
-    } else {
-      out[n++] = *p;
-    }
-  }
-  out[n] = '\0';
-}
-
 /* A copy of stderr, high up so that programs that dup2 onto low descriptors leave it
  * alone, and so that the trace survives the program closing fd 2. */
 static int dup_stderr(void) {
@@ -68,10 +45,10 @@ static void open_output(void) {
   int fd = -1;
   if (name && __builtin_strcmp(name, "stderr") != 0) {
     char path[4096];
-    expand_name(path, sizeof path, name);
+    bool own_file = hg_pid_path(path, sizeof path, name, pid);
     /* One file per process (%p) starts empty; a shared one is appended to, so that a
      * program's processes (a shell and what it runs) all land in it. */
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND | (per_process(name) ? O_TRUNC : 0);
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND | (own_file ? O_TRUNC : 0);
     fd = open(path, flags, 0644);
     if (fd < 0) hg_message("cannot open trace file %s; tracing to stderr", path);
   }
@@ -617,7 +594,7 @@ void hg_trace_fork_child(void) {
   cached_tid = 0;
   pending_len = 0;
   /* a per-process file name: the child gets a file of its own */
-  if (hg_opt.trace && per_process(hg_opt.trace) && out_fd > 2) {
+  if (hg_opt.trace && hg_pid_path(NULL, 0, hg_opt.trace, 0) && out_fd > 2) {
     close(out_fd);
     open_output();
   }
