@@ -36,8 +36,7 @@ static int output(void) {
   if (log_fd < 0) {
     /* A copy of stderr: many programs close their stderr on the way out (coreutils'
      * close_stdout), before the leak report is written. */
-    int fd = fcntl(2, F_DUPFD_CLOEXEC, 500);
-    if (fd < 0) fd = 2;
+    int fd = hg_stderr_copy();
     if (hg_opt.log_file) {
       char name[4096];
       hg_pid_path(name, sizeof name, hg_opt.log_file, (int)getpid());

@@ -77,6 +77,10 @@ void hg_write_all(int fd, const char *s, size_t n);
  * _TIMELINE) into out, with %p replaced by pid and %% by %; true if pattern had a %p
  * (one file per process).  out may be NULL to ask only that. */
 bool hg_pid_path(char *out, size_t size, const char *pattern, int pid);
+/* hg_stderr_copy: a close-on-exec copy of fd 2, at 500 or above if it can (out of the
+ * way of programs that dup2 onto low descriptors), else anywhere; 2 if none.  Reports
+ * written to it survive the program closing its stderr (coreutils do before exit). */
+int hg_stderr_copy(void);
 /* hg_message: "heapguard: <text>\n" on stderr, formatted without allocating. */
 void hg_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* hg_fatal: print "heapguard: <text>" and abort with SIGABRT.  Used for every detected

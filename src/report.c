@@ -2,10 +2,12 @@
  *
  * Everything here runs inside malloc, possibly while a lock is held or while libc's
  * stdio is in an inconsistent state, so it formats into a stack buffer and writes with
- * write(2).  No function here allocates. */
+ * write(2).  No function here allocates.  Also the pieces every report output shares:
+ * file names with %p (hg_pid_path) and a private copy of stderr (hg_stderr_copy). */
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -91,6 +93,12 @@ bool hg_pid_path(char *out, size_t size, const char *pattern, int pid) {
   }
   if (out) out[n] = '\0';
   return per_process;
+}
+
+int hg_stderr_copy(void) {
+  int fd = fcntl(2, F_DUPFD_CLOEXEC, 500);
+  if (fd < 0) fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+  return fd < 0 ? 2 : fd;
 }
 
 void hg_write_all(int fd, const char *s, size_t n) {

@@ -193,8 +193,7 @@ static int output(void) {
   int fd = -1;
   if (hg_opt.stats_file) fd = open_shared(hg_opt.stats_file, false, "stats");
   if (fd < 0) {
-    fd = fcntl(2, F_DUPFD_CLOEXEC, HIGH_FD);   /* survives the program closing fd 2 */
-    if (fd < 0) fd = 2;
+    fd = hg_stderr_copy();   /* survives the program closing fd 2 */
   }
   out_fd = fd;
   return fd;

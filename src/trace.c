@@ -31,14 +31,6 @@ static uint64_t start_ns;
 
 /* ---- output --------------------------------------------------------------------------- */
 
-/* A copy of stderr, high up so that programs that dup2 onto low descriptors leave it
- * alone, and so that the trace survives the program closing fd 2. */
-static int dup_stderr(void) {
-  int fd = fcntl(2, F_DUPFD_CLOEXEC, 500);
-  if (fd < 0) fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
-  return fd < 0 ? 2 : fd;
-}
-
 static void open_output(void) {
   int saved = errno;
   const char *name = hg_opt.trace;
@@ -52,7 +44,7 @@ static void open_output(void) {
     fd = open(path, flags, 0644);
     if (fd < 0) hg_message("cannot open trace file %s; tracing to stderr", path);
   }
-  out_fd = fd >= 0 ? fd : dup_stderr();
+  out_fd = fd >= 0 ? fd : hg_stderr_copy();
   errno = saved;
 }
 
