@@ -67,11 +67,11 @@ static void *alloc_block(size_t n) {
 }
 
 static HG_NOINLINE void *alloc_slow(size_t n) {
-  /* Sampled guard mode (hg_fast_limit 0) sends every malloc here: count it down and,
-   * unless it is the sample, serve it as the fast path would have.  Only when no other
-   * mode needs the request (then the limit is 0; n - 1 keeps malloc(0) out too). */
+  /* Sampled guard mode: alloc's countdown reached 0 (small requests, when no other
+   * mode needs to see them: otherwise hg_sampled_fast_limit is 0).  This one is the
+   * sample, unless it cannot be (see hg_guard_sample_slow). */
   if (hg_guard_sampling && n - 1 < hg_sampled_fast_limit) {
-    void *g = hg_guard_sample(n);
+    void *g = hg_guard_sample_slow(n);
     return g ? g : hg_heap_alloc(n);
   }
   if (checking()) return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false);
@@ -88,6 +88,12 @@ static HG_NOINLINE void *alloc_slow(size_t n) {
 
 static inline void *alloc(size_t n) {
   if (hg_likely(n <= hg_fast_limit)) return hg_heap_alloc(n);
+  /* Sampled guard mode's countdown, inline: hg_fast_limit is then 0 and
+   * hg_sampled_fast_limit the real limit, so an unsampled small request costs one
+   * compare and one decrement more than the fast path, not a call.  In every other
+   * mode no request that failed the first test passes this one (n - 1 keeps
+   * malloc(0) out: it must reach alloc_slow for stats mode). */
+  if (n - 1 < hg_sampled_fast_limit && hg_likely(hg_guard_count_down())) return hg_heap_alloc(n);
   return alloc_slow(n);
 }
 

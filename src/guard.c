@@ -140,17 +140,17 @@ size_t hg_guard_quarantine_max(void) {
  * (mmap, mprotect, madvise, mprotect, munmap: five system calls and two mappings made
  * and destroyed per block) but pages of one reservation, made PROT_NONE and indexed
  * once, at the first sample: HEAPGUARD_SAMPLE_MAX slots of one data page and one guard
- * page each.  The guard pages are marked MADV_DONTDUMP, so the kernel never merges a
- * slot's page with its neighbours into one VMA: each mprotect then changes one small
- * VMA instead of splitting a large one (and merging it back at the next), which made
- * every sample about 3x dearer in the kernel.  Taking a slot is one mprotect
+ * page each.  The guard pages are marked MADV_DONTDUMP (as their slots are first
+ * used), so the kernel never merges a slot's page with its neighbours into one VMA:
+ * each mprotect then changes one small VMA instead of splitting a large one (and
+ * merging it back at the next), which made every sample about 3x dearer in the kernel.  Taking a slot is one mprotect
  * (read-write), freeing it one mprotect back
  * (its page stays resident: at most HEAPGUARD_SAMPLE_MAX pages), and a slot leaving
  * the quarantine goes to the back of a FIFO of free slots, so a freed address is
  * reused as late as possible. */
 static uintptr_t pool_base, pool_end;
 static uint32_t *pool_free;         /* ring of free slot numbers */
-static size_t pool_slots, free_head, free_len;
+static size_t pool_slots, free_head, free_len, pool_fresh;
 static bool pool_failed;
 static hg_lock_t pool_lock = HG_LOCK_INIT;
 
@@ -171,11 +171,8 @@ static bool pool_init(void) {
   uint32_t *free_ring = hg_os_map(ring);
   if (!base || !free_ring || !hg_os_protect((void *)base, bytes, false)) goto fail;
   pool_base = base;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n; i++)
     if (!index_set(base + 2 * i * HG_PAGE, 2, pool_slot(i))) goto fail;
-    uintptr_t data = pool_slot(i), pair = base + 2 * i * HG_PAGE;
-    hg_os_no_dump((void *)(data == pair ? pair + HG_PAGE : pair), HG_PAGE);   /* the guard page */
-  }
   for (size_t i = 0; i < n; i++) free_ring[i] = (uint32_t)i;
   pool_free = free_ring;
   pool_slots = free_len = n;
@@ -196,9 +193,28 @@ static uintptr_t pool_take(void) {
   hg_lock(&pool_lock);
   uintptr_t slot = 0;
   if ((pool_base || (!pool_failed && pool_init())) && free_len) {
-    slot = pool_slot(pool_free[free_head]);
+    size_t i = pool_free[free_head];
+    slot = pool_slot(i);
     free_head = (free_head + 1) % pool_slots;
     free_len--;
+    /* The ring hands out slots 0, 1, 2, ... before any slot comes back, so the slots
+     * below pool_fresh are exactly those used before.  A slot's guard page is marked
+     * when the slot is first used, not at pool_init: a program that takes a few
+     * samples pays for a few madvise calls, not HEAPGUARD_SAMPLE_MAX. */
+    if (i >= pool_fresh) {
+      /* Both pages next to the data page must be marked before it changes protection.
+       * After-side layout (data, guard): its guard, and the previous slot's, marked
+       * when that slot was first used.  Before-side (guard, data): its guard (marked
+       * with the previous slot, or now for slot 0) and the next slot's. */
+      uintptr_t pair = pool_base + 2 * i * HG_PAGE;
+      if (slot == pair) {
+        hg_os_no_dump((void *)(pair + HG_PAGE), HG_PAGE);
+      } else {
+        if (i == 0) hg_os_no_dump((void *)pair, HG_PAGE);
+        if (i + 1 < pool_slots) hg_os_no_dump((void *)(pair + 2 * HG_PAGE), HG_PAGE);
+      }
+      pool_fresh = i + 1;
+    }
   }
   hg_unlock(&pool_lock);
   if (slot && !hg_os_protect((void *)slot, HG_PAGE, true)) {

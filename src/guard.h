@@ -81,6 +81,20 @@ size_t hg_guard_quarantine_max(void);
 
 extern __thread long hg_guard_countdown;
 void *hg_guard_sample_slow(size_t n);
+/* One request less before the next sample: false when the countdown reaches 0 (this
+ * request is the sample).  On x86-64 a decrement in memory whose flags the caller's
+ * branch uses, so that sampled mode's unsampled mallocs (api.c's alloc) stay within a
+ * few instructions of the fast path.  (Not asm goto: gcc 12 sent its label to a
+ * wrong block once inlined in realloc.) */
+static inline bool hg_guard_count_down(void) {
+#if defined(__x86_64__)
+  bool more;
+  __asm__("subq $1, %0" : "+m"(hg_guard_countdown), "=@ccg"(more) : : );
+  return more;
+#else
+  return --hg_guard_countdown > 0;
+#endif
+}
 /* From malloc's slow path when sampling: a sampled block for n bytes, or NULL (not
  * this one: the default allocator serves it). */
 static inline void *hg_guard_sample(size_t n) {
