@@ -200,98 +200,67 @@ bugs_header_error() {
 # the reports are checked against the defaults: no HEAPGUARD_ setting from the caller
 bugs_env=(env); for v in $(compgen -e | grep '^HEAPGUARD_'); do bugs_env+=(-u "$v"); done
 
-for src in tests/bugs/*.c; do
-  [ -e "$src" ] || continue
-  base=$(basename "$src" .c)
-  variants=":O0"
-  # the stacks must be right without frame pointers too: an -O2 build of each bug
-  # program whose expect-text names a file:line
-  if head -n 30 "$src" | grep -q '^// expect-error:' &&
-     head -n 30 "$src" | grep -Eq '^// expect-text: .*\.c:[0-9]'; then variants+=" :nofp"; fi
-  for variant in $variants; do
-    name=bugs/$base; [ "$variant" = :nofp ] && name+=:nofp
-    wanted "$name" || continue
-    id=bugs_$base${variant/:/_}
-    bin=$OUT/$id; log=$LOGS/$id.log; report=$LOGS/$id.report
-    herr=$(bugs_header_error "$src")
-    if [ -n "$herr" ]; then echo "$herr" >"$log"; result "$name (header)" 1 "$log"; continue; fi
-    case $variant in
-      :O0)   opt="-O0" ;;
-      :nofp) opt="-O2 -fomit-frame-pointer" ;;
-    esac
-    if ! $CC $BUGS_CFLAGS $opt "$src" -o "$bin" >"$bin.build.log" 2>&1; then
-      result "$name (build)" 1 "$bin.build.log"; continue
-    fi
-    rm -f "$report".*
-    # %p: a process that forks writes its own report file
-    { timeout --kill-after=5 "$BUGS_TIMEOUT" "${bugs_env[@]}" LD_PRELOAD="$LIB_SO" HEAPGUARD_MODE=check \
-        HEAPGUARD_LOG_FILE="$report.%p" "$bin" >"$bin.stdout" 2>"$bin.stderr"; } 2>/dev/null
-    st=$?
-    cat "$report".* >"$report" 2>/dev/null
-    {
-      echo "--- $CC $BUGS_CFLAGS $opt $src; LD_PRELOAD=$LIB_SO HEAPGUARD_MODE=check $bin"
-      echo "--- report (HEAPGUARD_LOG_FILE):"; cat "$report"
-      echo "--- program stderr:"; head -n 20 "$bin.stderr"
-      echo "--- verdict:"
-    } >"$log"
-    if bugs_verdict "$src" "$report" "$bin.stderr" "$st" >>"$log"; then
-      echo ok >>"$log"; result "$name" 0 "$log"
-    else
-      result "$name" 1 "$log" 60
-    fi
-  done
-done
-
-# ---- guard mode: tests/guard -----------------------------------------------------------
-# The same header lines as tests/bugs, run with HEAPGUARD_MODE=guard, plus:
+# corpus_run DIR MODE: builds and runs every DIR/*.c under HEAPGUARD_MODE=MODE and checks
+# its report against its header lines (bugs_verdict).  Variants: :O0 always; :nofp (-O2
+# -fomit-frame-pointer) when an expected error names a file:line, so the stacks must be
+# right without frame pointers too.  Two more header lines (used by tests/guard):
 #   // env: NAME=value...      more environment for the run (e.g. HEAPGUARD_GUARD_SIDE=before)
 #   // sampled: <n>            also run in the default allocator with HEAPGUARD_SAMPLE_RATE=1
 #                              (sampled guard mode: every malloc sampled), expecting exit
 #                              status n there and the same report lines (:sampled)
-for src in tests/guard/*.c; do
-  [ -e "$src" ] || continue
-  base=$(basename "$src" .c)
-  hdr=$(head -n 30 "$src")
-  variants=":O0"
-  if grep -q '^// expect-error:' <<<"$hdr" && grep -Eq '^// expect-text: .*\.c:[0-9]' <<<"$hdr"; then variants+=" :nofp"; fi
-  grep -q '^// sampled:' <<<"$hdr" && variants+=" :sampled"
-  extra=$(sed -n 's|^// env: *||p' <<<"$hdr" | head -n 1)
-  for variant in $variants; do
-    name=guard/$base; [ "$variant" = :O0 ] || name+=$variant
-    wanted "$name" || continue
-    id=guard_$base${variant/:/_}
-    bin=$OUT/$id; log=$LOGS/$id.log; report=$LOGS/$id.report; expect=$src
-    herr=$(bugs_header_error "$src")
-    if [ -n "$herr" ]; then echo "$herr" >"$log"; result "$name (header)" 1 "$log"; continue; fi
-    opt="-O0"; mode=(HEAPGUARD_MODE=guard)
-    [ "$variant" = :nofp ] && opt="-O2 -fomit-frame-pointer"
-    if [ "$variant" = :sampled ]; then
-      mode=(HEAPGUARD_SAMPLE_RATE=1)
-      expect=$bin.expect   # the header with the sampled run's exit status
-      sed -e '/^\/\/ expect-status:/d' -e 's|^// sampled: *|// expect-status: |' "$src" >"$expect"
-    fi
-    if ! $CC $BUGS_CFLAGS $opt "$src" -o "$bin" >"$bin.build.log" 2>&1; then
-      result "$name (build)" 1 "$bin.build.log"; continue
-    fi
-    rm -f "$report".*
-    # shellcheck disable=SC2086  # $extra: NAME=value words
-    { timeout --kill-after=5 "$BUGS_TIMEOUT" "${bugs_env[@]}" LD_PRELOAD="$LIB_SO" "${mode[@]}" $extra \
-        HEAPGUARD_LOG_FILE="$report.%p" "$bin" >"$bin.stdout" 2>"$bin.stderr"; } 2>/dev/null
-    st=$?
-    cat "$report".* >"$report" 2>/dev/null
-    {
-      echo "--- $CC $BUGS_CFLAGS $opt $src; LD_PRELOAD=$LIB_SO ${mode[*]} $extra $bin"
-      echo "--- report (HEAPGUARD_LOG_FILE):"; cat "$report"
-      echo "--- program stderr:"; head -n 20 "$bin.stderr"
-      echo "--- verdict:"
-    } >"$log"
-    if bugs_verdict "$expect" "$report" "$bin.stderr" "$st" >>"$log"; then
-      echo ok >>"$log"; result "$name" 0 "$log"
-    else
-      result "$name" 1 "$log" 60
-    fi
+corpus_run() {
+  local dir=$1 mode_name=$2 src base hdr variants extra variant name id bin log report expect herr opt st
+  local -a mode
+  for src in "$dir"/*.c; do
+    [ -e "$src" ] || continue
+    base=$(basename "$src" .c)
+    hdr=$(head -n 30 "$src")
+    variants=":O0"
+    if grep -q '^// expect-error:' <<<"$hdr" && grep -Eq '^// expect-text: .*\.c:[0-9]' <<<"$hdr"; then variants+=" :nofp"; fi
+    grep -q '^// sampled:' <<<"$hdr" && variants+=" :sampled"
+    extra=$(sed -n 's|^// env: *||p' <<<"$hdr" | head -n 1)
+    for variant in $variants; do
+      name=$(basename "$dir")/$base; [ "$variant" = :O0 ] || name+=$variant
+      wanted "$name" || continue
+      id=$(basename "$dir")_$base${variant/:/_}
+      bin=$OUT/$id; log=$LOGS/$id.log; report=$LOGS/$id.report; expect=$src
+      herr=$(bugs_header_error "$src")
+      if [ -n "$herr" ]; then echo "$herr" >"$log"; result "$name (header)" 1 "$log"; continue; fi
+      opt="-O0"; mode=(HEAPGUARD_MODE="$mode_name")
+      [ "$variant" = :nofp ] && opt="-O2 -fomit-frame-pointer"
+      if [ "$variant" = :sampled ]; then
+        mode=(HEAPGUARD_SAMPLE_RATE=1)
+        expect=$bin.expect   # the header with the sampled run's exit status
+        sed -e '/^\/\/ expect-status:/d' -e 's|^// sampled: *|// expect-status: |' "$src" >"$expect"
+      fi
+      if ! $CC $BUGS_CFLAGS $opt "$src" -o "$bin" >"$bin.build.log" 2>&1; then
+        result "$name (build)" 1 "$bin.build.log"; continue
+      fi
+      rm -f "$report".*
+      # %p: a process that forks writes its own report file
+      # shellcheck disable=SC2086  # $extra: NAME=value words
+      { timeout --kill-after=5 "$BUGS_TIMEOUT" "${bugs_env[@]}" LD_PRELOAD="$LIB_SO" "${mode[@]}" $extra \
+          HEAPGUARD_LOG_FILE="$report.%p" "$bin" >"$bin.stdout" 2>"$bin.stderr"; } 2>/dev/null
+      st=$?
+      cat "$report".* >"$report" 2>/dev/null
+      {
+        echo "--- $CC $BUGS_CFLAGS $opt $src; LD_PRELOAD=$LIB_SO ${mode[*]} $extra $bin"
+        echo "--- report (HEAPGUARD_LOG_FILE):"; cat "$report"
+        echo "--- program stderr:"; head -n 20 "$bin.stderr"
+        echo "--- verdict:"
+      } >"$log"
+      if bugs_verdict "$expect" "$report" "$bin.stderr" "$st" >>"$log"; then
+        echo ok >>"$log"; result "$name" 0 "$log"
+      else
+        result "$name" 1 "$log" 60
+      fi
+    done
   done
-done
+}
+
+corpus_run tests/bugs check
+# ---- guard mode: tests/guard -----------------------------------------------------------
+corpus_run tests/guard guard
 
 for t in tests/programs/*.sh; do
   [ -e "$t" ] || continue
