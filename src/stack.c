@@ -7,6 +7,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <link.h>
+#include <ucontext.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,13 +21,13 @@ int hg_stack_no_symbols;
 
 /* ---- capture ------------------------------------------------------------------------ */
 
-int (*hg_stack_unwinder)(void **frames, int max);   /* unw_backtrace */
-int hg_stack_want;
-/* For walking frames one by one (hg_stack_exit_caller_sp). */
+/* libunwind, loaded by hg_stack_init (NULL: no stacks). */
 static int (*unwind_getcontext)(unw_context_t *);
 static int (*unwind_init_local)(unw_cursor_t *, unw_context_t *);
 static int (*unwind_step)(unw_cursor_t *);
 static int (*unwind_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+static int (*unwind_get_save_loc)(unw_cursor_t *, int, unw_save_loc_t *);
+static int (*unwind_is_signal_frame)(unw_cursor_t *);
 /* For unwinding from a signal context (hg_stack_capture_context). */
 static int (*unwind_init_local2)(unw_cursor_t *, unw_context_t *, int);
 /* The allocator's own code, when it is a shared object: leading frames inside it are
@@ -36,6 +37,45 @@ static uintptr_t own_text_lo, own_text_hi;
 /* Frames the allocator itself may add on top of the caller's (entry point, dispatch,
  * check mode, capture). */
 #define OWN_FRAMES_MAX HG_STACK_OWN_FRAMES_MAX
+/* Frames to keep: the depth asked for, plus the allocator's own when they cannot be
+ * told apart at capture (linked statically).  0: no stacks. */
+static int capture_max;
+
+/* Frame rules: how to get from a frame to its caller's, learnt from libunwind, cached by
+ * return address.  A frame is (ip, sp, bp): the return address into a function (or, for
+ * the first, the current instruction), the stack pointer and rbp there.  Its caller's
+ * sp is the frame's CFA, its return address lies at CFA - 8, and its rbp is bp or was
+ * saved at a fixed place below the CFA.  A rule, RULE_BITS bits:
+ *
+ *     bits 0-1   kind: RULE_SP (CFA = sp + offset), RULE_BP (a frame pointer: CFA =
+ *                bp + 16, the caller's rbp at CFA - 16), RULE_LAST (the outermost
+ *                frame: libunwind stops there), RULE_SLOW (none of these: libunwind
+ *                walks the stack every time it is met)
+ *     bits 2-4   RULE_SP: 0 if rbp is unchanged, n if it was saved at CFA - 8(n + 1)
+ *     bits 5-16  RULE_SP: offset / 8
+ *
+ * An entry is ip << RULE_BITS | rule (user-space addresses have 47 bits), one word read
+ * and written whole, so threads share the table without a lock: a torn entry cannot be
+ * read.  The table is direct-mapped; a newer rule replaces an older one at its place.
+ *
+ * A rule is only inferred from what libunwind did at one return address: the CFA it
+ * found (the caller's sp) and where it found the caller's rbp.  A frame-pointer frame
+ * is one whose rbp was saved where its own rbp points (push rbp; mov rbp, rsp), with
+ * the CFA 16 bytes above; any other frame has a CFA at a fixed distance from sp at a
+ * given return address (the DWARF rule there is "rsp + n"; a function whose stack
+ * pointer moves by a variable amount, with alloca or a VLA, keeps a frame pointer).
+ * Frames that fit neither shape (signal frames, stacks realigned with a DWARF
+ * expression, huge frames) are RULE_SLOW. */
+#define RULES_LOG 14
+#define RULE_BITS 17
+enum { RULE_SP, RULE_BP, RULE_LAST, RULE_SLOW };
+static _Atomic uint64_t *rules;   /* 1 << RULES_LOG entries, mmap'd by hg_stack_init */
+
+static inline _Atomic uint64_t *rule_slot(uintptr_t ip) {
+  return &rules[(ip * 0x9e3779b97f4a7c15u) >> (64 - RULES_LOG)];
+}
+
+static inline bool own_code(uintptr_t pc) { return pc >= own_text_lo && pc < own_text_hi; }
 
 static int find_own_text(struct dl_phdr_info *info, size_t size, void *arg) {
   (void)size;
@@ -68,16 +108,169 @@ void hg_stack_init(void) {
   int (*set_policy)(void *as, int policy) = (int (*)(void *, int))dlsym(lib, "_ULx86_64_set_caching_policy");
   void **local_as = dlsym(lib, "_ULx86_64_local_addr_space");
   if (set_policy && local_as) set_policy(*local_as, 2 /* UNW_CACHE_PER_THREAD */);
-  size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
-  /* Two frames of the allocator's own are the usual (check mode's function, the entry
-   * point); linked statically, the program's frames start after an unknown number. */
-  hg_stack_want = (int)depth + (own_text_hi ? 2 : OWN_FRAMES_MAX);
-  *(void **)&hg_stack_unwinder = dlsym(lib, "unw_backtrace");
   *(void **)&unwind_getcontext = dlsym(lib, "_Ux86_64_getcontext");
   *(void **)&unwind_init_local = dlsym(lib, "_ULx86_64_init_local");
   *(void **)&unwind_step = dlsym(lib, "_ULx86_64_step");
   *(void **)&unwind_get_reg = dlsym(lib, "_ULx86_64_get_reg");
+  *(void **)&unwind_get_save_loc = dlsym(lib, "_ULx86_64_get_save_loc");
+  *(void **)&unwind_is_signal_frame = dlsym(lib, "_ULx86_64_is_signal_frame");
   *(void **)&unwind_init_local2 = dlsym(lib, "_ULx86_64_init_local2");
+  if (!unwind_getcontext || !unwind_init_local || !unwind_step || !unwind_get_reg ||
+      !unwind_get_save_loc || !unwind_is_signal_frame)
+    return;
+  rules = hg_os_map(sizeof(uint64_t) << RULES_LOG);
+  if (!rules) return;
+  size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
+  capture_max = (int)depth + (own_text_hi ? 0 : OWN_FRAMES_MAX);
+}
+
+/* The rule for the frame (ip, sp, bp) from what one libunwind step found: the caller's
+ * sp (the CFA) and return address, and where the caller's rbp is (`before`: where
+ * this frame's rbp was, to tell "unchanged" apart). */
+static unsigned infer_rule(uintptr_t sp, uintptr_t bp, const unw_save_loc_t *before,
+                           uintptr_t cfa, uintptr_t ra, const unw_save_loc_t *after) {
+  if (cfa <= sp || cfa - sp > ((size_t)1 << 20) || (cfa & 7) || *(const uintptr_t *)(cfa - 8) != ra)
+    return RULE_SLOW;
+  unsigned saved = 0;   /* 0: rbp unchanged */
+  if (after->type != UNW_SLT_MEMORY) return RULE_SLOW;
+  if (before->type != UNW_SLT_MEMORY || after->u.addr != before->u.addr) {
+    uintptr_t at = after->u.addr;
+    if (at >= cfa || at < sp || ((cfa - at) & 7)) return RULE_SLOW;
+    if (at == bp) return cfa == bp + 16 ? RULE_BP | 1u << 2 : RULE_SLOW;   /* a frame pointer */
+    saved = (unsigned)((cfa - at) >> 3) - 1;
+    if (saved < 1 || saved > 7) return RULE_SLOW;
+  }
+  size_t words = (cfa - sp) >> 3;
+  if (words >= ((size_t)1 << (RULE_BITS - 5))) return RULE_SLOW;
+  return RULE_SP | saved << 2 | (unsigned)words << 5;
+}
+
+static void learn(uintptr_t ip, unsigned rule) {
+  atomic_store_explicit(rule_slot(ip), (uint64_t)ip << RULE_BITS | rule, memory_order_relaxed);
+}
+
+/* The stack with libunwind, frame by frame, learning the rule of each frame met: into
+ * frames, at most max, leading frames of the allocator's own left out. */
+static HG_NOINLINE int walk_slow(uintptr_t *frames, int max) {
+  unw_context_t ctx;
+  unw_cursor_t c;
+  if (unwind_getcontext(&ctx) != 0 || unwind_init_local(&c, &ctx) != 0) return 0;
+  unw_word_t ip = 0, sp = 0, bp = 0;
+  unw_save_loc_t loc;
+  unwind_get_reg(&c, UNW_REG_IP, &ip);
+  unwind_get_reg(&c, UNW_REG_SP, &sp);
+  if (unwind_get_reg(&c, UNW_X86_64_RBP, &bp) != 0) bp = 0;
+  if (unwind_get_save_loc(&c, UNW_X86_64_RBP, &loc) != 0) loc.type = UNW_SLT_NONE;
+  int n = 0;
+  bool learning = true;   /* after a signal frame, ip is no return address: stop */
+  while (ip) {
+    if (n || !own_code(ip)) {
+      frames[n++] = ip;
+      if (n == max) break;
+    }
+    bool signal = unwind_is_signal_frame(&c) > 0;
+    if (unwind_step(&c) <= 0) {
+      if (learning && !signal) learn(ip, RULE_LAST);
+      break;
+    }
+    unw_word_t ip2 = 0, sp2 = 0, bp2 = 0;
+    unw_save_loc_t loc2;
+    unwind_get_reg(&c, UNW_REG_IP, &ip2);
+    unwind_get_reg(&c, UNW_REG_SP, &sp2);
+    if (unwind_get_reg(&c, UNW_X86_64_RBP, &bp2) != 0) bp2 = 0;
+    if (unwind_get_save_loc(&c, UNW_X86_64_RBP, &loc2) != 0) loc2.type = UNW_SLT_NONE;
+    if (signal) learning = false;
+    if (learning) learn(ip, infer_rule(sp, bp, &loc, sp2, ip2, &loc2));
+    ip = ip2;
+    sp = sp2;
+    bp = bp2;
+    loc = loc2;
+  }
+  return n;
+}
+
+/* One frame with libunwind: from frame (ip, sp, bp) (ip a return address) to its
+ * caller's, learning the frame's rule.  False if libunwind cannot step, or the frame is
+ * a signal frame, after which the next frame's ip is no return address (walk_slow
+ * handles that). */
+static HG_NOINLINE bool step_slow(uintptr_t *ip, uintptr_t *sp, uintptr_t *bp, unsigned *rule) {
+  unw_context_t ctx;
+  unw_cursor_t c;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.uc_mcontext.gregs[REG_RIP] = (greg_t)*ip;
+  ctx.uc_mcontext.gregs[REG_RSP] = (greg_t)*sp;
+  ctx.uc_mcontext.gregs[REG_RBP] = (greg_t)*bp;
+  if (unwind_init_local(&c, &ctx) != 0 || unwind_is_signal_frame(&c) > 0) return false;
+  unw_save_loc_t loc, loc2;
+  if (unwind_get_save_loc(&c, UNW_X86_64_RBP, &loc) != 0) loc.type = UNW_SLT_NONE;
+  int ret = unwind_step(&c);
+  if (ret < 0) return false;
+  if (ret == 0) {
+    learn(*ip, *rule = RULE_LAST);
+    return true;
+  }
+  unw_word_t ip2 = 0, sp2 = 0, bp2 = 0;
+  unwind_get_reg(&c, UNW_REG_IP, &ip2);
+  unwind_get_reg(&c, UNW_REG_SP, &sp2);
+  if (unwind_get_reg(&c, UNW_X86_64_RBP, &bp2) != 0) bp2 = 0;
+  if (unwind_get_save_loc(&c, UNW_X86_64_RBP, &loc2) != 0) loc2.type = UNW_SLT_NONE;
+  learn(*ip, *rule = infer_rule(*sp, *bp, &loc, sp2, ip2, &loc2));
+  *ip = ip2;
+  *sp = sp2;
+  *bp = bp2;
+  return true;
+}
+
+/* The stack, from the cached rules; a frame whose rule is missing (or says so) is
+ * stepped by libunwind, and the walk goes on from its caller.  This function keeps a
+ * frame pointer (it takes its frame's address), so its caller's frame is known exactly.
+ * Returns the number of frames, minus one less that if libunwind was used (-1 - n): its
+ * stack usage is to be wiped. */
+static HG_NOINLINE int walk(uintptr_t *frames, int max) {
+  const uintptr_t *fp = __builtin_frame_address(0);
+  uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
+  int n = 0;
+  bool slow = false;
+  for (;;) {
+    if (n || !own_code(ip)) {
+      frames[n++] = ip;
+      if (n == max) break;
+    }
+    uint64_t e = atomic_load_explicit(rule_slot(ip), memory_order_relaxed);
+    unsigned rule = (unsigned)e & ((1u << RULE_BITS) - 1);
+    uintptr_t cfa;
+    if ((e >> RULE_BITS) != ip || (rule & 3) == RULE_SLOW) {
+      /* libunwind's first use in a thread allocates its thread-local storage (a
+       * dlopen'ed library's TLS comes from malloc): that allocation must not unwind. */
+      hg_stack_quiet++;
+      bool stepped = step_slow(&ip, &sp, &bp, &rule);
+      if (!stepped) n = walk_slow(frames, max);
+      hg_stack_quiet--;
+      slow = true;
+      if (!stepped || rule == RULE_LAST) break;
+      if (!ip) break;
+      continue;
+    }
+    if ((rule & 3) == RULE_SP) cfa = sp + ((uintptr_t)(rule >> 5) << 3);
+    else if ((rule & 3) == RULE_BP) cfa = bp + 16;
+    else break;   /* RULE_LAST */
+    if (cfa <= sp || cfa - sp > ((size_t)1 << 20)) break;   /* not a caller's frame */
+    unsigned saved = (rule >> 2) & 7;
+    if (saved) bp = *(const uintptr_t *)(cfa - 8 * (saved + 1));
+    ip = *(const uintptr_t *)(cfa - 8);
+    sp = cfa;
+    if (!ip) break;
+  }
+  return slow ? -1 - n : n;
+}
+
+/* Zero the stack below the caller's frame that libunwind used (its cursor and context
+ * alone are 2 KiB), so no stale address of the program's survives there for the leak
+ * scan to find. */
+static HG_NOINLINE void scrub_deep(void) {
+  char area[12 * 1024];
+  memset(area, 0, sizeof area);
+  __asm__ volatile("" : : "r"(area) : "memory");
 }
 
 uintptr_t hg_stack_exit_caller_sp(void) {
@@ -128,17 +321,17 @@ static uintptr_t *record_of(hg_stack_t id) {
   return chunks[id >> CHUNK_SHIFT] + (id & (CHUNK_WORDS - 1));
 }
 
-static uint32_t hash_frames(void *const *frames, unsigned n) {
+static uint32_t hash_frames(const uintptr_t *frames, unsigned n) {
   uint64_t h = 0x9e3779b97f4a7c15u ^ n;
   for (unsigned i = 0; i < n; i++) {
-    h ^= (uintptr_t)frames[i];
+    h ^= frames[i];
     h *= 0xff51afd7ed558ccdu;
     h ^= h >> 32;
   }
   return (uint32_t)h;
 }
 
-static hg_stack_t depot_put(void *const *frames, unsigned n, uintptr_t flags) {
+static hg_stack_t depot_put(const uintptr_t *frames, unsigned n, uintptr_t flags) {
   uint32_t hash = hash_frames(frames, n);
   hg_stack_t id = 0;
   hg_lock(&depot_lock);
@@ -185,42 +378,36 @@ out:
   return id;
 }
 
-/* The end of hg_stack_capture (stack.h): frames[0 .. n-1] came from asking the unwinder
- * for `asked` frames.  The frames are those of a full unwind, truncated: unw_backtrace
- * fills the buffer in order, so asking for fewer gives a prefix of the same stack. */
-hg_stack_t hg_stack_keep(void **frames, int n, int asked) {
-  void *more[HG_STACK_MAX_DEPTH + OWN_FRAMES_MAX + 1];
-  if (n <= 0) return 0;
-  size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
-  unsigned skip = 0;
-  while (skip < (unsigned)n && (uintptr_t)frames[skip] >= own_text_lo && (uintptr_t)frames[skip] < own_text_hi)
-    skip++;
-  if (own_text_hi && n == asked && (size_t)(n - (int)skip) < depth && asked < (int)depth + OWN_FRAMES_MAX) {
-    /* Cut short by more of the allocator's frames than asked for (realloc, say): ask
-     * again from here (one frame deeper, dropped with the others), for as many as
-     * before the request was sized. */
-    hg_stack_quiet++;
-    n = hg_stack_unwinder(more, (int)depth + OWN_FRAMES_MAX + 1);
-    hg_stack_quiet--;
-    if (n <= 0) return 0;
-    frames = more;
-    skip = 0;
-    while (skip < (unsigned)n && (uintptr_t)frames[skip] >= own_text_lo && (uintptr_t)frames[skip] < own_text_hi)
-      skip++;
+hg_stack_t hg_stack_capture(void) {
+  if (!capture_max || hg_stack_quiet) return 0;
+  uintptr_t frames[HG_STACK_MAX_DEPTH + OWN_FRAMES_MAX];
+  int n = walk(frames, capture_max);
+  if (n < 0) {   /* libunwind walked */
+    n = -1 - n;
+    scrub_deep();
   }
-  /* Linked statically, the allocator's frames are still there: the printer drops them. */
-  size_t limit = depth + (own_text_hi ? 0 : OWN_FRAMES_MAX);
-  unsigned keep = (unsigned)n - skip;
-  if (keep > limit) keep = (unsigned)limit;
-  if (keep == 0) return 0;
-  return depot_put(frames + skip, keep, 0);
+#ifdef HG_STACK_VERIFY
+  /* make CFLAGS=-DHG_STACK_VERIFY: every fast walk checked against libunwind's. */
+  else if (own_text_hi) {   /* (linked statically, the allocator's frames differ) */
+    uintptr_t slow[HG_STACK_MAX_DEPTH + OWN_FRAMES_MAX];
+    hg_stack_quiet++;
+    int m = walk_slow(slow, capture_max);
+    hg_stack_quiet--;
+    if (m != n || memcmp(slow, frames, (size_t)n * sizeof *frames) != 0) {
+      hg_message("stack verify: fast walk differs from libunwind (%d vs %d frames)", n, m);
+      for (int i = 0; i < n || i < m; i++)
+        hg_message("  %d: %p %p", i, i < n ? (void *)frames[i] : NULL, i < m ? (void *)slow[i] : NULL);
+    }
+  }
+#endif
+  return n > 0 ? depot_put(frames, (unsigned)n, 0) : 0;
 }
 
 hg_stack_t hg_stack_capture_context(void *ucontext) {
   if (!unwind_init_local2 || !unwind_step || !unwind_get_reg || hg_stack_quiet) return 0;
   size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   if (depth == 0) return 0;
-  void *frames[HG_STACK_MAX_DEPTH];
+  uintptr_t frames[HG_STACK_MAX_DEPTH];
   unw_cursor_t cursor;
   unsigned n = 0;
   hg_stack_quiet++;
@@ -228,7 +415,7 @@ hg_stack_t hg_stack_capture_context(void *ucontext) {
     do {
       unw_word_t ip = 0;
       if (unwind_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
-      frames[n++] = (void *)ip;
+      frames[n++] = ip;
     } while (n < depth && unwind_step(&cursor) > 0);
   }
   hg_stack_quiet--;

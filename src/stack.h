@@ -26,17 +26,12 @@ void hg_stack_init(void);
 /* The calling thread's stack, without the allocator's own frames, up to
  * hg_opt.stack_depth frames; 0 if stacks are off or cannot be taken.
  *
- * Inline, so that the unwinder is called from the caller's own frame: every frame
- * unwound costs (a lookup in libunwind's cache of unwind rules, which misses the CPU's
- * cache), and the allocator's frames are unwound only to be dropped.  The unwinder is
- * asked for hg_stack_want frames: the depth plus the allocator's frames usually seen;
- * hg_stack_keep unwinds again, asking for more, when that was not enough. */
+ * A walk over frame rules (where the caller's frame and return address are) cached by
+ * return address, learnt from libunwind's DWARF unwinder the first time each return
+ * address is met: libunwind walks the stack only when a frame's rule is missing or
+ * says so (signal frames, unusual frames). */
 #define HG_STACK_OWN_FRAMES_MAX 8
-extern HG_HIDDEN int (*hg_stack_unwinder)(void **frames, int max);
-extern HG_HIDDEN int hg_stack_want;
-hg_stack_t hg_stack_keep(void **frames, int n, int asked);
-/* hg_stack_capture: see the end of this file. */
-
+hg_stack_t hg_stack_capture(void);
 
 /* The stack of a signal's context (ucontext_t *, from a SA_SIGINFO handler): the
  * interrupted instruction first (printed as it is, not as a return address), then its
@@ -66,17 +61,5 @@ extern HG_HIDDEN __thread int hg_stack_quiet;
 void hg_stack_fork_prepare(void);
 void hg_stack_fork_parent(void);
 void hg_stack_fork_child(void);
-
-static inline __attribute__((always_inline)) hg_stack_t hg_stack_capture(void) {
-  if (!hg_stack_unwinder || hg_stack_quiet) return 0;
-  void *frames[HG_STACK_MAX_DEPTH + HG_STACK_OWN_FRAMES_MAX];
-  int asked = hg_stack_want;
-  /* The unwinder's first use in a thread allocates its thread-local storage (a
-   * dlopen'ed library's TLS comes from malloc): that allocation must not unwind. */
-  hg_stack_quiet++;
-  int n = hg_stack_unwinder(frames, asked);
-  hg_stack_quiet--;
-  return hg_stack_keep(frames, n, asked);
-}
 
 #endif
