@@ -26,6 +26,8 @@ ROOT = os.path.dirname(BENCH)
 LIB = os.path.join(ROOT, "build", "libheapguard.so")
 BIN = os.path.join(ROOT, "build", "bench")
 
+PYTHON = sys.executable if os.path.basename(sys.executable).startswith("python3") else "python3"
+
 MODES = ["glibc", "heapguard", "check", "memcheck"]
 
 
@@ -37,7 +39,10 @@ def workloads(smoke):
         ("churn", [os.path.join(BIN, "wl_churn"), "--ops", str(1000000 // s)], {}, None),
         ("random", [os.path.join(BIN, "wl_random"), "--ops", str(400000 // s)], {}, None),
         ("realloc", [os.path.join(BIN, "wl_realloc"), "--smoke"], {}, None),
-        ("python", ["python3", os.path.join(BENCH, "py_alloc.py"), "0.02" if smoke else "0.1"],
+        # The interpreter running this script, as bench/run.py does: a "python3" found on
+        # PATH may be a wrapper script (pyenv's shims are bash scripts running pyenv),
+        # whose shells would be measured, leak reports and all, with the program.
+        ("python", [PYTHON, os.path.join(BENCH, "py_alloc.py"), "0.02" if smoke else "0.1"],
          {"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}, None),
         ("sqlite", ["sqlite3", ":memory:"], {}, ("sqlite", sql_rows)),
     ]
