@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "numparse.h"
+
 struct hg_options hg_opt = {
 #define X(field, env, type, def, doc) .field = (def),
   HG_OPTIONS(X)
@@ -11,42 +13,11 @@ struct hg_options hg_opt = {
 
 extern char **environ;
 
-/* Leading decimal digits of *sp into *out (advancing *sp); false if none or overflow. */
-static bool parse_digits(const char **sp, size_t *out) {
-  const char *s = *sp;
-  if (*s < '0' || *s > '9') return false;
-  size_t v = 0;
-  for (; *s >= '0' && *s <= '9'; s++) {
-    size_t digit = (size_t)(*s - '0');
-    if (v > (SIZE_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  *sp = s;
-  *out = v;
-  return true;
-}
-
-static bool parse_size(const char *s, size_t *out) {
-  size_t v;
-  if (!parse_digits(&s, &v)) return false;
-  size_t mul = 1;
-  switch (*s) {
-  case 'k': case 'K': mul = HG_KiB; s++; break;
-  case 'm': case 'M': mul = HG_MiB; s++; break;
-  case 'g': case 'G': mul = 1024 * HG_MiB; s++; break;
-  case 'b': case 'B': if (s[1] == '\0') s++; break;
-  default: break;
-  }
-  if (mul > 1 && (strcmp(s, "iB") == 0 || strcmp(s, "B") == 0 || strcmp(s, "b") == 0)) s += strlen(s);
-  if (*s) return false;
-  if (v > SIZE_MAX / mul) return false;
-  *out = v * mul;
-  return true;
-}
+static bool parse_size(const char *s, size_t *out) { return hg_parse_size(s, out); }
 
 static bool parse_count(const char *s, size_t *out) {
   size_t v;
-  if (!parse_digits(&s, &v) || *s) return false;
+  if (!hg_parse_digits(&s, &v) || *s) return false;
   *out = v;
   return true;
 }
@@ -97,7 +68,7 @@ static const struct { const char *name; int num; } signal_names[] = {
 static bool parse_signal(const char *s, size_t *out) {
   size_t v;
   const char *d = s;
-  if (parse_digits(&d, &v)) {
+  if (hg_parse_digits(&d, &v)) {
     if (*d || v < 1 || v > 64 || v == 9 || v == 19) return false;   /* KILL, STOP */
     *out = v;
     return true;

@@ -7,6 +7,7 @@
  * library reads it in the program).  Adding a command is one table entry plus its
  * option list. */
 #include "cli.h"
+#include "../numparse.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -38,39 +39,6 @@ struct cli_option {
   const char *sets;      /* VALUE_FLAG: the value it gives env */
 };
 
-/* Leading decimal digits of *sp (advancing it); false if there are none or on overflow. */
-static bool parse_digits(const char **sp, size_t *out) {
-  const char *s = *sp;
-  if (*s < '0' || *s > '9') return false;
-  size_t v = 0;
-  for (; *s >= '0' && *s <= '9'; s++) {
-    size_t digit = (size_t)(*s - '0');
-    if (v > (SIZE_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  *sp = s;
-  *out = v;
-  return true;
-}
-
-/* 65536, 64K, 64KiB, 64KB, 2M, 2MiB, 1G, 1GiB, 100B (suffix letters in either case). */
-static bool parse_size(const char *s, size_t *out) {
-  size_t v, mul = 1;
-  if (!parse_digits(&s, &v)) return false;
-  switch (*s) {
-  case 'k': case 'K': mul = (size_t)1 << 10; s++; break;
-  case 'm': case 'M': mul = (size_t)1 << 20; s++; break;
-  case 'g': case 'G': mul = (size_t)1 << 30; s++; break;
-  case 'b': case 'B': if (s[1] == '\0') s++; break;
-  default: break;
-  }
-  if (mul > 1 && (strcmp(s, "iB") == 0 || strcmp(s, "B") == 0 || strcmp(s, "b") == 0))
-    s += strlen(s);
-  if (*s || v > SIZE_MAX / mul) return false;
-  *out = v * mul;
-  return true;
-}
-
 /* Whether value is valid for o; if not, *expected says what would be. */
 static bool valid_value(const struct cli_option *o, const char *value, char *expected, size_t size) {
   size_t v;
@@ -83,10 +51,10 @@ static bool valid_value(const struct cli_option *o, const char *value, char *exp
       snprintf(expected, size, "a size in bytes such as 65536, 64K or 2MiB");
     else
       snprintf(expected, size, "a size of at most %zu bytes", o->max);
-    return parse_size(value, &v) && v <= o->max;
+    return hg_parse_size(value, &v) && v <= o->max;
   case VALUE_COUNT:
     snprintf(expected, size, "a whole number from 0 to %zu", o->max);
-    return parse_digits(&value, &v) && *value == '\0' && v <= o->max;
+    return hg_parse_digits(&value, &v) && *value == '\0' && v <= o->max;
   case VALUE_FLAG:
     snprintf(expected, size, "no value");
     return false;
