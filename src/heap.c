@@ -287,11 +287,13 @@ void hg_heap_free_slow(void *p, struct hg_span *s) {
   if (s && s->kind == HG_SPAN_SMALL) {
     size_t off = (size_t)((char *)p - s->base);
     size_t idx = hg_span_slot(s, off);
-    if (idx < s->nblocks &&
-        __atomic_load_n(&s->owner, __ATOMIC_RELAXED) != hg_tls_heap) {
+    struct hg_heap *h = hg_tls_heap;
+    if (idx < s->nblocks && __atomic_load_n(&s->owner, __ATOMIC_RELAXED) != h) {
       remote_free(s, idx, p);
       return;
     }
+    /* The owner's free of a page outside the flat map (pagemap.h). */
+    if (idx < s->nblocks && hg_heap_free_slot(h, s, idx)) return;
   } else if (s && s->kind == HG_SPAN_MEDIUM && p == s->base) {
     if (!hg_region_free_medium(s, p)) hg_fatal("double free of %p (block already freed)", p);
     return;

@@ -118,28 +118,42 @@ static inline void *hg_heap_alloc_in(struct hg_heap *h, size_t size) {
   return hg_heap_refill(h, size);
 }
 
-/* free(), NULL included (the slow path takes it).  The pagemap placed p inside span
- * s; hg_span_slot (span.h) tells a real slot from any other offset. */
+/* Free slot idx (< nblocks) of span s, owned by h: false, changing nothing, if the
+ * slot is not allocated (its bit is set in either bitmap: a double free). */
+__attribute__((always_inline)) static inline bool hg_heap_free_slot(struct hg_heap *h, struct hg_span *s,
+                                                                    size_t idx) {
+  /* bt/bts take idx modulo 64: no mask to build. */
+  size_t w = idx >> 6;
+  uint64_t bits, remote;
+#if defined(__x86_64__)
+  /* Both words with w as a scaled index (GCC otherwise spends an lea or an add on
+   * each address); the remote word is a relaxed atomic load, which a mov is. */
+  __asm__("mov %c[fo](%[s],%[w],8), %[bits]\n\t"
+          "mov %c[ro](%[s],%[w],8), %[remote]"
+          : [bits] "=&r"(bits), [remote] "=r"(remote)
+          : [s] "r"(s), [w] "r"(w), [fo] "i"(offsetof(struct hg_span, free_bits)),
+            [ro] "i"(offsetof(struct hg_span, remote_bits)), "m"(s->free_bits), "m"(s->remote_bits));
+#else
+  bits = s->free_bits[w];
+  remote = atomic_load_explicit(&s->remote_bits[w], memory_order_relaxed);
+#endif
+  if (hg_unlikely(hg_bit_test(bits | remote, idx))) return false;
+  s->free_bits[w] = hg_bit_set(bits, idx);
+  if (hg_unlikely(--s->left == 0)) hg_heap_span_adjust(h, s);
+  return true;
+}
+
+/* free(), NULL included (the slow path takes it).  The flat page map gives a span
+ * that is never NULL (pagemap.h); one that no heap owns, or another thread's, sends p
+ * to the slow path, as does an offset that hg_span_slot (span.h) rejects. */
 __attribute__((always_inline)) static inline void hg_heap_free(void *p) {
-  struct hg_span *s = hg_pagemap_get_unchecked(p);
+  struct hg_span *s = hg_pagemap_span_or_none(p);
   struct hg_heap *h = hg_tls_heap;
-  if (hg_likely(s != NULL && s->owner == h)) {
+  if (hg_likely(s->owner == h)) {
     size_t idx = hg_span_slot(s, (size_t)((char *)p - s->base));
-    if (hg_likely(idx < s->nblocks)) {
-      /* The word's byte offset, and bit tests of idx itself (bt/bts take it modulo
-       * 64): no mask to build, no index scaling. */
-      size_t wb = (idx >> 3) & ~(size_t)7;
-      uint64_t *fw = (uint64_t *)((char *)s->free_bits + wb), bits = *fw;
-      uint64_t remote = atomic_load_explicit((_Atomic uint64_t *)((char *)s->remote_bits + wb),
-                                             memory_order_relaxed);
-      if (hg_likely(!hg_bit_test(bits | remote, idx))) {
-        *fw = hg_bit_set(bits, idx);
-        if (hg_unlikely(--s->left == 0)) hg_heap_span_adjust(h, s);
-        return;
-      }
-    }
+    if (hg_likely(idx < s->nblocks) && hg_likely(hg_heap_free_slot(h, s, idx))) return;
   }
-  /* Diagnosis and remote frees re-read the pagemap with the range check. */
+  /* Diagnosis, remote frees, and pages outside the flat map: the full lookup. */
   hg_heap_free_slow(p, hg_pagemap_get(p));
 }
 

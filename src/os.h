@@ -17,6 +17,14 @@
 
 /* Anonymous private read-write pages (zeroed), or NULL. */
 void *hg_os_map(size_t size);
+/* Address space only: anonymous private pages mapped PROT_READ with MAP_NORESERVE, or
+ * NULL whatever the error (the caller has a fallback).  They read as zero and cost
+ * neither memory nor commit charge (read-only private pages are not accounted) until
+ * hg_os_make_writable makes some of them writable (the page map). */
+void *hg_os_reserve(size_t size);
+/* Make reserved pages read-write (mprotect; the caller gives the reason); false if
+ * the kernel refused for lack of memory (commit charge, or the mapping count). */
+bool hg_os_make_writable(void *p, size_t size);
 /* Like hg_os_map, aligned to `align` (a power of two above HG_PAGE), or NULL. */
 void *hg_os_map_aligned(size_t size, size_t align);
 void hg_os_unmap(void *p, size_t size);

@@ -1,22 +1,35 @@
-/* unit/pagemap: the address -> span radix tree (src/pagemap.c, src/pagemap.h).
+/* unit/pagemap: the address -> span map (src/pagemap.c, src/pagemap.h).
  *
+ * The suite runs twice: in this process, where the flat map covers the whole address
+ * space, and in a child re-executed under an RLIMIT_AS too small for the flat map's
+ * reservation, where every page is in the two-level tree (the fallback).  In both:
  * hg_pagemap_set / hg_pagemap_get on pages of a private mapping (a range crossing a
- * leaf boundary: leaf = 262144 pages = 1 GiB), on synthetic page addresses near the top
- * of the 47-bit space and across leaf boundaries, and on the page at address 0;
- * every page of a range reads back its span (from any byte of the page) and the pages
- * just outside read NULL; clearing with NULL, also across leaves that were never
- * created (without creating them); addresses >= 2^47 read NULL (and do not alias low
- * addresses); hg_pagemap_reserve creates every node a later set needs, so the set
- * allocates no node.
+ * 1 GiB boundary: a tree leaf or a flat-map island), on synthetic page addresses near
+ * the top of the 47-bit space and across those boundaries, and on the page at address
+ * 0; every page of a range reads back its span (from any byte of the page) and the
+ * pages just outside read NULL; clearing with NULL, also across islands or leaves that
+ * were never made (without making them); addresses >= 2^47 read NULL (and do not alias
+ * low addresses); hg_pagemap_reserve makes every island or node a later set needs, so
+ * the set makes none.  free's fast-path lookup (hg_pagemap_span_or_none) returns the
+ * span of a set page in the flat map, and for any other address one no heap owns.
+ * The tree child also mallocs and frees (every free then takes the slow path).
  *
  * The allocator in this process owns none of the pages used here (they are our own
  * mapping, or addresses it cannot have), and every entry is cleared again.
  */
 #include "check.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "meta.h"
+#include "os.h"
 #include "pagemap.h"
 #include "span.h"
 
@@ -39,6 +52,13 @@ static int range_is(uintptr_t start, size_t npages, struct hg_span *s, const cha
       uintptr_t a = start + i * HG_PAGE + probes[k];
       ok = CHECKF(get(a) == s, "%s: address %#lx (page %zu of %#lx) reads %p, expected %p", what,
                   (unsigned long)a, i, (unsigned long)start, (void *)get(a), (void *)s);
+      struct hg_span *f = hg_pagemap_span_or_none((const void *)a);
+      if (ok && a < hg_pm.limit && s)
+        ok = CHECKF(f == s, "%s: the fast lookup of %#lx reads %p, expected %p", what, (unsigned long)a,
+                    (void *)f, (void *)s);
+      else if (ok && !s)
+        ok = CHECKF(f->owner == NULL, "%s: the fast lookup of unset %#lx gives a span with owner %p",
+                    what, (unsigned long)a, (void *)f->owner);
     }
   return ok;
 }
@@ -72,6 +92,11 @@ static struct hg_pm_leaf *leaf_of(uintptr_t a) {
   return atomic_load(&hg_pm_root[(a / LEAF_BYTES) & ((1u << HG_PM_ROOT_BITS) - 1)]);
 }
 
+/* Islands and leaves made so far: the kernel calls that make them (an island is an
+ * mprotect, a leaf an mmap of metadata). */
+static size_t nodes_made(void) { return hg_os_calls.mprotect + hg_meta_bytes_mapped(); }
+static bool tree_mode;
+
 /* the start of a range of 32 leaves (32 GiB) whose root entries are all still empty */
 static int range_unused(uintptr_t a) {
   for (unsigned i = 0; i < 32; i++)
@@ -91,7 +116,7 @@ static uintptr_t unused_leaf_range(void) {
   return 0;
 }
 
-int main(void) {
+static void suite(void) {
   /* The sentinel for freed pages is a FREE span. */
   CHECK_EQ(hg_pagemap_free_page.kind, HG_SPAN_FREE);
 
@@ -99,7 +124,7 @@ int main(void) {
   size_t maplen = 3 * LEAF_BYTES;
   char *m = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
-  if (!CHECK(m != MAP_FAILED)) return check_finish();
+  if (!CHECK(m != MAP_FAILED)) return;
   uintptr_t boundary = ((uintptr_t)m + LEAF_BYTES) & ~(LEAF_BYTES - 1);   /* inside m */
   m[0] = 1;   /* touch: really a valid user address */
   exercise(boundary - 5 * HG_PAGE, 12, "mmap'd range across a leaf boundary");
@@ -148,8 +173,10 @@ int main(void) {
   /* ---- clearing where no node exists creates none ---- */
   uintptr_t fresh = unused_leaf_range();
   if (CHECKF(fresh != 0, "no unused root entries found")) {
+    size_t before = nodes_made();
     CHECK(hg_pagemap_set(fresh + LEAF_BYTES - 2 * HG_PAGE, 5000, NULL));
     CHECKF(leaf_of(fresh) == NULL && leaf_of(fresh + LEAF_BYTES) == NULL, "clearing created a leaf");
+    CHECKF(nodes_made() == before, "clearing made an island or a leaf");
     CHECK(get(fresh + LEAF_BYTES) == NULL);
   }
 
@@ -158,9 +185,15 @@ int main(void) {
     uintptr_t start = fresh + 3 * LEAF_BYTES - 7 * HG_PAGE;
     size_t npages = (LEAF_BYTES >> HG_PAGE_SHIFT) + 100;   /* 3 leaves touched */
     uintptr_t end = start + npages * HG_PAGE;
+    size_t islands = hg_os_calls.mprotect;
     CHECK(hg_pagemap_reserve(start, npages));
-    if (CHECKF(leaf_of(start) != NULL, "reserve created no leaf")) {
-      for (uintptr_t a = start & ~(LEAF_BYTES - 1); a < end; a += LEAF_BYTES)
+    if (!tree_mode) {
+      islands = hg_os_calls.mprotect - islands;
+      CHECKF(islands == 3, "reserve made %zu islands, not 3", islands);
+      CHECKF(leaf_of(start) == NULL, "reserve made a leaf below the flat map's limit");
+    }
+    if (!tree_mode || CHECKF(leaf_of(start) != NULL, "reserve created no leaf")) {
+      for (uintptr_t a = start & ~(LEAF_BYTES - 1); a < end && tree_mode; a += LEAF_BYTES)
         CHECKF(leaf_of(a) != NULL, "reserve left the leaf for %#lx missing", (unsigned long)a);
       /* nothing outside the range's leaves */
       CHECK(leaf_of((start & ~(LEAF_BYTES - 1)) - LEAF_BYTES) == NULL);
@@ -171,12 +204,12 @@ int main(void) {
 
       struct hg_pm_leaf *leaves_before[4];
       for (unsigned i = 0; i < 4; i++) leaves_before[i] = leaf_of((start & ~(LEAF_BYTES - 1)) + i * LEAF_BYTES);
-      size_t meta_before = hg_meta_bytes_mapped();
+      size_t made_before = nodes_made();
       CHECK(hg_pagemap_set(start, npages, &dummy));
       unsigned changed = 0;
       for (unsigned i = 0; i < 4; i++) changed += leaf_of((start & ~(LEAF_BYTES - 1)) + i * LEAF_BYTES) != leaves_before[i];
       CHECKF(changed == 0, "set after reserve changed %u leaf pointers", changed);
-      CHECK_EQU(hg_meta_bytes_mapped(), meta_before);
+      CHECK_EQU(nodes_made(), made_before);
       range_is(start, 3, &dummy, "reserved then set");
       range_is(end - 3 * HG_PAGE, 3, &dummy, "reserved then set");
       for (uintptr_t a = start; a < end; a += HG_PAGE)
@@ -188,9 +221,11 @@ int main(void) {
       uintptr_t a_leaf = fresh + 20 * LEAF_BYTES, c_leaf = a_leaf + 2 * LEAF_BYTES;
       CHECK(hg_pagemap_set(c_leaf - LEAF_BYTES - 2 * HG_PAGE, 2, &dummy));   /* last 2 of A */
       CHECK(hg_pagemap_set(c_leaf, 3, &other));                              /* first 3 of C */
-      CHECK(leaf_of(a_leaf) != NULL && leaf_of(a_leaf + LEAF_BYTES) == NULL && leaf_of(c_leaf) != NULL);
+      if (tree_mode)
+        CHECK(leaf_of(a_leaf) != NULL && leaf_of(a_leaf + LEAF_BYTES) == NULL && leaf_of(c_leaf) != NULL);
+      size_t made = nodes_made();
       CHECK(hg_pagemap_set(c_leaf - LEAF_BYTES - 2 * HG_PAGE, 2 + (LEAF_BYTES >> HG_PAGE_SHIFT) + 3, NULL));
-      CHECKF(leaf_of(a_leaf + LEAF_BYTES) == NULL, "clearing created the missing leaf");
+      CHECKF(leaf_of(a_leaf + LEAF_BYTES) == NULL && nodes_made() == made, "clearing made the missing node");
       range_is(c_leaf - LEAF_BYTES - 2 * HG_PAGE, 2, NULL, "cleared across a missing leaf");
       range_is(c_leaf, 4, NULL, "cleared across a missing leaf");
 
@@ -202,6 +237,67 @@ int main(void) {
 
   /* ---- reserve near the very top (the end address is 2^47) ---- */
   CHECK(hg_pagemap_reserve(TOP - 3 * LEAF_BYTES, 3 * (LEAF_BYTES >> HG_PAGE_SHIFT)));
-  CHECK(leaf_of(TOP - LEAF_BYTES) != NULL && leaf_of(TOP - 3 * LEAF_BYTES) != NULL);
+  if (tree_mode) CHECK(leaf_of(TOP - LEAF_BYTES) != NULL && leaf_of(TOP - 3 * LEAF_BYTES) != NULL);
+}
+
+/* The tree child: blocks of every small class, freed in a shuffled order by their
+ * owner (the slow path's local free), and one double free caught (in a grandchild). */
+static void churn(void) {
+  static void *blocks[4096];
+  hg_rng r = { 12345 };
+  for (int round = 0; round < 4; round++) {
+    for (size_t i = 0; i < 4096; i++) {
+      size_t n = hg_logsize(&r, 1, 40000);
+      blocks[i] = malloc(n);
+      if (!CHECK(blocks[i] != NULL)) return;
+      memset(blocks[i], (int)i, n < 64 ? n : 64);
+    }
+    for (size_t i = 4095; i > 0; i--) {
+      size_t j = hg_range(&r, 0, i);
+      void *t = blocks[i]; blocks[i] = blocks[j]; blocks[j] = t;
+    }
+    for (size_t i = 0; i < 4096; i++) free(blocks[i]);
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open("/dev/null", O_WRONLY);
+    if (fd >= 0) dup2(fd, 2);
+    void *p = malloc(48);
+    free(p);
+    free(hg_opaque(p));
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  CHECKF(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "a double free in tree mode was not caught (status %#x)", st);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "tree") == 0) {
+    tree_mode = true;
+    free(malloc(1));   /* the allocator's set-up, after the limit */
+    if (!CHECKF(hg_pm.limit == 0, "the flat map was reserved under RLIMIT_AS (limit %#lx)",
+                (unsigned long)hg_pm.limit))
+      return check_finish();
+    churn();
+    suite();
+    return check_finish();
+  }
+  free(malloc(1));
+  CHECKF(hg_pm.limit == TOP, "the flat map covers %#lx, not the whole address space", (unsigned long)hg_pm.limit);
+  suite();
+
+  /* the same in a process whose flat map cannot be reserved */
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit rl = { (rlim_t)16 << 30, (rlim_t)16 << 30 };
+    if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(77);
+    execl("/proc/self/exe", argv[0], "tree", (char *)NULL);
+    _exit(126);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the tree-mode run failed (status %#x)", st);
   return check_finish();
 }
