@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "check.h"
 
+#include <emmintrin.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,23 +72,22 @@ static void slot_free(uintptr_t slot) { slot_free_in(NULL, slot); }
 
 /* ---- poison --------------------------------------------------------------------------- */
 
-/* First byte in [from, to) that is not `byte`, or 0. */
+/* First byte in [from, to) that is not `byte`, or 0.  Poison is checked 64 bytes a
+ * step with SSE2 (every x86-64 has it): four compares, one mask, one branch. */
 static uintptr_t first_changed(uintptr_t from, uintptr_t to, uint8_t byte) {
-  const uint64_t word = 0x0101010101010101u * byte;
   uintptr_t a = from;
-  for (; a < to && (a & 7); a++)
+  for (; a < to && (a & 15); a++)
     if (*(const uint8_t *)a != byte) return a;
-  /* 32 bytes a step (the loop the compiler can keep in vector registers), then the
-   * word that differs. */
-  for (; a + 32 <= to; a += 32) {
-    uint64_t w[4];
-    memcpy(w, (const void *)a, 32);
-    if (((w[0] ^ word) | (w[1] ^ word) | (w[2] ^ word) | (w[3] ^ word)) != 0) break;
+  const __m128i want = _mm_set1_epi8((char)byte);
+  for (; a + 64 <= to; a += 64) {
+    const __m128i *v = (const __m128i *)a;
+    __m128i eq = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(v[0], want), _mm_cmpeq_epi8(v[1], want)),
+                               _mm_and_si128(_mm_cmpeq_epi8(v[2], want), _mm_cmpeq_epi8(v[3], want)));
+    if (_mm_movemask_epi8(eq) != 0xffff) break;
   }
-  for (; a + 8 <= to; a += 8) {
-    uint64_t w;
-    memcpy(&w, (const void *)a, 8);
-    if (w != word) break;
+  for (; a + 16 <= to; a += 16) {
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(*(const __m128i *)a, want));
+    if (m != 0xffff) return a + (unsigned)__builtin_ctz(~m);
   }
   for (; a < to; a++)
     if (*(const uint8_t *)a != byte) return a;
@@ -115,13 +115,15 @@ struct finding {
 };
 
 #define MAX_FINDINGS 8
-/* Only f[0 .. n-1] is ever read: declare with FINDINGS_INIT, which sets n and leaves
- * the array alone (zeroing it took ~1 KiB of stores on every call). */
+/* Only f[0 .. n-1] is ever read. */
 struct findings {
   unsigned n;
   struct finding f[MAX_FINDINGS];
 };
-#define FINDINGS_INIT(fs) struct findings fs; fs.n = 0
+/* What was found under check mode's lock, reported once it is released (unlock_report).
+ * Kept here, not in each call's frame: the common call finds nothing, and a frame of
+ * 800 bytes under every call would only be more stack to wipe (scrub_stack). */
+static struct findings pending;
 
 static bool room(const struct findings *fs) { return fs->n < MAX_FINDINGS; }
 
@@ -284,6 +286,30 @@ static void report_all(const struct findings *fs) {
   if (fs->n && !hg_check_on) hg_guard_sampled_error();
 }
 
+/* The findings pending, taken out (lock held), then the lock released and they are
+ * reported; a finding with no stack gets the caller's when `fill` (usable_size). */
+static HG_NOINLINE unsigned report_pending(bool fill) {
+  struct findings fs;
+  fs.n = pending.n;
+  memcpy(fs.f, pending.f, fs.n * sizeof *fs.f);
+  pending.n = 0;
+  hg_unlock(&check_lock);
+  if (fill)
+    for (unsigned i = 0; i < fs.n; i++)
+      if (!fs.f[i].where) fs.f[i].where = hg_stack_capture();
+  report_all(&fs);
+  return fs.n;
+}
+
+/* Release check mode's lock and report what was found meanwhile; the number found. */
+static inline unsigned unlock_report(void) {
+  if (hg_likely(pending.n == 0)) {
+    hg_unlock(&check_lock);
+    return 0;
+  }
+  return report_pending(false);
+}
+
 /* ---- quarantine: a FIFO ring of slots, bounded by the bytes it holds ------------------- */
 
 /* An entry: the record (records never move) and its slot, so that the next block to
@@ -362,11 +388,8 @@ static bool natural_alignment(enum hg_api api) {
   return api == HG_API_MALLOC || api == HG_API_CALLOC || api == HG_API_REALLOC;
 }
 
-/* A stack argument that says: capture it here. */
-#define CAPTURE_HERE ((hg_stack_t)-1)
-
-/* sampled: sampled guard mode (a guarded slot or nothing).  stack: the caller's, or
- * CAPTURE_HERE. */
+/* sampled: sampled guard mode (a guarded slot or nothing).  stack: the caller's,
+ * captured by the entry point. */
 static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, bool sampled,
                          hg_stack_t stack) {
   if (align < HG_ALIGNMENT) align = HG_ALIGNMENT;
@@ -376,7 +399,6 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
     return NULL;
   }
   bool internal = hg_stack_quiet != 0;
-  if (stack == CAPTURE_HERE) stack = hg_stack_capture();
   /* Guard mode: a mapping of the block's own, made outside the lock; when none can be
    * made now, a slot with redzones as in check mode. */
   struct hg_guard_slot g = { 0, 0, 0 };
@@ -427,12 +449,11 @@ static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t whe
 }
 
 static void check_free(void *p, enum hg_api api, hg_stack_t stack) {
-  if (stack == CAPTURE_HERE) stack = hg_stack_capture();
-  FINDINGS_INIT(fs);
+  struct findings *fs = &pending;
   hg_lock(&check_lock);
-  struct hg_block *b = live_block(p, api, stack, &fs);
+  struct hg_block *b = live_block(p, api, stack, fs);
   if (b) {
-    check_redzones(b, &fs, stack, api, NULL);
+    check_redzones(b, fs, stack, api, NULL);
     b->state = HG_BLOCK_FREED;
     b->free_stack = stack;
     b->free_api = (uint8_t)api;
@@ -444,32 +465,28 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack) {
       if (guarded) quarantined_guarded++;
       else memset(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
       quarantined_bytes += quarantine_cost(b);
-      evict(hg_opt.quarantine, &fs, stack, api);
+      evict(hg_opt.quarantine, fs, stack, api);
       prefetch_next();
     }
   }
-  hg_unlock(&check_lock);
-  report_all(&fs);
+  unlock_report();
 }
 
 /* One stack for the whole call: the new block's allocation and the old one's free
  * happen at the same place. */
-static void *check_realloc(void *p, size_t n) {
-  hg_stack_t stack = hg_stack_capture();
+static void *check_realloc(void *p, size_t n, hg_stack_t stack) {
   if (!p) return check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false, false, stack);
   if (n == 0) {   /* glibc: frees the block and returns NULL */
     check_free(p, HG_API_REALLOC, stack);
     return NULL;
   }
-  FINDINGS_INIT(fs);
   hg_lock(&check_lock);
-  struct hg_block *b = live_block(p, HG_API_REALLOC, stack, &fs);
+  struct hg_block *b = live_block(p, HG_API_REALLOC, stack, &pending);
   size_t old = b ? b->size : 0;
-  hg_unlock(&check_lock);
+  unlock_report();
   if (!b) {
-    /* Report with the caller's stack; the block is left alone, as glibc would have
+    /* Reported with the caller's stack; the block is left alone, as glibc would have
      * aborted: the program gets NULL, as from a failed realloc. */
-    report_all(&fs);
     errno = ENOMEM;
     return NULL;
   }
@@ -482,37 +499,38 @@ static void *check_realloc(void *p, size_t n) {
 }
 
 static size_t check_usable_size(const void *p, enum hg_api api) {
-  FINDINGS_INIT(fs);
   hg_lock(&check_lock);
-  struct hg_block *b = live_block(p, api, 0, &fs);
+  struct hg_block *b = live_block(p, api, 0, &pending);
   size_t n = b ? b->size : 0;
-  hg_unlock(&check_lock);
-  if (!b) {
-    fs.f[0].where = hg_stack_capture();
-    report_all(&fs);
-  }
+  if (b) hg_unlock(&check_lock);
+  else report_pending(true);
   return n;
 }
 
-/* The entry points.  Each wipes the stack its work used below it (the unwinder's above
- * all): copies of block addresses left in dead stack memory would be picked up by the
- * leak scan at exit, through the frames of the exit path that reuse that memory, and
- * make leaked blocks look reachable. */
+/* The entry points.  Each wipes the stack its work used below it: copies of block
+ * addresses left in dead stack memory (the program's registers saved by check mode's
+ * frames) would be picked up by the leak scan at exit, in the stacks of other threads,
+ * which are scanned whole, and make leaked blocks look reachable.  A call uses about
+ * 400 bytes of stack with the default depth (the frames captured are on the stack too;
+ * a call that needed libunwind wipes its deeper use itself: stack.c). */
+static size_t scrub_bytes;   /* hg_check_init */
+
 static HG_NOINLINE void scrub_stack(void) {
-  char area[2 * 1024];
-  memset(area, 0, sizeof area);
+  char *area = __builtin_alloca(scrub_bytes);
+  memset(area, 0, scrub_bytes);
   __asm__ volatile("" : : "r"(area) : "memory");   /* the stores must happen */
 }
 
 void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
-  void *p = check_alloc(n, align, api, zero, false, CAPTURE_HERE);
+  void *p = check_alloc(n, align, api, zero, false, hg_stack_capture_at(__builtin_frame_address(0)));
   scrub_stack();
   return p;
 }
 
 void *hg_check_alloc_sampled(size_t n) {
   int saved = errno;
-  void *p = check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false, true, CAPTURE_HERE);
+  void *p = check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false, true,
+                        hg_stack_capture_at(__builtin_frame_address(0)));
   errno = saved;
   return p;
 }
@@ -520,12 +538,12 @@ void *hg_check_alloc_sampled(size_t n) {
 size_t hg_check_block_size(const void *p, enum hg_api api) { return check_usable_size(p, api); }
 
 void hg_check_free(void *p, enum hg_api api) {
-  check_free(p, api, CAPTURE_HERE);
+  check_free(p, api, hg_stack_capture_at(__builtin_frame_address(0)));
   scrub_stack();
 }
 
 void *hg_check_realloc(void *p, size_t n) {
-  void *q = check_realloc(p, n);
+  void *q = check_realloc(p, n, hg_stack_capture_at(__builtin_frame_address(0)));
   scrub_stack();
   return q;
 }
@@ -541,18 +559,15 @@ size_t hg_check_usable_size(const void *p) {
 size_t hg_check_verify(const char *when) {
   size_t found = 0;
   for (size_t i = 0;;) {
-    FINDINGS_INIT(fs);
     hg_lock(&check_lock);
-    for (; i < hg_blocks_capacity() && room(&fs); i++) {
+    for (; i < hg_blocks_capacity() && room(&pending); i++) {
       struct hg_block *b = hg_blocks_at(i);
       if (!b->slot) continue;
-      if (b->state == HG_BLOCK_LIVE) check_redzones(b, &fs, 0, HG_API_NONE, when);
-      else check_freed(b, &fs, 0, HG_API_NONE, when);
+      if (b->state == HG_BLOCK_LIVE) check_redzones(b, &pending, 0, HG_API_NONE, when);
+      else check_freed(b, &pending, 0, HG_API_NONE, when);
     }
     bool done = i >= hg_blocks_capacity();
-    hg_unlock(&check_lock);
-    report_all(&fs);
-    found += fs.n;
+    found += unlock_report();
     if (done) return found;
   }
 }
@@ -618,6 +633,8 @@ static const struct hg_heap_divert check_divert = { divert_alloc, divert_free };
 void hg_check_init(void) {
   size_t r = hg_opt.redzone < 16 ? 16 : hg_opt.redzone > 4096 ? 4096 : hg_opt.redzone;
   redzone = hg_align_up(r, 16);
+  size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
+  scrub_bytes = 512 + (depth + HG_STACK_OWN_FRAMES_MAX) * sizeof(uintptr_t);
   hg_heap_init_private(&check_heap);
   hg_check_on = true;
   hg_heap_divert = &check_divert;

@@ -70,9 +70,27 @@ static int capture_max;
 #define RULE_BITS 17
 enum { RULE_SP, RULE_BP, RULE_LAST, RULE_SLOW };
 static _Atomic uint64_t *rules;   /* 1 << RULES_LOG entries, mmap'd by hg_stack_init */
+/* In front of it, each thread's own few entries, which stay in the CPU's cache where
+ * the table's 128 KiB do not: a capture meets a dozen return addresses, mostly the same
+ * ones as the last captures did. */
+#define NEAR_LOG 6
+static __thread uint64_t near_rules[1 << NEAR_LOG];
+
+static inline uint64_t rule_hash(uintptr_t ip) { return ip * 0x9e3779b97f4a7c15u; }
 
 static inline _Atomic uint64_t *rule_slot(uintptr_t ip) {
-  return &rules[(ip * 0x9e3779b97f4a7c15u) >> (64 - RULES_LOG)];
+  return &rules[rule_hash(ip) >> (64 - RULES_LOG)];
+}
+
+/* The entry for ip (0 if none). */
+static inline uint64_t rule_entry(uintptr_t ip) {
+  uint64_t h = rule_hash(ip);
+  uint64_t *nr = &near_rules[(h >> (64 - RULES_LOG - NEAR_LOG)) & ((1u << NEAR_LOG) - 1)];
+  uint64_t e = *nr;
+  if ((e >> RULE_BITS) == ip) return e;
+  e = atomic_load_explicit(&rules[h >> (64 - RULES_LOG)], memory_order_relaxed);
+  if ((e >> RULE_BITS) == ip) *nr = e;
+  return e;
 }
 
 static inline bool own_code(uintptr_t pc) { return pc >= own_text_lo && pc < own_text_hi; }
@@ -222,12 +240,13 @@ static HG_NOINLINE bool step_slow(uintptr_t *ip, uintptr_t *sp, uintptr_t *bp, u
 }
 
 /* The stack, from the cached rules; a frame whose rule is missing (or says so) is
- * stepped by libunwind, and the walk goes on from its caller.  This function keeps a
- * frame pointer (it takes its frame's address), so its caller's frame is known exactly.
+ * stepped by libunwind, and the walk goes on from its caller.  It starts at the caller
+ * of the function whose frame pointer is `start` (NULL: this function's, which keeps a
+ * frame pointer as it takes its frame's address), whose frame is then known exactly.
  * Returns the number of frames, minus one less that if libunwind was used (-1 - n): its
  * stack usage is to be wiped. */
-static HG_NOINLINE int walk(uintptr_t *frames, int max) {
-  const uintptr_t *fp = __builtin_frame_address(0);
+static HG_NOINLINE int walk(uintptr_t *frames, int max, const void *start) {
+  const uintptr_t *fp = start ? start : __builtin_frame_address(0);
   uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
   int n = 0;
   bool slow = false;
@@ -236,7 +255,7 @@ static HG_NOINLINE int walk(uintptr_t *frames, int max) {
       frames[n++] = ip;
       if (n == max) break;
     }
-    uint64_t e = atomic_load_explicit(rule_slot(ip), memory_order_relaxed);
+    uint64_t e = rule_entry(ip);
     unsigned rule = (unsigned)e & ((1u << RULE_BITS) - 1);
     uintptr_t cfa;
     if ((e >> RULE_BITS) != ip || (rule & 3) == RULE_SLOW) {
@@ -305,83 +324,114 @@ uintptr_t hg_stack_exit_caller_sp(void) {
 #define EXACT_FIRST  ((uintptr_t)1 << 31)
 #define DEPTH_MASK   ((uintptr_t)0xffff)
 
-static hg_lock_t depot_lock = HG_LOCK_INIT;
+static hg_lock_t depot_lock = HG_LOCK_INIT;   /* taken to add a stack only */
 static uintptr_t *chunks[MAX_CHUNKS];
 static unsigned nchunks;
 static size_t chunk_used;                   /* words used in the last chunk */
-static hg_stack_t *buckets;                 /* 1 << BUCKETS_LOG heads */
-/* The stacks stored or found last, direct-mapped by hash: most captures repeat a recent
- * stack, and this small table stays in the cache where the buckets (4 MiB) do not. */
+static _Atomic(_Atomic hg_stack_t *) buckets;   /* 1 << BUCKETS_LOG heads */
+/* The stacks stored or found last, direct-mapped by hash, as hash << 32 | id: most
+ * captures repeat a recent stack, and this small table stays in the cache where the
+ * buckets (4 MiB) do not.  In front of it, each thread's own last few. */
 #define RECENT_LOG   12
-static struct { uint32_t hash; hg_stack_t id; } recent[1 << RECENT_LOG];
+static _Atomic uint64_t recent[1 << RECENT_LOG];
+#define NEAR_STACKS_LOG 6
+static __thread uint64_t near_stacks[1 << NEAR_STACKS_LOG];
 static bool depot_broken;                   /* out of memory: capture returns 0 */
 
+/* A record is written whole before its id is published (a release store into a bucket
+ * or a table, read with acquire or from this thread's own table), and never changes
+ * after: finding a stack takes no lock. */
 static uintptr_t *record_of(hg_stack_t id) {
   id--;
   return chunks[id >> CHUNK_SHIFT] + (id & (CHUNK_WORDS - 1));
 }
 
+/* Two independent multiply chains, joined at the end: half the latency of one. */
 static uint32_t hash_frames(const uintptr_t *frames, unsigned n) {
-  uint64_t h = 0x9e3779b97f4a7c15u ^ n;
-  for (unsigned i = 0; i < n; i++) {
-    h ^= frames[i];
-    h *= 0xff51afd7ed558ccdu;
-    h ^= h >> 32;
+  uint64_t a = 0x9e3779b97f4a7c15u ^ n, b = 0xc2b2ae3d27d4eb4fu;
+  unsigned i = 0;
+  for (; i + 1 < n; i += 2) {
+    a = (a ^ frames[i]) * 0xff51afd7ed558ccdu;
+    b = (b ^ frames[i + 1]) * 0xc4ceb9fe1a85ec53u;
+    a ^= a >> 29;
+    b ^= b >> 31;
   }
-  return (uint32_t)h;
+  if (i < n) a = (a ^ frames[i]) * 0xff51afd7ed558ccdu;
+  uint64_t h = (a ^ (b >> 1)) * 0x9e3779b97f4a7c15u;
+  return (uint32_t)(h >> 32);
+}
+
+static bool same_stack(hg_stack_t id, uintptr_t header, const uintptr_t *frames, unsigned n) {
+  const uintptr_t *r = record_of(id);
+  return r[0] == header && memcmp(r + 2, frames, n * sizeof *frames) == 0;
 }
 
 static hg_stack_t depot_put(const uintptr_t *frames, unsigned n, uintptr_t flags) {
   uint32_t hash = hash_frames(frames, n);
-  hg_stack_t id = 0;
+  uintptr_t header = (uintptr_t)hash << 32 | flags | n;
+  uint64_t *near = &near_stacks[hash & ((1u << NEAR_STACKS_LOG) - 1)];
+  hg_stack_t id = (hg_stack_t)*near;
+  if (id && (uint32_t)(*near >> 32) == hash && same_stack(id, header, frames, n)) return id;
+  _Atomic uint64_t *rec = &recent[(hash >> 8) & ((1u << RECENT_LOG) - 1)];
+  uint64_t seen = atomic_load_explicit(rec, memory_order_acquire);
+  id = (hg_stack_t)seen;
+  if (id && (uint32_t)(seen >> 32) == hash && same_stack(id, header, frames, n)) goto found;
+  _Atomic hg_stack_t *bucket = NULL;
+  _Atomic hg_stack_t *heads = atomic_load_explicit(&buckets, memory_order_acquire);
+  if (heads) {
+    bucket = &heads[hash >> (32 - BUCKETS_LOG)];
+    for (id = atomic_load_explicit(bucket, memory_order_acquire); id; id = (hg_stack_t)record_of(id)[1])
+      if (same_stack(id, header, frames, n)) goto found;
+  }
   hg_lock(&depot_lock);
   if (!buckets && !depot_broken) {
-    buckets = hg_os_map(sizeof(hg_stack_t) << BUCKETS_LOG);
-    if (buckets) hg_os_no_huge_pages(buckets, sizeof(hg_stack_t) << BUCKETS_LOG);
+    _Atomic hg_stack_t *b = hg_os_map(sizeof(hg_stack_t) << BUCKETS_LOG);
+    if (b) hg_os_no_huge_pages((void *)b, sizeof(hg_stack_t) << BUCKETS_LOG);
     else depot_broken = true;
+    atomic_store_explicit(&buckets, b, memory_order_release);
   }
-  if (depot_broken) goto out;
-  uint32_t header = (uint32_t)hash;
-  unsigned slot = hash & ((1u << RECENT_LOG) - 1);
-  if (recent[slot].hash == header && (id = recent[slot].id) != 0) {
-    const uintptr_t *r = record_of(id);
-    if (r[0] == ((uintptr_t)hash << 32 | flags | n) && memcmp(r + 2, frames, n * sizeof *frames) == 0) goto out;
+  if (depot_broken) {
+    hg_unlock(&depot_lock);
+    return 0;
   }
-  hg_stack_t *bucket = &buckets[hash >> (32 - BUCKETS_LOG)];
-  for (id = *bucket; id; id = (hg_stack_t)record_of(id)[1]) {
-    const uintptr_t *r = record_of(id);
-    if (r[0] == ((uintptr_t)hash << 32 | flags | n) && memcmp(r + 2, frames, n * sizeof *frames) == 0) goto found;
-  }
-  size_t words = 2 + n;
-  if (nchunks == 0 || chunk_used + words > CHUNK_WORDS) {
-    uintptr_t *c = nchunks < MAX_CHUNKS ? hg_os_map(CHUNK_WORDS * sizeof(uintptr_t)) : NULL;
-    if (!c) {
-      depot_broken = true;
-      id = 0;
-      goto out;
+  /* Another thread may have added it since the look above. */
+  bucket = &buckets[hash >> (32 - BUCKETS_LOG)];
+  for (id = atomic_load_explicit(bucket, memory_order_relaxed); id; id = (hg_stack_t)record_of(id)[1])
+    if (same_stack(id, header, frames, n)) break;
+  if (!id) {
+    size_t words = 2 + n;
+    if (nchunks == 0 || chunk_used + words > CHUNK_WORDS) {
+      uintptr_t *c = nchunks < MAX_CHUNKS ? hg_os_map(CHUNK_WORDS * sizeof(uintptr_t)) : NULL;
+      if (!c) {
+        depot_broken = true;
+        hg_unlock(&depot_lock);
+        return 0;
+      }
+      chunks[nchunks++] = c;
+      chunk_used = 0;
     }
-    chunks[nchunks++] = c;
-    chunk_used = 0;
+    uintptr_t *r = chunks[nchunks - 1] + chunk_used;
+    r[0] = header;
+    r[1] = atomic_load_explicit(bucket, memory_order_relaxed);
+    memcpy(r + 2, frames, n * sizeof *frames);
+    id = (hg_stack_t)(((size_t)(nchunks - 1) << CHUNK_SHIFT | chunk_used) + 1);
+    chunk_used += words;
+    atomic_store_explicit(bucket, id, memory_order_release);
   }
-  uintptr_t *r = chunks[nchunks - 1] + chunk_used;
-  r[0] = (uintptr_t)hash << 32 | flags | n;
-  r[1] = *bucket;
-  memcpy(r + 2, frames, n * sizeof *frames);
-  id = (hg_stack_t)(((size_t)(nchunks - 1) << CHUNK_SHIFT | chunk_used) + 1);
-  chunk_used += words;
-  *bucket = id;
-found:
-  recent[slot].hash = header;
-  recent[slot].id = id;
-out:
   hg_unlock(&depot_lock);
+found:
+  atomic_store_explicit(rec, (uint64_t)hash << 32 | id, memory_order_release);
+  *near = (uint64_t)hash << 32 | id;
   return id;
 }
 
-hg_stack_t hg_stack_capture(void) {
+hg_stack_t hg_stack_capture(void) { return hg_stack_capture_at(NULL); }
+
+hg_stack_t hg_stack_capture_at(const void *frame) {
   if (!capture_max || hg_stack_quiet) return 0;
-  uintptr_t frames[HG_STACK_MAX_DEPTH + OWN_FRAMES_MAX];
-  int n = walk(frames, capture_max);
+  /* As many as needed, no more: check mode wipes the stack its calls used. */
+  uintptr_t *frames = __builtin_alloca((size_t)capture_max * sizeof *frames);
+  int n = walk(frames, capture_max, frame);
   if (n < 0) {   /* libunwind walked */
     n = -1 - n;
     scrub_deep();

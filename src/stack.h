@@ -32,6 +32,10 @@ void hg_stack_init(void);
  * says so (signal frames, unusual frames). */
 #define HG_STACK_OWN_FRAMES_MAX 8
 hg_stack_t hg_stack_capture(void);
+/* The same from the caller of the function whose frame address is `frame`
+ * (__builtin_frame_address(0) of an entry point, which then keeps a frame pointer):
+ * the frames below it, known to be the allocator's, are not walked. */
+hg_stack_t hg_stack_capture_at(const void *frame);
 
 /* The stack of a signal's context (ucontext_t *, from a SA_SIGINFO handler): the
  * interrupted instruction first (printed as it is, not as a return address), then its
