@@ -317,6 +317,7 @@ static inline unsigned unlock_report(void) {
 struct ring_entry { struct hg_block *b; uintptr_t slot; };
 static struct ring_entry *ring;
 static size_t ring_cap, ring_head, ring_len, quarantined_bytes;
+static size_t prefetched;            /* entries from the head prefetched (prefetch_next) */
 static size_t quarantined_guarded;   /* guarded blocks in the ring (their mappings count) */
 
 /* What a quarantined block costs: its slot, its record and its place in the ring.  For
@@ -337,21 +338,28 @@ static bool ring_push(struct hg_block *b) {
     ring = r;
     ring_cap = cap;
     ring_head = 0;
+    prefetched = 0;
   }
   ring[(ring_head + ring_len++) & (ring_cap - 1)] = (struct ring_entry){ b, b->slot };
   return true;
 }
 
-/* The next block to leave the quarantine will be read (its record, its poison): start
- * bringing it into the cache now, while the program runs and the next call captures
- * its stack. */
+/* The next blocks to leave the quarantine will be read (their records, their poison),
+ * and they were freed long ago: start bringing them into the cache now, while the
+ * program runs and the next calls capture their stacks.  The first `prefetched`
+ * entries from the head were asked for already; each call asks for the new ones only,
+ * up to PREFETCH_AHEAD (a free usually lets one block leave). */
+#define PREFETCH_AHEAD 8
+
 static void prefetch_next(void) {
-  for (size_t i = 0; i < 4 && i < ring_len; i++) {
+  size_t upto = ring_len < PREFETCH_AHEAD ? ring_len : PREFETCH_AHEAD;
+  for (size_t i = prefetched; i < upto; i++) {
     const struct ring_entry *e = &ring[(ring_head + i) & (ring_cap - 1)];
     __builtin_prefetch(e->b, 1);
     __builtin_prefetch((const char *)e->slot);
     __builtin_prefetch((const char *)e->slot + 64);
   }
+  prefetched = upto;
 }
 
 static void release(struct hg_block *b) {
@@ -371,6 +379,7 @@ static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_a
     struct ring_entry e = ring[ring_head];
     ring_head = (ring_head + 1) & (ring_cap - 1);
     ring_len--;
+    if (prefetched) prefetched--;
     struct hg_block *b = e.b;
     if (b->slot != e.slot || b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
     quarantined_bytes -= quarantine_cost(b);
