@@ -207,36 +207,54 @@ static HG_NOINLINE int walk_slow(uintptr_t *frames, int max) {
   return n;
 }
 
+/* The hash of a stack's frames, one frame at a time (walk makes it as it goes). */
+#define HASH_SEED 0x9e3779b97f4a7c15u
+
+static inline uint64_t hash_step(uint64_t h, uintptr_t frame) {
+  h = (h ^ frame) * 0xff51afd7ed558ccdu;
+  return h ^ (h >> 29);
+}
+
+static uint64_t hash_frames(const uintptr_t *frames, unsigned n) {
+  uint64_t h = HASH_SEED;
+  for (unsigned i = 0; i < n; i++) h = hash_step(h, frames[i]);
+  return h;
+}
+
 /* One frame with libunwind: from frame (ip, sp, bp) (ip a return address) to its
  * caller's, learning the frame's rule.  False if libunwind cannot step, or the frame is
  * a signal frame, after which the next frame's ip is no return address (walk_slow
  * handles that). */
-static HG_NOINLINE bool step_slow(uintptr_t *ip, uintptr_t *sp, uintptr_t *bp, unsigned *rule) {
+struct step { uintptr_t ip, sp, bp; unsigned rule; bool ok; };
+
+static HG_NOINLINE struct step step_slow(uintptr_t ip, uintptr_t sp, uintptr_t bp) {
+  struct step r = { 0, 0, 0, RULE_SLOW, false };
   unw_context_t ctx;
   unw_cursor_t c;
   memset(&ctx, 0, sizeof ctx);
-  ctx.uc_mcontext.gregs[REG_RIP] = (greg_t)*ip;
-  ctx.uc_mcontext.gregs[REG_RSP] = (greg_t)*sp;
-  ctx.uc_mcontext.gregs[REG_RBP] = (greg_t)*bp;
-  if (unwind_init_local(&c, &ctx) != 0 || unwind_is_signal_frame(&c) > 0) return false;
+  ctx.uc_mcontext.gregs[REG_RIP] = (greg_t)ip;
+  ctx.uc_mcontext.gregs[REG_RSP] = (greg_t)sp;
+  ctx.uc_mcontext.gregs[REG_RBP] = (greg_t)bp;
+  if (unwind_init_local(&c, &ctx) != 0 || unwind_is_signal_frame(&c) > 0) return r;
   unw_save_loc_t loc, loc2;
   if (unwind_get_save_loc(&c, UNW_X86_64_RBP, &loc) != 0) loc.type = UNW_SLT_NONE;
   int ret = unwind_step(&c);
-  if (ret < 0) return false;
+  if (ret < 0) return r;
+  r.ok = true;
   if (ret == 0) {
-    learn(*ip, *rule = RULE_LAST);
-    return true;
+    learn(ip, r.rule = RULE_LAST);
+    return r;
   }
   unw_word_t ip2 = 0, sp2 = 0, bp2 = 0;
   unwind_get_reg(&c, UNW_REG_IP, &ip2);
   unwind_get_reg(&c, UNW_REG_SP, &sp2);
   if (unwind_get_reg(&c, UNW_X86_64_RBP, &bp2) != 0) bp2 = 0;
   if (unwind_get_save_loc(&c, UNW_X86_64_RBP, &loc2) != 0) loc2.type = UNW_SLT_NONE;
-  learn(*ip, *rule = infer_rule(*sp, *bp, &loc, sp2, ip2, &loc2));
-  *ip = ip2;
-  *sp = sp2;
-  *bp = bp2;
-  return true;
+  learn(ip, r.rule = infer_rule(sp, bp, &loc, sp2, ip2, &loc2));
+  r.ip = ip2;
+  r.sp = sp2;
+  r.bp = bp2;
+  return r;
 }
 
 /* The stack, from the cached rules; a frame whose rule is missing (or says so) is
@@ -245,29 +263,39 @@ static HG_NOINLINE bool step_slow(uintptr_t *ip, uintptr_t *sp, uintptr_t *bp, u
  * frame pointer as it takes its frame's address), whose frame is then known exactly.
  * Returns the number of frames, minus one less that if libunwind was used (-1 - n): its
  * stack usage is to be wiped. */
-static HG_NOINLINE int walk(uintptr_t *frames, int max, const void *start) {
+static HG_NOINLINE int walk(uintptr_t *frames, int max, const void *start, uint64_t *hash) {
   const uintptr_t *fp = start ? start : __builtin_frame_address(0);
   uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
+  uint64_t h = HASH_SEED;   /* the frames' hash (hash_frames), made on the way: the
+                               walk waits on memory, the multiplies fit in between */
   int n = 0;
   bool slow = false;
   for (;;) {
     if (n || !own_code(ip)) {
       frames[n++] = ip;
+      h = hash_step(h, ip);
       if (n == max) break;
     }
     uint64_t e = rule_entry(ip);
     unsigned rule = (unsigned)e & ((1u << RULE_BITS) - 1);
     uintptr_t cfa;
     if ((e >> RULE_BITS) != ip || (rule & 3) == RULE_SLOW) {
-      /* libunwind's first use in a thread allocates its thread-local storage (a
+      /* (The state goes by value, not by address: the loop keeps it in registers.)
+       * libunwind's first use in a thread allocates its thread-local storage (a
        * dlopen'ed library's TLS comes from malloc): that allocation must not unwind. */
       hg_stack_quiet++;
-      bool stepped = step_slow(&ip, &sp, &bp, &rule);
-      if (!stepped) n = walk_slow(frames, max);
+      struct step st = step_slow(ip, sp, bp);
+      if (!st.ok) n = walk_slow(frames, max);
       hg_stack_quiet--;
       slow = true;
-      if (!stepped || rule == RULE_LAST) break;
-      if (!ip) break;
+      if (!st.ok) {
+        h = hash_frames(frames, (unsigned)n);
+        break;
+      }
+      ip = st.ip;
+      sp = st.sp;
+      bp = st.bp;
+      if (st.rule == RULE_LAST || !ip) break;
       continue;
     }
     if ((rule & 3) == RULE_SP) cfa = sp + ((uintptr_t)(rule >> 5) << 3);
@@ -280,6 +308,7 @@ static HG_NOINLINE int walk(uintptr_t *frames, int max, const void *start) {
     sp = cfa;
     if (!ip) break;
   }
+  *hash = h;
   return slow ? -1 - n : n;
 }
 
@@ -346,28 +375,14 @@ static uintptr_t *record_of(hg_stack_t id) {
   return chunks[id >> CHUNK_SHIFT] + (id & (CHUNK_WORDS - 1));
 }
 
-/* Two independent multiply chains, joined at the end: half the latency of one. */
-static uint32_t hash_frames(const uintptr_t *frames, unsigned n) {
-  uint64_t a = 0x9e3779b97f4a7c15u ^ n, b = 0xc2b2ae3d27d4eb4fu;
-  unsigned i = 0;
-  for (; i + 1 < n; i += 2) {
-    a = (a ^ frames[i]) * 0xff51afd7ed558ccdu;
-    b = (b ^ frames[i + 1]) * 0xc4ceb9fe1a85ec53u;
-    a ^= a >> 29;
-    b ^= b >> 31;
-  }
-  if (i < n) a = (a ^ frames[i]) * 0xff51afd7ed558ccdu;
-  uint64_t h = (a ^ (b >> 1)) * 0x9e3779b97f4a7c15u;
-  return (uint32_t)(h >> 32);
-}
-
 static bool same_stack(hg_stack_t id, uintptr_t header, const uintptr_t *frames, unsigned n) {
   const uintptr_t *r = record_of(id);
   return r[0] == header && memcmp(r + 2, frames, n * sizeof *frames) == 0;
 }
 
-static hg_stack_t depot_put(const uintptr_t *frames, unsigned n, uintptr_t flags) {
-  uint32_t hash = hash_frames(frames, n);
+/* The id of the stack frames[0 .. n-1], whose hash_frames is h64. */
+static hg_stack_t depot_put(const uintptr_t *frames, unsigned n, uintptr_t flags, uint64_t h64) {
+  uint32_t hash = (uint32_t)((h64 * 0x9e3779b97f4a7c15u) >> 32);
   uintptr_t header = (uintptr_t)hash << 32 | flags | n;
   uint64_t *near = &near_stacks[hash & ((1u << NEAR_STACKS_LOG) - 1)];
   hg_stack_t id = (hg_stack_t)*near;
@@ -431,7 +446,8 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
   if (!capture_max || hg_stack_quiet) return 0;
   /* As many as needed, no more: check mode wipes the stack its calls used. */
   uintptr_t *frames = __builtin_alloca((size_t)capture_max * sizeof *frames);
-  int n = walk(frames, capture_max, frame);
+  uint64_t hash;
+  int n = walk(frames, capture_max, frame, &hash);
   if (n < 0) {   /* libunwind walked */
     n = -1 - n;
     scrub_deep();
@@ -450,7 +466,7 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
     }
   }
 #endif
-  return n > 0 ? depot_put(frames, (unsigned)n, 0) : 0;
+  return n > 0 ? depot_put(frames, (unsigned)n, 0, hash) : 0;
 }
 
 hg_stack_t hg_stack_capture_context(void *ucontext) {
@@ -469,7 +485,7 @@ hg_stack_t hg_stack_capture_context(void *ucontext) {
     } while (n < depth && unwind_step(&cursor) > 0);
   }
   hg_stack_quiet--;
-  return n ? depot_put(frames, n, EXACT_FIRST) : 0;
+  return n ? depot_put(frames, n, EXACT_FIRST, hash_frames(frames, n)) : 0;
 }
 
 bool hg_stack_in_own_code(uintptr_t pc) { return pc >= own_text_lo && pc < own_text_hi; }
