@@ -12,7 +12,7 @@
 #include "stats.h"
 #include "trace.h"
 
-struct hg_span hg_span_empty = { .kind = HG_SPAN_DEAD };
+struct hg_span hg_span_empty = { .kind = HG_SPAN_DEAD, .cur_word = &hg_span_empty.free_bits[0] };
 struct hg_heap hg_heap_empty = { .cur = { [0 ... HG_NCLASSES] = &hg_span_empty } };
 __thread struct hg_heap *hg_tls_heap = &hg_heap_empty;
 const struct hg_heap_divert *hg_heap_divert;
@@ -155,8 +155,7 @@ static void collect_remote(struct hg_heap *h) {
 static bool span_seek(struct hg_span *s) {
   for (unsigned w = 0; w < s->nwords; w++) {
     if (s->free_bits[w]) {
-      s->cur_off = (uint8_t)(w * sizeof(uint64_t));
-      s->word_base = s->base + (size_t)w * 64 * s->bsize;
+      hg_span_set_cur(s, w);
       return true;
     }
   }
@@ -189,12 +188,7 @@ static struct hg_span *span_new(struct hg_heap *h, unsigned cls) {
   return s;
 }
 
-static void *take(struct hg_span *s) {
-  uint64_t *word = hg_span_cur_word(s), bits = *word;
-  *word = bits & (bits - 1);
-  s->left++;
-  return s->word_base + hg_lowest_bit(bits) * s->bsize;
-}
+static void *take(struct hg_span *s) { return hg_span_take(s); }
 
 void *hg_heap_alloc_slow(size_t size) {
   struct hg_heap *h = hg_tls_heap;

@@ -93,16 +93,39 @@ static inline uint64_t hg_bit_set(uint64_t x, size_t idx) {
 #endif
 }
 
+/* Bit idx % 64 of x cleared (btr). */
+static inline uint64_t hg_bit_clear(uint64_t x, size_t idx) {
+#if defined(__x86_64__)
+  __asm__("btr %1, %0" : "+r"(x) : "r"(idx) : "cc");
+  return x;
+#else
+  return x & ~((uint64_t)1 << (idx & 63));
+#endif
+}
+
+/* Take the lowest free slot of bitmap word bits != 0, *word in s (the current word).
+ * The slot's offset from word_base is below 64 * 32 KiB, so a 32-bit multiply
+ * (imul with bsize from memory) computes it. */
+__attribute__((always_inline)) static inline void *hg_span_take_bits(struct hg_span *s, uint64_t *word,
+                                                                     uint64_t bits) {
+  size_t i = hg_lowest_bit(bits);
+  *word = hg_bit_clear(bits, i);
+  s->left++;
+  return s->word_base + (uint32_t)((uint32_t)i * s->bsize);
+}
+
+/* Take a slot from the current word, which has one (the slow paths). */
+static inline void *hg_span_take(struct hg_span *s) {
+  uint64_t *word = hg_span_cur_word(s);
+  return hg_span_take_bits(s, word, *word);
+}
+
 /* A small block of `size` bytes (size <= HG_SMALL_MAX); NULL with errno ENOMEM. */
 __attribute__((always_inline)) static inline void *hg_heap_alloc(size_t size) {
   struct hg_heap *h = hg_tls_heap;
   struct hg_span *s = h->cur[hg_size_class(size)];
   uint64_t *word = hg_span_cur_word(s), bits = *word;
-  if (hg_likely(bits)) {
-    *word = bits & (bits - 1);
-    s->left++;
-    return s->word_base + hg_lowest_bit(bits) * s->bsize;
-  }
+  if (hg_likely(bits)) return hg_span_take_bits(s, word, bits);
   return hg_heap_alloc_slow(size);
 }
 
@@ -110,11 +133,7 @@ __attribute__((always_inline)) static inline void *hg_heap_alloc(size_t size) {
 static inline void *hg_heap_alloc_in(struct hg_heap *h, size_t size) {
   struct hg_span *s = h->cur[hg_size_class(size)];
   uint64_t *word = hg_span_cur_word(s), bits = *word;
-  if (hg_likely(bits)) {
-    *word = bits & (bits - 1);
-    s->left++;
-    return s->word_base + hg_lowest_bit(bits) * s->bsize;
-  }
+  if (hg_likely(bits)) return hg_span_take_bits(s, word, bits);
   return hg_heap_refill(h, size);
 }
 

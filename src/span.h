@@ -43,7 +43,9 @@ struct hg_span {
   struct hg_heap *owner;     /* SMALL: owning heap; NULL for the other kinds, which
                                 sends free() to its slow path with one compare */
   char *base;                /* address of slot 0 (== start of the span) */
-  char *word_base;           /* base + cur * 64 * bsize: slot 64*cur */
+  char *word_base;           /* SMALL: address of slot 64 * (the index of cur_word) */
+  uint64_t *cur_word;        /* SMALL: the free_bits word malloc takes from next (a
+                                pointer: malloc loads it and the word, no index) */
   uint64_t inv;              /* SMALL: the class's inverse, for hg_span_slot */
   size_t nblocks;            /* SMALL: slots in the span, 2..512 (a full word: free's
                                 fast path compares a slot index with it in memory) */
@@ -53,20 +55,20 @@ struct hg_span {
                                 (hg_span_used): malloc's fast path counts it up,
                                 free's down, and free takes the slow path when it
                                 reaches 0, i.e. when used reaches watch */
-  uint8_t cls;               /* SMALL: size class */
-  uint8_t kind;              /* enum hg_span_kind */
-  uint8_t cur_off;           /* SMALL: byte offset in free_bits of the bitmap word
-                                malloc takes from next (hg_span_cur_word) */
-  uint8_t nwords;            /* SMALL: bitmap words in use, ceil(nblocks / 64) */
-  uint8_t listed;            /* SMALL: 1 if in the heap's partial list or current */
-  uint8_t in_brk;            /* the pages come from the brk heap (not an mmap region) */
-  uint8_t zeroed;            /* MEDIUM/LARGE: the block's pages read as zero */
-  uint8_t shift;             /* SMALL: the class's shift, for hg_span_slot */
   uint16_t watch;            /* SMALL: the value of used at which a local free must
                                 take the slow path: 0 for a span in the partial list
                                 (it became empty: release it), nblocks - 1 for a full
                                 unlisted span (it has room again: list it), and
                                 HG_WATCH_NONE for the current span */
+  uint8_t shift;             /* SMALL: the class's shift, for hg_span_slot */
+  uint8_t cls;               /* SMALL: size class */
+  uint8_t kind;              /* enum hg_span_kind */
+  uint8_t nwords;            /* SMALL: bitmap words in use, ceil(nblocks / 64) */
+  uint8_t listed;            /* SMALL: 1 if in the heap's partial list or current */
+  uint8_t in_brk;            /* the pages come from the brk heap (not an mmap region) */
+  uint8_t zeroed;            /* MEDIUM/LARGE: the block's pages read as zero */
+
+  /* ---- second and third cache lines: the bitmaps ---- */
   uint64_t free_bits[HG_SPAN_WORDS];         /* SMALL: 1 = slot free */
 
   _Atomic uint64_t remote_bits[HG_SPAN_WORDS]; /* SMALL: 1 = freed by another thread */
@@ -90,13 +92,16 @@ struct hg_span {
 };
 
 _Static_assert(sizeof(((struct hg_span *)0)->free_bits) == 64, "bitmap is one cache line");
+_Static_assert(offsetof(struct hg_span, free_bits) == 64, "the fast paths' fields fill the first line");
 
 static inline size_t hg_span_bytes(const struct hg_span *s) { return s->npages << HG_PAGE_SHIFT; }
 
-/* SMALL: the bitmap word malloc takes from (a byte offset, so that the fast path
- * needs no index scaling). */
-static inline uint64_t *hg_span_cur_word(struct hg_span *s) {
-  return (uint64_t *)((char *)s->free_bits + s->cur_off);
+/* SMALL: the bitmap word malloc takes from, and pointing it at word w (which also
+ * sets word_base, the address of the word's first slot). */
+static inline uint64_t *hg_span_cur_word(struct hg_span *s) { return s->cur_word; }
+static inline void hg_span_set_cur(struct hg_span *s, unsigned w) {
+  s->cur_word = &s->free_bits[w];
+  s->word_base = s->base + (size_t)w * 64 * s->bsize;
 }
 
 /* SMALL: slots not free in the owner's view (see `left`), and setting it or watch
