@@ -69,8 +69,9 @@ def run(argv, env, stdin_path, mode):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if stdin_path:
         stdin.close()
-    wall, _user, _sys, rss, how, code = open(result).read().split()
-    return float(wall), int(rss), int(code) if how == "exit" else 128 + int(code)
+    wall, user, sys_, rss, how, code = open(result).read().split()
+    return (float(wall), float(user) + float(sys_), int(rss),
+            int(code) if how == "exit" else 128 + int(code))
 
 
 def main():
@@ -106,27 +107,30 @@ def main():
         env.update(extra)
         for r in range(runs):
             for m in modes:
-                wall, rss, code = run(argv, env, stdin_path, m)
+                wall, cpu, rss, code = run(argv, env, stdin_path, m)
                 if code != 0:
                     failed = True
-                rows.append([name, m, r + 1, "%.4f" % wall, rss, code])
-                res.setdefault((name, m), []).append((wall, rss))
-                print("  %-8s %-9s run %d  wall %8.3f s  rss %8.1f MiB  status %d" % (
-                    name, m, r + 1, wall, rss / 1024, code), flush=True)
+                rows.append([name, m, r + 1, "%.4f" % wall, "%.4f" % cpu, rss, code])
+                res.setdefault((name, m), []).append((wall, rss, cpu))
+                print("  %-8s %-9s run %d  wall %8.3f s  cpu %8.3f s  rss %8.1f MiB  status %d" % (
+                    name, m, r + 1, wall, cpu, rss / 1024, code), flush=True)
     if not write:
         return 1 if failed else 0
     with open(os.path.join(out, "check-overhead.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["workload", "mode", "run", "wall_s", "maxrss_kb", "status"])
+        w.writerow(["workload", "mode", "run", "wall_s", "cpu_s", "maxrss_kb", "status"])
         w.writerows(rows)
     names = [n for n, *_ in chosen]
-    med = {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for k, v in res.items()}
+    med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in res.items()}
     L = ["# Check mode's cost", "",
          "Generated %s by `python3 bench/check_overhead.py%s` (%d run(s) each, interleaved; "
          "medians).  Check mode: `HEAPGUARD_MODE=check` with its defaults; memcheck: "
          "`valgrind --leak-check=full`." % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
                                             " --smoke" if args.smoke else "", runs), ""]
-    for title, idx, unit in (("Wall time", 0, "s"), ("Peak RSS", 1, "MiB")):
+    # CPU time (user + sys of the program and its children) as well as wall time: on a
+    # machine shared with other work, wall time also counts the waits for a core.
+    for title, idx, unit in (("Wall time", 0, "s"), ("CPU time (user + sys)", 2, "s"),
+                             ("Peak RSS", 1, "MiB")):
         L += ["## %s (ratio to glibc)" % title, "",
               "| workload | " + " | ".join(modes) + " |", "|---" * (len(modes) + 1) + "|"]
         for n in names:
