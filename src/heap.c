@@ -123,8 +123,15 @@ void hg_heap_span_adjust(struct hg_heap *h, struct hg_span *s) {
   if (hg_span_used(s) == 0 && h->cur[s->cls] != s) try_release(h, s);
 }
 
-/* Move the slots other threads freed into the owner's bitmap. */
+/* Move the slots other threads freed into the owner's bitmap.  The tag goes first: a
+ * remote free sets its bit before the tag, so a bit set after this point is either
+ * collected below or leaves the tag set again (span.h). */
 static void drain_remote(struct hg_heap *h, struct hg_span *s) {
+  struct hg_heap *o = __atomic_load_n(&s->owner, __ATOMIC_RELAXED);
+  while (((uintptr_t)o & HG_OWNER_REMOTE) &&
+         !__atomic_compare_exchange_n(&s->owner, &o, (struct hg_heap *)((uintptr_t)o & ~HG_OWNER_REMOTE), true,
+                                      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+  }
   for (unsigned w = 0; w < s->nwords; w++) {
     uint64_t r = atomic_exchange(&s->remote_bits[w], 0);
     if (!r) continue;
@@ -242,7 +249,7 @@ void *hg_heap_refill(struct hg_heap *h, size_t size) {
 /* ---- free slow path ------------------------------------------------------------------ */
 
 static void remote_free(struct hg_span *s, unsigned idx, const void *p) {
-  struct hg_heap *owner = __atomic_load_n(&s->owner, __ATOMIC_ACQUIRE);
+  struct hg_heap *owner = hg_span_owner(s);
   /* No owner: the span is being set up or was just released, so p cannot be a live
    * block (a free racing with its span's creation or release). */
   if (hg_unlikely(!owner)) hg_bad_pointer("free", p, s);
@@ -253,6 +260,12 @@ static void remote_free(struct hg_span *s, unsigned idx, const void *p) {
    * never handed out or was already freed locally. */
   if (__atomic_load_n(&s->free_bits[w], __ATOMIC_RELAXED) & m) double_free(p, s);
   if (atomic_fetch_or(&s->remote_bits[w], m) & m) double_free(p, s);
+  /* Then the tag (span.h), unless it is already there. */
+  struct hg_heap *o = __atomic_load_n(&s->owner, __ATOMIC_SEQ_CST);
+  while (!((uintptr_t)o & HG_OWNER_REMOTE) &&
+         !__atomic_compare_exchange_n(&s->owner, &o, (struct hg_heap *)((uintptr_t)o | HG_OWNER_REMOTE), true,
+                                      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+  }
   if (atomic_exchange(&s->remote_queued, 1) == 0) {
     struct hg_span *head = atomic_load_explicit(&owner->remote_queue, memory_order_relaxed);
     do {
@@ -282,11 +295,12 @@ void hg_heap_free_slow(void *p, struct hg_span *s) {
     size_t off = (size_t)((char *)p - s->base);
     size_t idx = hg_span_slot(s, off);
     struct hg_heap *h = hg_tls_heap;
-    if (idx < s->nblocks && __atomic_load_n(&s->owner, __ATOMIC_RELAXED) != h) {
+    if (idx < s->nblocks && hg_span_owner(s) != h) {
       remote_free(s, idx, p);
       return;
     }
-    /* The owner's free of a page outside the flat map (pagemap.h). */
+    /* The owner's free of a page outside the flat map (pagemap.h), or of a span with
+     * remote frees pending (span.h). */
     if (idx < s->nblocks && hg_heap_free_slot(h, s, idx)) return;
   } else if (s && s->kind == HG_SPAN_MEDIUM && p == s->base) {
     if (!hg_region_free_medium(s, p)) hg_fatal("double free of %p (block already freed)", p);

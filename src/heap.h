@@ -138,24 +138,12 @@ static inline void *hg_heap_alloc_in(struct hg_heap *h, size_t size) {
 }
 
 /* Free slot idx (< nblocks) of span s, owned by h: false, changing nothing, if the
- * slot is not allocated (its bit is set in either bitmap: a double free). */
-__attribute__((always_inline)) static inline bool hg_heap_free_slot(struct hg_heap *h, struct hg_span *s,
-                                                                    size_t idx) {
-  /* bt/bts take idx modulo 64: no mask to build. */
+ * slot is not allocated (its bit is set in either bitmap: a double free).  The slow
+ * path's version; the fast path reads free_bits only (see hg_heap_free). */
+static inline bool hg_heap_free_slot(struct hg_heap *h, struct hg_span *s, size_t idx) {
   size_t w = idx >> 6;
-  uint64_t bits, remote;
-#if defined(__x86_64__)
-  /* Both words with w as a scaled index (GCC otherwise spends an lea or an add on
-   * each address); the remote word is a relaxed atomic load, which a mov is. */
-  __asm__("mov %c[fo](%[s],%[w],8), %[bits]\n\t"
-          "mov %c[ro](%[s],%[w],8), %[remote]"
-          : [bits] "=&r"(bits), [remote] "=r"(remote)
-          : [s] "r"(s), [w] "r"(w), [fo] "i"(offsetof(struct hg_span, free_bits)),
-            [ro] "i"(offsetof(struct hg_span, remote_bits)), "m"(s->free_bits), "m"(s->remote_bits));
-#else
-  bits = s->free_bits[w];
-  remote = atomic_load_explicit(&s->remote_bits[w], memory_order_relaxed);
-#endif
+  uint64_t bits = s->free_bits[w];
+  uint64_t remote = atomic_load_explicit(&s->remote_bits[w], memory_order_relaxed);
   if (hg_unlikely(hg_bit_test(bits | remote, idx))) return false;
   s->free_bits[w] = hg_bit_set(bits, idx);
   if (hg_unlikely(--s->left == 0)) hg_heap_span_adjust(h, s);
@@ -163,14 +151,33 @@ __attribute__((always_inline)) static inline bool hg_heap_free_slot(struct hg_he
 }
 
 /* free(), NULL included (the slow path takes it).  The flat page map gives a span
- * that is never NULL (pagemap.h); one that no heap owns, or another thread's, sends p
- * to the slow path, as does an offset that hg_span_slot (span.h) rejects. */
+ * that is never NULL (pagemap.h); one that no heap owns, another thread's, or one
+ * with remote frees pending (owner tagged, span.h) sends p to the slow path, as does
+ * an offset that hg_span_slot (span.h) rejects.  So the slot's remote bit is clear
+ * here: its bit in free_bits alone says whether it is allocated. */
 __attribute__((always_inline)) static inline void hg_heap_free(void *p) {
   struct hg_span *s = hg_pagemap_span_or_none(p);
   struct hg_heap *h = hg_tls_heap;
   if (hg_likely(s->owner == h)) {
     size_t idx = hg_span_slot(s, (size_t)((char *)p - s->base));
-    if (hg_likely(idx < s->nblocks) && hg_likely(hg_heap_free_slot(h, s, idx))) return;
+    if (hg_likely(idx < s->nblocks)) {
+      /* bt/bts take idx modulo 64: no mask to build. */
+      size_t w = idx >> 6;
+      uint64_t bits;
+#if defined(__x86_64__)
+      /* w as a scaled index with the array's offset (GCC spends an add on it) */
+      __asm__("mov %c[fo](%[s],%[w],8), %[bits]"
+              : [bits] "=r"(bits)
+              : [s] "r"(s), [w] "r"(w), [fo] "i"(offsetof(struct hg_span, free_bits)), "m"(s->free_bits));
+#else
+      bits = s->free_bits[w];
+#endif
+      if (hg_likely(!hg_bit_test(bits, idx))) {
+        s->free_bits[w] = hg_bit_set(bits, idx);
+        if (hg_unlikely(--s->left == 0)) hg_heap_span_adjust(h, s);
+        return;
+      }
+    }
   }
   /* Diagnosis, remote frees, and pages outside the flat map: the full lookup. */
   hg_heap_free_slow(p, hg_pagemap_get(p));

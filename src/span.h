@@ -22,7 +22,12 @@
  *   thread is inside a remote free of it (remote_inflight == 0); while a thread holds a
  *   live block of the span, neither the span nor its owner can change.
  *   The fast path clears a free bit before counting used++, and sets a bit before
- *   used--: if a fork catches a thread between the two, the child only leaks a slot. */
+ *   used--: if a fork catches a thread between the two, the child only leaks a slot.
+ *   While a slot's bit is set in remote_bits, owner carries the tag HG_OWNER_REMOTE
+ *   (a remote free sets it after the bit, the owner clears it before collecting the
+ *   bits), so the owner's own free fails the fast path's owner test and the slow path
+ *   checks remote_bits: free's fast path reads free_bits only, and a double free of a
+ *   slot another thread freed is still caught. */
 #ifndef HG_SPAN_H
 #define HG_SPAN_H
 
@@ -40,8 +45,11 @@ struct hg_block;
 
 struct hg_span {
   /* ---- first cache line: everything malloc's and free's fast paths read ---- */
-  struct hg_heap *owner;     /* SMALL: owning heap; NULL for the other kinds, which
-                                sends free() to its slow path with one compare */
+  struct hg_heap *owner;     /* SMALL: owning heap, | HG_OWNER_REMOTE while remote
+                                frees wait to be collected (hg_span_owner reads the
+                                heap); NULL for the other kinds.  Either way only the
+                                owner's free of a slot with no remote free pending
+                                passes free's fast-path owner test */
   char *base;                /* address of slot 0 (== start of the span) */
   char *word_base;           /* SMALL: address of slot 64 * (the index of cur_word) */
   uint64_t *cur_word;        /* SMALL: the free_bits word malloc takes from next (a
@@ -95,6 +103,13 @@ _Static_assert(sizeof(((struct hg_span *)0)->free_bits) == 64, "bitmap is one ca
 _Static_assert(offsetof(struct hg_span, free_bits) == 64, "the fast paths' fields fill the first line");
 
 static inline size_t hg_span_bytes(const struct hg_span *s) { return s->npages << HG_PAGE_SHIFT; }
+
+#define HG_OWNER_REMOTE ((uintptr_t)1)
+
+/* The owning heap, without the tag. */
+static inline struct hg_heap *hg_span_owner(const struct hg_span *s) {
+  return (struct hg_heap *)((uintptr_t)__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) & ~HG_OWNER_REMOTE);
+}
 
 /* SMALL: the bitmap word malloc takes from, and pointing it at word w (which also
  * sets word_base, the address of the word's first slot). */

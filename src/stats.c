@@ -211,7 +211,7 @@ static void visit_small(struct walk *w, const struct hg_span *s) {
   sn->free_slot_bytes += (size_t)free_slots * bsize;
   if (free_slots && bsize > sn->largest_free) sn->largest_free = bsize;
   sn->span_tail += hg_span_bytes(s) - (size_t)nb * bsize;
-  struct hg_stats_heap *row = heap_row(sn, __atomic_load_n(&s->owner, __ATOMIC_RELAXED));
+  struct hg_stats_heap *row = heap_row(sn, hg_span_owner(s));
   row->spans++;
   row->free_slots += free_slots;
   row->free_bytes += (size_t)free_slots * bsize;
