@@ -127,6 +127,12 @@ void hg_os_no_huge_pages(void *p, size_t size) {
   HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_NOHUGEPAGE, 0, 0, 0);
 }
 
+void hg_os_huge_pages(void *p, size_t size) {
+  count(&hg_os_calls.madvise);
+  long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_HUGEPAGE, 0, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_HUGEPAGE, 0, 0, 0);
+}
+
 void hg_os_no_dump(void *p, size_t size) {
   count(&hg_os_calls.madvise);
   long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_DONTDUMP, 0, 0, 0);

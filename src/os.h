@@ -36,6 +36,10 @@ void hg_os_decommit(void *p, size_t size);
  * entry must not bring in a 2 MiB huge page on kernels with THP "always".  Advisory:
  * failure is ignored. */
 void hg_os_no_huge_pages(void *p, size_t size);
+/* Ask for huge pages (MADV_HUGEPAGE), also when transparent huge pages are enabled
+ * only on request: for a large read-only reservation, whose unwritten pages then read
+ * as the huge zero page (one page-table entry per 2 MiB).  Advisory. */
+void hg_os_huge_pages(void *p, size_t size);
 /* Leave the pages out of core dumps (MADV_DONTDUMP).  Advisory.  Guard mode uses it on
  * guard pages for its side effect: a mapping's pages with and without the flag are
  * never merged into one kernel VMA, so protecting a slot between two guard pages

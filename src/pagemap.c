@@ -40,7 +40,11 @@ static void pm_init(void) {
     char *m = hg_os_reserve(size);
     if (m) {
       hg_trace_why(HG_WHY_PAGEMAP, size - HG_PAGE, 0);
-      hg_os_no_huge_pages(m, size);   /* one entry written must not bring in 2 MiB */
+      /* Unwritten entries read as the huge zero page where transparent huge pages are
+       * on: a page-table entry per 2 MiB of entries.  It matters to mlockall(), which
+       * reads every page of every readable mapping: with 4 KiB zero pages, locking
+       * this one took 54 s and 513 MiB of page tables.  Islands get small pages. */
+      hg_os_huge_pages(m, size);
       pm_start = (uintptr_t)m;
       pm_bytes = size;
       __atomic_store_n(&hg_pm.base, (uintptr_t)m + HG_PAGE - 8, __ATOMIC_RELAXED);
@@ -62,6 +66,8 @@ static bool flat_reserve(uintptr_t start, uintptr_t end) {
     void *entries = flat_entry(i << ISLAND_ADDR_SHIFT);
     hg_trace_why(HG_WHY_META_LEAF, ISLAND_BYTES, 0);
     if (!hg_os_make_writable(entries, ISLAND_BYTES)) return false;
+    hg_trace_why(HG_WHY_META_LEAF, ISLAND_BYTES, 0);
+    hg_os_no_huge_pages(entries, ISLAND_BYTES);   /* one entry written must not bring in 2 MiB */
     island_rw[i / 64] |= (uint64_t)1 << (i % 64);
   }
   return true;

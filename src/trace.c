@@ -359,7 +359,7 @@ static void add_reason(struct buf *b, unsigned sys, const long *a, unsigned why,
     return;
   case HG_WHY_PAGEMAP:
     if (sys == HG_SYS_MADVISE) {
-      add(b, "metadata: keep the page map in small pages (it is touched sparsely)");
+      add(b, "metadata: unwritten page map entries read as the huge zero page (mlockall stays cheap)");
     } else {
       add(b, "metadata: the page map, ");
       add_bytes(b, c->a);
@@ -370,7 +370,7 @@ static void add_reason(struct buf *b, unsigned sys, const long *a, unsigned why,
     if (sys == HG_SYS_MPROTECT)
       add(b, "metadata: page map entries for 1 GiB of addresses made writable");
     else if (sys == HG_SYS_MADVISE)
-      add(b, "metadata: keep the page map leaf in small pages (it is touched sparsely)");
+      add(b, "metadata: keep page map entries in small pages (they are touched sparsely)");
     else
       add(b, "metadata: page map leaf (address -> block records for 1 GiB of addresses)");
     return;
