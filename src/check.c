@@ -98,6 +98,21 @@ static size_t poisoned_bytes(const struct hg_block *b) {
   return b->size < HG_CHECK_POISON_MAX ? b->size : HG_CHECK_POISON_MAX;
 }
 
+/* n bytes of `byte` at p: short runs (redzones, small blocks' poison) inline, 16 bytes
+ * a store, the longer ones by memset. */
+static inline void fill(void *p, uint8_t byte, size_t n) {
+  char *c = p;
+  if (n > 64) {
+    memset(c, byte, n);
+  } else if (n >= 16) {   /* 16-byte stores, the last one overlapping */
+    const __m128i v = _mm_set1_epi8((char)byte);
+    for (size_t i = 0; i + 16 < n; i += 16) _mm_storeu_si128((__m128i *)(c + i), v);
+    _mm_storeu_si128((__m128i *)(c + n - 16), v);
+  } else {
+    for (size_t i = 0; i < n; i++) c[i] = (char)byte;
+  }
+}
+
 /* ---- findings: errors found under the lock, reported after it -------------------------- */
 
 enum shape { F_OVERFLOW, F_UNDERFLOW, F_AFTER_FREE, F_DOUBLE_FREE, F_BAD_POINTER };
@@ -435,8 +450,8 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   b->alloc_api = (uint8_t)api;
   /* The redzones are written under the lock: a concurrent hg_check_heap() must never
    * see a block whose redzones are not yet in place. */
-  memset(slot, HG_CHECK_REDZONE_BYTE, left);
-  memset(user + n, HG_CHECK_REDZONE_BYTE, raw - left - n);
+  fill(slot, HG_CHECK_REDZONE_BYTE, left);
+  fill(user + n, HG_CHECK_REDZONE_BYTE, raw - left - n);
   hg_unlock(&check_lock);
   if (zero) memset(user, 0, n);
   return user;
@@ -472,7 +487,7 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack) {
       release(b);   /* too big to hold (or no memory for the ring): gone at once */
     } else {
       if (guarded) quarantined_guarded++;
-      else memset(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
+      else fill(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
       quarantined_bytes += quarantine_cost(b);
       evict(hg_opt.quarantine, fs, stack, api);
       prefetch_next();
