@@ -130,11 +130,12 @@ $(CLI): $(CLI_SRCS) $(wildcard src/cli/*.h) src/numparse.h src/cli/report.html |
 # ---- tests ------------------------------------------------------------------------
 # tests/run.sh builds the test programs into $(BUILD)/tests and runs them; it ends
 # with the line "N passed, N failed, N skipped".
-# The API tests also run against a UBSan build of the library (build-ubsan/).
+# The API tests also run against a UBSan build of the library ($(BUILD)-ubsan/, named
+# explicitly: a BUILD=dir given on the command line would reach the sub-make too).
 test: $(BUILD)/.test-deps $(LIB_SO) $(LIB_A) $(CLI)
-	$(if $(filter release,$(MODE)),$(MAKE) --no-print-directory MODE=ubsan lib)
+	$(if $(filter release,$(MODE)),$(MAKE) --no-print-directory MODE=ubsan BUILD=$(BUILD)-ubsan lib)
 	BUILD=$(BUILD) CC=$(CC) MODE=$(MODE) \
-	  HG_UBSAN_LIB=$(if $(filter release,$(MODE)),$(CURDIR)/build-ubsan/libheapguard.so) \
+	  HG_UBSAN_LIB=$(if $(filter release,$(MODE)),$(abspath $(BUILD))-ubsan/libheapguard.so) \
 	  bash tests/run.sh
 
 demo: $(LIB_SO) $(LIB_A) $(CLI)
