@@ -363,8 +363,11 @@ static _Atomic(_Atomic hg_stack_t *) buckets;   /* 1 << BUCKETS_LOG heads */
  * buckets (4 MiB) do not.  In front of it, each thread's own last few. */
 #define RECENT_LOG   12
 static _Atomic uint64_t recent[1 << RECENT_LOG];
-#define NEAR_STACKS_LOG 6
-static __thread uint64_t near_stacks[1 << NEAR_STACKS_LOG];
+#define NEAR_STACKS_LOG 5
+/* Matched by the 64-bit hash of the frames alone (with their count), without reading
+ * the record, which is often out of the cache: a different stack found there would
+ * have to share those 64 bits. */
+static __thread struct { uint64_t hash; hg_stack_t id; } near_stacks[1 << NEAR_STACKS_LOG];
 static bool depot_broken;                   /* out of memory: capture returns 0 */
 
 /* A record is written whole before its id is published (a release store into a bucket
@@ -387,9 +390,10 @@ static bool same_stack(hg_stack_t id, uintptr_t header, const uintptr_t *frames,
 static hg_stack_t depot_put(const uintptr_t *frames, unsigned n, uintptr_t flags, uint64_t h64) {
   uint32_t hash = (uint32_t)((h64 * 0x9e3779b97f4a7c15u) >> 32);
   uintptr_t header = (uintptr_t)hash << 32 | flags | n;
-  uint64_t *near = &near_stacks[hash & ((1u << NEAR_STACKS_LOG) - 1)];
-  hg_stack_t id = (hg_stack_t)*near;
-  if (id && (uint32_t)(*near >> 32) == hash && same_stack(id, header, frames, n)) return id;
+  uint64_t full = h64 ^ header;   /* the count and flags in too */
+  __typeof__(&near_stacks[0]) near = &near_stacks[hash & ((1u << NEAR_STACKS_LOG) - 1)];
+  hg_stack_t id = near->id;
+  if (id && near->hash == full) return id;
   _Atomic uint64_t *rec = &recent[(hash >> 8) & ((1u << RECENT_LOG) - 1)];
   uint64_t seen = atomic_load_explicit(rec, memory_order_acquire);
   id = (hg_stack_t)seen;
@@ -439,7 +443,8 @@ static hg_stack_t depot_put(const uintptr_t *frames, unsigned n, uintptr_t flags
   hg_unlock(&depot_lock);
 found:
   atomic_store_explicit(rec, (uint64_t)hash << 32 | id, memory_order_release);
-  *near = (uint64_t)hash << 32 | id;
+  near->hash = full;
+  near->id = id;
   return id;
 }
 
@@ -469,7 +474,15 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
     }
   }
 #endif
-  return n > 0 ? depot_put(frames, (unsigned)n, 0, hash) : 0;
+  hg_stack_t id = n > 0 ? depot_put(frames, (unsigned)n, 0, hash) : 0;
+#ifdef HG_STACK_VERIFY
+  if (id) {   /* and the depot's answer */
+    const uintptr_t *r = record_of(id);
+    if ((r[0] & DEPTH_MASK) != (uintptr_t)n || memcmp(r + 2, frames, (size_t)n * sizeof *frames) != 0)
+      hg_message("stack verify: stack %u is not the stack captured", id);
+  }
+#endif
+  return id;
 }
 
 hg_stack_t hg_stack_capture_context(void *ucontext) {
