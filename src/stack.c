@@ -167,18 +167,25 @@ static void learn(uintptr_t ip, unsigned rule) {
   atomic_store_explicit(rule_slot(ip), (uint64_t)ip << RULE_BITS | rule, memory_order_relaxed);
 }
 
+/* The cursor's frame: ip, sp, rbp (0 if unknown) and where rbp was saved. */
+static void cursor_frame(unw_cursor_t *c, unw_word_t *ip, unw_word_t *sp, unw_word_t *bp,
+                         unw_save_loc_t *loc) {
+  *ip = *sp = 0;
+  unwind_get_reg(c, UNW_REG_IP, ip);
+  unwind_get_reg(c, UNW_REG_SP, sp);
+  if (unwind_get_reg(c, UNW_X86_64_RBP, bp) != 0) *bp = 0;
+  if (unwind_get_save_loc(c, UNW_X86_64_RBP, loc) != 0) loc->type = UNW_SLT_NONE;
+}
+
 /* The stack with libunwind, frame by frame, learning the rule of each frame met: into
  * frames, at most max, leading frames of the allocator's own left out. */
 static HG_NOINLINE int walk_slow(uintptr_t *frames, int max) {
   unw_context_t ctx;
   unw_cursor_t c;
   if (unwind_getcontext(&ctx) != 0 || unwind_init_local(&c, &ctx) != 0) return 0;
-  unw_word_t ip = 0, sp = 0, bp = 0;
+  unw_word_t ip, sp, bp;
   unw_save_loc_t loc;
-  unwind_get_reg(&c, UNW_REG_IP, &ip);
-  unwind_get_reg(&c, UNW_REG_SP, &sp);
-  if (unwind_get_reg(&c, UNW_X86_64_RBP, &bp) != 0) bp = 0;
-  if (unwind_get_save_loc(&c, UNW_X86_64_RBP, &loc) != 0) loc.type = UNW_SLT_NONE;
+  cursor_frame(&c, &ip, &sp, &bp, &loc);
   int n = 0;
   bool learning = true;   /* after a signal frame, ip is no return address: stop */
   while (ip) {
@@ -191,12 +198,9 @@ static HG_NOINLINE int walk_slow(uintptr_t *frames, int max) {
       if (learning && !signal) learn(ip, RULE_LAST);
       break;
     }
-    unw_word_t ip2 = 0, sp2 = 0, bp2 = 0;
+    unw_word_t ip2, sp2, bp2;
     unw_save_loc_t loc2;
-    unwind_get_reg(&c, UNW_REG_IP, &ip2);
-    unwind_get_reg(&c, UNW_REG_SP, &sp2);
-    if (unwind_get_reg(&c, UNW_X86_64_RBP, &bp2) != 0) bp2 = 0;
-    if (unwind_get_save_loc(&c, UNW_X86_64_RBP, &loc2) != 0) loc2.type = UNW_SLT_NONE;
+    cursor_frame(&c, &ip2, &sp2, &bp2, &loc2);
     if (signal) learning = false;
     if (learning) learn(ip, infer_rule(sp, bp, &loc, sp2, ip2, &loc2));
     ip = ip2;
