@@ -299,8 +299,7 @@ void hg_heap_free_slow(void *p, struct hg_span *s) {
       remote_free(s, idx, p);
       return;
     }
-    /* The owner's free of a page outside the flat map (pagemap.h), or of a span with
-     * remote frees pending (span.h). */
+    /* The owner's free of a slot in a span with remote frees pending (span.h). */
     if (idx < s->nblocks && hg_heap_free_slot(h, s, idx)) return;
   } else if (s && s->kind == HG_SPAN_MEDIUM && p == s->base) {
     if (!hg_region_free_medium(s, p)) hg_fatal("double free of %p (block already freed)", p);

@@ -150,8 +150,8 @@ static inline bool hg_heap_free_slot(struct hg_heap *h, struct hg_span *s, size_
   return true;
 }
 
-/* free(), NULL included (the slow path takes it).  The flat page map gives a span
- * that is never NULL (pagemap.h); one that no heap owns, another thread's, or one
+/* free(), NULL included (the slow path takes it).  The page map gives a span that
+ * is never NULL (pagemap.h); one that no heap owns, another thread's, or one
  * with remote frees pending (owner tagged, span.h) sends p to the slow path, as does
  * an offset that hg_span_slot (span.h) rejects.  So the slot's remote bit is clear
  * here: its bit in free_bits alone says whether it is allocated. */
@@ -179,7 +179,7 @@ __attribute__((always_inline)) static inline void hg_heap_free(void *p) {
       }
     }
   }
-  /* Diagnosis, remote frees, and pages outside the flat map: the full lookup. */
+  /* Diagnosis and remote frees: the lookup that answers NULL for no span. */
   hg_heap_free_slow(p, hg_pagemap_get(p));
 }
 

@@ -72,7 +72,6 @@ static bool scan_mapping(const struct hg_mapping *m, void *arg) {
   if (!m->readable || !m->writable) return true;
   if (strncmp(m->path, "/dev/", 5) == 0 || (m->shared && m->path[0] == '/')) return true;
   if (strcmp(m->path, "[vvar]") == 0 || strcmp(m->path, "[vsyscall]") == 0) return true;
-  if (hg_pagemap_holds(m->start, m->end)) return true;   /* the page map: offsets, no pointers */
   uintptr_t start = m->start, end = m->end;
   if (sc->own_sp >= start && sc->own_sp < end) start = sc->own_sp & ~(HG_PAGE - 1);
   static unsigned char resident[4096];
@@ -85,6 +84,7 @@ static bool scan_mapping(const struct hg_mapping *m, void *arg) {
       if (known && !(resident[i] & 1)) continue;
       /* block pages (guarded slots too): only via their blocks */
       if (hg_pagemap_get((const void *)page) || hg_guard_slot_of(page)) continue;
+      if (hg_pagemap_holds(page, page + HG_PAGE)) continue;   /* the page map's root: offsets */
       uintptr_t from = page < sc->own_sp && sc->own_sp < page + HG_PAGE ? sc->own_sp : page;
       scan_range(sc, from, page + HG_PAGE);
     }

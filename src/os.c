@@ -59,26 +59,6 @@ void *hg_os_map(size_t size) {
   return (void *)r;
 }
 
-void *hg_os_reserve(size_t size) {
-  HG_ASSERT(size > 0 && size % HG_PAGE == 0);
-  count(&hg_os_calls.mmap);
-  long r = raw_syscall6(SYS_mmap, 0, (long)size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                        -1, 0);
-  HG_TRACE_SYSCALL(HG_SYS_MMAP, r, HG_WHY_NONE, 0, 0, (long)size, PROT_READ,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  /* Any failure is a refusal: valgrind answers EINVAL to a size it cannot place. */
-  return r < 0 && r > -4096 ? NULL : (void *)r;
-}
-
-bool hg_os_make_writable(void *p, size_t size) {
-  HG_ASSERT(size > 0 && size % HG_PAGE == 0 && (uintptr_t)p % HG_PAGE == 0);
-  count(&hg_os_calls.mprotect);
-  long r = raw_syscall6(SYS_mprotect, (long)p, (long)size, PROT_READ | PROT_WRITE, 0, 0, 0);
-  HG_TRACE_SYSCALL(HG_SYS_MPROTECT, r, HG_WHY_NONE, 0, (long)p, (long)size, PROT_READ | PROT_WRITE, 0, 0, 0);
-  if (r < 0 && !out_of_memory(r)) hg_fatal("mprotect(%p, %zu) failed with error %ld", p, size, -r);
-  return r == 0;
-}
-
 void *hg_os_map_aligned(size_t size, size_t align) {
   if (align <= HG_PAGE) return hg_os_map(size);
   size_t over = size + align - HG_PAGE;
@@ -125,12 +105,6 @@ void hg_os_no_huge_pages(void *p, size_t size) {
   count(&hg_os_calls.madvise);
   long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_NOHUGEPAGE, 0, 0, 0);
   HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_NOHUGEPAGE, 0, 0, 0);
-}
-
-void hg_os_huge_pages(void *p, size_t size) {
-  count(&hg_os_calls.madvise);
-  long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_HUGEPAGE, 0, 0, 0);
-  HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_HUGEPAGE, 0, 0, 0);
 }
 
 void hg_os_no_dump(void *p, size_t size) {

@@ -17,14 +17,6 @@
 
 /* Anonymous private read-write pages (zeroed), or NULL. */
 void *hg_os_map(size_t size);
-/* Address space only: anonymous private pages mapped PROT_READ with MAP_NORESERVE, or
- * NULL whatever the error (the caller has a fallback).  They read as zero and cost
- * neither memory nor commit charge (read-only private pages are not accounted) until
- * hg_os_make_writable makes some of them writable (the page map). */
-void *hg_os_reserve(size_t size);
-/* Make reserved pages read-write (mprotect; the caller gives the reason); false if
- * the kernel refused for lack of memory (commit charge, or the mapping count). */
-bool hg_os_make_writable(void *p, size_t size);
 /* Like hg_os_map, aligned to `align` (a power of two above HG_PAGE), or NULL. */
 void *hg_os_map_aligned(size_t size, size_t align);
 void hg_os_unmap(void *p, size_t size);
@@ -36,10 +28,6 @@ void hg_os_decommit(void *p, size_t size);
  * entry must not bring in a 2 MiB huge page on kernels with THP "always".  Advisory:
  * failure is ignored. */
 void hg_os_no_huge_pages(void *p, size_t size);
-/* Ask for huge pages (MADV_HUGEPAGE), also when transparent huge pages are enabled
- * only on request: for a large read-only reservation, whose unwritten pages then read
- * as the huge zero page (one page-table entry per 2 MiB).  Advisory. */
-void hg_os_huge_pages(void *p, size_t size);
 /* Leave the pages out of core dumps (MADV_DONTDUMP).  Advisory.  Guard mode uses it on
  * guard pages for its side effect: a mapping's pages with and without the flag are
  * never merged into one kernel VMA, so protecting a slot between two guard pages

@@ -357,20 +357,9 @@ static void add_reason(struct buf *b, unsigned sys, const long *a, unsigned why,
     add_bytes(b, (size_t)a[1]);
     add(b, " for the allocator's records (span descriptors, heaps, extents), out of band");
     return;
-  case HG_WHY_PAGEMAP:
-    if (sys == HG_SYS_MADVISE) {
-      add(b, "metadata: unwritten page map entries read as the huge zero page (mlockall stays cheap)");
-    } else {
-      add(b, "metadata: the page map, ");
-      add_bytes(b, c->a);
-      add(b, " of address space reserved for an entry per page, read-only until written");
-    }
-    return;
   case HG_WHY_META_LEAF:
-    if (sys == HG_SYS_MPROTECT)
-      add(b, "metadata: page map entries for 1 GiB of addresses made writable");
-    else if (sys == HG_SYS_MADVISE)
-      add(b, "metadata: keep page map entries in small pages (they are touched sparsely)");
+    if (sys == HG_SYS_MADVISE)
+      add(b, "metadata: keep the page map leaf in small pages (it is touched sparsely)");
     else
       add(b, "metadata: page map leaf (address -> block records for 1 GiB of addresses)");
     return;

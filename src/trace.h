@@ -55,10 +55,7 @@ enum hg_why {
   HG_WHY_LARGE_FREE,    /* a = block size, b = the new mmap threshold if free raised it */
   HG_WHY_LARGE_RESIZE,  /* a = old size, b = new size */
   HG_WHY_META_CHUNK,    /* a mapping for small records */
-  HG_WHY_PAGEMAP,       /* the flat page map's reservation (mmap, and its madvise): a = the
-                           entries' size */
-  HG_WHY_META_LEAF,     /* page map entries for 1 GiB: an island of the flat map made
-                           writable (mprotect), or a tree leaf (mmap, and its madvise) */
+  HG_WHY_META_LEAF,     /* a page map leaf (mmap, and its madvise) */
   HG_WHY_META_RECORD,   /* another record big enough for a mapping of its own: a = size */
   HG_WHY_PROTECT,       /* guard mode: pages made inaccessible */
   HG_WHY_UNPROTECT,     /* guard mode: pages made accessible again */

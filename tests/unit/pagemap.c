@@ -1,35 +1,34 @@
-/* unit/pagemap: the address -> span map (src/pagemap.c, src/pagemap.h).
+/* unit/pagemap: the address -> span radix tree (src/pagemap.c, src/pagemap.h).
  *
- * The suite runs twice: in this process, where the flat map covers the whole address
- * space, and in a child re-executed under an RLIMIT_AS too small for the flat map's
- * reservation, where every page is in the two-level tree (the fallback).  In both:
  * hg_pagemap_set / hg_pagemap_get on pages of a private mapping (a range crossing a
- * 1 GiB boundary: a tree leaf or a flat-map island), on synthetic page addresses near
- * the top of the 47-bit space and across those boundaries, and on the page at address
- * 0; every page of a range reads back its span (from any byte of the page) and the
- * pages just outside read NULL; clearing with NULL, also across islands or leaves that
- * were never made (without making them); addresses >= 2^47 read NULL (and do not alias
- * low addresses); hg_pagemap_reserve makes every island or node a later set needs, so
- * the set makes none.  free's fast-path lookup (hg_pagemap_span_or_none) returns the
- * span of a set page in the flat map, and for any other address one no heap owns.
- * The tree child also mallocs and frees (every free then takes the slow path).
+ * leaf boundary: leaf = 262144 pages = 1 GiB), on synthetic page addresses near the top
+ * of the 47-bit space and across leaf boundaries, and on the page at address 0; every
+ * page of a range reads back its span (from any byte of the page) and the pages just
+ * outside read NULL; clearing with NULL, also across leaves that were never created
+ * (without creating them); addresses >= 2^47 read NULL (and do not alias low
+ * addresses); hg_pagemap_reserve creates every leaf a later set needs, so the set
+ * allocates none.
+ * free's fast-path lookup (hg_pagemap_span_or_none) returns the span of every set page,
+ * and for an empty entry — in a leaf never made (the static empty leaf, root entry 0)
+ * or in a real one — the never-written word &hg_pm, a span whose owner is NULL; an
+ * address above 2^47 reads the entry of the page it aliases.  The empty leaf and
+ * hg_pm.none are still all zero at the end.
+ * Concurrent readers: threads look up pages of a fresh 1 GiB range while this thread
+ * creates its leaf, sets, overwrites and clears entries; every lookup must read "no
+ * span" or one of the spans written, never anything else.
+ * Last, mallocs and frees of every small class, through the fast path.
  *
  * The allocator in this process owns none of the pages used here (they are our own
  * mapping, or addresses it cannot have), and every entry is cleared again.
  */
 #include "check.h"
 
-#include <fcntl.h>
-#include <signal.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "meta.h"
-#include "os.h"
 #include "pagemap.h"
 #include "span.h"
 
@@ -38,6 +37,8 @@
 
 static struct hg_span dummy = { .kind = HG_SPAN_MEDIUM };
 static struct hg_span other = { .kind = HG_SPAN_SMALL };
+
+#define NONE ((struct hg_span *)&hg_pm)   /* what an empty entry decodes to */
 
 static struct hg_span *get(uintptr_t a) { return hg_pagemap_get((const void *)a); }
 
@@ -53,12 +54,13 @@ static int range_is(uintptr_t start, size_t npages, struct hg_span *s, const cha
       ok = CHECKF(get(a) == s, "%s: address %#lx (page %zu of %#lx) reads %p, expected %p", what,
                   (unsigned long)a, i, (unsigned long)start, (void *)get(a), (void *)s);
       struct hg_span *f = hg_pagemap_span_or_none((const void *)a);
-      if (ok && a < hg_pm.limit && s)
+      if (ok && s)
         ok = CHECKF(f == s, "%s: the fast lookup of %#lx reads %p, expected %p", what, (unsigned long)a,
                     (void *)f, (void *)s);
-      else if (ok && !s)
-        ok = CHECKF(f->owner == NULL, "%s: the fast lookup of unset %#lx gives a span with owner %p",
-                    what, (unsigned long)a, (void *)f->owner);
+      else if (ok)
+        ok = CHECKF(f == NONE && f->owner == NULL,
+                    "%s: the fast lookup of unset %#lx gives %p (owner %p), not the empty span %p", what,
+                    (unsigned long)a, (void *)f, (void *)f->owner, (void *)NONE);
     }
   return ok;
 }
@@ -88,14 +90,14 @@ static void exercise(uintptr_t start, size_t npages, const char *what) {
   range_is(start, npages, NULL, what);
 }
 
+/* a's leaf, NULL while its root entry is 0 (the empty leaf) */
 static struct hg_pm_leaf *leaf_of(uintptr_t a) {
-  return atomic_load(&hg_pm_root[(a / LEAF_BYTES) & ((1u << HG_PM_ROOT_BITS) - 1)]);
+  uintptr_t v = atomic_load(&hg_pm.root[(a / LEAF_BYTES) & ((1u << HG_PM_ROOT_BITS) - 1)]);
+  return v ? (struct hg_pm_leaf *)((uintptr_t)&hg_pm.empty + v) : NULL;
 }
 
-/* Islands and leaves made so far: the kernel calls that make them (an island is an
- * mprotect, a leaf an mmap of metadata). */
-static size_t nodes_made(void) { return hg_os_calls.mprotect + hg_meta_bytes_mapped(); }
-static bool tree_mode;
+/* Leaves made so far: the metadata mapped for them. */
+static size_t nodes_made(void) { return hg_meta_bytes_mapped(); }
 
 /* the start of a range of 32 leaves (32 GiB) whose root entries are all still empty */
 static int range_unused(uintptr_t a) {
@@ -158,6 +160,11 @@ static void suite(void) {
     CHECK(hg_pagemap_set(TOP - HG_PAGE, 1, &other));
     CHECK(get(0) == &dummy);
     CHECK(get(TOP - 1) == &other);
+    /* the fast lookup masks the root index: an address above 2^47 reads the entry of
+     * the page it aliases (free's slot check then rejects it, 2^47 bytes away) */
+    CHECK(hg_pagemap_span_or_none((const void *)TOP) == &dummy);
+    CHECK(hg_pagemap_span_or_none((const void *)(UINTPTR_MAX - HG_PAGE + 1)) == &other);
+    CHECK(hg_pagemap_span_or_none((const void *)((uintptr_t)0xffff800000000000ull + 5)) == &dummy);
     for (size_t i = 0; i < sizeof high / sizeof *high; i++)
       CHECKF(get(high[i]) == NULL, "%#lx reads %p with page 0 set", (unsigned long)high[i],
              (void *)get(high[i]));
@@ -176,7 +183,9 @@ static void suite(void) {
     size_t before = nodes_made();
     CHECK(hg_pagemap_set(fresh + LEAF_BYTES - 2 * HG_PAGE, 5000, NULL));
     CHECKF(leaf_of(fresh) == NULL && leaf_of(fresh + LEAF_BYTES) == NULL, "clearing created a leaf");
-    CHECKF(nodes_made() == before, "clearing made an island or a leaf");
+    CHECKF(nodes_made() == before, "clearing mapped a leaf");
+    /* a root entry never written reads the empty leaf: no span, through both lookups */
+    range_is(fresh + 5 * LEAF_BYTES + 123 * HG_PAGE, 3, NULL, "a page of a leaf never made");
     CHECK(get(fresh + LEAF_BYTES) == NULL);
   }
 
@@ -185,15 +194,12 @@ static void suite(void) {
     uintptr_t start = fresh + 3 * LEAF_BYTES - 7 * HG_PAGE;
     size_t npages = (LEAF_BYTES >> HG_PAGE_SHIFT) + 100;   /* 3 leaves touched */
     uintptr_t end = start + npages * HG_PAGE;
-    size_t islands = hg_os_calls.mprotect;
+    size_t made0 = nodes_made();
     CHECK(hg_pagemap_reserve(start, npages));
-    if (!tree_mode) {
-      islands = hg_os_calls.mprotect - islands;
-      CHECKF(islands == 3, "reserve made %zu islands, not 3", islands);
-      CHECKF(leaf_of(start) == NULL, "reserve made a leaf below the flat map's limit");
-    }
-    if (!tree_mode || CHECKF(leaf_of(start) != NULL, "reserve created no leaf")) {
-      for (uintptr_t a = start & ~(LEAF_BYTES - 1); a < end && tree_mode; a += LEAF_BYTES)
+    CHECKF(nodes_made() - made0 == 3 * sizeof(struct hg_pm_leaf), "reserve mapped %zu bytes, not 3 leaves",
+           nodes_made() - made0);
+    if (CHECKF(leaf_of(start) != NULL, "reserve created no leaf")) {
+      for (uintptr_t a = start & ~(LEAF_BYTES - 1); a < end; a += LEAF_BYTES)
         CHECKF(leaf_of(a) != NULL, "reserve left the leaf for %#lx missing", (unsigned long)a);
       /* nothing outside the range's leaves */
       CHECK(leaf_of((start & ~(LEAF_BYTES - 1)) - LEAF_BYTES) == NULL);
@@ -221,11 +227,10 @@ static void suite(void) {
       uintptr_t a_leaf = fresh + 20 * LEAF_BYTES, c_leaf = a_leaf + 2 * LEAF_BYTES;
       CHECK(hg_pagemap_set(c_leaf - LEAF_BYTES - 2 * HG_PAGE, 2, &dummy));   /* last 2 of A */
       CHECK(hg_pagemap_set(c_leaf, 3, &other));                              /* first 3 of C */
-      if (tree_mode)
-        CHECK(leaf_of(a_leaf) != NULL && leaf_of(a_leaf + LEAF_BYTES) == NULL && leaf_of(c_leaf) != NULL);
+      CHECK(leaf_of(a_leaf) != NULL && leaf_of(a_leaf + LEAF_BYTES) == NULL && leaf_of(c_leaf) != NULL);
       size_t made = nodes_made();
       CHECK(hg_pagemap_set(c_leaf - LEAF_BYTES - 2 * HG_PAGE, 2 + (LEAF_BYTES >> HG_PAGE_SHIFT) + 3, NULL));
-      CHECKF(leaf_of(a_leaf + LEAF_BYTES) == NULL && nodes_made() == made, "clearing made the missing node");
+      CHECKF(leaf_of(a_leaf + LEAF_BYTES) == NULL && nodes_made() == made, "clearing made the missing leaf");
       range_is(c_leaf - LEAF_BYTES - 2 * HG_PAGE, 2, NULL, "cleared across a missing leaf");
       range_is(c_leaf, 4, NULL, "cleared across a missing leaf");
 
@@ -237,11 +242,68 @@ static void suite(void) {
 
   /* ---- reserve near the very top (the end address is 2^47) ---- */
   CHECK(hg_pagemap_reserve(TOP - 3 * LEAF_BYTES, 3 * (LEAF_BYTES >> HG_PAGE_SHIFT)));
-  if (tree_mode) CHECK(leaf_of(TOP - LEAF_BYTES) != NULL && leaf_of(TOP - 3 * LEAF_BYTES) != NULL);
+  CHECK(leaf_of(TOP - LEAF_BYTES) != NULL && leaf_of(TOP - 3 * LEAF_BYTES) != NULL);
+  range_is(TOP - HG_PAGE, 1, NULL, "the last page, its leaf made");
+  range_is(TOP - LEAF_BYTES, 1, NULL, "the first page of the last leaf, made");
 }
 
-/* The tree child: blocks of every small class, freed in a shuffled order by their
- * owner (the slow path's local free), and one double free caught (in a grandchild). */
+
+/* ---- concurrent readers ---------------------------------------------------------------- */
+
+#define READERS 3
+#define RPAGES  64
+static uintptr_t conc_base;               /* a fresh 1 GiB range: its leaf is made under the readers */
+static _Atomic int conc_stop;
+static _Atomic unsigned long conc_bad, conc_reads, conc_seen_set;
+static struct hg_span conc_span[2] = { { .kind = HG_SPAN_MEDIUM }, { .kind = HG_SPAN_LARGE } };
+
+static void *reader(void *arg) {
+  uintptr_t k = (uintptr_t)arg;
+  unsigned long bad = 0, reads = 0, set = 0;
+  while (!atomic_load(&conc_stop)) {
+    for (uintptr_t i = 0; i < RPAGES; i++) {
+      uintptr_t a = conc_base + ((i * 7 + k) % RPAGES) * HG_PAGE + (i * 131) % HG_PAGE;
+      struct hg_span *f = hg_pagemap_span_or_none((const void *)a);
+      struct hg_span *g = hg_pagemap_get((const void *)a);
+      bad += !(f == NONE || f == &conc_span[0] || f == &conc_span[1]);
+      bad += !(g == NULL || g == &conc_span[0] || g == &conc_span[1]);
+      bad += f->owner != NULL;   /* the only field read before the owner test */
+      set += g != NULL;
+      reads++;
+    }
+  }
+  atomic_fetch_add(&conc_bad, bad);
+  atomic_fetch_add(&conc_reads, reads);
+  atomic_fetch_add(&conc_seen_set, set);
+  return NULL;
+}
+
+static void concurrent(void) {
+  conc_base = unused_leaf_range();
+  if (!CHECKF(conc_base != 0, "no unused root entries found")) return;
+  conc_base += 7 * LEAF_BYTES;
+  pthread_t t[READERS];
+  for (uintptr_t k = 0; k < READERS; k++) CHECK(pthread_create(&t[k], NULL, reader, (void *)k) == 0);
+  for (volatile int spin = 0; spin < 1000000; spin++) {}   /* let them read the empty leaf */
+  for (unsigned round = 0; round < 3000; round++) {
+    unsigned first = round % RPAGES, n = 1 + round % 17;
+    if (first + n > RPAGES) n = RPAGES - first;
+    CHECK(hg_pagemap_set(conc_base + first * HG_PAGE, n, &conc_span[round & 1]));   /* round 0: the leaf */
+    if (round % 3 == 0) CHECK(hg_pagemap_set(conc_base + first * HG_PAGE, n, NULL));
+    if (round % 50 == 49) sched_yield();
+  }
+  CHECK(hg_pagemap_set(conc_base, RPAGES, NULL));
+  atomic_store(&conc_stop, 1);
+  for (unsigned k = 0; k < READERS; k++) pthread_join(t[k], NULL);
+  CHECKF(atomic_load(&conc_bad) == 0, "concurrent readers saw %lu impossible values in %lu lookups",
+         atomic_load(&conc_bad), atomic_load(&conc_reads));
+  fprintf(stderr, "    concurrent readers: %lu lookups, %lu of a set page\n", atomic_load(&conc_reads),
+          atomic_load(&conc_seen_set));
+  range_is(conc_base, RPAGES, NULL, "after the concurrent phase");
+}
+
+/* Mallocs and frees of every small class, in a shuffled order: the fast path's lookup
+ * through the tree (and a double free caught, in a child). */
 static void churn(void) {
   static void *blocks[4096];
   hg_rng r = { 12345 };
@@ -251,6 +313,12 @@ static void churn(void) {
       blocks[i] = malloc(n);
       if (!CHECK(blocks[i] != NULL)) return;
       memset(blocks[i], (int)i, n < 64 ? n : 64);
+      if (n <= 1024) {   /* a small block: its span is found through the tree */
+        struct hg_span *s = hg_pagemap_get(blocks[i]);
+        if (!CHECKF(s && s->kind == HG_SPAN_SMALL && hg_pagemap_span_or_none(blocks[i]) == s,
+                    "block %p of %zu bytes: span %p", blocks[i], n, (void *)s))
+          return;
+      }
     }
     for (size_t i = 4095; i > 0; i--) {
       size_t j = hg_range(&r, 0, i);
@@ -258,46 +326,21 @@ static void churn(void) {
     }
     for (size_t i = 0; i < 4096; i++) free(blocks[i]);
   }
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open("/dev/null", O_WRONLY);
-    if (fd >= 0) dup2(fd, 2);
-    void *p = malloc(48);
-    free(p);
-    free(hg_opaque(p));
-    _exit(0);
-  }
-  int st = 0;
-  waitpid(pid, &st, 0);
-  CHECKF(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "a double free in tree mode was not caught (status %#x)", st);
 }
 
-int main(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "tree") == 0) {
-    tree_mode = true;
-    free(malloc(1));   /* the allocator's set-up, after the limit */
-    if (!CHECKF(hg_pm.limit == 0, "the flat map was reserved under RLIMIT_AS (limit %#lx)",
-                (unsigned long)hg_pm.limit))
-      return check_finish();
-    churn();
-    suite();
-    return check_finish();
-  }
-  free(malloc(1));
-  CHECKF(hg_pm.limit == TOP, "the flat map covers %#lx, not the whole address space", (unsigned long)hg_pm.limit);
+int main(void) {
+  free(malloc(1));   /* the allocator's set-up */
   suite();
+  concurrent();
+  churn();
 
-  /* the same in a process whose flat map cannot be reserved */
-  fflush(stderr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    struct rlimit rl = { (rlim_t)16 << 30, (rlim_t)16 << 30 };
-    if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(77);
-    execl("/proc/self/exe", argv[0], "tree", (char *)NULL);
-    _exit(126);
-  }
-  int st = 0;
-  waitpid(pid, &st, 0);
-  CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the tree-mode run failed (status %#x)", st);
+  /* nothing ever wrote the never-written parts */
+  CHECKF(hg_pm.none == 0, "hg_pm.none was written: %#lx", (unsigned long)hg_pm.none);
+  size_t dirty = 0;
+  for (size_t i = 0; i < ((size_t)1 << HG_PM_LEAF_BITS); i++)
+    dirty += atomic_load_explicit(&hg_pm.empty.entry[i], memory_order_relaxed) != 0;
+  CHECKF(dirty == 0, "%zu entries of the empty leaf were written", dirty);
+  CHECK(hg_pagemap_holds((uintptr_t)&hg_pm.root[5], (uintptr_t)&hg_pm.root[6]));
+  CHECK(!hg_pagemap_holds((uintptr_t)&dummy, (uintptr_t)(&dummy + 1)));
   return check_finish();
 }
