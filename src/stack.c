@@ -7,6 +7,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <link.h>
+#include <pthread.h>
 #include <ucontext.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,11 +71,68 @@ static int capture_max;
 #define RULE_BITS 17
 enum { RULE_SP, RULE_BP, RULE_LAST, RULE_SLOW };
 static _Atomic uint64_t *rules;   /* 1 << RULES_LOG entries, mmap'd by hg_stack_init */
-/* In front of it, each thread's own few entries, which stay in the CPU's cache where
- * the table's 128 KiB do not: a capture meets a dozen return addresses, mostly the same
- * ones as the last captures did. */
-#define NEAR_LOG 6
-static __thread uint64_t near_rules[1 << NEAR_LOG];
+/* In front of it, each thread's own entries (struct near), which stay in the CPU's
+ * cache where the table's 128 KiB do not: a capture meets a dozen return addresses,
+ * mostly the same ones as the last captures did. */
+#define NEAR_LOG 8
+/* Each thread's last stacks (depot_put), in front of the depot's shared tables. */
+#define NEAR_STACKS_LOG 5
+struct near_stack { uint64_t hash; hg_stack_t id; };
+
+/* A thread's caches, in a block of their own: the thread-local storage of every thread
+ * of every process the library is loaded into holds one pointer for them (near), NULL
+ * until the thread's first capture (check mode only), so the default mode pays nothing.
+ * The block is mapped by check mode (never malloc'd), and at thread exit (a pthread key's
+ * destructor) it goes to a free list for the next thread: its rules and stack ids stay
+ * true (rules are keyed by return address, depot ids are never reused). */
+struct near {
+  uint64_t rules[1 << NEAR_LOG];                      /* entries as in `rules` */
+  struct near_stack stacks[1 << NEAR_STACKS_LOG];     /* matched by hash alone */
+  struct near *next_free;                             /* on near_free */
+};
+static __thread struct near *near;
+static struct near *near_free;        /* released by exited threads */
+static hg_lock_t near_lock = HG_LOCK_INIT;   /* near_free */
+static pthread_key_t near_key;
+static bool near_key_ready;
+/* When no block can be mapped: rules only, shared (an entry is one word, checked against
+ * its return address, as in `rules`); the stacks, two words, are not looked at. */
+static struct near near_shared;
+
+static void near_release(void *arg) {
+  struct near *b = arg;
+  near = NULL;
+  if (b == &near_shared) return;
+  hg_lock(&near_lock);
+  b->next_free = near_free;
+  near_free = b;
+  hg_unlock(&near_lock);
+}
+
+/* The calling thread's block, made on its first capture. */
+static HG_NOINLINE struct near *near_make(void) {
+  hg_lock(&near_lock);
+  struct near *b = near_free;
+  if (b) near_free = b->next_free;
+  hg_unlock(&near_lock);
+  if (!b) b = hg_os_map(hg_align_up(sizeof *b, HG_PAGE));   /* zeroed */
+  if (!b) return near = &near_shared;
+  /* (A key among the first 32 is set without allocating; a later one may calloc, which
+   * then gets no stack.) */
+  hg_stack_quiet++;
+  if (!near_key_ready || pthread_setspecific(near_key, b) != 0) {
+    hg_stack_quiet--;
+    near_release(b);   /* no way to learn of the thread's exit: not kept */
+    return near = &near_shared;
+  }
+  hg_stack_quiet--;
+  return near = b;
+}
+
+static inline struct near *near_get(void) {
+  struct near *b = near;
+  return __builtin_expect(b != NULL, 1) ? b : near_make();
+}
 
 static inline uint64_t rule_hash(uintptr_t ip) { return ip * 0x9e3779b97f4a7c15u; }
 
@@ -82,10 +140,10 @@ static inline _Atomic uint64_t *rule_slot(uintptr_t ip) {
   return &rules[rule_hash(ip) >> (64 - RULES_LOG)];
 }
 
-/* The entry for ip (0 if none). */
-static inline uint64_t rule_entry(uintptr_t ip) {
+/* The entry for ip (0 if none); nb: the thread's block. */
+static inline uint64_t rule_entry(struct near *nb, uintptr_t ip) {
   uint64_t h = rule_hash(ip);
-  uint64_t *nr = &near_rules[(h >> (64 - RULES_LOG - NEAR_LOG)) & ((1u << NEAR_LOG) - 1)];
+  uint64_t *nr = &nb->rules[(h >> (64 - RULES_LOG - NEAR_LOG)) & ((1u << NEAR_LOG) - 1)];
   uint64_t e = *nr;
   if ((e >> RULE_BITS) == ip) return e;
   e = atomic_load_explicit(&rules[h >> (64 - RULES_LOG)], memory_order_relaxed);
@@ -138,6 +196,7 @@ void hg_stack_init(void) {
     return;
   rules = hg_os_map(sizeof(uint64_t) << RULES_LOG);
   if (!rules) return;
+  near_key_ready = pthread_key_create(&near_key, near_release) == 0;
   size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   capture_max = (int)depth + (own_text_hi ? 0 : OWN_FRAMES_MAX);
 }
@@ -274,13 +333,14 @@ static HG_NOINLINE int walk(uintptr_t *frames, int max, const void *start, uint6
                                walk waits on memory, the multiplies fit in between */
   int n = 0;
   bool slow = false;
+  struct near *nb = near_get();
   for (;;) {
     if (n || !own_code(ip)) {
       frames[n++] = ip;
       h = hash_step(h, ip);
       if (n == max) break;
     }
-    uint64_t e = rule_entry(ip);
+    uint64_t e = rule_entry(nb, ip);
     unsigned rule = (unsigned)e & ((1u << RULE_BITS) - 1);
     uintptr_t cfa;
     if ((e >> RULE_BITS) != ip || (rule & 3) == RULE_SLOW) {
@@ -367,11 +427,9 @@ static _Atomic(_Atomic hg_stack_t *) buckets;   /* 1 << BUCKETS_LOG heads */
  * buckets (4 MiB) do not.  In front of it, each thread's own last few. */
 #define RECENT_LOG   12
 static _Atomic uint64_t recent[1 << RECENT_LOG];
-#define NEAR_STACKS_LOG 5
-/* Matched by the 64-bit hash of the frames alone (with their count), without reading
- * the record, which is often out of the cache: a different stack found there would
- * have to share those 64 bits. */
-static __thread struct { uint64_t hash; hg_stack_t id; } near_stacks[1 << NEAR_STACKS_LOG];
+/* (struct near's stacks are matched by the 64-bit hash of the frames alone, with their
+ * count, without reading the record, which is often out of the cache: a different stack
+ * found there would have to share those 64 bits.) */
 static bool depot_broken;                   /* out of memory: capture returns 0 */
 
 /* A record is written whole before its id is published (a release store into a bucket
@@ -390,14 +448,16 @@ static bool same_stack(hg_stack_t id, uintptr_t header, const uintptr_t *frames,
   return diff == 0;
 }
 
-/* The id of the stack frames[0 .. n-1], whose hash_frames is h64. */
-static hg_stack_t depot_put(const uintptr_t *frames, unsigned n, uintptr_t flags, uint64_t h64) {
+/* The id of the stack frames[0 .. n-1], whose hash_frames is h64.  nb: the calling
+ * thread's block, or NULL (a signal handler's capture does without). */
+static hg_stack_t depot_put(struct near *nb, const uintptr_t *frames, unsigned n, uintptr_t flags,
+                            uint64_t h64) {
   uint32_t hash = (uint32_t)((h64 * 0x9e3779b97f4a7c15u) >> 32);
   uintptr_t header = (uintptr_t)hash << 32 | flags | n;
   uint64_t full = h64 ^ header;   /* the count and flags in too */
-  __typeof__(&near_stacks[0]) near = &near_stacks[hash & ((1u << NEAR_STACKS_LOG) - 1)];
-  hg_stack_t id = near->id;
-  if (id && near->hash == full) return id;
+  struct near_stack *ns = nb && nb != &near_shared ? &nb->stacks[hash & ((1u << NEAR_STACKS_LOG) - 1)] : NULL;
+  hg_stack_t id;
+  if (ns && (id = ns->id) != 0 && ns->hash == full) return id;
   _Atomic uint64_t *rec = &recent[(hash >> 8) & ((1u << RECENT_LOG) - 1)];
   uint64_t seen = atomic_load_explicit(rec, memory_order_acquire);
   id = (hg_stack_t)seen;
@@ -447,8 +507,10 @@ static hg_stack_t depot_put(const uintptr_t *frames, unsigned n, uintptr_t flags
   hg_unlock(&depot_lock);
 found:
   atomic_store_explicit(rec, (uint64_t)hash << 32 | id, memory_order_release);
-  near->hash = full;
-  near->id = id;
+  if (ns) {
+    ns->hash = full;
+    ns->id = id;
+  }
   return id;
 }
 
@@ -478,7 +540,7 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
     }
   }
 #endif
-  hg_stack_t id = n > 0 ? depot_put(frames, (unsigned)n, 0, hash) : 0;
+  hg_stack_t id = n > 0 ? depot_put(near, frames, (unsigned)n, 0, hash) : 0;
 #ifdef HG_STACK_VERIFY
   if (id) {   /* and the depot's answer */
     const uintptr_t *r = record_of(id);
@@ -505,7 +567,7 @@ hg_stack_t hg_stack_capture_context(void *ucontext) {
     } while (n < depth && unwind_step(&cursor) > 0);
   }
   hg_stack_quiet--;
-  return n ? depot_put(frames, n, EXACT_FIRST, hash_frames(frames, n)) : 0;
+  return n ? depot_put(NULL, frames, n, EXACT_FIRST, hash_frames(frames, n)) : 0;
 }
 
 bool hg_stack_in_own_code(uintptr_t pc) { return pc >= own_text_lo && pc < own_text_hi; }
@@ -645,6 +707,15 @@ void hg_stack_print(hg_stack_t id, const char *api) {
   hg_stack_quiet--;
 }
 
-void hg_stack_fork_prepare(void) { hg_lock(&depot_lock); }
-void hg_stack_fork_parent(void) { hg_unlock(&depot_lock); }
-void hg_stack_fork_child(void) { hg_lock_reset(&depot_lock); }
+void hg_stack_fork_prepare(void) {
+  hg_lock(&depot_lock);
+  hg_lock(&near_lock);
+}
+void hg_stack_fork_parent(void) {
+  hg_unlock(&near_lock);
+  hg_unlock(&depot_lock);
+}
+void hg_stack_fork_child(void) {
+  hg_lock_reset(&near_lock);
+  hg_lock_reset(&depot_lock);
+}
