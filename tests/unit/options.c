@@ -257,6 +257,9 @@ int main(void) {
   size_ok("1G", (size_t)1 << 30);
   size_ok("1GiB", (size_t)1 << 30);
   size_ok("3GiB", (size_t)3 << 30);
+  size_ok("1kib", 1024);                 /* the binary suffix in either case */
+  size_ok("2MIB", 2 * 1024 * 1024);
+  size_ok("1gIb", (size_t)1 << 30);
   size_ok("16777215G", ((size_t)1 << 54) - ((size_t)1 << 30));
   size_ok("17179869183G", SIZE_MAX - ((size_t)1 << 30) + 1);   /* 2^64 - 2^30 */
   size_ok("18446744073709551609", (size_t)18446744073709551609ull);
@@ -266,6 +269,9 @@ int main(void) {
   size_bad("12X");
   size_bad("1KK");
   size_bad("1Ki");
+  size_bad("1KiBB");
+  size_bad("1iB");
+  size_bad("1Kib2");
   size_bad("1 K");
   size_bad("1T");
   size_bad("1bb");
