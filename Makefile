@@ -26,7 +26,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 NOBUILTIN := -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc -fno-builtin-free
 LIBFLAGS := -std=gnu11 $(WARN) $(NOBUILTIN) -fPIC -fvisibility=hidden -pthread \
             -ftls-model=initial-exec -fno-plt -fno-semantic-interposition \
-            -fno-stack-protector -Iinclude -Isrc -DHG_VERSION='"$(VERSION)"'
+            -fno-stack-protector -ffunction-sections -Iinclude -Isrc -DHG_VERSION='"$(VERSION)"'
 ifeq ($(MODE),release)
   LIBFLAGS += -O2 -g -DNDEBUG
 else ifeq ($(MODE),debug)
@@ -43,7 +43,13 @@ endif
 Q := $(if $(V),,@)
 
 SRCS := $(sort $(wildcard src/*.c))
-OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+# Link order: the files whose code the default mode runs come first, so that code is
+# contiguous at the start of the text and its pages are few (with -ffunction-sections,
+# the linker keeps this order within .text; HG_DEFAULT_TEXT in internal.h gathers the
+# other modes' start hooks ahead of it).  See docs/architecture.md, "Resident memory".
+CORE := api heap region pagemap meta os lock init sizeclass options compat
+OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(addprefix src/,$(addsuffix .c,$(CORE))) \
+          $(filter-out $(addprefix src/,$(addsuffix .c,$(CORE))),$(SRCS)))
 LIB_SO := $(BUILD)/libheapguard.so
 LIB_A  := $(BUILD)/libheapguard.a
 CLI    := $(BUILD)/heapguard
@@ -106,9 +112,13 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/heapguard.h | $(BUILD)/.de
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(LIBFLAGS) -c $< -o $@
 
+# No DT_FINI: crtn's empty _fini sits at the far end of the text, and the loader's call
+# to it at exit mapped a 64 KiB window of the library's pages (destructors run from
+# .fini_array, which stays).  -fini= names a symbol that does not exist.
+NOFINI := -Wl,-fini=hg_no_dt_fini
 $(LIB_SO): $(OBJS)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) -shared -pthread $(LIBLDFLAGS) -Wl,-z,now -Wl,-soname,libheapguard.so -o $@ $(OBJS)
+	$(Q)$(CC) -shared -pthread $(LIBLDFLAGS) -Wl,-z,now -Wl,-soname,libheapguard.so $(NOFINI) -o $@ $(OBJS)
 
 $(LIB_A): $(OBJS)
 	$(if $(Q),@echo "  AR      $@")

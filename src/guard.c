@@ -373,7 +373,7 @@ void hg_guard_sampled_error(void) {
 
 /* ---- process life ------------------------------------------------------------------- */
 
-void hg_guard_init(void) {
+HG_DEFAULT_TEXT void hg_guard_init(void) {
   least_alignment = 1;
   while (least_alignment < hg_opt.guard_align && least_alignment < HG_ALIGNMENT) least_alignment <<= 1;
   if (hg_opt.mode == HG_MODE_GUARD) hg_guard_on = true;
@@ -381,7 +381,7 @@ void hg_guard_init(void) {
   set_budget();
 }
 
-void hg_guard_start(void) {
+HG_DEFAULT_TEXT void hg_guard_start(void) {
   if (!hg_guard_on && !hg_guard_sampling) return;
   if (hg_guard_on) {
     read_map_limit();

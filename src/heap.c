@@ -138,7 +138,7 @@ static void drain_remote(struct hg_heap *h, struct hg_span *s) {
     if (hg_unlikely(s->free_bits[w] & r))
       double_free(s->base + ((size_t)w * 64 + (size_t)__builtin_ctzll(s->free_bits[w] & r)) * s->bsize, s);
     s->free_bits[w] |= r;
-    hg_span_set_used(s, hg_span_used(s) - (unsigned)__builtin_popcountll(r));
+    hg_span_set_used(s, hg_span_used(s) - hg_popcount64(r));
   }
   if (!s->listed) partial_push(h, s);
   if (hg_span_used(s) == 0 && h->cur[s->cls] != s) try_release(h, s);

@@ -91,9 +91,16 @@ static void fork_child(void) {
   hg_lock_reset(&init_lock);
 }
 
+/* What pthread_atfork does: it is a stub in libc_nonshared.a, which the linker puts at
+ * the far end of the text, a 64 KiB window of the library's pages away from the rest of
+ * the start-up code. */
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+                             void *dso_handle);
+extern void *__dso_handle;
+
 __attribute__((constructor(101))) static void hg_process_start(void) {
   hg_init();
-  pthread_atfork(fork_prepare, fork_parent, fork_child);
+  __register_atfork(fork_prepare, fork_parent, fork_child, __dso_handle);
   if (pthread_key_create(&exit_key, thread_exit) == 0) {
     atomic_store_explicit(&exit_key_ready, true, memory_order_release);
     if (hg_tls_heap != &hg_heap_empty) pthread_setspecific(exit_key, hg_tls_heap);

@@ -40,6 +40,11 @@
 #define HG_NOINLINE    __attribute__((noinline))
 #define HG_COLD        __attribute__((cold, noinline))
 #define HG_NORETURN    __attribute__((noreturn))
+/* On the start and exit hooks the default mode calls in other modes' files (each returns
+ * at once when its mode is off): the linker puts them with the default mode's code, so
+ * a process that never turns those modes on maps none of their pages (see
+ * docs/architecture.md, "Resident memory"). */
+#define HG_DEFAULT_TEXT __attribute__((section(".text.hot.hg_default")))
 /* On declarations of the library's own data (extern in headers): -fvisibility=hidden
  * covers definitions only, so without it the compiler reaches such data through the
  * GOT, a load more on every fast path. */
@@ -56,6 +61,15 @@
 #define HG_MAX_REQUEST ((size_t)PTRDIFF_MAX - 2 * HG_MiB)
 
 static inline size_t hg_align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+/* __builtin_popcountll without -mpopcnt is a call to libgcc's __popcountdi2, which the
+ * linker puts at the far end of the text: one call from the default mode's paths maps a
+ * 64 KiB window of the library's pages more.  The same bit trick, inline. */
+static inline unsigned hg_popcount64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555u);
+  x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+  return (unsigned)((x * 0x0101010101010101u) >> 56);
+}
 static inline uintptr_t hg_page_of(const void *p) { return (uintptr_t)p >> HG_PAGE_SHIFT; }
 
 /* HG_ASSERT: internal invariants, checked in debug builds only (MODE=debug/ubsan). */

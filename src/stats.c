@@ -40,7 +40,7 @@ static uint64_t monotonic_us(void) {
 
 uint64_t hg_stats_now_us(void) { return monotonic_us() - start_us; }
 
-void hg_stats_init(void) {
+HG_DEFAULT_TEXT void hg_stats_init(void) {
   start_us = monotonic_us();
   if (hg_opt.mode != HG_MODE_RUN) return;   /* check mode sees every block its own way */
   if (hg_opt.stats == HG_STATS_OFF && !hg_opt.timeline && !hg_opt.stats_signal) return;

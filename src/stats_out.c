@@ -589,7 +589,7 @@ void hg_stats_tick(void) {
 
 /* ---- process life ---------------------------------------------------------------------- */
 
-void hg_stats_start(void) {
+HG_DEFAULT_TEXT void hg_stats_start(void) {
   if (!hg_stats_on) return;
   int saved = errno;
   read_program();
@@ -625,7 +625,7 @@ void hg_stats_fork_child(void) {
 
 /* At exit, after the program's own destructors: the final timeline record, then the
  * stats; both "final" objects come from the same snapshot. */
-__attribute__((destructor)) static void stats_at_exit(void) {
+__attribute__((destructor)) HG_DEFAULT_TEXT static void stats_at_exit(void) {
   if (!started) return;
   int saved = errno;
   struct hg_snapshot *sn = hg_stats_acquire(false);

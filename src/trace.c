@@ -554,7 +554,7 @@ static const struct hg_heap_divert trace_divert = { divert_alloc, divert_free };
 
 /* ---- process life ------------------------------------------------------------------------ */
 
-void hg_trace_init(void) {
+HG_DEFAULT_TEXT void hg_trace_init(void) {
   if (!hg_opt.trace && !hg_opt.trace_calls) return;
   pid = (int)getpid();
   start_ns = now_ns();
