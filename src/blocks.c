@@ -248,6 +248,18 @@ struct hg_block *hg_blocks_lookup(uintptr_t a, uintptr_t *slot) {
   return r->slot == *slot ? r : NULL;
 }
 
+void hg_blocks_prefetch(uintptr_t a) {
+  const struct hg_span *s = hg_pagemap_get((const void *)a);
+  if (!s) return;
+  const struct hg_block *r = s->check_records;
+  size_t bsize = s->bsize;
+  if (!r) return;
+  if (s->kind == HG_SPAN_SMALL && bsize) r += (a - (uintptr_t)s->base) / bsize;
+  r++;
+  __builtin_prefetch(r, 1);
+  __builtin_prefetch((const char *)(r + 1) - 1, 1);
+}
+
 struct hg_block *hg_blocks_containing(uintptr_t a) {
   uintptr_t slot;
   struct hg_block *b = hg_blocks_lookup(a, &slot);

@@ -391,6 +391,7 @@ static void prefetch_next(void) {
   for (size_t i = prefetched; i < upto; i++) {
     const struct ring_entry *e = &ring[(ring_head + i) & (ring_cap - 1)];
     __builtin_prefetch(e->b, 1);
+    __builtin_prefetch((const char *)(e->b + 1) - 1, 1);   /* a record may span two lines */
     __builtin_prefetch((const char *)e->slot);
     __builtin_prefetch((const char *)e->slot + 64);
   }
@@ -593,11 +594,15 @@ void *hg_check_alloc_sampled(size_t n) {
 size_t hg_check_block_size(const void *p, enum hg_api api) { return check_usable_size(p, api); }
 
 void hg_check_free(void *p, enum hg_api api) {
+  /* The block's record, freed or not, is usually out of the cache: asked for now, it
+   * comes while the stack is walked. */
+  hg_blocks_prefetch((uintptr_t)p);
   check_free(p, api, hg_stack_capture_at(__builtin_frame_address(0)));
   scrub_stack();
 }
 
 void *hg_check_realloc(void *p, size_t n) {
+  hg_blocks_prefetch((uintptr_t)p);
   void *q = check_realloc(p, n, hg_stack_capture_at(__builtin_frame_address(0)));
   scrub_stack();
   return q;
