@@ -142,11 +142,12 @@ static inline _Atomic uint64_t *rule_slot(uintptr_t ip) {
 
 /* The entry for ip (0 if none); nb: the thread's block. */
 static inline uint64_t rule_entry(struct near *nb, uintptr_t ip) {
-  uint64_t h = rule_hash(ip);
-  uint64_t *nr = &nb->rules[(h >> (64 - RULES_LOG - NEAR_LOG)) & ((1u << NEAR_LOG) - 1)];
+  /* (The thread's table is indexed by the address's own low bits, folded: no multiply
+   * on the walk's chain of dependent loads.) */
+  uint64_t *nr = &nb->rules[(ip ^ (ip >> NEAR_LOG)) & ((1u << NEAR_LOG) - 1)];
   uint64_t e = *nr;
   if ((e >> RULE_BITS) == ip) return e;
-  e = atomic_load_explicit(&rules[h >> (64 - RULES_LOG)], memory_order_relaxed);
+  e = atomic_load_explicit(rule_slot(ip), memory_order_relaxed);
   if ((e >> RULE_BITS) == ip) *nr = e;
   return e;
 }
