@@ -104,7 +104,7 @@ uintptr_t hg_guard_slot_of(uintptr_t a) {
  * heapguard's other mappings.  (Sampled mode has its pool instead.) */
 static _Atomic size_t mappings;
 static size_t map_limit = 65530;   /* the kernel's default, until hg_guard_start reads it */
-static size_t budget;
+static size_t budget HG_DEFAULT_DATA;
 static _Atomic bool warned;
 
 static void set_budget(void) {
@@ -237,7 +237,7 @@ static void pool_give(uintptr_t slot) {
 /* The least alignment of a malloc'd block: HEAPGUARD_GUARD_ALIGN, a power of two from
  * 1 to 16.  (Less than 8 breaks programs that store pointers in variable-sized objects
  * whose size is not a multiple of 8 and check their alignment, such as CPython.) */
-static size_t least_alignment;
+static size_t least_alignment HG_DEFAULT_DATA;
 
 /* The largest power of two dividing n, at least least_alignment, at most 16 (16 for 0). */
 static size_t natural_alignment(size_t n) {

@@ -45,6 +45,9 @@
  * a process that never turns those modes on maps none of their pages (see
  * docs/architecture.md, "Resident memory"). */
 #define HG_DEFAULT_TEXT __attribute__((section(".text.hot.hg_default")))
+/* The same for variables those hooks write in every mode: they go to .data, whose page
+ * the default mode writes anyway, not to a page of .bss of their own. */
+#define HG_DEFAULT_DATA __attribute__((section(".data.hg_default")))
 /* On declarations of the library's own data (extern in headers): -fvisibility=hidden
  * covers definitions only, so without it the compiler reaches such data through the
  * GOT, a load more on every fast path. */

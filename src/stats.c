@@ -28,7 +28,7 @@
 
 bool hg_stats_on;
 static _Atomic size_t small_allocs;   /* small blocks handed out (observed) */
-static uint64_t start_us;             /* CLOCK_MONOTONIC at init */
+static uint64_t start_us HG_DEFAULT_DATA;   /* CLOCK_MONOTONIC at init */
 
 HG_EXPORT const char *hg_version(void) { return HEAPGUARD_VERSION; }
 
