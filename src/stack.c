@@ -76,7 +76,7 @@ static _Atomic uint64_t *rules;   /* 1 << RULES_LOG entries, mmap'd by hg_stack_
  * mostly the same ones as the last captures did. */
 #define NEAR_LOG 8
 /* Each thread's last stacks (depot_put), in front of the depot's shared tables. */
-#define NEAR_STACKS_LOG 5
+#define NEAR_STACKS_LOG 8
 struct near_stack { uint64_t hash; hg_stack_t id; };
 
 /* A thread's caches, in a block of their own: the thread-local storage of every thread
