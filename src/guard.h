@@ -21,8 +21,10 @@
  * keeps every object type that fits it naturally aligned and makes malloc(100) end at
  * the guard page (alignment 4).  memalign and its family get exactly the alignment
  * asked for (at least 16), so there a slack of up to alignment - 1 bytes may separate
- * the block's end from the guard page.  Slack bytes hold check mode's redzone pattern
- * and are verified when the block is freed, as check mode's redzones are.
+ * the block's end from the guard page.  The slack bytes next to the block (at most
+ * 256 on each side, check.c's GUARD_SLACK_CHECKED) hold check mode's redzone pattern
+ * and are verified when the block is freed, as check mode's redzones are; the rest of
+ * a page of slack is neither written nor checked.
  *
  * When a block is freed its data pages are given back to the kernel (MADV_DONTNEED)
  * and made PROT_NONE; the mapping waits in check mode's quarantine (FIFO, bounded in
