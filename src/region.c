@@ -153,11 +153,40 @@ static struct hg_span *best_in_bin(unsigned b, size_t n) {
   return best;
 }
 
-/* A run of at least n pages: the first non-empty exact bin (1..64 pages), or the best
- * fit in the first ranged bin that has one.  Best fit keeps big runs whole, which a
- * program growing blocks by doubling needs (wl_realloc). */
+/* Runs find_run looks at for a span of up to 64 pages, at most. */
+#define LOW_SCAN 32
+
+/* A run of at least n pages.  Up to 64 pages (every small span, medium blocks up to
+ * 256 KiB): the lowest-addressed fitting run among the first LOW_SCAN runs of the
+ * non-empty bins from n pages up, the brk heap's free top only when no other fits (it
+ * is trimmed by moving the break), so spans gather at the bottom of the heap and the
+ * runs above them stay free and whole (and, once purged or never touched, not
+ * resident); taking the smallest fitting run instead spread spans over every hole,
+ * the free pages between them all dirty.  Peak RSS (ASLR off): wl_large 61880 ->
+ * 59960 KiB, wl_larson 7648 -> 7264 (median of 5), python3 33252 -> 32280, wl_realloc
+ * 11304 -> 11432, the others within 0.2%.  Larger: the first
+ * non-empty exact bin, or the best fit in the first ranged bin that has one.  Best fit
+ * keeps big runs whole, which a program growing blocks by doubling needs (wl_realloc). */
 static struct hg_span *find_run(size_t n) {
   unsigned b = bin_of(n);
+  if (b < 64) {
+    struct hg_span *low = NULL, *top = NULL;
+    uintptr_t top_end = brk_extent ? brk_extent->end : 0;
+    unsigned seen = 0;
+    for (unsigned w = 0; w < 2 && seen < LOW_SCAN; w++) {
+      uint64_t m = bin_mask[w] & (w == 0 ? ~(uint64_t)0 << b : ~(uint64_t)0);
+      while (m && seen < LOW_SCAN) {
+        unsigned f = (w << 6) + (unsigned)__builtin_ctzll(m);
+        m &= m - 1;
+        for (struct hg_span *r = bins[f]; r && seen < LOW_SCAN; r = r->next, seen++) {
+          if (r->npages < n) continue;
+          if (run_end(r) == top_end) top = r;   /* the heap's free top: last resort */
+          else if (!low || r->start < low->start) low = r;
+        }
+      }
+    }
+    return low ? low : top;
+  }
   if (b >= 64) {
     struct hg_span *r = best_in_bin(b, n);
     if (r) return r;
