@@ -25,12 +25,13 @@
 #include "pagemap.h"
 #include "span.h"
 
-#define CHUNK_SHIFT   16
+#define CHUNK_SHIFT   HG_BLOCKS_CHUNK_SHIFT
 #define CHUNK_RECORDS ((size_t)1 << CHUNK_SHIFT)   /* 3 MiB of records */
 #define MAX_CHUNKS    4096                          /* 268 M records */
 _Static_assert(HG_SPAN_MAX_BLOCKS + 1 <= CHUNK_RECORDS, "an array fits in a chunk");
 
-static struct hg_block *chunks[MAX_CHUNKS];
+struct hg_block *hg_blocks_chunks[MAX_CHUNKS];
+#define chunks hg_blocks_chunks
 static size_t nchunks, chunk_used;   /* records used in the last chunk */
 static size_t count;                 /* records in use */
 
@@ -132,6 +133,16 @@ static void gerase(struct guarded *e) {
 
 /* ---- records ------------------------------------------------------------------------------ */
 
+size_t hg_blocks_user_offset;
+
+/* The number of the slot of SMALL span s that address a is in (>= nblocks: none).
+ * Without a division when a is where a block usually starts, hg_blocks_user_offset
+ * into its slot (slots are larger than that offset). */
+static inline size_t slot_index(const struct hg_span *s, uintptr_t a) {
+  size_t off = a - (uintptr_t)s->base, idx = hg_span_slot(s, off - hg_blocks_user_offset);
+  return idx < s->nblocks ? idx : off / s->bsize;
+}
+
 /* The span of check mode's memory that slot starts a slot of, and the slot's number in
  * it; NULL if slot is not such a start (or not in the page map). */
 static struct hg_span *span_of(uintptr_t slot, size_t *idx) {
@@ -208,14 +219,20 @@ struct hg_span *hg_blocks_erase(struct hg_block *b) {
 }
 
 size_t hg_blocks_count(void) { return count; }
-size_t hg_blocks_capacity(void) { return nchunks * CHUNK_RECORDS; }
-struct hg_block *hg_blocks_at(size_t i) { return &chunks[i >> CHUNK_SHIFT][i & (CHUNK_RECORDS - 1)]; }
+/* (The last chunk is used up to chunk_used: arrays are carved from it in turn.) */
+size_t hg_blocks_capacity(void) { return nchunks ? (nchunks - 1) * CHUNK_RECORDS + chunk_used : 0; }
+
+bool hg_blocks_holds(uintptr_t a) {
+  for (size_t k = 0; k < nchunks; k++)
+    if (a - (uintptr_t)chunks[k] < CHUNK_RECORDS * sizeof(struct hg_block)) return true;
+  return false;
+}
 
 uintptr_t hg_blocks_slot_of(uintptr_t a) {
   struct hg_span *s = hg_pagemap_get((const void *)a);
   if (!s) return hg_guard_slot_of(a);   /* guard mode's slots are mappings of their own */
   if (s->kind == HG_SPAN_SMALL) {
-    size_t idx = (a - (uintptr_t)s->base) / s->bsize;
+    size_t idx = slot_index(s, a);
     return idx < s->nblocks ? (uintptr_t)s->base + idx * s->bsize : 0;
   }
   if (s->kind == HG_SPAN_MEDIUM) return (uintptr_t)s->base;
@@ -233,7 +250,7 @@ struct hg_block *hg_blocks_lookup(uintptr_t a, uintptr_t *slot) {
     if (!e) return NULL;
     r = &e->array[1];
   } else if (s->kind == HG_SPAN_SMALL) {
-    size_t idx = (a - (uintptr_t)s->base) / s->bsize;
+    size_t idx = slot_index(s, a);
     if (idx >= s->nblocks) return NULL;
     *slot = (uintptr_t)s->base + idx * s->bsize;
     if (!s->check_records) return NULL;
@@ -252,9 +269,12 @@ void hg_blocks_prefetch(uintptr_t a) {
   const struct hg_span *s = hg_pagemap_get((const void *)a);
   if (!s) return;
   const struct hg_block *r = s->check_records;
-  size_t bsize = s->bsize;
   if (!r) return;
-  if (s->kind == HG_SPAN_SMALL && bsize) r += (a - (uintptr_t)s->base) / bsize;
+  if (s->kind == HG_SPAN_SMALL) {
+    size_t idx = hg_span_slot(s, a - (uintptr_t)s->base - hg_blocks_user_offset);
+    if (idx >= s->nblocks) return;   /* not where a block starts (a hint: no more) */
+    r += idx;
+  }
   r++;
   __builtin_prefetch(r, 1);
   __builtin_prefetch((const char *)(r + 1) - 1, 1);

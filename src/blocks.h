@@ -49,10 +49,22 @@ struct hg_block *hg_blocks_insert(uintptr_t slot);
 struct hg_span *hg_blocks_erase(struct hg_block *b);
 size_t hg_blocks_count(void);
 
-/* Iteration: entries 0 .. capacity-1, skipping empty ones (slot == 0).  Capacity only
- * grows, and records never move. */
+/* Iteration: entries 0 .. capacity-1, skipping empty ones (slot == 0).  Capacity (the
+ * records ever handed out, empty ones included) only grows, and records never move. */
+#define HG_BLOCKS_CHUNK_SHIFT 16
+extern HG_HIDDEN struct hg_block *hg_blocks_chunks[];
 size_t hg_blocks_capacity(void);
-struct hg_block *hg_blocks_at(size_t i);
+static inline struct hg_block *hg_blocks_at(size_t i) {
+  return &hg_blocks_chunks[i >> HG_BLOCKS_CHUNK_SHIFT][i & (((size_t)1 << HG_BLOCKS_CHUNK_SHIFT) - 1)];
+}
+
+/* Whether address a is in the table's own memory (the leak scan skips it: it holds no
+ * pointer of the program's). */
+bool hg_blocks_holds(uintptr_t a);
+
+/* Where a block usually starts in its slot (check mode's left redzone): a lookup of
+ * that address needs no division. */
+extern HG_HIDDEN size_t hg_blocks_user_offset;
 
 /* The slot of the allocator's memory holding address a (a small slot, a medium span's
  * start, or a guarded slot: guard.h), or 0 if a is not in a block-holding page. */

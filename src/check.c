@@ -47,7 +47,7 @@ void hg_check_unlock(void) { hg_unlock(&check_lock); }
 static void *slot_alloc(size_t total, size_t align, size_t *raw) {
   if (total <= HG_SMALL_MAX && align <= HG_PAGE) {
     for (unsigned c = hg_size_class(total); c < HG_NCLASSES; c++) {
-      if (hg_classes[c].size % align) continue;
+      if (hg_classes[c].size & (align - 1)) continue;   /* align: a power of two */
       *raw = hg_classes[c].size;
       return hg_heap_alloc_in(&check_heap, hg_classes[c].size);
     }
@@ -347,55 +347,70 @@ static inline unsigned unlock_report(void) {
 
 /* ---- quarantine: a FIFO ring of slots, bounded by the bytes it holds ------------------- */
 
-/* An entry: the record (records never move) and its slot, so that the next block to
- * leave can be prefetched without a lookup. */
-struct ring_entry { struct hg_block *b; uintptr_t slot; };
-static struct ring_entry *ring;
+/* The ring holds the quarantined blocks' records (records never move), oldest first. */
+static struct hg_block **ring;
 static size_t ring_cap, ring_head, ring_len, quarantined_bytes;
 static size_t prefetched;            /* entries from the head prefetched (prefetch_next) */
+static size_t prefetched_all;        /* of those, entries whose poison was asked for whole */
 static size_t quarantined_guarded;   /* guarded blocks in the ring (their mappings count) */
 
 /* What a quarantined block costs: its slot, its record and its place in the ring.  For
  * a guarded slot, the address space (its pages are given back to the kernel) with the
  * guard page. */
 static size_t quarantine_cost(const struct hg_block *b) {
-  return b->raw + sizeof(struct hg_block) + sizeof(struct ring_entry) +
+  return b->raw + sizeof(struct hg_block) + sizeof *ring +
          (b->flags & HG_BLOCK_GUARDED ? HG_PAGE : 0);
+}
+
+/* The ring grows by doubling with mremap (its pages move, they are not copied and
+ * faulted in again); the entries that had wrapped around to its start follow the old
+ * end. */
+bool hg_check_holds(uintptr_t a) {
+  return (ring && a - (uintptr_t)ring < ring_cap * sizeof *ring) || hg_blocks_holds(a) || hg_stack_holds(a);
 }
 
 static bool ring_push(struct hg_block *b) {
   if (ring_len == ring_cap) {
     size_t cap = ring_cap ? ring_cap * 2 : 4096;
-    struct ring_entry *r = hg_os_map(cap * sizeof *r);
+    struct hg_block **r = ring ? hg_os_remap(ring, ring_cap * sizeof *r, cap * sizeof *r)
+                               : hg_os_map(cap * sizeof *r);
     if (!r) return false;
-    for (size_t i = 0; i < ring_len; i++) r[i] = ring[(ring_head + i) & (ring_cap - 1)];
-    if (ring) hg_os_unmap(ring, ring_cap * sizeof *ring);
+    if (ring_head) memcpy(r + ring_cap, r, ring_head * sizeof *r);
     ring = r;
     ring_cap = cap;
-    ring_head = 0;
-    prefetched = 0;
   }
-  ring[(ring_head + ring_len++) & (ring_cap - 1)] = (struct ring_entry){ b, b->slot };
+  ring[(ring_head + ring_len++) & (ring_cap - 1)] = b;
   return true;
 }
 
 /* The next blocks to leave the quarantine will be read (their records, their poison),
  * and they were freed long ago: start bringing them into the cache now, while the
- * program runs and the next calls capture their stacks.  The first `prefetched`
- * entries from the head were asked for already; each call asks for the new ones only,
- * up to PREFETCH_AHEAD (a free usually lets one block leave). */
+ * program runs and the next calls capture their stacks.  In two steps, each entry
+ * asked for once: PREFETCH_AHEAD entries from the head, the record and the slot's first
+ * two lines; PREFETCH_WHOLE entries from the head (whose records came meanwhile), the
+ * rest of the poison, up to PREFETCH_BYTES (the hardware prefetcher follows longer
+ * runs): each block is a short run of its own, on which the read-back would otherwise
+ * wait for one miss after another. */
 #define PREFETCH_AHEAD 8
+#define PREFETCH_WHOLE 4
+#define PREFETCH_BYTES 4096
 
 static void prefetch_next(void) {
   size_t upto = ring_len < PREFETCH_AHEAD ? ring_len : PREFETCH_AHEAD;
   for (size_t i = prefetched; i < upto; i++) {
-    const struct ring_entry *e = &ring[(ring_head + i) & (ring_cap - 1)];
-    __builtin_prefetch(e->b, 1);
-    __builtin_prefetch((const char *)(e->b + 1) - 1, 1);   /* a record may span two lines */
-    __builtin_prefetch((const char *)e->slot);
-    __builtin_prefetch((const char *)e->slot + 64);
+    const struct hg_block *b = ring[(ring_head + i) & (ring_cap - 1)];
+    __builtin_prefetch(b, 1);
+    __builtin_prefetch((const char *)(b + 1) - 1, 1);   /* a record may span two lines */
   }
   prefetched = upto;
+  upto = ring_len < PREFETCH_WHOLE ? ring_len : PREFETCH_WHOLE;
+  for (size_t i = prefetched_all; i < upto; i++) {
+    const struct hg_block *b = ring[(ring_head + i) & (ring_cap - 1)];
+    if (b->flags & HG_BLOCK_GUARDED) continue;
+    size_t n = b->raw < PREFETCH_BYTES ? b->raw : PREFETCH_BYTES;
+    for (size_t off = 0; off < n; off += 64) __builtin_prefetch((const char *)b->slot + off);
+  }
+  prefetched_all = upto;
 }
 
 static void release(struct hg_block *b) {
@@ -412,12 +427,12 @@ static void release(struct hg_block *b) {
 static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_api where_api) {
   while (ring_len && (quarantined_bytes > limit || quarantined_guarded > hg_guard_quarantine_max()) &&
          room(fs)) {
-    struct ring_entry e = ring[ring_head];
+    struct hg_block *b = ring[ring_head];
     ring_head = (ring_head + 1) & (ring_cap - 1);
     ring_len--;
     if (prefetched) prefetched--;
-    struct hg_block *b = e.b;
-    if (b->slot != e.slot || b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
+    if (prefetched_all) prefetched_all--;
+    if (b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
     quarantined_bytes -= quarantine_cost(b);
     if (b->flags & HG_BLOCK_GUARDED) quarantined_guarded--;
     check_freed(b, fs, where, where_api, "when the block left the quarantine");
@@ -693,6 +708,7 @@ static const struct hg_heap_divert check_divert = { divert_alloc, divert_free };
 void hg_check_init(void) {
   size_t r = hg_opt.redzone < 16 ? 16 : hg_opt.redzone > 4096 ? 4096 : hg_opt.redzone;
   redzone = hg_align_up(r, 16);
+  hg_blocks_user_offset = hg_align_up(redzone, HG_ALIGNMENT);
   size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   scrub_bytes = 512 + (depth + HG_STACK_OWN_FRAMES_MAX) * sizeof(uintptr_t);
   hg_heap_init_private(&check_heap);

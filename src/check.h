@@ -68,9 +68,12 @@ bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where);
  * is wrong; returns the number of errors found. */
 size_t hg_check_verify(const char *when);
 
-/* For the leak scan (leak.c): check mode's lock. */
+/* For the leak scan (leak.c): check mode's lock; whether address a is in check mode's
+ * own bookkeeping (records, quarantine ring, stack depot), which holds no pointer of the
+ * program's and is not scanned (lock held). */
 void hg_check_lock(void);
 void hg_check_unlock(void);
+bool hg_check_holds(uintptr_t a);
 
 /* leak.c: the reachability scan and the leak report, at exit. */
 void hg_leak_report(void);

@@ -85,6 +85,7 @@ static bool scan_mapping(const struct hg_mapping *m, void *arg) {
       /* block pages (guarded slots too): only via their blocks */
       if (hg_pagemap_get((const void *)page) || hg_guard_slot_of(page)) continue;
       if (hg_pagemap_holds(page, page + HG_PAGE)) continue;   /* the page map's root: offsets */
+      if (hg_check_holds(page)) continue;   /* records, quarantine, depot: no program pointer */
       uintptr_t from = page < sc->own_sp && sc->own_sp < page + HG_PAGE ? sc->own_sp : page;
       scan_range(sc, from, page + HG_PAGE);
     }

@@ -515,6 +515,15 @@ found:
   return id;
 }
 
+bool hg_stack_holds(uintptr_t a) {
+  unsigned n = __atomic_load_n(&nchunks, __ATOMIC_ACQUIRE);
+  for (unsigned k = 0; k < n; k++)
+    if (a - (uintptr_t)chunks[k] < CHUNK_WORDS * sizeof(uintptr_t)) return true;
+  uintptr_t b = (uintptr_t)atomic_load_explicit(&buckets, memory_order_acquire);
+  if (b && a - b < (sizeof(hg_stack_t) << BUCKETS_LOG)) return true;
+  return rules && a - (uintptr_t)rules < (sizeof(uint64_t) << RULES_LOG);
+}
+
 hg_stack_t hg_stack_capture(void) { return hg_stack_capture_at(NULL); }
 
 hg_stack_t hg_stack_capture_at(const void *frame) {

@@ -58,6 +58,10 @@ void hg_stack_print(hg_stack_t id, const char *api);
  * allocator's among them) left full of stale addresses. */
 uintptr_t hg_stack_exit_caller_sp(void);
 
+/* Whether address a is in the depot's or the rule table's memory (the leak scan skips
+ * it: return addresses and ids only). */
+bool hg_stack_holds(uintptr_t a);
+
 /* Nonzero while heapguard itself runs code that allocates (the symboliser): such
  * allocations get no stack and are left out of leak reports. */
 extern HG_HIDDEN __thread int hg_stack_quiet;
