@@ -17,7 +17,6 @@
 
 bool hg_guard_on;
 bool hg_guard_sampling;
-__thread long hg_guard_countdown;
 
 /* Sampled mode guards requests up to one page (bigger ones are not sampled; the
  * countdown goes on to the next request): its slots are one page each, in a pool. */
@@ -143,14 +142,17 @@ size_t hg_guard_quarantine_max(void) {
  * page each.  The guard pages are marked MADV_DONTDUMP (as their slots are first
  * used), so the kernel never merges a slot's page with its neighbours into one VMA:
  * each mprotect then changes one small VMA instead of splitting a large one (and
- * merging it back at the next), which made every sample about 3x dearer in the kernel.  Taking a slot is one mprotect
- * (read-write), freeing it one mprotect back
- * (its page stays resident: at most HEAPGUARD_SAMPLE_MAX pages), and a slot leaving
- * the quarantine goes to the back of a FIFO of free slots, so a freed address is
- * reused as late as possible. */
+ * merging it back at the next), which made every sample about 3x dearer in the
+ * kernel.  Taking a slot is one mprotect (read-write), freeing it one mprotect back
+ * (its page stays resident).  A slot leaving the quarantine goes to the back of a FIFO,
+ * and slots are taken from it, oldest first, before any fresh one: a fresh slot costs
+ * a madvise and its page's first fault, so the pool grows only to the most slots live
+ * and quarantined at once, not to HEAPGUARD_SAMPLE_MAX (a freed address is reused
+ * once its slot has left the quarantine, as soon as a sample needs one). */
 static uintptr_t pool_base, pool_end;
-static uint32_t *pool_free;         /* ring of free slot numbers */
-static size_t pool_slots, free_head, free_len, pool_fresh;
+static uint32_t *pool_free;         /* ring of slot numbers out of the quarantine */
+static size_t pool_slots, free_head, free_len;
+static size_t pool_fresh;           /* slots below it have been used */
 static bool pool_failed;
 static hg_lock_t pool_lock = HG_LOCK_INIT;
 
@@ -173,9 +175,8 @@ static bool pool_init(void) {
   pool_base = base;
   for (size_t i = 0; i < n; i++)
     if (!index_set(base + 2 * i * HG_PAGE, 2, pool_slot(i))) goto fail;
-  for (size_t i = 0; i < n; i++) free_ring[i] = (uint32_t)i;
   pool_free = free_ring;
-  pool_slots = free_len = n;
+  pool_slots = n;
   pool_end = base + bytes;
   return true;
 fail:
@@ -192,29 +193,34 @@ fail:
 static uintptr_t pool_take(void) {
   hg_lock(&pool_lock);
   uintptr_t slot = 0;
-  if ((pool_base || (!pool_failed && pool_init())) && free_len) {
-    size_t i = pool_free[free_head];
-    slot = pool_slot(i);
-    free_head = (free_head + 1) % pool_slots;
-    free_len--;
-    /* The ring hands out slots 0, 1, 2, ... before any slot comes back, so the slots
-     * below pool_fresh are exactly those used before.  A slot's guard page is marked
-     * when the slot is first used, not at pool_init: a program that takes a few
-     * samples pays for a few madvise calls, not HEAPGUARD_SAMPLE_MAX. */
-    if (i >= pool_fresh) {
-      /* Both pages next to the data page must be marked before it changes protection.
-       * After-side layout (data, guard): its guard, and the previous slot's, marked
-       * when that slot was first used.  Before-side (guard, data): its guard (marked
-       * with the previous slot, or now for slot 0) and the next slot's. */
+  if ((pool_base || (!pool_failed && pool_init())) && (free_len || pool_fresh < pool_slots)) {
+    /* A slot used before (the oldest out of the quarantine) if there is one, else a
+     * fresh one: a slot's first use costs about 3x a reuse (the madvise below, and the
+     * page's first fault, 10 us more here), so the pool only grows to what the
+     * quarantine and the live samples hold. */
+    size_t i;
+    if (free_len) {
+      i = pool_free[free_head];
+      free_head = (free_head + 1) % pool_slots;
+      free_len--;
+    } else {
+      i = pool_fresh++;
+      /* A slot's guard page is marked when the slot is first used, not at pool_init: a
+       * program that takes a few samples pays for a few madvise calls, not
+       * HEAPGUARD_SAMPLE_MAX.  Both pages next to the data page must be marked before
+       * it changes protection.  After-side layout (data, guard): its guard, and the
+       * previous slot's, marked when that slot was first used.  Before-side (guard,
+       * data): its guard (marked with the previous slot, or now for slot 0) and the
+       * next slot's. */
       uintptr_t pair = pool_base + 2 * i * HG_PAGE;
-      if (slot == pair) {
+      if (!guard_before()) {
         hg_os_no_dump((void *)(pair + HG_PAGE), HG_PAGE);
       } else {
         if (i == 0) hg_os_no_dump((void *)pair, HG_PAGE);
         if (i + 1 < pool_slots) hg_os_no_dump((void *)(pair + 2 * HG_PAGE), HG_PAGE);
       }
-      pool_fresh = i + 1;
     }
+    slot = pool_slot(i);
   }
   hg_unlock(&pool_lock);
   if (slot && !hg_os_protect((void *)slot, HG_PAGE, true)) {
@@ -344,14 +350,28 @@ static long draw(void) {
   return (long)(1 + next_random() % (2 * n - 1));
 }
 
-void *hg_guard_sample_slow(size_t n) {
-  bool first = rng == 0;
-  hg_guard_countdown = draw();
-  /* A thread's first request only starts its countdown (a fresh thread is not
-   * sampled at once), unless every request is to be sampled. */
-  if (first && hg_opt.sample_rate > 1) return NULL;
+/* h's countdown reached 0: the next one is drawn, and this request of n bytes is the
+ * sample if it can be.  A thread's first request only starts its countdown (a fresh
+ * thread is not sampled at once), unless every request is to be sampled (then the
+ * countdown stays <= 0); a thread without a heap yet counts on hg_heap_empty, which is
+ * never set: its next request, on its own heap, starts the countdown. */
+static void *sample_due(struct hg_heap *h, size_t n) {
+  if (hg_opt.sample_rate > 1) {
+    if (h == &hg_heap_empty) return NULL;
+    bool first = rng == 0;
+    h->sample_countdown = draw();
+    if (first) return NULL;
+  }
   if (n > SAMPLE_SIZE_MAX || hg_stack_quiet) return NULL;
   return hg_check_alloc_sampled(n);
+}
+
+void *hg_guard_sample_slow(size_t n) { return sample_due(hg_tls_heap, n); }
+
+void *hg_guard_sample(size_t n) {
+  struct hg_heap *h = hg_tls_heap;
+  if (hg_likely(hg_guard_count_down(h))) return NULL;
+  return sample_due(h, n);
 }
 
 bool hg_guard_sample_free(void *p) {

@@ -45,6 +45,7 @@
 #ifndef HG_GUARD_H
 #define HG_GUARD_H
 
+#include "heap.h"
 #include "internal.h"
 
 extern bool hg_guard_on;                /* full guard mode */
@@ -81,28 +82,28 @@ size_t hg_guard_quarantine_max(void);
 
 /* ---- sampled guard mode (api.c, heap.c) ------------------------------------------- */
 
-extern __thread long hg_guard_countdown;
-void *hg_guard_sample_slow(size_t n);
-/* One request less before the next sample: false when the countdown reaches 0 (this
- * request is the sample).  On x86-64 a decrement in memory whose flags the caller's
- * branch uses, so that sampled mode's unsampled mallocs (api.c's alloc) stay within a
- * few instructions of the fast path.  (Not asm goto: gcc 12 sent its label to a
- * wrong block once inlined in realloc.) */
-static inline bool hg_guard_count_down(void) {
+/* One request less before the next sample, on heap h (the calling thread's): false
+ * when its countdown reaches 0 (this request may be the sample: hg_guard_sample_slow).
+ * On x86-64 one decrement in memory whose flags the caller's branch uses, so that
+ * sampled mode's unsampled mallocs (api.c's alloc) stay within a few instructions of
+ * the fast path; in asm also because threads without a heap all decrement
+ * hg_heap_empty's (heap.h).  (Not asm goto: gcc 12 sent its label to a wrong block once
+ * inlined in realloc.) */
+static inline bool hg_guard_count_down(struct hg_heap *h) {
 #if defined(__x86_64__)
   bool more;
-  __asm__("subq $1, %0" : "+m"(hg_guard_countdown), "=@ccg"(more) : : );
+  __asm__("subq $1, %0" : "+m"(h->sample_countdown), "=@ccg"(more) : : );
   return more;
 #else
-  return --hg_guard_countdown > 0;
+  return --h->sample_countdown > 0;
 #endif
 }
+/* The countdown reached 0 for a malloc of n bytes: n's block, a sampled one if this
+ * request can be (a thread's first only starts its countdown). */
+void *hg_guard_sample_slow(size_t n);
 /* From malloc's slow path when sampling: a sampled block for n bytes, or NULL (not
  * this one: the default allocator serves it). */
-static inline void *hg_guard_sample(size_t n) {
-  if (hg_likely(--hg_guard_countdown > 0)) return NULL;
-  return hg_guard_sample_slow(n);
-}
+void *hg_guard_sample(size_t n);
 /* free(p) of a pointer the page map does not know: true if p lies in a sampled
  * block's mapping (then it was freed, or the error reported). */
 bool hg_guard_sample_free(void *p);

@@ -24,12 +24,17 @@ struct hg_heap {
   /* never NULL: &hg_span_empty when none.  cur[HG_NCLASSES] is always empty: stats
    * mode maps malloc(0) to it so that it leaves the fast path (stats.h). */
   struct hg_span *cur[HG_NCLASSES + 1];
+  /* Sampled guard mode: mallocs until the thread's next sample (guard.h), here so that
+   * the heap pointer malloc loads anyway reaches it.  hg_heap_empty's goes below 0
+   * (threads without a heap decrement it, racily: it stays <= 0, never read). */
+  long sample_countdown;
   struct hg_span *partial[HG_NCLASSES];  /* other spans with free slots (listed) */
   struct hg_span *_Atomic remote_queue;  /* spans with frees from other threads */
   struct hg_heap *next_all;              /* every heap ever made (heaps_lock) */
   struct hg_heap *next_abandoned;        /* pool of heaps without a thread */
   bool abandoned;
   uint32_t id;                           /* from 1, in creation order (for stats) */
+  uint32_t sweep_tick;                   /* spans carved since the last sweep (heap.c) */
 };
 
 extern HG_HIDDEN struct hg_heap hg_heap_empty;
