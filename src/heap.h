@@ -34,7 +34,6 @@ struct hg_heap {
   struct hg_heap *next_abandoned;        /* pool of heaps without a thread */
   bool abandoned;
   uint32_t id;                           /* from 1, in creation order (for stats) */
-  uint32_t sweep_tick;                   /* spans carved since the last sweep (heap.c) */
 };
 
 extern HG_HIDDEN struct hg_heap hg_heap_empty;
