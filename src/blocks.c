@@ -174,9 +174,11 @@ struct hg_block *hg_blocks_find(uintptr_t slot) {
   return r->slot == slot ? r : NULL;
 }
 
-struct hg_block *hg_blocks_insert(uintptr_t slot) {
-  size_t idx;
-  struct hg_span *s = span_of(slot, &idx);
+struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span) {
+  size_t idx = 0;
+  struct hg_span *s = span;
+  if (s && s->kind == HG_SPAN_SMALL) idx = hg_span_slot(s, slot - (uintptr_t)s->base);
+  if (!s || idx >= s->nblocks) s = span_of(slot, &idx);
   struct hg_block *a;
   if (s) {
     a = s->check_records;

@@ -17,6 +17,8 @@
 #include "internal.h"
 #include "stack.h"
 
+struct hg_span;
+
 enum hg_block_state { HG_BLOCK_LIVE = 1, HG_BLOCK_FREED };
 enum hg_block_flag {
   HG_BLOCK_INTERNAL = 1,   /* allocated by heapguard itself (symboliser): never a leak */
@@ -42,8 +44,10 @@ struct hg_block {
 static inline uintptr_t hg_block_user(const struct hg_block *b) { return ~b->user_hidden; }
 
 struct hg_block *hg_blocks_find(uintptr_t slot);
-/* A new record for slot (zeroed but for the key), or NULL if the table cannot grow. */
-struct hg_block *hg_blocks_insert(uintptr_t slot);
+/* A new record for slot (zeroed but for the key), or NULL if the table cannot grow.
+ * span: the span slot is in, if the caller knows it (it then needs no page map lookup),
+ * else NULL. */
+struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span);
 /* Erase a record; returns the span its slot is in (NULL for a guarded slot), for the
  * caller to give the slot back without looking it up again. */
 struct hg_span *hg_blocks_erase(struct hg_block *b);
