@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Check mode's cost: the same workloads under glibc, heapguard (default mode),
-heapguard check mode and Valgrind's memcheck, interleaved, medians of N runs.
+heapguard check mode, AddressSanitizer and Valgrind's memcheck, interleaved, medians of
+N runs.
 
-Usage: python3 bench/check_overhead.py [--runs N] [--smoke] [--no-valgrind]
+Usage: python3 bench/check_overhead.py [--runs N] [--smoke] [--no-valgrind] [--no-asan]
            [--lib build/libheapguard.so] [--bin-dir build/bench]
            [--only churn,random] [--out DIR]
 Writes bench/results/check-overhead.md and .csv (smoke: bench/results/smoke/; --only
@@ -10,8 +11,11 @@ writes nothing unless --out is given, so a partial run cannot replace the result
 
 Check mode is run as a user would (`HEAPGUARD_MODE=check`, defaults: 12-frame stacks
 on every malloc and free, 16-byte redzones, 64 MiB quarantine, leak scan at exit);
-memcheck with --leak-check=full.  Workload sizes are smaller than bench/run.py's so
-that memcheck finishes in minutes.
+memcheck with --leak-check=full.  AddressSanitizer needs the program recompiled, so it
+is measured on the workloads built from bench/ only: each built again with
+`gcc -O2 -fsanitize=address -fno-omit-frame-pointer` (into BIN-DIR/asan/) and run with
+ASan's defaults (its leak check included); python3 and sqlite3 get "-".  Workload
+sizes are smaller than bench/run.py's so that memcheck finishes in minutes.
 """
 import argparse
 import csv
@@ -28,11 +32,12 @@ BIN = os.path.join(ROOT, "build", "bench")
 
 PYTHON = sys.executable if os.path.basename(sys.executable).startswith("python3") else "python3"
 
-MODES = ["glibc", "heapguard", "check", "memcheck"]
+MODES = ["glibc", "heapguard", "check", "asan", "memcheck"]
 
 
 def workloads(smoke):
-    """(name, argv, extra environment, sqlite input) for each workload."""
+    """(name, argv, extra environment, sqlite input) for each workload; a workload whose
+    program is bench/<argv[0]'s name>.c can be built with AddressSanitizer."""
     s = 10 if smoke else 1
     sql_rows = "2000" if smoke else "20000"
     return [
@@ -48,10 +53,30 @@ def workloads(smoke):
     ]
 
 
+def asan_binary(argv):
+    """The AddressSanitizer build of a bench/ workload (made if missing or older than its
+    source), or None: not one of bench/'s programs, or gcc cannot build it."""
+    src = os.path.join(BENCH, os.path.basename(argv[0]) + ".c")
+    if not os.path.dirname(argv[0]) == BIN or not os.path.exists(src):
+        return None
+    out = os.path.join(BIN, "asan", os.path.basename(argv[0]))
+    deps = [src, os.path.join(BENCH, "wl_common.h")]
+    if not os.path.exists(out) or os.path.getmtime(out) < max(map(os.path.getmtime, deps)):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        r = subprocess.run(["gcc", "-O2", "-pthread", "-fsanitize=address", "-fno-omit-frame-pointer",
+                            "-o", out, src], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            print("  asan: cannot build %s: %s" % (src, r.stderr.strip().splitlines()[-1:]), flush=True)
+            return None
+    return out
+
+
 def run(argv, env, stdin_path, mode):
     """One run: (wall seconds, peak RSS in KiB, exit status)."""
     env = dict(env)
     env.pop("LD_PRELOAD", None)
+    if mode == "asan":
+        argv = [asan_binary(argv)] + argv[1:]
     if mode in ("heapguard", "check"):
         env["LD_PRELOAD"] = LIB
     if mode == "check":
@@ -80,6 +105,7 @@ def main():
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--no-valgrind", action="store_true")
+    ap.add_argument("--no-asan", action="store_true")
     ap.add_argument("--lib", default=LIB, help="the heapguard library (default %(default)s)")
     ap.add_argument("--bin-dir", default=BIN, help="the built workloads (default %(default)s)")
     ap.add_argument("--only", default=None, help="comma-separated workloads to run")
@@ -88,7 +114,7 @@ def main():
     LIB, BIN = os.path.abspath(args.lib), os.path.abspath(args.bin_dir)
     only = set(args.only.split(",")) if args.only else None
     runs = args.runs or (1 if args.smoke else 3)
-    modes = [m for m in MODES if not (m == "memcheck" and args.no_valgrind)]
+    modes = [m for m in MODES if not (m == "memcheck" and args.no_valgrind) and not (m == "asan" and args.no_asan)]
     out = args.out or os.path.join(BENCH, "results", "smoke" if args.smoke else "")
     write = not only or args.out
     os.makedirs(out, exist_ok=True)
@@ -107,6 +133,8 @@ def main():
         env.update(extra)
         for r in range(runs):
             for m in modes:
+                if m == "asan" and not asan_binary(argv):
+                    continue
                 wall, cpu, rss, code = run(argv, env, stdin_path, m)
                 if code != 0:
                     failed = True
@@ -124,9 +152,11 @@ def main():
     med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in res.items()}
     L = ["# Check mode's cost", "",
          "Generated %s by `python3 bench/check_overhead.py%s` (%d run(s) each, interleaved; "
-         "medians).  Check mode: `HEAPGUARD_MODE=check` with its defaults; memcheck: "
-         "`valgrind --leak-check=full`." % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-                                            " --smoke" if args.smoke else "", runs), ""]
+         "medians).  Check mode: `HEAPGUARD_MODE=check` with its defaults; asan: the workload "
+         "built with `gcc -O2 -fsanitize=address -fno-omit-frame-pointer`, ASan's defaults "
+         "(bench/ programs only: python3 and sqlite3 would need rebuilding; its geometric mean "
+         "is over the workloads it ran); memcheck: `valgrind --leak-check=full`."
+         % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), " --smoke" if args.smoke else "", runs), ""]
     # CPU time (user + sys of the program and its children) as well as wall time: on a
     # machine shared with other work, wall time also counts the waits for a core.
     for title, idx, unit in (("Wall time", 0, "s"), ("CPU time (user + sys)", 2, "s"),
@@ -137,6 +167,9 @@ def main():
             g = med[(n, "glibc")][idx]
             cells = []
             for m in modes:
+                if (n, m) not in med:
+                    cells.append("-")
+                    continue
                 v = med[(n, m)][idx]
                 shown = v if unit == "s" else v / 1024
                 cells.append("%.3g %s (%.1fx)" % (shown, unit, v / g if g else 0))
@@ -146,7 +179,7 @@ def main():
             prod, k = 1.0, 0
             for n in names:
                 g = med[(n, "glibc")][idx]
-                if g:
+                if g and (n, m) in med:
                     prod *= med[(n, m)][idx] / g
                     k += 1
             geo.append("%.2fx" % (prod ** (1.0 / k)) if k else "-")
