@@ -687,13 +687,14 @@ size_t hg_check_verify(const char *when) {
   size_t found = 0;
   for (size_t i = 0;;) {
     hg_lock(&check_lock);
-    for (; i < hg_blocks_capacity() && room(&pending); i++) {
+    size_t cap = hg_blocks_capacity();
+    for (; i < cap && room(&pending); i++) {
       struct hg_block *b = hg_blocks_at(i);
       if (!b->slot) continue;
       if (b->state == HG_BLOCK_LIVE) check_redzones(b, &pending, 0, HG_API_NONE, when);
       else check_freed(b, &pending, 0, HG_API_NONE, when);
     }
-    bool done = i >= hg_blocks_capacity();
+    bool done = i >= cap;
     found += unlock_report();
     if (done) return found;
   }

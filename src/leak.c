@@ -117,7 +117,7 @@ static void sort_groups(struct group *g, size_t n) {
 /* Group the lost blocks by (stack, indirect) into g (room for every block). */
 static size_t make_groups(struct group *g, size_t room, struct totals *t) {
   size_t n = 0;
-  for (size_t i = 0; i < hg_blocks_capacity(); i++) {
+  for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
     struct hg_block *b = hg_blocks_at(i);
     if (!b->slot || b->state != HG_BLOCK_LIVE || (b->flags & HG_BLOCK_INTERNAL)) continue;
     unsigned k = (b->flags & HG_BLOCK_REACHED) ? 2 : (b->flags & HG_BLOCK_INDIRECT) ? 1 : 0;
@@ -164,7 +164,7 @@ void hg_leak_report(void) {
     goto out;
   }
   sc.cap = live;
-  for (size_t i = 0; i < hg_blocks_capacity(); i++) {
+  for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
     struct hg_block *b = hg_blocks_at(i);
     if (!b->slot || b->state != HG_BLOCK_LIVE) continue;
     b->flags &= (uint8_t)~(HG_BLOCK_REACHED | HG_BLOCK_INDIRECT | HG_BLOCK_LEADER);
@@ -176,7 +176,7 @@ void hg_leak_report(void) {
     hg_maps_each(scan_mapping, &sc);
     drain(&sc);
     /* Second phase: what each lost block keeps (indirectly lost). */
-    for (size_t i = 0; i < hg_blocks_capacity(); i++) {
+    for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
       struct hg_block *b = hg_blocks_at(i);
       if (!b->slot || b->state != HG_BLOCK_LIVE || (b->flags & (HG_BLOCK_REACHED | HG_BLOCK_INDIRECT)))
         continue;

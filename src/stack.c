@@ -327,7 +327,7 @@ static HG_NOINLINE struct step step_slow(uintptr_t ip, uintptr_t sp, uintptr_t b
  * frame pointer as it takes its frame's address), whose frame is then known exactly.
  * Returns the number of frames, minus one less that if libunwind was used (-1 - n): its
  * stack usage is to be wiped. */
-static HG_NOINLINE int walk(uintptr_t *frames, int max, const void *start, uint64_t *hash) {
+static inline __attribute__((always_inline)) int walk(uintptr_t *frames, int max, const void *start, uint64_t *hash) {
   const uintptr_t *fp = start ? start : __builtin_frame_address(0);
   uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
   uint64_t h = HASH_SEED;   /* the frames' hash (hash_frames), made on the way: the
