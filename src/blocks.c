@@ -267,19 +267,20 @@ struct hg_block *hg_blocks_lookup(uintptr_t a, uintptr_t *slot) {
   return r->slot == *slot ? r : NULL;
 }
 
-void hg_blocks_prefetch(uintptr_t a) {
+struct hg_block *hg_blocks_prefetch(uintptr_t a) {
   const struct hg_span *s = hg_pagemap_get((const void *)a);
-  if (!s) return;
-  const struct hg_block *r = s->check_records;
-  if (!r) return;
+  if (!s) return NULL;
+  struct hg_block *r = s->check_records;
+  if (!r) return NULL;
   if (s->kind == HG_SPAN_SMALL) {
     size_t idx = hg_span_slot(s, a - (uintptr_t)s->base - hg_blocks_user_offset);
-    if (idx >= s->nblocks) return;   /* not where a block starts (a hint: no more) */
+    if (idx >= s->nblocks) return NULL;   /* not where a block usually starts */
     r += idx;
   }
   r++;
   __builtin_prefetch(r, 1);
   __builtin_prefetch((const char *)(r + 1) - 1, 1);
+  return r;
 }
 
 struct hg_block *hg_blocks_containing(uintptr_t a) {

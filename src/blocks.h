@@ -78,9 +78,11 @@ uintptr_t hg_blocks_slot_of(uintptr_t a);
  * one look at the page map), or NULL; the slot in *slot (0 if none). */
 struct hg_block *hg_blocks_lookup(uintptr_t a, uintptr_t *slot);
 
-/* Start bringing the record of the slot holding address a into the cache, without a
- * lock (a hint: it reads what it finds, and touches nothing). */
-void hg_blocks_prefetch(uintptr_t a);
+/* Start bringing the record of the block starting at address a into the cache,
+ * without a lock (it reads what it finds, and touches nothing), and return it, or NULL:
+ * a hint only.  Records never move and are zeroed when erased, so a record found there
+ * later under the lock, live and with user address a, is that block's (no lookup). */
+struct hg_block *hg_blocks_prefetch(uintptr_t a);
 
 /* The record of the block whose user bytes hold a (the start, or inside), or NULL. */
 struct hg_block *hg_blocks_containing(uintptr_t a);

@@ -556,10 +556,12 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   return user;
 }
 
-/* The live block starting at p, or NULL with a finding about p (lock held). */
+/* The live block starting at p, or NULL with a finding about p (lock held).  hint:
+ * hg_blocks_prefetch(p) (or NULL), taken at face value if it is that block's record. */
 static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t where,
-                                   struct findings *fs) {
+                                   struct findings *fs, struct hg_block *hint) {
   uintptr_t a = (uintptr_t)p, slot;
+  if (hint && hg_block_user(hint) == a && hint->state == HG_BLOCK_LIVE) return hint;
   struct hg_block *b = hg_blocks_lookup(a, &slot);
   if (b && hg_block_user(b) == a && b->state == HG_BLOCK_LIVE) return b;
   struct finding f = { .shape = F_BAD_POINTER, .op = op, .addr = a, .where = where, .where_api = op };
@@ -571,10 +573,10 @@ static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t whe
   return NULL;
 }
 
-static void check_free(void *p, enum hg_api api, hg_stack_t stack) {
+static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_block *hint) {
   struct findings *fs = &pending;
   hg_lock(&check_lock);
-  struct hg_block *b = live_block(p, api, stack, fs);
+  struct hg_block *b = live_block(p, api, stack, fs, hint);
   if (b) {
     check_redzones(b, fs, stack, api, NULL);
     b->state = HG_BLOCK_FREED;
@@ -597,14 +599,14 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack) {
 
 /* One stack for the whole call: the new block's allocation and the old one's free
  * happen at the same place. */
-static void *check_realloc(void *p, size_t n, hg_stack_t stack) {
+static void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block *hint) {
   if (!p) return check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false, false, stack);
   if (n == 0) {   /* glibc: frees the block and returns NULL */
-    check_free(p, HG_API_REALLOC, stack);
+    check_free(p, HG_API_REALLOC, stack, hint);
     return NULL;
   }
   hg_lock(&check_lock);
-  struct hg_block *b = live_block(p, HG_API_REALLOC, stack, &pending);
+  struct hg_block *b = live_block(p, HG_API_REALLOC, stack, &pending, hint);
   size_t old = b ? b->size : 0;
   unlock_report();
   if (!b) {
@@ -617,13 +619,13 @@ static void *check_realloc(void *p, size_t n, hg_stack_t stack) {
   void *q = check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false, false, stack);
   if (!q) return NULL;
   memcpy(q, p, old < n ? old : n);
-  check_free(p, HG_API_REALLOC, stack);
+  check_free(p, HG_API_REALLOC, stack, b);   /* (b: checked again under the lock) */
   return q;
 }
 
 static size_t check_usable_size(const void *p, enum hg_api api) {
   hg_lock(&check_lock);
-  struct hg_block *b = live_block(p, api, 0, &pending);
+  struct hg_block *b = live_block(p, api, 0, &pending, NULL);
   size_t n = b ? b->size : 0;
   if (b) hg_unlock(&check_lock);
   else report_pending(true);
@@ -663,14 +665,14 @@ size_t hg_check_block_size(const void *p, enum hg_api api) { return check_usable
 void hg_check_free(void *p, enum hg_api api) {
   /* The block's record, freed or not, is usually out of the cache: asked for now, it
    * comes while the stack is walked. */
-  hg_blocks_prefetch((uintptr_t)p);
-  check_free(p, api, hg_stack_capture_at(__builtin_frame_address(0)));
+  struct hg_block *hint = hg_blocks_prefetch((uintptr_t)p);
+  check_free(p, api, hg_stack_capture_at(__builtin_frame_address(0)), hint);
   scrub_stack();
 }
 
 void *hg_check_realloc(void *p, size_t n) {
-  hg_blocks_prefetch((uintptr_t)p);
-  void *q = check_realloc(p, n, hg_stack_capture_at(__builtin_frame_address(0)));
+  struct hg_block *hint = hg_blocks_prefetch((uintptr_t)p);
+  void *q = check_realloc(p, n, hg_stack_capture_at(__builtin_frame_address(0)), hint);
   scrub_stack();
   return q;
 }
