@@ -199,7 +199,7 @@ static inline __m128i run_is(uintptr_t a, uintptr_t e, __m128i v, __m128i acc) {
   return _mm_and_si128(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(e - 16)), v));
 }
 
-static bool slot_intact(const struct hg_block *b, bool freed) {
+static inline __attribute__((always_inline)) bool slot_intact(const struct hg_block *b, bool freed) {
   const uintptr_t user = hg_block_user(b), end = user + b->size;
   const __m128i fa = _mm_set1_epi8((char)HG_CHECK_REDZONE_BYTE), fd = _mm_set1_epi8((char)HG_CHECK_FREED_BYTE);
   __m128i ok = run_is(b->slot, user, fa, _mm_set1_epi8(-1));
@@ -215,10 +215,9 @@ static bool slot_intact(const struct hg_block *b, bool freed) {
 }
 
 /* Redzones of block b: an underflow or overflow finding, if a byte changed. */
-static bool check_redzones(struct hg_block *b, struct findings *fs, hg_stack_t where,
-                           enum hg_api where_api, const char *when) {
+static HG_NOINLINE bool check_redzones_slow(struct hg_block *b, struct findings *fs, hg_stack_t where,
+                                            enum hg_api where_api, const char *when) {
   if (b->flags & HG_BLOCK_REPORTED) return false;
-  if (slot_pass_fits(b) && slot_intact(b, false)) return false;
   uintptr_t user = hg_block_user(b), bad, lo, hi;
   enum shape shape;
   redzone_bounds(b, user, &lo, &hi);
@@ -231,12 +230,18 @@ static bool check_redzones(struct hg_block *b, struct findings *fs, hg_stack_t w
   return true;
 }
 
+/* (A small slot found intact in one pass needs no call.) */
+static inline bool check_redzones(struct hg_block *b, struct findings *fs, hg_stack_t where,
+                                  enum hg_api where_api, const char *when) {
+  if (slot_pass_fits(b) && slot_intact(b, false)) return false;
+  return check_redzones_slow(b, fs, where, where_api, when);
+}
+
 /* A quarantined block's poison and redzones. */
-static bool check_freed(struct hg_block *b, struct findings *fs, hg_stack_t where,
-                        enum hg_api where_api, const char *when) {
+static HG_NOINLINE bool check_freed_slow(struct hg_block *b, struct findings *fs, hg_stack_t where,
+                                         enum hg_api where_api, const char *when) {
   /* A freed guarded block is inaccessible: a write to it faulted at once. */
   if (b->flags & (HG_BLOCK_REPORTED | HG_BLOCK_GUARDED)) return false;
-  if (slot_pass_fits(b) && slot_intact(b, true)) return false;
   uintptr_t user = hg_block_user(b);
   uintptr_t bad = first_changed(user, user + poisoned_bytes(b), HG_CHECK_FREED_BYTE);
   if (bad) {
@@ -245,7 +250,13 @@ static bool check_freed(struct hg_block *b, struct findings *fs, hg_stack_t wher
                               .where_api = where_api, .when = when });
     return true;
   }
-  return check_redzones(b, fs, where, where_api, when);
+  return check_redzones_slow(b, fs, where, where_api, when);
+}
+
+static inline bool check_freed(struct hg_block *b, struct findings *fs, hg_stack_t where,
+                               enum hg_api where_api, const char *when) {
+  if (slot_pass_fits(b) && slot_intact(b, true)) return false;
+  return check_freed_slow(b, fs, where, where_api, when);
 }
 
 /* Where a pointer the allocator does not own lies, in words. */
