@@ -453,14 +453,24 @@ static bool same_stack(hg_stack_t id, uintptr_t header, const uintptr_t *frames,
 
 /* The id of the stack frames[0 .. n-1], whose hash_frames is h64.  nb: the calling
  * thread's block, or NULL (a signal handler's capture does without). */
-static hg_stack_t depot_put(struct near *nb, const uintptr_t *frames, unsigned n, uintptr_t flags,
-                            uint64_t h64) {
+static HG_NOINLINE hg_stack_t depot_put_slow(struct near_stack *ns, const uintptr_t *frames, unsigned n,
+                                              uint32_t hash, uintptr_t header, uint64_t full);
+
+/* (The thread's own table is looked at inline: most captures end there.) */
+static inline hg_stack_t depot_put(struct near *nb, const uintptr_t *frames, unsigned n, uintptr_t flags,
+                                   uint64_t h64) {
   uint32_t hash = (uint32_t)((h64 * 0x9e3779b97f4a7c15u) >> 32);
   uintptr_t header = (uintptr_t)hash << 32 | flags | n;
   uint64_t full = h64 ^ header;   /* the count and flags in too */
   struct near_stack *ns = nb && nb != &near_shared ? &nb->stacks[hash & ((1u << NEAR_STACKS_LOG) - 1)] : NULL;
   hg_stack_t id;
   if (ns && (id = ns->id) != 0 && ns->hash == full) return id;
+  return depot_put_slow(ns, frames, n, hash, header, full);
+}
+
+static hg_stack_t depot_put_slow(struct near_stack *ns, const uintptr_t *frames, unsigned n,
+                                 uint32_t hash, uintptr_t header, uint64_t full) {
+  hg_stack_t id;
   _Atomic uint64_t *rec = &recent[(hash >> 8) & ((1u << RECENT_LOG) - 1)];
   uint64_t seen = atomic_load_explicit(rec, memory_order_acquire);
   id = (hg_stack_t)seen;
