@@ -178,6 +178,14 @@ HG_EXPORT void *realloc(void *p, size_t n) {
       if (hg_unlikely(hg_stats_on)) hg_stats_resized(p, n);
       return p;
     }
+    /* Growing by less than a quarter: a quarter more, so a block grown step by step
+     * (a string appended to) moves every other class, not into each of the eight
+     * classes of a doubling, and all such blocks take the same classes on their way. */
+    if (n > usable && n - usable < usable / 4 && usable + usable / 4 <= HG_SMALL_MAX) {
+      void *q = realloc_move(p, usable, usable + usable / 4);
+      if (q && hg_unlikely(hg_stats_on)) hg_stats_resized(q, n);
+      return q;
+    }
     break;
   case HG_SPAN_MEDIUM: {
     if (n <= HG_SMALL_MAX) break;
