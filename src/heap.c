@@ -229,6 +229,14 @@ void *hg_heap_refill(struct hg_heap *h, size_t size) {
   s = h->partial[cls];
   if (s) {
     partial_unlink(h, s);
+    /* The next refill takes the new head, and unlinks it from its successor: spans
+     * long untouched in check mode, whose quarantine frees slots all over the heap. */
+    struct hg_span *next = h->partial[cls];
+    if (next) {
+      __builtin_prefetch((const char *)next + 64, 1);    /* (its first line: just written) */
+      __builtin_prefetch((const char *)next + 128, 1);   /* the bitmaps */
+      if (next->next) __builtin_prefetch(next->next, 1);
+    }
     h->cur[cls] = s;
     hg_span_set_watch(s, HG_WATCH_NONE);
     if (span_seek(s)) return take(s);
