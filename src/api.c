@@ -92,9 +92,9 @@ static inline void *alloc(size_t n) {
    * hg_sampled_fast_limit the real limit, so an unsampled small request costs one
    * compare and one decrement more than the fast path, not a call.  The countdown is
    * in the thread's heap (heap.h), whose pointer the fast path loads anyway.  In every
-   * other mode no request that failed the first test passes this one (n - 1 keeps
-   * malloc(0) out: it must reach alloc_slow for stats mode). */
-  if (n - 1 < hg_sampled_fast_limit && hg_likely(hg_guard_count_down(hg_tls_heap))) return hg_heap_alloc(n);
+   * other mode no request that failed the first test passes this one (malloc(0) never
+   * gets here: it passes the first test, whatever hg_fast_limit is). */
+  if (n <= hg_sampled_fast_limit && hg_likely(hg_guard_count_down(hg_tls_heap))) return hg_heap_alloc(n);
   return alloc_slow(n);
 }
 
