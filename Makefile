@@ -116,9 +116,26 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/heapguard.h | $(BUILD)/.de
 # to it at exit mapped a 64 KiB window of the library's pages (destructors run from
 # .fini_array, which stays).  -fini= names a symbol that does not exist.
 NOFINI := -Wl,-fini=hg_no_dt_fini
-$(LIB_SO): $(OBJS)
+# Relative relocations packed (DT_RELR, binutils 2.38 and glibc 2.36 on): the pointer
+# tables' 222 relocations take 72 bytes instead of 5 KiB, and the headers that the
+# loader reads in every process one page fewer.  Left out where the linker lacks it
+# (ld then only warns) or the C library does not provide GLIBC_ABI_DT_RELR (ld then
+# leaves the relocations unpacked itself).
+RELR := $(shell printf 'int x; int *p = &x;\n' | $(CC) -shared -fPIC -x c - -o /dev/null \
+          -Wl,-z,pack-relative-relocs -Wl,--fatal-warnings 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
+
+# The library's layout (src/heapguard.ld.in): the default mode's code and constants in
+# mappings of their own, everything else in mappings that process never touches.
+LDSCRIPT := $(BUILD)/heapguard.ld
+$(LDSCRIPT): src/heapguard.ld.in Makefile
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@CORE@|$(foreach o,$(CORE),*/$(o).o)|' \
+	  -e 's|@CORE_RODATA@|$(foreach o,$(CORE),*/$(o).o(.rodata .rodata.cst*))|' $< > $@
+
+$(LIB_SO): $(OBJS) $(LDSCRIPT)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) -shared -pthread $(LIBLDFLAGS) -Wl,-z,now -Wl,-soname,libheapguard.so $(NOFINI) -o $@ $(OBJS)
+	$(Q)$(CC) -shared -pthread $(LIBLDFLAGS) -Wl,-z,now $(RELR) -Wl,-soname,libheapguard.so $(NOFINI) \
+	  -Wl,-T,$(LDSCRIPT) -o $@ $(OBJS)
 
 $(LIB_A): $(OBJS)
 	$(if $(Q),@echo "  AR      $@")

@@ -120,7 +120,7 @@ static size_t show_signal(char *buf, size_t size, size_t v) {
 
 /* Apply one "NAME=value" (NAME without the HEAPGUARD_ prefix).  Returns false if the
  * name is not an option of this table. */
-static bool apply(const char *name, size_t name_len, const char *value) {
+HG_COLD static bool apply(const char *name, size_t name_len, const char *value) {
 #define X(field, env, type, def, doc)                                                       \
   if (name_len == sizeof(#env) - 1 && memcmp(name, #env, name_len) == 0) {                 \
     if (!parse_##type(value, &hg_opt.field))                                                 \
@@ -136,7 +136,7 @@ static bool apply(const char *name, size_t name_len, const char *value) {
 }
 
 /* Names reserved for the CLI's modes, read elsewhere: not reported as unknown. */
-static bool known_elsewhere(const char *name, size_t len) {
+HG_COLD static bool known_elsewhere(const char *name, size_t len) {
   static const char *const others[] = { "LIB" };
   for (unsigned i = 0; i < sizeof others / sizeof *others; i++)
     if (len == strlen(others[i]) && memcmp(name, others[i], len) == 0) return true;

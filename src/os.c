@@ -130,7 +130,7 @@ void *hg_os_brk_current(void) {
 
 /* The brk system call as strace shows it: brk(the break asked for) = the break now
  * (the old one when the kernel refused).  sbrk leaves libc's cached break right. */
-static void trace_brk(void *old, intptr_t delta) {
+HG_COLD static void trace_brk(void *old, intptr_t delta) {
   void *now = hg_os_brk_current();
   if (old == (void *)-1) old = now;
   HG_TRACE_SYSCALL(HG_SYS_BRK, (long)now, HG_WHY_NONE, 0, (long)old + delta,

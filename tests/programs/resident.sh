@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The library's own resident pages in the default mode (docs/architecture.md, "Resident
+# memory"): a program that only mallocs, callocs and frees, from two threads, must map
+# none of the library's cold text, warm text or .rodata (src/heapguard.ld.in puts each
+# in a mapping of its own, which such a process never touches), and at most 6 pages of
+# its hot text.  The program reads its own /proc/self/smaps; the sections' file offsets
+# come from readelf.
+. "$(dirname "$0")/lib.sh"
+need readelf gcc
+[ "${MODE:-release}" = release ] || { say "the layout is checked on release builds"; exit 77; }
+case "${HEAPGUARD_MODE:-run}:${HEAPGUARD_SAMPLE_RATE:-0}:${HEAPGUARD_STATS:-}${HEAPGUARD_TRACE:-}" in
+  run:0:) ;;
+  *) say "only the default mode keeps to its pages"; exit 77 ;;
+esac
+
+cat >"$T/resident.c" <<'EOF'
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *work(void *arg) {
+  void *p[64];
+  for (int round = 0; round < 200; round++) {
+    for (int i = 0; i < 64; i++) p[i] = round & 1 ? calloc(1, 16 + i * 40) : malloc(16 + i * 24);
+    for (int i = 0; i < 64; i++) free(p[i]);
+  }
+  return arg;
+}
+
+/* argv: pairs "name offset" of sections whose pages must not be resident. */
+int main(int argc, char **argv) {
+  pthread_t t;
+  if (pthread_create(&t, NULL, work, NULL) != 0) return 2;
+  work(NULL);
+  pthread_join(t, NULL);
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (!f) return 2;
+  char line[512], cur[512] = "";
+  unsigned long lo = 0, hi = 0;
+  int bad = 0, mine = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long a, b, o;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s %lx", &a, &b, perms, &o) == 4) {
+      mine = strstr(line, "libheapguard") != NULL;
+      lo = o, hi = o + (b - a);
+      snprintf(cur, sizeof cur, "%s", line);
+      continue;
+    }
+    long kb;
+    if (!mine || sscanf(line, "Rss: %ld kB", &kb) != 1) continue;
+    printf("%5ld KiB  %s", kb, cur);
+    for (int i = 1; i + 1 < argc; i += 2) {
+      unsigned long s = strtoul(argv[i + 1], NULL, 16);
+      if (s >= lo && s < hi && kb > 0 && strcmp(argv[i], ".text") != 0) {
+        printf("   ^ %s is resident\n", argv[i]);
+        bad = 1;
+      }
+      if (s >= lo && s < hi && strcmp(argv[i], ".text") == 0 && kb > 6 * 4) {
+        printf("   ^ more than 6 pages of hot text\n");
+        bad = 1;
+      }
+    }
+  }
+  return bad;
+}
+EOF
+gcc -O1 -pthread -o "$T/resident" "$T/resident.c" || { echo "cannot build the program"; exit 1; }
+
+# "name offset" of the sections that must stay out of memory, and of the hot text.
+sections=$(readelf -SW "$HG_LIB_SO" | sed 's/^ *\[ *[0-9]*\] *//' |
+  awk '$1 == ".text.hg_cold" || $1 == ".text.hg_warm" || $1 == ".rodata" || $1 == ".eh_frame" ||
+       $1 == ".text" { print $1, $4 }')
+[ "$(echo "$sections" | wc -l)" = 5 ] || { echo "sections not found:"; echo "$sections"; exit 1; }
+# shellcheck disable=SC2086
+HG_CHECKS=$((HG_CHECKS + 1))
+if LD_PRELOAD=$HG_LIB_SO "$T/resident" $sections; then
+  say "ok    no cold text, warm text or .rodata resident"
+else
+  fail "the default mode maps pages it should not (above)"
+fi
+finish
