@@ -13,6 +13,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "trace.h"
@@ -154,6 +155,12 @@ bool hg_os_brk_shrink(size_t n) {
   errno = saved;
   if (hg_unlikely(hg_trace_on)) trace_brk(p, -(intptr_t)n);
   return p != (void *)-1;
+}
+
+uint64_t hg_os_monotonic_us(void) {
+  struct timespec ts;
+  if (raw_syscall6(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0) != 0) return 0;
+  return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 size_t hg_os_page_size(void) {
