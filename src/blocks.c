@@ -28,7 +28,7 @@
 #define CHUNK_SHIFT   HG_BLOCKS_CHUNK_SHIFT
 #define CHUNK_RECORDS ((size_t)1 << CHUNK_SHIFT)   /* 3 MiB of records */
 #define MAX_CHUNKS    4096                          /* 268 M records */
-_Static_assert(HG_SPAN_MAX_BLOCKS + 1 <= CHUNK_RECORDS, "an array fits in a chunk");
+_Static_assert(2 * (HG_SPAN_MAX_BLOCKS + 1) <= CHUNK_RECORDS, "an array and the slack fit in a chunk");
 
 struct hg_block *hg_blocks_chunks[MAX_CHUNKS];
 #define chunks hg_blocks_chunks
@@ -53,7 +53,10 @@ static struct hg_block *array_new(size_t len) {
     }
     break;
   }
-  if (nchunks == 0 || chunk_used + len + 1 > CHUNK_RECORDS) {
+  /* (A chunk keeps HG_SPAN_MAX_BLOCKS + 1 records unused at its end: a record
+   * hg_blocks_prefetch computes from a span read without the lock, at most that far
+   * past its array's start, is then always mapped memory.) */
+  if (nchunks == 0 || chunk_used + len + 1 + HG_SPAN_MAX_BLOCKS + 1 > CHUNK_RECORDS) {
     struct hg_block *c = nchunks < MAX_CHUNKS ? hg_os_map(CHUNK_RECORDS * sizeof *c) : NULL;
     if (!c) return NULL;
     chunks[nchunks++] = c;
@@ -267,6 +270,10 @@ struct hg_block *hg_blocks_lookup(uintptr_t a, uintptr_t *slot) {
   return r->slot == *slot ? r : NULL;
 }
 
+/* Without the lock the span may be changing (only for a pointer that is no live
+ * block): its check_records is then NULL or some array (arrays are never unmapped) and
+ * nblocks at most HG_SPAN_MAX_BLOCKS, so the record returned is in a chunk, mapped
+ * (array_new leaves that much at a chunk's end), whatever it holds. */
 struct hg_block *hg_blocks_prefetch(uintptr_t a) {
   const struct hg_span *s = hg_pagemap_get((const void *)a);
   if (!s) return NULL;
@@ -274,7 +281,7 @@ struct hg_block *hg_blocks_prefetch(uintptr_t a) {
   if (!r) return NULL;
   if (s->kind == HG_SPAN_SMALL) {
     size_t idx = hg_span_slot(s, a - (uintptr_t)s->base - hg_blocks_user_offset);
-    if (idx >= s->nblocks) return NULL;   /* not where a block usually starts */
+    if (idx >= s->nblocks || idx >= HG_SPAN_MAX_BLOCKS) return NULL;   /* not where a block usually starts */
     r += idx;
   }
   r++;
