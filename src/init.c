@@ -59,12 +59,18 @@ void hg_thread_attach(struct hg_heap *h) {
 }
 
 /* Fork: take every lock so that no other thread holds one at the moment of the fork;
- * the child resets them and adopts the heaps of the threads it did not inherit. */
+ * the child resets them and adopts the heaps of the threads it did not inherit.  The
+ * other modes' hooks are called only when their mode is on (each would return at once
+ * otherwise, and guard mode's locks are taken by nothing else): they live in the cold
+ * text (src/heapguard.ld.in), and a default-mode process that forks maps none of it. */
+static bool check_forks(void) { return hg_check_on || hg_guard_sampling; }
+static bool guard_forks(void) { return hg_guard_on || hg_guard_sampling; }
+
 static void fork_prepare(void) {
   hg_lock(&init_lock);
-  hg_trace_fork_prepare();   /* a traced call holds it around region and heap work */
-  hg_check_fork_prepare();
-  hg_guard_fork_prepare();
+  if (hg_trace_calls) hg_trace_fork_prepare();   /* a traced call holds it around region and heap work */
+  if (check_forks()) hg_check_fork_prepare();
+  if (guard_forks()) hg_guard_fork_prepare();
   hg_heap_fork_prepare();
   hg_region_fork_prepare();
   hg_meta_fork_prepare();
@@ -74,20 +80,20 @@ static void fork_parent(void) {
   hg_meta_fork_parent();
   hg_region_fork_parent();
   hg_heap_fork_parent();
-  hg_guard_fork_parent();
-  hg_check_fork_parent();
-  hg_trace_fork_parent();
+  if (guard_forks()) hg_guard_fork_parent();
+  if (check_forks()) hg_check_fork_parent();
+  if (hg_trace_calls) hg_trace_fork_parent();
   hg_unlock(&init_lock);
 }
 
 static void fork_child(void) {
-  hg_trace_fork_child();   /* first: the child's kernel calls carry its own pid */
+  if (hg_trace_on) hg_trace_fork_child();   /* first: the child's kernel calls carry its own pid */
   hg_meta_fork_child();
   hg_region_fork_child();
   hg_heap_fork_child();
-  hg_guard_fork_child();
-  hg_check_fork_child();
-  hg_stats_fork_child();
+  if (guard_forks()) hg_guard_fork_child();
+  if (check_forks()) hg_check_fork_child();
+  if (hg_stats_fork_busy()) hg_stats_fork_child();
   hg_lock_reset(&init_lock);
 }
 

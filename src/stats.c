@@ -342,6 +342,13 @@ void hg_stats_release(void) { hg_unlock(&snap_lock); }
 
 void hg_stats_reset_lock(void) { hg_lock_reset(&snap_lock); }
 
+/* In every process that forks (hot text, see init.c's fork_child): stats mode, or a
+ * snapshot lock some thread held at the fork (hg_stats_get and glibc's calls take it in
+ * any mode). */
+HG_DEFAULT_TEXT bool hg_stats_fork_busy(void) {
+  return hg_stats_on || atomic_load_explicit(&snap_lock.state, memory_order_relaxed) != 0;
+}
+
 /* ---- hg_stats_get and glibc's interfaces ------------------------------------------ */
 
 HG_EXPORT int hg_stats_get(struct hg_stats *st, size_t size) {

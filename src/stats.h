@@ -114,6 +114,8 @@ bool hg_stats_snapshot(struct hg_snapshot *sn, bool try, bool spans);
 struct hg_snapshot *hg_stats_acquire(bool try);
 void hg_stats_release(void);
 void hg_stats_reset_lock(void);
+/* Whether a fork's child has stats state to reset (hg_stats_fork_child). */
+bool hg_stats_fork_busy(void);
 /* stats_out.c: from every observed allocation: a timeline sample when one is due, the
  * stats a signal asked for while the allocator was busy. */
 void hg_stats_tick(void);

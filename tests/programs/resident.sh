@@ -3,8 +3,9 @@
 # memory"): a program that only mallocs, callocs and frees, from two threads, must map
 # none of the library's cold text, warm text or .rodata (src/heapguard.ld.in puts each
 # in a mapping of its own, which such a process never touches), and at most 6 pages of
-# its hot text.  The program reads its own /proc/self/smaps; the sections' file offsets
-# come from readelf.
+# its hot text; the same program forking as well (the fork handlers are warm text) must
+# still map no cold text or .rodata.  The program reads its own /proc/self/smaps; the
+# sections' file offsets come from readelf.
 . "$(dirname "$0")/lib.sh"
 need readelf gcc
 [ "${MODE:-release}" = release ] || { say "the layout is checked on release builds"; exit 77; }
@@ -18,6 +19,8 @@ cat >"$T/resident.c" <<'EOF'
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void *work(void *arg) {
   void *p[64];
@@ -28,12 +31,22 @@ static void *work(void *arg) {
   return arg;
 }
 
-/* argv: pairs "name offset" of sections whose pages must not be resident. */
+/* argv: "fork" or "plain", then pairs "name offset" of sections whose pages must not be
+ * resident (and .text, the hot text, at most 6 pages). */
 int main(int argc, char **argv) {
   pthread_t t;
   if (pthread_create(&t, NULL, work, NULL) != 0) return 2;
   work(NULL);
   pthread_join(t, NULL);
+  if (strcmp(argv[1], "fork") == 0) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      work(NULL);
+      _exit(0);
+    }
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || status != 0) return 2;
+  }
   FILE *f = fopen("/proc/self/smaps", "r");
   if (!f) return 2;
   char line[512], cur[512] = "";
@@ -51,7 +64,7 @@ int main(int argc, char **argv) {
     long kb;
     if (!mine || sscanf(line, "Rss: %ld kB", &kb) != 1) continue;
     printf("%5ld KiB  %s", kb, cur);
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 2; i + 1 < argc; i += 2) {
       unsigned long s = strtoul(argv[i + 1], NULL, 16);
       if (s >= lo && s < hi && kb > 0 && strcmp(argv[i], ".text") != 0) {
         printf("   ^ %s is resident\n", argv[i]);
@@ -75,9 +88,16 @@ sections=$(readelf -SW "$HG_LIB_SO" | sed 's/^ *\[ *[0-9]*\] *//' |
 [ "$(echo "$sections" | wc -l)" = 5 ] || { echo "sections not found:"; echo "$sections"; exit 1; }
 # shellcheck disable=SC2086
 HG_CHECKS=$((HG_CHECKS + 1))
-if LD_PRELOAD=$HG_LIB_SO "$T/resident" $sections; then
-  say "ok    no cold text, warm text or .rodata resident"
+if LD_PRELOAD=$HG_LIB_SO "$T/resident" plain $sections; then
+  say "ok    malloc/calloc/free: no cold text, warm text or .rodata resident"
 else
   fail "the default mode maps pages it should not (above)"
+fi
+# shellcheck disable=SC2086
+HG_CHECKS=$((HG_CHECKS + 1))
+if LD_PRELOAD=$HG_LIB_SO "$T/resident" fork $(echo "$sections" | grep -v '^\.text\.hg_warm '); then
+  say "ok    and a fork: no cold text or .rodata resident"
+else
+  fail "a default-mode fork maps pages it should not (above)"
 fi
 finish
