@@ -3,8 +3,9 @@
 # memory"): a program that only mallocs, callocs and frees, from two threads, must map
 # none of the library's cold text, warm text or .rodata (src/heapguard.ld.in puts each
 # in a mapping of its own, which such a process never touches), and at most 6 pages of
-# its hot text; the same program forking as well (the fork handlers are warm text) must
-# still map no cold text or .rodata.  The program reads its own /proc/self/smaps; the
+# its hot text; the same program forking and setting a signal handler as well (the fork
+# handlers and the library's signal() are warm text) must still map no cold text or
+# .rodata.  The program reads its own /proc/self/smaps; the
 # sections' file offsets come from readelf.
 . "$(dirname "$0")/lib.sh"
 need readelf gcc
@@ -16,6 +17,7 @@ esac
 
 cat >"$T/resident.c" <<'EOF'
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@ int main(int argc, char **argv) {
   work(NULL);
   pthread_join(t, NULL);
   if (strcmp(argv[1], "fork") == 0) {
+    if (signal(SIGUSR1, SIG_IGN) == SIG_ERR) return 2;
     pid_t pid = fork();
     if (pid == 0) {
       work(NULL);
@@ -96,7 +99,7 @@ fi
 # shellcheck disable=SC2086
 HG_CHECKS=$((HG_CHECKS + 1))
 if LD_PRELOAD=$HG_LIB_SO "$T/resident" fork $(echo "$sections" | grep -v '^\.text\.hg_warm '); then
-  say "ok    and a fork: no cold text or .rodata resident"
+  say "ok    and a fork and signal(): no cold text or .rodata resident"
 else
   fail "a default-mode fork maps pages it should not (above)"
 fi
