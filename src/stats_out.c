@@ -589,8 +589,9 @@ void hg_stats_tick(void) {
 
 /* ---- process life ---------------------------------------------------------------------- */
 
-HG_DEFAULT_TEXT void hg_stats_start(void) {
-  if (!hg_stats_on) return;
+/* The bodies of the start and exit hooks out of the hot text (HG_COLD): only their
+ * tests run in every process. */
+static HG_COLD void stats_start(void) {
   int saved = errno;
   read_program();
   if (hg_opt.stats != HG_STATS_OFF || hg_opt.stats_signal) output();   /* the copy of stderr now */
@@ -605,6 +606,10 @@ HG_DEFAULT_TEXT void hg_stats_start(void) {
   }
   started = true;
   errno = saved;
+}
+
+HG_DEFAULT_TEXT void hg_stats_start(void) {
+  if (hg_stats_on) stats_start();
 }
 
 void hg_stats_fork_child(void) {
@@ -625,8 +630,7 @@ void hg_stats_fork_child(void) {
 
 /* At exit, after the program's own destructors: the final timeline record, then the
  * stats; both "final" objects come from the same snapshot. */
-__attribute__((destructor)) HG_DEFAULT_TEXT static void stats_at_exit(void) {
-  if (!started) return;
+static HG_COLD void stats_exit(void) {
   int saved = errno;
   struct hg_snapshot *sn = hg_stats_acquire(false);
   bool json = hg_opt.stats == HG_STATS_JSON, tl = atomic_exchange(&tl_on, false) && tl_fd >= 0;
@@ -651,4 +655,8 @@ __attribute__((destructor)) HG_DEFAULT_TEXT static void stats_at_exit(void) {
   }
   hg_stats_release();
   errno = saved;
+}
+
+__attribute__((destructor)) HG_DEFAULT_TEXT static void stats_at_exit(void) {
+  if (started) stats_exit();
 }

@@ -554,8 +554,8 @@ static const struct hg_heap_divert trace_divert = { divert_alloc, divert_free };
 
 /* ---- process life ------------------------------------------------------------------------ */
 
-HG_DEFAULT_TEXT void hg_trace_init(void) {
-  if (!hg_opt.trace && !hg_opt.trace_calls) return;
+/* The body out of the hot text (HG_COLD): only the test runs in every process. */
+static HG_COLD void trace_start(void) {
   pid = (int)getpid();
   start_ns = now_ns();
   open_output();
@@ -569,6 +569,10 @@ HG_DEFAULT_TEXT void hg_trace_init(void) {
     }
   }
   hg_trace_on = true;
+}
+
+HG_DEFAULT_TEXT void hg_trace_init(void) {
+  if (hg_opt.trace || hg_opt.trace_calls) trace_start();
 }
 
 void hg_trace_fork_prepare(void) {
