@@ -8,9 +8,11 @@
    electric-fence, preloaded) and the default mode, on smaller runs of the same
    workloads (both cost several system calls per allocation).
 
-Usage: python3 bench/guard_overhead.py [--runs N] [--smoke] [--no-efence]
+Usage: python3 bench/guard_overhead.py [--runs N] [--smoke] [--no-efence] [--part 1|2]
            [--lib build/libheapguard.so] [--bin-dir build/bench]
-Writes bench/results/guard-overhead.md and .csv (smoke: bench/results/smoke/).
+Writes bench/results/guard-overhead.md and .csv (smoke: bench/results/smoke/): wall
+time, CPU time (user + system: what to trust when other processes share the machine;
+the load average is noted) and peak RSS, as ratios to the default mode.
 
 Guard mode runs as a user would run it (`heapguard guard`: 12-frame stacks at every
 malloc and free, 64 MiB quarantine, leak scan at exit; reports to /dev/null and
@@ -104,8 +106,8 @@ def run(measure, scratch, argv, env, stdin_path, preload):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if stdin_path:
         stdin.close()
-    wall, _user, _sys, rss, how, code = open(result).read().split()
-    return float(wall), int(rss), int(code) if how == "exit" else 128 + int(code)
+    wall, user, sys_s, rss, how, code = open(result).read().split()
+    return float(wall), int(rss), float(user) + float(sys_s), int(code) if how == "exit" else 128 + int(code)
 
 
 def geomean(xs):
@@ -146,6 +148,8 @@ def main():
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--no-efence", action="store_true")
+    ap.add_argument("--part", type=int, choices=(1, 2), default=None,
+                    help="only part 1 (sampled guard mode) or 2 (guard mode, Electric Fence)")
     ap.add_argument("--lib", default=os.path.join(ROOT, "build", "libheapguard.so"))
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, "build", "bench"))
     args = ap.parse_args()
@@ -165,7 +169,10 @@ def main():
     have_sqlite = shutil.which("sqlite3") is not None
 
     rows, report = [], []
+    load_start = os.getloadavg()[0]
     for part, modes in ((1, modes_sampled()), (2, modes_guard(efence))):
+        if args.part and part != args.part:
+            continue
         res, status = {}, {}
         wls = [w for w in workloads(bin_dir, part, args.smoke) if w[0] != "sqlite" or have_sqlite]
         for name, argv, extra, rows_sql in wls:
@@ -181,15 +188,14 @@ def main():
                 for mname, preload, menv in modes:
                     e = dict(env)
                     e.update(menv)
-                    wall, rss, code = run(measure, scratch, argv, e, stdin_path,
-                                          lib if preload == "hg" else preload)
-                    rows.append([part, name, mname, r + 1, "%.4f" % wall, rss, code])
-                    res.setdefault((name, mname), []).append((wall, rss))
+                    wall, rss, cpu, code = run(measure, scratch, argv, e, stdin_path,
+                                               lib if preload == "hg" else preload)
+                    rows.append([part, name, mname, r + 1, "%.4f" % wall, rss, "%.4f" % cpu, code])
+                    res.setdefault((name, mname), []).append((wall, rss, cpu))
                     status[(name, mname)] = status.get((name, mname)) or code
-                    print("  part %d  %-8s %-13s run %d  wall %8.3f s  rss %8.1f MiB  status %d" % (
-                        part, name, mname, r + 1, wall, rss / 1024, code), flush=True)
-        med = {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
-               for k, v in res.items()}
+                    print("  part %d  %-8s %-13s run %d  wall %8.3f s  cpu %8.3f s  rss %8.1f MiB  "
+                          "status %d" % (part, name, mname, r + 1, wall, cpu, rss / 1024, code), flush=True)
+        med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in res.items()}
         names = [w[0] for w in wls]
         mnames = [m[0] for m in modes]
         if part == 1:
@@ -204,15 +210,21 @@ def main():
                        "several system calls in both).  A failed run (Electric Fence exits "
                        "when the kernel refuses it a mapping) is shown with its status.", ""]
         report += table("Wall time", names, mnames, med, status, "default", 0, "s")
+        # CPU time (user + system) is the figure to trust on a shared machine: other
+        # processes' load lengthens wall times (a multi-threaded program's most), not it.
+        report += table("CPU time, user + system", names, mnames, med, status, "default", 2, "s")
         report += table("Peak RSS", names, mnames, med, status, "default", 1, "MiB")
     with open(os.path.join(out, "guard-overhead.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["part", "workload", "mode", "run", "wall_s", "maxrss_kb", "status"])
+        w.writerow(["part", "workload", "mode", "run", "wall_s", "maxrss_kb", "cpu_s", "status"])
         w.writerows(rows)
     head = ["# Guard mode's cost", "",
-            "Generated %s by `python3 bench/guard_overhead.py%s` (%d run(s) each, interleaved; "
-            "medians; %d cores)." % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-                                     " --smoke" if args.smoke else "", runs, os.cpu_count() or 0), ""]
+            "Generated %s by `python3 bench/guard_overhead.py%s%s` (%d run(s) each, interleaved; "
+            "medians; %d cores; load average %.1f at the start, %.1f at the end: on a busy "
+            "machine, trust the CPU times)." % (
+                datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), " --smoke" if args.smoke else "",
+                " --part %d" % args.part if args.part else "", runs, os.cpu_count() or 0,
+                load_start, os.getloadavg()[0]), ""]
     with open(os.path.join(out, "guard-overhead.md"), "w") as f:
         f.write("\n".join(head + report) + "\n")
     print("wrote %s" % os.path.join(out, "guard-overhead.md"))
