@@ -6,7 +6,7 @@
 #   make bench-smoke      the same at tiny sizes, 1 run, < 60 s (CI): skips missing peers
 #                         -> bench/results/smoke/
 #   make bench-callgrind  instructions per malloc+free pair -> bench/results/callgrind.{md,csv}
-#   make bench-check      check mode vs glibc and memcheck -> bench/results/check-overhead.{md,csv}
+#   make bench-check      check mode vs glibc, AddressSanitizer and memcheck -> bench/results/check-overhead.{md,csv}
 #   make bench-guard      sampled guard mode vs the default mode, guard mode vs Electric Fence
 #                         -> bench/results/guard-overhead.{md,csv} (installs electric-fence as root)
 #                         (CG_ARGS="--n 100000 --alloc glibc,heapguard" ...)
@@ -65,7 +65,7 @@ bench-smoke: $(LIB_SO) $(BENCH_PROGS)
 	python3 bench/check_overhead.py --smoke --no-valgrind
 	python3 bench/guard_overhead.py --smoke --no-efence --lib $(LIB_SO) --bin-dir $(BENCH_BUILD)
 
-# Check mode against glibc and Valgrind's memcheck -> bench/results/check-overhead.{md,csv}
+# Check mode against glibc, AddressSanitizer (the workloads rebuilt) and Valgrind's memcheck -> bench/results/check-overhead.{md,csv}
 bench-check: $(LIB_SO) $(BENCH_PROGS)
 	python3 bench/check_overhead.py
 
