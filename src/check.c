@@ -594,28 +594,26 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_blo
     b->free_stack = stack;
     b->free_api = (uint8_t)api;
     bool guarded = b->flags & HG_BLOCK_GUARDED;
-    if (hg_guard_sampling && guarded && pending.n == 0 && b->raw <= hg_opt.quarantine / 4) {
-      /* Sampled mode: the slot's mprotect, the dearest part of a sampled free (one to
-       * 40 us with other threads running: it flushes their TLBs), is made outside the
-       * lock, which other threads' samples wait for.  The record, marked freed, stays
-       * where it is meanwhile (records never move, and only the quarantine releases a
-       * freed one): a second free of p is reported as before. */
-      uintptr_t slot = b->slot;
-      size_t raw = b->raw;
-      hg_unlock(&check_lock);
-      bool retired = hg_guard_retire(slot, raw);
-      hg_lock(&check_lock);
-      if (!retired || !ring_push(b)) {
-        release(b);
+    /* Held unless too big (or, below, no memory for the ring): then gone at once. */
+    bool hold = b->raw <= hg_opt.quarantine / 4;
+    if (hold && guarded) {
+      if (hg_guard_sampling && pending.n == 0) {
+        /* Sampled mode: the slot's mprotect, the dearest part of a sampled free (one
+         * to 40 us with other threads running: it flushes their TLBs), is made outside
+         * the lock, which other threads' samples wait for.  The record, marked freed,
+         * stays where it is meanwhile (records never move, and only the quarantine
+         * releases a freed one): a second free of p is reported as before. */
+        uintptr_t slot = b->slot;
+        size_t raw = b->raw;
+        hg_unlock(&check_lock);
+        hold = hg_guard_retire(slot, raw);
+        hg_lock(&check_lock);
       } else {
-        quarantined_guarded++;
-        quarantined_bytes += quarantine_cost(b);
-        evict(hg_opt.quarantine, fs, stack, api);
-        prefetch_next();
+        hold = hg_guard_retire(b->slot, b->raw);
       }
-    } else if (b->raw > hg_opt.quarantine / 4 || (guarded && !hg_guard_retire(b->slot, b->raw)) ||
-        !ring_push(b)) {
-      release(b);   /* too big to hold (or no memory for the ring): gone at once */
+    }
+    if (!hold || !ring_push(b)) {
+      release(b);
     } else {
       if (guarded) quarantined_guarded++;
       else fill(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
