@@ -21,9 +21,10 @@ import argparse
 import csv
 import datetime
 import os
-import statistics
 import subprocess
 import sys
+
+import overhead
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -72,7 +73,7 @@ def asan_binary(argv):
 
 
 def run(argv, env, stdin_path, mode):
-    """One run: (wall seconds, peak RSS in KiB, exit status)."""
+    """One run: (wall s, CPU s, peak RSS KiB, exit status)."""
     env = dict(env)
     env.pop("LD_PRELOAD", None)
     if mode == "asan":
@@ -85,18 +86,9 @@ def run(argv, env, stdin_path, mode):
         env["HEAPGUARD_ERROR_EXITCODE"] = "0"
     if mode == "memcheck":
         argv = ["valgrind", "--quiet", "--leak-check=full", "--log-file=/dev/null"] + argv
-    # bench/measure forks and waits for the program, so that its peak RSS is its own
-    # (not the address space of this Python process, which a child forked from here
-    # would carry into the figure).
-    result = os.path.join(os.path.dirname(BIN), "bench-scratch", "measure.txt")
-    stdin = open(stdin_path) if stdin_path else subprocess.DEVNULL
-    subprocess.run([os.path.join(BIN, "measure"), result] + argv, env=env, stdin=stdin,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if stdin_path:
-        stdin.close()
-    wall, user, sys_, rss, how, code = open(result).read().split()
-    return (float(wall), float(user) + float(sys_), int(rss),
-            int(code) if how == "exit" else 128 + int(code))
+    return overhead.measure_run(os.path.join(BIN, "measure"),
+                                os.path.join(overhead.scratch_dir(BIN), "measure.txt"),
+                                argv, env, stdin_path)
 
 
 def main():
@@ -118,10 +110,8 @@ def main():
     out = args.out or os.path.join(BENCH, "results", "smoke" if args.smoke else "")
     write = not only or args.out
     os.makedirs(out, exist_ok=True)
-    scratch = os.path.join(os.path.dirname(BIN), "bench-scratch")
-    os.makedirs(scratch, exist_ok=True)
-    rows, res = [], {}
-    failed = False
+    scratch = overhead.scratch_dir(BIN)
+    rows, res, status = [], {}, {}
     chosen = [w for w in workloads(args.smoke) if not only or w[0] in only]
     for name, argv, extra, gen in chosen:
         stdin_path = None
@@ -136,12 +126,12 @@ def main():
                 if m == "asan" and not asan_binary(argv):
                     continue
                 wall, cpu, rss, code = run(argv, env, stdin_path, m)
-                if code != 0:
-                    failed = True
                 rows.append([name, m, r + 1, "%.4f" % wall, "%.4f" % cpu, rss, code])
-                res.setdefault((name, m), []).append((wall, rss, cpu))
+                res.setdefault((name, m), []).append((wall, cpu, rss))
+                status[(name, m)] = status.get((name, m)) or code
                 print("  %-8s %-9s run %d  wall %8.3f s  cpu %8.3f s  rss %8.1f MiB  status %d" % (
                     name, m, r + 1, wall, cpu, rss / 1024, code), flush=True)
+    failed = any(status.values())
     if not write:
         return 1 if failed else 0
     with open(os.path.join(out, "check-overhead.csv"), "w", newline="") as f:
@@ -149,7 +139,7 @@ def main():
         w.writerow(["workload", "mode", "run", "wall_s", "cpu_s", "maxrss_kb", "status"])
         w.writerows(rows)
     names = [n for n, *_ in chosen]
-    med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in res.items()}
+    med = overhead.medians(res)
     L = ["# Check mode's cost", "",
          "Generated %s by `python3 bench/check_overhead.py%s` (%d run(s) each, interleaved; "
          "medians).  Check mode: `HEAPGUARD_MODE=check` with its defaults; asan: the workload "
@@ -157,33 +147,9 @@ def main():
          "(bench/ programs only: python3 and sqlite3 would need rebuilding; its geometric mean "
          "is over the workloads it ran); memcheck: `valgrind --leak-check=full`."
          % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), " --smoke" if args.smoke else "", runs), ""]
-    # CPU time (user + sys of the program and its children) as well as wall time: on a
-    # machine shared with other work, wall time also counts the waits for a core.
-    for title, idx, unit in (("Wall time", 0, "s"), ("CPU time (user + sys)", 2, "s"),
-                             ("Peak RSS", 1, "MiB")):
-        L += ["## %s (ratio to glibc)" % title, "",
-              "| workload | " + " | ".join(modes) + " |", "|---" * (len(modes) + 1) + "|"]
-        for n in names:
-            g = med[(n, "glibc")][idx]
-            cells = []
-            for m in modes:
-                if (n, m) not in med:
-                    cells.append("-")
-                    continue
-                v = med[(n, m)][idx]
-                shown = v if unit == "s" else v / 1024
-                cells.append("%.3g %s (%.1fx)" % (shown, unit, v / g if g else 0))
-            L.append("| %s | %s |" % (n, " | ".join(cells)))
-        geo = []
-        for m in modes:
-            prod, k = 1.0, 0
-            for n in names:
-                g = med[(n, "glibc")][idx]
-                if g and (n, m) in med:
-                    prod *= med[(n, m)][idx] / g
-                    k += 1
-            geo.append("%.2fx" % (prod ** (1.0 / k)) if k else "-")
-        L += ["| geometric mean | %s |" % " | ".join(geo), ""]
+    for title, idx, unit in overhead.MEASURES:
+        L += overhead.ratio_table("## %s (ratio to glibc)" % title, names, modes, med, status,
+                                  "glibc", idx, unit, digits=1)
     with open(os.path.join(out, "check-overhead.md"), "w") as f:
         f.write("\n".join(L) + "\n")
     print("wrote %s" % os.path.join(out, "check-overhead.md"))

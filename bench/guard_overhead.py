@@ -9,10 +9,12 @@
    workloads (both cost several system calls per allocation).
 
 Usage: python3 bench/guard_overhead.py [--runs N] [--smoke] [--no-efence] [--part 1|2]
-           [--lib build/libheapguard.so] [--bin-dir build/bench]
-Writes bench/results/guard-overhead.md and .csv (smoke: bench/results/smoke/): wall
-time, CPU time (user + system: what to trust when other processes share the machine;
-the load average is noted) and peak RSS, as ratios to the default mode.
+           [--lib build/libheapguard.so] [--bin-dir build/bench] [--out DIR]
+Writes bench/results/guard-overhead.md and .csv (smoke: bench/results/smoke/; --part
+prints its tables and writes nothing unless --out is given, so that a partial run
+cannot replace the results): wall time, CPU time (user + system: what to trust when
+other processes share the machine; the load average is noted) and peak RSS, as ratios
+to the default mode.
 
 Guard mode runs as a user would run it (`heapguard guard`: 12-frame stacks at every
 malloc and free, 64 MiB quarantine, leak scan at exit; reports to /dev/null and
@@ -25,9 +27,10 @@ import csv
 import datetime
 import os
 import shutil
-import statistics
 import subprocess
 import sys
+
+import overhead
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -95,52 +98,12 @@ def ensure_efence():
 
 
 def run(measure, scratch, argv, env, stdin_path, preload):
+    """One run: (wall s, CPU s, peak RSS KiB, exit status)."""
     env = dict(env)
     env.pop("LD_PRELOAD", None)
     if preload:
         env["LD_PRELOAD"] = preload
-    # bench/measure forks and waits for the program: its peak RSS is the program's own.
-    result = os.path.join(scratch, "measure-guard.txt")
-    stdin = open(stdin_path) if stdin_path else subprocess.DEVNULL
-    subprocess.run([measure, result] + argv, env=env, stdin=stdin,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if stdin_path:
-        stdin.close()
-    wall, user, sys_s, rss, how, code = open(result).read().split()
-    return float(wall), int(rss), float(user) + float(sys_s), int(code) if how == "exit" else 128 + int(code)
-
-
-def geomean(xs):
-    xs = [x for x in xs if x > 0]
-    if not xs:
-        return 0.0
-    p = 1.0
-    for x in xs:
-        p *= x
-    return p ** (1.0 / len(xs))
-
-
-def table(title, names, modes, med, status, base, idx, unit):
-    L = ["### %s (ratio to %s)" % (title, base), "",
-         "| workload | " + " | ".join(modes) + " |", "|---" * (len(modes) + 1) + "|"]
-    for n in names:
-        b = med[(n, base)][idx]
-        cells = []
-        for m in modes:
-            if status[(n, m)]:
-                cells.append("failed (status %d)" % status[(n, m)])
-                continue
-            v = med[(n, m)][idx]
-            shown = v if unit == "s" else v / 1024
-            cells.append("%.3g %s (%.2fx)" % (shown, unit, v / b if b else 0))
-        L.append("| %s | %s |" % (n, " | ".join(cells)))
-    geo = []
-    for m in modes:
-        ok = [n for n in names if not status[(n, m)] and not status[(n, base)]]
-        g = geomean([med[(n, m)][idx] / med[(n, base)][idx] for n in ok if med[(n, base)][idx]])
-        geo.append("%.2fx%s" % (g, "" if len(ok) == len(names) else " (%d of %d)" % (len(ok), len(names))))
-    L += ["| geometric mean | %s |" % " | ".join(geo), ""]
-    return L
+    return overhead.measure_run(measure, os.path.join(scratch, "measure-guard.txt"), argv, env, stdin_path)
 
 
 def main():
@@ -152,6 +115,7 @@ def main():
                     help="only part 1 (sampled guard mode) or 2 (guard mode, Electric Fence)")
     ap.add_argument("--lib", default=os.path.join(ROOT, "build", "libheapguard.so"))
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--out", default=None, help="directory for the results")
     args = ap.parse_args()
     lib = os.path.abspath(args.lib)
     bin_dir = os.path.abspath(args.bin_dir)
@@ -161,10 +125,12 @@ def main():
             print("missing %s (make, make bench-progs)" % f)
             return 1
     runs = args.runs or (1 if args.smoke else 5)
-    out = os.path.join(BENCH, "results", "smoke" if args.smoke else "")
+    out = args.out or os.path.join(BENCH, "results", "smoke" if args.smoke else "")
+    # One part alone must not replace the committed report of both: it is printed, and
+    # written only where --out says.
+    write = not args.part or args.out
     os.makedirs(out, exist_ok=True)
-    scratch = os.path.join(os.path.dirname(bin_dir), "bench-scratch")
-    os.makedirs(scratch, exist_ok=True)
+    scratch = overhead.scratch_dir(bin_dir)
     efence = None if args.no_efence else ensure_efence()
     have_sqlite = shutil.which("sqlite3") is not None
 
@@ -188,14 +154,14 @@ def main():
                 for mname, preload, menv in modes:
                     e = dict(env)
                     e.update(menv)
-                    wall, rss, cpu, code = run(measure, scratch, argv, e, stdin_path,
+                    wall, cpu, rss, code = run(measure, scratch, argv, e, stdin_path,
                                                lib if preload == "hg" else preload)
                     rows.append([part, name, mname, r + 1, "%.4f" % wall, rss, "%.4f" % cpu, code])
-                    res.setdefault((name, mname), []).append((wall, rss, cpu))
+                    res.setdefault((name, mname), []).append((wall, cpu, rss))
                     status[(name, mname)] = status.get((name, mname)) or code
                     print("  part %d  %-8s %-13s run %d  wall %8.3f s  cpu %8.3f s  rss %8.1f MiB  "
                           "status %d" % (part, name, mname, r + 1, wall, cpu, rss / 1024, code), flush=True)
-        med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in res.items()}
+        med = overhead.medians(res)
         names = [w[0] for w in wls]
         mnames = [m[0] for m in modes]
         if part == 1:
@@ -209,11 +175,12 @@ def main():
                        "Electric Fence 2.2 preloaded; smaller runs (every allocation costs "
                        "several system calls in both).  A failed run (Electric Fence exits "
                        "when the kernel refuses it a mapping) is shown with its status.", ""]
-        report += table("Wall time", names, mnames, med, status, "default", 0, "s")
-        # CPU time (user + system) is the figure to trust on a shared machine: other
-        # processes' load lengthens wall times (a multi-threaded program's most), not it.
-        report += table("CPU time, user + system", names, mnames, med, status, "default", 2, "s")
-        report += table("Peak RSS", names, mnames, med, status, "default", 1, "MiB")
+        for title, idx, unit in overhead.MEASURES:
+            report += overhead.ratio_table("### %s (ratio to default)" % title, names, mnames, med,
+                                           status, "default", idx, unit)
+    if not write:
+        print("\n".join(report))
+        return 0
     with open(os.path.join(out, "guard-overhead.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["part", "workload", "mode", "run", "wall_s", "maxrss_kb", "cpu_s", "status"])
