@@ -27,6 +27,7 @@ enum hg_block_flag {
   HG_BLOCK_LEADER = 8,     /* leak scan: a lost block whose descendants were marked */
   HG_BLOCK_REPORTED = 16,  /* its corruption was reported: not again */
   HG_BLOCK_GUARDED = 32,   /* in a guarded slot (guard.h); freed: inaccessible */
+  HG_BLOCK_PROTECTED = 64, /* freed, quarantined, its whole pages PROT_NONE (protect.h) */
 };
 
 struct hg_block {

@@ -20,6 +20,7 @@
 #include "options.h"
 #include "os.h"
 #include "pagemap.h"
+#include "protect.h"
 #include "region.h"
 #include "sizeclass.h"
 #include "span.h"
@@ -242,8 +243,14 @@ static HG_NOINLINE bool check_freed_slow(struct hg_block *b, struct findings *fs
                                          enum hg_api where_api, const char *when) {
   /* A freed guarded block is inaccessible: a write to it faulted at once. */
   if (b->flags & (HG_BLOCK_REPORTED | HG_BLOCK_GUARDED)) return false;
-  uintptr_t user = hg_block_user(b);
-  uintptr_t bad = first_changed(user, user + poisoned_bytes(b), HG_CHECK_FREED_BYTE);
+  uintptr_t user = hg_block_user(b), end = user + poisoned_bytes(b), lo, hi, bad;
+  if (b->flags & HG_BLOCK_PROTECTED) {   /* poison only around its inaccessible pages */
+    hg_protect_range(b, &lo, &hi);
+    bad = first_changed(user, lo, HG_CHECK_FREED_BYTE);
+    if (!bad) bad = first_changed(hi, end, HG_CHECK_FREED_BYTE);
+  } else {
+    bad = first_changed(user, end, HG_CHECK_FREED_BYTE);
+  }
   if (bad) {
     b->flags |= HG_BLOCK_REPORTED;
     add(fs, (struct finding){ .shape = F_AFTER_FREE, .addr = bad, .block = *b, .where = where,
@@ -479,7 +486,11 @@ static void release(struct hg_block *b) {
   uintptr_t slot = b->slot;
   size_t raw = b->raw;
   bool guarded = b->flags & HG_BLOCK_GUARDED;
+  /* Pages the kernel would not make accessible again (out of mappings): the slot is
+   * never reused, its record goes. */
+  bool lost = (b->flags & HG_BLOCK_PROTECTED) && !hg_protect_release(b);
   struct hg_span *s = hg_blocks_erase(b);
+  if (lost) return;
   if (guarded) hg_guard_unmap(slot, raw);
   else slot_free_in(s, slot);
 }
@@ -500,6 +511,19 @@ static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_a
     check_freed(b, fs, where, where_api, "when the block left the quarantine");
     release(b);
   }
+}
+
+/* Freed block b (user address p) enters the quarantine: poisoned, or, if large,
+ * protected (protect.h) with only the bytes around its inaccessible pages poisoned. */
+static void poison(struct hg_block *b, char *p) {
+  uintptr_t lo, hi, end = (uintptr_t)p + poisoned_bytes(b);
+  if (!hg_protect_freed(b)) {
+    fill(p, HG_CHECK_FREED_BYTE, end - (uintptr_t)p);
+    return;
+  }
+  hg_protect_range(b, &lo, &hi);
+  fill(p, HG_CHECK_FREED_BYTE, lo - (uintptr_t)p);
+  fill((void *)hi, HG_CHECK_FREED_BYTE, end - hi);
 }
 
 /* ---- the allocation functions ------------------------------------------------------------- */
@@ -616,7 +640,7 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_blo
       release(b);
     } else {
       if (guarded) quarantined_guarded++;
-      else fill(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
+      else poison(b, p);
       quarantined_bytes += quarantine_cost(b);
       evict(hg_opt.quarantine, fs, stack, api);
       prefetch_next();
@@ -747,15 +771,29 @@ static bool lock_patiently(void) {
 }
 
 bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where) {
+  /* A guarded slot's page, or (check mode) a page of the heap: maybe a protected
+   * quarantined block's (protect.h). */
   uintptr_t slot = hg_guard_slot_of(addr);
-  if (!slot || !lock_patiently()) return false;
-  struct hg_block *b = hg_blocks_find(slot);
+  bool heap = !slot && hg_protect_may_hold(addr);
+  if ((!slot && !heap) || !lock_patiently()) return false;
+  struct hg_block *b = heap ? hg_blocks_lookup(addr, &slot) : hg_blocks_find(slot);
   struct finding f = { .addr = addr, .where = where, .where_api = HG_API_NONE,
                        .access = access < 0 ? 3 : access + 1 };
   if (b) f.block = *b;
   hg_unlock(&check_lock);
-  if (!b || !(f.block.flags & HG_BLOCK_GUARDED)) return false;
-  uintptr_t user = hg_block_user(&f.block);
+  if (!b) return false;
+  uintptr_t user = hg_block_user(&f.block), lo, hi;
+  if (heap) {
+    /* Only a protected page faults; the block may have left meanwhile (then the access
+     * is the program's to repeat: not ours). */
+    if (!(f.block.flags & HG_BLOCK_PROTECTED) || !hg_protect_range(&f.block, &lo, &hi) || addr < lo ||
+        addr >= hi)
+      return false;
+    f.shape = F_AFTER_FREE;
+    report(&f);
+    return true;
+  }
+  if (!(f.block.flags & HG_BLOCK_GUARDED)) return false;
   if (addr < user) f.shape = F_UNDERFLOW;
   else if (addr >= user + f.block.size) f.shape = F_OVERFLOW;
   else if (f.block.state == HG_BLOCK_FREED) f.shape = F_AFTER_FREE;
@@ -803,6 +841,7 @@ HG_DEFAULT_TEXT void hg_check_start(void) {
   if (!hg_check_on) return;
   hg_diag_init();
   hg_stack_init();
+  hg_protect_start();
 }
 
 void hg_check_fork_prepare(void) {

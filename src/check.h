@@ -13,10 +13,11 @@
  * realloc'd, by hg_check_heap() and at exit.  A freed block's bytes are overwritten
  * with HG_CHECK_FREED_BYTE (the first HG_CHECK_POISON_MAX of them) and the block waits
  * in a FIFO quarantine bounded in bytes (HEAPGUARD_QUARANTINE); the poison is verified
- * when it leaves, and at exit.  While its record exists, a second free is a double
- * free, reported with both stacks.  An error is reported and the program goes on (the
- * bad free is ignored); at exit, if any error was found, the process exits with
- * HEAPGUARD_ERROR_EXITCODE.
+ * when it leaves, and at exit.  A large block's whole pages are made inaccessible
+ * instead of poisoned (protect.h): a read or write there faults, and is reported then.
+ * While its record exists, a second free is a double free, reported with both stacks.
+ * An error is reported and the program goes on (the bad free is ignored); at exit, if
+ * any error was found, the process exits with HEAPGUARD_ERROR_EXITCODE.
  *
  * One lock serialises check mode's bookkeeping; stacks are captured and reports
  * printed outside it. */
@@ -60,8 +61,9 @@ size_t hg_check_usable_size(const void *p);
 void *hg_check_alloc_sampled(size_t n);
 size_t hg_check_block_size(const void *p, enum hg_api api);
 /* The fault handler: an access (1 write, 0 read, -1 unknown) at addr, in a guarded
- * mapping, faulted, at stack `where`.  Reports it (against the block whose guard page,
- * or freed pages, addr is in) and returns true; false if addr is in no such block. */
+ * mapping or a protected quarantined block (protect.h), faulted, at stack `where`.
+ * Reports it (against the block whose guard page, or freed pages, addr is in) and
+ * returns true; false if addr is in no such block. */
 bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where);
 
 /* Verify every block's redzones and every quarantined block's poison, reporting what

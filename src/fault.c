@@ -1,14 +1,16 @@
 /* fault.c — guard mode's SIGSEGV/SIGBUS handler, and the program's own handlers.
  *
  * The handler is installed by the library constructor in guard and sampled guard
- * modes (SA_SIGINFO | SA_ONSTACK: it runs on the program's alternate stack if the
- * program set one, so a program that handles its own stack overflows keeps doing so).
- * A fault made by the hardware (si_code > 0) at an address in a guarded mapping is
- * ours: it is reported as check mode reports errors (check.c: the kind from where the
- * address lies relative to the block, READ or WRITE from the page-fault error code, the
- * faulting stack unwound from the signal context, the block's allocation and free
- * stacks), then the error summary, and the process exits with the error exit code (0
- * there: it dies by the signal, as it would have without heapguard).
+ * modes, and in check mode when freed blocks may be protected (protect.h)
+ * (SA_SIGINFO | SA_ONSTACK: it runs on the program's alternate stack if the program
+ * set one, so a program that handles its own stack overflows keeps doing so).  A fault
+ * made by the hardware (si_code > 0) at an address in a guarded mapping, or in a
+ * protected quarantined block of check mode, is ours: it is reported as check mode
+ * reports errors (check.c: the kind from where the address lies relative to the block,
+ * READ or WRITE from the page-fault error code, the faulting stack unwound from the
+ * signal context, the block's allocation and free stacks), then the error summary,
+ * and the process exits with the error exit code (0 there: it dies by the signal, as
+ * it would have without heapguard).
  *
  * Every other SIGSEGV/SIGBUS is the program's.  The library exports sigaction() and
  * signal(), so a program that installs its own handler for them has it recorded here
@@ -36,6 +38,7 @@
 #include "guard.h"
 #include "lock.h"
 #include "options.h"
+#include "protect.h"
 #include "stack.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
@@ -93,7 +96,7 @@ static void restore_default(int sig) {
 /* True if the fault was ours (and, unless the error exit code is 0, never returns). */
 static bool our_fault(int sig, siginfo_t *si, ucontext_t *uc) {
   uintptr_t a = (uintptr_t)si->si_addr;
-  if (si->si_code <= 0 || !hg_guard_slot_of(a)) return false;
+  if (si->si_code <= 0 || !(hg_guard_slot_of(a) || hg_protect_may_hold(a))) return false;
   int self = (int)gettid(), none = 0;
   if (!atomic_compare_exchange_strong(&reporter, &none, self)) {
     if (none == self) return false;   /* cannot happen: the signal is blocked */
@@ -150,6 +153,7 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
 }
 
 void hg_fault_install(void) {
+  if (__atomic_load_n(&installed, __ATOMIC_ACQUIRE)) return;   /* check mode, then guard mode */
   struct sigaction act;
   memset(&act, 0, sizeof act);
   act.sa_sigaction = on_fault;
