@@ -50,6 +50,10 @@
   X(quarantine, QUARANTINE, size, 64 * HG_MiB,                                            \
     "check mode: freed blocks are held (poisoned) until this many bytes are waiting, so "  \
     "writes after free and double frees are caught")                                      \
+  X(protect_min, PROTECT_MIN, size, 256 * HG_KiB,                                        \
+    "check mode: a freed block with at least this many bytes of whole pages in its "      \
+    "first MiB has them made inaccessible while quarantined, so reads and writes after "   \
+    "free there fault at once (0: never; poison only)")                                   \
   X(redzone, REDZONE, size, 16,                                                           \
     "check mode: guard bytes on each side of every block (rounded up to 16, at most 4K)")  \
   X(stack_depth, STACK_DEPTH, count, 12,                                                  \

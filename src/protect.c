@@ -31,8 +31,10 @@ static size_t map_count_limit(void) {
 void hg_protect_start(void) {
   /* Guard mode's blocks are guarded already (and its mappings have their own budget);
    * a block is only held when its slot is at most a quarter of the quarantine, and a
-   * protected one has at least HG_PROTECT_MIN bytes. */
-  if (!hg_check_on || hg_guard_on || hg_opt.quarantine / 4 < HG_PROTECT_MIN) return;
+   * protected one has at least HEAPGUARD_PROTECT_MIN bytes (0: never). */
+  if (!hg_check_on || hg_guard_on || hg_opt.protect_min == 0 ||
+      hg_opt.quarantine / 4 < hg_opt.protect_min)
+    return;
   /* Each protected block adds at most two mappings (it splits the heap's in three). */
   protect_max = map_count_limit() / 16;
   if (protect_max < 16) return;

@@ -1,7 +1,7 @@
 /* protect.h — check mode: large freed blocks made inaccessible instead of poisoned.
  *
  * A freed block whose poisoned prefix (its first HG_CHECK_POISON_MAX bytes) covers at
- * least HG_PROTECT_MIN bytes of whole pages has those pages made PROT_NONE while it
+ * least HEAPGUARD_PROTECT_MIN bytes of whole pages has those pages made PROT_NONE while it
  * waits in the quarantine, instead of being filled with the poison and read back when
  * it leaves: a read or a write after free there faults at once and is reported by the
  * fault handler (fault.c, check.c's hg_check_report_fault) with the faulting stack and
@@ -26,12 +26,11 @@
 
 #include "blocks.h"
 #include "check.h"
+#include "options.h"
 
-/* Least bytes of whole pages worth protecting (measured: below it the two mprotect
- * calls, which split and merge the heap's mapping, cost more than the poison saved). */
-#ifndef HG_PROTECT_MIN
-#define HG_PROTECT_MIN ((size_t)256 * 1024)
-#endif
+/* The least bytes of whole pages protected is HEAPGUARD_PROTECT_MIN (hg_opt.protect_min,
+ * 256 KiB by default: below it the two mprotect calls, which split and merge the heap's
+ * mapping, cost more than the poison they save; 0 turns protection off). */
 
 /* Whether freed blocks can be protected in this process (check mode, not guard mode,
  * a quarantine that holds such blocks): set by hg_protect_start. */
@@ -47,7 +46,7 @@ static inline bool hg_protect_range(const struct hg_block *b, uintptr_t *lo, uin
   size_t n = b->size < HG_CHECK_POISON_MAX ? b->size : HG_CHECK_POISON_MAX;
   *lo = hg_align_up(user, HG_PAGE);
   *hi = (user + n) & ~(uintptr_t)(HG_PAGE - 1);
-  return *hi > *lo && *hi - *lo >= HG_PROTECT_MIN;
+  return *hi > *lo && *hi - *lo >= hg_opt.protect_min;
 }
 
 /* Freed block b enters the quarantine: protect its pages if it qualifies and the
@@ -55,7 +54,7 @@ static inline bool hg_protect_range(const struct hg_block *b, uintptr_t *lo, uin
  * caller poisons only the rest of its prefix); false: poison it as usual. */
 bool hg_protect_freed_slow(struct hg_block *b);
 static inline bool hg_protect_freed(struct hg_block *b) {
-  return hg_protect_on && b->size >= HG_PROTECT_MIN && !(b->flags & HG_BLOCK_GUARDED) &&
+  return hg_protect_on && b->size >= hg_opt.protect_min && !(b->flags & HG_BLOCK_GUARDED) &&
          hg_protect_freed_slow(b);
 }
 
