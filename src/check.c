@@ -1,7 +1,8 @@
-/* check.c — check mode's allocation functions, redzones, quarantine and error reports
- * (see check.h). */
+/* check.c — check mode's allocation functions, redzones, quarantine and block records,
+ * and the findings: the errors they turn up, collected under check mode's lock and
+ * handed to check_report.c, which prints them, once it is released (see check.h). */
 #define _GNU_SOURCE
-#include "check.h"
+#include "check_internal.h"
 
 #include <emmintrin.h>
 #include <errno.h>
@@ -16,7 +17,6 @@
 #include "guard.h"
 #include "heap.h"
 #include "lock.h"
-#include "maps.h"
 #include "options.h"
 #include "os.h"
 #include "pagemap.h"
@@ -121,28 +121,8 @@ static inline void fill(void *p, uint8_t byte, size_t n) {
   }
 }
 
-/* ---- findings: errors found under the lock, reported after it -------------------------- */
+/* ---- findings: errors found under the lock, reported after it (check_report.c) --------- */
 
-enum shape { F_OVERFLOW, F_UNDERFLOW, F_AFTER_FREE, F_DOUBLE_FREE, F_BAD_POINTER };
-
-struct finding {
-  enum shape shape;
-  enum hg_api op;          /* the call that was given the pointer (F_DOUBLE_FREE, F_BAD_POINTER) */
-  uintptr_t addr;          /* the first changed byte, or the pointer given */
-  struct hg_block block;   /* copy of the block involved; slot == 0 if none */
-  hg_stack_t where;        /* the stack of the call that found it; 0: see `when` */
-  enum hg_api where_api;
-  const char *when;        /* how it was found without a call: "at exit", ... */
-  int access;              /* a faulting access (guard mode): 1 READ, 2 WRITE, 3 unknown;
-                              0: a changed byte found afterwards */
-};
-
-#define MAX_FINDINGS 8
-/* Only f[0 .. n-1] is ever read. */
-struct findings {
-  unsigned n;
-  struct finding f[MAX_FINDINGS];
-};
 /* What was found under check mode's lock, reported once it is released (unlock_report).
  * Kept here, not in each call's frame: the common call finds nothing, and a frame of
  * 800 bytes under every call would only be more stack to wipe (scrub_stack). */
@@ -266,130 +246,6 @@ static inline bool check_freed(struct hg_block *b, struct findings *fs, hg_stack
   return check_freed_slow(b, fs, where, where_api, when);
 }
 
-/* Where a pointer the allocator does not own lies, in words. */
-static void describe_foreign(uintptr_t a) {
-  struct hg_mapping m = { 0 };
-  char path[512];
-  if (!hg_maps_find(a, &m, path, sizeof path)) {
-    hg_diag_line(" Address %p is not mapped", (void *)a);
-    return;
-  }
-  uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-  if (strcmp(path, "[stack]") == 0 || (here >= m.start && here < m.end))
-    hg_diag_line(" Address %p is on a thread's stack", (void *)a);
-  else if (path[0] == '/' && m.writable)
-    hg_diag_line(" Address %p is in a global or static variable (in %s)", (void *)a, path);
-  else if (path[0] == '/')
-    hg_diag_line(" Address %p is in read-only data or code (in %s)", (void *)a, path);
-  else if (strcmp(path, "[heap]") == 0)
-    hg_diag_line(" Address %p is in the brk heap, outside any block heapguard gave out", (void *)a);
-  else
-    hg_diag_line(" Address %p is in memory mapped by the program, not allocated by malloc", (void *)a);
-}
-
-static const char *kind_of(const struct finding *f) {
-  switch (f->shape) {
-  case F_OVERFLOW: return "heap-buffer-overflow";
-  case F_UNDERFLOW: return "heap-buffer-underflow";
-  case F_AFTER_FREE: return "heap-use-after-free";
-  case F_DOUBLE_FREE: return f->op == HG_API_FREE ? "double-free" : "invalid-realloc";
-  case F_BAD_POINTER:
-    return f->op == HG_API_FREE ? "invalid-free" : f->op == HG_API_REALLOC ? "invalid-realloc" : "invalid-pointer";
-  }
-  return "?";
-}
-
-static void print_where(const struct finding *f) {
-  if (f->where_api != HG_API_NONE) hg_stack_print(f->where, hg_check_api_names[f->where_api]);
-  else if (f->access) hg_stack_print(f->where, NULL);
-  else hg_diag_line("   (found %s)", f->when);
-}
-
-/* How the bytes were touched: check mode finds written bytes; guard mode's faults say. */
-static const char *access_word(const struct finding *f) {
-  static const char *const words[] = { "write", "READ", "WRITE", "access" };
-  return words[f->access];
-}
-
-static void print_block_origin(const struct hg_block *b) {
-  if (b->state == HG_BLOCK_FREED) {
-    hg_stack_print(b->free_stack, hg_check_api_names[b->free_api]);
-    hg_diag_line(" Block was alloc'd at");
-  }
-  hg_stack_print(b->alloc_stack, hg_check_api_names[b->alloc_api]);
-}
-
-static void report(const struct finding *f) {
-  const char *kind = kind_of(f);
-  if (!hg_diag_error(kind, f->where, f->block.alloc_stack)) return;
-  const struct hg_block *b = &f->block;
-  uintptr_t user = hg_block_user(b);
-  const char *op = hg_check_api_names[f->op];
-  const char *state = b->state == HG_BLOCK_FREED ? "free'd" : "alloc'd";
-  hg_diag_lock();
-  switch (f->shape) {
-  case F_OVERFLOW:
-    hg_diag_line("ERROR: %s: %s past the end of a %zu-byte block", kind, access_word(f), b->size);
-    print_where(f);
-    hg_diag_line(" Address %p is %zu bytes after a block of size %zu %s", (void *)f->addr,
-                 (size_t)(f->addr - (user + b->size)), b->size, state);
-    break;
-  case F_UNDERFLOW:
-    hg_diag_line("ERROR: %s: %s before the start of a %zu-byte block", kind, access_word(f), b->size);
-    print_where(f);
-    hg_diag_line(" Address %p is %zu bytes before a block of size %zu %s", (void *)f->addr,
-                 (size_t)(user - f->addr), b->size, state);
-    break;
-  case F_AFTER_FREE:
-    hg_diag_line("ERROR: %s: %s %s a %zu-byte block after it was freed", kind, access_word(f),
-                 f->access == 1 ? "of" : "to", b->size);
-    print_where(f);
-    hg_diag_line(" Address %p is %zu bytes inside a block of size %zu free'd", (void *)f->addr,
-                 (size_t)(f->addr - user), b->size);
-    break;
-  case F_DOUBLE_FREE:
-    hg_diag_line("ERROR: %s: %s(%p) of a block that was already freed", kind, op, (void *)f->addr);
-    print_where(f);
-    hg_diag_line(" Address %p is 0 bytes inside a block of size %zu free'd", (void *)f->addr, b->size);
-    break;
-  case F_BAD_POINTER:
-    if (!b->slot) {
-      bool in_heap = hg_pagemap_get((void *)f->addr) != NULL;
-      hg_diag_line("ERROR: %s: %s(%p) of memory %s", kind, op, (void *)f->addr,
-                   in_heap ? "that is not a live block" : "not allocated by malloc");
-      print_where(f);
-      if (in_heap)
-        hg_diag_line(" Address %p is in heapguard's heap but in no live block (freed long ago, "
-                     "or never handed out)", (void *)f->addr);
-      else
-        describe_foreign(f->addr);
-      hg_diag_unlock();
-      return;
-    }
-    hg_diag_line("ERROR: %s: %s(%p) of a pointer that is not the start of a block", kind, op,
-                 (void *)f->addr);
-    print_where(f);
-    if (f->addr < user)
-      hg_diag_line(" Address %p is %zu bytes before a block of size %zu %s", (void *)f->addr,
-                   (size_t)(user - f->addr), b->size, state);
-    else if (f->addr >= user + b->size)
-      hg_diag_line(" Address %p is %zu bytes after a block of size %zu %s", (void *)f->addr,
-                   (size_t)(f->addr - user - b->size), b->size, state);
-    else
-      hg_diag_line(" Address %p is %zu bytes inside a block of size %zu %s", (void *)f->addr,
-                   (size_t)(f->addr - user), b->size, state);
-    break;
-  }
-  print_block_origin(b);
-  hg_diag_unlock();
-}
-
-static void report_all(const struct findings *fs) {
-  for (unsigned i = 0; i < fs->n; i++) report(&fs->f[i]);
-  /* Sampled guard mode runs in the default allocator, which stops at any heap error. */
-  if (fs->n && !hg_check_on) hg_guard_sampled_error();
-}
-
 /* The findings pending, taken out (lock held), then the lock released and they are
  * reported; a finding with no stack gets the caller's when `fill` (usable_size). */
 static HG_NOINLINE unsigned report_pending(bool fill) {
@@ -401,7 +257,7 @@ static HG_NOINLINE unsigned report_pending(bool fill) {
   if (fill)
     for (unsigned i = 0; i < fs.n; i++)
       if (!fs.f[i].where) fs.f[i].where = hg_stack_capture();
-  report_all(&fs);
+  hg_check_report_all(&fs);
   return fs.n;
 }
 
@@ -790,7 +646,7 @@ bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where) {
         addr >= hi)
       return false;
     f.shape = F_AFTER_FREE;
-    report(&f);
+    hg_check_report(&f);
     return true;
   }
   if (!(f.block.flags & HG_BLOCK_GUARDED)) return false;
@@ -798,7 +654,7 @@ bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where) {
   else if (addr >= user + f.block.size) f.shape = F_OVERFLOW;
   else if (f.block.state == HG_BLOCK_FREED) f.shape = F_AFTER_FREE;
   else return false;   /* a live block's own bytes do not fault */
-  report(&f);
+  hg_check_report(&f);
   return true;
 }
 

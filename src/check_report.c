@@ -1,0 +1,138 @@
+/* check_report.c — check mode's (and guard mode's) error reports: a finding
+ * (check_internal.h) printed Valgrind-style, what went wrong, where, and the block's
+ * stacks.  The findings are made in check.c, under its lock; they are printed here once
+ * it is released. */
+#define _GNU_SOURCE
+#include "check_internal.h"
+
+#include <string.h>
+
+#include "blocks.h"
+#include "diag.h"
+#include "guard.h"
+#include "maps.h"
+#include "pagemap.h"
+
+/* Where a pointer the allocator does not own lies, in words. */
+static void describe_foreign(uintptr_t a) {
+  struct hg_mapping m = { 0 };
+  char path[512];
+  if (!hg_maps_find(a, &m, path, sizeof path)) {
+    hg_diag_line(" Address %p is not mapped", (void *)a);
+    return;
+  }
+  uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+  if (strcmp(path, "[stack]") == 0 || (here >= m.start && here < m.end))
+    hg_diag_line(" Address %p is on a thread's stack", (void *)a);
+  else if (path[0] == '/' && m.writable)
+    hg_diag_line(" Address %p is in a global or static variable (in %s)", (void *)a, path);
+  else if (path[0] == '/')
+    hg_diag_line(" Address %p is in read-only data or code (in %s)", (void *)a, path);
+  else if (strcmp(path, "[heap]") == 0)
+    hg_diag_line(" Address %p is in the brk heap, outside any block heapguard gave out", (void *)a);
+  else
+    hg_diag_line(" Address %p is in memory mapped by the program, not allocated by malloc", (void *)a);
+}
+
+static const char *kind_of(const struct finding *f) {
+  switch (f->shape) {
+  case F_OVERFLOW: return "heap-buffer-overflow";
+  case F_UNDERFLOW: return "heap-buffer-underflow";
+  case F_AFTER_FREE: return "heap-use-after-free";
+  case F_DOUBLE_FREE: return f->op == HG_API_FREE ? "double-free" : "invalid-realloc";
+  case F_BAD_POINTER:
+    return f->op == HG_API_FREE ? "invalid-free" : f->op == HG_API_REALLOC ? "invalid-realloc" : "invalid-pointer";
+  }
+  return "?";
+}
+
+static void print_where(const struct finding *f) {
+  if (f->where_api != HG_API_NONE) hg_stack_print(f->where, hg_check_api_names[f->where_api]);
+  else if (f->access) hg_stack_print(f->where, NULL);
+  else hg_diag_line("   (found %s)", f->when);
+}
+
+/* How the bytes were touched: check mode finds written bytes; guard mode's faults say. */
+static const char *access_word(const struct finding *f) {
+  static const char *const words[] = { "write", "READ", "WRITE", "access" };
+  return words[f->access];
+}
+
+static void print_block_origin(const struct hg_block *b) {
+  if (b->state == HG_BLOCK_FREED) {
+    hg_stack_print(b->free_stack, hg_check_api_names[b->free_api]);
+    hg_diag_line(" Block was alloc'd at");
+  }
+  hg_stack_print(b->alloc_stack, hg_check_api_names[b->alloc_api]);
+}
+
+void hg_check_report(const struct finding *f) {
+  const char *kind = kind_of(f);
+  if (!hg_diag_error(kind, f->where, f->block.alloc_stack)) return;
+  const struct hg_block *b = &f->block;
+  uintptr_t user = hg_block_user(b);
+  const char *op = hg_check_api_names[f->op];
+  const char *state = b->state == HG_BLOCK_FREED ? "free'd" : "alloc'd";
+  hg_diag_lock();
+  switch (f->shape) {
+  case F_OVERFLOW:
+    hg_diag_line("ERROR: %s: %s past the end of a %zu-byte block", kind, access_word(f), b->size);
+    print_where(f);
+    hg_diag_line(" Address %p is %zu bytes after a block of size %zu %s", (void *)f->addr,
+                 (size_t)(f->addr - (user + b->size)), b->size, state);
+    break;
+  case F_UNDERFLOW:
+    hg_diag_line("ERROR: %s: %s before the start of a %zu-byte block", kind, access_word(f), b->size);
+    print_where(f);
+    hg_diag_line(" Address %p is %zu bytes before a block of size %zu %s", (void *)f->addr,
+                 (size_t)(user - f->addr), b->size, state);
+    break;
+  case F_AFTER_FREE:
+    hg_diag_line("ERROR: %s: %s %s a %zu-byte block after it was freed", kind, access_word(f),
+                 f->access == 1 ? "of" : "to", b->size);
+    print_where(f);
+    hg_diag_line(" Address %p is %zu bytes inside a block of size %zu free'd", (void *)f->addr,
+                 (size_t)(f->addr - user), b->size);
+    break;
+  case F_DOUBLE_FREE:
+    hg_diag_line("ERROR: %s: %s(%p) of a block that was already freed", kind, op, (void *)f->addr);
+    print_where(f);
+    hg_diag_line(" Address %p is 0 bytes inside a block of size %zu free'd", (void *)f->addr, b->size);
+    break;
+  case F_BAD_POINTER:
+    if (!b->slot) {
+      bool in_heap = hg_pagemap_get((void *)f->addr) != NULL;
+      hg_diag_line("ERROR: %s: %s(%p) of memory %s", kind, op, (void *)f->addr,
+                   in_heap ? "that is not a live block" : "not allocated by malloc");
+      print_where(f);
+      if (in_heap)
+        hg_diag_line(" Address %p is in heapguard's heap but in no live block (freed long ago, "
+                     "or never handed out)", (void *)f->addr);
+      else
+        describe_foreign(f->addr);
+      hg_diag_unlock();
+      return;
+    }
+    hg_diag_line("ERROR: %s: %s(%p) of a pointer that is not the start of a block", kind, op,
+                 (void *)f->addr);
+    print_where(f);
+    if (f->addr < user)
+      hg_diag_line(" Address %p is %zu bytes before a block of size %zu %s", (void *)f->addr,
+                   (size_t)(user - f->addr), b->size, state);
+    else if (f->addr >= user + b->size)
+      hg_diag_line(" Address %p is %zu bytes after a block of size %zu %s", (void *)f->addr,
+                   (size_t)(f->addr - user - b->size), b->size, state);
+    else
+      hg_diag_line(" Address %p is %zu bytes inside a block of size %zu %s", (void *)f->addr,
+                   (size_t)(f->addr - user), b->size, state);
+    break;
+  }
+  print_block_origin(b);
+  hg_diag_unlock();
+}
+
+void hg_check_report_all(const struct findings *fs) {
+  for (unsigned i = 0; i < fs->n; i++) hg_check_report(&fs->f[i]);
+  /* Sampled guard mode runs in the default allocator, which stops at any heap error. */
+  if (fs->n && !hg_check_on) hg_guard_sampled_error();
+}
