@@ -143,17 +143,35 @@ size_t hg_guard_quarantine_max(void) {
  * used), so the kernel never merges a slot's page with its neighbours into one VMA:
  * each mprotect then changes one small VMA instead of splitting a large one (and
  * merging it back at the next), which made every sample about 3x dearer in the
- * kernel.  Taking a slot is one mprotect (read-write), freeing it one mprotect back
- * (its page stays resident).  A slot leaving the quarantine goes to the back of a FIFO,
- * and slots are taken from it, oldest first, before any fresh one: a fresh slot costs
- * a madvise and its page's first fault, so the pool grows only to the most slots live
- * and quarantined at once, not to HEAPGUARD_SAMPLE_MAX (a freed address is reused
- * once its slot has left the quarantine, as soon as a sample needs one). */
+ * kernel.  Freeing a slot's block is one mprotect (PROT_NONE; its page stays resident),
+ * which a use after free needs at once.
+ *
+ * Making slots read-write again takes fewer: slots are opened in runs of up to
+ * POOL_RUN neighbours, with one mprotect over the run, the guard pages between them
+ * included.  Those carry a guard marker as well (MADV_GUARD_INSTALL, Linux 6.13), which
+ * faults on any access whatever the protection of the page's VMA, so opening their VMA
+ * exposes nothing.  The run's other slots wait, read-write and unused, for the next
+ * samples, which then make no system call: a sample costs one mprotect and a
+ * sixteenth, not two.  (Without guard markers, runs are of one slot, as before.)  The
+ * slots out of the quarantine are kept in a bitmap and taken from a cursor, in address
+ * order: blocks leave the quarantine in the order they were freed, which is nearly the
+ * order they were taken in, so those slots lie in runs.  A slot's first use marks its
+ * guard page (two madvise calls) and faults its page in, about 3x the cost of a reuse,
+ * so slots out of the quarantine are taken before fresh ones once a run's worth of them
+ * waits: the pool grows only to the most slots live and quarantined at once, plus a run
+ * or two, not to HEAPGUARD_SAMPLE_MAX (a freed address is reused only once its slot
+ * has left the quarantine).  Fresh slots are taken in runs too, and marked then, not at
+ * pool_init: a program that takes a few samples pays for a few madvise calls, not
+ * HEAPGUARD_SAMPLE_MAX. */
+#define POOL_RUN 16
 static uintptr_t pool_base, pool_end;
-static uint32_t *pool_free;         /* ring of slot numbers out of the quarantine */
-static size_t pool_slots, free_head, free_len;
+static uint64_t *pool_free;         /* bitmap: slots out of the quarantine (free_count) */
+static uint32_t *pool_ready;        /* slots read-write and unused: a stack of ready_len
+                                       (room for every slot: threads' runs may overlap) */
+static size_t pool_slots, free_count, ready_len, pool_cursor;
 static size_t pool_fresh;           /* slots below it have been used */
 static bool pool_failed;
+static bool pool_markers;           /* guard pages carry guard markers: runs of POOL_RUN */
 static hg_lock_t pool_lock = HG_LOCK_INIT;
 
 static bool guard_before(void);
@@ -168,73 +186,133 @@ static uintptr_t pool_slot(size_t i) {
 
 static bool pool_init(void) {
   size_t n = hg_opt.sample_max ? hg_opt.sample_max : 1, bytes = 2 * n * HG_PAGE;
-  size_t ring = hg_align_up(n * sizeof *pool_free, HG_PAGE);
+  size_t words = (n + 63) / 64;
+  size_t meta = hg_align_up(words * sizeof *pool_free + n * sizeof *pool_ready, HG_PAGE);
   uintptr_t base = (uintptr_t)hg_os_map(bytes);
-  uint32_t *free_ring = hg_os_map(ring);
-  if (!base || !free_ring || !hg_os_protect((void *)base, bytes, false)) goto fail;
+  uint64_t *m = hg_os_map(meta);
+  if (!base || !m || !hg_os_protect((void *)base, bytes, false)) goto fail;
   pool_base = base;
   for (size_t i = 0; i < n; i++)
     if (!index_set(base + 2 * i * HG_PAGE, 2, pool_slot(i))) goto fail;
-  pool_free = free_ring;
+  pool_free = m;
+  pool_ready = (uint32_t *)(m + words);
   pool_slots = n;
   pool_end = base + bytes;
+  /* Does the kernel have guard markers?  Tried on slot 0's guard page (which gets one
+   * anyway). */
+  pool_markers = hg_os_guard_pages((void *)(base + (guard_before() ? 0 : HG_PAGE)), HG_PAGE);
   return true;
 fail:
   if (base) {
     index_set(base, 2 * n, 0);
     hg_os_unmap((void *)base, bytes);
   }
-  if (free_ring) hg_os_unmap(free_ring, ring);
+  if (m) hg_os_unmap(m, meta);
   pool_base = 0;
   pool_failed = true;
   return false;
 }
 
-static uintptr_t pool_take(void) {
-  hg_lock(&pool_lock);
-  uintptr_t slot = 0;
-  if ((pool_base || (!pool_failed && pool_init())) && (free_len || pool_fresh < pool_slots)) {
-    /* A slot used before (the oldest out of the quarantine) if there is one, else a
-     * fresh one: a slot's first use costs about 3x a reuse (the madvise below, and the
-     * page's first fault, 10 us more here), so the pool only grows to what the
-     * quarantine and the live samples hold. */
-    size_t i;
-    if (free_len) {
-      i = pool_free[free_head];
-      free_head = (free_head + 1) % pool_slots;
-      free_len--;
-    } else {
-      i = pool_fresh++;
-      /* A slot's guard page is marked when the slot is first used, not at pool_init: a
-       * program that takes a few samples pays for a few madvise calls, not
-       * HEAPGUARD_SAMPLE_MAX.  Both pages next to the data page must be marked before
-       * it changes protection.  After-side layout (data, guard): its guard, and the
-       * previous slot's, marked when that slot was first used.  Before-side (guard,
-       * data): its guard (marked with the previous slot, or now for slot 0) and the
-       * next slot's. */
-      uintptr_t pair = pool_base + 2 * i * HG_PAGE;
-      if (!guard_before()) {
-        hg_os_no_dump((void *)(pair + HG_PAGE), HG_PAGE);
-      } else {
-        if (i == 0) hg_os_no_dump((void *)pair, HG_PAGE);
-        if (i + 1 < pool_slots) hg_os_no_dump((void *)(pair + 2 * HG_PAGE), HG_PAGE);
-      }
-    }
-    slot = pool_slot(i);
-  }
-  hg_unlock(&pool_lock);
-  if (slot && !hg_os_protect((void *)slot, HG_PAGE, true)) {
-    hg_guard_unmap(slot, HG_PAGE);
-    return 0;
-  }
-  return slot;
+/* A guard page next to a slot used for the first time, before the slot's data page
+ * changes protection: marked so that it never merges with a data page, and given a
+ * guard marker when runs are in use.  False if the marker could not be set. */
+static bool mark_guard(uintptr_t page) {
+  hg_os_no_dump((void *)page, HG_PAGE);
+  return !pool_markers || hg_os_guard_pages((void *)page, HG_PAGE);
 }
 
-/* A slot back to the free ring: inaccessible already if its block was freed (the
- * other ways here, failures, are rare and leave it accessible until reused). */
-static void pool_give(uintptr_t slot) {
+/* Slot i used for the first time: both pages next to its data page marked.  After-side
+ * layout (data, guard): its guard, and the previous slot's, marked when that slot was
+ * first used.  Before-side (guard, data): its guard (marked with the previous slot, or
+ * now for slot 0) and the next slot's.  False if a guard marker could not be set: the
+ * guard pages a run covers are those between its slots, so a run that ends with slot i
+ * covers only guard pages marked before. */
+static bool first_use(size_t i) {
+  uintptr_t pair = pool_base + 2 * i * HG_PAGE;
+  if (!guard_before()) return mark_guard(pair + HG_PAGE);
+  bool ok = i != 0 || mark_guard(pair);
+  return (i + 1 >= pool_slots || mark_guard(pair + 2 * HG_PAGE)) && ok;
+}
+
+static bool is_free(size_t i) { return (pool_free[i / 64] >> (i % 64)) & 1; }
+
+static void set_free(size_t i, bool on) {
+  if (on) pool_free[i / 64] |= (uint64_t)1 << (i % 64);
+  else pool_free[i / 64] &= ~((uint64_t)1 << (i % 64));
+}
+
+/* Up to `max` neighbouring slots out of the quarantine, from the first at or after the
+ * cursor (wrapping around), taken out of the bitmap: the first returned, their number
+ * in *n (pool_lock held, free_count > 0). */
+static size_t free_run(size_t max, size_t *n) {
+  size_t words = (pool_fresh + 63) / 64, from = pool_cursor < pool_fresh ? pool_cursor : 0;
+  size_t w = from / 64;
+  uint64_t bits = pool_free[w] & (~(uint64_t)0 << (from % 64));
+  while (!bits) {   /* some bit is set, below pool_fresh */
+    w = w + 1 < words ? w + 1 : 0;
+    bits = pool_free[w];
+  }
+  size_t first = w * 64 + (size_t)__builtin_ctzll(bits), i = first;
+  do {
+    set_free(i++, false);
+  } while (i - first < max && i < pool_fresh && is_free(i));
+  *n = i - first;
+  free_count -= *n;
+  pool_cursor = i;
+  return first;
+}
+
+/* A slot for a sample, read-write; 0 if none can be had now. */
+static uintptr_t pool_take(void) {
   hg_lock(&pool_lock);
-  pool_free[(free_head + free_len++) % pool_slots] = (uint32_t)((slot - pool_base) / (2 * HG_PAGE));
+  if (!pool_base && (pool_failed || !pool_init())) {
+    hg_unlock(&pool_lock);
+    return 0;
+  }
+  if (ready_len) {   /* opened by an earlier run */
+    uintptr_t slot = pool_slot(pool_ready[--ready_len]);
+    hg_unlock(&pool_lock);
+    return slot;
+  }
+  size_t run = pool_markers ? POOL_RUN : 1, first, n;
+  if (free_count && (free_count >= run || pool_fresh == pool_slots)) {
+    first = free_run(run, &n);
+  } else if (pool_fresh < pool_slots) {
+    first = pool_fresh;
+    for (n = 0; n < run && first + n < pool_slots;) {
+      if (!first_use(first + n++)) {   /* no marker: runs of one slot from now on */
+        pool_markers = false;
+        break;
+      }
+    }
+    pool_fresh = first + n;
+  } else {
+    hg_unlock(&pool_lock);
+    return 0;
+  }
+  hg_unlock(&pool_lock);
+  /* The run's slots are this call's alone now.  One mprotect: their data pages, and the
+   * guard pages between them, which their markers keep inaccessible. */
+  bool ok = hg_os_protect((void *)pool_slot(first), (2 * n - 1) * HG_PAGE, true);
+  hg_lock(&pool_lock);
+  if (ok) {
+    for (size_t k = n - 1; k > 0; k--) pool_ready[ready_len++] = (uint32_t)(first + k);   /* lowest on top */
+  } else {   /* back, perhaps read-write (a slot out of the quarantine may be) */
+    for (size_t k = 0; k < n; k++) set_free(first + k, true);
+    free_count += n;
+  }
+  hg_unlock(&pool_lock);
+  return ok ? pool_slot(first) : 0;
+}
+
+/* A slot back to the pool, out of the quarantine: inaccessible already if its block
+ * was freed (the other ways here, failures, are rare and leave it accessible until
+ * reused). */
+static void pool_give(uintptr_t slot) {
+  size_t i = (slot - pool_base) / (2 * HG_PAGE);
+  hg_lock(&pool_lock);
+  set_free(i, true);
+  free_count++;
   hg_unlock(&pool_lock);
 }
 

@@ -114,6 +114,18 @@ void hg_os_no_dump(void *p, size_t size) {
   HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_DONTDUMP, 0, 0, 0);
 }
 
+/* Linux 6.13's guard markers (older <sys/mman.h> lack the name). */
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+bool hg_os_guard_pages(void *p, size_t size) {
+  count(&hg_os_calls.madvise);
+  long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_GUARD_INSTALL, 0, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_GUARD_INSTALL, 0, 0, 0);
+  return r == 0;
+}
+
 /* libc's cached break (glibc): NULL until libc's first sbrk, which then reads the
  * break from the kernel with brk(NULL) — a system call the allocator causes, so it is
  * counted and traced like the others. */

@@ -33,6 +33,11 @@ void hg_os_no_huge_pages(void *p, size_t size);
  * never merged into one kernel VMA, so protecting a slot between two guard pages
  * changes one VMA instead of splitting (and later re-merging) a large one. */
 void hg_os_no_dump(void *p, size_t size);
+/* Guard markers on [p, p + size) (MADV_GUARD_INSTALL, Linux 6.13): an access to those
+ * pages faults (SIGSEGV) whatever their protection, until they are unmapped; the
+ * markers survive mprotect, MADV_DONTNEED and fork.  False if the kernel refused (an
+ * older one: EINVAL). */
+bool hg_os_guard_pages(void *p, size_t size);
 
 /* The program break.  hg_os_brk_current() is sbrk(0).  hg_os_brk_grow(n) moves the break
  * up by n bytes and returns the old break (the start of the new memory), or NULL.

@@ -148,6 +148,7 @@ static const char *advice_name(long a) {
   case MADV_NOHUGEPAGE: return "MADV_NOHUGEPAGE";
   case MADV_DONTDUMP: return "MADV_DONTDUMP";
   case MADV_DODUMP: return "MADV_DODUMP";
+  case 102: return "MADV_GUARD_INSTALL";   /* Linux 6.13 */
   default: return NULL;
   }
 }
