@@ -137,32 +137,35 @@ size_t hg_guard_quarantine_max(void) {
 /* ---- sampled mode's pool ---------------------------------------------------------------- *
  * Sampled mode must cost little per sample, so its slots are not mappings of their own
  * (mmap, mprotect, madvise, mprotect, munmap: five system calls and two mappings made
- * and destroyed per block) but pages of one reservation, made PROT_NONE and indexed
- * once, at the first sample: HEAPGUARD_SAMPLE_MAX slots of one data page and one guard
- * page each.  The guard pages are marked MADV_DONTDUMP (as their slots are first
- * used), so the kernel never merges a slot's page with its neighbours into one VMA:
- * each mprotect then changes one small VMA instead of splitting a large one (and
- * merging it back at the next), which made every sample about 3x dearer in the
- * kernel.  Freeing a slot's block is one mprotect (PROT_NONE; its page stays resident),
- * which a use after free needs at once.
+ * and destroyed per block) but pages of one reservation, indexed once, at the first
+ * sample: HEAPGUARD_SAMPLE_MAX slots of one data page and one guard page each.  The
+ * guard pages are marked MADV_DONTDUMP (as their slots are first used), so the kernel
+ * never merges a slot's page with its neighbours into one VMA: each mprotect then
+ * changes one small VMA instead of splitting a large one (and merging it back at the
+ * next), which made every sample about 3x dearer in the kernel.  Freeing a slot's
+ * block is one mprotect (PROT_NONE; its page stays resident), which a use after free
+ * needs at once.
  *
  * Making slots read-write again takes fewer: slots are opened in runs of up to
  * POOL_RUN neighbours, with one mprotect over the run, the guard pages between them
- * included.  Those carry a guard marker as well (MADV_GUARD_INSTALL, Linux 6.13), which
- * faults on any access whatever the protection of the page's VMA, so opening their VMA
- * exposes nothing.  The run's other slots wait, read-write and unused, for the next
- * samples, which then make no system call: a sample costs one mprotect and a
- * sixteenth, not two.  (Without guard markers, runs are of one slot, as before.)  The
- * slots out of the quarantine are kept in a bitmap and taken from a cursor, in address
- * order: blocks leave the quarantine in the order they were freed, which is nearly the
- * order they were taken in, so those slots lie in runs.  A slot's first use marks its
- * guard page (two madvise calls) and faults its page in, about 3x the cost of a reuse,
- * so slots out of the quarantine are taken before fresh ones once a run's worth of them
- * waits: the pool grows only to the most slots live and quarantined at once, plus a run
- * or two, not to HEAPGUARD_SAMPLE_MAX (a freed address is reused only once its slot
- * has left the quarantine).  Fresh slots are taken in runs too, and marked then, not at
- * pool_init: a program that takes a few samples pays for a few madvise calls, not
- * HEAPGUARD_SAMPLE_MAX. */
+ * included.  Those carry a guard marker (MADV_GUARD_INSTALL, Linux 6.13), which faults
+ * on any access whatever the protection of the page's VMA, so opening their VMA exposes
+ * nothing.  The run's other slots wait, read-write and unused, for the next samples,
+ * which then make no system call: a sample costs one mprotect and a sixteenth, not two.
+ * The slots out of the quarantine are kept in a bitmap and taken from a cursor, in
+ * address order: blocks leave the quarantine in the order they were freed, which is
+ * nearly the order they were taken in, so those slots lie in runs.  With guard markers
+ * the pool is read-write from the start (its pages resident only once used): a slot's
+ * first use is its guard page marked (DONTDUMP and the marker, one process_madvise each
+ * for a run of fresh slots where the kernel allows it, Linux 6.15), and no mprotect.
+ * Without markers the pool is PROT_NONE, runs are of one slot, and a first use marks
+ * the guard page and opens the data page.  A first use also faults its page in: about
+ * 3x the cost of a reuse, so slots out of the quarantine are taken before fresh ones
+ * once a run's worth of them waits, and the pool grows only to the most slots live and
+ * quarantined at once, plus a run or two, not to HEAPGUARD_SAMPLE_MAX (a freed address
+ * is reused only once its slot has left the quarantine).  Fresh runs grow with the pool
+ * (1, 1, 2, 4, ... slots), not marked at pool_init: a program that takes a few samples
+ * pays for a few guard pages, not HEAPGUARD_SAMPLE_MAX. */
 #define POOL_RUN 16
 static uintptr_t pool_base, pool_end;
 static uint64_t *pool_free;         /* bitmap: slots out of the quarantine (free_count) */
@@ -172,6 +175,7 @@ static size_t pool_slots, free_count, ready_len, pool_cursor;
 static size_t pool_fresh;           /* slots below it have been used */
 static bool pool_failed;
 static bool pool_markers;           /* guard pages carry guard markers: runs of POOL_RUN */
+static bool pool_rw;                /* the pool was left read-write (markers at pool_init) */
 static hg_lock_t pool_lock = HG_LOCK_INIT;
 
 static bool guard_before(void);
@@ -190,17 +194,22 @@ static bool pool_init(void) {
   size_t meta = hg_align_up(words * sizeof *pool_free + n * sizeof *pool_ready, HG_PAGE);
   uintptr_t base = (uintptr_t)hg_os_map(bytes);
   uint64_t *m = hg_os_map(meta);
-  if (!base || !m || !hg_os_protect((void *)base, bytes, false)) goto fail;
+  if (!base || !m) goto fail;
   pool_base = base;
+  /* Does the kernel have guard markers?  Tried on slot 0's guard page (which gets one
+   * anyway).  With them the pool stays read-write: a slot's first use needs no
+   * mprotect, only its guard page marked; its page is not resident until then (nor
+   * ever a huge page).  Without them, everything PROT_NONE until used. */
+  pool_markers = hg_os_guard_pages((void *)(base + (guard_before() ? 0 : HG_PAGE)), HG_PAGE);
+  pool_rw = pool_markers;
+  if (pool_rw) hg_os_no_huge_pages((void *)base, bytes);
+  else if (!hg_os_protect((void *)base, bytes, false)) goto fail;
   for (size_t i = 0; i < n; i++)
     if (!index_set(base + 2 * i * HG_PAGE, 2, pool_slot(i))) goto fail;
   pool_free = m;
   pool_ready = (uint32_t *)(m + words);
   pool_slots = n;
   pool_end = base + bytes;
-  /* Does the kernel have guard markers?  Tried on slot 0's guard page (which gets one
-   * anyway). */
-  pool_markers = hg_os_guard_pages((void *)(base + (guard_before() ? 0 : HG_PAGE)), HG_PAGE);
   return true;
 fail:
   if (base) {
@@ -213,25 +222,51 @@ fail:
   return false;
 }
 
-/* A guard page next to a slot used for the first time, before the slot's data page
- * changes protection: marked so that it never merges with a data page, and given a
- * guard marker when runs are in use.  False if the marker could not be set. */
+/* A guard page next to a slot used for the first time, before the slot is: marked
+ * MADV_DONTDUMP, so that it never merges with a data page, and made inaccessible — by
+ * a guard marker, or (without them) PROT_NONE if the pool is read-write.  False if it
+ * could not be. */
 static bool mark_guard(uintptr_t page) {
   hg_os_no_dump((void *)page, HG_PAGE);
-  return !pool_markers || hg_os_guard_pages((void *)page, HG_PAGE);
+  if (pool_markers && hg_os_guard_pages((void *)page, HG_PAGE)) return true;
+  pool_markers = false;   /* runs of one slot from now on */
+  return !pool_rw || hg_os_protect((void *)page, HG_PAGE, false);
 }
 
-/* Slot i used for the first time: both pages next to its data page marked.  After-side
+/* The guard pages to mark when slot i is first used, in g (at most two); their number.
+ * Both pages next to its data page must be marked before the slot is used.  After-side
  * layout (data, guard): its guard, and the previous slot's, marked when that slot was
  * first used.  Before-side (guard, data): its guard (marked with the previous slot, or
- * now for slot 0) and the next slot's.  False if a guard marker could not be set: the
- * guard pages a run covers are those between its slots, so a run that ends with slot i
- * covers only guard pages marked before. */
-static bool first_use(size_t i) {
+ * now for slot 0) and the next slot's. */
+static size_t guards_of(size_t i, uintptr_t *g) {
   uintptr_t pair = pool_base + 2 * i * HG_PAGE;
-  if (!guard_before()) return mark_guard(pair + HG_PAGE);
-  bool ok = i != 0 || mark_guard(pair);
-  return (i + 1 >= pool_slots || mark_guard(pair + 2 * HG_PAGE)) && ok;
+  if (!guard_before()) {
+    g[0] = pair + HG_PAGE;
+    return 1;
+  }
+  size_t k = 0;
+  if (i == 0) g[k++] = pair;
+  if (i + 1 < pool_slots) g[k++] = pair + 2 * HG_PAGE;
+  return k;
+}
+
+/* Slots [first, first + want) used for the first time (want <= POOL_RUN): their guard
+ * pages marked, with one process_madvise per advice when the kernel allows (Linux
+ * 6.15), else a madvise each.  The number of them that can be used returned: a guard
+ * page that could not be made inaccessible ends the run before its slot. */
+static size_t first_uses(size_t first, size_t want) {
+  uintptr_t g[POOL_RUN + 1];
+  size_t ng = 0;
+  for (size_t i = first; i < first + want; i++) ng += guards_of(i, g + ng);
+  if (pool_markers && ng > 1 && hg_os_advise_pages(g, ng, HG_ADVISE_NO_DUMP) &&
+      hg_os_advise_pages(g, ng, HG_ADVISE_GUARD))
+    return want;
+  for (size_t i = first; i < first + want; i++) {
+    size_t k = guards_of(i, g);
+    for (size_t j = 0; j < k; j++)
+      if (!mark_guard(g[j])) return i - first;
+  }
+  return want;
 }
 
 static bool is_free(size_t i) { return (pool_free[i / 64] >> (i % 64)) & 1; }
@@ -275,17 +310,22 @@ static uintptr_t pool_take(void) {
     return slot;
   }
   size_t run = pool_markers ? POOL_RUN : 1, first, n;
+  bool closed;   /* the run's data pages are PROT_NONE */
   if (free_count && (free_count >= run || pool_fresh == pool_slots)) {
     first = free_run(run, &n);
+    closed = true;
   } else if (pool_fresh < pool_slots) {
+    /* Fresh runs grow with the pool (1, 1, 2, 4, ...): a process that takes a sample or
+     * two marks a guard page or two, not a run's worth. */
+    size_t want = pool_fresh < run ? (pool_fresh ? pool_fresh : 1) : run;
     first = pool_fresh;
-    for (n = 0; n < run && first + n < pool_slots;) {
-      if (!first_use(first + n++)) {   /* no marker: runs of one slot from now on */
-        pool_markers = false;
-        break;
-      }
-    }
+    n = first_uses(first, want < pool_slots - first ? want : pool_slots - first);
     pool_fresh = first + n;
+    closed = !pool_rw;
+    if (!n) {
+      hg_unlock(&pool_lock);
+      return 0;
+    }
   } else {
     hg_unlock(&pool_lock);
     return 0;
@@ -293,7 +333,7 @@ static uintptr_t pool_take(void) {
   hg_unlock(&pool_lock);
   /* The run's slots are this call's alone now.  One mprotect: their data pages, and the
    * guard pages between them, which their markers keep inaccessible. */
-  bool ok = hg_os_protect((void *)pool_slot(first), (2 * n - 1) * HG_PAGE, true);
+  bool ok = !closed || hg_os_protect((void *)pool_slot(first), (2 * n - 1) * HG_PAGE, true);
   hg_lock(&pool_lock);
   if (ok) {
     for (size_t k = n - 1; k > 0; k--) pool_ready[ready_len++] = (uint32_t)(first + k);   /* lowest on top */

@@ -13,6 +13,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,6 +125,27 @@ bool hg_os_guard_pages(void *p, size_t size) {
   long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_GUARD_INSTALL, 0, 0, 0);
   HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_GUARD_INSTALL, 0, 0, 0);
   return r == 0;
+}
+
+/* process_madvise(2) on the calling process: the PIDFD_SELF sentinel is Linux 6.15's,
+ * and any advice is allowed on oneself from Linux 6.13; an older kernel (EBADF,
+ * EINVAL), or a sandbox that forbids the call, is not asked again. */
+#ifndef SYS_process_madvise
+#define SYS_process_madvise 440
+#endif
+#define PIDFD_SELF_THREAD (-10000)
+
+bool hg_os_advise_pages(const uintptr_t *pages, size_t n, enum hg_advice advice) {
+  static _Atomic bool refused;
+  struct iovec iov[64];
+  if (n > sizeof iov / sizeof *iov || atomic_load_explicit(&refused, memory_order_relaxed)) return false;
+  for (size_t i = 0; i < n; i++) iov[i] = (struct iovec){ (void *)pages[i], HG_PAGE };
+  long a = advice == HG_ADVISE_GUARD ? MADV_GUARD_INSTALL : MADV_DONTDUMP;
+  count(&hg_os_calls.madvise);
+  long r = raw_syscall6(SYS_process_madvise, PIDFD_SELF_THREAD, (long)iov, (long)n, a, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_PROCESS_MADVISE, r, HG_WHY_NONE, 0, PIDFD_SELF_THREAD, (long)iov, (long)n, a, 0, 0);
+  if (r < 0 && !out_of_memory(r)) atomic_store_explicit(&refused, true, memory_order_relaxed);
+  return r == (long)(n * HG_PAGE);
 }
 
 /* libc's cached break (glibc): NULL until libc's first sbrk, which then reads the

@@ -201,6 +201,20 @@ static void add_call(struct buf *b, unsigned sys, const long *a, long ret) {
     else add(b, ", %lu, %ld)", (unsigned long)a[1], a[2]);
     break;
   }
+  case HG_SYS_PROCESS_MADVISE: {   /* (pidfd, iov, n, advice, flags): the first pages shown */
+    const struct iovec *iov = (const struct iovec *)a[1];
+    const char *advice = advice_name(a[3]);
+    add(b, "process_madvise(%d, [", (int)a[0]);
+    for (long i = 0; i < a[2] && i < 3; i++) {
+      add(b, i ? ", {" : "{");
+      add_addr(b, (long)iov[i].iov_base);
+      add(b, ", %lu}", (unsigned long)iov[i].iov_len);
+    }
+    if (a[2] > 3) add(b, ", ...");
+    if (advice) add(b, "], %ld, %s, 0)", a[2], advice);
+    else add(b, "], %ld, %ld, 0)", a[2], a[3]);
+    break;
+  }
   case HG_SYS_MREMAP:
     add(b, "mremap(");
     add_addr(b, a[0]);

@@ -37,7 +37,8 @@
 #include "init.h"
 #include "internal.h"
 
-enum hg_sys { HG_SYS_BRK, HG_SYS_MMAP, HG_SYS_MUNMAP, HG_SYS_MADVISE, HG_SYS_MREMAP, HG_SYS_MPROTECT };
+enum hg_sys { HG_SYS_BRK, HG_SYS_MMAP, HG_SYS_MUNMAP, HG_SYS_MADVISE, HG_SYS_MREMAP, HG_SYS_MPROTECT,
+              HG_SYS_PROCESS_MADVISE };
 
 /* Why the next kernel call is made (with its arguments a and b). */
 enum hg_why {

@@ -2,17 +2,18 @@
 // expect-error: heap-buffer-overflow
 // expect-text: ERROR: heap-buffer-overflow: READ past the end of a 96-byte block
 // expect-text: Address 0x[0-9a-f]+ is 0 bytes after a block of size 96 alloc'd
-// expect-text: at 0x[0-9a-f]+: main \(bug_overread_run\.c:60\)
-// expect-text: by 0x[0-9a-f]+: main \(bug_overread_run\.c:46\)
+// expect-text: at 0x[0-9a-f]+: main \(bug_overread_run\.c:61\)
+// expect-text: by 0x[0-9a-f]+: main \(bug_overread_run\.c:47\)
 // expect-text: ERROR SUMMARY: 1 errors from 1 contexts
 // sampled: 99
 /* Sampled guard mode makes its slots read-write in runs, one mprotect for up to 16
    neighbouring slots, the guard pages between them included: their guard markers
-   (MADV_GUARD_INSTALL) keep them inaccessible, though /proc/self/maps shows them
-   rw-p.  After enough samples that slots have come back out of the quarantine (1500
-   here, the pool having 512 slots and the quarantine at most 256), an overread past
-   the end of a block whose guard page is such a page (any block in full guard mode,
-   or without guard markers) faults at once. */
+   (MADV_GUARD_INSTALL) keep them inaccessible, though /proc/self/maps shows them rw-p
+   (the pool is read-write from the start when the kernel has guard markers).  After
+   enough samples that slots have come back out of the quarantine (1500 here, the pool
+   having 512 slots and the quarantine at most 256), an overread past the end of a
+   block whose guard page is such a page (any block in full guard mode, or without
+   guard markers) faults at once. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,12 +52,12 @@ int main(void) {
   close(fd);
   int pick = 0;
   for (int i = 0; i < N; i++)
-    if (strncmp(perms_of((uintptr_t)(q[i] + 96)), "rw", 2) == 0) {   /* a run's guard page */
+    if (strncmp(perms_of((uintptr_t)(q[i] + 96)), "rw", 2) == 0) {   /* kept inaccessible by its guard marker */
       pick = i;
       break;
     }
   fprintf(stderr, "block %d, its guard page %s\n", pick,
-          strncmp(perms_of((uintptr_t)(q[pick] + 96)), "rw", 2) == 0 ? "rw-p (a run's)" : "not rw");
+          strncmp(perms_of((uintptr_t)(q[pick] + 96)), "rw", 2) == 0 ? "rw-p (a guard marker's)" : "not rw");
   volatile char c = q[pick][96];                 /* BUG */
   printf("never printed %d\n", c);
   return 0;

@@ -2,13 +2,14 @@
 // expect-error: heap-buffer-overflow
 // expect-text: ERROR: heap-buffer-overflow: READ past the end of a 96-byte block
 // expect-text: Address 0x[0-9a-f]+ is 0 bytes after a block of size 96 alloc'd
-// expect-text: at 0x[0-9a-f]+: main \(bug_overread_run_fork\.c:60\)
-// expect-text: by 0x[0-9a-f]+: main \(bug_overread_run_fork\.c:43\)
+// expect-text: at 0x[0-9a-f]+: main \(bug_overread_run_fork\.c:61\)
+// expect-text: by 0x[0-9a-f]+: main \(bug_overread_run_fork\.c:44\)
 // expect-text: ERROR SUMMARY: 1 errors from 1 contexts
 // sampled: 99
 /* bug_overread_run in a child: guard markers are kept across fork, so the child's
-   overread past a block whose guard page a run covered (rw-p in /proc/self/maps) faults
-   at once too; the child reports, and the parent exits with its status. */
+   overread past a block whose guard page is rw-p in /proc/self/maps (its guard marker
+   keeps it inaccessible) faults at once too; the child reports, and the parent exits
+   with its status. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,12 +49,12 @@ int main(void) {
   close(fd);
   int pick = 0;
   for (int i = 0; i < N; i++)
-    if (strncmp(perms_of((uintptr_t)(q[i] + 96)), "rw", 2) == 0) {   /* a run's guard page */
+    if (strncmp(perms_of((uintptr_t)(q[i] + 96)), "rw", 2) == 0) {   /* kept inaccessible by its guard marker */
       pick = i;
       break;
     }
   fprintf(stderr, "block %d, its guard page %s\n", pick,
-          strncmp(perms_of((uintptr_t)(q[pick] + 96)), "rw", 2) == 0 ? "rw-p (a run's)" : "not rw");
+          strncmp(perms_of((uintptr_t)(q[pick] + 96)), "rw", 2) == 0 ? "rw-p (a guard marker's)" : "not rw");
   pid_t pid = fork();
   if (pid < 0) return 2;
   if (pid == 0) {

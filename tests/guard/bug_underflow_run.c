@@ -8,8 +8,8 @@
 // sampled: 99
 /* bug_overread_run with the guard page before each block: after slots have come back
    out of the quarantine and been opened in runs, a read of the byte before a block
-   whose guard page a run covered (rw-p in /proc/self/maps, kept inaccessible by its
-   guard marker) faults at once. */
+   whose guard page is rw-p in /proc/self/maps (kept inaccessible by its guard
+   marker) faults at once. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,12 +48,12 @@ int main(void) {
   close(fd);
   int pick = 0;
   for (int i = 0; i < N; i++)
-    if (strncmp(perms_of((uintptr_t)q[i] - 1), "rw", 2) == 0) {   /* a run's guard page */
+    if (strncmp(perms_of((uintptr_t)q[i] - 1), "rw", 2) == 0) {   /* kept inaccessible by its guard marker */
       pick = i;
       break;
     }
   fprintf(stderr, "block %d, its guard page %s\n", pick,
-          strncmp(perms_of((uintptr_t)q[pick] - 1), "rw", 2) == 0 ? "rw-p (a run's)" : "not rw");
+          strncmp(perms_of((uintptr_t)q[pick] - 1), "rw", 2) == 0 ? "rw-p (a guard marker's)" : "not rw");
   volatile char c = q[pick][-1];                 /* BUG */
   printf("never printed %d\n", c);
   return 0;
