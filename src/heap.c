@@ -104,18 +104,105 @@ static void partial_unlink(struct hg_heap *h, struct hg_span *s) {
   s->next = s->prev = NULL;
 }
 
+/* ---- spans claimed by remote frees (span.h, Claims) -------------------------------- */
+
+static bool span_claimed(const struct hg_span *s) {
+  return (uintptr_t)__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) == HG_OWNER_CLAIMED;
+}
+
+/* The owner no longer holds claimed span s in its lists: keep it on the zombie list
+ * until no remote free is inside it and it is off the remote queue (a later remote
+ * free may queue it again: then the owner meets it once more, and it is already
+ * there). */
+static void zombie_drop(struct hg_heap *h, struct hg_span *s) {
+  HG_ASSERT(!s->listed && h->cur[s->cls] != s);
+  if (s->zombie) return;
+  s->zombie = 1;
+  s->next = h->zombies;
+  h->zombies = s;
+}
+
+/* Recycle the descriptors of the zombie list that nothing refers to any more. */
+static void zombies_sweep(struct hg_heap *h) {
+  for (struct hg_span **pp = &h->zombies; *pp;) {
+    struct hg_span *s = *pp;
+    if (atomic_load(&s->remote_inflight) == 0 && atomic_load(&s->remote_queued) == 0) {
+      *pp = s->next;
+      hg_meta_span_delete(s);
+    } else {
+      pp = &s->next;
+    }
+  }
+}
+
+/* The bits of word w of s's bitmaps that are slots: all ones but in the last word
+ * (without a branch, which spans of one word and of several, mixed, would mispredict
+ * on the remote free path: +9% CPU time on wl_prodcons). */
+static inline uint64_t span_word_full(const struct hg_span *s, unsigned w) {
+  size_t last = s->nblocks - 1;
+  unsigned shift = (unsigned)(last ^ 63) & 63 & -(unsigned)(w == last >> 6);
+  return ~(uint64_t)0 >> shift;
+}
+
+/* Every slot of s is free in free_bits | remote_bits (free_bits read racily: see
+ * span.h for when that answer can be trusted). */
+static bool span_all_free(const struct hg_span *s) {
+  for (unsigned w = 0; w < s->nwords; w++) {
+    uint64_t bits = __atomic_load_n(&s->free_bits[w], __ATOMIC_RELAXED) |
+                    atomic_load_explicit(&s->remote_bits[w], memory_order_relaxed);
+    if (bits != span_word_full(s, w)) return false;
+  }
+  return true;
+}
+
+/* A remote free that may have left s with no live block (span.h, Claims): s's owner
+ * is h, the caller's bit, tag and queueing are done and it is still counted in
+ * remote_inflight.  Not HG_COLD, nor its calls unlikely: the default mode runs it,
+ * and the cold text (docs/architecture.md, "Resident memory") would cost a program
+ * with remote frees 64 KiB of RSS (wl_prodcons). */
+static __attribute__((noinline)) void try_claim(struct hg_span *s, struct hg_heap *h) {
+  if (atomic_load_explicit(&s->current, memory_order_relaxed) || !span_all_free(s)) return;
+  struct hg_heap *want = (struct hg_heap *)((uintptr_t)h | HG_OWNER_REMOTE);
+  if (!__atomic_compare_exchange_n(&s->owner, &want, (struct hg_heap *)((uintptr_t)want | HG_OWNER_CLAIM), false,
+                                   __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+    return;
+  struct hg_span *r = NULL;
+  if (!atomic_load_explicit(&s->current, memory_order_seq_cst) && span_all_free(s)) r = hg_meta_span_new();
+  if (!r) {
+    __atomic_store_n(&s->owner, want, __ATOMIC_RELEASE);
+    return;
+  }
+  __atomic_store_n(&s->owner, (struct hg_heap *)HG_OWNER_CLAIMED, __ATOMIC_SEQ_CST);
+  hg_region_free_pages(s, r);
+}
+
+/* The owner may allocate from s: false (and s not current) if a remote free claimed
+ * it or is deciding whether to (span.h, Claims). */
+static bool make_current(struct hg_span *s) {
+  atomic_store_explicit(&s->current, 1, memory_order_seq_cst);
+  if (!((uintptr_t)__atomic_load_n(&s->owner, __ATOMIC_SEQ_CST) & HG_OWNER_CLAIM)) return true;
+  atomic_store_explicit(&s->current, 0, memory_order_relaxed);
+  return false;
+}
+
 /* Give an empty span (not current) back to the region, unless another thread may
  * still be inside a remote free of it: then it stays listed, and the remote free's
- * queueing guarantees the owner looks at it again. */
-static void try_release(struct hg_heap *h, struct hg_span *s) {
+ * queueing guarantees the owner looks at it again.  The owner word goes from exactly
+ * h to h|HG_OWNER_BUSY first, which keeps claims out (a tag there means a remote free
+ * or a claim is under way: the span stays too).  True if the span went back. */
+static bool try_release(struct hg_heap *h, struct hg_span *s) {
   HG_ASSERT(hg_span_used(s) == 0 && h->cur[s->cls] != s);
-  if (atomic_load(&s->remote_inflight) != 0 || atomic_load(&s->remote_queued) != 0) {
+  struct hg_heap *want = h;
+  if (atomic_load(&s->remote_inflight) != 0 || atomic_load(&s->remote_queued) != 0 ||
+      !__atomic_compare_exchange_n(&s->owner, &want, (struct hg_heap *)((uintptr_t)h | HG_OWNER_BUSY), false,
+                                   __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
     if (!s->listed) partial_push(h, s);
-    return;
+    return false;
   }
   if (s->listed) partial_unlink(h, s);
   s->listed = 0;
   hg_region_free(s);
+  return true;
 }
 
 void hg_heap_span_adjust(struct hg_heap *h, struct hg_span *s) {
@@ -123,14 +210,41 @@ void hg_heap_span_adjust(struct hg_heap *h, struct hg_span *s) {
   if (hg_span_used(s) == 0 && h->cur[s->cls] != s) try_release(h, s);
 }
 
-/* Move the slots other threads freed into the owner's bitmap.  The tag goes first: a
- * remote free sets its bit before the tag, so a bit set after this point is either
- * collected below or leaves the tag set again (span.h). */
+/* Put s back on h's remote queue (a claim is being decided; the caller marked it
+ * queued again). */
+static void requeue(struct hg_heap *h, struct hg_span *s) {
+  struct hg_span *head = atomic_load_explicit(&h->remote_queue, memory_order_relaxed);
+  do {
+    atomic_store_explicit(&s->remote_next, head, memory_order_relaxed);
+  } while (!atomic_compare_exchange_weak_explicit(&h->remote_queue, &head, s, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+/* Move the slots other threads freed into the owner's bitmap.  The queued flag is
+ * cleared first, then the tag: a remote free sets its bit before the tag and the tag
+ * before it looks at the flag, so a bit set after this point is either collected
+ * below or leaves the tag set again with the span queued again (span.h).  A claim may
+ * run while the bits move (span.h, Claims): it finds no slot free that is not, and if
+ * it claims the span, the tag it needed was set after the one taken off here, so the
+ * span is queued again and the owner drops it then (it may list it first). */
 static void drain_remote(struct hg_heap *h, struct hg_span *s) {
-  struct hg_heap *o = __atomic_load_n(&s->owner, __ATOMIC_RELAXED);
-  while (((uintptr_t)o & HG_OWNER_REMOTE) &&
-         !__atomic_compare_exchange_n(&s->owner, &o, (struct hg_heap *)((uintptr_t)o & ~HG_OWNER_REMOTE), true,
-                                      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+  atomic_store(&s->remote_queued, 0);
+  struct hg_heap *o = __atomic_load_n(&s->owner, __ATOMIC_SEQ_CST);
+  for (;;) {
+    if ((uintptr_t)o == HG_OWNER_CLAIMED) {   /* its pages are gone: drop the descriptor */
+      if (s->listed) partial_unlink(h, s);
+      s->listed = 0;
+      zombie_drop(h, s);
+      return;
+    }
+    if ((uintptr_t)o & HG_OWNER_CLAIM) {      /* being claimed: look again next time */
+      if (atomic_exchange(&s->remote_queued, 1) == 0) requeue(h, s);
+      return;
+    }
+    if (!((uintptr_t)o & HG_OWNER_REMOTE) ||
+        __atomic_compare_exchange_n(&s->owner, &o, (struct hg_heap *)((uintptr_t)o & ~HG_OWNER_REMOTE), true,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+      break;
   }
   for (unsigned w = 0; w < s->nwords; w++) {
     uint64_t r = atomic_exchange(&s->remote_bits[w], 0);
@@ -140,20 +254,23 @@ static void drain_remote(struct hg_heap *h, struct hg_span *s) {
     s->free_bits[w] |= r;
     hg_span_set_used(s, hg_span_used(s) - hg_popcount64(r));
   }
-  if (!s->listed) partial_push(h, s);
+  /* A full span may have nothing to collect: a remote free can queue it again after
+   * the flag is cleared above while its bit is taken by the same drain.  It stays
+   * unlisted (the partial list holds spans with free slots only). */
+  if (!s->listed && hg_span_used(s) < s->nblocks) partial_push(h, s);
   if (hg_span_used(s) == 0 && h->cur[s->cls] != s) try_release(h, s);
 }
 
 static void collect_remote(struct hg_heap *h) {
   struct hg_span *s = atomic_exchange(&h->remote_queue, NULL);
   while (s) {
-    /* Read the link before clearing the flag: from then on a remote free may queue
-     * the span again and overwrite it. */
+    /* Read the link before clearing the flag (drain_remote): from then on a remote
+     * free may queue the span again and overwrite it. */
     struct hg_span *next = atomic_load_explicit(&s->remote_next, memory_order_relaxed);
-    atomic_store(&s->remote_queued, 0);
     drain_remote(h, s);
     s = next;
   }
+  if (h->zombies) zombies_sweep(h);
 }
 
 /* ---- allocation slow path ----------------------------------------------------------- */
@@ -191,6 +308,7 @@ static struct hg_span *span_new(struct hg_heap *h, unsigned cls) {
   }
   span_seek(s);
   s->listed = 1;
+  atomic_store_explicit(&s->current, 1, memory_order_relaxed);   /* published with owner */
   __atomic_store_n(&s->owner, h, __ATOMIC_RELEASE);
   return s;
 }
@@ -220,14 +338,19 @@ void hg_heap_init_private(struct hg_heap *h) {
 void *hg_heap_refill(struct hg_heap *h, size_t size) {
   unsigned cls = hg_size_class(size);   /* the table is valid now */
   if (atomic_load_explicit(&h->remote_queue, memory_order_relaxed)) collect_remote(h);
+  else if (h->zombies) zombies_sweep(h);
   struct hg_span *s = h->cur[cls];
-  if (s != &hg_span_empty) {
-    if (span_seek(s)) return take(s);
-    s->listed = 0;   /* full: unlisted until a free makes room (hg_heap_span_adjust) */
-    hg_span_set_watch(s, (uint16_t)(s->nblocks - 1));
-  }
-  s = h->partial[cls];
-  if (s) {
+  for (;;) {
+    if (s != &hg_span_empty) {
+      if (span_seek(s)) return take(s);
+      h->cur[cls] = &hg_span_empty;
+      s->listed = 0;   /* full: unlisted until a free makes room (hg_heap_span_adjust) */
+      hg_span_set_watch(s, (uint16_t)(s->nblocks - 1));
+      /* Last: from here on a remote free may claim it (span.h). */
+      atomic_store_explicit(&s->current, 0, memory_order_release);
+    }
+    s = h->partial[cls];
+    if (!s) break;
     partial_unlink(h, s);
     /* The next refill takes the new head, and unlinks it from its successor: spans
      * long untouched in check mode, whose quarantine frees slots all over the heap. */
@@ -237,10 +360,18 @@ void *hg_heap_refill(struct hg_heap *h, size_t size) {
       __builtin_prefetch((const char *)next + 128, 1);   /* the bitmaps */
       if (next->next) __builtin_prefetch(next->next, 1);
     }
+    if (!make_current(s)) {
+      /* Claimed: drop it.  Being claimed: leave it unlisted; the claim needed the
+       * REMOTE tag, so it is queued, and if the claim fails the next collection lists
+       * it again. */
+      s->listed = 0;
+      if (span_claimed(s)) zombie_drop(h, s);
+      s = &hg_span_empty;
+      continue;
+    }
     h->cur[cls] = s;
     hg_span_set_watch(s, HG_WATCH_NONE);
-    if (span_seek(s)) return take(s);
-    HG_ASSERT(!"a listed span has a free slot");
+    HG_ASSERT(span_seek(s) || !"a listed span has a free slot");
   }
   hg_trace_request(size);   /* the trace says which request made the heap grow */
   s = span_new(h, cls);
@@ -258,16 +389,29 @@ void *hg_heap_refill(struct hg_heap *h, size_t size) {
 
 static void remote_free(struct hg_span *s, unsigned idx, const void *p) {
   struct hg_heap *owner = hg_span_owner(s);
-  /* No owner: the span is being set up or was just released, so p cannot be a live
-   * block (a free racing with its span's creation or release). */
+  /* No owner: the span is being set up, was just released or claimed, so p cannot be
+   * a live block (a free racing with its span's creation or release, or a double free
+   * of a block whose span a remote free claimed). */
   if (hg_unlikely(!owner)) hg_bad_pointer("free", p, s);
   unsigned w = idx >> 6;
   uint64_t m = (uint64_t)1 << (idx & 63);
   atomic_fetch_add(&s->remote_inflight, 1);
   /* The owner's bitmap is read racily: a set bit there can only mean the slot was
    * never handed out or was already freed locally. */
-  if (__atomic_load_n(&s->free_bits[w], __ATOMIC_RELAXED) & m) double_free(p, s);
-  if (atomic_fetch_or(&s->remote_bits[w], m) & m) double_free(p, s);
+  uint64_t bits = __atomic_load_n(&s->free_bits[w], __ATOMIC_RELAXED);
+  if (bits & m) double_free(p, s);
+  /* Setting a clear bit is adding it: fetch_add (lock xadd) sets it and returns the
+   * whole word, which fetch_or would do only through a cmpxchg loop, and reading the
+   * word again would cost a second transfer of a line the owner's collections keep
+   * taking (wl_prodcons: +11-19% CPU time either way).  A bit already set is a double
+   * free, which aborts; its carry into the next slots' bits is seen only by threads
+   * of a process that is ending. */
+  uint64_t remote = atomic_fetch_add(&s->remote_bits[w], m);
+  if (remote & m) double_free(p, s);
+  /* Whether the word has every slot free now: perhaps the whole span (span.h,
+   * Claims).  A free that completes the word at the same moment may go unseen: the
+   * owner then collects the span as it would anyway. */
+  bool word_free = (bits | remote | m) == span_word_full(s, w);
   /* Then the tag (span.h), unless it is already there. */
   struct hg_heap *o = __atomic_load_n(&s->owner, __ATOMIC_SEQ_CST);
   while (!((uintptr_t)o & HG_OWNER_REMOTE) &&
@@ -281,6 +425,7 @@ static void remote_free(struct hg_span *s, unsigned idx, const void *p) {
     } while (!atomic_compare_exchange_weak_explicit(&owner->remote_queue, &head, s,
                                                     memory_order_release, memory_order_relaxed));
   }
+  if (word_free) try_claim(s, owner);
   atomic_fetch_sub(&s->remote_inflight, 1);
 }
 
@@ -363,8 +508,11 @@ void hg_heap_abandon(struct hg_heap *h) {
     if (!keep && s != &hg_span_empty && hg_span_used(s) == 0) {
       h->cur[c] = &hg_span_empty;
       s->listed = 0;
+      atomic_store_explicit(&s->current, 0, memory_order_release);
       try_release(h, s);
     }
+    /* (A claimed span here stays: try_release refuses it.  The next thread to adopt
+     * the heap drops it.) */
     for (s = h->partial[c]; s;) {
       struct hg_span *next = s->next;
       if (hg_span_used(s) == 0) try_release(h, s);
@@ -389,6 +537,12 @@ void hg_heap_fork_parent(void) { hg_unlock(&heaps_lock); }
 void hg_heap_fork_child(void) {
   hg_lock_reset(&heaps_lock);
   for (struct hg_heap *h = heaps_all; h; h = h->next_all) {
+    /* A claim being decided by a thread that is gone: the span stays (span.h). */
+    for (struct hg_span *s = atomic_load(&h->remote_queue); s; s = atomic_load(&s->remote_next)) {
+      uintptr_t o = (uintptr_t)__atomic_load_n(&s->owner, __ATOMIC_RELAXED);
+      if ((o & HG_OWNER_CLAIM) && o != HG_OWNER_CLAIMED)
+        __atomic_store_n(&s->owner, (struct hg_heap *)(o & ~HG_OWNER_CLAIM), __ATOMIC_RELAXED);
+    }
     if (h == hg_tls_heap || h->abandoned) continue;
     h->abandoned = true;
     h->next_abandoned = heaps_abandoned;

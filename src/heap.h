@@ -6,7 +6,9 @@
  * the slot's bit in its span.  Neither touches a lock or an atomic read-modify-write
  * when the span belongs to the calling thread.  A free from another thread sets the
  * bit in the span's atomic remote_bits and queues the span on its owner's remote
- * queue (see span.h for the protocol); the owner collects in its slow path.
+ * queue (see span.h for the protocol); the owner collects in its slow path.  A remote
+ * free that leaves a span with no live block, while its owner is not allocating from
+ * it, gives the span's pages back to the region at once (span.h, Claims).
  *
  * A thread starts on hg_heap_empty, a static heap whose spans have no free slot, so its
  * first malloc takes the slow path, which initialises the process if needed and gives
@@ -32,9 +34,14 @@ struct hg_heap {
   struct hg_span *_Atomic remote_queue;  /* spans with frees from other threads */
   struct hg_heap *next_all;              /* every heap ever made (heaps_lock) */
   struct hg_heap *next_abandoned;        /* pool of heaps without a thread */
+  struct hg_span *zombies;               /* claimed spans whose descriptors wait for
+                                            the remote frees inside them (span.h) */
   bool abandoned;
   uint32_t id;                           /* from 1, in creation order (for stats) */
 };
+
+/* The owner word's tags (span.h) need the low three bits of a heap's address. */
+_Static_assert(_Alignof(struct hg_heap) >= 8, "heaps are 8-byte aligned");
 
 extern HG_HIDDEN struct hg_heap hg_heap_empty;
 extern HG_HIDDEN struct hg_span hg_span_empty;

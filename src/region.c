@@ -490,11 +490,19 @@ static void region_free_locked(struct hg_span *s) {
   maybe_purge();
 }
 
-void hg_region_free(struct hg_span *s) {
+void hg_region_free_pages(const struct hg_span *s, struct hg_span *r) {
   hg_lock(&region_lock);
-  region_free_locked(s);
+  if (r != s) {
+    r->kind = HG_SPAN_SMALL;
+    r->start = s->start;
+    r->npages = s->npages;
+    r->in_brk = s->in_brk;
+  }
+  region_free_locked(r);
   hg_unlock(&region_lock);
 }
+
+void hg_region_free(struct hg_span *s) { hg_region_free_pages(s, s); }
 
 bool hg_region_free_medium(struct hg_span *s, const void *p) {
   hg_lock(&region_lock);

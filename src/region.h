@@ -22,6 +22,10 @@ struct hg_span;
 struct hg_span *hg_region_alloc(size_t npages, size_t align_pages, int kind);
 /* Give a SMALL span's pages back (coalesce, maybe purge or trim). */
 void hg_region_free(struct hg_span *s);
+/* The same for a SMALL span a remote free claimed (span.h), whose descriptor s must
+ * stay as it is for its owner: r, a descriptor from hg_meta_span_new, describes the
+ * pages from now on (r == s: hg_region_free). */
+void hg_region_free_pages(const struct hg_span *s, struct hg_span *r);
 /* free() of medium block p in span s: false if, under the lock, p turns out not to be
  * a live medium block any more (a double free, possibly racing with another thread). */
 bool hg_region_free_medium(struct hg_span *s, const void *p);

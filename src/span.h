@@ -15,19 +15,58 @@
  *   DEAD    a recycled descriptor (never reachable from the pagemap).
  *
  * Invariants (SMALL):
- * *   used == nblocks - popcount(free_bits)   (used: hg_span_used; remote-freed slots
+ *   used == nblocks - popcount(free_bits)   (used: hg_span_used; remote-freed slots
  *                                            count as used until the owner collects them)
  *   a slot's bit is never set in both free_bits and remote_bits
- *   the span is released to the region only by its owner, when used == 0 and no other
- *   thread is inside a remote free of it (remote_inflight == 0); while a thread holds a
- *   live block of the span, neither the span nor its owner can change.
+ *   a span on its owner's partial list has a free slot (used < nblocks)
+ *   the owner releases the span to the region when used == 0 and no other thread is
+ *   inside a remote free of it (remote_inflight == 0) or has it queued; while a thread
+ *   holds a live block of the span, neither the span nor its owner can change.
  *   The fast path clears a free bit before counting used++, and sets a bit before
  *   used--: if a fork catches a thread between the two, the child only leaks a slot.
  *   While a slot's bit is set in remote_bits, owner carries the tag HG_OWNER_REMOTE
  *   (a remote free sets it after the bit, the owner clears it before collecting the
  *   bits), so the owner's own free fails the fast path's owner test and the slow path
  *   checks remote_bits: free's fast path reads free_bits only, and a double free of a
- *   slot another thread freed is still caught. */
+ *   slot another thread freed is still caught.  A remote free queues the span (unless
+ *   remote_queued says it is queued) after setting the tag, and the owner clears
+ *   remote_queued before it takes the tag off: so while the tag is set the span is on
+ *   the owner's queue, or a remote free that will queue it is in flight, and the owner
+ *   looks at it again.
+ *
+ * Claims: a remote free that leaves no live block in a span its owner is not
+ * allocating from gives the span's pages back to the region itself, so that a thread
+ * that does not allocate (blocked, or busy elsewhere) does not keep spans other threads
+ * emptied until its next slow path.  The owner word carries two more tags for it:
+ *   HG_OWNER_CLAIM  a remote free is checking whether it may claim the span: the owner
+ *                   neither collects it (it queues it again) nor makes it current;
+ *   HG_OWNER_BUSY   the owner is releasing the span (set from exactly owner, so only
+ *                   when no remote free or claim is under way): no claim may start.
+ * A claim: the remote free (still counted in remote_inflight, its bit, tag and queueing
+ * done) changes the owner word from exactly owner|REMOTE to owner|REMOTE|CLAIM, then
+ * checks that `current` is 0 and that every slot is free in free_bits | remote_bits;
+ * if so it sets the word to HG_OWNER_CLAIMED (no heap: hg_span_owner is NULL, so a
+ * later free of one of its blocks is a double free) and hands the pages to the region
+ * under a new descriptor (hg_region_free_pages); otherwise it puts owner|REMOTE back.
+ * Why "every slot free" cannot be wrong: a set bit in either bitmap is a free slot
+ * (a collection moving bits from remote_bits to free_bits at the same time can only
+ * hide some, so the claim gives up), and only malloc, in the owner's current span,
+ * makes a free slot live.  `current` is set (seq_cst) before the owner reads the owner
+ * word to see whether it may allocate from the span, and the claim reads `current`
+ * (seq_cst) after setting CLAIM, so one of the two sees the other; the owner clears
+ * `current` (release) only after its last malloc from the span, so a claim that reads
+ * 0 sees every free bit malloc cleared.  So a claimed span had no live block, and no
+ * malloc can have been taking one.
+ * The descriptor of a claimed span (a "zombie") is no longer in the page map, but the
+ * owner may still hold it in its partial list or remote queue, and remote frees that
+ * set their bits before the claim may still be inside it: only the owner recycles it,
+ * once it has unlinked it (it meets every zombie in its remote queue, since the claim
+ * needed the REMOTE tag) and remote_inflight and remote_queued are both 0; until then
+ * the heap keeps it on its zombie list (heap.c).  The owner may list a zombie (a claim
+ * can come in between its own free of the span's last live block and the listing, or
+ * while a collection moves the span's bits): it then sits on the partial list until
+ * the owner meets it there or in its queue.  Partial spans and spans the owner left
+ * full (unlisted) can be claimed; current spans never. */
 #ifndef HG_SPAN_H
 #define HG_SPAN_H
 
@@ -46,10 +85,12 @@ struct hg_block;
 struct hg_span {
   /* ---- first cache line: everything malloc's and free's fast paths read ---- */
   struct hg_heap *owner;     /* SMALL: owning heap, | HG_OWNER_REMOTE while remote
-                                frees wait to be collected (hg_span_owner reads the
-                                heap); NULL for the other kinds.  Either way only the
-                                owner's free of a slot with no remote free pending
-                                passes free's fast-path owner test */
+                                frees wait to be collected, | HG_OWNER_BUSY or
+                                HG_OWNER_CLAIM (above), or HG_OWNER_CLAIMED
+                                (hg_span_owner reads the heap); NULL for the other
+                                kinds.  Either way only the owner's free of a slot with
+                                no remote free pending passes free's fast-path owner
+                                test */
   char *base;                /* address of slot 0 (== start of the span) */
   char *word_base;           /* SMALL: address of slot 64 * (the index of cur_word) */
   uint64_t *cur_word;        /* SMALL: the free_bits word malloc takes from next (a
@@ -83,6 +124,10 @@ struct hg_span {
   _Atomic uint32_t remote_inflight;          /* SMALL: threads inside a remote free */
   _Atomic uint32_t remote_queued;            /* SMALL: 1 while on owner's remote queue */
   struct hg_span *_Atomic remote_next;       /* link in the owner's remote queue */
+  _Atomic uint8_t current;                   /* SMALL: 1 while the owner may allocate from
+                                                it (its current span; see Claims) */
+  uint8_t zombie;                            /* SMALL, claimed: on the owner's zombie list
+                                                (owner's field) */
 
   /* ---- region and list bookkeeping ---- */
   uintptr_t start;           /* first page address */
@@ -104,11 +149,16 @@ _Static_assert(offsetof(struct hg_span, free_bits) == 64, "the fast paths' field
 
 static inline size_t hg_span_bytes(const struct hg_span *s) { return s->npages << HG_PAGE_SHIFT; }
 
-#define HG_OWNER_REMOTE ((uintptr_t)1)
+/* Tags in the owner word of a SMALL span (heaps are 8-byte aligned: heap.h); see Claims. */
+#define HG_OWNER_REMOTE  ((uintptr_t)1)
+#define HG_OWNER_BUSY    ((uintptr_t)2)
+#define HG_OWNER_CLAIM   ((uintptr_t)4)
+#define HG_OWNER_TAGS    ((uintptr_t)7)
+#define HG_OWNER_CLAIMED (HG_OWNER_REMOTE | HG_OWNER_CLAIM)   /* the whole word: no heap */
 
-/* The owning heap, without the tag. */
+/* The owning heap, without the tags (NULL for a claimed span). */
 static inline struct hg_heap *hg_span_owner(const struct hg_span *s) {
-  return (struct hg_heap *)((uintptr_t)__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) & ~HG_OWNER_REMOTE);
+  return (struct hg_heap *)((uintptr_t)__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) & ~HG_OWNER_TAGS);
 }
 
 /* SMALL: the bitmap word malloc takes from, and pointing it at word w (which also
