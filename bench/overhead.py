@@ -32,7 +32,7 @@ def measure_run(measure, result, argv, env, stdin_path=None):
         if stdin_path:
             stdin.close()
     with open(result) as f:
-        wall, user, sys_s, rss, how, code = f.read().split()
+        wall, user, sys_s, rss, how, code = f.read().split()[:6]
     return (float(wall), float(user) + float(sys_s), int(rss),
             int(code) if how == "exit" else 128 + int(code))
 

@@ -3,8 +3,9 @@
 
 Runs every workload of bench/ under each allocator (glibc = no preload, heapguard and the
 Debian peers via LD_PRELOAD), interleaved (A B C D E A B C D E ...), N runs each; records
-wall time, CPU time (user + sys) and peak RSS (ru_maxrss of wait4(), taken by the small
-launcher bench/measure.c so that the runner's own RSS does not leak into it) per run; writes
+wall time, CPU time (user + sys) and peak RSS (VmHWM at the program's exit, or ru_maxrss
+where the launcher may not trace; taken by the small launcher bench/measure.c so that the
+runner's own RSS does not leak into it) per run; writes
 
   <out>/raw-<timestamp>.csv   every run (also copied to <out>/latest.csv)
   <out>/latest.md             the report: medians (min-max), ratios to glibc and to
@@ -183,6 +184,7 @@ class Run:
     def __init__(self):
         self.wall = self.cpu = self.user = self.sys = float("nan")
         self.maxrss = -1
+        self.rss_source = ""
         self.status = "ok"
         self.check = ""
         self.result = {}
@@ -238,6 +240,7 @@ def finish_measured(proc, res_path, out, err, timer, stdin, run):
         run.wall, run.user, run.sys = float(fields[0]), float(fields[1]), float(fields[2])
         run.cpu = run.user + run.sys
         run.maxrss = int(fields[3])
+        run.rss_source = fields[6] if len(fields) > 6 else "rusage"
         if fields[4] == "signal":
             run.status = "signal %s" % fields[5]
         elif fields[5] != "0":
@@ -335,6 +338,7 @@ def run_redis(wl_args, env, timeout):
         run.wall = bench_wall
         run.user, run.sys, run.cpu = server_run.user, server_run.sys, server_run.cpu
         run.maxrss = server_run.maxrss
+        run.rss_source = server_run.rss_source
         rps = []
         for line in bench_out.splitlines():
             parts = [p.strip('"') for p in line.split('","')]
@@ -928,6 +932,14 @@ def main():
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copyfile(raw_path, os.path.join(out_dir, "latest.csv"))
 
+    sources = [r.rss_source for rs in results.values() for r in rs if r.status == "ok"]
+    if sources and all(s == "hwm" for s in sources):
+        notes.append("peak RSS: VmHWM read when each program exits (bench/measure.c traces "
+                     "it for that), exact where ru_maxrss is the kernel's per-CPU estimate")
+    else:
+        notes.append("peak RSS: ru_maxrss (the kernel's per-CPU estimate, off by up to a few "
+                     "hundred KiB) in %d of %d runs: the launcher could not trace them" % (
+                         sum(1 for s in sources if s != "hwm"), len(sources)))
     workloads = [w.name for w in runnable]
     ctx = {
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
