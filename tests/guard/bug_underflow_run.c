@@ -2,58 +2,21 @@
 // expect-error: heap-buffer-underflow
 // expect-text: ERROR: heap-buffer-underflow: READ before the start of a 96-byte block
 // expect-text: Address 0x[0-9a-f]+ is 1 bytes before a block of size 96 alloc'd
-// expect-text: at 0x[0-9a-f]+: main \(bug_underflow_run\.c:57\)
-// expect-text: by 0x[0-9a-f]+: main \(bug_underflow_run\.c:43\)
+// expect-text: at 0x[0-9a-f]+: main \(bug_underflow_run\.c:20\)
+// expect-text: by 0x[0-9a-f]+: main \(bug_underflow_run\.c:18\)
 // expect-text: ERROR SUMMARY: 1 errors from 1 contexts
 // sampled: 99
 /* bug_overread_run with the guard page before each block: after slots have come back
    out of the quarantine and been opened in runs, a read of the byte before a block
    whose guard page is rw-p in /proc/self/maps (kept inaccessible by its guard
    marker) faults at once. */
-#include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#define N 32
-
-static char maps[1 << 16];
-
-/* The permissions of the mapping holding address a in maps, or "".  No stdio: it
-   would allocate. */
-static const char *perms_of(uintptr_t a) {
-  for (char *line = maps; *line; line = strchr(line, '\n') + 1) {
-    char *end;
-    unsigned long lo = strtoul(line, &end, 16), hi = strtoul(end + 1, &end, 16);
-    if (a >= lo && a < hi) return end + 1;
-    if (!strchr(line, '\n')) break;
-  }
-  return "";
-}
+#include "marker_pick.h"
 
 int main(void) {
-  for (int i = 0; i < 1500; i++) {
-    char *p = malloc(96);
-    p[0] = (char)i;
-    free(p);
-  }
+  warm_up(96);
   char *q[N];
   for (int i = 0; i < N; i++) q[i] = memset(malloc(96), i, 96);
-  int fd = open("/proc/self/maps", O_RDONLY);
-  if (fd < 0) return 2;
-  ssize_t got, len = 0;
-  while ((got = read(fd, maps + len, sizeof maps - 1 - len)) > 0) len += got;
-  close(fd);
-  int pick = 0;
-  for (int i = 0; i < N; i++)
-    if (strncmp(perms_of((uintptr_t)q[i] - 1), "rw", 2) == 0) {   /* kept inaccessible by its guard marker */
-      pick = i;
-      break;
-    }
-  fprintf(stderr, "block %d, its guard page %s\n", pick,
-          strncmp(perms_of((uintptr_t)q[pick] - 1), "rw", 2) == 0 ? "rw-p (a guard marker's)" : "not rw");
+  int pick = pick_marker_block(q, N, -1);
   volatile char c = q[pick][-1];                 /* BUG */
   printf("never printed %d\n", c);
   return 0;
