@@ -3,33 +3,12 @@
 /* A program with its own SIGSEGV handler keeps working under guard mode: it touches a
    PROT_NONE page of its own and recovers with siglongjmp, several times; sigaction()
    and signal() report its handler back; SA_RESETHAND is honoured. */
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-
-static sigjmp_buf env;
-static volatile void *fault_addr;
-static volatile int calls;
-
-static void on_segv(int sig, siginfo_t *si, void *ctx) {
-  (void)sig; (void)ctx;
-  fault_addr = si->si_addr;
-  calls++;
-  siglongjmp(env, 1);
-}
+#include "../common/own_handler.h"
 
 int main(void) {
-  char *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (page == MAP_FAILED) return 2;
   struct sigaction sa, old;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_segv;
-  sa.sa_flags = SA_SIGINFO;
-  sigemptyset(&sa.sa_mask);
-  if (sigaction(SIGSEGV, &sa, NULL) != 0) return 3;
+  char *page = own_fault_page(&sa);    /* on_segv installed: ../common/own_handler.h */
   for (int i = 0; i < 3; i++) {
     char *blocks = malloc(64);           /* the heap works meanwhile */
     if (sigsetjmp(env, 1) == 0) {
