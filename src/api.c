@@ -20,7 +20,6 @@
 #include "trace.h"
 
 #define HG_EXPORT __attribute__((visibility("default")))
-#define HG_ALIAS(name) __attribute__((alias(#name), copy(name), visibility("default")))
 
 static void *enomem(void) {
   errno = ENOMEM;
@@ -123,7 +122,12 @@ static void *alloc_aligned(size_t align, size_t n, enum hg_api api) {
  * own ret, instead of jumping back into the default mode's copy: one taken branch
  * less per unsampled malloc (wl_churn, countdown only: 1.07x the default mode's CPU
  * time instead of 1.10x); the default mode's path is the same instructions. */
-HG_EXPORT __attribute__((optimize("no-crossjumping"))) void *malloc(size_t n) { return alloc(n); }
+#if defined(__clang__)
+#define HG_NO_CROSSJUMP /* clang has no per-function switch for it */
+#else
+#define HG_NO_CROSSJUMP __attribute__((optimize("no-crossjumping")))
+#endif
+HG_EXPORT HG_NO_CROSSJUMP void *malloc(size_t n) { return alloc(n); }
 
 /* free(NULL) needs no test here: page 0 is never the allocator's, so the fast path's
  * lookup misses and the slow path returns. */

@@ -47,7 +47,7 @@ HG_EXPORT int mallopt(int param, int value) {
     return 0;
   }
 }
-int __libc_mallopt(int param, int value) __attribute__((alias("mallopt"), copy(mallopt), visibility("default")));
+int __libc_mallopt(int param, int value) HG_ALIAS(mallopt);
 
 /* Give idle memory back now: every free page is purged and the top of the brk heap is
  * cut down to pad bytes.  Returns 1 if memory was released. */

@@ -52,6 +52,14 @@
  * covers definitions only, so without it the compiler reaches such data through the
  * GOT, a load more on every fast path. */
 #define HG_HIDDEN      __attribute__((visibility("hidden")))
+/* An exported second name for a function (glibc's __libc_malloc for malloc...).  copy()
+ * gives it the target's attributes (malloc, alloc_size, nothrow, ...); clang does not
+ * know copy(), and an alias without them is still the same function. */
+#if defined(__clang__)
+#define HG_ALIAS(name) __attribute__((alias(#name), visibility("default")))
+#else
+#define HG_ALIAS(name) __attribute__((alias(#name), copy(name), visibility("default")))
+#endif
 
 /* The allocator's page is the x86-64/arm64 base page; init checks the kernel agrees. */
 #define HG_PAGE_SHIFT 12

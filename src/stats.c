@@ -417,7 +417,7 @@ HG_EXPORT struct mallinfo mallinfo(void) {
   };
   return mi;
 }
-struct mallinfo __libc_mallinfo(void) __attribute__((alias("mallinfo"), copy(mallinfo), visibility("default")));
+struct mallinfo __libc_mallinfo(void) HG_ALIAS(mallinfo);
 #pragma GCC diagnostic pop
 
 /* glibc's layout, so that scripts reading it keep working. */
