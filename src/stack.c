@@ -17,6 +17,8 @@
 #include "options.h"
 #include "os.h"
 
+#define HG_EXPORT __attribute__((visibility("default")))
+
 __thread int hg_stack_quiet;
 int hg_stack_no_symbols;
 
@@ -31,6 +33,9 @@ static int (*unwind_get_save_loc)(unw_cursor_t *, int, unw_save_loc_t *);
 static int (*unwind_is_signal_frame)(unw_cursor_t *);
 /* For unwinding from a signal context (hg_stack_capture_context). */
 static int (*unwind_init_local2)(unw_cursor_t *, unw_context_t *, int);
+/* libunwind's own cache of frame states, by address, and its address space (dlclose). */
+static void (*unwind_flush_cache)(unw_addr_space_t, unw_word_t, unw_word_t);
+static unw_addr_space_t unwind_local_as;
 /* The allocator's own code, when it is a shared object: leading frames inside it are
  * dropped at capture.  (Linked statically, it is part of the program: the printer then
  * drops the frames up to the allocation function by name.) */
@@ -89,10 +94,12 @@ struct near {
   uint64_t rules[1 << NEAR_LOG];                      /* entries as in `rules` */
   struct near_stack stacks[1 << NEAR_STACKS_LOG];     /* matched by hash alone */
   struct near *next_free;                             /* on near_free */
+  struct near *next_all;                              /* on near_all */
 };
 static __thread struct near *near;
 static struct near *near_free;        /* released by exited threads */
-static hg_lock_t near_lock = HG_LOCK_INIT;   /* near_free */
+static struct near *near_all;         /* every block ever made (dlclose empties them) */
+static hg_lock_t near_lock = HG_LOCK_INIT;   /* near_free, near_all */
 static pthread_key_t near_key;
 static bool near_key_ready;
 /* When no block can be mapped: rules only, shared (an entry is one word, checked against
@@ -115,8 +122,14 @@ static HG_NOINLINE struct near *near_make(void) {
   struct near *b = near_free;
   if (b) near_free = b->next_free;
   hg_unlock(&near_lock);
-  if (!b) b = hg_os_map(hg_align_up(sizeof *b, HG_PAGE));   /* zeroed */
-  if (!b) return near = &near_shared;
+  if (!b) {
+    b = hg_os_map(hg_align_up(sizeof *b, HG_PAGE));   /* zeroed */
+    if (!b) return near = &near_shared;
+    hg_lock(&near_lock);
+    b->next_all = near_all;
+    near_all = b;
+    hg_unlock(&near_lock);
+  }
   /* (A key among the first 32 is set without allocating; a later one may calloc, which
    * then gets no stack.) */
   hg_stack_quiet++;
@@ -132,6 +145,42 @@ static HG_NOINLINE struct near *near_make(void) {
 static inline struct near *near_get(void) {
   struct near *b = near;
   return __builtin_expect(b != NULL, 1) ? b : near_make();
+}
+
+/* Rules are keyed by return address, which stays true only while the same code is
+ * at that address: dlclose can unmap a library and a later dlopen map another at the
+ * same place, whose frames a stale rule would read at the wrong offsets (a wrong stack,
+ * or a read past the top of the stack: a crash inside malloc).  So the library's
+ * dlclose calls the real one (libc's, found once), then forgets every rule: libunwind's
+ * cache of frame states (which would teach the stale rule again), the shared table and
+ * every thread's block.  Nothing of the unloaded library can be on a stack by then (it
+ * would be the program's bug), so a walk in progress meanwhile meets none of its
+ * addresses, and an owner's store racing with the clearing is of another address's
+ * rule (whole words: either value is a true rule).  In every mode (a plain call
+ * through while check mode has learnt nothing); warm text (heapguard.ld.in): most
+ * processes never call it. */
+static void forget_rules(void) {
+  if (unwind_flush_cache && unwind_local_as) unwind_flush_cache(unwind_local_as, 0, 0);
+  for (size_t i = 0; i < (size_t)1 << RULES_LOG; i++)
+    atomic_store_explicit(&rules[i], 0, memory_order_relaxed);
+  hg_lock(&near_lock);
+  for (struct near *b = near_all; b; b = b->next_all)
+    for (size_t i = 0; i < (size_t)1 << NEAR_LOG; i++) __atomic_store_n(&b->rules[i], 0, __ATOMIC_RELAXED);
+  for (size_t i = 0; i < (size_t)1 << NEAR_LOG; i++) __atomic_store_n(&near_shared.rules[i], 0, __ATOMIC_RELAXED);
+  hg_unlock(&near_lock);
+}
+
+HG_EXPORT int dlclose(void *handle) {
+  static int (*real_dlclose)(void *);
+  int (*f)(void *) = __atomic_load_n(&real_dlclose, __ATOMIC_RELAXED);
+  if (!f) {
+    *(void **)&f = dlsym(RTLD_NEXT, "dlclose");
+    if (!f) return -1;   /* cannot happen with a dynamic libc: nothing to unload */
+    __atomic_store_n(&real_dlclose, f, __ATOMIC_RELAXED);
+  }
+  int r = f(handle);
+  if (rules) forget_rules();
+  return r;
 }
 
 static inline uint64_t rule_hash(uintptr_t ip) { return ip * 0x9e3779b97f4a7c15u; }
@@ -185,6 +234,8 @@ void hg_stack_init(void) {
   int (*set_policy)(void *as, int policy) = (int (*)(void *, int))dlsym(lib, "_ULx86_64_set_caching_policy");
   void **local_as = dlsym(lib, "_ULx86_64_local_addr_space");
   if (set_policy && local_as) set_policy(*local_as, 2 /* UNW_CACHE_PER_THREAD */);
+  *(void **)&unwind_flush_cache = dlsym(lib, "_Ux86_64_flush_cache");
+  if (local_as) unwind_local_as = *local_as;
   *(void **)&unwind_getcontext = dlsym(lib, "_Ux86_64_getcontext");
   *(void **)&unwind_init_local = dlsym(lib, "_ULx86_64_init_local");
   *(void **)&unwind_step = dlsym(lib, "_ULx86_64_step");
