@@ -78,6 +78,9 @@ def run(argv, env, stdin_path, mode):
     env.pop("LD_PRELOAD", None)
     if mode == "asan":
         argv = [asan_binary(argv)] + argv[1:]
+        # LeakSanitizer stops the program's threads with ptrace at exit, which fails in
+        # a traced process: the launcher leaves it untraced (peak RSS from ru_maxrss).
+        env["MEASURE_NO_TRACE"] = "1"
     if mode in ("heapguard", "check"):
         env["LD_PRELOAD"] = LIB
     if mode == "check":
@@ -145,7 +148,9 @@ def main():
          "medians).  Check mode: `HEAPGUARD_MODE=check` with its defaults; asan: the workload "
          "built with `gcc -O2 -fsanitize=address -fno-omit-frame-pointer`, ASan's defaults "
          "(bench/ programs only: python3 and sqlite3 would need rebuilding; its geometric mean "
-         "is over the workloads it ran); memcheck: `valgrind --leak-check=full`."
+         "is over the workloads it ran); memcheck: `valgrind --leak-check=full`.  Peak RSS: "
+         "VmHWM at exit (bench/measure.c), but ru_maxrss for asan (LeakSanitizer cannot run "
+         "in a traced process)."
          % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), " --smoke" if args.smoke else "", runs), ""]
     for title, idx, unit in overhead.MEASURES:
         L += overhead.ratio_table("## %s (ratio to glibc)" % title, names, modes, med, status,
