@@ -19,7 +19,6 @@
 #include "stats.h"
 #include "trace.h"
 
-#define HG_EXPORT __attribute__((visibility("default")))
 
 static void *enomem(void) {
   errno = ENOMEM;

@@ -5,7 +5,6 @@
 #include "options.h"
 #include "region.h"
 
-#define HG_EXPORT __attribute__((visibility("default")))
 
 #define MMAP_THRESHOLD_MAX (32 * HG_MiB)   /* glibc's HEAP_MAX_SIZE / 2 on 64-bit */
 

@@ -41,7 +41,6 @@
 #include "protect.h"
 #include "stack.h"
 
-#define HG_EXPORT __attribute__((visibility("default")))
 
 /* glibc's own sigaction, which the exported one below wraps. */
 extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);

@@ -52,6 +52,9 @@
  * covers definitions only, so without it the compiler reaches such data through the
  * GOT, a load more on every fast path. */
 #define HG_HIDDEN      __attribute__((visibility("hidden")))
+/* A symbol the library exports (malloc, free, the hg_* API, the libc functions it
+ * stands in for): the build hides everything else (-fvisibility=hidden). */
+#define HG_EXPORT      __attribute__((visibility("default")))
 /* An exported second name for a function (glibc's __libc_malloc for malloc...).  copy()
  * gives it the target's attributes (malloc, alloc_size, nothrow, ...); clang does not
  * know copy(), and an alias without them is still the same function. */

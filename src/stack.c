@@ -17,7 +17,6 @@
 #include "options.h"
 #include "os.h"
 
-#define HG_EXPORT __attribute__((visibility("default")))
 
 __thread int hg_stack_quiet;
 int hg_stack_no_symbols;

@@ -24,7 +24,6 @@
 #include "region.h"
 #include "span.h"
 
-#define HG_EXPORT __attribute__((visibility("default")))
 
 bool hg_stats_on;
 static _Atomic size_t small_allocs;   /* small blocks handed out (observed) */

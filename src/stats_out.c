@@ -36,7 +36,6 @@
 #include "os.h"
 #include "span.h"
 
-#define HG_EXPORT __attribute__((visibility("default")))
 #define HIGH_FD 500   /* the library's own descriptors stay out of the program's way */
 
 static int out_fd = -1;                 /* the stats' output */
