@@ -67,8 +67,9 @@ static void *alloc_block(size_t n) {
 static HG_NOINLINE void *alloc_slow(size_t n) {
   /* Sampled guard mode: alloc's countdown reached 0 (small requests, when no other
    * mode needs to see them: otherwise hg_sampled_fast_limit is 0).  This one is the
-   * sample, unless it cannot be (see hg_guard_sample_slow). */
-  if (hg_guard_sampling && n - 1 < hg_sampled_fast_limit) {
+   * sample, unless it cannot be (see hg_guard_sample_slow).  The same size test as
+   * alloc's countdown: n is never 0 here (malloc(0) takes the fast path). */
+  if (hg_guard_sampling && n <= hg_sampled_fast_limit) {
     void *g = hg_guard_sample_slow(n);
     return g ? g : hg_heap_alloc(n);
   }
