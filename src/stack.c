@@ -16,6 +16,7 @@
 #include "lock.h"
 #include "options.h"
 #include "os.h"
+#include "unload.h"
 
 
 __thread int hg_stack_quiet;
@@ -169,6 +170,22 @@ static void forget_rules(void) {
   hg_unlock(&near_lock);
 }
 
+static void depot_forget_object(unsigned k, const struct hg_unloaded *o);
+
+/* Stacks are taken (check mode, guard mode's samples): besides forgetting the rules,
+ * frames already captured in an object this call unloads are rewritten to name it
+ * (unload.h), before a later dlopen can put other code at their addresses. */
+static HG_NOINLINE int dlclose_tracked(int (*real)(void *), void *handle) {
+  struct hg_unload_probe probe;
+  bool known = hg_unload_probe(handle, &probe);
+  int r = real(handle);
+  forget_rules();
+  int k = known ? hg_unload_record(&probe) : -1;
+  if (k >= 0) depot_forget_object((unsigned)k, &probe.obj);
+  atomic_fetch_add_explicit(&hg_unload_generation, 1, memory_order_release);
+  return r;
+}
+
 HG_EXPORT int dlclose(void *handle) {
   static int (*real_dlclose)(void *);
   int (*f)(void *) = __atomic_load_n(&real_dlclose, __ATOMIC_RELAXED);
@@ -177,9 +194,7 @@ HG_EXPORT int dlclose(void *handle) {
     if (!f) return -1;   /* cannot happen with a dynamic libc: nothing to unload */
     __atomic_store_n(&real_dlclose, f, __ATOMIC_RELAXED);
   }
-  int r = f(handle);
-  if (rules) forget_rules();
-  return r;
+  return rules ? dlclose_tracked(f, handle) : f(handle);
 }
 
 static inline uint64_t rule_hash(uintptr_t ip) { return ip * 0x9e3779b97f4a7c15u; }
@@ -487,7 +502,8 @@ static bool depot_broken;                   /* out of memory: capture returns 0 
 
 /* A record is written whole before its id is published (a release store into a bucket
  * or a table, read with acquire or from this thread's own table), and never changes
- * after: finding a stack takes no lock. */
+ * after but for frames in an object dlclose unloaded (depot_forget_object): finding a
+ * stack takes no lock. */
 static uintptr_t *record_of(hg_stack_t id) {
   id--;
   return chunks[id >> CHUNK_SHIFT] + (id & (CHUNK_WORDS - 1));
@@ -577,6 +593,47 @@ found:
   return id;
 }
 
+/* dlclose unloaded object k (o): its frames in the depot are rewritten to their encoded
+ * form, so that a report names the object that was there when they were captured, not
+ * what a later dlopen maps at the same place.  Under the depot lock, so no record is
+ * being added meanwhile; each frame is one word stored whole, and a record's frames
+ * are read without a lock only to be compared (same_stack: a mismatch while it changes
+ * only makes a new record) or printed (one load per frame).  No live stack holds an
+ * address of the unloaded object (that would be the program's bug), so no capture
+ * running meanwhile needs those records; one finding the same stack later (the same
+ * code mapped at the same place again) finds the encoded frames different and makes a
+ * record of its own.  The headers keep the hash of the frames as captured: the bucket
+ * is the same, only the frames differ.  The threads' last stacks (struct near) are
+ * matched by hash alone, so they are forgotten here too. */
+static void depot_forget_object(unsigned k, const struct hg_unloaded *o) {
+  hg_lock(&depot_lock);
+  for (unsigned c = 0; c < nchunks; c++) {
+    uintptr_t *w = chunks[c], *end = w + (c + 1 == nchunks ? chunk_used : CHUNK_WORDS);
+    /* (A full chunk's unused tail is zero: no record has a zero header.) */
+    while (w + 2 <= end && w[0]) {
+      unsigned n = (unsigned)(w[0] & DEPTH_MASK);
+      for (unsigned i = 0; i < n; i++) {
+        uintptr_t f = w[2 + i];
+        if (f - o->lo < o->hi - o->lo)
+          __atomic_store_n(&w[2 + i], hg_unload_encode(k, f - o->bias), __ATOMIC_RELAXED);
+      }
+      w += 2 + n;
+    }
+  }
+  hg_lock(&near_lock);
+  for (struct near *b = near_all; b; b = b->next_all)
+    for (size_t i = 0; i < (size_t)1 << NEAR_STACKS_LOG; i++) __atomic_store_n(&b->stacks[i].id, 0, __ATOMIC_RELAXED);
+  hg_unlock(&near_lock);
+  hg_unlock(&depot_lock);
+}
+
+const uintptr_t *hg_stack_frames(hg_stack_t id, unsigned *n, bool *exact) {
+  const uintptr_t *r = record_of(id);
+  *n = (unsigned)(r[0] & DEPTH_MASK);
+  *exact = (r[0] & EXACT_FIRST) != 0;
+  return r + 2;
+}
+
 bool hg_stack_holds(uintptr_t a) {
   unsigned n = __atomic_load_n(&nchunks, __ATOMIC_ACQUIRE);
   for (unsigned k = 0; k < n; k++)
@@ -643,141 +700,7 @@ hg_stack_t hg_stack_capture_context(void *ucontext) {
 }
 
 bool hg_stack_in_own_code(uintptr_t pc) { return pc >= own_text_lo && pc < own_text_hi; }
-
-/* ---- symbolisation ---------------------------------------------------------------------- */
-
-static struct {
-  bool tried;
-  Dwfl *dwfl;
-  Dwfl *(*begin)(const Dwfl_Callbacks *);
-  void (*report_begin)(Dwfl *);
-  int (*report_end)(Dwfl *, int (*)(Dwfl_Module *, void *, const char *, Dwarf_Addr, void *), void *);
-  int (*proc_report)(Dwfl *, pid_t);
-  Dwfl_Module *(*addrmodule)(Dwfl *, Dwarf_Addr);
-  const char *(*addrname)(Dwfl_Module *, GElf_Addr);
-  Dwfl_Line *(*getsrc)(Dwfl_Module *, Dwarf_Addr);
-  const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *, Dwarf_Word *);
-  const char *(*modinfo)(Dwfl_Module *, void ***, Dwarf_Addr *, Dwarf_Addr *, Dwarf_Addr *,
-                         Dwarf_Addr *, const char **, const char **);
-  Dwfl_Callbacks callbacks;
-  char *debuginfo_path;
-} dw;
-
-static void refresh_modules(void) {
-  dw.report_begin(dw.dwfl);
-  dw.proc_report(dw.dwfl, getpid());
-  dw.report_end(dw.dwfl, NULL, NULL);
-}
-
-static bool symboliser_ready(void) {
-  if (dw.tried) return dw.dwfl != NULL;
-  dw.tried = true;
-  void *lib = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!lib) return false;
-#define SYM(field, name) if (!(*(void **)&dw.field = dlsym(lib, name))) return false;
-  SYM(begin, "dwfl_begin")
-  SYM(report_begin, "dwfl_report_begin")
-  SYM(report_end, "dwfl_report_end")
-  SYM(proc_report, "dwfl_linux_proc_report")
-  SYM(addrmodule, "dwfl_addrmodule")
-  SYM(addrname, "dwfl_module_addrname")
-  SYM(getsrc, "dwfl_module_getsrc")
-  SYM(lineinfo, "dwfl_lineinfo")
-  SYM(modinfo, "dwfl_module_info")
-  SYM(callbacks.find_elf, "dwfl_linux_proc_find_elf")
-  SYM(callbacks.find_debuginfo, "dwfl_standard_find_debuginfo")
-#undef SYM
-  dw.callbacks.debuginfo_path = &dw.debuginfo_path;
-  dw.dwfl = dw.begin(&dw.callbacks);
-  if (dw.dwfl) refresh_modules();
-  return dw.dwfl != NULL;
-}
-
-struct where {
-  const char *func, *file, *module;
-  int line;
-};
-
-static void symbolise(uintptr_t pc, struct where *w) {
-  *w = (struct where){ 0 };
-  if (hg_stack_no_symbols) return;
-  if (symboliser_ready()) {
-    Dwfl_Module *m = dw.addrmodule(dw.dwfl, pc);
-    if (!m) {   /* loaded after the last look at the process's modules */
-      refresh_modules();
-      m = dw.addrmodule(dw.dwfl, pc);
-    }
-    if (m) {
-      w->func = dw.addrname(m, pc);
-      Dwfl_Line *l = dw.getsrc(m, pc);
-      if (l) w->file = dw.lineinfo(l, NULL, &w->line, NULL, NULL, NULL);
-      w->module = dw.modinfo(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-      return;
-    }
-  }
-  Dl_info info;
-  if (dladdr((void *)pc, &info)) {
-    w->func = info.dli_sname;
-    w->module = info.dli_fname;
-  }
-}
-
-static const char *base_name(const char *path) {
-  const char *slash = strrchr(path, '/');
-  return slash ? slash + 1 : path;
-}
-
-/* The allocator's entry points, which end the frames a statically linked allocator
- * leaves on top of a stack. */
-static bool is_entry_point(const char *name) {
-  static const char *const names[] = { "malloc", "free", "calloc", "realloc", "reallocarray",
-                                       "memalign", "posix_memalign", "aligned_alloc", "valloc",
-                                       "pvalloc", "malloc_usable_size", "__libc_malloc",
-                                       "__libc_free", "__libc_calloc", "__libc_realloc",
-                                       "__libc_memalign", "__libc_valloc", "__libc_pvalloc" };
-  if (!name) return false;
-  for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
-    if (strcmp(name, names[i]) == 0) return true;
-  return false;
-}
-
-void hg_stack_print(hg_stack_t id, const char *api) {
-  if (api) hg_diag_line("   at %s (heapguard)", api);
-  if (!id) {
-    hg_diag_line("   %s(no stack recorded)", api ? "by " : "");
-    return;
-  }
-  const uintptr_t *r = record_of(id);
-  unsigned n = (unsigned)(r[0] & DEPTH_MASK);
-  uintptr_t exact = r[0] & EXACT_FIRST ? 1 : 0;   /* frame 0: no return address */
-  const uintptr_t *frames = r + 2;
-  hg_stack_quiet++;
-  unsigned first = 0;
-  if (!own_text_hi && !exact) {   /* linked statically: drop frames down to the entry point */
-    for (unsigned i = 0; i < n && i < OWN_FRAMES_MAX; i++) {
-      struct where w;
-      symbolise(frames[i] - 1, &w);
-      if (is_entry_point(w.func)) first = i + 1;
-    }
-  }
-  size_t depth = hg_opt.stack_depth ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
-  for (unsigned i = first, shown = 0; i < n && shown < depth; i++, shown++) {
-    /* A return address points after the call: look up the call itself. */
-    struct where w;
-    symbolise(frames[i] - (i == 0 ? 1 - exact : 1), &w);
-    const char *lead = (i == first && !api) ? "at" : "by";
-    if (w.file)
-      hg_diag_line("   %s %p: %s (%s:%d)", lead, (void *)frames[i], w.func ? w.func : "???",
-                   base_name(w.file), w.line);
-    else if (w.module)
-      hg_diag_line("   %s %p: %s (in %s)", lead, (void *)frames[i], w.func ? w.func : "???", w.module);
-    else
-      hg_diag_line("   %s %p: ???", lead, (void *)frames[i]);
-    /* Below main is libc's start code. */
-    if (w.func && (strcmp(w.func, "main") == 0 || strncmp(w.func, "__libc_start_", 13) == 0)) break;
-  }
-  hg_stack_quiet--;
-}
+bool hg_stack_linked_statically(void) { return own_text_hi == 0; }
 
 void hg_stack_fork_prepare(void) {
   hg_lock(&depot_lock);

@@ -52,6 +52,14 @@ extern int hg_stack_no_symbols;
  * frame, symbolised.  Allocates (the symboliser): call with no allocator lock held. */
 void hg_stack_print(hg_stack_t id, const char *api);
 
+/* The frames of stack id, for the printer (symbolise.c): their count, and whether the
+ * first is the interrupted instruction itself rather than a return address.  A frame
+ * may be in unload.h's encoded form (read each frame once: dlclose may rewrite it). */
+const uintptr_t *hg_stack_frames(hg_stack_t id, unsigned *n, bool *exact);
+/* Is the allocator linked into the program (its own frames not told apart at capture:
+ * the printer drops them by name)? */
+bool hg_stack_linked_statically(void);
+
 /* At exit, from a destructor: the stack pointer of the frame that called exit() (the
  * program's, or libc's start code when main returned), or 0 if it cannot be found.
  * The frames below it are the exit machinery's, on memory that earlier calls (the

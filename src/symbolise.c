@@ -1,0 +1,236 @@
+/* symbolise.c — printing check mode's stacks (stack.h): function, file and line from
+ * elfutils' libdw, loaded on demand at the first report.  Report time only: libdw
+ * allocates, so no allocator lock may be held (cold text).
+ *
+ * Frames in an object dlclose unloaded are in unload.h's encoded form: they are
+ * symbolised from the object's file on disk, if it has not changed since (an offline
+ * libdw session of its own, where each unloaded object is given a place of its own:
+ * two of them may have been loaded at the same address), and printed with its path,
+ * marked unloaded. */
+#define _GNU_SOURCE
+#include "stack.h"
+
+#include <dlfcn.h>
+#include <elfutils/libdwfl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "options.h"
+#include "unload.h"
+
+static struct {
+  bool tried;
+  Dwfl *dwfl;
+  Dwfl *(*begin)(const Dwfl_Callbacks *);
+  void (*report_begin)(Dwfl *);
+  int (*report_end)(Dwfl *, int (*)(Dwfl_Module *, void *, const char *, Dwarf_Addr, void *), void *);
+  int (*proc_report)(Dwfl *, pid_t);
+  Dwfl_Module *(*addrmodule)(Dwfl *, Dwarf_Addr);
+  const char *(*addrname)(Dwfl_Module *, GElf_Addr);
+  Dwfl_Line *(*getsrc)(Dwfl_Module *, Dwarf_Addr);
+  const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *, Dwarf_Word *);
+  const char *(*modinfo)(Dwfl_Module *, void ***, Dwarf_Addr *, Dwarf_Addr *, Dwarf_Addr *,
+                         Dwarf_Addr *, const char **, const char **);
+  Dwfl_Callbacks callbacks;
+  char *debuginfo_path;
+  unsigned generation;            /* hg_unload_generation when the modules were read */
+  /* Unloaded objects (unload.h): their own session, `offline_reported` of them in it. */
+  Dwfl *offline;
+  unsigned offline_reported;
+  Dwfl_Callbacks offline_callbacks;
+  void (*report_begin_add)(Dwfl *);
+  Dwfl_Module *(*report_elf)(Dwfl *, const char *, const char *, int, GElf_Addr, bool);
+} dw;
+
+static void refresh_modules(void) {
+  dw.generation = atomic_load_explicit(&hg_unload_generation, memory_order_acquire);
+  dw.report_begin(dw.dwfl);
+  dw.proc_report(dw.dwfl, getpid());
+  dw.report_end(dw.dwfl, NULL, NULL);
+}
+
+static bool symboliser_ready(void) {
+  if (dw.tried) return dw.dwfl != NULL;
+  dw.tried = true;
+  void *lib = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) return false;
+#define SYM(field, name) if (!(*(void **)&dw.field = dlsym(lib, name))) return false;
+  SYM(begin, "dwfl_begin")
+  SYM(report_begin, "dwfl_report_begin")
+  SYM(report_end, "dwfl_report_end")
+  SYM(proc_report, "dwfl_linux_proc_report")
+  SYM(addrmodule, "dwfl_addrmodule")
+  SYM(addrname, "dwfl_module_addrname")
+  SYM(getsrc, "dwfl_module_getsrc")
+  SYM(lineinfo, "dwfl_lineinfo")
+  SYM(modinfo, "dwfl_module_info")
+  SYM(callbacks.find_elf, "dwfl_linux_proc_find_elf")
+  SYM(callbacks.find_debuginfo, "dwfl_standard_find_debuginfo")
+  SYM(report_begin_add, "dwfl_report_begin_add")
+  SYM(report_elf, "dwfl_report_elf")
+  SYM(offline_callbacks.find_elf, "dwfl_build_id_find_elf")
+  SYM(offline_callbacks.section_address, "dwfl_offline_section_address")
+#undef SYM
+  dw.offline_callbacks.find_debuginfo = dw.callbacks.find_debuginfo;
+  dw.offline_callbacks.debuginfo_path = &dw.debuginfo_path;
+  dw.callbacks.debuginfo_path = &dw.debuginfo_path;
+  dw.dwfl = dw.begin(&dw.callbacks);
+  if (dw.dwfl) refresh_modules();
+  return dw.dwfl != NULL;
+}
+
+struct where {
+  const char *func, *file, *module;
+  int line;
+};
+
+static void symbolise(uintptr_t pc, struct where *w) {
+  *w = (struct where){ 0 };
+  if (hg_stack_no_symbols) return;
+  if (symboliser_ready()) {
+    /* Stale after a dlclose: an object mapped since may be where one of the old view's
+     * was. */
+    if (dw.generation != atomic_load_explicit(&hg_unload_generation, memory_order_acquire))
+      refresh_modules();
+    Dwfl_Module *m = dw.addrmodule(dw.dwfl, pc);
+    if (!m) {   /* loaded after the last look at the process's modules */
+      refresh_modules();
+      m = dw.addrmodule(dw.dwfl, pc);
+    }
+    if (m) {
+      w->func = dw.addrname(m, pc);
+      Dwfl_Line *l = dw.getsrc(m, pc);
+      if (l) w->file = dw.lineinfo(l, NULL, &w->line, NULL, NULL, NULL);
+      w->module = dw.modinfo(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+      return;
+    }
+  }
+  Dl_info info;
+  if (dladdr((void *)pc, &info)) {
+    w->func = info.dli_sname;
+    w->module = info.dli_fname;
+  }
+}
+
+static const char *base_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+/* The allocator's entry points, which end the frames a statically linked allocator
+ * leaves on top of a stack. */
+static bool is_entry_point(const char *name) {
+  static const char *const names[] = { "malloc", "free", "calloc", "realloc", "reallocarray",
+                                       "memalign", "posix_memalign", "aligned_alloc", "valloc",
+                                       "pvalloc", "malloc_usable_size", "__libc_malloc",
+                                       "__libc_free", "__libc_calloc", "__libc_realloc",
+                                       "__libc_memalign", "__libc_valloc", "__libc_pvalloc" };
+  if (!name) return false;
+  for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
+    if (strcmp(name, names[i]) == 0) return true;
+  return false;
+}
+
+/* The offline session, with every unloaded object whose file is unchanged reported at
+ * a place of its own: object k's offset o at (k + 1) << HG_UNLOAD_OFFSET_BITS plus o. */
+static Dwfl *offline_session(void) {
+  unsigned n = hg_unloaded_count();
+  if (!dw.offline) dw.offline = dw.begin(&dw.offline_callbacks);
+  if (!dw.offline || dw.offline_reported >= n) return dw.offline;
+  dw.report_begin_add(dw.offline);
+  for (unsigned k = dw.offline_reported; k < n; k++) {
+    const struct hg_unloaded *o = hg_unloaded_get(k);
+    struct stat st;
+    if (!o || !o->have_identity || stat(o->path, &st) != 0 || (uint64_t)st.st_dev != o->dev ||
+        (uint64_t)st.st_ino != o->ino || (uint64_t)st.st_size != o->size ||
+        (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec != o->mtime_ns)
+      continue;   /* gone or changed: its frames stay "???" */
+    dw.report_elf(dw.offline, base_name(o->path), o->path, -1, (GElf_Addr)(k + 1) << HG_UNLOAD_OFFSET_BITS, true);
+  }
+  dw.report_end(dw.offline, NULL, NULL);
+  dw.offline_reported = n;
+  return dw.offline;
+}
+
+/* An encoded frame (unload.h), minus back (1 for a return address: the call itself). */
+static void symbolise_unloaded(uintptr_t frame, uintptr_t back, struct where *w) {
+  *w = (struct where){ 0 };
+  const struct hg_unloaded *o = hg_unloaded_get(hg_unload_index(frame));
+  if (!o) return;
+  w->module = o->path[0] ? o->path : "an unloaded object";
+  if (hg_stack_no_symbols || !symboliser_ready() || !offline_session()) return;
+  GElf_Addr a = ((GElf_Addr)hg_unload_index(frame) + 1) << HG_UNLOAD_OFFSET_BITS;
+  a += hg_unload_offset(frame) - back;
+  Dwfl_Module *m = dw.addrmodule(dw.offline, a);
+  if (!m) return;
+  w->func = dw.addrname(m, a);
+  Dwfl_Line *l = dw.getsrc(m, a);
+  if (l) w->file = dw.lineinfo(l, NULL, &w->line, NULL, NULL, NULL);
+}
+
+/* Frame f (encoded or not), minus back. */
+static void symbolise_frame(uintptr_t f, uintptr_t back, struct where *w) {
+  if (f & HG_FRAME_UNLOADED) symbolise_unloaded(f, back, w);
+  else symbolise(f - back, w);
+}
+
+/* Where frame f of an unloaded object was mapped, and its offset in the file. */
+static uintptr_t unloaded_address(uintptr_t f, uintptr_t *file_offset) {
+  const struct hg_unloaded *o = hg_unloaded_get(hg_unload_index(f));
+  uintptr_t off = hg_unload_offset(f);
+  *file_offset = off;
+  if (!o) return off;
+  for (unsigned s = 0; s < o->nseg; s++)
+    if (off - o->seg[s].vaddr < o->seg[s].memsz) *file_offset = off - o->seg[s].vaddr + o->seg[s].off;
+  return o->bias + off;
+}
+
+void hg_stack_print(hg_stack_t id, const char *api) {
+  if (api) hg_diag_line("   at %s (heapguard)", api);
+  if (!id) {
+    hg_diag_line("   %s(no stack recorded)", api ? "by " : "");
+    return;
+  }
+  unsigned n;
+  bool exact_first;
+  const uintptr_t *frames = hg_stack_frames(id, &n, &exact_first);
+  uintptr_t exact = exact_first ? 1 : 0;   /* frame 0: no return address */
+  hg_stack_quiet++;
+  unsigned first = 0;
+  if (hg_stack_linked_statically() && !exact) {   /* drop frames down to the entry point */
+    for (unsigned i = 0; i < n && i < HG_STACK_OWN_FRAMES_MAX; i++) {
+      struct where w;
+      symbolise_frame(__atomic_load_n(&frames[i], __ATOMIC_RELAXED), 1, &w);
+      if (is_entry_point(w.func)) first = i + 1;
+    }
+  }
+  size_t depth = hg_opt.stack_depth ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
+  for (unsigned i = first, shown = 0; i < n && shown < depth; i++, shown++) {
+    /* (One load: a dlclose may be rewriting it.) */
+    uintptr_t f = __atomic_load_n(&frames[i], __ATOMIC_RELAXED);
+    /* A return address points after the call: look up the call itself. */
+    struct where w;
+    symbolise_frame(f, i == 0 ? 1 - exact : 1, &w);
+    const char *lead = (i == first && !api) ? "at" : "by";
+    const char *func = w.func ? w.func : "???";
+    if (f & HG_FRAME_UNLOADED) {
+      uintptr_t file_offset, a = unloaded_address(f, &file_offset);
+      if (w.file)
+        hg_diag_line("   %s %p: %s (%s:%d) (in %s, unloaded)", lead, (void *)a, func, base_name(w.file), w.line,
+                     w.module);
+      else
+        hg_diag_line("   %s %p: %s (in %s+0x%lx, unloaded)", lead, (void *)a, func, w.module,
+                     (unsigned long)file_offset);
+    } else if (w.file)
+      hg_diag_line("   %s %p: %s (%s:%d)", lead, (void *)f, func, base_name(w.file), w.line);
+    else if (w.module)
+      hg_diag_line("   %s %p: %s (in %s)", lead, (void *)f, func, w.module);
+    else
+      hg_diag_line("   %s %p: ???", lead, (void *)f);
+    /* Below main is libc's start code. */
+    if (w.func && (strcmp(w.func, "main") == 0 || strncmp(w.func, "__libc_start_", 13) == 0)) break;
+  }
+  hg_stack_quiet--;
+}
