@@ -26,7 +26,7 @@
 # Guard mode costs ~100x per malloc (several system calls each), so its inputs are
 # smaller; MODES_SCALE (default 1) scales every input.
 . "$(dirname "$0")/lib.sh"
-need python3 sqlite3 git gcc sort awk sh sha256sum
+need python3 sqlite3 git gcc g++ sort awk sh sha256sum
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=$(command -v python3); fi
 say "python: $PY ($("$PY" --version 2>&1)); sqlite3 $(sqlite3 --version | cut -d' ' -f1); $(git --version); gcc $(gcc -dumpfullversion)"
 assert_preload_works
@@ -291,6 +291,29 @@ EOF
 # cc1, as and the driver leak (as: 2134 bytes, the same as under Valgrind): --leaks.
 # The compiled program then runs under the same mode: it frees everything.
 run_modes gcc --leaks --procs 3 bash -c 'gcc -O2 -Wall -o "$TMPDIR/prog.$0.$HG_VARIANT" "$1" && "$TMPDIR/prog.$0.$HG_VARIANT"' @M@ "$T/prog.c"
+
+# ---- g++ and a C++ program (operator new/delete, std::map, std::string) ---------------
+cat >"$T/prog.cc" <<'EOF'
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+int main() {
+  std::map<std::string, std::vector<int>> m;
+  for (int i = 0; i < 20000; i++) m[std::to_string(i % 997)].push_back(i);
+  std::vector<std::unique_ptr<std::string>> v;
+  for (auto &kv : m) v.push_back(std::make_unique<std::string>(kv.first + ":" + std::to_string(kv.second.size())));
+  unsigned long h = 0;
+  for (auto &s : v) for (char c : *s) h = h * 131 + (unsigned char)c;
+  std::printf("%zu %lu\n", m.size(), h);
+}
+EOF
+# cc1plus parsing <map> makes ~10x more allocations than cc1 on prog.c: 13 s in guard
+# mode, so g++ itself runs in check mode only; the program it built runs in both, and
+# frees everything (libstdc++'s emergency pool is still reachable).
+run_modes g++ --leaks --procs 3 --modes check g++ -O2 -o "$TMPDIR/prog-cc" "$T/prog.cc"
+[ -x "$TMPDIR/prog-cc" ] && run_modes c++-prog "$TMPDIR/prog-cc"
 
 # ---- sh pipelines: fork, exec, pipes; awk, tr, tar ------------------------------------
 run_modes pipeline --leaks --procs 6 --quiet-exits 1 sh -c '
