@@ -77,7 +77,9 @@ bool hg_guard_retire(uintptr_t slot, size_t raw);
 void hg_guard_unmap(uintptr_t slot, size_t raw);
 /* The slot of the guarded mapping holding address a (data or guard page), or 0. */
 uintptr_t hg_guard_slot_of(uintptr_t a);
-/* Most freed guarded blocks the quarantine may hold (their mappings count). */
+/* Most freed guarded blocks the quarantine may hold: in guard mode a quarter of the
+ * mapping budget (their mappings count); sampled, HEAPGUARD_SAMPLE_QUARANTINE, at most
+ * half the pool (each keeps its page resident). */
 size_t hg_guard_quarantine_max(void);
 
 /* ---- sampled guard mode (api.c, heap.c) ------------------------------------------- */

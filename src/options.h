@@ -76,6 +76,11 @@
   X(sample_max, SAMPLE_MAX, count, 512,                                                   \
     "sampled guard mode: most sampled blocks at once, alive or freed and waiting in the "  \
     "quarantine (each costs at least two pages of address space)")                        \
+  X(sample_quarantine, SAMPLE_QUARANTINE, count, 64,                                      \
+    "sampled guard mode: most freed sampled blocks kept inaccessible in the quarantine, "  \
+    "each with one page of memory (at most half of HEAPGUARD_SAMPLE_MAX): a use after "   \
+    "free faults while its block is there, about this many times N frees after the "       \
+    "free; 0: none")                                                                      \
   X(stats, STATS, stats, HG_STATS_OFF,                                                    \
     "at exit (and on hg_stats_print() or the stats signal) print where the memory went: "  \
     "off, text (a table) or json (one object); what `heapguard stats` sets")               \
