@@ -476,10 +476,20 @@ uintptr_t hg_stack_exit_caller_sp(void) {
  * depth in the low half, with EXACT_FIRST set when the first frame is the address of
  * the instruction itself, not a return address: a faulting access), the next id in the
  * same hash bucket, then the frames.  An id is (chunk << CHUNK_SHIFT | word offset) + 1.
- * Nothing is ever removed. */
+ * Nothing is ever removed.
+ *
+ * No record crosses a block of BLOCK_WORDS words (a record that would is put at the
+ * next block's start: the tail left is zero), so each block can be read on its own,
+ * and a chunk ends with one summary word per block: a bit for each MiB of address
+ * space (hashed into 64) that a frame of the block's records lies in.  dlclose reads
+ * only the blocks whose summary meets the unloaded object's MiBs
+ * (depot_forget_object), not the whole depot. */
 
 #define CHUNK_SHIFT  21                     /* 2 Mi words = 16 MiB per chunk */
 #define CHUNK_WORDS  ((size_t)1 << CHUNK_SHIFT)
+#define BLOCK_LOG    9                      /* 4 KiB */
+#define BLOCK_WORDS  ((size_t)1 << BLOCK_LOG)
+#define RECORD_WORDS (CHUNK_WORDS - (CHUNK_WORDS >> BLOCK_LOG))   /* then the summaries */
 #define MAX_CHUNKS   512
 #define BUCKETS_LOG  20
 #define EXACT_FIRST  ((uintptr_t)1 << 31)
@@ -507,6 +517,11 @@ static bool depot_broken;                   /* out of memory: capture returns 0 
 static uintptr_t *record_of(hg_stack_t id) {
   id--;
   return chunks[id >> CHUNK_SHIFT] + (id & (CHUNK_WORDS - 1));
+}
+
+/* The summary bit of the MiB address a lies in. */
+static inline uint64_t summary_bit(uintptr_t a) {
+  return (uint64_t)1 << (((a >> 20) * 0x9e3779b97f4a7c15u) >> 58);
 }
 
 static bool same_stack(hg_stack_t id, uintptr_t header, const uintptr_t *frames, unsigned n) {
@@ -564,8 +579,9 @@ static hg_stack_t depot_put_slow(struct near_stack *ns, const uintptr_t *frames,
   for (id = atomic_load_explicit(bucket, memory_order_relaxed); id; id = (hg_stack_t)record_of(id)[1])
     if (same_stack(id, header, frames, n)) break;
   if (!id) {
-    size_t words = 2 + n;
-    if (nchunks == 0 || chunk_used + words > CHUNK_WORDS) {
+    size_t words = 2 + n, at = chunk_used;
+    if (at >> BLOCK_LOG != (at + words - 1) >> BLOCK_LOG) at = (at | (BLOCK_WORDS - 1)) + 1;
+    if (nchunks == 0 || at + words > RECORD_WORDS) {
       uintptr_t *c = nchunks < MAX_CHUNKS ? hg_os_map(CHUNK_WORDS * sizeof(uintptr_t)) : NULL;
       if (!c) {
         depot_broken = true;
@@ -573,14 +589,17 @@ static hg_stack_t depot_put_slow(struct near_stack *ns, const uintptr_t *frames,
         return 0;
       }
       chunks[nchunks++] = c;
-      chunk_used = 0;
+      at = 0;
     }
-    uintptr_t *r = chunks[nchunks - 1] + chunk_used;
+    uintptr_t *c = chunks[nchunks - 1], *r = c + at;
     r[0] = header;
     r[1] = atomic_load_explicit(bucket, memory_order_relaxed);
     memcpy(r + 2, frames, n * sizeof *frames);
-    id = (hg_stack_t)(((size_t)(nchunks - 1) << CHUNK_SHIFT | chunk_used) + 1);
-    chunk_used += words;
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < n; i++) sum |= summary_bit(frames[i]);
+    c[RECORD_WORDS + (at >> BLOCK_LOG)] |= sum;
+    id = (hg_stack_t)(((size_t)(nchunks - 1) << CHUNK_SHIFT | at) + 1);
+    chunk_used = at + words;
     atomic_store_explicit(bucket, id, memory_order_release);
   }
   hg_unlock(&depot_lock);
@@ -606,18 +625,27 @@ found:
  * is the same, only the frames differ.  The threads' last stacks (struct near) are
  * matched by hash alone, so they are forgotten here too. */
 static void depot_forget_object(unsigned k, const struct hg_unloaded *o) {
+  uint64_t want = 0;   /* the object's summary bits */
+  if (((o->hi - 1) >> 20) - (o->lo >> 20) >= 64) want = ~(uint64_t)0;
+  else
+    for (uintptr_t m = o->lo >> 20; m <= (o->hi - 1) >> 20; m++) want |= summary_bit(m << 20);
   hg_lock(&depot_lock);
   for (unsigned c = 0; c < nchunks; c++) {
-    uintptr_t *w = chunks[c], *end = w + (c + 1 == nchunks ? chunk_used : CHUNK_WORDS);
-    /* (A full chunk's unused tail is zero: no record has a zero header.) */
-    while (w + 2 <= end && w[0]) {
-      unsigned n = (unsigned)(w[0] & DEPTH_MASK);
-      for (unsigned i = 0; i < n; i++) {
-        uintptr_t f = w[2 + i];
-        if (f - o->lo < o->hi - o->lo)
-          __atomic_store_n(&w[2 + i], hg_unload_encode(k, f - o->bias), __ATOMIC_RELAXED);
+    uintptr_t *chunk = chunks[c];
+    size_t used = c + 1 == nchunks ? chunk_used : RECORD_WORDS;
+    for (size_t b = 0; b << BLOCK_LOG < used; b++) {
+      if (!(chunk[RECORD_WORDS + b] & want)) continue;
+      uintptr_t *w = chunk + (b << BLOCK_LOG), *end = chunk + (used < (b + 1) << BLOCK_LOG ? used : (b + 1) << BLOCK_LOG);
+      /* (A block's unused tail is zero: no record has a zero header.) */
+      while (w + 2 <= end && w[0]) {
+        unsigned n = (unsigned)(w[0] & DEPTH_MASK);
+        for (unsigned i = 0; i < n; i++) {
+          uintptr_t f = w[2 + i];
+          if (f - o->lo < o->hi - o->lo)
+            __atomic_store_n(&w[2 + i], hg_unload_encode(k, f - o->bias), __ATOMIC_RELAXED);
+        }
+        w += 2 + n;
       }
-      w += 2 + n;
     }
   }
   hg_lock(&near_lock);
