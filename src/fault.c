@@ -117,6 +117,49 @@ static bool our_fault(int sig, siginfo_t *si, ucontext_t *uc) {
   return true;
 }
 
+/* ---- a fault guard mode's alignment may have caused ------------------------------------ */
+
+/* Guard mode aligns a block of n bytes to the largest power of two dividing n, at
+ * least --guard-align (8 by default), so that it ends at its guard page: a 40-byte
+ * block is 8-aligned, where glibc's is 16-aligned.  Code that relies on 16 (clang marks
+ * operator new's result "align 16" and zeroes a new 40-byte object with movaps; any
+ * _mm_store_si128 into a malloc'd block) then takes a general-protection fault: a
+ * SIGSEGV with si_code SI_KERNEL and no address, which is the program's, so it used to
+ * die with no word from heapguard.  When such a fault comes with a register pointing
+ * into a guarded block at an address that is not a multiple of 16, say so once, with the
+ * faulting stack, before the program gets its fault.  A heuristic (the instruction is
+ * not decoded), hence a warning, not an error. */
+static void hint_misaligned(int sig, const siginfo_t *si, ucontext_t *uc) {
+#if defined(__x86_64__)
+  static const char *const names[] = { "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+                                       "r15", "rdi", "rsi", "rbp", "rbx", "rdx", "rax",
+                                       "rcx" };   /* gregs[REG_R8 .. REG_RCX] */
+  static _Atomic bool said;
+  if (sig != SIGSEGV || si->si_code != SI_KERNEL || hg_opt.guard_align >= 16) return;
+  for (int r = REG_R8; r <= REG_RCX; r++) {
+    uintptr_t v = (uintptr_t)uc->uc_mcontext.gregs[r];
+    if (!(v & 15) || !hg_guard_slot_of(v)) continue;
+    if (atomic_exchange(&said, true)) return;
+    /* The program may recover from its fault (clang's CrashRecoveryContext does): raw
+     * addresses for this stack only, if symbolising here is not safe. */
+    int symbols_off = hg_stack_no_symbols;
+    if (hg_stack_in_own_code(pc_of(uc)) || on_small_stack()) hg_stack_no_symbols = 1;
+    hg_diag_lock();
+    hg_diag_line("WARNING: guard mode: a general-protection fault (not at a guard page) at "
+                 "%p, with %s = %p, inside a guarded block but not 16-byte aligned: most "
+                 "likely an aligned SSE access to a block that guard mode aligned to 8 "
+                 "(glibc: 16); HEAPGUARD_GUARD_ALIGN=16 (--guard-align=16) avoids it",
+                 (void *)pc_of(uc), names[r - REG_R8], (void *)v);
+    hg_stack_print(hg_stack_capture_context(uc), NULL);
+    hg_diag_unlock();
+    hg_stack_no_symbols = symbols_off;
+    return;
+  }
+#else
+  (void)sig, (void)si, (void)uc;
+#endif
+}
+
 /* ---- the program's faults --------------------------------------------------------------- */
 
 static void to_program(int sig, siginfo_t *si, ucontext_t *uc) {
@@ -147,7 +190,10 @@ static void to_program(int sig, siginfo_t *si, ucontext_t *uc) {
 
 static void on_fault(int sig, siginfo_t *si, void *ctx) {
   int saved = errno;
-  if (!our_fault(sig, si, ctx)) to_program(sig, si, ctx);
+  if (!our_fault(sig, si, ctx)) {
+    hint_misaligned(sig, si, ctx);
+    to_program(sig, si, ctx);
+  }
   errno = saved;
 }
 

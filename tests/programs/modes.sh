@@ -315,6 +315,52 @@ EOF
 run_modes g++ --leaks --procs 3 --modes check g++ -O2 -o "$TMPDIR/prog-cc" "$T/prog.cc"
 [ -x "$TMPDIR/prog-cc" ] && run_modes c++-prog "$TMPDIR/prog-cc"
 
+# ---- 16-byte alignment in guard mode ------------------------------------------------
+# glibc's malloc(40) is 16-aligned, and code may rely on it: clang's `new` of a 40-byte
+# object zeroes it with movaps (clang -O2 -c crashed so in guard mode), and so does this
+# program's SSE store.  Guard mode aligns a 40-byte block to 8 (--guard-align), so the
+# store takes a general-protection fault, which is the program's: a known defect of
+# guard mode's alignment (src/guard.c).  Until it is gone, such a crash must at least
+# come with fault.c's warning saying why and how to avoid it; once it is gone the run
+# must be clean and equal to glibc's.
+cat >"$T/sse.c" <<'EOF'
+#include <emmintrin.h>
+#include <stdio.h>
+#include <stdlib.h>
+struct s { void *p[5]; };            /* 40 bytes */
+__attribute__((noinline)) static void clear(struct s *x) {
+  _mm_store_si128((__m128i *)x, _mm_setzero_si128());          /* movdqa: needs 16 */
+  _mm_store_si128((__m128i *)x + 1, _mm_setzero_si128());
+  x->p[4] = NULL;
+}
+int main(void) {
+  struct s *x = malloc(sizeof *x);
+  clear(x);
+  printf("%p\n", x->p[3]);
+  free(x);
+  return 0;
+}
+EOF
+if gcc -O2 -o "$T/sse" "$T/sse.c"; then
+  HG_CHECKS=$((HG_CHECKS + 1))
+  rm -rf "$T/logs/sse" && mkdir -p "$T/logs/sse"
+  # (the group's redirection silences bash's own "Segmentation fault" note)
+  { env LD_PRELOAD="$HG_LIB_SO" HEAPGUARD_MODE=guard HEAPGUARD_LOG_FILE="$T/logs/sse/%p.log" \
+      "$T/sse" >"$T/sse.out" 2>"$T/sse.err"; } 2>/dev/null
+  st=$?
+  if [ $st = 0 ] && ! grep -aqE '== (ERROR|WARNING)' "$T"/logs/sse/*.log; then
+    say "ok    sse.guard: 16-byte aligned store into malloc(40): clean"
+  elif [ $st = 139 ] && grep -aq 'WARNING: guard mode: a general-protection fault' "$T"/logs/sse/*.log; then
+    say "ok    sse.guard: the known crash (guard mode aligns malloc(40) to 8), with the warning:"
+    grep -ah -A2 'WARNING' "$T"/logs/sse/*.log | cut -c1-160 | sed 's/^/      /'
+  else
+    fail "sse.guard: status $(status_desc $st), and not the warning that explains it:"
+    cat "$T"/logs/sse/*.log "$T/sse.err" | head -n 20 | sed 's/^/  | /'
+  fi
+else
+  fail "cannot build sse.c"
+fi
+
 # ---- sh pipelines: fork, exec, pipes; awk, tr, tar ------------------------------------
 run_modes pipeline --leaks --procs 6 --quiet-exits 1 sh -c '
   seq 1 "$1" | awk "{ s += \$1 * \$1; a[\$1 % 97] = a[\$1 % 97] \$1 } END { print s; for (k in a) n += length(a[k]); print n }"
