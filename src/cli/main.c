@@ -130,6 +130,13 @@ static const struct cli_option run_options[] = {
   { "sample-rate", "HEAPGUARD_SAMPLE_RATE", VALUE_COUNT, "N", "0", (size_t)1 << 40, NULL,
     "sampled guard mode: one allocation in N, chosen at random, is placed against an "
     "inaccessible page and reported like guard mode's if misused (0: off)", NULL },
+  { "sample-max", "HEAPGUARD_SAMPLE_MAX", VALUE_COUNT, "N", "512", (size_t)1 << 20, NULL,
+    "sampled guard mode: most sampled blocks at once, alive or freed and waiting in the "
+    "quarantine (each costs two pages of address space and at most one of memory)", NULL },
+  { "sample-quarantine", "HEAPGUARD_SAMPLE_QUARANTINE", VALUE_COUNT, "N", "64", (size_t)1 << 19, NULL,
+    "sampled guard mode: most freed sampled blocks kept inaccessible, each with a page of "
+    "memory (at most half of --sample-max): a use after free faults while its block is "
+    "there, about N times the sample rate frees after the free (0: none)", NULL },
 };
 
 static const struct cli_option trace_options[] = {

@@ -66,6 +66,7 @@ sees guard_check_opts HEAPGUARD_REDZONE=64 HEAPGUARD_LEAK_CHECK=no HEAPGUARD_ERR
      guard --redzone=64 --leak-check no --error-exitcode=3 --quarantine=1M --stack-depth 20 --log-file=x.%p --
 sees run_sample HEAPGUARD_MODE=run HEAPGUARD_SAMPLE_RATE=1000 -- run --sample-rate=1000
 sees run_sample_space HEAPGUARD_SAMPLE_RATE=0 -- run --sample-rate 0
+sees run_sample_pool HEAPGUARD_SAMPLE_MAX=64 HEAPGUARD_SAMPLE_QUARANTINE=8 -- run --sample-max=64 --sample-quarantine=8
 
 # usage_error NAME REGEX ARGS... — status 2, nothing on stdout, one stderr line, not run
 usage_error() {
@@ -100,10 +101,15 @@ done
 if [ "$st" -ne 0 ] || [ -n "$missing" ]; then fail "guard --help: status $st; missing:$missing"; show guard_help
 else ok "guard --help documents its options"; fi
 check; hg run_help run --help
-if [ "$st" -ne 0 ] || ! grep -q -- '^  --sample-rate=N' "$T/run_help.out" ||
-   ! tr -s ' \n' ' ' <"$T/run_help.out" | grep 'Default 0; sets HEAPGUARD_SAMPLE_RATE\.' >/dev/null; then
-  fail "run --help: status $st; --sample-rate not documented"; show run_help
-else ok "run --help documents --sample-rate"; fi
+missing=""
+for o in sample-rate:0:SAMPLE_RATE sample-max:512:SAMPLE_MAX sample-quarantine:64:SAMPLE_QUARANTINE; do
+  IFS=: read -r opt def env <<<"$o"
+  grep -q -- "^  --$opt=N" "$T/run_help.out" || missing+=" --$opt"
+  tr -s ' \n' ' ' <"$T/run_help.out" | grep "Default $def; sets HEAPGUARD_$env\." >/dev/null ||
+    missing+=" (default $def, HEAPGUARD_$env)"
+done
+if [ "$st" -ne 0 ] || [ -n "$missing" ]; then fail "run --help: status $st; missing:$missing"; show run_help
+else ok "run --help documents --sample-rate, --sample-max, --sample-quarantine"; fi
 check; hg main_help --help
 if grep -Eq '^  guard ' "$T/main_help.out"; then ok "heapguard --help lists guard"
 else fail "heapguard --help does not list guard"; show main_help; fi
