@@ -8,12 +8,13 @@
 #   * leave a report in every process's log (HEAPGUARD_LOG_FILE=DIR/%p.log: one file per
 #     process, so the children of git, gcc (cc1, as) and sh pipelines are all read; a
 #     process that execs is replaced by its new image, whose log takes over the same
-#     name), each ending with "ERROR SUMMARY", so a child that crashed or hung before
-#     its report shows up even when its parent hides its status.  Exception: a process
-#     that ends with _exit() runs no destructor, so heapguard writes no summary (dash,
-#     Debian's sh, always does: exitshell() calls _exit); --quiet-exits N says exactly
-#     how many such logs a command leaves (empty ones: a forked child that writes
-#     nothing opens no log at all);
+#     name: what the old image reported is lost then, as with Valgrind's --log-file=%p;
+#     src/diag.c opens the log with O_TRUNC), each ending with "ERROR SUMMARY", so a
+#     child that crashed or hung before its report shows up even when its parent hides
+#     its status.  Exception: a process that ends with _exit() runs no destructor, so
+#     heapguard writes no summary (dash, Debian's sh, always does: exitshell() calls
+#     _exit); --quiet-exits N says exactly how many such logs a command leaves (empty
+#     ones: a forked child that writes nothing opens no log at all);
 #   * report no error: no "ERROR:" line, and no "WARNING:" line but guard mode's
 #     documented one about vm.max_map_count (it means "fewer guard pages", not a bug).
 # Leaks: real programs leak at exit (Valgrind reports the same blocks: sort's 24 bytes,
