@@ -135,7 +135,7 @@ static void hint_misaligned(int sig, const siginfo_t *si, ucontext_t *uc) {
                                        "r15", "rdi", "rsi", "rbp", "rbx", "rdx", "rax",
                                        "rcx" };   /* gregs[REG_R8 .. REG_RCX] */
   static _Atomic bool said;
-  if (sig != SIGSEGV || si->si_code != SI_KERNEL || hg_opt.guard_align >= 16) return;
+  if (sig != SIGSEGV || si->si_code != SI_KERNEL || hg_guard_least_alignment() >= 16) return;
   for (int r = REG_R8; r <= REG_RCX; r++) {
     uintptr_t v = (uintptr_t)uc->uc_mcontext.gregs[r];
     if (!(v & 15) || !hg_guard_slot_of(v)) continue;
@@ -147,9 +147,11 @@ static void hint_misaligned(int sig, const siginfo_t *si, ucontext_t *uc) {
     hg_diag_lock();
     hg_diag_line("WARNING: guard mode: a general-protection fault (not at a guard page) at "
                  "%p, with %s = %p, inside a guarded block but not 16-byte aligned: most "
-                 "likely an aligned SSE access to a block that guard mode aligned to 8 "
-                 "(glibc: 16); HEAPGUARD_GUARD_ALIGN=16 (--guard-align=16) avoids it",
-                 (void *)pc_of(uc), names[r - REG_R8], (void *)v);
+                 "likely an aligned SSE access to a block that guard mode aligned to %zu "
+                 "(glibc: 16); %s avoids it",
+                 (void *)pc_of(uc), names[r - REG_R8], (void *)v, hg_guard_least_alignment(),
+                 hg_guard_on ? "HEAPGUARD_GUARD_ALIGN=16 (--guard-align=16)"
+                             : "HEAPGUARD_SAMPLE_ALIGN=16 (--sample-align=16)");
     hg_stack_print(hg_stack_capture_context(uc), NULL);
     hg_diag_unlock();
     hg_stack_no_symbols = symbols_off;

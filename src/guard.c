@@ -368,10 +368,17 @@ static void pool_give(uintptr_t slot) {
 
 /* ---- guarded slots ------------------------------------------------------------------ */
 
-/* The least alignment of a malloc'd block: HEAPGUARD_GUARD_ALIGN, a power of two from
- * 1 to 16.  (Less than 8 breaks programs that store pointers in variable-sized objects
- * whose size is not a multiple of 8 and check their alignment, such as CPython.) */
+/* The least alignment of a malloc'd block: HEAPGUARD_GUARD_ALIGN (guard mode) or
+ * HEAPGUARD_SAMPLE_ALIGN (sampled), rounded up to a power of two from 1 to 16.  (Less
+ * than 8 breaks programs that store pointers in variable-sized objects whose size is not
+ * a multiple of 8 and check their alignment, such as CPython; less than 16 breaks code
+ * that relies on glibc's 16: clang assumes operator new's result is 16-aligned and
+ * zeroes a new 40-byte object with movaps, a general-protection fault on an 8-aligned
+ * block.  Sampled mode runs in production, so its default is 16; guard mode is a
+ * debugging run whose point is the fault at the first byte past the end, so 8.) */
 static size_t least_alignment HG_DEFAULT_DATA;
+
+size_t hg_guard_least_alignment(void) { return least_alignment; }
 
 /* The largest power of two dividing n, at least least_alignment, at most 16 (16 for 0). */
 static size_t natural_alignment(size_t n) {
@@ -522,10 +529,11 @@ void hg_guard_sampled_error(void) {
 /* ---- process life ------------------------------------------------------------------- */
 
 HG_DEFAULT_TEXT void hg_guard_init(void) {
-  least_alignment = 1;
-  while (least_alignment < hg_opt.guard_align && least_alignment < HG_ALIGNMENT) least_alignment <<= 1;
   if (hg_opt.mode == HG_MODE_GUARD) hg_guard_on = true;
   else if (hg_opt.mode == HG_MODE_RUN && hg_opt.sample_rate) hg_guard_sampling = true;
+  size_t want = hg_guard_sampling ? hg_opt.sample_align : hg_opt.guard_align;
+  least_alignment = 1;
+  while (least_alignment < want && least_alignment < HG_ALIGNMENT) least_alignment <<= 1;
   set_budget();
 }
 

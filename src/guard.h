@@ -81,6 +81,9 @@ uintptr_t hg_guard_slot_of(uintptr_t a);
  * mapping budget (their mappings count); sampled, HEAPGUARD_SAMPLE_QUARANTINE, at most
  * half the pool (each keeps its page resident). */
 size_t hg_guard_quarantine_max(void);
+/* The least alignment of a guarded block from malloc, calloc or realloc:
+ * HEAPGUARD_GUARD_ALIGN in guard mode, HEAPGUARD_SAMPLE_ALIGN when sampling. */
+size_t hg_guard_least_alignment(void);
 
 /* ---- sampled guard mode (api.c, heap.c) ------------------------------------------- */
 

@@ -81,6 +81,11 @@
     "each with one page of memory (at most half of HEAPGUARD_SAMPLE_MAX): a use after "   \
     "free faults while its block is there, about this many times N frees after the "       \
     "free; 0: none")                                                                      \
+  X(sample_align, SAMPLE_ALIGN, count, 16,                                                \
+    "sampled guard mode: least alignment (1, 2, 4, 8 or 16) of a sampled block, as "       \
+    "HEAPGUARD_GUARD_ALIGN is guard mode's (16, glibc's: programs that rely on it, such as "\
+    "clang's operator new and SSE stores, keep working; an overread into the up to 15 "    \
+    "bytes after a block's end is then not caught, a write there is at its free)")          \
   X(stats, STATS, stats, HG_STATS_OFF,                                                    \
     "at exit (and on hg_stats_print() or the stats signal) print where the memory went: "  \
     "off, text (a table) or json (one object); what `heapguard stats` sets")               \

@@ -137,6 +137,10 @@ static const struct cli_option run_options[] = {
     "sampled guard mode: most freed sampled blocks kept inaccessible, each with a page of "
     "memory (at most half of --sample-max): a use after free faults while its block is "
     "there, about N times the sample rate frees after the free (0: none)", NULL },
+  { "sample-align", "HEAPGUARD_SAMPLE_ALIGN", VALUE_WORD, "1|2|4|8|16", "16", 0, guard_align_words,
+    "least alignment of a sampled block, as --guard-align is guard mode's: 16, glibc's, "
+    "keeps programs that rely on it working (clang's operator new, SSE stores); less "
+    "catches overreads closer to a block's end", NULL },
 };
 
 static const struct cli_option trace_options[] = {

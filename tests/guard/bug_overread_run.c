@@ -1,4 +1,4 @@
-// env: HEAPGUARD_GUARD_ALIGN=1
+// env: HEAPGUARD_GUARD_ALIGN=1 HEAPGUARD_SAMPLE_ALIGN=1
 // expect-error: heap-buffer-overflow
 // expect-text: ERROR: heap-buffer-overflow: READ past the end of a 96-byte block
 // expect-text: Address 0x[0-9a-f]+ is 0 bytes after a block of size 96 alloc'd

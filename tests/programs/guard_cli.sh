@@ -66,7 +66,8 @@ sees guard_check_opts HEAPGUARD_REDZONE=64 HEAPGUARD_LEAK_CHECK=no HEAPGUARD_ERR
      guard --redzone=64 --leak-check no --error-exitcode=3 --quarantine=1M --stack-depth 20 --log-file=x.%p --
 sees run_sample HEAPGUARD_MODE=run HEAPGUARD_SAMPLE_RATE=1000 -- run --sample-rate=1000
 sees run_sample_space HEAPGUARD_SAMPLE_RATE=0 -- run --sample-rate 0
-sees run_sample_pool HEAPGUARD_SAMPLE_MAX=64 HEAPGUARD_SAMPLE_QUARANTINE=8 -- run --sample-max=64 --sample-quarantine=8
+sees run_sample_pool HEAPGUARD_SAMPLE_MAX=64 HEAPGUARD_SAMPLE_QUARANTINE=8 HEAPGUARD_SAMPLE_ALIGN=4 -- \
+     run --sample-max=64 --sample-quarantine=8 --sample-align=4
 
 # usage_error NAME REGEX ARGS... — status 2, nothing on stdout, one stderr line, not run
 usage_error() {
@@ -81,6 +82,7 @@ usage_error bad_side "bad value 'middle' for --guard-side: expected after or bef
 usage_error empty_side "bad value '' for --guard-side" guard --guard-side=
 usage_error bad_align "bad value '3' for --guard-align: expected 1, 2, 4, 8 or 16" guard --guard-align=3
 usage_error bad_rate "bad value 'x' for --sample-rate: expected a whole number" run --sample-rate=x
+usage_error bad_sample_align "bad value '3' for --sample-align: expected 1, 2, 4, 8 or 16" run --sample-align=3
 usage_error neg_rate "bad value '-1' for --sample-rate" run --sample-rate=-1
 usage_error rate_eats_program "bad value '[^']*/probe' for --sample-rate" run --sample-rate
 usage_error side_in_check "unknown option '--guard-side' for 'check'" check --guard-side=after
@@ -102,14 +104,15 @@ if [ "$st" -ne 0 ] || [ -n "$missing" ]; then fail "guard --help: status $st; mi
 else ok "guard --help documents its options"; fi
 check; hg run_help run --help
 missing=""
-for o in sample-rate:0:SAMPLE_RATE sample-max:512:SAMPLE_MAX sample-quarantine:64:SAMPLE_QUARANTINE; do
+for o in sample-rate:0:SAMPLE_RATE sample-max:512:SAMPLE_MAX sample-quarantine:64:SAMPLE_QUARANTINE \
+         sample-align:16:SAMPLE_ALIGN; do
   IFS=: read -r opt def env <<<"$o"
-  grep -q -- "^  --$opt=N" "$T/run_help.out" || missing+=" --$opt"
+  grep -q -- "^  --$opt=" "$T/run_help.out" || missing+=" --$opt"
   tr -s ' \n' ' ' <"$T/run_help.out" | grep "Default $def; sets HEAPGUARD_$env\." >/dev/null ||
     missing+=" (default $def, HEAPGUARD_$env)"
 done
 if [ "$st" -ne 0 ] || [ -n "$missing" ]; then fail "run --help: status $st; missing:$missing"; show run_help
-else ok "run --help documents --sample-rate, --sample-max, --sample-quarantine"; fi
+else ok "run --help documents --sample-rate, --sample-max, --sample-quarantine, --sample-align"; fi
 check; hg main_help --help
 if grep -Eq '^  guard ' "$T/main_help.out"; then ok "heapguard --help lists guard"
 else fail "heapguard --help does not list guard"; show main_help; fi
@@ -154,8 +157,15 @@ e2e guard_align1 99 'ERROR: heap-buffer-overflow: READ past the end of a 100-byt
 e2e guard_exitcode 7 'ERROR: heap-buffer-overflow' guard --error-exitcode=7 "$T/bug" over 8
 e2e guard_before 99 'ERROR: heap-buffer-underflow: READ before the start of a 100-byte block' \
     guard --guard-side=before "$T/bug" under 100
-e2e sampled_overread 99 'ERROR: heap-buffer-overflow: READ past the end of a 104-byte block' \
-    run --sample-rate=1 "$T/bug" over 104
+e2e sampled_overread 99 'ERROR: heap-buffer-overflow: READ past the end of a 112-byte block' \
+    run --sample-rate=1 "$T/bug" over 112
+e2e sampled_align8 99 'ERROR: heap-buffer-overflow: READ past the end of a 104-byte block' \
+    run --sample-rate=1 --sample-align=8 "$T/bug" over 104
+# sampled mode's default alignment, 16 (glibc's): a 104-byte block ends 8 bytes before
+check; hg sampled_align16 run --sample-rate=1 "$T/bug" over 104
+if [ "$st" -ne 0 ] || grep -q 'ERROR: heap' "$T/sampled_align16.err"; then
+  fail "sampled_align16: the 1-byte overread of malloc(104) is in the slack (alignment 16): no fault expected"; show sampled_align16
+else ok "sampled_align16: a sampled malloc(104) is 16-byte aligned, its overread in the slack"; fi
 # the default alignment, 8: a 100-byte block ends 4 bytes before the guard page
 check; hg guard_align8 guard "$T/bug" over 100
 if [ "$st" -ne 0 ] || grep -q 'ERROR: heap' "$T/guard_align8.err"; then
