@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "diag.h"
 
-#include <fcntl.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -37,15 +36,13 @@ static int output(void) {
     /* A copy of stderr: many programs close their stderr on the way out (coreutils'
      * close_stdout), before the leak report is written. */
     int fd = hg_stderr_copy();
+    /* Appended to, not emptied, when it holds this run's reports (hg_report_open): a
+     * process's reports from before an exec, or the other processes' of the run. */
     if (hg_opt.log_file) {
-      char name[4096];
-      hg_pid_path(name, sizeof name, hg_opt.log_file, (int)getpid());
-      int file = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      int file = hg_report_open(hg_opt.log_file, "log");
       if (file >= 0) {
         if (fd > 2) close(fd);
         fd = file;
-      } else {
-        hg_message("cannot open log file %s; reporting on stderr", name);
       }
     }
     log_fd = fd;

@@ -109,6 +109,14 @@ bool hg_pid_path(char *out, size_t size, const char *pattern, int pid);
  * way of programs that dup2 onto low descriptors), else anywhere; 2 if none.  Reports
  * written to it survive the program closing its stderr (coreutils do before exit). */
 int hg_stderr_copy(void);
+/* hg_report_open: the file a report option names for this process (pattern as for
+ * hg_pid_path), open for appending, or -1 (with a message naming `what`).  What it
+ * holds is kept when it is this run's — written by this process before an exec (same
+ * pid and start time), or by another process of the run — and emptied when it is a
+ * leftover of an earlier run: last written before this process started, and, for a
+ * name shared by the run's processes, no other process of the run has it open (the
+ * first to open it holds an flock for its life). */
+int hg_report_open(const char *pattern, const char *what);
 /* hg_message: "heapguard: <text>\n" on stderr, formatted without allocating. */
 void hg_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* hg_fatal: print "heapguard: <text>" and abort with SIGABRT.  Used for every detected

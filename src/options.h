@@ -43,7 +43,8 @@
     "inaccessible page, so bad reads and writes fault at once (`heapguard guard`)")        \
   X(log_file, LOG_FILE, path, 0,                                                          \
     "check mode: write error reports to this file instead of stderr; %p in the name "      \
-    "becomes the process id")                                                             \
+    "becomes the process id; a run's processes append to it (before and after an exec "    \
+    "too), a file left by an earlier run is emptied first")                               \
   X(leak_check, LEAK_CHECK, leaks, HG_LEAKS_FULL,                                         \
     "check mode: at exit, no: no leak scan; summary: totals only; full: every leak, "      \
     "grouped by allocation stack")                                                        \
@@ -102,8 +103,9 @@
     "timeline: at most one sample per this many milliseconds (taken by allocations)")     \
   X(trace, TRACE, file, 0,                                                                \
     "trace every call the allocator makes to the kernel (brk, mmap, munmap, madvise, "     \
-    "mremap), with its reason, to stderr or to this file (%p: the process id; appended "   \
-    "to otherwise); what `heapguard trace` sets")                                          \
+    "mremap), with its reason, to stderr or to this file (%p: the process id; a run's "    \
+    "processes append to it, a file left by an earlier run is emptied first); what "       \
+    "`heapguard trace` sets")                                                             \
   X(trace_calls, TRACE_CALLS, bool, 0,                                                    \
     "trace: also every malloc, free, calloc, realloc and memalign-family call, with its "  \
     "arguments and result (to stderr if HEAPGUARD_TRACE is not set; not in check mode)")

@@ -11,6 +11,9 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct out { char *buf; size_t size, len; };
@@ -93,6 +96,57 @@ bool hg_pid_path(char *out, size_t size, const char *pattern, int pid) {
   }
   if (out) out[n] = '\0';
   return per_process;
+}
+
+/* This process's start, in nanoseconds since boot (/proc/self/stat's starttime, in
+ * clock ticks, rounded down: never later than the real start), or -1. */
+static HG_COLD long long process_start_ns(void) {
+  char buf[1024];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  const char *p = NULL;   /* after the last ')': the command name may hold any byte */
+  for (ssize_t i = 0; i < n; i++)
+    if (buf[i] == ')') p = buf + i + 1;
+  /* p is at the space before field 3 (state); starttime is field 22 */
+  for (int field = 3; p && field < 22; field++) p = __builtin_strchr(p + 1, ' ');
+  if (!p) return -1;
+  unsigned long long ticks = 0;
+  for (p++; *p >= '0' && *p <= '9'; p++) ticks = ticks * 10 + (unsigned long long)(*p - '0');
+  long hz = sysconf(_SC_CLK_TCK);
+  if (hz <= 0) hz = 100;
+  return (long long)(ticks * (1000000000ULL / (unsigned long long)hz));
+}
+
+/* Whether the regular, non-empty file open on fd was last written before this process
+ * started (its modification time taken from the real-time clock to time since boot). */
+static HG_COLD bool written_before_start(int fd) {
+  struct stat st;
+  struct timespec real, boot;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return false;
+  long long start = process_start_ns();
+  if (start < 0 || clock_gettime(CLOCK_REALTIME, &real) != 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0)
+    return false;   /* unknown: keep what is there rather than lose a report */
+  long long offset = (real.tv_sec - boot.tv_sec) * 1000000000LL + (real.tv_nsec - boot.tv_nsec);
+  long long mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec - offset;
+  return mtime < start;
+}
+
+HG_COLD int hg_report_open(const char *pattern, const char *what) {
+  char name[4096];
+  int saved = errno;
+  bool per_process = hg_pid_path(name, sizeof name, pattern, (int)getpid());
+  int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    hg_message("cannot open %s file %s; reporting on stderr", what, name);
+  } else if ((per_process || flock(fd, LOCK_EX | LOCK_NB) == 0) && written_before_start(fd)) {
+    if (ftruncate(fd, 0) != 0) { /* a pipe or a device: nothing to empty */ }
+  }
+  errno = saved;
+  return fd;
 }
 
 int hg_stderr_copy(void) {

@@ -3,7 +3,6 @@
 #include "trace.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -35,15 +34,10 @@ static void open_output(void) {
   int saved = errno;
   const char *name = hg_opt.trace;
   int fd = -1;
-  if (name && __builtin_strcmp(name, "stderr") != 0) {
-    char path[4096];
-    bool own_file = hg_pid_path(path, sizeof path, name, pid);
-    /* One file per process (%p) starts empty; a shared one is appended to, so that a
-     * program's processes (a shell and what it runs) all land in it. */
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND | (own_file ? O_TRUNC : 0);
-    fd = open(path, flags, 0644);
-    if (fd < 0) hg_message("cannot open trace file %s; tracing to stderr", path);
-  }
+  /* Appended to: a shared name gets all of a program's processes (a shell and what it
+   * runs), a per-process one (%p) keeps what the process traced before an exec; a file
+   * left by an earlier run is emptied first (hg_report_open). */
+  if (name && __builtin_strcmp(name, "stderr") != 0) fd = hg_report_open(name, "trace");
   out_fd = fd >= 0 ? fd : hg_stderr_copy();
   errno = saved;
 }

@@ -95,7 +95,8 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
 #define CHECK_OPTIONS                                                                         \
   { "log-file", "HEAPGUARD_LOG_FILE", VALUE_PATH, "PATH", "stderr", 0, NULL,                  \
     "write reports to PATH instead of standard error; %p in PATH becomes the process "        \
-    "id, so each process of a program writes its own file", NULL },                           \
+    "id, so each process of a program writes its own file; without it they all append to "   \
+    "PATH (a file left by an earlier run is emptied first)", NULL },                          \
   { "leak-check", "HEAPGUARD_LEAK_CHECK", VALUE_WORD, "no|summary|full", "full", 0,           \
     leak_check_words,                                                                         \
     "at exit: no leak scan, totals only, or every leak grouped by allocation stack", NULL },  \

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Report files of multi-process programs (HEAPGUARD_LOG_FILE, HEAPGUARD_TRACE).  Each
+# process opens its file at start; opening it emptied lost what the run had written
+# before: a per-process file (%p) keeps its name across exec, so the new image erased the
+# old one's reports, and a shared name kept only the last process's.  Now files are
+# appended to, and emptied only when left by an earlier run (hg_report_open).  Checks:
+#   * %p and exec: the double free reported before the exec is still in the file, with
+#     the new image's summary after it;
+#   * a shared name, two processes of a shell: both reports in the file;
+#   * the same run again: the file holds this run's two reports, not four;
+#   * trace, %p and exec: the pre-exec image's munmap line is still in the trace.
+. "$(dirname "$0")/lib.sh"
+need gcc sh
+gcc -O0 -g -o "$T/df" "$HG_ROOT/tests/programs/log_file/df.c" || { fail "cannot build df"; finish; }
+TRUE=$(type -P true)   # the program, not the shell builtin
+count() { grep -c "$1" "$2" 2>/dev/null || true; }
+show() { sed 's/^/  | /' "$@" | head -n 40; }
+run_check() { env -u HEAPGUARD_LOG_FILE HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no LD_PRELOAD="$HG_LIB_SO" "$@"; }
+
+HG_CHECKS=$((HG_CHECKS + 1))
+rm -f "$T"/exec.*
+run_check HEAPGUARD_LOG_FILE="$T/exec.%p" "$T/df" "$TRUE" >/dev/null 2>&1
+files=("$T"/exec.*)
+if [ ${#files[@]} -ne 1 ] || [ "$(count 'ERROR: double-free' "${files[0]}")" -ne 1 ] ||
+   [ "$(count 'ERROR SUMMARY' "${files[0]}")" -ne 1 ]; then
+  fail "%p and exec: wanted one file with the double free and the new image's summary"; show "${files[@]}"
+else say "ok: %p and exec: the report from before the exec is kept"; fi
+
+HG_CHECKS=$((HG_CHECKS + 1))
+rm -f "$T/shared.log"
+for run in 1 2; do
+  run_check HEAPGUARD_LOG_FILE="$T/shared.log" sh -c '"$1"; "$1"; true' sh "$T/df" >/dev/null 2>&1
+  n=$(count 'ERROR: double-free' "$T/shared.log")
+  if [ "$n" -ne 2 ]; then
+    fail "shared log, run $run: wanted the two processes' double frees, found $n"; show "$T/shared.log"; break
+  fi
+  [ $run = 1 ] && touch -d '-2 seconds' "$T/shared.log"   # as left by a run that ended before
+done
+[ "$n" -eq 2 ] && say "ok: a shared log holds every process's reports, and only this run's"
+
+HG_CHECKS=$((HG_CHECKS + 1))
+rm -f "$T"/trace.*
+env -u HEAPGUARD_MODE HEAPGUARD_TRACE="$T/trace.%p" LD_PRELOAD="$HG_LIB_SO" "$T/df" --no-bug "$TRUE" >/dev/null 2>&1
+files=("$T"/trace.*)
+if [ ${#files[@]} -ne 1 ] || ! grep -q 'munmap(' "${files[0]}"; then
+  fail "trace, %p and exec: the pre-exec image's munmap is gone"; show "${files[@]}"
+else say "ok: trace, %p and exec: the pre-exec image's lines are kept"; fi
+finish
