@@ -7,9 +7,9 @@
 #   * print the same stdout and exit with the same status as the glibc run (run_both);
 #   * leave a report in every process's log (HEAPGUARD_LOG_FILE=DIR/%p.log: one file per
 #     process, so the children of git, gcc (cc1, as) and sh pipelines are all read; a
-#     process that execs is replaced by its new image, whose log takes over the same
-#     name: what the old image reported is lost then, as with Valgrind's --log-file=%p;
-#     src/diag.c opens the log with O_TRUNC), each ending with "ERROR SUMMARY", so a
+#     process that execs is replaced by its new image, which appends to the same file,
+#     after whatever the old image reported: tests/programs/log_file.sh), each ending
+#     with "ERROR SUMMARY", so a
 #     child that crashed or hung before its report shows up even when its parent hides
 #     its status.  Exception: a process that ends with _exit() runs no destructor, so
 #     heapguard writes no summary (dash, Debian's sh, always does: exitshell() calls
