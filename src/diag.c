@@ -39,7 +39,7 @@ static int output(void) {
     /* Appended to, not emptied, when it holds this run's reports (hg_report_open): a
      * process's reports from before an exec, or the other processes' of the run. */
     if (hg_opt.log_file) {
-      int file = hg_report_open(hg_opt.log_file, "log");
+      int file = hg_report_open(hg_opt.log_file, "log", 0);
       if (file >= 0) {
         if (fd > 2) close(fd);
         fd = file;

@@ -110,13 +110,18 @@ bool hg_pid_path(char *out, size_t size, const char *pattern, int pid);
  * written to it survive the program closing its stderr (coreutils do before exit). */
 int hg_stderr_copy(void);
 /* hg_report_open: the file a report option names for this process (pattern as for
- * hg_pid_path), open for appending, or -1 (with a message naming `what`).  What it
- * holds is kept when it is this run's — written by this process before an exec (same
- * pid and start time), or by another process of the run — and emptied when it is a
- * leftover of an earlier run: last written before this process started, and, for a
- * name shared by the run's processes, no other process of the run has it open (the
- * first to open it holds an flock for its life). */
-int hg_report_open(const char *pattern, const char *what);
+ * hg_pid_path), open for appending at a descriptor of 500 or above if it can be, or -1
+ * (with a message naming `what`).  The first process of a run to open a shared name
+ * holds an flock on it for its life, so the run's others know they are not first (a
+ * per-process name is always its process's first).  The first empties the file when
+ * it is a leftover of an earlier run — last written before this process started: what
+ * this process wrote before an exec (same pid, same start time) or the run's other
+ * processes wrote is kept — or, with HG_REPORT_RESTART, whatever it holds (a file that
+ * is one record per run); with HG_REPORT_FIRST_ONLY, any process of the run but the
+ * first gets -1. */
+#define HG_REPORT_RESTART    1u
+#define HG_REPORT_FIRST_ONLY 2u
+int hg_report_open(const char *pattern, const char *what, unsigned flags);
 /* hg_message: "heapguard: <text>\n" on stderr, formatted without allocating. */
 void hg_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* hg_fatal: print "heapguard: <text>" and abort with SIGABRT.  Used for every detected

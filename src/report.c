@@ -135,15 +135,32 @@ static HG_COLD bool written_before_start(int fd) {
   return mtime < start;
 }
 
-HG_COLD int hg_report_open(const char *pattern, const char *what) {
+HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags) {
   char name[4096];
   int saved = errno;
-  bool per_process = hg_pid_path(name, sizeof name, pattern, (int)getpid());
+  bool first = hg_pid_path(name, sizeof name, pattern, (int)getpid()), locked_out = false;
   int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
-    hg_message("cannot open %s file %s; reporting on stderr", what, name);
-  } else if ((per_process || flock(fd, LOCK_EX | LOCK_NB) == 0) && written_before_start(fd)) {
+    hg_message("cannot open the %s file %s (error %d)", what, name, errno);
+    errno = saved;
+    return -1;
+  }
+  if (!first) {   /* a shared name (a failing flock other than "held" counts as neither) */
+    first = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    locked_out = !first && errno == EWOULDBLOCK;
+  }
+  if (locked_out && (flags & HG_REPORT_FIRST_ONLY)) {
+    close(fd);
+    fd = -1;
+  } else if (first && ((flags & HG_REPORT_RESTART) || written_before_start(fd))) {
     if (ftruncate(fd, 0) != 0) { /* a pipe or a device: nothing to empty */ }
+  }
+  if (fd >= 0) {   /* out of the way of programs that dup2 onto low descriptors */
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, 500);
+    if (high >= 0) {
+      close(fd);
+      fd = high;
+    }
   }
   errno = saved;
   return fd;

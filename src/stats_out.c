@@ -9,8 +9,9 @@
  * "%p" in a name becomes the process id: each process writes its own file.  Without
  * it, the processes of one run (a shell and the programs it starts inherit the
  * environment) share the file: the first to open it takes an flock(2) on it for its
- * lifetime and truncates it; the stats of the others are appended to it, and their
- * timelines are not written (one timeline per file, or the report could not read it).
+ * lifetime and truncates it (hg_report_open, HG_REPORT_RESTART); the stats of the
+ * others are appended to it, and their timelines are not written (HG_REPORT_FIRST_ONLY:
+ * one timeline per file, or the report could not read it).
  * A forked child (same file description) writes no timeline unless the name has %p.
  *
  * The signal.  The handler prints at once if it can take, without waiting, every lock
@@ -21,11 +22,9 @@
 #include "stats.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,7 +35,6 @@
 #include "os.h"
 #include "span.h"
 
-#define HIGH_FD 500   /* the library's own descriptors stay out of the program's way */
 
 static int out_fd = -1;                 /* the stats' output */
 static int tl_fd = -1;                  /* the timeline, when this process writes it */
@@ -158,39 +156,12 @@ static void human(char *buf, size_t size, size_t bytes) {
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-static int move_high(int fd) {
-  int high = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD);
-  if (high < 0) return fd;
-  close(fd);
-  return high;
-}
-
-/* Open pattern's file for appending.  The first process of a run to open it (an
- * exclusive flock, held for the process's life) or a per-process name truncates it;
- * any other process appends, or gets -1 if `only_first`. */
-static int open_shared(const char *pattern, bool only_first, const char *what) {
-  char name[4096];
-  bool per_process = hg_pid_path(name, sizeof name, pattern, (int)getpid());
-  int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    hg_message("cannot open the %s file %s (error %d)", what, name, errno);
-    return -1;
-  }
-  if (per_process || flock(fd, LOCK_EX | LOCK_NB) == 0) {
-    if (ftruncate(fd, 0) != 0) { /* a pipe or a device: nothing to truncate */ }
-  } else if (errno == EWOULDBLOCK && only_first) {
-    close(fd);
-    return -1;
-  }
-  return move_high(fd);
-}
-
 static bool has_pid(const char *pattern) { return hg_pid_path(NULL, 0, pattern, 0); }
 
 static int output(void) {
   if (out_fd >= 0) return out_fd;
   int fd = -1;
-  if (hg_opt.stats_file) fd = open_shared(hg_opt.stats_file, false, "stats");
+  if (hg_opt.stats_file) fd = hg_report_open(hg_opt.stats_file, "stats", HG_REPORT_RESTART);
   if (fd < 0) {
     fd = hg_stderr_copy();   /* survives the program closing fd 2 */
   }
@@ -526,7 +497,7 @@ static void timeline_start_line(void) {
 }
 
 static void timeline_open(void) {
-  tl_fd = open_shared(hg_opt.timeline, true, "timeline");
+  tl_fd = hg_report_open(hg_opt.timeline, "timeline", HG_REPORT_RESTART | HG_REPORT_FIRST_ONLY);
   if (tl_fd < 0) return;
   (void)hg_stats_acquire(false);   /* the line buffer */
   timeline_start_line();

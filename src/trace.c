@@ -37,7 +37,7 @@ static void open_output(void) {
   /* Appended to: a shared name gets all of a program's processes (a shell and what it
    * runs), a per-process one (%p) keeps what the process traced before an exec; a file
    * left by an earlier run is emptied first (hg_report_open). */
-  if (name && __builtin_strcmp(name, "stderr") != 0) fd = hg_report_open(name, "trace");
+  if (name && __builtin_strcmp(name, "stderr") != 0) fd = hg_report_open(name, "trace", 0);
   out_fd = fd >= 0 ? fd : hg_stderr_copy();
   errno = saved;
 }
