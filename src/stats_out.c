@@ -9,9 +9,11 @@
  * "%p" in a name becomes the process id: each process writes its own file.  Without
  * it, the processes of one run (a shell and the programs it starts inherit the
  * environment) share the file: the first to open it takes an flock(2) on it for its
- * lifetime and truncates it (hg_report_open, HG_REPORT_RESTART); the stats of the
- * others are appended to it, and their timelines are not written (HG_REPORT_FIRST_ONLY:
- * one timeline per file, or the report could not read it).
+ * lifetime; every process appends its stats, and the file is emptied only when an
+ * earlier run left it (hg_report_open), so a script's last command run with exec, which
+ * takes the lock afresh, keeps the tables written before it.  The timeline is one
+ * record per file: its first process empties it (HG_REPORT_RESTART) and the others'
+ * timelines are not written (HG_REPORT_FIRST_ONLY), or the report could not read it.
  * A forked child (same file description) writes no timeline unless the name has %p.
  *
  * The signal.  The handler prints at once if it can take, without waiting, every lock
@@ -161,7 +163,7 @@ static bool has_pid(const char *pattern) { return hg_pid_path(NULL, 0, pattern, 
 static int output(void) {
   if (out_fd >= 0) return out_fd;
   int fd = -1;
-  if (hg_opt.stats_file) fd = hg_report_open(hg_opt.stats_file, "stats", HG_REPORT_RESTART);
+  if (hg_opt.stats_file) fd = hg_report_open(hg_opt.stats_file, "stats", 0);
   if (fd < 0) {
     fd = hg_stderr_copy();   /* survives the program closing fd 2 */
   }

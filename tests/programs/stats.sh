@@ -63,6 +63,22 @@ else
   fail "text table:"; sed 's/^/  | /' "$T/text.err" | head -n 40
 fi
 
+# one shared file (no %p) for a script's processes: the stats of every process are kept,
+# those of the commands run before the script execs its last one included; what an
+# earlier run left in the file is not
+echo "stale table from an earlier run" >"$T/shared.txt"; touch -d '1 hour ago' "$T/shared.txt"
+{ timeout -k 5 60 env HEAPGUARD_STATS=text HEAPGUARD_STATS_FILE="$T/shared.txt" LD_PRELOAD="$HG_LIB_SO" \
+    bash -c '"$1" small >/dev/null; "$1" small >/dev/null; exec "$1" small >/dev/null' sh "$PAT" \
+    >"$T/shared.out" 2>"$T/shared.err"; } 2>/dev/null
+st=$?
+check
+n=$(grep -c 'heapguard stats for .*patterns (pid [0-9]*), at exit' "$T/shared.txt" 2>/dev/null)
+if [ "$st" = 0 ] && [ "$n" = 3 ] && ! grep -q stale "$T/shared.txt"; then
+  ok "shared stats file: the tables of all three programs, the exec'd one's included; the stale one gone"
+else
+  fail "shared stats file: status $(status_desc "$st"), $n tables of the program's 3:"; sed 's/^/  | /' "$T/shared.txt" | grep -E 'stats for|stale'
+fi
+
 # %p: with fork, each process its own file; the child has the parent's 500 blocks + 100
 rm -f "$T"/fork.*.json
 run fork HEAPGUARD_STATS=json HEAPGUARD_STATS_FILE="$T/fork.%p.json" HEAPGUARD_TIMELINE="$T/forktl.%p.jsonl" -- fork
