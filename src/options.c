@@ -49,10 +49,22 @@ static bool parse_path(const char *s, const char **out) {
   *out = s;
   return true;
 }
-/* An output that is off by default: empty turns it off (HEAPGUARD_TRACE= ...). */
+/* An output that is off by default: empty or a "no" word turns it off; a "yes" word is
+ * refused rather than taken for a file named "1" or "on". */
 static bool parse_file(const char *s, const char **out) {
+  bool on;
+  if (parse_bool(s, &on)) {
+    if (on) return false;
+    s = "";
+  }
   *out = *s ? s : NULL;
   return true;
+}
+/* The same, for an output that can go to stderr: a "yes" word means stderr (the trace). */
+static bool parse_output(const char *s, const char **out) {
+  bool on;
+  if (parse_bool(s, &on) && on) s = "stderr";
+  return parse_file(s, out);
 }
 
 static const char *const stats_names[] = { "off", "text", "json" };
@@ -85,10 +97,11 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
                                          [3] = "run, check or guard",
                                          [4] = "no, summary or full",
                                          [5] = "a file name",
-                                         [6] = "a file name",
+                                         [6] = "a file name, or empty or 0 for none",
                                          [7] = "off, text or json",
                                          [8] = "a signal name such as USR1, or a number",
-                                         [9] = "after or before" };
+                                         [9] = "after or before",
+                                         [10] = "stderr or a file name (1: stderr), or empty or 0 for none" };
 #define TYPE_INDEX_size  0
 #define TYPE_INDEX_bool  1
 #define TYPE_INDEX_count 2
@@ -99,6 +112,7 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
 #define TYPE_INDEX_stats 7
 #define TYPE_INDEX_signal 8
 #define TYPE_INDEX_side  9
+#define TYPE_INDEX_output 10
 
 /* Defaults as text, the way the README's table shows them. */
 static size_t show_size(char *buf, size_t size, size_t v) {
@@ -113,6 +127,7 @@ static size_t show_side(char *buf, size_t size, unsigned v) { return hg_format(b
 static size_t show_leaks(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", leaks_names[v]); }
 static size_t show_path(char *buf, size_t size, const char *v) { return hg_format(buf, size, "%s", v ? v : "stderr"); }
 static size_t show_file(char *buf, size_t size, const char *v) { return hg_format(buf, size, "%s", v ? v : "off"); }
+static size_t show_output(char *buf, size_t size, const char *v) { return show_file(buf, size, v); }
 static size_t show_stats(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", stats_names[v]); }
 static size_t show_signal(char *buf, size_t size, size_t v) {
   return v ? hg_format(buf, size, "%zu", v) : hg_format(buf, size, "off");

@@ -101,11 +101,11 @@
     "and once at exit (docs/stats-format.md); %p in the name becomes the process id")      \
   X(timeline_ms, TIMELINE_MS, count, 10,                                                  \
     "timeline: at most one sample per this many milliseconds (taken by allocations)")     \
-  X(trace, TRACE, file, 0,                                                                \
+  X(trace, TRACE, output, 0,                                                              \
     "trace every call the allocator makes to the kernel (brk, mmap, munmap, madvise, "     \
-    "mremap), with its reason, to stderr or to this file (%p: the process id; a run's "    \
-    "processes append to it, a file left by an earlier run is emptied first); what "       \
-    "`heapguard trace` sets")                                                             \
+    "mremap), with its reason, to stderr (stderr or 1) or to this file (%p: the process "  \
+    "id; a run's processes append to it, a file left by an earlier run is emptied "        \
+    "first); empty or 0: off; what `heapguard trace` sets")                               \
   X(trace_calls, TRACE_CALLS, bool, 0,                                                    \
     "trace: also every malloc, free, calloc, realloc and memalign-family call, with its "  \
     "arguments and result (to stderr if HEAPGUARD_TRACE is not set; not in check mode)")
@@ -125,6 +125,7 @@ enum hg_stats_format { HG_STATS_OFF, HG_STATS_TEXT, HG_STATS_JSON };
 #define HG_OPT_FIELD_stats unsigned
 #define HG_OPT_FIELD_signal size_t      /* a signal number, 0 for none */
 #define HG_OPT_FIELD_file  const char *   /* like path, but off by default */
+#define HG_OPT_FIELD_output const char * /* like file, and "stderr" for stderr */
 
 struct hg_options {
 #define X(field, env, type, def, doc) HG_OPT_FIELD_##type field;

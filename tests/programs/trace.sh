@@ -195,6 +195,19 @@ if grep -Eq 'munmap\(0x[0-9a-f]+, 716800\) = 0 +# free of a 700 KiB block' "$T/c
   ok "after close(2): the trace still reaches stderr"
 else fail "after close(2), the free's munmap is missing from stderr"; sed 's/^/  | /' "$T/close.tr" | cut -c1-150; fi
 
+# switch words: HEAPGUARD_TRACE=1 (or on, yes) is stderr and =0 (off, no) is off, not a
+# file named "1" or "0"; the timeline has no stderr, so =1 is refused there
+check
+mkdir -p "$T/words" && rm -f "$T/words"/*
+(cd "$T/words" && env HEAPGUARD_TRACE=1 LD_PRELOAD="$LIB" "$T/close_stderr" 2>"$T/words.on" &&
+  env HEAPGUARD_TRACE=0 LD_PRELOAD="$LIB" "$T/close_stderr" 2>"$T/words.off" &&
+  env HEAPGUARD_TRACE=Yes HEAPGUARD_TIMELINE=1 LD_PRELOAD="$LIB" "$T/close_stderr" 2>"$T/words.yes")
+if grep -Eq 'munmap\(0x[0-9a-f]+, 716800\) = 0' "$T/words.on" && ! grep -q . "$T/words.off" &&
+   grep -Eq 'munmap\(0x[0-9a-f]+, 716800\) = 0' "$T/words.yes" &&
+   grep -q 'ignoring HEAPGUARD_TIMELINE=1: expected a file name' "$T/words.yes" && [ -z "$(ls "$T/words")" ]; then
+  ok "HEAPGUARD_TRACE=1 and =Yes: stderr; =0: off; HEAPGUARD_TIMELINE=1 refused; no file created"
+else fail "switch words: files created: $(ls "$T/words" | tr '\n' ' ')"; head -n 3 "$T"/words.* | cut -c1-150 | sed 's/^/  | /'; fi
+
 # check mode wins over call tracing; its kernel calls are still traced
 check
 env HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no HEAPGUARD_TRACE=stderr HEAPGUARD_TRACE_CALLS=1 LD_PRELOAD="$LIB" \
