@@ -217,21 +217,27 @@ static inline uint64_t rule_entry(struct near *nb, uintptr_t ip) {
 
 static inline bool own_code(uintptr_t pc) { return pc >= own_text_lo && pc < own_text_hi; }
 
+/* The library's code is in several executable segments (heapguard.ld.in: warm, cold
+ * and hot text, which an entry point's frames span): own_text is from the first one's
+ * start to the last one's end, the gaps between them being the library's own. */
 static int find_own_text(struct dl_phdr_info *info, size_t size, void *arg) {
   (void)size;
-  uintptr_t self = (uintptr_t)arg;
+  uintptr_t self = (uintptr_t)arg, lo = UINTPTR_MAX, hi = 0;
+  bool mine = false;
   for (unsigned i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
     if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
-    uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-    if (self < lo || self >= hi) continue;
-    if (info->dlpi_name && info->dlpi_name[0]) {
-      own_text_lo = lo;
-      own_text_hi = hi;
-    }
-    return 1;
+    uintptr_t a = info->dlpi_addr + ph->p_vaddr, b = a + ph->p_memsz;
+    if (a < lo) lo = a;
+    if (b > hi) hi = b;
+    if (self >= a && self < b) mine = true;
   }
-  return 0;
+  if (!mine) return 0;
+  if (info->dlpi_name && info->dlpi_name[0]) {
+    own_text_lo = lo;
+    own_text_hi = hi;
+  }
+  return 1;
 }
 
 void hg_stack_init(void) {
