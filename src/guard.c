@@ -497,7 +497,7 @@ static void *sample_due(struct hg_heap *h, size_t n) {
     h->sample_countdown = draw();
     if (first) return NULL;
   }
-  if (n > SAMPLE_SIZE_MAX || hg_stack_quiet) return NULL;
+  if (n > SAMPLE_SIZE_MAX || hg_stack_quiet || !hg_stack_ready()) return NULL;
   return hg_check_alloc_sampled(n);
 }
 
@@ -545,7 +545,7 @@ HG_DEFAULT_TEXT void hg_guard_start(void) {
   }
   if (hg_guard_sampling) {   /* check mode's start does this for guard mode */
     hg_diag_init();
-    hg_stack_init();
+    hg_stack_init_lazy();   /* the unwinder at the first sample */
   }
   hg_fault_install();
 }

@@ -240,9 +240,12 @@ static int find_own_text(struct dl_phdr_info *info, size_t size, void *arg) {
   return 1;
 }
 
-void hg_stack_init(void) {
-  dl_iterate_phdr(find_own_text, (void *)(uintptr_t)&hg_stack_capture);
-  if (hg_opt.stack_depth == 0) return;
+/* libunwind loaded (or found missing), and the rest of what capture needs made: 2.
+ * Sampled mode loads it at its first sample (hg_stack_ready): 0 until then, 1 while one
+ * thread loads it. */
+static _Atomic int unwinder_state;
+
+static void load_unwinder(void) {
   hg_stack_quiet++;
   void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
   hg_stack_quiet--;
@@ -271,6 +274,46 @@ void hg_stack_init(void) {
   near_key_ready = pthread_key_create(&near_key, near_release) == 0;
   size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   capture_max = (int)depth + (own_text_hi ? 0 : OWN_FRAMES_MAX);
+}
+
+void hg_stack_init(void) {
+  dl_iterate_phdr(find_own_text, (void *)(uintptr_t)&hg_stack_capture);
+  if (hg_opt.stack_depth) load_unwinder();
+  atomic_store_explicit(&unwinder_state, 2, memory_order_release);
+}
+
+void hg_stack_init_lazy(void) {
+  dl_iterate_phdr(find_own_text, (void *)(uintptr_t)&hg_stack_capture);
+  if (!hg_opt.stack_depth) atomic_store_explicit(&unwinder_state, 2, memory_order_release);
+}
+
+/* Sampled mode's first sample, inside malloc: libunwind (with liblzma, its rule table
+ * and caches: about 225 KiB resident) is loaded now, so that a process that never
+ * samples never maps it, and the first sample still has its stacks.  dlopen allocates
+ * (those requests are quiet: never sampled, served by the default heap, whose state
+ * no request is changing here: the sample is decided before the heap is touched) and
+ * takes the loader's lock, which is recursive: a malloc from a constructor that a
+ * dlopen runs may load it.  Not while the loader is changing the list of objects
+ * (r_debug's state: a dlopen or dlclose mapping or unmapping them, whose own mallocs
+ * come here), where a nested dlopen would find it half made: that request is not
+ * sampled, nor are those of other threads while one thread loads; a later one loads
+ * it.  (What remains: a thread that samples first while it holds a lock of the
+ * program's that a constructor run by another thread's dlopen waits for would wait for
+ * the loader's lock: the hazard any call that takes the loader's lock has, such as a
+ * C++ throw's dl_iterate_phdr.) */
+static HG_NOINLINE bool load_at_first_sample(void) {
+  int none = 0;
+  if (_r_debug.r_state != RT_CONSISTENT ||
+      !atomic_compare_exchange_strong_explicit(&unwinder_state, &none, 1, memory_order_acquire,
+                                               memory_order_acquire))
+    return atomic_load_explicit(&unwinder_state, memory_order_acquire) == 2;
+  load_unwinder();
+  atomic_store_explicit(&unwinder_state, 2, memory_order_release);
+  return true;
+}
+
+bool hg_stack_ready(void) {
+  return hg_likely(atomic_load_explicit(&unwinder_state, memory_order_acquire) == 2) || load_at_first_sample();
 }
 
 /* The rule for the frame (ip, sp, bp) from what one libunwind step found: the caller's

@@ -2,8 +2,8 @@
  *
  * Capture must be fast and safe inside malloc, and right for code built without frame
  * pointers, so it uses libunwind's DWARF unwinder (unw_backtrace, with its per-thread
- * cache of unwind info).  libunwind is loaded with dlopen when check mode starts (the
- * library constructor), not linked: the default allocator keeps no dependency beyond
+ * cache of unwind info).  libunwind is loaded with dlopen when check or guard mode
+ * starts (the library constructor), or at sampled mode's first sample, not linked: the default allocator keeps no dependency beyond
  * libc, and libunwind's own _Unwind_Backtrace stays out of the program's namespace.
  * Allocations before that (the dynamic loader's, early constructors') have no stack.
  *
@@ -22,6 +22,14 @@ typedef uint32_t hg_stack_t;
 
 /* Load the unwinder (check mode, from the library constructor; may allocate). */
 void hg_stack_init(void);
+/* Sampled guard mode's start: the unwinder is loaded at the first sample instead, by
+ * hg_stack_ready. */
+void hg_stack_init_lazy(void);
+/* Before a sample: the unwinder is loaded (loading it now if need be: may allocate, so
+ * not with an allocator lock held).  False if it cannot be now (another thread is
+ * loading it, or the dynamic loader is changing its list of objects): the request is
+ * then not sampled. */
+bool hg_stack_ready(void);
 
 /* The calling thread's stack, without the allocator's own frames, up to
  * hg_opt.stack_depth frames; 0 if stacks are off or cannot be taken.
