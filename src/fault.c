@@ -36,6 +36,7 @@
 #include "check.h"
 #include "diag.h"
 #include "guard.h"
+#include "init.h"
 #include "lock.h"
 #include "options.h"
 #include "protect.h"
@@ -112,7 +113,7 @@ static bool our_fault(int sig, siginfo_t *si, ucontext_t *uc) {
     return false;
   }
   hg_diag_summary();
-  if (hg_opt.error_exitcode) _exit((int)(hg_opt.error_exitcode & 255));
+  if (hg_opt.error_exitcode) hg_exit_raw((int)(hg_opt.error_exitcode & 255));   /* not _exit's work */
   restore_default(sig);   /* the access repeats: killed by the signal */
   return true;
 }

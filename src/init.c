@@ -2,6 +2,8 @@
 #include "init.h"
 
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "guard.h"
@@ -24,6 +26,13 @@ size_t hg_sampled_fast_limit;
 static hg_lock_t init_lock = HG_LOCK_INIT;
 static pthread_key_t exit_key;
 static _Atomic bool exit_key_ready;
+
+/* The process's id as the constructor or our fork handler last saw it, when a mode
+ * has exit-time work (else 0): a vfork child (and posix_spawn's, and one made by a
+ * fork that ran no atfork handler) has another id, which _exit tells by. */
+static pid_t own_pid;
+static bool exit_work_wanted(void) { return hg_check_on || hg_stats_on; }
+static pid_t raw_getpid(void) { return (pid_t)syscall(SYS_getpid); }
 
 void hg_options_changed(void) {
   size_t t = hg_opt.mmap_threshold ? hg_opt.mmap_threshold : 1;
@@ -94,6 +103,7 @@ static void fork_child(void) {
   if (guard_forks()) hg_guard_fork_child();
   if (check_forks()) hg_check_fork_child();
   if (hg_stats_fork_busy()) hg_stats_fork_child();
+  if (exit_work_wanted()) own_pid = raw_getpid();
   hg_lock_reset(&init_lock);
 }
 
@@ -114,4 +124,65 @@ __attribute__((constructor(101))) static void hg_process_start(void) {
   hg_check_start();
   hg_guard_start();
   hg_stats_start();
+  if (exit_work_wanted()) own_pid = raw_getpid();
 }
+
+/* ---- _exit ----------------------------------------------------------------------------
+ * exit() runs the library's destructors (check and stats mode's reports), then libc's
+ * own _exit, which is internal to libc and never comes here.  A program that calls
+ * _exit or _Exit itself (dash ends every `sh -c` so, Python's os._exit, forked children
+ * of daemons) comes here instead, and gets the same work, once (check.c, stats_out.c:
+ * a destructor that ran it, or one that runs later, does nothing), then the system call.
+ *
+ * Never in a child that shares the parent's memory (vfork, posix_spawn's clone): its
+ * pid is not own_pid, since no atfork handler ran for it.  Its work would read and
+ * change the parent's heap state, take its locks and print a report for a process
+ * that is not one.  Such a child only exits.
+ *
+ * A signal handler may call _exit while the same thread is inside the allocator,
+ * holding a lock the work needs.  A lock wait of this thread that lasts (lock.c) then
+ * comes back here through hg_exit_abandon: one line says the work was cut short, and
+ * the process exits with its status.  A lock another thread holds is only waited for
+ * (up to the same limit: that thread runs on). */
+
+uintptr_t hg_exit_sp;
+_Atomic int hg_exit_tid;
+/* GCC's own setjmp and longjmp (a frame, stack and resume address; no import from
+ * libc, whose lookup every process that loads the library would pay at start). */
+static void *exit_jump[5];
+static volatile int exit_status;   /* read after the jump back */
+
+HG_NORETURN void hg_exit_raw(int status) {
+  for (;;) syscall(SYS_exit_group, status);
+}
+
+static HG_COLD int exit_work(int status) {
+  if (own_pid == 0 || raw_getpid() != own_pid) return status;   /* vfork's child: touch nothing */
+  exit_status = status;
+  /* Every callee-saved register (the caller's values: the program's) is stored in this
+   * frame, above its locals: the leak scan reads this thread's stack from `mark` up,
+   * not from its own frames below, where stale copies of addresses would hide leaks. */
+  __builtin_unwind_init();
+  volatile char mark = 0;
+  if (__builtin_setjmp(exit_jump)) return exit_status;
+  hg_exit_sp = (uintptr_t)&mark;
+  atomic_store(&hg_exit_tid, (int)syscall(SYS_gettid));
+  if (hg_check_on) exit_status = hg_check_at_exit(exit_status);
+  if (hg_stats_on) hg_stats_at_exit();
+  atomic_store(&hg_exit_tid, 0);
+  return exit_status;
+}
+
+HG_NORETURN void hg_exit_abandon(void) {
+  atomic_store(&hg_exit_tid, 0);   /* from here on, locks are waited for as usual */
+  if (hg_check_on) exit_status = hg_check_exit_abandoned(exit_status);
+  if (hg_stats_on) hg_stats_exit_abandoned();
+  __builtin_longjmp(exit_jump, 1);
+}
+
+/* The default mode: two loads and the system call. */
+HG_EXPORT HG_NORETURN HG_DEFAULT_TEXT void _exit(int status) {
+  if (hg_unlikely(exit_work_wanted())) status = exit_work(status);
+  hg_exit_raw(status);
+}
+HG_EXPORT HG_NORETURN void _Exit(int status) HG_ALIAS(_exit);

@@ -30,4 +30,16 @@ extern HG_HIDDEN size_t hg_fast_limit;
 extern HG_HIDDEN size_t hg_sampled_fast_limit;
 void hg_options_changed(void);
 
+/* _exit and _Exit (init.c) run the exit-time work of check and stats mode, once, as
+ * the destructors do at exit(); these are for that work.  hg_exit_sp: while it runs,
+ * the lowest stack address of the frame that called _exit (the leak scan's start in
+ * this thread's stack; 0 at exit()).  hg_exit_abandon: called by a lock wait of the
+ * thread doing it that cannot end (the lock is held by the code a signal handler that
+ * called _exit interrupted): ends the work, says so, and exits. */
+extern HG_HIDDEN uintptr_t hg_exit_sp;
+extern HG_HIDDEN _Atomic int hg_exit_tid;   /* that thread's id while the work runs, else 0 */
+HG_NORETURN void hg_exit_abandon(void);
+/* The exit_group system call, for the library's own exits: nothing more is run. */
+HG_NORETURN void hg_exit_raw(int status);
+
 #endif

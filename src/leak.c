@@ -24,6 +24,7 @@
 #include "check.h"
 #include "diag.h"
 #include "guard.h"
+#include "init.h"
 #include "maps.h"
 #include "options.h"
 #include "os.h"
@@ -144,7 +145,7 @@ void hg_leak_report(void) {
   /* The calling thread's stack counts from the caller of exit(): the frames below are
    * libc's exit machinery (and this scan), whose memory holds stale copies of
    * addresses from earlier calls, which would hide leaks. */
-  uintptr_t exit_sp = hg_stack_exit_caller_sp();
+  uintptr_t exit_sp = hg_exit_sp ? hg_exit_sp : hg_stack_exit_caller_sp();   /* _exit's caller: init.c */
   struct scan sc = { .own_sp = exit_sp ? exit_sp : (uintptr_t)__builtin_frame_address(0), .lo = UINTPTR_MAX };
   struct totals t = { { 0 }, { 0 } };
   struct group *groups = NULL;

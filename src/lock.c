@@ -5,11 +5,29 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <errno.h>
+#include <time.h>
 
-static void futex(_Atomic int *addr, int op, int val) {
+#include "init.h"
+
+static void futex(_Atomic int *addr, int op, int val, const struct timespec *timeout) {
   int saved = errno;
-  syscall(SYS_futex, addr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
+  syscall(SYS_futex, addr, op | FUTEX_PRIVATE_FLAG, val, timeout, NULL, 0);
   errno = saved;
+}
+
+/* The thread doing _exit's exit-time work (init.c) waits for a lock at most about two
+ * seconds: a signal handler may have called _exit while this thread held the lock,
+ * which would then never be released.  Another thread holding it runs on, and
+ * releases it well within that time.  True when the lock is taken; false if this is
+ * not that thread (it waits as usual). */
+static HG_COLD bool exit_wait(hg_lock_t *l) {
+  if (atomic_load_explicit(&hg_exit_tid, memory_order_relaxed) != (int)syscall(SYS_gettid)) return false;
+  for (int i = 0; i < 200; i++) {
+    if (atomic_exchange_explicit(&l->state, 2, memory_order_acquire) == 0) return true;
+    struct timespec ts = { 0, 10 * 1000 * 1000 };
+    futex(&l->state, FUTEX_WAIT, 2, &ts);
+  }
+  hg_exit_abandon();
 }
 
 void hg_lock_wait(hg_lock_t *l) {
@@ -26,8 +44,9 @@ void hg_lock_wait(hg_lock_t *l) {
     __asm__ volatile("yield");
 #endif
   }
+  if (hg_unlikely(atomic_load_explicit(&hg_exit_tid, memory_order_relaxed)) && exit_wait(l)) return;
   while (atomic_exchange_explicit(&l->state, 2, memory_order_acquire) != 0)
-    futex(&l->state, FUTEX_WAIT, 2);
+    futex(&l->state, FUTEX_WAIT, 2, NULL);
 }
 
-void hg_lock_wake(hg_lock_t *l) { futex(&l->state, FUTEX_WAKE, 1); }
+void hg_lock_wake(hg_lock_t *l) { futex(&l->state, FUTEX_WAKE, 1, NULL); }

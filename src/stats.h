@@ -49,6 +49,11 @@ void hg_stats_init(void);
  * line, install the signal handler. */
 void hg_stats_start(void);
 void hg_stats_fork_child(void);
+/* The table and the timeline's final record, once per process: from the library
+ * destructor at exit(), or from _exit (init.c); hg_stats_exit_abandoned says that
+ * _exit's could not be finished (see hg_exit_abandon). */
+void hg_stats_at_exit(void);
+void hg_stats_exit_abandoned(void);
 
 /* Hooks, called only when hg_stats_on: block p (NULL: the allocation failed) of n
  * requested bytes was handed out; small block p now holds n bytes (realloc in place);

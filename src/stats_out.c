@@ -629,6 +629,19 @@ static HG_COLD void stats_exit(void) {
   errno = saved;
 }
 
+/* From the destructor at exit(), or from _exit (init.c): whichever comes first. */
+static _Atomic bool exit_done;
+
+void hg_stats_at_exit(void) {
+  if (started && !atomic_exchange(&exit_done, true)) stats_exit();
+}
+
+void hg_stats_exit_abandoned(void) {
+  static const char line[] = "heapguard: stats table not printed at _exit: a heapguard lock stayed "
+                             "held for 2 s (a signal handler that interrupted the allocator?)\n";
+  hg_write_all(output(), line, sizeof line - 1);
+}
+
 __attribute__((destructor)) HG_DEFAULT_TEXT static void stats_at_exit(void) {
-  if (started) stats_exit();
+  if (started) hg_stats_at_exit();
 }
