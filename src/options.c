@@ -134,8 +134,12 @@ static size_t show_signal(char *buf, size_t size, size_t v) {
 }
 
 /* Apply one "NAME=value" (NAME without the HEAPGUARD_ prefix).  Returns false if the
- * name is not an option of this table. */
-HG_COLD static bool apply(const char *name, size_t name_len, const char *value) {
+ * name is not an option of this table.  Optimised for speed (hot, though only a cold
+ * function calls it), so that its name compares are immediates: optimised for size they
+ * were calls to memcmp on string literals, which made the kernel map the library's whole
+ * .rodata (36 KiB) into every process that sets an option.  heapguard.ld.in puts it
+ * with the settings' text, not in the hot text. */
+__attribute__((hot, noinline)) static bool apply(const char *name, size_t name_len, const char *value) {
 #define X(field, env, type, def, doc)                                                       \
   if (name_len == sizeof(#env) - 1 && memcmp(name, #env, name_len) == 0) {                 \
     if (!parse_##type(value, &hg_opt.field))                                                 \
@@ -168,21 +172,26 @@ static bool has_prefix(const char *s) {
 }
 #define PREFIX_LEN 10   /* strlen("HEAPGUARD_") */
 
+/* One HEAPGUARD_ variable of the environment, from the name after the prefix.  Cold,
+ * so that hg_options_init's own code stays as small as a process without settings
+ * needs. */
+HG_COLD static void apply_setting(const char *name) {
+  const char *eq = strchr(name, '=');
+  if (!eq) return;
+  size_t len = (size_t)(eq - name);
+  if (!apply(name, len, eq + 1) && !known_elsewhere(name, len)) {
+    char shown[64];
+    size_t n = len < sizeof shown - 1 ? len : sizeof shown - 1;
+    memcpy(shown, name, n);
+    shown[n] = '\0';
+    hg_message("ignoring unknown option HEAPGUARD_%s", shown);
+  }
+}
+
 void hg_options_init(void) {
   if (!environ) return;
-  for (char **e = environ; *e; e++) {
-    if (!has_prefix(*e)) continue;
-    const char *name = *e + PREFIX_LEN, *eq = strchr(name, '=');
-    if (!eq) continue;
-    size_t len = (size_t)(eq - name);
-    if (!apply(name, len, eq + 1) && !known_elsewhere(name, len)) {
-      char shown[64];
-      size_t n = len < sizeof shown - 1 ? len : sizeof shown - 1;
-      memcpy(shown, name, n);
-      shown[n] = '\0';
-      hg_message("ignoring unknown option HEAPGUARD_%s", shown);
-    }
-  }
+  for (char **e = environ; *e; e++)
+    if (has_prefix(*e)) apply_setting(*e + PREFIX_LEN);
 }
 
 static const char *const option_names[] = {

@@ -5,8 +5,9 @@
 # in a mapping of its own, which such a process never touches), and at most 6 pages of
 # its hot text; the same program forking and setting a signal handler as well (the fork
 # handlers and the library's signal() are warm text) must still map no cold text or
-# .rodata.  The program reads its own /proc/self/smaps; the
-# sections' file offsets come from readelf.
+# .rodata; nor must the same program in sampled guard mode at a rate that never samples
+# (its start and countdown are the settings text's).  The program reads its own
+# /proc/self/smaps; the sections' file offsets come from readelf.
 . "$(dirname "$0")/lib.sh"
 need readelf gcc
 [ "${MODE:-release}" = release ] || { say "the layout is checked on release builds"; exit 77; }
@@ -102,5 +103,15 @@ if LD_PRELOAD=$HG_LIB_SO "$T/resident" fork $(echo "$sections" | grep -v '^\.tex
   say "ok    and a fork and signal(): no cold text or .rodata resident"
 else
   fail "a default-mode fork maps pages it should not (above)"
+fi
+# Sampled guard mode at a rate that never samples here: its start and countdown and the
+# setting's parsing are the settings text's; none of the other modes' code (cold text)
+# nor .rodata is mapped.
+# shellcheck disable=SC2086
+HG_CHECKS=$((HG_CHECKS + 1))
+if HEAPGUARD_SAMPLE_RATE=1000000000 LD_PRELOAD=$HG_LIB_SO "$T/resident" plain $sections; then
+  say "ok    sampled mode that never samples: no cold text, warm text or .rodata resident"
+else
+  fail "sampled mode, never sampling, maps pages it should not (above)"
 fi
 finish
