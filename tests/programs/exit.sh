@@ -158,11 +158,14 @@ for mode in check guard stats; do
 done
 
 # ---- _exit while other threads allocate: every lock is contended, waited for, taken ----
+# No leak scan: the threads run on during it, and a block just allocated, still only in
+# a running thread's register, would be found lost (as at exit() with threads running).
 for mode in check guard stats; do
   check
   case $mode in
     stats) envs=(HEAPGUARD_STATS=text HEAPGUARD_STATS_FILE="$T/threads.log"); want='heapguard stats for' ;;
-    *) envs=(HEAPGUARD_MODE=$mode HEAPGUARD_LOG_FILE="$T/threads.log"); want='ERROR SUMMARY: 0 errors' ;;
+    *) envs=(HEAPGUARD_MODE=$mode HEAPGUARD_LEAK_CHECK=no HEAPGUARD_LOG_FILE="$T/threads.log")
+       want='ERROR SUMMARY: 0 errors' ;;
   esac
   bad=0
   for i in 1 2 3; do
