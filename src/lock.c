@@ -30,6 +30,17 @@ static HG_COLD bool exit_wait(hg_lock_t *l) {
   hg_exit_abandon();
 }
 
+/* The sleep, in a frame of its own that stores every callee-saved register first: a
+ * thread asleep here has its registers in the kernel, and the exit-time leak scan
+ * (leak.c), which reads stacks, would miss a block the program keeps in one of them.  The
+ * caller's values are the program's own or were saved by the allocator's frames above:
+ * all of them are on this stack now.  Only the contended path pays the six stores. */
+static HG_NOINLINE void sleep_until_free(hg_lock_t *l) {
+  __builtin_unwind_init();
+  while (atomic_exchange_explicit(&l->state, 2, memory_order_acquire) != 0)
+    futex(&l->state, FUTEX_WAIT, 2, NULL);
+}
+
 void hg_lock_wait(hg_lock_t *l) {
   /* A short spin first: the critical sections are a few hundred instructions. */
   for (int i = 0; i < 100; i++) {
@@ -45,8 +56,7 @@ void hg_lock_wait(hg_lock_t *l) {
 #endif
   }
   if (hg_unlikely(atomic_load_explicit(&hg_exit_tid, memory_order_relaxed)) && exit_wait(l)) return;
-  while (atomic_exchange_explicit(&l->state, 2, memory_order_acquire) != 0)
-    futex(&l->state, FUTEX_WAIT, 2, NULL);
+  sleep_until_free(l);
 }
 
 void hg_lock_wake(hg_lock_t *l) { futex(&l->state, FUTEX_WAKE, 1, NULL); }
