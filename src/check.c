@@ -688,7 +688,7 @@ int hg_check_exit_abandoned(int status) {
 }
 
 __attribute__((destructor)) HG_DEFAULT_TEXT static void check_at_exit(void) {
-  if (!hg_check_on) return;
+  if (!hg_check_on || hg_exit_shares_parent()) return;
   int status = hg_check_at_exit(-1);
   if (status != -1) {
     fflush(NULL);   /* what exit() would still have done */

@@ -156,8 +156,10 @@ HG_NORETURN void hg_exit_raw(int status) {
   for (;;) syscall(SYS_exit_group, status);
 }
 
+bool hg_exit_shares_parent(void) { return own_pid == 0 || raw_getpid() != own_pid; }
+
 static HG_COLD int exit_work(int status) {
-  if (own_pid == 0 || raw_getpid() != own_pid) return status;   /* vfork's child: touch nothing */
+  if (hg_exit_shares_parent()) return status;   /* vfork's child: touch nothing */
   exit_status = status;
   /* Every callee-saved register (the caller's values: the program's) is stored in this
    * frame, above its locals: the leak scan reads this thread's stack from `mark` up,

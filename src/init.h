@@ -39,6 +39,11 @@ void hg_options_changed(void);
 extern HG_HIDDEN uintptr_t hg_exit_sp;
 extern HG_HIDDEN _Atomic int hg_exit_tid;   /* that thread's id while the work runs, else 0 */
 HG_NORETURN void hg_exit_abandon(void);
+/* Whether this process shares its parent's memory (a vfork child, or one cloned so,
+ * which no atfork handler saw): exit-time work must not run in it, at _exit or at an
+ * exit() it should not have called (its destructors would report on, and change, the
+ * parent's heap state). */
+bool hg_exit_shares_parent(void);
 /* The exit_group system call, for the library's own exits: nothing more is run. */
 HG_NORETURN void hg_exit_raw(int status);
 

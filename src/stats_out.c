@@ -643,5 +643,5 @@ void hg_stats_exit_abandoned(void) {
 }
 
 __attribute__((destructor)) HG_DEFAULT_TEXT static void stats_at_exit(void) {
-  if (started) hg_stats_at_exit();
+  if (started && !hg_exit_shares_parent()) hg_stats_at_exit();
 }

@@ -1,5 +1,6 @@
 /* Leaks one 24-byte block, then makes a child as argv[1] says and waits for it:
  *   vfork   vfork(), exec of a missing program fails, the child calls _exit(127)
+ *   vfork-exit  the same, but the child calls exit(127) (wrong after vfork, and seen)
  *   spawn   posix_spawn() of a missing program (glibc: clone(CLONE_VM|CLONE_VFORK))
  *   fork    fork(), the child calls _exit(5)
  *   fork-exit  fork(), the child calls exit(5)
@@ -21,10 +22,11 @@ int main(int argc, char **argv) {
   char *const args[] = { "/nonexistent/heapguard-test", NULL };
   pid_t pid;
   int status = 0;
-  if (strcmp(argv[1], "vfork") == 0) {
+  if (strncmp(argv[1], "vfork", 5) == 0) {
     pid = vfork();
     if (pid == 0) {
       execve(args[0], args, environ);
+      if (argv[1][5]) exit(127);
       _exit(127);
     }
   } else if (strcmp(argv[1], "spawn") == 0) {
