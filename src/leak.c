@@ -6,7 +6,9 @@
  * reachable, and the words of reachable blocks are followed in turn.  The roots are
  * every readable and writable mapping of the process except the allocator's own block
  * pages: the data and bss of every loaded object, thread stacks, thread-local storage
- * (in the threads' stacks or in the loader's memory).  The exiting thread's stack is
+ * (in the threads' stacks or in the loader's memory).  The other threads are stopped
+ * for the scan (stop.c) by a signal whose frame puts their registers on their stacks,
+ * so a block one of them holds only in a register is reachable.  The exiting thread's stack is
  * scanned from the frame that called exit(): below it lie only libc's exit machinery
  * and memory full of stale addresses (a register the program held when it called
  * exit() is missed: leaks can be over-reported only in that case).  Pages that are not
@@ -30,6 +32,7 @@
 #include "os.h"
 #include "pagemap.h"
 #include "stack.h"
+#include "stop.h"
 
 struct scan {
   struct hg_block **stack;      /* blocks to visit */
@@ -174,6 +177,9 @@ void hg_leak_report(void) {
     if (user + b->size + 1 > sc.hi) sc.hi = user + b->size + 1;
   }
   if (live) {
+    /* The other threads' registers onto their stacks, and nothing changing meanwhile:
+     * a block a running thread holds only in a register is not lost (stop.c). */
+    hg_stop_others();
     hg_maps_each(scan_mapping, &sc);
     drain(&sc);
     /* Second phase: what each lost block keeps (indirectly lost). */
@@ -187,6 +193,7 @@ void hg_leak_report(void) {
       scan_range(&sc, user, user + b->size);
       drain(&sc);
     }
+    hg_stop_release();
     ngroups = make_groups(groups, live, &t);
   }
   hg_check_unlock();
