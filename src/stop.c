@@ -12,7 +12,9 @@
  *  * The handler counts itself in, wakes the exiting thread, and sleeps on a futex
  *    until the scan is over.  Its signal frame (the interrupted registers, general and
  *    vector) lies on the thread's own stack (no SA_ONSTACK), which the scan reads whole.
- *    It takes no lock, allocates nothing, and keeps errno.
+ *    It takes no lock, allocates nothing, and keeps errno.  SA_RESTART: the system call
+ *    it interrupted is restarted, but for those that fail with EINTR after any handler
+ *    (epoll_wait, select...), which then do so in a process on its way out.
  *  * A thread that cannot take the signal soon must not hang the exit: one that blocks
  *    it (SigBlk in /proc/self/task/TID/status) or is a zombie is not sent it; one in an
  *    uninterruptible sleep (or busy elsewhere) is waited for at most STOP_WAIT_NS after
