@@ -6,15 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void *churn(void *arg) {
-  void *slots[64] = { 0 };
-  for (unsigned long i = (unsigned long)(size_t)arg;; i++) {
-    unsigned k = (unsigned)(i * 2654435761u) % 64;
-    free(slots[k]);
-    slots[k] = malloc(16 + (i * 7919) % 2000);
-  }
-  return NULL;
-}
+#include "churn.h"
 
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 3;
