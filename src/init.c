@@ -1,7 +1,9 @@
 /* init.c — process start, fork handling, thread exit (see init.h). */
 #include "init.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -114,6 +116,8 @@ extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (
                              void *dso_handle);
 extern void *__dso_handle;
 
+static void quick_exit_start(void);
+
 __attribute__((constructor(101))) static void hg_process_start(void) {
   hg_init();
   __register_atfork(fork_prepare, fork_parent, fork_child, __dso_handle);
@@ -124,7 +128,10 @@ __attribute__((constructor(101))) static void hg_process_start(void) {
   hg_check_start();
   hg_guard_start();
   hg_stats_start();
-  if (exit_work_wanted()) own_pid = raw_getpid();
+  if (exit_work_wanted()) {
+    own_pid = raw_getpid();
+    quick_exit_start();
+  }
 }
 
 /* ---- _exit ----------------------------------------------------------------------------
@@ -188,3 +195,43 @@ HG_EXPORT HG_NORETURN HG_DEFAULT_TEXT void _exit(int status) {
   hg_exit_raw(status);
 }
 HG_EXPORT HG_NORETURN void _Exit(int status) HG_ALIAS(_exit);
+
+/* ---- quick_exit -----------------------------------------------------------------------
+ * libc's quick_exit runs the at_quick_exit handlers, then libc's internal _exit, which
+ * never comes to ours.  So the library exports quick_exit too, which notes the status
+ * and calls libc's; in a mode with exit-time work, the constructor has registered
+ * quick_exit_last as the process's first at_quick_exit handler (before the program's
+ * constructors and main), so it runs after the program's handlers, as the destructors
+ * run after the program's atexit handlers at exit(): the work sees what they freed.
+ * It does the work with that status and makes the system call itself (libc would only
+ * call _exit: quick_exit flushes no stdio).  Were the handler not registered, the work
+ * runs before the handlers.  A vfork child touches nothing, as at _exit. */
+static void (*libc_quick_exit)(int);
+static int quick_status;
+static _Atomic int quick_state;   /* 1: quick_exit_last registered; 2: quick_exit called */
+
+static HG_COLD void quick_exit_last(void *unused) {
+  (void)unused;
+  if (atomic_load(&quick_state) == 2 && !hg_exit_shares_parent()) hg_exit_raw(exit_work(quick_status));
+}
+
+static HG_COLD void quick_exit_start(void) {
+  /* Looked up, not imported: the default mode pays no lookup at start.  libc's
+   * at_quick_exit is this call with the caller's __dso_handle (libc_nonshared.a). */
+  *(void **)&libc_quick_exit = dlsym(RTLD_NEXT, "quick_exit");
+  int (*reg)(void (*)(void *), void *);
+  *(void **)&reg = dlsym(RTLD_DEFAULT, "__cxa_at_quick_exit");
+  if (libc_quick_exit && reg && reg(quick_exit_last, __dso_handle) == 0) atomic_store(&quick_state, 1);
+}
+
+HG_EXPORT HG_NORETURN HG_COLD void quick_exit(int status) {
+  void (*f)(int) = __atomic_load_n(&libc_quick_exit, __ATOMIC_RELAXED);
+  if (!f) *(void **)&f = dlsym(RTLD_NEXT, "quick_exit");   /* the default mode */
+  if (exit_work_wanted() && !hg_exit_shares_parent()) {
+    int registered = 1;
+    quick_status = status;
+    if (!atomic_compare_exchange_strong(&quick_state, &registered, 2)) quick_status = status = exit_work(status);
+  }
+  if (f) f(status);
+  hg_exit_raw(status);   /* no libc's to run the handlers (a static link) */
+}

@@ -7,6 +7,9 @@
 #     error exit code replaces the status; the status stays when there are no errors
 #     (HEAPGUARD_ERROR_EXITCODE=0), and stdio buffers stay unflushed, as _exit's are;
 #   * a process reports once, whichever way it ends;
+#   * quick_exit (libc's ends with its internal _exit) gets the work too, after the
+#     program's at_quick_exit handlers (check and stats mode), and a vfork child that
+#     calls it prints nothing; default mode: the status, no output;
 #   * `sh -c` under dash (which ends with _exit) writes its summary to the log;
 #   * stats mode prints the table at _exit (a C program, dash, python's os._exit);
 #   * vfork and posix_spawn children that fail to exec and _exit print nothing, and the
@@ -75,6 +78,31 @@ if [ "$st" -ne 99 ] || [ "$(count 'definitely lost: 40 bytes in 1 blocks' "$T/gu
   fail "guard mode, _exit: wanted status 99 and the leak (status $st)"; show "$T/guard_leak.log"
 else say "ok: guard mode: _exit gets the leak scan and the error exit code"; fi
 
+# ---- quick_exit: libc's ends with its internal _exit; the library's runs the work ----
+# after the program's at_quick_exit handlers (which drop a 24-byte block: 64 bytes lost)
+check
+pre quick "${CHECK[@]}" HEAPGUARD_LOG_FILE="$T/quick.log" -- "$T/leak" quick_exit 3
+if [ "$st" -ne 99 ] || [ "$(count 'definitely lost: 64 bytes in 2 blocks' "$T/quick.log")" -ne 1 ] ||
+   [ "$(count 'ERROR SUMMARY: 2 errors' "$T/quick.log")" -ne 1 ] || [ -s "$T/quick.out" ]; then
+  fail "quick_exit: wanted status 99, the 40- and 24-byte leaks (after the handler), one summary, no stdout (status $st)"
+  show "$T/quick.log" "$T/quick.out"
+else say "ok: quick_exit: the leaks are reported after the program's handlers, the error exit code replaces the status"; fi
+check
+pre quick_clean "${CHECK[@]}" HEAPGUARD_LEAK_CHECK=no HEAPGUARD_LOG_FILE="$T/quick_clean.log" -- "$T/leak" quick_exit 4
+if [ "$st" -ne 4 ] || [ "$(count 'ERROR SUMMARY: 0 errors' "$T/quick_clean.log")" -ne 1 ]; then
+  fail "quick_exit without errors: wanted status 4 and a clean summary (status $st)"; show "$T/quick_clean.log"
+else say "ok: quick_exit without errors keeps the status, with the summary"; fi
+check
+pre quick_stats HEAPGUARD_STATS=text HEAPGUARD_STATS_FILE="$T/quick_stats.log" -- "$T/leak" quick_exit 6
+if [ "$st" -ne 6 ] || [ "$(count 'heapguard stats for .*leak' "$T/quick_stats.log")" -ne 1 ]; then
+  fail "stats mode, quick_exit: wanted status 6 and one table (status $st)"; show "$T/quick_stats.log" "$T/quick_stats.err"
+else say "ok: stats mode: quick_exit prints the table, once"; fi
+check
+pre quick_default -- "$T/leak" quick_exit 7
+if [ "$st" -ne 7 ] || [ -s "$T/quick_default.err" ] || [ -s "$T/quick_default.out" ]; then
+  fail "default mode, quick_exit: wanted status 7 and no output (status $st)"; show "$T/quick_default.err"
+else say "ok: default mode: quick_exit changes nothing"; fi
+
 # ---- dash: `sh -c` ends with _exit ----
 DASH=$(command -v dash || true)
 if [ -n "$DASH" ]; then
@@ -120,7 +148,7 @@ fi
 # vfork and posix_spawn: the child shares the parent's memory; it must print nothing
 # and leave the parent's state alone: one log file, the parent's, with its leak.  The
 # same when a vfork child calls exit() instead of _exit (the library's destructors).
-for how in vfork vfork-exit spawn; do
+for how in vfork vfork-exit vfork-quick spawn; do
   check
   pre "$how" "${CHECK[@]}" HEAPGUARD_LOG_FILE="$T/$how.log.%p" -- "$T/child" "$how"
   files=("$T/$how".log.*)

@@ -1,6 +1,7 @@
 /* Leaks one 24-byte block, then makes a child as argv[1] says and waits for it:
  *   vfork   vfork(), exec of a missing program fails, the child calls _exit(127)
  *   vfork-exit  the same, but the child calls exit(127) (wrong after vfork, and seen)
+ *   vfork-quick  the same, but the child calls quick_exit(127)
  *   spawn   posix_spawn() of a missing program (glibc: clone(CLONE_VM|CLONE_VFORK))
  *   fork    fork(), the child calls _exit(5)
  *   fork-exit  fork(), the child calls exit(5)
@@ -26,6 +27,7 @@ int main(int argc, char **argv) {
     pid = vfork();
     if (pid == 0) {
       execve(args[0], args, environ);
+      if (strcmp(argv[1], "vfork-quick") == 0) quick_exit(127);
       if (argv[1][5]) exit(127);
       _exit(127);
     }

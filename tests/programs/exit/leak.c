@@ -1,12 +1,17 @@
 /* A program that leaks one 40-byte block, keeps a 100-byte one in a local of main, and
- * ends as argv[1] says: "_exit", "_Exit", "exit" or "return", with status argv[2].
- * "errors" as argv[3] also overflows a block (one heap error before the end). */
+ * ends as argv[1] says: "_exit", "_Exit", "exit", "return" or "quick_exit", with status
+ * argv[2].  "errors" as argv[3] also overflows a block (one heap error before the end).
+ * With quick_exit, an at_quick_exit handler drops the only pointer to a 24-byte block:
+ * leaked only if the exit-time work runs after the program's handlers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static void *volatile sink;
+static void *volatile dropped;
+
+static void drop(void) { dropped = NULL; }
 
 static void leak(void) {
   sink = malloc(40);
@@ -29,5 +34,10 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "_exit") == 0) _exit(status);
   if (strcmp(argv[1], "_Exit") == 0) _Exit(status);
   if (strcmp(argv[1], "exit") == 0) exit(status);
+  if (strcmp(argv[1], "quick_exit") == 0) {
+    dropped = malloc(24);
+    at_quick_exit(drop);
+    quick_exit(status);
+  }
   return status;
 }
