@@ -51,6 +51,14 @@ static hg_lock_t actions_lock = HG_LOCK_INIT;
 static struct sigaction program_action[2];   /* SIGSEGV, SIGBUS: the program's */
 static _Atomic int reporter;                 /* thread id of the thread reporting a fault */
 
+/* The library's static memory is a root of the leak scan, so program_action must not
+ * keep dead stack: glibc's sigaction fills a 128-byte sa_mask from the kernel's 8 bytes
+ * and its own uninitialized stack (see stop.c), and a program's struct may carry the
+ * same.  Only the kernel's bytes mean anything. */
+static void keep_kernel_mask(struct sigaction *a) {
+  memset((char *)&a->sa_mask + (NSIG - 1) / 8, 0, sizeof a->sa_mask - (NSIG - 1) / 8);
+}
+
 static struct sigaction *program_action_of(int sig) {
   return sig == SIGSEGV ? &program_action[0] : sig == SIGBUS ? &program_action[1] : NULL;
 }
@@ -211,6 +219,8 @@ void hg_fault_install(void) {
   if (__sigaction(SIGSEGV, &act, &program_action[0]) == 0 &&
       __sigaction(SIGBUS, &act, &program_action[1]) == 0)
     installed = true;
+  keep_kernel_mask(&program_action[0]);
+  keep_kernel_mask(&program_action[1]);
   hg_unlock(&actions_lock);
 }
 
@@ -221,7 +231,10 @@ HG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
   if (!slot || !__atomic_load_n(&installed, __ATOMIC_ACQUIRE)) return __sigaction(sig, act, old);
   hg_lock(&actions_lock);
   struct sigaction prev = *slot;
-  if (act) *slot = *act;
+  if (act) {
+    *slot = *act;
+    keep_kernel_mask(slot);
+  }
   hg_unlock(&actions_lock);
   if (old) *old = prev;
   return 0;
