@@ -18,8 +18,9 @@
  *  * A thread that cannot take the signal soon must not hang the exit: one that blocks
  *    it (SigBlk in /proc/self/task/TID/status) or is a zombie is not sent it; one in an
  *    uninterruptible sleep (or busy elsewhere) is waited for at most STOP_WAIT_NS after
- *    the last signal of the round.  Those threads are scanned as they are, running:
- *    nothing is said, since a false leak is then possible but not likely.  Setting the
+ *    the last signal of the round, or STOP_WAIT_RUNNABLE_NS while one is runnable (its
+ *    signal is pending and the scheduler has not run it yet: a loaded machine).  Those
+ *    threads are scanned as they are, running: nothing is said, since a false leak is then possible but not likely.  Setting the
  *    action to SIG_IGN before restoring the program's drops a signal still pending for
  *    them (a default action would kill the process once they unblocked it).
  *  * A thread stopped inside the allocator does not hold check mode's lock (the scan
@@ -40,6 +41,7 @@
 extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
 #define STOP_WAIT_NS (200 * 1000 * 1000L)
+#define STOP_WAIT_RUNNABLE_NS (2000 * 1000 * 1000L)
 /* The kernel's highest signal (glibc's SIGRTMAX, without its function call: every
  * import from libc costs each process that loads the library a lookup at start). */
 #define STOP_SIG_HIGH 64
@@ -90,23 +92,31 @@ static const char *field(const char *s, const char *key) {
   return NULL;
 }
 
-/* Whether thread tid can take the signal now: not a zombie, not blocking it. */
-static bool can_take(pid_t tid) {
+/* /proc/self/task/TID/status of thread tid, in a static buffer (one caller at a time,
+ * under check mode's lock); NULL if the thread is gone. */
+static const char *task_status(pid_t tid) {
   char path[48] = "/proc/self/task/", digits[12];
   size_t n = 0, len = strlen(path);
   for (pid_t t = tid; t && n < sizeof digits; t /= 10) digits[n++] = (char)('0' + t % 10);
   while (n) path[len++] = digits[--n];
   memcpy(path + len, "/status", 8);
   int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;   /* gone */
+  if (fd < 0) return NULL;   /* gone */
   static char buf[4096];   /* static, not on the stack: see signal_round */
   long got = syscall(SYS_read, fd, buf, sizeof buf - 1);
   syscall(SYS_close, fd);
-  if (got <= 0) return false;
+  if (got <= 0) return NULL;
   buf[got] = '\0';
-  const char *s = field(buf, "State:\t");
+  return buf;
+}
+
+/* Whether thread tid can take the signal now: not a zombie, not blocking it. */
+static bool can_take(pid_t tid) {
+  const char *status = task_status(tid);
+  if (!status) return false;
+  const char *s = field(status, "State:\t");
   if (s && (*s == 'Z' || *s == 'X')) return false;
-  s = field(buf, "SigBlk:\t");
+  s = field(status, "SigBlk:\t");
   if (!s) return true;
   const char *end = strchr(s, '\n');
   if (!end) return true;
@@ -116,6 +126,19 @@ static bool can_take(pid_t tid) {
   if (c < s) return true;
   unsigned v = *c <= '9' ? (unsigned)(*c - '0') : (unsigned)((*c | 0x20) - 'a' + 10);
   return !((v >> (bit % 4)) & 1);
+}
+
+/* Whether a thread sent the signal is runnable: one that has not run its handler yet
+ * on a busy machine (a stopped thread sleeps, state S).  Waiting longer for it is
+ * worth it: scanned running, a block it holds in a register only would be reported
+ * lost. */
+static bool any_runnable(void) {
+  for (size_t i = 0; i < nsent; i++) {
+    const char *status = task_status(sent[i]);
+    const char *s = status ? field(status, "State:\t") : NULL;
+    if (s && *s == 'R') return true;
+  }
+  return false;
 }
 
 /* Sends the signal to every thread not yet sent it; returns how many were sent. */
@@ -149,14 +172,19 @@ static size_t signal_round(pid_t pid, pid_t self) {
   return count;
 }
 
-/* Waits until every thread sent the signal has stopped, or STOP_WAIT_NS have passed. */
+/* Waits until every thread sent the signal has stopped, or STOP_WAIT_NS have passed
+ * (STOP_WAIT_RUNNABLE_NS while one of them is still runnable). */
 static void wait_arrivals(void) {
-  long deadline = now_ns() + STOP_WAIT_NS;
+  long start = now_ns(), deadline = start + STOP_WAIT_NS;
   for (;;) {
     int n = atomic_load_explicit(&arrived, memory_order_acquire);
     if ((size_t)n >= nsent) return;
     long left = deadline - now_ns();
-    if (left <= 0) return;
+    if (left <= 0) {
+      if (deadline - start >= STOP_WAIT_RUNNABLE_NS || !any_runnable()) return;
+      deadline += STOP_WAIT_NS;
+      continue;
+    }
     struct timespec ts = { 0, left < 10000000L ? left : 10000000L };
     futex(&arrived, FUTEX_WAIT, n, &ts);
   }
