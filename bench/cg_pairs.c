@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
     uint64_t x = 88172645463325252ULL;
     for (int i = 0; i < TABLE; i++) {
       x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-      int e = 3 + (int)(x % 8); /* 8 .. 1023, log-uniform */
+      int e = 3 + (int)(x % 7); /* 2^e + [0, 2^e): 8 .. 1023, log-uniform */
       x ^= x << 13, x ^= x >> 7, x ^= x << 17;
       sizes[i] = (unsigned short)((1u << e) + (unsigned)(x % (1u << e)));
       slots[i] = (unsigned char)((x >> 20) % WINDOW);
