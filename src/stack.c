@@ -282,7 +282,10 @@ void hg_stack_init(void) {
   atomic_store_explicit(&unwinder_state, 2, memory_order_release);
 }
 
+static void depot_small(void);
+
 void hg_stack_init_lazy(void) {
+  depot_small();
   dl_iterate_phdr(find_own_text, (void *)(uintptr_t)&hg_stack_capture);
   if (!hg_opt.stack_depth) atomic_store_explicit(&unwinder_state, 2, memory_order_release);
 }
@@ -540,7 +543,8 @@ uintptr_t hg_stack_exit_caller_sp(void) {
 #define BLOCK_WORDS  ((size_t)1 << BLOCK_LOG)
 #define RECORD_WORDS (CHUNK_WORDS - (CHUNK_WORDS >> BLOCK_LOG))   /* then the summaries */
 #define MAX_CHUNKS   512
-#define BUCKETS_LOG  20
+#define BUCKETS_LOG  20                     /* 4 MiB of heads; sampled mode 64 KiB: */
+#define SAMPLED_BUCKETS_LOG 14
 #define EXACT_FIRST  ((uintptr_t)1 << 31)
 #define DEPTH_MASK   ((uintptr_t)0xffff)
 
@@ -548,16 +552,29 @@ static hg_lock_t depot_lock = HG_LOCK_INIT;   /* taken to add a stack only */
 static uintptr_t *chunks[MAX_CHUNKS];
 static unsigned nchunks;
 static size_t chunk_used;                   /* words used in the last chunk */
-static _Atomic(_Atomic hg_stack_t *) buckets;   /* 1 << BUCKETS_LOG heads */
+static _Atomic(_Atomic hg_stack_t *) buckets;   /* 1 << buckets_log heads */
 /* The stacks stored or found last, direct-mapped by hash, as hash << 32 | id: most
  * captures repeat a recent stack, and this small table stays in the cache where the
  * buckets (4 MiB) do not.  In front of it, each thread's own last few. */
 #define RECENT_LOG   12
+#define SAMPLED_RECENT_LOG 9
 static _Atomic uint64_t recent[1 << RECENT_LOG];
+/* Sampled guard mode stores a stack or two per sample, so its tables are smaller
+ * (depot_small): a new stack writes a head at a random place, and 4 MiB of buckets
+ * became resident a page per stack (552 KiB in bench/py_alloc.py at 1 in 5000).  A
+ * million stacks in 16 Ki heads chain 64 deep, walked only after the other tables. */
+static unsigned buckets_log = BUCKETS_LOG;
+static unsigned recent_mask = (1u << RECENT_LOG) - 1;
 /* (struct near's stacks are matched by the 64-bit hash of the frames alone, with their
  * count, without reading the record, which is often out of the cache: a different stack
  * found there would have to share those 64 bits.) */
 static bool depot_broken;                   /* out of memory: capture returns 0 */
+
+/* Sampled mode's tables, before any stack is stored. */
+static void depot_small(void) {
+  buckets_log = SAMPLED_BUCKETS_LOG;
+  recent_mask = (1u << SAMPLED_RECENT_LOG) - 1;
+}
 
 /* A record is written whole before its id is published (a release store into a bucket
  * or a table, read with acquire or from this thread's own table), and never changes
@@ -601,21 +618,21 @@ static inline hg_stack_t depot_put(struct near *nb, const uintptr_t *frames, uns
 static hg_stack_t depot_put_slow(struct near_stack *ns, const uintptr_t *frames, unsigned n,
                                  uint32_t hash, uintptr_t header, uint64_t full) {
   hg_stack_t id;
-  _Atomic uint64_t *rec = &recent[(hash >> 8) & ((1u << RECENT_LOG) - 1)];
+  _Atomic uint64_t *rec = &recent[(hash >> 8) & recent_mask];
   uint64_t seen = atomic_load_explicit(rec, memory_order_acquire);
   id = (hg_stack_t)seen;
   if (id && (uint32_t)(seen >> 32) == hash && same_stack(id, header, frames, n)) goto found;
   _Atomic hg_stack_t *bucket = NULL;
   _Atomic hg_stack_t *heads = atomic_load_explicit(&buckets, memory_order_acquire);
   if (heads) {
-    bucket = &heads[hash >> (32 - BUCKETS_LOG)];
+    bucket = &heads[hash >> (32 - buckets_log)];
     for (id = atomic_load_explicit(bucket, memory_order_acquire); id; id = (hg_stack_t)record_of(id)[1])
       if (same_stack(id, header, frames, n)) goto found;
   }
   hg_lock(&depot_lock);
   if (!buckets && !depot_broken) {
-    _Atomic hg_stack_t *b = hg_os_map(sizeof(hg_stack_t) << BUCKETS_LOG);
-    if (b) hg_os_no_huge_pages((void *)b, sizeof(hg_stack_t) << BUCKETS_LOG);
+    _Atomic hg_stack_t *b = hg_os_map(sizeof(hg_stack_t) << buckets_log);
+    if (b) hg_os_no_huge_pages((void *)b, sizeof(hg_stack_t) << buckets_log);
     else depot_broken = true;
     atomic_store_explicit(&buckets, b, memory_order_release);
   }
@@ -624,7 +641,7 @@ static hg_stack_t depot_put_slow(struct near_stack *ns, const uintptr_t *frames,
     return 0;
   }
   /* Another thread may have added it since the look above. */
-  bucket = &buckets[hash >> (32 - BUCKETS_LOG)];
+  bucket = &buckets[hash >> (32 - buckets_log)];
   for (id = atomic_load_explicit(bucket, memory_order_relaxed); id; id = (hg_stack_t)record_of(id)[1])
     if (same_stack(id, header, frames, n)) break;
   if (!id) {
@@ -716,7 +733,7 @@ bool hg_stack_holds(uintptr_t a) {
   for (unsigned k = 0; k < n; k++)
     if (a - (uintptr_t)chunks[k] < CHUNK_WORDS * sizeof(uintptr_t)) return true;
   uintptr_t b = (uintptr_t)atomic_load_explicit(&buckets, memory_order_acquire);
-  if (b && a - b < (sizeof(hg_stack_t) << BUCKETS_LOG)) return true;
+  if (b && a - b < (sizeof(hg_stack_t) << buckets_log)) return true;
   return rules && a - (uintptr_t)rules < (sizeof(uint64_t) << RULES_LOG);
 }
 
