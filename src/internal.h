@@ -17,12 +17,12 @@
  * fork, thread exit).
  * Check mode, on top of heap and region: check.c (its allocation functions, redzones,
  * quarantine, error reports), blocks.c (its table of blocks), leak.c (the leak scan),
- * stack.c (stack capture, depot, symbols), diag.c (report output, error contexts),
- * maps.c (/proc/self/maps).  Guard mode, on top of check mode: guard.c (guarded slots,
- * their page index, sampled mode's pool), fault.c (the SIGSEGV/SIGBUS handler; it
- * exports sigaction and signal).  trace.c: `heapguard trace` (kernel calls with reasons,
- * reported by os.c; malloc/free calls through the heap divert).  The CLI (src/cli/) is
- * a separate program.
+ * stack.c (stack capture), depot.c (the stored stacks), symbolise.c (symbols), diag.c
+ * (report output, error contexts), maps.c (/proc/self/maps).  Guard mode, on top of
+ * check mode: guard.c (guarded slots, their page index, sampled mode's pool), fault.c
+ * (the SIGSEGV/SIGBUS handler; it exports sigaction and signal).  trace.c: `heapguard
+ * trace` (kernel calls with reasons, reported by os.c; malloc/free calls through the
+ * heap divert).  The CLI (src/cli/) is a separate program.
  *
  * Every symbol not in include/heapguard.h is hidden (-fvisibility=hidden) and named
  * hg_<module>_...; only api.c exports the standard names (and fault.c sigaction and

@@ -1,6 +1,9 @@
-/* stack.c — capture with libunwind, the depot, symbolisation with libdw (see stack.h). */
+/* stack.c — capture: the walk over frame rules learnt from libunwind, each thread's
+ * caches, dlclose; the inline look at the thread's last stacks in front of the depot
+ * (depot.c).  See stack.h; symbols are symbolise.c's. */
 #define _GNU_SOURCE
 #include "stack.h"
+#include "depot.h"
 
 #include <dlfcn.h>
 #include <elfutils/libdwfl.h>
@@ -82,7 +85,6 @@ static _Atomic uint64_t *rules;   /* 1 << RULES_LOG entries, mmap'd by hg_stack_
 #define NEAR_LOG 8
 /* Each thread's last stacks (depot_put), in front of the depot's shared tables. */
 #define NEAR_STACKS_LOG 8
-struct near_stack { uint64_t hash; hg_stack_t id; };
 
 /* A thread's caches, in a block of their own: the thread-local storage of every thread
  * of every process the library is loaded into holds one pointer for them (near), NULL
@@ -170,18 +172,24 @@ static void forget_rules(void) {
   hg_unlock(&near_lock);
 }
 
-static void depot_forget_object(unsigned k, const struct hg_unloaded *o);
-
 /* Stacks are taken (check mode, guard mode's samples): besides forgetting the rules,
  * frames already captured in an object this call unloads are rewritten to name it
- * (unload.h), before a later dlopen can put other code at their addresses. */
+ * (unload.h), before a later dlopen can put other code at their addresses, and the
+ * threads' last stacks, matched by hash alone, are forgotten (depot.h). */
 static HG_NOINLINE int dlclose_tracked(int (*real)(void *), void *handle) {
   struct hg_unload_probe probe;
   bool known = hg_unload_probe(handle, &probe);
   int r = real(handle);
   forget_rules();
   int k = known ? hg_unload_record(&probe) : -1;
-  if (k >= 0) depot_forget_object((unsigned)k, &probe.obj);
+  if (k >= 0) {
+    hg_depot_forget_object((unsigned)k, &probe.obj);
+    hg_lock(&near_lock);
+    for (struct near *b = near_all; b; b = b->next_all)
+      for (size_t i = 0; i < (size_t)1 << NEAR_STACKS_LOG; i++)
+        __atomic_store_n(&b->stacks[i].id, 0, __ATOMIC_RELAXED);
+    hg_unlock(&near_lock);
+  }
   atomic_fetch_add_explicit(&hg_unload_generation, 1, memory_order_release);
   return r;
 }
@@ -282,10 +290,8 @@ void hg_stack_init(void) {
   atomic_store_explicit(&unwinder_state, 2, memory_order_release);
 }
 
-static void depot_small(void);
-
 void hg_stack_init_lazy(void) {
-  depot_small();
+  hg_depot_small();
   dl_iterate_phdr(find_own_text, (void *)(uintptr_t)&hg_stack_capture);
   if (!hg_opt.stack_depth) atomic_store_explicit(&unwinder_state, 2, memory_order_release);
 }
@@ -523,87 +529,11 @@ uintptr_t hg_stack_exit_caller_sp(void) {
   return 0;
 }
 
-/* ---- depot ---------------------------------------------------------------------------- *
- * Stacks live in chunks of CHUNK_WORDS words: a header word (hash in the high half,
- * depth in the low half, with EXACT_FIRST set when the first frame is the address of
- * the instruction itself, not a return address: a faulting access), the next id in the
- * same hash bucket, then the frames.  An id is (chunk << CHUNK_SHIFT | word offset) + 1.
- * Nothing is ever removed.
- *
- * No record crosses a block of BLOCK_WORDS words (a record that would is put at the
- * next block's start: the tail left is zero), so each block can be read on its own,
- * and a chunk ends with one summary word per block: a bit for each MiB of address
- * space (hashed into 64) that a frame of the block's records lies in.  dlclose reads
- * only the blocks whose summary meets the unloaded object's MiBs
- * (depot_forget_object), not the whole depot. */
+/* ---- the depot's fast path ------------------------------------------------------- */
 
-#define CHUNK_SHIFT  21                     /* 2 Mi words = 16 MiB per chunk */
-#define CHUNK_WORDS  ((size_t)1 << CHUNK_SHIFT)
-#define BLOCK_LOG    9                      /* 4 KiB */
-#define BLOCK_WORDS  ((size_t)1 << BLOCK_LOG)
-#define RECORD_WORDS (CHUNK_WORDS - (CHUNK_WORDS >> BLOCK_LOG))   /* then the summaries */
-#define MAX_CHUNKS   512
-#define BUCKETS_LOG  20                     /* 4 MiB of heads; sampled mode 64 KiB: */
-#define SAMPLED_BUCKETS_LOG 14
-#define EXACT_FIRST  ((uintptr_t)1 << 31)
-#define DEPTH_MASK   ((uintptr_t)0xffff)
-
-static hg_lock_t depot_lock = HG_LOCK_INIT;   /* taken to add a stack only */
-static uintptr_t *chunks[MAX_CHUNKS];
-static unsigned nchunks;
-static size_t chunk_used;                   /* words used in the last chunk */
-static _Atomic(_Atomic hg_stack_t *) buckets;   /* 1 << buckets_log heads */
-/* The stacks stored or found last, direct-mapped by hash, as hash << 32 | id: most
- * captures repeat a recent stack, and this small table stays in the cache where the
- * buckets (4 MiB) do not.  In front of it, each thread's own last few. */
-#define RECENT_LOG   12
-#define SAMPLED_RECENT_LOG 9
-static _Atomic uint64_t recent[1 << RECENT_LOG];
-/* Sampled guard mode stores a stack or two per sample, so its tables are smaller
- * (depot_small): a new stack writes a head at a random place, and 4 MiB of buckets
- * became resident a page per stack (552 KiB in bench/py_alloc.py at 1 in 5000).  A
- * million stacks in 16 Ki heads chain 64 deep, walked only after the other tables. */
-static unsigned buckets_log = BUCKETS_LOG;
-static unsigned recent_mask = (1u << RECENT_LOG) - 1;
-/* (struct near's stacks are matched by the 64-bit hash of the frames alone, with their
- * count, without reading the record, which is often out of the cache: a different stack
- * found there would have to share those 64 bits.) */
-static bool depot_broken;                   /* out of memory: capture returns 0 */
-
-/* Sampled mode's tables, before any stack is stored. */
-static void depot_small(void) {
-  buckets_log = SAMPLED_BUCKETS_LOG;
-  recent_mask = (1u << SAMPLED_RECENT_LOG) - 1;
-}
-
-/* A record is written whole before its id is published (a release store into a bucket
- * or a table, read with acquire or from this thread's own table), and never changes
- * after but for frames in an object dlclose unloaded (depot_forget_object): finding a
- * stack takes no lock. */
-static uintptr_t *record_of(hg_stack_t id) {
-  id--;
-  return chunks[id >> CHUNK_SHIFT] + (id & (CHUNK_WORDS - 1));
-}
-
-/* The summary bit of the MiB address a lies in. */
-static inline uint64_t summary_bit(uintptr_t a) {
-  return (uint64_t)1 << (((a >> 20) * 0x9e3779b97f4a7c15u) >> 58);
-}
-
-static bool same_stack(hg_stack_t id, uintptr_t header, const uintptr_t *frames, unsigned n) {
-  const uintptr_t *r = record_of(id);
-  if (r[0] != header) return false;
-  uintptr_t diff = 0;   /* a dozen words: inline, not a call to memcmp */
-  for (unsigned i = 0; i < n; i++) diff |= r[2 + i] ^ frames[i];
-  return diff == 0;
-}
-
-/* The id of the stack frames[0 .. n-1], whose hash_frames is h64.  nb: the calling
- * thread's block, or NULL (a signal handler's capture does without). */
-static HG_NOINLINE hg_stack_t depot_put_slow(struct near_stack *ns, const uintptr_t *frames, unsigned n,
-                                              uint32_t hash, uintptr_t header, uint64_t full);
-
-/* (The thread's own table is looked at inline: most captures end there.) */
+/* The id of the stack frames[0 .. n-1], whose hash_frames is h64 (depot.h).  nb: the
+ * calling thread's block, or NULL (a signal handler's capture does without).  The
+ * thread's own table is looked at inline: most captures end there. */
 static inline hg_stack_t depot_put(struct near *nb, const uintptr_t *frames, unsigned n, uintptr_t flags,
                                    uint64_t h64) {
   uint32_t hash = (uint32_t)((h64 * 0x9e3779b97f4a7c15u) >> 32);
@@ -612,129 +542,11 @@ static inline hg_stack_t depot_put(struct near *nb, const uintptr_t *frames, uns
   struct near_stack *ns = nb && nb != &near_shared ? &nb->stacks[hash & ((1u << NEAR_STACKS_LOG) - 1)] : NULL;
   hg_stack_t id;
   if (ns && (id = ns->id) != 0 && ns->hash == full) return id;
-  return depot_put_slow(ns, frames, n, hash, header, full);
-}
-
-static hg_stack_t depot_put_slow(struct near_stack *ns, const uintptr_t *frames, unsigned n,
-                                 uint32_t hash, uintptr_t header, uint64_t full) {
-  hg_stack_t id;
-  _Atomic uint64_t *rec = &recent[(hash >> 8) & recent_mask];
-  uint64_t seen = atomic_load_explicit(rec, memory_order_acquire);
-  id = (hg_stack_t)seen;
-  if (id && (uint32_t)(seen >> 32) == hash && same_stack(id, header, frames, n)) goto found;
-  _Atomic hg_stack_t *bucket = NULL;
-  _Atomic hg_stack_t *heads = atomic_load_explicit(&buckets, memory_order_acquire);
-  if (heads) {
-    bucket = &heads[hash >> (32 - buckets_log)];
-    for (id = atomic_load_explicit(bucket, memory_order_acquire); id; id = (hg_stack_t)record_of(id)[1])
-      if (same_stack(id, header, frames, n)) goto found;
-  }
-  hg_lock(&depot_lock);
-  if (!buckets && !depot_broken) {
-    _Atomic hg_stack_t *b = hg_os_map(sizeof(hg_stack_t) << buckets_log);
-    if (b) hg_os_no_huge_pages((void *)b, sizeof(hg_stack_t) << buckets_log);
-    else depot_broken = true;
-    atomic_store_explicit(&buckets, b, memory_order_release);
-  }
-  if (depot_broken) {
-    hg_unlock(&depot_lock);
-    return 0;
-  }
-  /* Another thread may have added it since the look above. */
-  bucket = &buckets[hash >> (32 - buckets_log)];
-  for (id = atomic_load_explicit(bucket, memory_order_relaxed); id; id = (hg_stack_t)record_of(id)[1])
-    if (same_stack(id, header, frames, n)) break;
-  if (!id) {
-    size_t words = 2 + n, at = chunk_used;
-    if (at >> BLOCK_LOG != (at + words - 1) >> BLOCK_LOG) at = (at | (BLOCK_WORDS - 1)) + 1;
-    if (nchunks == 0 || at + words > RECORD_WORDS) {
-      uintptr_t *c = nchunks < MAX_CHUNKS ? hg_os_map(CHUNK_WORDS * sizeof(uintptr_t)) : NULL;
-      if (!c) {
-        depot_broken = true;
-        hg_unlock(&depot_lock);
-        return 0;
-      }
-      chunks[nchunks++] = c;
-      at = 0;
-    }
-    uintptr_t *c = chunks[nchunks - 1], *r = c + at;
-    r[0] = header;
-    r[1] = atomic_load_explicit(bucket, memory_order_relaxed);
-    memcpy(r + 2, frames, n * sizeof *frames);
-    uint64_t sum = 0;
-    for (unsigned i = 0; i < n; i++) sum |= summary_bit(frames[i]);
-    c[RECORD_WORDS + (at >> BLOCK_LOG)] |= sum;
-    id = (hg_stack_t)(((size_t)(nchunks - 1) << CHUNK_SHIFT | at) + 1);
-    chunk_used = at + words;
-    atomic_store_explicit(bucket, id, memory_order_release);
-  }
-  hg_unlock(&depot_lock);
-found:
-  atomic_store_explicit(rec, (uint64_t)hash << 32 | id, memory_order_release);
-  if (ns) {
-    ns->hash = full;
-    ns->id = id;
-  }
-  return id;
-}
-
-/* dlclose unloaded object k (o): its frames in the depot are rewritten to their encoded
- * form, so that a report names the object that was there when they were captured, not
- * what a later dlopen maps at the same place.  Under the depot lock, so no record is
- * being added meanwhile; each frame is one word stored whole, and a record's frames
- * are read without a lock only to be compared (same_stack: a mismatch while it changes
- * only makes a new record) or printed (one load per frame).  No live stack holds an
- * address of the unloaded object (that would be the program's bug), so no capture
- * running meanwhile needs those records; one finding the same stack later (the same
- * code mapped at the same place again) finds the encoded frames different and makes a
- * record of its own.  The headers keep the hash of the frames as captured: the bucket
- * is the same, only the frames differ.  The threads' last stacks (struct near) are
- * matched by hash alone, so they are forgotten here too. */
-static void depot_forget_object(unsigned k, const struct hg_unloaded *o) {
-  uint64_t want = 0;   /* the object's summary bits */
-  if (((o->hi - 1) >> 20) - (o->lo >> 20) >= 64) want = ~(uint64_t)0;
-  else
-    for (uintptr_t m = o->lo >> 20; m <= (o->hi - 1) >> 20; m++) want |= summary_bit(m << 20);
-  hg_lock(&depot_lock);
-  for (unsigned c = 0; c < nchunks; c++) {
-    uintptr_t *chunk = chunks[c];
-    size_t used = c + 1 == nchunks ? chunk_used : RECORD_WORDS;
-    for (size_t b = 0; b << BLOCK_LOG < used; b++) {
-      if (!(chunk[RECORD_WORDS + b] & want)) continue;
-      uintptr_t *w = chunk + (b << BLOCK_LOG), *end = chunk + (used < (b + 1) << BLOCK_LOG ? used : (b + 1) << BLOCK_LOG);
-      /* (A block's unused tail is zero: no record has a zero header.) */
-      while (w + 2 <= end && w[0]) {
-        unsigned n = (unsigned)(w[0] & DEPTH_MASK);
-        for (unsigned i = 0; i < n; i++) {
-          uintptr_t f = w[2 + i];
-          if (f - o->lo < o->hi - o->lo)
-            __atomic_store_n(&w[2 + i], hg_unload_encode(k, f - o->bias), __ATOMIC_RELAXED);
-        }
-        w += 2 + n;
-      }
-    }
-  }
-  hg_lock(&near_lock);
-  for (struct near *b = near_all; b; b = b->next_all)
-    for (size_t i = 0; i < (size_t)1 << NEAR_STACKS_LOG; i++) __atomic_store_n(&b->stacks[i].id, 0, __ATOMIC_RELAXED);
-  hg_unlock(&near_lock);
-  hg_unlock(&depot_lock);
-}
-
-const uintptr_t *hg_stack_frames(hg_stack_t id, unsigned *n, bool *exact) {
-  const uintptr_t *r = record_of(id);
-  *n = (unsigned)(r[0] & DEPTH_MASK);
-  *exact = (r[0] & EXACT_FIRST) != 0;
-  return r + 2;
+  return hg_depot_put_slow(ns, frames, n, hash, header, full);
 }
 
 bool hg_stack_holds(uintptr_t a) {
-  unsigned n = __atomic_load_n(&nchunks, __ATOMIC_ACQUIRE);
-  for (unsigned k = 0; k < n; k++)
-    if (a - (uintptr_t)chunks[k] < CHUNK_WORDS * sizeof(uintptr_t)) return true;
-  uintptr_t b = (uintptr_t)atomic_load_explicit(&buckets, memory_order_acquire);
-  if (b && a - b < (sizeof(hg_stack_t) << buckets_log)) return true;
-  return rules && a - (uintptr_t)rules < (sizeof(uint64_t) << RULES_LOG);
+  return hg_depot_holds(a) || (rules && a - (uintptr_t)rules < (sizeof(uint64_t) << RULES_LOG));
 }
 
 hg_stack_t hg_stack_capture(void) { return hg_stack_capture_at(NULL); }
@@ -750,7 +562,8 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
     scrub_deep();
   }
 #ifdef HG_STACK_VERIFY
-  /* make CFLAGS=-DHG_STACK_VERIFY: every fast walk checked against libunwind's. */
+  /* make CC="gcc -DHG_STACK_VERIFY" (the Makefile takes no CFLAGS): every fast walk
+   * checked against libunwind's. */
   else if (own_text_hi) {   /* (linked statically, the allocator's frames differ) */
     uintptr_t slow[HG_STACK_MAX_DEPTH + OWN_FRAMES_MAX];
     hg_stack_quiet++;
@@ -766,8 +579,10 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
   hg_stack_t id = n > 0 ? depot_put(near, frames, (unsigned)n, 0, hash) : 0;
 #ifdef HG_STACK_VERIFY
   if (id) {   /* and the depot's answer */
-    const uintptr_t *r = record_of(id);
-    if ((r[0] & DEPTH_MASK) != (uintptr_t)n || memcmp(r + 2, frames, (size_t)n * sizeof *frames) != 0)
+    unsigned m;
+    bool exact;
+    const uintptr_t *r = hg_stack_frames(id, &m, &exact);
+    if (m != (unsigned)n || memcmp(r, frames, (size_t)n * sizeof *frames) != 0)
       hg_message("stack verify: stack %u is not the stack captured", id);
   }
 #endif
@@ -790,21 +605,21 @@ hg_stack_t hg_stack_capture_context(void *ucontext) {
     } while (n < depth && unwind_step(&cursor) > 0);
   }
   hg_stack_quiet--;
-  return n ? depot_put(NULL, frames, n, EXACT_FIRST, hash_frames(frames, n)) : 0;
+  return n ? depot_put(NULL, frames, n, HG_DEPOT_EXACT_FIRST, hash_frames(frames, n)) : 0;
 }
 
 bool hg_stack_in_own_code(uintptr_t pc) { return pc >= own_text_lo && pc < own_text_hi; }
 bool hg_stack_linked_statically(void) { return own_text_hi == 0; }
 
 void hg_stack_fork_prepare(void) {
-  hg_lock(&depot_lock);
+  hg_depot_fork_prepare();
   hg_lock(&near_lock);
 }
 void hg_stack_fork_parent(void) {
   hg_unlock(&near_lock);
-  hg_unlock(&depot_lock);
+  hg_depot_fork_parent();
 }
 void hg_stack_fork_child(void) {
   hg_lock_reset(&near_lock);
-  hg_lock_reset(&depot_lock);
+  hg_depot_fork_child();
 }

@@ -10,7 +10,10 @@
  * Every stack is stored once, in an append-only depot of mmap'd memory, and named by a
  * 32-bit id (0: none); records refer to stacks by id.  Symbolising (function, file and
  * line, with elfutils' libdw, also loaded on demand) happens only when a report is
- * printed, never while an allocator lock is held, because it allocates. */
+ * printed, never while an allocator lock is held, because it allocates.
+ *
+ * Capture is stack.c's, the depot depot.c's (its internal header: depot.h), printing
+ * symbolise.c's. */
 #ifndef HG_STACK_H
 #define HG_STACK_H
 
@@ -60,9 +63,10 @@ extern int hg_stack_no_symbols;
  * frame, symbolised.  Allocates (the symboliser): call with no allocator lock held. */
 void hg_stack_print(hg_stack_t id, const char *api);
 
-/* The frames of stack id, for the printer (symbolise.c): their count, and whether the
- * first is the interrupted instruction itself rather than a return address.  A frame
- * may be in unload.h's encoded form (read each frame once: dlclose may rewrite it). */
+/* The frames of stack id (depot.c), for the printer (symbolise.c): their count, and
+ * whether the first is the interrupted instruction itself rather than a return
+ * address.  A frame may be in unload.h's encoded form (read each frame once: dlclose
+ * may rewrite it). */
 const uintptr_t *hg_stack_frames(hg_stack_t id, unsigned *n, bool *exact);
 /* Is the allocator linked into the program (its own frames not told apart at capture:
  * the printer drops them by name)? */

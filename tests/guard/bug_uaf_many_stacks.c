@@ -9,7 +9,7 @@
 // sampled: 99
 /* Many distinct allocation stacks (3^8 = 6561 paths through fa, fb and fc), then a
    use after free of one more block: its report names its own stacks.  Sampled guard
-   mode keeps fewer stack buckets than check mode (16 Ki heads, not 1 Mi: stack.c), so
+   mode keeps fewer stack buckets than check mode (16 Ki heads, not 1 Mi: depot.c), so
    thousands of stacks share buckets there, and a stack must still be told from the
    others in its chain. */
 #include <stdio.h>
