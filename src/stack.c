@@ -6,7 +6,6 @@
 #include "depot.h"
 
 #include <dlfcn.h>
-#include <elfutils/libdwfl.h>
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <link.h>
