@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "numparse.h"
 
@@ -188,8 +189,13 @@ HG_COLD static void apply_setting(const char *name) {
   }
 }
 
+/* A setuid or setgid program (AT_SECURE: the kernel set it because the effective ids
+ * differ from the real ones, or a security module asked) ignores every HEAPGUARD_
+ * variable, as glibc's malloc ignores MALLOC_* there: they come from the unprivileged
+ * user who started it, and the file options would have the privileged process create,
+ * empty and append to any file the user names (HEAPGUARD_TRACE=/etc/shadow). */
 void hg_options_init(void) {
-  if (!environ) return;
+  if (!environ || getauxval(AT_SECURE)) return;
   for (char **e = environ; *e; e++)
     if (has_prefix(*e)) apply_setting(*e + PREFIX_LEN);
 }
