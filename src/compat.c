@@ -6,44 +6,42 @@
 #include "region.h"
 
 
-#define MMAP_THRESHOLD_MAX (32 * HG_MiB)   /* glibc's HEAP_MAX_SIZE / 2 on 64-bit */
+#define TRIM_NEVER (SIZE_MAX / 4)   /* a trim threshold or pad no heap reaches */
 
-/* Returns 1 on success and 0 on error, as glibc's does.  Parameters that only make
- * sense for glibc's own design (arenas, fastbins, perturb, check action) are accepted
- * and ignored, so programs tuning glibc keep working. */
+/* Returns 1 on success and 0 on error, as glibc's (2.36) does: it refuses only an
+ * M_MXFAST above its largest fast size, and returns 1 for any other parameter, known or
+ * not, whatever the value (programs check for 1, and some stop otherwise).  Values
+ * are taken as glibc takes them, an int converted to size_t: a negative threshold is
+ * the largest size (no block gets a mapping of its own; the environment's
+ * HEAPGUARD_MMAP_THRESHOLD has no limit either), a negative M_MMAP_MAX allows no
+ * mapping (glibc compares it as an int).  The trim settings are capped at a quarter of
+ * the address space, so that trim_threshold + top_pad (region.c) cannot wrap.
+ * Parameters that only make sense for glibc's own design (arenas, fastbins, perturb,
+ * check action) are accepted and ignored, so programs tuning glibc keep working. */
 HG_EXPORT int mallopt(int param, int value) {
   hg_init();
   switch (param) {
   case M_MMAP_THRESHOLD:
-    if (value < 0 || (size_t)value > MMAP_THRESHOLD_MAX) return 0;
-    hg_opt.mmap_threshold = (size_t)value;
+    hg_opt.mmap_threshold = (size_t)value;   /* -1: SIZE_MAX */
     hg_opt.mmap_threshold_fixed = true;
     hg_options_changed();
     return 1;
   case M_TRIM_THRESHOLD:
-    hg_opt.trim_threshold = value < 0 ? SIZE_MAX / 4 : (size_t)value;   /* -1: never trim */
+    hg_opt.trim_threshold = value < 0 ? TRIM_NEVER : (size_t)value;   /* -1: never trim */
     hg_opt.mmap_threshold_fixed = true;
     return 1;
   case M_TOP_PAD:
-    if (value < 0) return 0;
-    hg_opt.top_pad = (size_t)value;
+    hg_opt.top_pad = value < 0 ? TRIM_NEVER : (size_t)value;
     hg_opt.mmap_threshold_fixed = true;
     return 1;
   case M_MMAP_MAX:
-    if (value < 0) return 0;
-    hg_opt.mmap_max = (size_t)value;
+    hg_opt.mmap_max = value < 0 ? 0 : (size_t)value;
     hg_opt.mmap_threshold_fixed = true;
     return 1;
   case M_MXFAST:
     return value >= 0 && value <= 160 ? 1 : 0;   /* glibc's MAX_FAST_SIZE on 64-bit */
-  case M_ARENA_TEST:
-  case M_ARENA_MAX:
-    return value > 0 ? 1 : 0;
-  case M_PERTURB:
-  case M_CHECK_ACTION:
+  default:   /* M_ARENA_TEST, M_ARENA_MAX, M_PERTURB, M_CHECK_ACTION, unknown */
     return 1;
-  default:
-    return 0;
   }
 }
 int __libc_mallopt(int param, int value) HG_ALIAS(mallopt);

@@ -435,11 +435,10 @@ HG_EXPORT void malloc_stats(void) {
   hg_write_all(2, buf, n);
 }
 
+/* An options value other than 0 returns EINVAL itself, errno untouched: glibc's code
+ * (its manual page says -1 and errno; programs written against glibc see EINVAL). */
 HG_EXPORT int malloc_info(int options, FILE *fp) {
-  if (options != 0) {
-    errno = EINVAL;
-    return -1;
-  }
+  if (options != 0) return EINVAL;
   struct hg_snapshot *sn = hg_stats_acquire(false);
   hg_stats_snapshot(sn, false, false);
   size_t system = sn->heap + sn->regions, in_use = sn->small_in_use + sn->medium_in_use;

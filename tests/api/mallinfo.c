@@ -1,9 +1,10 @@
-/* The glibc extensions: mallopt(M_MMAP_THRESHOLD), mallinfo2 accounting (uordblks for
+/* The glibc extensions: mallopt (return values and effects as glibc's), mallinfo2 accounting (uordblks for
  * small blocks, hblkhd/hblks for blocks above the mmap threshold), malloc_trim,
  * malloc_stats (writes to stderr), malloc_info (XML), and the deprecated mallinfo.
  */
 #include "check.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -115,9 +116,50 @@ static void reports(void) {
   fprintf(stderr, "mallinfo: arena %d uordblks %d hblkhd %d\n", mi.arena, mi.uordblks, mi.hblkhd);
 }
 
+/* mallopt's return value and effect are glibc's (2.36): any threshold is taken (-1 is
+ * the largest size: no block gets a mapping of its own), a negative M_MMAP_MAX allows no
+ * mapping, and parameters it ignores (M_ARENA_MAX of 0, an unknown number) return 1 —
+ * programs check for 1 and fail otherwise. */
+static void blocks_mapped(const char *setting, size_t size, int want_mapped) {
+  size_t before = mallinfo2().hblks;
+  char *p = malloc(size);
+  if (!CHECK_NONNULL(p)) return;
+  p[0] = p[size - 1] = 1;
+  size_t during = mallinfo2().hblks;
+  CHECKF((during > before) == want_mapped, "after %s, a %zu-byte block %s its own mapping",
+         setting, size, want_mapped ? "did not get" : "got");
+  free(p);
+}
+
+static void tuning(void) {
+  CHECK_EQ(mallopt(M_MMAP_THRESHOLD, 64 * (int)MiB), 1);
+  blocks_mapped("M_MMAP_THRESHOLD 64 MiB", 40 * MiB, 0);
+  CHECK_EQ(mallopt(M_MMAP_THRESHOLD, -1), 1);
+  blocks_mapped("M_MMAP_THRESHOLD -1", 40 * MiB, 0);
+  CHECK_EQ(mallopt(M_MMAP_THRESHOLD, 64 * 1024), 1);
+  blocks_mapped("M_MMAP_THRESHOLD 64 KiB", MiB, 1);
+  CHECK_EQ(mallopt(M_MMAP_MAX, -1), 1);
+  blocks_mapped("M_MMAP_MAX -1", MiB, 0);
+  CHECK_EQ(mallopt(M_MMAP_MAX, 65536), 1);
+  blocks_mapped("M_MMAP_MAX 65536", MiB, 1);
+  CHECK_EQ(mallopt(M_ARENA_MAX, 0), 1);
+  CHECK_EQ(mallopt(M_ARENA_TEST, -1), 1);
+  CHECK_EQ(mallopt(12345, 1), 1);
+  CHECK_EQ(mallopt(M_MXFAST, 1000), 0);   /* above glibc's MAX_FAST_SIZE: refused */
+}
+
+/* malloc_info with options other than 0: glibc returns EINVAL, and leaves errno alone */
+static void info_options(void) {
+  errno = 0;
+  CHECK_EQ(malloc_info(1, stderr), EINVAL);
+  CHECK_EQ(errno, 0);
+}
+
 int main(void) {
   CHECK_EQ(mallopt(M_MMAP_THRESHOLD, 64 * 1024), 1);
   accounting();
   reports();
+  tuning();
+  info_options();
   return check_finish();
 }
