@@ -70,13 +70,17 @@ static HG_NOINLINE void *alloc_slow(size_t n) {
    * sample, unless it cannot be (see hg_guard_sample_slow).  The same size test as
    * alloc's countdown: n is never 0 here (malloc(0) takes the fast path). */
   if (hg_guard_sampling && n <= hg_sampled_fast_limit) {
+    int saved = errno;   /* the first sample loads libunwind, whose set-up zeroes errno */
     void *g = hg_guard_sample_slow(n);
+    errno = saved;
     return g ? g : hg_heap_alloc(n);
   }
   if (checking()) return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false);
   if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(alloc_slow(n), "malloc(%zu)", n); }
   if (hg_unlikely(hg_guard_sampling)) {   /* hg_fast_limit is 0: every malloc counts down */
+    int saved = errno;
     void *g = hg_guard_sample(n);
+    errno = saved;
     if (g) return g;
   }
   void *p = alloc_block(n);

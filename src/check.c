@@ -555,9 +555,14 @@ static HG_NOINLINE void scrub_stack(void) {
   __asm__ volatile("" : : "r"(area) : "memory");   /* the stores must happen */
 }
 
+/* The entry points keep errno as the program left it unless they fail (a NULL from
+ * an allocation: ENOMEM): the stack walk may set it (libunwind's memory checks read an
+ * empty pipe, EAGAIN), and glibc's calls leave it alone when they succeed. */
 void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
+  int saved = errno;
   void *p = check_alloc(n, align, api, zero, false, hg_stack_capture_at(__builtin_frame_address(0)));
   scrub_stack();
+  if (p) errno = saved;
   return p;
 }
 
@@ -575,20 +580,26 @@ void hg_check_free(void *p, enum hg_api api) {
   /* The block's record, freed or not, is usually out of the cache: asked for now, it
    * comes while the stack is walked. */
   struct hg_block *hint = hg_blocks_prefetch((uintptr_t)p);
+  int saved = errno;
   check_free(p, api, hg_stack_capture_at(__builtin_frame_address(0)), hint);
   scrub_stack();
+  errno = saved;
 }
 
 void *hg_check_realloc(void *p, size_t n) {
   struct hg_block *hint = hg_blocks_prefetch((uintptr_t)p);
+  int saved = errno;
   void *q = check_realloc(p, n, hg_stack_capture_at(__builtin_frame_address(0)), hint);
   scrub_stack();
+  if (q || n == 0) errno = saved;   /* realloc(p, 0) frees p and returns NULL */
   return q;
 }
 
 size_t hg_check_usable_size(const void *p) {
+  int saved = errno;
   size_t n = check_usable_size(p, HG_API_USABLE_SIZE);
   scrub_stack();
+  errno = saved;
   return n;
 }
 
