@@ -377,21 +377,30 @@ static size_t trim_top(struct hg_span *r, size_t pad) {
   return bytes;
 }
 
-/* glibc's rule (shrink when the free top exceeds M_TRIM_THRESHOLD, keep M_TOP_PAD),
- * keeping at least the growth step so that shrinking and growing do not alternate.
+/* The free top's pages kept when it is cut: M_TOP_PAD, at least the growth step so that
+ * shrinking and growing do not alternate. */
+static size_t trim_keep(void) { return hg_opt.top_pad > hg_opt.heap_step ? hg_opt.top_pad : hg_opt.heap_step; }
+
+/* Whether a free top of `bytes` exceeds M_TRIM_THRESHOLD plus what is kept.  Saturating:
+ * HEAPGUARD_TRIM_THRESHOLD and HEAPGUARD_TOP_PAD take any size (mallopt caps them), and
+ * a sum that wrapped would cut the top at every free. */
+static bool over_trim_threshold(size_t bytes, size_t keep) {
+  return hg_opt.trim_threshold <= SIZE_MAX - keep && bytes >= hg_opt.trim_threshold + keep;
+}
+
+/* glibc's rule: shrink when the free top exceeds M_TRIM_THRESHOLD, keep M_TOP_PAD.
  * Returns true if r was the top of the heap and big enough to cut (r may be gone). */
 static bool trim_if_big(struct hg_span *r) {
-  size_t keep = hg_opt.top_pad > hg_opt.heap_step ? hg_opt.top_pad : hg_opt.heap_step;
-  if (hg_span_bytes(r) < hg_opt.trim_threshold + keep) return false;
+  size_t keep = trim_keep();
+  if (!over_trim_threshold(hg_span_bytes(r), keep)) return false;
   return trim_top(r, keep) > 0;
 }
 
 /* Is r the free top of the brk heap, past the trim threshold?  glibc would have cut it
  * at the free that made it (heapguard waits for the decay time). */
 static bool top_over_threshold(const struct hg_span *r) {
-  size_t keep = hg_opt.top_pad > hg_opt.heap_step ? hg_opt.top_pad : hg_opt.heap_step;
   return brk_extent && r->in_brk && run_end(r) == brk_extent->end &&
-         hg_span_bytes(r) >= hg_opt.trim_threshold + keep;
+         over_trim_threshold(hg_span_bytes(r), trim_keep());
 }
 
 /* On free, the top is only cut at once when memory is returned at once (decay 0);

@@ -195,6 +195,18 @@ static void test_trim(void) {
     if (st2.top_free != 0)
       CHECK_EQU(st2.top_free, hg_align_up(keep, PG));
   }
+  /* a threshold near SIZE_MAX (HEAPGUARD_TRIM_THRESHOLD takes any size) means never:
+   * threshold + kept pages must not wrap round to a small sum that cuts at every free */
+  hg_opt.trim_threshold = SIZE_MAX - PG;
+  s = alloc_span(npages, 1, HG_SPAN_MEDIUM);
+  if (span_ok(s, npages, 1, HG_SPAN_MEDIUM) && s->in_brk) {
+    hg_opt.decay_ms = 0;
+    stats(&st1, "huge threshold: allocated");
+    hg_region_free(s);
+    stats(&st2, "huge threshold: freed");
+    CHECKF(st2.brk_bytes == st1.brk_bytes, "a trim threshold of SIZE_MAX - 4096 cut the top "
+           "(%zu -> %zu bytes)", st1.brk_bytes, st2.brk_bytes);
+  }
   hg_opt.decay_ms = saved_opt.decay_ms;
   hg_opt.trim_threshold = SIZE_MAX / 4;
 }
