@@ -17,6 +17,7 @@ struct context {
 };
 
 static int log_fd = -1;
+static bool log_to_file;   /* log_fd is HEAPGUARD_LOG_FILE's, not a copy of stderr */
 static hg_lock_t open_lock = HG_LOCK_INIT;
 
 /* The report lock is re-entrant: printing symbolises stacks, which allocates, and an
@@ -43,6 +44,7 @@ static int output(void) {
       if (file >= 0) {
         if (fd > 2) close(fd);
         fd = file;
+        log_to_file = true;
       }
     }
     log_fd = fd;
@@ -61,7 +63,20 @@ void hg_diag_line(const char *fmt, ...) {
   n += hg_vformat(line + n, sizeof line - n - 1, fmt, ap);
   va_end(ap);
   line[n++] = '\n';
-  hg_write_all(output(), line, n);
+  int fd = output(), error = hg_write_all(fd, line, n);
+  if (hg_likely(!error) || !log_to_file) return;
+  /* The log file refused a line (a full disk, /dev/full, EIO): the reports go to
+   * stderr from here on, after one line saying so, rather than nowhere while the
+   * program still exits with the error exit code. */
+  hg_lock(&open_lock);
+  if (log_to_file && log_fd == fd) {
+    log_to_file = false;
+    log_fd = hg_stderr_copy();
+    hg_message("cannot write the log file %s (error %d): writing to stderr instead",
+               hg_opt.log_file, error);
+  }
+  hg_unlock(&open_lock);
+  hg_write_all(log_fd, line, n);
 }
 
 void hg_diag_lock(void) {

@@ -100,7 +100,9 @@ static inline uintptr_t hg_page_of(const void *p) { return (uintptr_t)p >> HG_PA
 size_t hg_format(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 size_t hg_vformat(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
-void hg_write_all(int fd, const char *s, size_t n);
+/* hg_write_all: all n bytes to fd (restarting after EINTR), errno kept; 0, or the error
+ * of the write that failed (ENOSPC, EIO, EBADF...; EIO for a write of nothing). */
+int hg_write_all(int fd, const char *s, size_t n);
 /* hg_pid_path: a file name option (HEAPGUARD_LOG_FILE, _TRACE, _STATS_FILE,
  * _TIMELINE) into out, with %p replaced by pid and %% by %; true if pattern had a %p
  * (one file per process).  out may be NULL to ask only that. */
@@ -118,9 +120,11 @@ int hg_stderr_copy(void);
  * this process wrote before an exec (same pid, same start time) or the run's other
  * processes wrote is kept — or, with HG_REPORT_RESTART, whatever it holds (a file that
  * is one record per run); with HG_REPORT_FIRST_ONLY, any process of the run but the
- * first gets -1. */
+ * first gets -1.  The message says the caller writes to stderr instead, unless
+ * HG_REPORT_NO_STDERR (the caller then writes nothing). */
 #define HG_REPORT_RESTART    1u
 #define HG_REPORT_FIRST_ONLY 2u
+#define HG_REPORT_NO_STDERR  4u
 int hg_report_open(const char *pattern, const char *what, unsigned flags);
 /* hg_message: "heapguard: <text>\n" on stderr, formatted without allocating. */
 void hg_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -141,7 +141,8 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
   bool first = hg_pid_path(name, sizeof name, pattern, (int)getpid()), locked_out = false;
   int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
-    hg_message("cannot open the %s file %s (error %d)", what, name, errno);
+    hg_message("cannot open the %s file %s (error %d): %s", what, name, errno,
+               (flags & HG_REPORT_NO_STDERR) ? "not written" : "writing to stderr instead");
     errno = saved;
     return -1;
   }
@@ -172,15 +173,19 @@ int hg_stderr_copy(void) {
   return fd < 0 ? 2 : fd;
 }
 
-void hg_write_all(int fd, const char *s, size_t n) {
-  int saved = errno;
+int hg_write_all(int fd, const char *s, size_t n) {
+  int saved = errno, error = 0;
   while (n > 0) {
     ssize_t w = write(fd, s, n);
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) break;
+    if (w <= 0) {
+      error = w < 0 ? errno : EIO;
+      break;
+    }
     s += w; n -= (size_t)w;
   }
   errno = saved;
+  return error;
 }
 
 static void vmessage(const char *fmt, va_list ap) {

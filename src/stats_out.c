@@ -499,7 +499,8 @@ static void timeline_start_line(void) {
 }
 
 static void timeline_open(void) {
-  tl_fd = hg_report_open(hg_opt.timeline, "timeline", HG_REPORT_RESTART | HG_REPORT_FIRST_ONLY);
+  tl_fd = hg_report_open(hg_opt.timeline, "timeline",
+                         HG_REPORT_RESTART | HG_REPORT_FIRST_ONLY | HG_REPORT_NO_STDERR);
   if (tl_fd < 0) return;
   (void)hg_stats_acquire(false);   /* the line buffer */
   timeline_start_line();

@@ -45,4 +45,22 @@ files=("$T"/trace.*)
 if [ ${#files[@]} -ne 1 ] || ! grep -q 'munmap(' "${files[0]}"; then
   fail "trace, %p and exec: the pre-exec image's munmap is gone"; show "${files[@]}"
 else say "ok: trace, %p and exec: the pre-exec image's lines are kept"; fi
+# A log file that refuses writes (/dev/full: ENOSPC): the reports are not lost, they go
+# to stderr after one line saying so (before, nothing was written anywhere and only the
+# exit status told of the error).  An unopenable log says stderr is used instead.
+HG_CHECKS=$((HG_CHECKS + 1))
+if [ -w /dev/full ]; then
+  run_check HEAPGUARD_LOG_FILE=/dev/full "$T/df" >/dev/null 2>"$T/full.err"; st=$?
+  if [ $st -ne 99 ] || [ "$(count 'cannot write the log file /dev/full' "$T/full.err")" -ne 1 ] ||
+     [ "$(count 'ERROR: double-free' "$T/full.err")" -ne 1 ] || [ "$(count 'ERROR SUMMARY' "$T/full.err")" -lt 1 ]; then
+    fail "log file /dev/full: wanted status 99, one warning and the report on stderr (status $st)"; show "$T/full.err"
+  else say "ok: a log file that refuses writes: the report goes to stderr, with a warning"; fi
+else say "skip: /dev/full not writable"; fi
+
+HG_CHECKS=$((HG_CHECKS + 1))
+run_check HEAPGUARD_LOG_FILE="$T/no/such/dir/log" "$T/df" >/dev/null 2>"$T/nodir.err"; st=$?
+if [ $st -ne 99 ] || ! grep -q "cannot open the log file .*writing to stderr instead" "$T/nodir.err" ||
+   [ "$(count 'ERROR: double-free' "$T/nodir.err")" -ne 1 ]; then
+  fail "unopenable log file: wanted status 99, the message and the report on stderr (status $st)"; show "$T/nodir.err"
+else say "ok: an unopenable log file: the report goes to stderr, as the message says"; fi
 finish
