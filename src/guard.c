@@ -29,12 +29,14 @@ bool hg_guard_sampling;
  * A leaf covers 1 GiB of address space with 1 MiB of entries, resident only where
  * touched.  The root and the leaves are mapped when first needed and never freed, so a
  * lookup (the fault handler's too) never reads freed memory; entries are written with
- * relaxed atomic stores, leaves created under index_lock. */
+ * relaxed atomic stores, leaves created under index_lock.  Bit 31 is a flag, RETIRED. */
 #define ROOT_BITS 17
 #define LEAF_BITS 18
 _Static_assert(HG_PAGE_SHIFT + LEAF_BITS + ROOT_BITS == 47, "the index covers 47 bits");
 
 typedef _Atomic uint32_t entry_t;
+/* A flag in a slot's first data page's entry (guard mode): the slot is retired. */
+#define RETIRED ((uint32_t)1 << 31)
 static entry_t *_Atomic *_Atomic root;
 static hg_lock_t index_lock = HG_LOCK_INIT;
 
@@ -92,7 +94,26 @@ uintptr_t hg_guard_slot_of(uintptr_t a) {
   entry_t *leaf = leaf_of(page, false);
   if (!leaf) return 0;
   uint32_t e = atomic_load_explicit(&leaf[page & (((uintptr_t)1 << LEAF_BITS) - 1)], memory_order_relaxed);
+  e &= ~RETIRED;
   return e ? (page + 2 - e) << HG_PAGE_SHIFT : 0;
+}
+
+/* The retired mark of guard mode's slot `slot` (its first data page's entry): its data
+ * pages are PROT_NONE and empty, so it may be kept as a spare (below). */
+static void set_retired(uintptr_t slot, bool on) {
+  uintptr_t page = slot >> HG_PAGE_SHIFT;
+  entry_t *leaf = leaf_of(page, false);
+  if (!leaf) return;
+  entry_t *e = &leaf[page & (((uintptr_t)1 << LEAF_BITS) - 1)];
+  if (on) atomic_fetch_or_explicit(e, RETIRED, memory_order_relaxed);
+  else atomic_fetch_and_explicit(e, ~RETIRED, memory_order_relaxed);
+}
+
+static bool is_retired(uintptr_t slot) {
+  uintptr_t page = slot >> HG_PAGE_SHIFT;
+  entry_t *leaf = leaf_of(page, false);
+  return leaf && (atomic_load_explicit(&leaf[page & (((uintptr_t)1 << LEAF_BITS) - 1)],
+                                       memory_order_relaxed) & RETIRED);
 }
 
 /* ---- limits ------------------------------------------------------------------------- */
@@ -389,6 +410,38 @@ static size_t natural_alignment(size_t n) {
 
 static bool guard_before(void) { return hg_opt.guard_side == HG_GUARD_BEFORE; }
 
+/* Guard mode's spare slots.  A one-page slot leaving the quarantine is kept, still
+ * mapped, PROT_NONE, empty (its retire dropped the page) and indexed, for the next
+ * one-page block: making its data page read-write again is one mprotect, where a new
+ * slot costs mmap and the guard page's mprotect, and the old one's munmap.  Each of
+ * those calls walks and rewrites a VMA tree that the quarantine keeps about 15,000
+ * mappings deep: sed -E over 3,000 lines took 0.68x the CPU time with the spares,
+ * wl_churn 0.65x (docs/architecture.md, guard mode's cost).  A spare still counts its two
+ * mappings; it has no record, so an access to it faults and is not ours to report, as
+ * an access to an unmapped slot would be.  LIFO: the last slot back is the most likely
+ * to have its page tables and VMA in cache. */
+#define SPARE_MAX 64
+static uintptr_t spares[SPARE_MAX];
+static size_t spare_count;
+static hg_lock_t spare_lock = HG_LOCK_INIT;
+
+static uintptr_t spare_take(void) {
+  hg_lock(&spare_lock);
+  uintptr_t slot = spare_count ? spares[--spare_count] : 0;
+  hg_unlock(&spare_lock);
+  return slot;
+}
+
+static bool spare_give(uintptr_t slot) {
+  hg_lock(&spare_lock);
+  bool kept = spare_count < SPARE_MAX;
+  if (kept) spares[spare_count++] = slot;
+  hg_unlock(&spare_lock);
+  return kept;
+}
+
+static void unmap_slot(uintptr_t slot, size_t raw);
+
 bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g) {
   size_t a = natural ? natural_alignment(n) : align;
   if (n > HG_MAX_REQUEST - a - 2 * HG_PAGE || a > HG_MAX_REQUEST / 4) return false;
@@ -402,6 +455,18 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
     g->raw = raw;
     g->user = lead ? slot : slot + raw - body;
     return true;
+  }
+  if (raw == HG_PAGE && a <= HG_PAGE) {
+    for (uintptr_t spare; (spare = spare_take());) {
+      if (hg_os_protect((void *)spare, HG_PAGE, true)) {
+        set_retired(spare, false);
+        g->slot = spare;
+        g->raw = raw;
+        g->user = lead ? spare : spare + raw - body;
+        return true;
+      }
+      unmap_slot(spare, HG_PAGE);
+    }
   }
   if (atomic_fetch_add(&mappings, 2) + 2 > budget) {
     atomic_fetch_sub(&mappings, 2);
@@ -443,8 +508,11 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
 }
 
 bool hg_guard_retire(uintptr_t slot, size_t raw) {
-  if (!in_pool(slot)) hg_os_decommit((void *)slot, raw);
-  return hg_os_protect((void *)slot, raw, false);
+  if (in_pool(slot)) return hg_os_protect((void *)slot, raw, false);
+  hg_os_decommit((void *)slot, raw);
+  if (!hg_os_protect((void *)slot, raw, false)) return false;
+  set_retired(slot, true);
+  return true;
 }
 
 void hg_guard_unmap(uintptr_t slot, size_t raw) {
@@ -452,6 +520,13 @@ void hg_guard_unmap(uintptr_t slot, size_t raw) {
     pool_give(slot);
     return;
   }
+  /* Kept only if inaccessible: a slot whose retire failed, or that was never retired
+   * (a block too big for the quarantine), is unmapped. */
+  if (raw == HG_PAGE && is_retired(slot) && spare_give(slot)) return;
+  unmap_slot(slot, raw);
+}
+
+static void unmap_slot(uintptr_t slot, size_t raw) {
   uintptr_t m = slot - (guard_before() ? HG_PAGE : 0);
   size_t total = raw + HG_PAGE;
   index_set(m, total >> HG_PAGE_SHIFT, 0);
@@ -552,13 +627,16 @@ HG_DEFAULT_TEXT void hg_guard_start(void) {
 
 void hg_guard_fork_prepare(void) {
   hg_lock(&pool_lock);
+  hg_lock(&spare_lock);
   hg_lock(&index_lock);
 }
 void hg_guard_fork_parent(void) {
   hg_unlock(&index_lock);
+  hg_unlock(&spare_lock);
   hg_unlock(&pool_lock);
 }
 void hg_guard_fork_child(void) {
   hg_lock_reset(&index_lock);
+  hg_lock_reset(&spare_lock);
   hg_lock_reset(&pool_lock);
 }
