@@ -40,24 +40,14 @@
 #include "lock.h"
 #include "options.h"
 #include "protect.h"
+#include "sigaction.h"
 #include "stack.h"
 
-
-/* glibc's own sigaction, which the exported one below wraps. */
-extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
 static bool installed;
 static hg_lock_t actions_lock = HG_LOCK_INIT;
 static struct sigaction program_action[2];   /* SIGSEGV, SIGBUS: the program's */
 static _Atomic int reporter;                 /* thread id of the thread reporting a fault */
-
-/* The library's static memory is a root of the leak scan, so program_action must not
- * keep dead stack: glibc's sigaction fills a 128-byte sa_mask from the kernel's 8 bytes
- * and its own uninitialized stack (see stop.c), and a program's struct may carry the
- * same.  Only the kernel's bytes mean anything. */
-static void keep_kernel_mask(struct sigaction *a) {
-  memset((char *)&a->sa_mask + (NSIG - 1) / 8, 0, sizeof a->sa_mask - (NSIG - 1) / 8);
-}
 
 static struct sigaction *program_action_of(int sig) {
   return sig == SIGSEGV ? &program_action[0] : sig == SIGBUS ? &program_action[1] : NULL;
@@ -219,8 +209,8 @@ void hg_fault_install(void) {
   if (__sigaction(SIGSEGV, &act, &program_action[0]) == 0 &&
       __sigaction(SIGBUS, &act, &program_action[1]) == 0)
     installed = true;
-  keep_kernel_mask(&program_action[0]);
-  keep_kernel_mask(&program_action[1]);
+  hg_sigaction_kernel_mask_only(&program_action[0]);
+  hg_sigaction_kernel_mask_only(&program_action[1]);
   hg_unlock(&actions_lock);
 }
 
@@ -233,7 +223,7 @@ HG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
   struct sigaction prev = *slot;
   if (act) {
     *slot = *act;
-    keep_kernel_mask(slot);
+    hg_sigaction_kernel_mask_only(slot);
   }
   hg_unlock(&actions_lock);
   if (old) *old = prev;

@@ -27,6 +27,7 @@
  *    holds it), so the block records the scan reads are not half-changed; it may hold
  *    another lock, which the scan does not take. */
 #include "stop.h"
+#include "sigaction.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* glibc's own sigaction: the library exports one for the program (fault.c). */
-extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
 #define STOP_WAIT_NS (200 * 1000 * 1000L)
 #define STOP_WAIT_RUNNABLE_NS (2000 * 1000 * 1000L)
@@ -197,13 +196,10 @@ size_t hg_stop_others(void) {
     struct sigaction old;
     if (__sigaction(s, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL) {
       stop_sig = s;
-      /* Only the kernel's mask, the first 8 of sa_mask's 128 bytes, is the program's:
-       * libc copies the rest from its own uninitialized stack (glibc 2.36), dead stack
-       * that holds the program's stale addresses.  program_action lies in the
-       * library's static memory, a root of the scan: kept whole, it made a leaked
-       * block reachable (bugs/bug_leak_dead_stack: every run; bugs/bug_leak_indirect:
-       * 1 run in 4, when a copy left by the lazy binding of memset fell there). */
-      memset((char *)&old.sa_mask + STOP_SIG_HIGH / 8, 0, sizeof old.sa_mask - STOP_SIG_HIGH / 8);
+      /* (Kept whole, old's dead-stack tail made a leaked block reachable:
+       * bugs/bug_leak_indirect in 1 run of 4, when a copy left by the lazy binding
+       * of memset fell there.) */
+      hg_sigaction_kernel_mask_only(&old);
       program_action = old;
       break;
     }
