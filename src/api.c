@@ -6,7 +6,9 @@
  * heaps), medium (whole pages from the region), large (at or above the mmap threshold:
  * a mapping each). */
 #include <errno.h>
+#include <gnu/libc-version.h>
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -248,27 +250,56 @@ HG_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
   return 0;
 }
 
-/* C11 (and glibc from 2.38): the alignment must be a power of two. */
+/* glibc's memalign: an alignment that is not a power of two is rounded up to one; 0 if
+ * there is none (the alignment is above the largest power of two). */
+static size_t memalign_alignment(size_t align) {
+  if (align > (SIZE_MAX >> 1) + 1) return 0;
+  if (power_of_two(align)) return align;
+  size_t a = HG_ALIGNMENT;
+  while (a < align) a <<= 1;
+  return a;
+}
+
+/* Whether the process's glibc fails aligned_alloc for an alignment that is not a power
+ * of two, as C11's DR 460 allows and glibc does from 2.38; up to 2.37 aligned_alloc was
+ * memalign under another name (Debian 12 has 2.36), and a drop-in replacement must not
+ * fail a call that the libc it replaces serves.  Asked once: the version string is a
+ * constant, and reading it neither allocates nor locks. */
+static bool libc_rejects_odd_alignment(void) {
+  static _Atomic int verdict;   /* 0 not asked yet, 1 no, 2 yes */
+  int v = atomic_load_explicit(&verdict, memory_order_relaxed);
+  if (hg_unlikely(!v)) {
+    const char *s = gnu_get_libc_version();
+    unsigned major = 0, minor = 0;
+    while (*s >= '0' && *s <= '9') major = major * 10 + (unsigned)(*s++ - '0');
+    if (*s == '.') s++;
+    while (*s >= '0' && *s <= '9') minor = minor * 10 + (unsigned)(*s++ - '0');
+    v = major > 2 || (major == 2 && minor >= 38) ? 2 : 1;
+    atomic_store_explicit(&verdict, v, memory_order_relaxed);
+  }
+  return v == 2;
+}
+
+/* C11: the alignment should be a power of two; what else is asked gets the process's
+ * glibc's answer (above). */
 HG_EXPORT void *aligned_alloc(size_t align, size_t n) {
   if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(aligned_alloc(align, n), "aligned_alloc(%zu, %zu)", align, n); }
-  if (!power_of_two(align)) {
-    errno = EINVAL;
-    return NULL;
+  if (hg_unlikely(!power_of_two(align))) {
+    align = libc_rejects_odd_alignment() ? 0 : memalign_alignment(align);
+    if (!align) {
+      errno = EINVAL;
+      return NULL;
+    }
   }
   return alloc_aligned(align, n, HG_API_ALIGNED_ALLOC);
 }
 
-/* glibc's memalign: an alignment that is not a power of two is rounded up to one. */
 HG_EXPORT void *memalign(size_t align, size_t n) {
   if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(memalign(align, n), "memalign(%zu, %zu)", align, n); }
-  if (align > (SIZE_MAX >> 1) + 1) {
+  align = memalign_alignment(align);
+  if (!align) {
     errno = EINVAL;
     return NULL;
-  }
-  if (!power_of_two(align)) {
-    size_t a = HG_ALIGNMENT;
-    while (a < align) a <<= 1;
-    align = a;
   }
   return alloc_aligned(align, n, HG_API_MEMALIGN);
 }

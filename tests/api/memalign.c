@@ -1,10 +1,14 @@
 /* Aligned allocation: posix_memalign (EINVAL for bad alignments, every power of two
- * from 8 to 4 MiB with several sizes, ENOMEM for huge sizes), aligned_alloc, memalign
- * (up to 2 MiB), valloc and pvalloc (page aligned, usable size rounded up to pages).
+ * from 8 to 4 MiB with several sizes, ENOMEM for huge sizes), aligned_alloc (odd
+ * alignments answered as the process's glibc answers them), memalign (up to 2 MiB),
+ * valloc and pvalloc (page aligned, usable size rounded up to pages).
  */
 #include "check.h"
 
+#include <gnu/libc-version.h>
 #include <malloc.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +113,34 @@ static void aligned_alloc_tests(void) {
   CHECK_ERRNO(ENOMEM);
 }
 
+/* An alignment that is not a power of two: glibc up to 2.37 (Debian 12 has 2.36) served
+ * it as memalign does, rounded up to a power of two; from 2.38 it fails with EINVAL.  The
+ * answer must be the process's libc's, whichever that is. */
+static void aligned_alloc_odd_tests(void) {
+  unsigned major = 0, minor = 0;
+  CHECK(sscanf(gnu_get_libc_version(), "%u.%u", &major, &minor) == 2);
+  bool rejects = major > 2 || (major == 2 && minor >= 38);
+  static const size_t aligns[] = {0, 3, 24, 48, 100, 4095, 12288};
+  for (size_t i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
+    errno = 0;
+    void *p = aligned_alloc(hg_opaque_size(aligns[i]), 10);
+    if (rejects) {
+      CHECKF(p == NULL && errno == EINVAL, "aligned_alloc(%zu, 10): %p, errno %d (glibc %s)",
+             aligns[i], p, errno, gnu_get_libc_version());
+    } else if (CHECKF(p != NULL, "aligned_alloc(%zu, 10) (glibc %s)", aligns[i],
+                      gnu_get_libc_version())) {
+      size_t a = 16;
+      while (a < aligns[i]) a <<= 1;
+      CHECK_ALIGNED(p, a);
+      memset(p, 4, 10);
+    }
+    free(p);
+  }
+  errno = 0;   /* no power of two is this large: EINVAL for every glibc */
+  CHECK_NULL(aligned_alloc(hg_opaque_size(SIZE_MAX - 100), 10));
+  CHECK_ERRNO(EINVAL);
+}
+
 static void memalign_tests(void) {
   static const size_t sizes[] = {0, 1, 24, 4000, 70000, 300000};
   for (size_t a = 1; a <= ((size_t)2 << 20); a *= 2)
@@ -184,6 +216,7 @@ int main(void) {
   posix_memalign_good();
   posix_memalign_huge();
   aligned_alloc_tests();
+  aligned_alloc_odd_tests();
   memalign_tests();
   valloc_tests();
   return check_finish();
