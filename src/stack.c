@@ -10,6 +10,7 @@
 #include <libunwind.h>
 #include <link.h>
 #include <pthread.h>
+#include <signal.h>
 #include <ucontext.h>
 #include <string.h>
 #include <unistd.h>
@@ -502,11 +503,52 @@ static inline __attribute__((always_inline)) int walk(uintptr_t *frames, int max
 }
 
 /* Zero the stack below the caller's frame that libunwind used (its cursor and context
- * alone are 2 KiB), so no stale address of the program's survives there for the leak
- * scan to find. */
+ * alone are 2 KiB; a first walk in a thread reaches about 4.5 KiB below the program's
+ * frame), so no stale address of the program's survives there for the leak scan to
+ * find: SCRUB_MAX bytes, but never past the end of the stack the thread runs on.  A
+ * thread may have a stack of PTHREAD_STACK_MIN (16 KiB, its TLS and descriptor taken
+ * out of it), a signal handler may run on an alternate stack of MINSIGSTKSZ, often
+ * malloc'd (12 KiB below it is another block's memory), and a coroutine on a stack of
+ * its own: libunwind wrote only into the stack in use, so the scrub stops at its
+ * floor, less SCRUB_MARGIN for memset's frame and a signal's frame, and when the
+ * stack's bounds are not known (sp outside the thread's stack and not on its
+ * alternate stack: a coroutine's) it zeroes nothing. */
+#define SCRUB_MAX (12 * 1024)
+#define SCRUB_MARGIN 1024
+
+/* The calling thread's stack, [stack_lo, stack_hi): found at its first scrub (0: not
+ * yet; stack_hi 1: not known), by pthread_getattr_np, which allocates (quiet: those
+ * allocations capture no stack) and, in the main thread, reads /proc/self/maps. */
+static __thread uintptr_t stack_lo, stack_hi;
+
+static HG_NOINLINE void find_stack(void) {
+  pthread_attr_t attr;
+  void *lo = NULL;
+  size_t size = 0;
+  hg_stack_quiet++;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    if (pthread_attr_getstack(&attr, &lo, &size) != 0) lo = NULL;
+    pthread_attr_destroy(&attr);
+  }
+  hg_stack_quiet--;
+  stack_lo = (uintptr_t)lo;
+  stack_hi = lo ? (uintptr_t)lo + size : 1;
+}
+
 static HG_NOINLINE void scrub_deep(void) {
-  char area[12 * 1024];
-  memset(area, 0, sizeof area);
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0), lo;
+  stack_t alt;
+  if (sigaltstack(NULL, &alt) == 0 && (alt.ss_flags & SS_ONSTACK)) {
+    lo = (uintptr_t)alt.ss_sp;
+  } else {
+    if (!stack_hi) find_stack();
+    lo = sp > stack_lo && sp < stack_hi ? stack_lo : sp;
+  }
+  size_t n = sp - lo > SCRUB_MARGIN ? sp - lo - SCRUB_MARGIN : 0;
+  if (n > SCRUB_MAX) n = SCRUB_MAX;
+  if (!n) return;
+  char *area = __builtin_alloca(n);
+  memset(area, 0, n);
   __asm__ volatile("" : : "r"(area) : "memory");
 }
 
