@@ -258,8 +258,15 @@ static void load_unwinder(void) {
   void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
   hg_stack_quiet--;
   if (!lib) {
-    hg_message("check mode: libunwind.so.8 not found (Debian: apt-get install libunwind8); "
-               "reports will have no stacks");
+    /* Missing, or present but not loadable: under a small RLIMIT_AS the loader's
+     * mmap fails ("failed to map segment"), and telling that user to install the
+     * package would send them the wrong way. */
+    const char *why = dlerror();
+    if (!why || strstr(why, "No such file"))
+      hg_message("check mode: libunwind.so.8 not found (Debian: apt-get install libunwind8); "
+                 "reports will have no stacks");
+    else
+      hg_message("check mode: cannot load libunwind.so.8 (%s); reports will have no stacks", why);
     return;
   }
   int (*set_policy)(void *as, int policy) = (int (*)(void *, int))dlsym(lib, "_ULx86_64_set_caching_policy");
