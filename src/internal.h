@@ -8,7 +8,7 @@
  *   stats_out.c the stats table (text, JSON), the timeline, the stats signal
  *   heap.c      per-thread heaps: size-class spans, fast path, remote frees, adoption
  *   region.c    page runs carved from brk/mmap extents: bins, split, coalesce, purge,
- *               brk trim; large blocks (one mapping each)
+ *               brk trim; region_large.c: large blocks (one mapping each)
  *   pagemap.c   address -> span descriptor for every page the allocator owns
  *   meta.c      out-of-band memory for descriptors, heaps and pagemap nodes
  *   os.c        the only code that calls brk/sbrk/mmap/munmap/madvise/mremap/mprotect

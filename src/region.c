@@ -1,4 +1,5 @@
-/* region.c — extents, free page runs, purge and trim; large blocks (see region.h). */
+/* region.c — extents, free page runs, purge and trim (see region.h); large blocks are
+ * in region_large.c. */
 #include "region.h"
 
 #include <time.h>
@@ -7,10 +8,11 @@
 #include "options.h"
 #include "os.h"
 #include "pagemap.h"
+#include "region_internal.h"
 #include "span.h"
 #include "trace.h"
 
-static hg_lock_t region_lock = HG_LOCK_INIT;
+hg_lock_t hg_region_lock = HG_LOCK_INIT;
 
 /* ---- free runs in bins ----------------------------------------------------------
  * Bins 0..63 hold runs of exactly 1..64 pages; bin 64+k holds runs of [2^(k+6)+1 ..
@@ -37,14 +39,6 @@ static struct extent *brk_extent;     /* the extent that ends at our program bre
 static size_t brk_bytes, mmap_region_bytes;
 static size_t small_span_pages, medium_pages, medium_count, medium_total;
 
-/* Large blocks: list (for stats and walks) and a ring of recently freed ones, only to
- * word double-free reports. */
-static struct hg_span *large_head;
-static size_t large_count, large_bytes, large_max_count, large_max_bytes, large_total;
-static bool threshold_raised;   /* a free raised the dynamic mmap threshold (hg_large_alloc) */
-#define RECENT 64
-static struct { uintptr_t start; size_t size; } recent_large[RECENT];
-static unsigned recent_next;
 
 static unsigned bin_of(size_t npages) {
   if (npages <= 64) return (unsigned)npages - 1;
@@ -416,7 +410,7 @@ static void maybe_trim(struct hg_span *r) {
 
 /* ---- spans ------------------------------------------------------------------------ */
 
-/* hg_region_alloc; with may_grow false (a large block, hg_large_alloc), NULL unless a
+/* hg_region_alloc; with may_grow false (hg_region_alloc_resident), NULL unless a
  * free run fits already, has at least half the pages resident (the point is to reuse
  * them: clean pages cost the same page faults as a new mapping) and is not a top that
  * glibc would have cut. */
@@ -424,7 +418,7 @@ static struct hg_span *region_alloc(size_t npages, size_t align_pages, int kind,
   HG_ASSERT(npages > 0);
   size_t need = npages + (align_pages > 1 ? align_pages - 1 : 0);
   if (need < npages || need > (HG_MAX_REQUEST >> HG_PAGE_SHIFT)) return NULL;
-  hg_lock(&region_lock);
+  hg_lock(&hg_region_lock);
   struct hg_span *s = hg_meta_span_new(), *extra = hg_meta_span_new();
   struct hg_span *r = s && extra ? find_run(need) : NULL;
   if (!may_grow && r && (top_over_threshold(r) || r->ndirty < npages / 2)) r = NULL;
@@ -432,7 +426,7 @@ static struct hg_span *region_alloc(size_t npages, size_t align_pages, int kind,
   if (!r) {
     if (s) hg_meta_span_delete(s);
     if (extra) hg_meta_span_delete(extra);
-    hg_unlock(&region_lock);
+    hg_unlock(&hg_region_lock);
     return NULL;
   }
   run_remove(r);
@@ -475,12 +469,17 @@ static struct hg_span *region_alloc(size_t npages, size_t align_pages, int kind,
     medium_total++;
   }
   maybe_purge();
-  hg_unlock(&region_lock);
+  hg_unlock(&hg_region_lock);
   return s;
 }
 
 struct hg_span *hg_region_alloc(size_t npages, size_t align_pages, int kind) {
   return region_alloc(npages, align_pages, kind, true);
+}
+
+struct hg_span *hg_region_alloc_resident(size_t npages, size_t align_pages) {
+  if (__atomic_load_n(&free_pages, __ATOMIC_RELAXED) < npages) return NULL;   /* a hint */
+  return region_alloc(npages, align_pages, HG_SPAN_MEDIUM, false);
 }
 
 static void region_free_locked(struct hg_span *s) {
@@ -500,7 +499,7 @@ static void region_free_locked(struct hg_span *s) {
 }
 
 void hg_region_free_pages(const struct hg_span *s, struct hg_span *r) {
-  hg_lock(&region_lock);
+  hg_lock(&hg_region_lock);
   if (r != s) {
     r->kind = HG_SPAN_SMALL;
     r->start = s->start;
@@ -508,23 +507,23 @@ void hg_region_free_pages(const struct hg_span *s, struct hg_span *r) {
     r->in_brk = s->in_brk;
   }
   region_free_locked(r);
-  hg_unlock(&region_lock);
+  hg_unlock(&hg_region_lock);
 }
 
 void hg_region_free(struct hg_span *s) { hg_region_free_pages(s, s); }
 
 bool hg_region_free_medium(struct hg_span *s, const void *p) {
-  hg_lock(&region_lock);
+  hg_lock(&hg_region_lock);
   bool live = hg_pagemap_get(p) == s && s->kind == HG_SPAN_MEDIUM && s->base == (const char *)p;
   if (live) region_free_locked(s);
-  hg_unlock(&region_lock);
+  hg_unlock(&hg_region_lock);
   return live;
 }
 
 bool hg_region_grow(struct hg_span *s, size_t new_npages) {
   size_t extra = new_npages - s->npages;
   bool ok = false;
-  hg_lock(&region_lock);
+  hg_lock(&hg_region_lock);
   uintptr_t end = run_end(s);
   struct hg_span *right = free_neighbour(end, s->in_brk);
   if (right && right->start == end && right->npages >= extra) {
@@ -544,13 +543,13 @@ bool hg_region_grow(struct hg_span *s, size_t new_npages) {
     medium_pages += extra;
     ok = true;
   }
-  hg_unlock(&region_lock);
+  hg_unlock(&hg_region_lock);
   return ok;
 }
 
 void hg_region_shrink(struct hg_span *s, size_t new_npages) {
   if (new_npages == 0 || new_npages >= s->npages) return;
-  hg_lock(&region_lock);
+  hg_lock(&hg_region_lock);
   struct hg_span *r = hg_meta_span_new();
   if (r) {
     size_t cut = s->npages - new_npages;
@@ -566,160 +565,14 @@ void hg_region_shrink(struct hg_span *s, size_t new_npages) {
     maybe_trim(r);
     maybe_purge();
   }
-  hg_unlock(&region_lock);
-}
-
-/* ---- large blocks ------------------------------------------------------------------ */
-
-struct hg_span *hg_large_alloc(size_t size, size_t align) {
-  size_t bytes = hg_align_up(size ? size : 1, HG_PAGE);
-  /* As in glibc, the mmap threshold only decides how the heap grows: a request above
-   * it that fits in a free run already there is carved from it (a medium block), so a
-   * program that frees a big block and allocates a slightly bigger one reuses the
-   * resident pages instead of mapping (and faulting in) new ones (wl_huge: 6,100 page
-   * faults less, one 24 MB mapping less).  Only while the threshold is glibc's dynamic
-   * one and a free has raised it (the program recycles big blocks; a user who set it
-   * wants blocks above it mapped), and only from a run with resident pages
-   * (region_alloc). */
-  if (!hg_opt.mmap_threshold_fixed && __atomic_load_n(&threshold_raised, __ATOMIC_RELAXED) &&
-      __atomic_load_n(&free_pages, __ATOMIC_RELAXED) >= (bytes >> HG_PAGE_SHIFT)) {   /* hints */
-    hg_trace_request(size);
-    struct hg_span *m = region_alloc(bytes >> HG_PAGE_SHIFT, align > HG_PAGE ? align >> HG_PAGE_SHIFT : 1,
-                                     HG_SPAN_MEDIUM, false);
-    hg_trace_request(0);
-    if (m) {
-      m->base = (char *)m->start;
-      m->size = size;
-      return m;
-    }
-  }
-  hg_trace_why(HG_WHY_LARGE_MAP, size, align);
-  char *p = hg_os_map_aligned(bytes, align);
-  if (!p) return NULL;
-  struct hg_span *s = hg_meta_span_new();
-  hg_lock(&region_lock);
-  if (!s || !hg_pagemap_set((uintptr_t)p, 1, s)) {
-    hg_unlock(&region_lock);
-    if (s) hg_meta_span_delete(s);
-    hg_trace_why(HG_WHY_LARGE_UNDO, 0, 0);
-    hg_os_unmap(p, bytes);
-    return NULL;
-  }
-  s->kind = HG_SPAN_LARGE;
-  s->start = (uintptr_t)p;
-  s->base = p;
-  s->npages = bytes >> HG_PAGE_SHIFT;
-  s->size = size;
-  s->zeroed = 1;
-  s->next = large_head;
-  s->prev = NULL;
-  if (large_head) large_head->prev = s;
-  large_head = s;
-  large_count++;
-  large_total++;
-  large_bytes += bytes;
-  if (large_count > large_max_count) large_max_count = large_count;
-  if (large_bytes > large_max_bytes) large_max_bytes = large_bytes;
-  hg_unlock(&region_lock);
-  return s;
-}
-
-static void large_unlink(struct hg_span *s) {
-  if (s->prev) s->prev->next = s->next; else large_head = s->next;
-  if (s->next) s->next->prev = s->prev;
-}
-
-#define DYNAMIC_THRESHOLD_MAX (32 * HG_MiB)   /* glibc's DEFAULT_MMAP_THRESHOLD_MAX */
-
-static void large_free_locked(struct hg_span *s) {
-  uintptr_t start = s->start;
-  size_t bytes = hg_span_bytes(s);
-  hg_pagemap_set(start, 1, NULL);
-  large_unlink(s);
-  large_count--;
-  large_bytes -= bytes;
-  recent_large[recent_next].start = start;
-  recent_large[recent_next].size = s->size;
-  recent_next = (recent_next + 1) % RECENT;
-  if (!hg_opt.mmap_threshold_fixed && s->size >= hg_opt.mmap_threshold &&
-      s->size <= DYNAMIC_THRESHOLD_MAX) {
-    hg_opt.mmap_threshold = s->size + 1;
-    hg_opt.trim_threshold = 2 * hg_opt.mmap_threshold;
-    threshold_raised = true;
-  }
-  s->kind = HG_SPAN_DEAD;
-}
-
-/* For the trace: the block's size, and the new mmap threshold if its free raised it. */
-static void why_large_free(size_t size, size_t threshold_before) {
-  hg_trace_why(HG_WHY_LARGE_FREE, size, hg_opt.mmap_threshold != threshold_before ? hg_opt.mmap_threshold : 0);
-}
-
-void hg_large_free(struct hg_span *s) {
-  uintptr_t start = s->start;
-  size_t bytes = hg_span_bytes(s), size = s->size, threshold = hg_opt.mmap_threshold;
-  hg_lock(&region_lock);
-  large_free_locked(s);
-  hg_unlock(&region_lock);
-  hg_meta_span_delete(s);
-  why_large_free(size, threshold);
-  hg_os_unmap((void *)start, bytes);
-}
-
-void hg_large_free_checked(struct hg_span *s, const void *p) {
-  hg_lock(&region_lock);
-  if (hg_pagemap_get(p) != s || s->kind != HG_SPAN_LARGE || s->base != (const char *)p) {
-    hg_unlock(&region_lock);
-    hg_fatal("double free of %p (large block already unmapped)", p);
-  }
-  uintptr_t start = s->start;
-  size_t bytes = hg_span_bytes(s), size = s->size, threshold = hg_opt.mmap_threshold;
-  large_free_locked(s);
-  hg_unlock(&region_lock);
-  hg_meta_span_delete(s);
-  why_large_free(size, threshold);
-  hg_os_unmap((void *)start, bytes);
-}
-
-bool hg_large_resize(struct hg_span *s, size_t size) {
-  size_t old_bytes = hg_span_bytes(s), bytes = hg_align_up(size ? size : 1, HG_PAGE);
-  if (bytes != old_bytes) {
-    hg_trace_why(HG_WHY_LARGE_RESIZE, s->size, size);
-    char *p = hg_os_remap((void *)s->start, old_bytes, bytes);
-    if (!p) return false;
-    hg_lock(&region_lock);
-    if ((uintptr_t)p != s->start) {
-      hg_pagemap_set(s->start, 1, NULL);
-      if (!hg_pagemap_set((uintptr_t)p, 1, s))
-        hg_fatal("out of memory for the page map after moving a %zu-byte block", size);
-    }
-    large_bytes = large_bytes - old_bytes + bytes;
-    if (large_bytes > large_max_bytes) large_max_bytes = large_bytes;
-    s->start = (uintptr_t)p;
-    s->base = p;
-    s->npages = bytes >> HG_PAGE_SHIFT;
-    hg_unlock(&region_lock);
-  }
-  s->size = size;
-  return true;
-}
-
-size_t hg_large_live(void) { return __atomic_load_n(&large_count, __ATOMIC_RELAXED); }
-
-size_t hg_large_recently_freed(const void *p) {
-  size_t found = 0;
-  hg_lock(&region_lock);
-  for (unsigned i = 0; i < RECENT; i++)
-    if (recent_large[i].start == (uintptr_t)p && p) found = recent_large[i].size ? recent_large[i].size : 1;
-  hg_unlock(&region_lock);
-  return found;
+  hg_unlock(&hg_region_lock);
 }
 
 /* ---- trim and stats --------------------------------------------------------------- */
 
 size_t hg_region_trim(size_t pad) {
   size_t released = 0;
-  hg_lock(&region_lock);
+  hg_lock(&hg_region_lock);
   hg_trace_cause(HG_CAUSE_TRIM, 0);
   if (brk_extent && brk_extent->end > brk_extent->start) {
     struct hg_span *top = free_neighbour(brk_extent->end - HG_PAGE, true);
@@ -729,7 +582,7 @@ size_t hg_region_trim(size_t pad) {
     released += dirty_head->ndirty << HG_PAGE_SHIFT;
     purge_run(dirty_head);
   }
-  hg_unlock(&region_lock);
+  hg_unlock(&hg_region_lock);
   return released;
 }
 
@@ -738,10 +591,9 @@ void hg_region_stats(struct hg_region_stats *st) { hg_region_walk(st, false, NUL
 bool hg_region_walk(struct hg_region_stats *st, bool try,
                     void (*visit)(void *ctx, const struct hg_span *s), void *ctx) {
   *st = (struct hg_region_stats){ 0 };
-  if (!try) hg_lock(&region_lock);
-  else if (!hg_trylock(&region_lock)) return false;
+  if (!try) hg_lock(&hg_region_lock);
+  else if (!hg_trylock(&hg_region_lock)) return false;
   st->medium_total = medium_total;
-  st->large_total = large_total;
   st->brk_bytes = brk_bytes;
   st->mmap_region_bytes = mmap_region_bytes;
   st->free_bytes = free_pages << HG_PAGE_SHIFT;
@@ -750,10 +602,6 @@ bool hg_region_walk(struct hg_region_stats *st, bool try,
   st->small_span_bytes = small_span_pages << HG_PAGE_SHIFT;
   st->medium_bytes = medium_pages << HG_PAGE_SHIFT;
   st->medium_count = medium_count;
-  st->large_bytes = large_bytes;
-  st->large_count = large_count;
-  st->large_max_count = large_max_count;
-  st->large_max_bytes = large_max_bytes;
   for (int b = NBINS - 1; b >= 0 && !st->largest_free; b--)
     for (struct hg_span *r = bins[b]; r; r = r->next)
       if (hg_span_bytes(r) > st->largest_free) st->largest_free = hg_span_bytes(r);
@@ -773,12 +621,11 @@ bool hg_region_walk(struct hg_region_stats *st, bool try,
       a += hg_span_bytes(s);
     }
   }
-  if (visit)
-    for (struct hg_span *s = large_head; s; s = s->next) visit(ctx, s);
-  hg_unlock(&region_lock);
+  hg_large_walk_locked(st, visit, ctx);
+  hg_unlock(&hg_region_lock);
   return true;
 }
 
-void hg_region_fork_prepare(void) { hg_lock(&region_lock); }
-void hg_region_fork_parent(void) { hg_unlock(&region_lock); }
-void hg_region_fork_child(void) { hg_lock_reset(&region_lock); }
+void hg_region_fork_prepare(void) { hg_lock(&hg_region_lock); }
+void hg_region_fork_parent(void) { hg_unlock(&hg_region_lock); }
+void hg_region_fork_child(void) { hg_lock_reset(&hg_region_lock); }

@@ -7,7 +7,8 @@
  * neighbours, so external fragmentation stays low.  Free runs that exceed the dirty
  * budget are given back with madvise (oldest first), and a free top of the brk heap
  * larger than the trim threshold shrinks the break.  Blocks at or above the mmap
- * threshold get a mapping of their own.  All of it is under hg_region_lock. */
+ * threshold get a mapping of their own (region_large.c).  All of it is under
+ * hg_region_lock. */
 #ifndef HG_REGION_H
 #define HG_REGION_H
 

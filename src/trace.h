@@ -5,7 +5,7 @@
  *
  * Kernel calls.  os.c reports each call after making it (HG_TRACE_SYSCALL: one
  * predictable branch when tracing is off).  The reason comes from the callers, which
- * know it: just before a kernel call, region.c and meta.c say why with hg_trace_why()
+ * know it: just before a kernel call, region*.c and meta.c say why with hg_trace_why()
  * (what is happening: growing the heap, mapping a large block, ...), the code that
  * decided to give memory back says what made it (hg_trace_cause(): idle pages, the
  * resident cap, malloc_trim), and the slow paths that serve a request say how big it

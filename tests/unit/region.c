@@ -1,4 +1,5 @@
-/* unit/region: the region layer through its own API (src/region.c, src/region.h).
+/* unit/region: the region layer through its own API (src/region.c, src/region_large.c,
+ * src/region.h).
  *
  *   extents     (run first) with brk off, regions come from mmap and the kernel usually
  *               places a new one right below the previous one; free runs then coalesce
