@@ -370,6 +370,24 @@ static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_a
   }
 }
 
+/* Out of memory or address space for a request of n bytes: if the quarantine holds at
+ * least that much, every block in it leaves (verified, as it would have been later),
+ * so that its memory can be reused: a program that frees and allocates again under a
+ * limit (ulimit -v, RLIMIT_AS) works as it does with glibc's malloc, at the cost of
+ * catching late writes to those blocks.  A request the quarantine could not hold
+ * (malloc of 1 TiB) leaves it alone.  Lock held (released and taken again to report
+ * what was found when the findings fill up); the rest are left pending.  False if
+ * nothing left. */
+static bool drain(size_t n, hg_stack_t where, enum hg_api api) {
+  if (!ring_len || quarantined_bytes < n) return false;
+  for (;;) {
+    evict(0, &pending, where, api);
+    if (!ring_len) return true;
+    report_pending(false);
+    hg_lock(&check_lock);
+  }
+}
+
 /* Freed block b (user address p) enters the quarantine: poisoned, or, if large,
  * protected (protect.h) with only the bytes around its inaccessible pages poisoned. */
 static void poison(struct hg_block *b, char *p) {
@@ -404,9 +422,15 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   bool internal = hg_stack_quiet != 0;
   /* Guard mode: a mapping of the block's own, made outside the lock; when none can be
    * made now, a slot with redzones as in check mode. */
-  struct hg_guard_slot g = { 0, 0, 0 };
+  struct hg_guard_slot g = { 0, 0, 0, HG_GUARD_MADE };
   bool guarded = (hg_guard_on || sampled) && hg_guard_map(n, align, natural_alignment(api), &g);
   if (sampled && !guarded) return NULL;
+  if (!guarded && g.refused == HG_GUARD_NO_MEMORY) {   /* the quarantine's, maybe */
+    hg_lock(&check_lock);
+    bool drained = drain(total, stack, api);
+    unlock_report();
+    if (drained) guarded = hg_guard_map(n, align, natural_alignment(api), &g);
+  }
   if (guarded) {
     /* The slot is this call's alone until its record is published under the lock, so
      * its redzones are written before: hg_check_heap() never sees it without them. */
@@ -421,10 +445,15 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   struct hg_span *span = NULL;
   void *slot = guarded ? (void *)g.slot : slot_alloc(total, align, &raw, &span);
   struct hg_block *b = slot ? hg_blocks_insert((uintptr_t)slot, span) : NULL;
+  if (!b && !guarded && drain(total, stack, api)) {   /* no memory for a slot or its record */
+    if (slot) slot_free((uintptr_t)slot);
+    slot = slot_alloc(total, align, &raw, &span);
+    b = slot ? hg_blocks_insert((uintptr_t)slot, span) : NULL;
+  }
   if (!b) {
     if (guarded) hg_guard_unmap(g.slot, g.raw);
     else if (slot) slot_free((uintptr_t)slot);
-    hg_unlock(&check_lock);
+    unlock_report();
     errno = ENOMEM;
     return NULL;
   }
@@ -444,6 +473,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
     fill(user + n, HG_CHECK_REDZONE_BYTE, raw - left - n);
   }
   hg_unlock(&check_lock);
+  if (hg_unlikely(!guarded && g.refused)) hg_guard_fell_back(g.refused);   /* (printed once) */
   if (zero) memset(user, 0, n);
   return user;
 }

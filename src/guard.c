@@ -144,11 +144,16 @@ static void read_map_limit(void) {
 }
 
 /* Guard mode's one warning: from here on some blocks get redzones only. */
-static void fall_back(const char *why) {
-  if (!hg_guard_on || atomic_exchange(&warned, true)) return;
+void hg_guard_fell_back(enum hg_guard_refusal why) {
+  if (!hg_guard_on || why == HG_GUARD_MADE || atomic_exchange(&warned, true)) return;
+  char near[160];
+  hg_format(near, sizeof near, "%zu guarded blocks are near the limit of vm.max_map_count (%zu)",
+            budget / 2, map_limit);
   hg_diag_line("WARNING: guard mode: %s; new blocks get check mode's redzones instead of a "
                "guard page (overflows found at free, bad reads not at all) while this lasts",
-               why);
+               why == HG_GUARD_NO_BUDGET   ? near
+               : why == HG_GUARD_NO_MEMORY ? "the kernel refused a mapping (out of memory or address space)"
+                                           : "the kernel refused a guard page (mapping limit)");
 }
 
 /* Sampled mode: HEAPGUARD_SAMPLE_QUARANTINE, at most half the pool (the rest for live
@@ -443,6 +448,7 @@ static bool spare_give(uintptr_t slot) {
 static void unmap_slot(uintptr_t slot, size_t raw);
 
 bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g) {
+  g->refused = HG_GUARD_MADE;
   size_t a = natural ? natural_alignment(n) : align;
   if (n > HG_MAX_REQUEST - a - 2 * HG_PAGE || a > HG_MAX_REQUEST / 4) return false;
   size_t body = hg_align_up(n, a);                 /* user's start to the slot's end */
@@ -470,10 +476,7 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
   }
   if (atomic_fetch_add(&mappings, 2) + 2 > budget) {
     atomic_fetch_sub(&mappings, 2);
-    char why[160];
-    hg_format(why, sizeof why, "%zu guarded blocks are near the limit of vm.max_map_count (%zu)",
-              budget / 2, map_limit);
-    fall_back(why);
+    g->refused = HG_GUARD_NO_BUDGET;
     return false;
   }
   uintptr_t m;
@@ -490,7 +493,7 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
   }
   if (!m) {
     atomic_fetch_sub(&mappings, 2);
-    fall_back("the kernel refused a mapping (out of memory or address space)");
+    g->refused = HG_GUARD_NO_MEMORY;
     return false;
   }
   uintptr_t slot = m + lead, guard = lead ? m : slot + raw;
@@ -498,7 +501,7 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
     index_set(m, total >> HG_PAGE_SHIFT, 0);
     hg_os_unmap((void *)m, total);
     atomic_fetch_sub(&mappings, 2);
-    fall_back("the kernel refused a guard page (mapping limit)");
+    g->refused = HG_GUARD_NO_PAGE;
     return false;
   }
   g->slot = slot;

@@ -60,17 +60,31 @@ void hg_guard_start(void);
 
 /* ---- guarded slots (check.c) ------------------------------------------------------ */
 
+/* Why guard mode made no slot for a block it could have guarded (the caller gives it
+ * redzones instead, if it can have any memory at all). */
+enum hg_guard_refusal {
+  HG_GUARD_MADE,        /* made, or not guard mode's to make (too big, sampled pool full) */
+  HG_GUARD_NO_BUDGET,   /* the mapping budget (vm.max_map_count) is spent */
+  HG_GUARD_NO_MEMORY,   /* the kernel refused the mapping (memory, address space) */
+  HG_GUARD_NO_PAGE,     /* the kernel refused the guard page's mprotect */
+};
+
 struct hg_guard_slot {
   uintptr_t slot;   /* start of the data pages (the record's key) */
   uintptr_t user;   /* the block */
   size_t raw;       /* bytes of data pages */
+  enum hg_guard_refusal refused;   /* set when hg_guard_map returns false */
 };
 
 /* A guarded slot for n bytes: aligned to `align` (a power of two >= 16), or, when
  * `natural`, to the largest power of two dividing n (at most 16).  False if none can
- * be made now (mapping limit near, mmap refused): the caller falls back.  May print
- * guard mode's one warning line.  Takes no lock of check.c's. */
+ * be made now, with the reason in g->refused: the caller falls back.  Takes no lock of
+ * check.c's. */
 bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g);
+/* Guard mode's one warning line, for the reason a slot was refused: printed when a
+ * block does get redzones instead (not when the request fails outright: a malloc of
+ * 1 TiB, refused by any allocator, degrades nothing). */
+void hg_guard_fell_back(enum hg_guard_refusal why);
 /* The block of this slot was freed: its data pages are emptied and made inaccessible.
  * False if the kernel refused (the caller then unmaps the slot at once). */
 bool hg_guard_retire(uintptr_t slot, size_t raw);

@@ -5,6 +5,13 @@
 #     on stderr says libunwind cannot be loaded and why, not that it is "not found"
 #     (which sent the user to install a package they have).  The limit is searched
 #     for, from 8 MiB up: the first one at which a libunwind line appears.
+#  2. Memory freed under a limit can be allocated again in check and guard modes, as
+#     with glibc: the quarantine held the freed blocks (64 MiB), so after a program
+#     filled its headroom with 1 MiB blocks and freed them all, malloc(8 MiB) failed.
+#     Now a request the kernel refuses lets the quarantine go first (check.c, drain).
+#  3. A request no allocator could satisfy (1 TiB) fails with ENOMEM in guard mode
+#     without the warning that blocks now get redzones instead of guard pages (it was
+#     printed, once, and then missing when the mapping limit really was reached).
 . "$(dirname "$0")/lib.sh"
 need gcc
 
@@ -34,4 +41,65 @@ else
   grep -q 'not found' "$T/err" && fail "under ulimit -v $found, libunwind is said to be missing: $(grep libunwind "$T/err")"
   grep -q 'cannot load libunwind.so.8 (' "$T/err" || fail "under ulimit -v $found, no 'cannot load libunwind.so.8 (why)' line"
 fi
+
+cat >"$T/refill.c" <<'C'
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#define MiB ((size_t)1 << 20)
+static void *blocks[4096];
+static size_t vm_size(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  size_t kb = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
+  if (f) fclose(f);
+  return kb * 1024;
+}
+static int fill(void) {
+  int n = 0;
+  while (n < 4096 && (blocks[n] = malloc(MiB)) != NULL) memset(blocks[n++], 1, 4096);
+  return n;
+}
+int main(int argc, char **argv) {
+  if (argc > 1) {   /* "huge": requests nothing can satisfy */
+    errno = 0;
+    void *p = malloc((size_t)1 << 40), *q = memalign((size_t)1 << 30, (size_t)1 << 40);
+    printf("huge: %s %s errno %d\n", p ? "allocated" : "NULL", q ? "allocated" : "NULL", errno);
+    return p || q || errno != ENOMEM;
+  }
+  free(malloc(2 * MiB));
+  struct rlimit rl = { vm_size() + 96 * MiB, vm_size() + 96 * MiB };
+  if (setrlimit(RLIMIT_AS, &rl) != 0) return 77;
+  int n1 = fill();
+  for (int i = 0; i < n1; i++) free(blocks[i]);
+  void *big = malloc(8 * MiB);
+  if (big) memset(big, 2, 8 * MiB);
+  free(big);
+  int n2 = fill();
+  for (int i = 0; i < n2; i++) free(blocks[i]);
+  printf("%d then %d 1-MiB blocks, malloc(8 MiB) between: %s\n", n1, n2, big ? "allocated" : "NULL");
+  return !big || n1 < 16 || n2 < n1 * 3 / 4;
+}
+C
+gcc -O1 -o "$T/refill" "$T/refill.c" || { fail "cannot build refill.c"; finish; }
+"$T/refill" >"$T/refill.glibc" 2>&1 || { say "glibc: $(cat "$T/refill.glibc")"; fail "refill fails under glibc's malloc"; }
+for mode in check guard; do
+  HG_CHECKS=$((HG_CHECKS + 1))
+  HEAPGUARD_MODE=$mode HEAPGUARD_LOG_FILE="$T/refill.$mode.log" LD_PRELOAD="$HG_LIB_SO" \
+    timeout 120 "$T/refill" >"$T/refill.$mode" 2>&1
+  st=$?
+  say "$mode: $(cat "$T/refill.$mode")"
+  [ "$st" = 0 ] || fail "$mode mode: memory freed under RLIMIT_AS is not allocated again (status $st)"
+  HG_CHECKS=$((HG_CHECKS + 1))
+  HEAPGUARD_MODE=$mode HEAPGUARD_LOG_FILE="$T/huge.$mode.log" LD_PRELOAD="$HG_LIB_SO" \
+    "$T/refill" huge >"$T/huge.$mode" 2>&1 || fail "$mode mode: $(cat "$T/huge.$mode")"
+  if grep -q WARNING "$T/huge.$mode.log"; then
+    fail "$mode mode: a 1 TiB request warns: $(grep WARNING "$T/huge.$mode.log")"
+  fi
+done
 finish
