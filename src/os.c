@@ -79,6 +79,16 @@ void hg_os_unmap(void *p, size_t size) {
   count(&hg_os_calls.munmap);
   long r = raw_syscall6(SYS_munmap, (long)p, (long)size, 0, 0, 0, 0);
   HG_TRACE_SYSCALL(HG_SYS_MUNMAP, r, HG_WHY_NONE, 0, (long)p, (long)size, 0, 0, 0, 0);
+  if (r == -ENOMEM) {
+    /* The kernel merges neighbouring anonymous mappings of the same protection into one
+     * (a large block's with the program's own, or with another block's), and unmapping
+     * a range inside one splits it: at vm.max_map_count mappings that is refused.  glibc
+     * ignores the failure; aborting the program would be worse.  The memory goes back
+     * (MADV_DONTNEED splits nothing); the addresses stay mapped, unused: the caller has
+     * forgotten them, so a stale pointer into them is still "not allocated". */
+    hg_os_decommit(p, size);
+    return;
+  }
   if (r < 0) hg_fatal("munmap(%p, %zu) failed with error %ld", p, size, -r);
 }
 

@@ -12,6 +12,9 @@
 #  3. A request no allocator could satisfy (1 TiB) fails with ENOMEM in guard mode
 #     without the warning that blocks now get redzones instead of guard pages (it was
 #     printed, once, and then missing when the mapping limit really was reached).
+#  4. At vm.max_map_count: tests/api/map_count_limit.c (a munmap the kernel refuses, as
+#     it splits a merged mapping, aborted the program) in check, guard and sampled
+#     guard modes; tests/run.sh runs it in the default mode.
 . "$(dirname "$0")/lib.sh"
 need gcc
 
@@ -101,5 +104,16 @@ for mode in check guard; do
   if grep -q WARNING "$T/huge.$mode.log"; then
     fail "$mode mode: a 1 TiB request warns: $(grep WARNING "$T/huge.$mode.log")"
   fi
+done
+
+gcc -std=gnu11 -O1 -g -pthread -I"$HG_ROOT/tests" -fno-builtin -o "$T/map_count_limit" \
+  "$HG_ROOT/tests/api/map_count_limit.c" || { fail "cannot build map_count_limit.c"; finish; }
+for mode in HEAPGUARD_MODE=check HEAPGUARD_MODE=guard HEAPGUARD_SAMPLE_RATE=1; do
+  HG_CHECKS=$((HG_CHECKS + 1))
+  env "$mode" HEAPGUARD_LOG_FILE="$T/map_count_limit.log" LD_PRELOAD="$HG_LIB_SO" \
+    timeout 120 "$T/map_count_limit" >"$T/map_count_limit.out" 2>&1
+  st=$?
+  say "$mode: $(grep -v '^==' "$T/map_count_limit.out" | tail -n 2 | tr '\n' ' ')"
+  [ "$st" = 0 ] || [ "$st" = 77 ] || fail "$mode: map_count_limit exits with $(status_desc "$st")"
 done
 finish
