@@ -17,7 +17,11 @@ struct context {
 };
 
 static int log_fd = -1;
-static bool log_to_file;   /* log_fd is HEAPGUARD_LOG_FILE's, not a copy of stderr */
+static bool log_to_file;   /* log_fd is HEAPGUARD_LOG_FILE's, not err_fd */
+/* A copy of stderr, made at the first output: many programs close their stderr on the
+ * way out (coreutils' close_stdout), before the leak report is written.  The reports go
+ * there without a log file, or once the file refused a line. */
+static int err_fd = -1;
 static hg_lock_t open_lock = HG_LOCK_INIT;
 
 /* The report lock is re-entrant: printing symbolises stacks, which allocates, and an
@@ -34,15 +38,13 @@ static int output(void) {
   if (log_fd >= 0) return log_fd;
   hg_lock(&open_lock);
   if (log_fd < 0) {
-    /* A copy of stderr: many programs close their stderr on the way out (coreutils'
-     * close_stdout), before the leak report is written. */
-    int fd = hg_stderr_copy();
+    if (err_fd < 0) err_fd = hg_stderr_copy();
+    int fd = err_fd;
     /* Appended to, not emptied, when it holds this run's reports (hg_report_open): a
      * process's reports from before an exec, or the other processes' of the run. */
     if (hg_opt.log_file) {
       int file = hg_report_open(hg_opt.log_file, "log", 0);
       if (file >= 0) {
-        if (fd > 2) close(fd);
         fd = file;
         log_to_file = true;
       }
@@ -55,6 +57,29 @@ static int output(void) {
 
 void hg_diag_init(void) { output(); }
 
+/* The log file refused a line (a full disk, /dev/full, EIO): the reports go to stderr
+ * from here on, after one line saying so, rather than nowhere while the program still
+ * exits with the error exit code.  Out of line: its name buffer stays off the stack of
+ * every report line. */
+static HG_COLD void log_file_failed(int fd, int error, const char *line, size_t n) {
+  hg_lock(&open_lock);
+  if (log_to_file && log_fd == fd) {
+    log_to_file = false;
+    log_fd = err_fd;   /* the copy made at start: the program may have closed fd 2 since */
+    /* The file's name, not the pattern: "%p" became this process's id when it was
+     * opened (a child with a per-process name opens its own, hg_diag_fork_child). */
+    char msg[4352];
+    size_t k = hg_format(msg, sizeof msg, "heapguard: cannot write the log file ");
+    hg_pid_path(msg + k, 4096, hg_opt.log_file, (int)getpid());
+    k += __builtin_strlen(msg + k);
+    k += hg_format(msg + k, sizeof msg - k - 1, " (error %d): writing to stderr instead", error);
+    msg[k++] = '\n';
+    hg_write_all(err_fd, msg, k);
+  }
+  hg_unlock(&open_lock);
+  hg_write_all(log_fd, line, n);
+}
+
 void hg_diag_line(const char *fmt, ...) {
   char line[2048];
   size_t n = hg_format(line, sizeof line, "==%d== ", (int)getpid());
@@ -64,19 +89,7 @@ void hg_diag_line(const char *fmt, ...) {
   va_end(ap);
   line[n++] = '\n';
   int fd = output(), error = hg_write_all(fd, line, n);
-  if (hg_likely(!error) || !log_to_file) return;
-  /* The log file refused a line (a full disk, /dev/full, EIO): the reports go to
-   * stderr from here on, after one line saying so, rather than nowhere while the
-   * program still exits with the error exit code. */
-  hg_lock(&open_lock);
-  if (log_to_file && log_fd == fd) {
-    log_to_file = false;
-    log_fd = hg_stderr_copy();
-    hg_message("cannot write the log file %s (error %d): writing to stderr instead",
-               hg_opt.log_file, error);
-  }
-  hg_unlock(&open_lock);
-  hg_write_all(log_fd, line, n);
+  if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
 }
 
 void hg_diag_lock(void) {
@@ -150,8 +163,9 @@ void hg_diag_fork_child(void) {
     for (const char *p = hg_opt.log_file; *p; p++)
       if (p[0] == '%' && p[1] == 'p') per_process = true;
     if (per_process) {
-      close(log_fd);
+      if (log_fd != err_fd) close(log_fd);
       log_fd = -1;
+      log_to_file = false;
     }
   }
   ncontexts = nerrors = ndropped = 0;

@@ -9,8 +9,10 @@
 #   * a shared name, two processes of a shell: both reports in the file;
 #   * the same run again: the file holds this run's two reports, not four;
 #   * trace, %p and exec: the pre-exec image's munmap line is still in the trace.
+# And a log file that refuses writes: /dev/full, or a file size limit (RLIMIT_FSIZE, as
+# a full disk would: EFBIG once the file reaches it).
 . "$(dirname "$0")/lib.sh"
-need gcc sh
+need gcc sh bash
 gcc -O0 -g -o "$T/df" "$HG_ROOT/tests/programs/log_file/df.c" || { fail "cannot build df"; finish; }
 TRUE=$(type -P true)   # the program, not the shell builtin
 count() { grep -c "$1" "$2" 2>/dev/null || true; }
@@ -57,10 +59,53 @@ if [ -w /dev/full ]; then
   else say "ok: a log file that refuses writes: the report goes to stderr, with a warning"; fi
 else say "skip: /dev/full not writable"; fi
 
+# The same in a program that has closed its stderr (coreutils do before exit): the
+# warning and the reports reach the stderr it had at start (before, both were lost).
+HG_CHECKS=$((HG_CHECKS + 1))
+if [ -w /dev/full ]; then
+  run_check HEAPGUARD_LOG_FILE=/dev/full "$T/df" --close-stderr >/dev/null 2>"$T/fullc.err"; st=$?
+  if [ $st -ne 99 ] || [ "$(count 'cannot write the log file /dev/full' "$T/fullc.err")" -ne 1 ] ||
+     [ "$(count 'ERROR: double-free' "$T/fullc.err")" -ne 1 ] || [ "$(count 'ERROR SUMMARY' "$T/fullc.err")" -lt 1 ]; then
+    fail "log file /dev/full, stderr closed: wanted status 99, the warning and the report on stderr (status $st)"
+    show "$T/fullc.err"
+  else say "ok: a log file that refuses writes, stderr closed: the report goes to the original stderr"; fi
+else say "skip: /dev/full not writable"; fi
+
 HG_CHECKS=$((HG_CHECKS + 1))
 run_check HEAPGUARD_LOG_FILE="$T/no/such/dir/log" "$T/df" >/dev/null 2>"$T/nodir.err"; st=$?
 if [ $st -ne 99 ] || ! grep -q "cannot open the log file .*writing to stderr instead" "$T/nodir.err" ||
    [ "$(count 'ERROR: double-free' "$T/nodir.err")" -ne 1 ]; then
   fail "unopenable log file: wanted status 99, the message and the report on stderr (status $st)"; show "$T/nodir.err"
 else say "ok: an unopenable log file: the report goes to stderr, as the message says"; fi
+
+# ---- files that refuse writes --------------------------------------------------------
+# limited KIB ENV... -- PROG ARGS: PROG preloaded with ENV, files limited to KIB KiB
+# (SIGXFSZ ignored: writes past the limit fail with EFBIG); its stderr, through a pipe
+# (the limit is on files), into $T/lim.err; its status in $st.  exec keeps the pid, the
+# one %p stands for.
+limited() {
+  local kib=$1; shift
+  local -a envs=()
+  while [ "$1" != -- ]; do envs+=("$1"); shift; done; shift
+  { bash -c 'trap "" XFSZ; ulimit -f "$0"; exec "$@"' "$kib" \
+      env -u HEAPGUARD_MODE -u HEAPGUARD_LOG_FILE -u HEAPGUARD_TRACE -u HEAPGUARD_STATS \
+      -u HEAPGUARD_STATS_FILE -u HEAPGUARD_TIMELINE "${envs[@]}" LD_PRELOAD="$HG_LIB_SO" "$@" \
+      2>&1 >/dev/null; echo "status $?" >"$T/lim.st"; } | cat >"$T/lim.err"
+  st=$(sed 's/status //' "$T/lim.st")
+}
+# the one file a %p pattern made ("" if not exactly one)
+made() { local f=("$@"); [ ${#f[@]} -eq 1 ] && [ -e "${f[0]}" ] && echo "${f[0]}"; }
+EFBIG=27
+
+# The log: the message names the file opened (%p expanded), not the pattern.
+HG_CHECKS=$((HG_CHECKS + 1))
+rm -f "$T"/lim.log.*
+limited 0 HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no HEAPGUARD_LOG_FILE="$T/lim.log.%p" -- "$T/df"
+f=$(made "$T"/lim.log.*)
+if [ $st -ne 99 ] || [ -z "$f" ] ||
+   [ "$(count "cannot write the log file $f (error $EFBIG): writing to stderr instead" "$T/lim.err")" -ne 1 ] ||
+   [ "$(count 'ERROR: double-free' "$T/lim.err")" -ne 1 ]; then
+  fail "log file at its size limit: wanted status 99 and one warning naming ${f:-the file} (status $st)"; show "$T/lim.err"
+else say "ok: a log file at its size limit: the warning names $(basename "$f"), not the %p pattern"; fi
+
 finish
