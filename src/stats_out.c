@@ -39,7 +39,10 @@
 
 
 static int out_fd = -1;                 /* the stats' output */
+static bool out_is_file;                /* out_fd is HEAPGUARD_STATS_FILE's, not err_fd */
+static int err_fd = -1;                 /* a copy of stderr (stderr_fd) */
 static int tl_fd = -1;                  /* the timeline, when this process writes it */
+static bool tl_failed;                  /* the timeline file refused a record (timeline_put) */
 static _Atomic bool tl_on;
 static _Atomic uint64_t tl_next_ms;     /* CLOCK_MONOTONIC_COARSE deadline of the next sample */
 /* Extra samples when the allocator has just grown or shrunk its memory (a brk or mmap
@@ -68,10 +71,11 @@ struct ob {
   int fd;
   char *buf;
   size_t cap, len;
+  int error;   /* the first write that failed (ENOSPC, EFBIG, EIO...): nothing more is written */
 };
 
 static void ob_flush(struct ob *o) {
-  if (o->len) hg_write_all(o->fd, o->buf, o->len);
+  if (o->len && !o->error) o->error = hg_write_all(o->fd, o->buf, o->len);
   o->len = 0;
 }
 
@@ -160,15 +164,34 @@ static void human(char *buf, size_t size, size_t bytes) {
 
 static bool has_pid(const char *pattern) { return hg_pid_path(NULL, 0, pattern, 0); }
 
+/* A copy of stderr, made at start: it survives the program closing fd 2 (coreutils do
+ * before exit).  The stats go there without a file, or once their file failed, and a
+ * stats or timeline file's failure is told there (file_failed). */
+static int stderr_fd(void) {
+  if (err_fd < 0) err_fd = hg_stderr_copy();
+  return err_fd;
+}
+
 static int output(void) {
   if (out_fd >= 0) return out_fd;
   int fd = -1;
   if (hg_opt.stats_file) fd = hg_report_open(hg_opt.stats_file, "stats", 0);
-  if (fd < 0) {
-    fd = hg_stderr_copy();   /* survives the program closing fd 2 */
-  }
-  out_fd = fd;
-  return fd;
+  out_is_file = fd >= 0;
+  out_fd = fd >= 0 ? fd : stderr_fd();
+  return out_fd;
+}
+
+/* "heapguard: cannot write the <what> file <name> (error <n>): <then>" on stderr_fd, the
+ * name with this process's id for %p: a file that refused a write (a full disk,
+ * /dev/full, a file size limit, EIO). */
+static HG_COLD void file_failed(const char *what, const char *pattern, int error, const char *then) {
+  char line[4352];
+  size_t n = hg_format(line, sizeof line, "heapguard: cannot write the %s file ", what);
+  hg_pid_path(line + n, 4096, pattern, (int)getpid());
+  n += __builtin_strlen(line + n);
+  n += hg_format(line + n, sizeof line - n - 1, " (error %d): %s", error, then);
+  line[n++] = '\n';
+  hg_write_all(stderr_fd(), line, n);
 }
 
 /* ---- snapshots with the span map ------------------------------------------------------ */
@@ -202,8 +225,8 @@ static struct ob writer(int fd, const struct hg_snapshot *sn, bool in_signal) {
       big_cap = hg_align_up(need, HG_PAGE);
     }
   }
-  if (need > sizeof line_buf && big_cap >= need) return (struct ob){ fd, big_buf, big_cap, 0 };
-  return (struct ob){ fd, line_buf, sizeof line_buf, 0 };
+  if (need > sizeof line_buf && big_cap >= need) return (struct ob){ fd, big_buf, big_cap, 0, 0 };
+  return (struct ob){ fd, line_buf, sizeof line_buf, 0, 0 };
 }
 
 /* ---- JSON ----------------------------------------------------------------------------- */
@@ -438,6 +461,28 @@ static void text_table(struct ob *o, const struct hg_snapshot *sn, const char *w
 
 /* ---- printing the stats --------------------------------------------------------------- */
 
+/* The stats file refused a table (a full disk, /dev/full, a file size limit, EIO): the
+ * stats go to stderr from here on, after one line saying so, as when the file cannot be
+ * opened, rather than nowhere.  Under the stats lock. */
+static HG_COLD void stats_file_failed(int error) {
+  out_is_file = false;
+  out_fd = stderr_fd();   /* the file stays open: a fork child may share it */
+  file_failed("stats", hg_opt.stats_file, error, "writing the stats to stderr instead");
+}
+
+/* One table, JSON or text, from sn to the stats' output; if the file refuses it, to
+ * stderr, whole (stats_file_failed).  Under the stats lock. */
+static void put_table(const struct hg_snapshot *sn, bool in_signal, bool json, const char *type,
+                      const char *when) {
+  struct ob o = writer(out_fd, sn, in_signal);
+  if (json) json_final(&o, sn, type, when); else text_table(&o, sn, when);
+  ob_flush(&o);
+  if (hg_unlikely(o.error) && out_is_file) {
+    stats_file_failed(o.error);
+    put_table(sn, in_signal, json, type, when);   /* once: out_is_file is false now */
+  }
+}
+
 /* Print the stats (caller holds the stats lock).  False if it could not now (a signal
  * handler that found a lock busy, or too little room for the map). */
 static void read_program(void) {
@@ -451,9 +496,7 @@ static bool print_locked(struct hg_snapshot *sn, bool in_signal, const char *whe
   if (!fill(sn, in_signal, json)) return false;
   int fd = in_signal && out_fd < 0 ? -1 : output();
   if (fd < 0) return false;   /* a signal handler does not open files */
-  struct ob o = writer(fd, sn, in_signal);
-  if (json) json_final(&o, sn, type, when); else text_table(&o, sn, when);
-  ob_flush(&o);
+  put_table(sn, in_signal, json, type, when);
   return true;
 }
 
@@ -487,24 +530,42 @@ static uint64_t coarse_ms(void) {
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void timeline_start_line(void) {
-  struct ob o = { tl_fd, line_buf, sizeof line_buf, 0 };
+/* Write a timeline record.  The file refused it (a full disk, /dev/full, a file size
+ * limit, EIO): one line on stderr says so and the timeline stops, no more samples and no
+ * final record, rather than losing records silently (the stats go to stderr instead;
+ * a timeline is a file for `heapguard report`, hundreds of lines a second).  Under the
+ * stats lock. */
+static bool timeline_put(struct ob *o) {
+  ob_flush(o);
+  if (hg_likely(!o->error)) return true;
+  atomic_store(&tl_on, false);
+  if (!tl_failed) {
+    tl_failed = true;
+    file_failed("timeline", hg_opt.timeline, o->error, "the timeline stops here, without its final record");
+  }
+  return false;
+}
+
+static bool timeline_start_line(void) {
+  struct ob o = { tl_fd, line_buf, sizeof line_buf, 0, 0 };
   ob_printf(&o, "{\"type\":\"start\",\"version\":\"%s\",\"pid\":%d,\"program\":", HEAPGUARD_VERSION,
             (int)getpid());
   ob_json_string(&o, program);
   ob_printf(&o, ",\"page_size\":%zu,\"interval_ms\":%zu,\"t_ms\":", HG_PAGE, hg_opt.timeline_ms);
   ob_fixed(&o, hg_stats_now_us(), 3);
   ob_printf(&o, "}\n");
-  ob_flush(&o);
+  return timeline_put(&o);
 }
 
 static void timeline_open(void) {
   tl_fd = hg_report_open(hg_opt.timeline, "timeline",
                          HG_REPORT_RESTART | HG_REPORT_FIRST_ONLY | HG_REPORT_NO_STDERR);
   if (tl_fd < 0) return;
+  tl_failed = false;
   (void)hg_stats_acquire(false);   /* the line buffer */
-  timeline_start_line();
+  bool written = timeline_start_line();
   hg_stats_release();
+  if (!written) return;
   atomic_store(&tl_next_ms, 0);   /* the first sample at the first allocation */
   atomic_store(&tl_on, true);
 }
@@ -522,10 +583,10 @@ static void timeline_sample(bool extra) {
   if (atomic_load(&tl_on) && (regular || extra)) {
     atomic_store(&tl_growth_seen, growth_calls());
     if (hg_stats_snapshot(sn, false, false)) {
-      struct ob o = { tl_fd, line_buf, sizeof line_buf, 0 };
+      struct ob o = { tl_fd, line_buf, sizeof line_buf, 0, 0 };
       json_figures(&o, sn, "sample");
       ob_printf(&o, "%s}\n", regular ? "" : ",\"extra\":true");
-      ob_flush(&o);   /* one write per line */
+      timeline_put(&o);   /* one write per line */
     }
     /* A sample walks every span: on a big heap it may take a while.  The next one is
      * at least the interval away, and at least 4 times this one's cost, so sampling
@@ -567,7 +628,8 @@ void hg_stats_tick(void) {
 static HG_COLD void stats_start(void) {
   int saved = errno;
   read_program();
-  if (hg_opt.stats != HG_STATS_OFF || hg_opt.stats_signal) output();   /* the copy of stderr now */
+  stderr_fd();   /* now: the program may close its stderr */
+  if (hg_opt.stats != HG_STATS_OFF || hg_opt.stats_signal) output();
   if (hg_opt.timeline) timeline_open();
   if (hg_opt.stats_signal) {
     struct sigaction sa;
@@ -590,7 +652,7 @@ void hg_stats_fork_child(void) {
   atomic_store(&pending, 0);
   if (!started) return;
   if (out_fd >= 0 && has_pid(hg_opt.stats_file)) {
-    close(out_fd);   /* a file of its own, opened when it prints */
+    if (out_fd != err_fd) close(out_fd);   /* a file of its own, opened when it prints */
     out_fd = -1;
   }
   if (tl_fd >= 0) {
@@ -612,19 +674,17 @@ static HG_COLD void stats_exit(void) {
     if (tl) {
       struct ob o = writer(tl_fd, sn, false);
       json_final(&o, sn, "final", "at exit");
-      ob_flush(&o);
+      timeline_put(&o);
     }
     if (json) {
-      struct ob o = writer(output(), sn, false);
-      json_final(&o, sn, "final", "at exit");
-      ob_flush(&o);
+      output();
+      put_table(sn, false, true, "final", "at exit");
     }
   }
   if (hg_opt.stats == HG_STATS_TEXT) {
     fill(sn, false, false);
-    struct ob o = writer(output(), sn, false);
-    text_table(&o, sn, "at exit");
-    ob_flush(&o);
+    output();
+    put_table(sn, false, false, "final", "at exit");
   }
   hg_stats_release();
   errno = saved;

@@ -22,7 +22,12 @@ __thread struct hg_trace_ctx hg_trace_ctx;
 __thread int hg_trace_depth;
 static __thread int cached_tid;
 
+/* The trace's output: a file (HEAPGUARD_TRACE), else a copy of stderr.  -1 once the
+ * file refused a line (out_failed); any thread reads it, without the call lock. */
 static int out_fd = -1;
+static bool out_is_file;
+static int failed_fd = -1;   /* the file out_fd was, after it refused a line */
+static int err_fd = -1;      /* with a file: a copy of stderr, to say the file failed */
 static int pid;
 static uint64_t start_ns;
 
@@ -38,11 +43,39 @@ static void open_output(void) {
    * runs), a per-process one (%p) keeps what the process traced before an exec; a file
    * left by an earlier run is emptied first (hg_report_open). */
   if (name && __builtin_strcmp(name, "stderr") != 0) fd = hg_report_open(name, "trace", 0);
-  out_fd = fd >= 0 ? fd : hg_stderr_copy();
+  out_is_file = fd >= 0;
+  /* A copy of stderr survives the program closing fd 2 (coreutils do before exit): the
+   * trace itself without a file, else the word that the file failed (out_failed). */
+  if (err_fd < 0) err_fd = hg_stderr_copy();
+  out_fd = fd >= 0 ? fd : err_fd;
   errno = saved;
 }
 
-static void write_out(const char *s, size_t n) { hg_write_all(out_fd, s, n); }
+/* The trace file refused a line (a full disk, /dev/full, a file size limit, EIO): one
+ * line on stderr says so and the trace stops, rather than losing lines silently from
+ * here on (and failing a write per kernel call).  It does not go on on stderr, as the
+ * log does: a trace is a line per kernel call or per malloc, which would drown the
+ * program's own output.  Any thread may get here; the one that clears out_fd says so,
+ * once.  A trace on stderr loses the line, as before: there is nowhere to say it. */
+static HG_COLD void out_failed(int fd, int error) {
+  int expected = fd;
+  if (!out_is_file ||
+      !__atomic_compare_exchange_n(&out_fd, &expected, -1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    return;
+  failed_fd = fd;
+  char line[4352];
+  size_t n = hg_format(line, sizeof line, "heapguard: cannot write the trace file ");
+  hg_pid_path(line + n, 4096, hg_opt.trace, pid);
+  n += __builtin_strlen(line + n);
+  n += hg_format(line + n, sizeof line - n - 1, " (error %d): the trace stops here", error);
+  line[n++] = '\n';
+  hg_write_all(err_fd, line, n);
+}
+
+static void write_out(int fd, const char *s, size_t n) {
+  int error = hg_write_all(fd, s, n);
+  if (hg_unlikely(error)) out_failed(fd, error);
+}
 
 /* ---- formatting -------------------------------------------------------------------------- */
 
@@ -438,6 +471,8 @@ void hg_trace_syscall(unsigned sys, long ret, unsigned why, size_t why_arg, cons
   } else {
     c.a = why_arg;
   }
+  int fd = __atomic_load_n(&out_fd, __ATOMIC_RELAXED);
+  if (hg_unlikely(fd < 0)) return;   /* the file refused an earlier line (out_failed) */
   char line[LINE_MAX_BYTES];
   struct buf b = { line, sizeof line - 1, 0 };
   add_prefix(&b, now_ns());
@@ -453,7 +488,7 @@ void hg_trace_syscall(unsigned sys, long ret, unsigned why, size_t why_arg, cons
     __builtin_memcpy(pending + pending_len, line, b.len);
     pending_len += b.len;
   } else {
-    write_out(line, b.len);
+    write_out(fd, line, b.len);
   }
   errno = saved;
 }
@@ -468,6 +503,22 @@ void hg_trace_call_enter(void) {
   call_start = now_ns();
   call_errno = errno;
   errno = 0;   /* to tell whether the call set it */
+}
+
+/* A call's line, then the kernel-call lines it made (pending), in one write if it can. */
+static void write_call(int fd, const char *line, size_t len) {
+  struct iovec iov[2] = { { (void *)line, len }, { pending, pending_len } };
+  ssize_t w = writev(fd, iov, pending_len ? 2 : 1);
+  if (hg_likely(w >= 0 && (size_t)w == len + pending_len)) return;
+  /* a short write (or none, interrupted): the rest, in order; or the write's error */
+  int error = w < 0 && errno != EINTR ? errno : 0;
+  size_t done = w > 0 ? (size_t)w : 0;
+  if (!error && done < len) {
+    error = hg_write_all(fd, line + done, len - done);
+    done = len;
+  }
+  if (!error) error = hg_write_all(fd, pending + (done - len), pending_len - (done - len));
+  if (error) out_failed(fd, error);
 }
 
 static void call_leave(const char *fmt, va_list ap, const char *result_fmt, ...)
@@ -485,13 +536,8 @@ static void call_leave(const char *fmt, va_list ap, const char *result_fmt, ...)
   va_end(rp);
   if (b.len > b.size) b.len = b.size;
   line[b.len++] = '\n';
-  struct iovec iov[2] = { { line, b.len }, { pending, pending_len } };
-  ssize_t w = writev(out_fd, iov, pending_len ? 2 : 1);
-  if (w >= 0 && (size_t)w < b.len + pending_len) {   /* short write: the rest, in order */
-    size_t done = (size_t)w;
-    if (done < b.len) { write_out(line + done, b.len - done); done = b.len; }
-    write_out(pending + (done - b.len), pending_len - (done - b.len));
-  }
+  int fd = __atomic_load_n(&out_fd, __ATOMIC_RELAXED);
+  if (hg_likely(fd >= 0)) write_call(fd, line, b.len);   /* else the file refused a line */
   pending_len = 0;
   errno = err ? err : call_errno;
   hg_trace_depth--;
@@ -598,9 +644,12 @@ void hg_trace_fork_child(void) {
   pid = (int)getpid();
   cached_tid = 0;
   pending_len = 0;
-  /* a per-process file name: the child gets a file of its own */
-  if (hg_opt.trace && hg_pid_path(NULL, 0, hg_opt.trace, 0) && out_fd > 2) {
-    close(out_fd);
+  /* a per-process file name: the child gets a file of its own (a new start if the
+   * parent's refused a line) */
+  int fd = out_fd >= 0 ? out_fd : failed_fd;
+  if (hg_opt.trace && hg_pid_path(NULL, 0, hg_opt.trace, 0) && fd > 2) {
+    if (fd != err_fd) close(fd);
+    failed_fd = -1;
     open_output();
   }
 }

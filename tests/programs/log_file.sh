@@ -9,11 +9,14 @@
 #   * a shared name, two processes of a shell: both reports in the file;
 #   * the same run again: the file holds this run's two reports, not four;
 #   * trace, %p and exec: the pre-exec image's munmap line is still in the trace.
-# And a log file that refuses writes: /dev/full, or a file size limit (RLIMIT_FSIZE, as
-# a full disk would: EFBIG once the file reaches it).
+# And report files that refuse writes: /dev/full from the start, or a file size limit
+# (RLIMIT_FSIZE, as a full disk would: EFBIG once the file reaches it) in the middle of
+# the run.  The log and the stats go on on stderr after one line saying so; the trace and
+# the timeline stop after one such line.  Before, all four lost their lines silently.
 . "$(dirname "$0")/lib.sh"
 need gcc sh bash
 gcc -O0 -g -o "$T/df" "$HG_ROOT/tests/programs/log_file/df.c" || { fail "cannot build df"; finish; }
+gcc -O1 -g -o "$T/many" "$HG_ROOT/tests/programs/log_file/many.c" || { fail "cannot build many"; finish; }
 TRUE=$(type -P true)   # the program, not the shell builtin
 count() { grep -c "$1" "$2" 2>/dev/null || true; }
 show() { sed 's/^/  | /' "$@" | head -n 40; }
@@ -95,7 +98,7 @@ limited() {
 }
 # the one file a %p pattern made ("" if not exactly one)
 made() { local f=("$@"); [ ${#f[@]} -eq 1 ] && [ -e "${f[0]}" ] && echo "${f[0]}"; }
-EFBIG=27
+EFBIG=27 ENOSPC=28
 
 # The log: the message names the file opened (%p expanded), not the pattern.
 HG_CHECKS=$((HG_CHECKS + 1))
@@ -108,4 +111,60 @@ if [ $st -ne 99 ] || [ -z "$f" ] ||
   fail "log file at its size limit: wanted status 99 and one warning naming ${f:-the file} (status $st)"; show "$T/lim.err"
 else say "ok: a log file at its size limit: the warning names $(basename "$f"), not the %p pattern"; fi
 
+# The trace: one line says the file failed, then nothing more (no trace on stderr).
+HG_CHECKS=$((HG_CHECKS + 1))
+limited 1024 HEAPGUARD_TRACE=/dev/full -- "$T/df" --no-bug
+if [ $st -ne 0 ] || [ "$(grep -c . "$T/lim.err")" -ne 1 ] ||
+   [ "$(count "cannot write the trace file /dev/full (error $ENOSPC): the trace stops here" "$T/lim.err")" -ne 1 ]; then
+  fail "trace to /dev/full: wanted status 0 and exactly one line on stderr (status $st)"; show "$T/lim.err"
+else say "ok: a trace to /dev/full: one line on stderr, no trace there"; fi
+
+HG_CHECKS=$((HG_CHECKS + 1))
+rm -f "$T"/lim.tr.*
+limited 8 HEAPGUARD_TRACE="$T/lim.tr.%p" HEAPGUARD_TRACE_CALLS=1 -- "$T/many"
+f=$(made "$T"/lim.tr.*)
+if [ $st -ne 0 ] || [ -z "$f" ] || [ "$(grep -c . "$T/lim.err")" -ne 1 ] ||
+   [ "$(count "cannot write the trace file $f (error $EFBIG): the trace stops here" "$T/lim.err")" -ne 1 ] ||
+   [ "$(count 'malloc(1048576)' "$f")" -lt 10 ]; then
+  fail "trace filling up mid-run: wanted status 0, the trace's start in the file, one line on stderr (status $st)"
+  show "$T/lim.err"
+else say "ok: a trace file that fills up mid-run: its start kept, one line on stderr"; fi
+
+# The stats: one line, then the table whole on stderr (text and JSON).
+HG_CHECKS=$((HG_CHECKS + 1))
+limited 1024 HEAPGUARD_STATS=json HEAPGUARD_STATS_FILE=/dev/full -- "$T/df" --no-bug
+if [ $st -ne 0 ] || [ "$(grep -c . "$T/lim.err")" -ne 2 ] ||
+   [ "$(count "cannot write the stats file /dev/full (error $ENOSPC): writing the stats to stderr instead" "$T/lim.err")" -ne 1 ] ||
+   ! tail -n 1 "$T/lim.err" | grep -q '^{"type":"final",.*}$'; then
+  fail "JSON stats to /dev/full: wanted one warning, then the JSON object on stderr (status $st)"; show "$T/lim.err" | cut -c1-150
+else say "ok: JSON stats to /dev/full: one warning, the object on stderr"; fi
+
+HG_CHECKS=$((HG_CHECKS + 1))
+rm -f "$T"/lim.st.*
+limited 1 HEAPGUARD_STATS=text HEAPGUARD_STATS_FILE="$T/lim.st.%p" -- "$T/many" 5
+f=$(made "$T"/lim.st.*)
+if [ $st -ne 0 ] || [ -z "$f" ] || [ "$(wc -c <"$f")" -ne 1024 ] ||
+   [ "$(count "cannot write the stats file $f (error $EFBIG): writing the stats to stderr instead" "$T/lim.err")" -ne 1 ] ||
+   [ "$(count 'heapguard stats for' "$T/lim.err")" -ne 1 ] || [ "$(count 'Per-thread caches' "$T/lim.err")" -ne 1 ]; then
+  fail "text stats filling their file: wanted one warning, then the whole table on stderr (status $st)"; show "$T/lim.err"
+else say "ok: a stats file that fills up: one warning, the whole table on stderr"; fi
+
+# The timeline: one line, then no more records (and no final one).
+HG_CHECKS=$((HG_CHECKS + 1))
+limited 1024 HEAPGUARD_TIMELINE=/dev/full -- "$T/df" --no-bug
+if [ $st -ne 0 ] || [ "$(grep -c . "$T/lim.err")" -ne 1 ] ||
+   [ "$(count "cannot write the timeline file /dev/full (error $ENOSPC): the timeline stops here, without its final record" "$T/lim.err")" -ne 1 ]; then
+  fail "timeline to /dev/full: wanted status 0 and exactly one line on stderr (status $st)"; show "$T/lim.err"
+else say "ok: a timeline to /dev/full: one line on stderr"; fi
+
+HG_CHECKS=$((HG_CHECKS + 1))
+rm -f "$T"/lim.tl.*
+limited 4 HEAPGUARD_TIMELINE="$T/lim.tl.%p" HEAPGUARD_TIMELINE_MS=1 -- "$T/many"
+f=$(made "$T"/lim.tl.*)
+if [ $st -ne 0 ] || [ -z "$f" ] || [ "$(grep -c . "$T/lim.err")" -ne 1 ] ||
+   [ "$(count "cannot write the timeline file $f (error $EFBIG): the timeline stops here, without its final record" "$T/lim.err")" -ne 1 ] ||
+   [ "$(count '"type":"sample"' "$f")" -lt 2 ] || [ "$(count '"type":"final"' "$f")" -ne 0 ]; then
+  fail "timeline filling up mid-run: wanted its samples in the file, no final record, one line on stderr (status $st)"
+  show "$T/lim.err"
+else say "ok: a timeline file that fills up mid-run: its samples kept, one line on stderr"; fi
 finish
