@@ -370,16 +370,18 @@ static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_a
   }
 }
 
-/* Out of memory or address space for a request of n bytes: if the quarantine holds at
- * least that much, every block in it leaves (verified, as it would have been later),
- * so that its memory can be reused: a program that frees and allocates again under a
- * limit (ulimit -v, RLIMIT_AS) works as it does with glibc's malloc, at the cost of
- * catching late writes to those blocks.  A request the quarantine could not hold
- * (malloc of 1 TiB) leaves it alone.  Lock held (released and taken again to report
- * what was found when the findings fill up); the rest are left pending.  False if
- * nothing left. */
-static bool drain(size_t n, hg_stack_t where, enum hg_api api) {
-  if (!ring_len || quarantined_bytes < n) return false;
+/* Out of memory or address space: every block in the quarantine leaves (verified, as
+ * it would have been later), so that its memory can be reused: a program that frees
+ * and allocates again under a limit (ulimit -v, RLIMIT_AS, RLIMIT_DATA) works as it
+ * does with glibc's malloc, at the cost of catching late writes to those blocks.
+ * Whatever the size asked for: the kernel's headroom is not known, so neither is the
+ * part of a request the quarantine's memory must supply (96 MiB of headroom filled
+ * with blocks, all freed, 64 MiB of them quarantined: a request of 88 MiB needs both).
+ * Lock held (released and taken again to
+ * report what was found when the findings fill up); the rest are left pending.  False
+ * if nothing left. */
+static bool drain(hg_stack_t where, enum hg_api api) {
+  if (!ring_len) return false;
   for (;;) {
     evict(0, &pending, where, api);
     if (!ring_len) return true;
@@ -427,7 +429,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   if (sampled && !guarded) return NULL;
   if (!guarded && g.refused == HG_GUARD_NO_MEMORY) {   /* the quarantine's, maybe */
     hg_lock(&check_lock);
-    bool drained = drain(total, stack, api);
+    bool drained = drain(stack, api);
     unlock_report();
     if (drained) guarded = hg_guard_map(n, align, natural_alignment(api), &g);
   }
@@ -445,7 +447,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   struct hg_span *span = NULL;
   void *slot = guarded ? (void *)g.slot : slot_alloc(total, align, &raw, &span);
   struct hg_block *b = slot ? hg_blocks_insert((uintptr_t)slot, span) : NULL;
-  if (!b && !guarded && drain(total, stack, api)) {   /* no memory for a slot or its record */
+  if (!b && !guarded && drain(stack, api)) {   /* no memory for a slot or its record */
     if (slot) slot_free((uintptr_t)slot);
     slot = slot_alloc(total, align, &raw, &span);
     b = slot ? hg_blocks_insert((uintptr_t)slot, span) : NULL;
