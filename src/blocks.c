@@ -41,6 +41,25 @@ static size_t count;                 /* records in use */
 #define FREE_LISTS 128
 static struct { size_t len; struct hg_block *head; } free_lists[FREE_LISTS];
 
+/* No chunk can be mapped (out of memory or address space): the shortest free array
+ * longer than len, which keeps its own length (its header's size: it goes back to its
+ * own list) and leaves its last records unused.  Without it, a program that had
+ * millions of small blocks, all freed, could get no block of another size class under
+ * a limit: the records sat in free arrays of that class's length, and the next chunk
+ * could not be mapped.  NULL if there is none. */
+static struct hg_block *array_longer(size_t len) {
+  unsigned best = FREE_LISTS;
+  for (unsigned k = 0; k < FREE_LISTS && free_lists[k].len; k++)
+    if (free_lists[k].len > len && free_lists[k].head &&
+        (best == FREE_LISTS || free_lists[k].len < free_lists[best].len))
+      best = k;
+  if (best == FREE_LISTS) return NULL;
+  struct hg_block *a = free_lists[best].head;
+  free_lists[best].head = (struct hg_block *)a->user_hidden;
+  a->user_hidden = 0;
+  return a;
+}
+
 static struct hg_block *array_new(size_t len) {
   unsigned k;
   for (k = 0; k < FREE_LISTS && free_lists[k].len; k++) {
@@ -58,7 +77,7 @@ static struct hg_block *array_new(size_t len) {
    * past its array's start, is then always mapped memory.) */
   if (nchunks == 0 || chunk_used + len + 1 + HG_SPAN_MAX_BLOCKS + 1 > CHUNK_RECORDS) {
     struct hg_block *c = nchunks < MAX_CHUNKS ? hg_os_map(CHUNK_RECORDS * sizeof *c) : NULL;
-    if (!c) return NULL;
+    if (!c) return array_longer(len);
     chunks[nchunks++] = c;
     chunk_used = 0;
   }
