@@ -142,6 +142,9 @@ static size_t make_groups(struct group *g, size_t room, struct totals *t) {
   return n;
 }
 
+/* Live blocks scanned with tables in hg_leak_report's frame (2.5 KiB), not mapped. */
+#define FEW 64
+
 void hg_leak_report(void) {
   jmp_buf registers;   /* spills callee-saved registers onto this (scanned) stack */
   setjmp(registers);
@@ -155,27 +158,38 @@ void hg_leak_report(void) {
   size_t ngroups = 0, groups_bytes = 0, stack_bytes = 0;
 
   hg_check_lock();
-  size_t live = hg_blocks_count();
-  if (live) {
-    stack_bytes = hg_align_up(live * sizeof *sc.stack, HG_PAGE);
-    groups_bytes = hg_align_up(live * sizeof(struct group), HG_PAGE);
-    sc.stack = hg_os_map(stack_bytes);
-    groups = hg_os_map(groups_bytes);
-  }
-  if (live && (!sc.stack || !groups)) {
-    hg_check_unlock();
-    hg_diag_line("leak check skipped: no memory for the scan");
-    goto out;
-  }
-  sc.cap = live;
+  /* The tables are sized by the live blocks, not by every record (the quarantine's
+   * freed blocks have records too): a program that ran out of memory and freed what it
+   * had, most of it now quarantined, needs little; a few dozen blocks need no mapping
+   * at all (this frame is below the exiting caller's, so not scanned). */
+  size_t live = 0;
   for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
     struct hg_block *b = hg_blocks_at(i);
     if (!b->slot || b->state != HG_BLOCK_LIVE) continue;
+    live++;
     b->flags &= (uint8_t)~(HG_BLOCK_REACHED | HG_BLOCK_INDIRECT | HG_BLOCK_LEADER);
     uintptr_t user = hg_block_user(b);
     if (user < sc.lo) sc.lo = user;
     if (user + b->size + 1 > sc.hi) sc.hi = user + b->size + 1;
   }
+  struct hg_block *few_stack[FEW];
+  struct group few_groups[FEW];
+  if (live && live <= FEW) {
+    sc.stack = few_stack;
+    groups = few_groups;
+  } else if (live) {
+    stack_bytes = hg_align_up(live * sizeof *sc.stack, HG_PAGE);
+    groups_bytes = hg_align_up(live * sizeof(struct group), HG_PAGE);
+    sc.stack = hg_os_map(stack_bytes);
+    groups = hg_os_map(groups_bytes);
+    if (!sc.stack || !groups) {
+      hg_check_unlock();
+      hg_diag_line("leak check skipped: no memory for the scan of %zu blocks (%zu KiB)", live,
+                   (stack_bytes + groups_bytes) >> 10);
+      goto out;
+    }
+  }
+  sc.cap = live;
   if (live) {
     /* The other threads' registers onto their stacks, and nothing changing meanwhile:
      * a block a running thread holds only in a register is not lost (stop.c). */
@@ -223,6 +237,6 @@ void hg_leak_report(void) {
   hg_diag_line("   still reachable: %zu bytes in %zu blocks", t.bytes[2], t.blocks[2]);
   hg_diag_unlock();
 out:
-  if (sc.stack) hg_os_unmap(sc.stack, stack_bytes);
-  if (groups) hg_os_unmap(groups, groups_bytes);
+  if (sc.stack && sc.stack != few_stack) hg_os_unmap(sc.stack, stack_bytes);
+  if (groups && groups != few_groups) hg_os_unmap(groups, groups_bytes);
 }
