@@ -50,6 +50,18 @@ static _Atomic uint64_t recent[1 << RECENT_LOG];
 static unsigned buckets_log = BUCKETS_LOG;
 static unsigned recent_mask = (1u << RECENT_LOG) - 1;
 static bool depot_broken;                   /* out of memory: capture returns 0 */
+static _Atomic bool broken_told;
+
+/* The depot could not map its tables: one line says so (reports print "(no stack
+ * recorded)" from here on, which alone reads like a fault of the program's).  Under
+ * `ulimit -v` of 24 to 36 MiB check mode starts but cannot map the depot's first
+ * chunk (16 MiB of address space, touched as it fills). */
+static HG_COLD void tell_broken(size_t bytes) {
+  if (atomic_exchange(&broken_told, true)) return;
+  hg_message("check mode: no memory for the stack depot (%zu MiB); allocation and free stacks are no "
+             "longer recorded",
+             bytes >> 20);
+}
 
 /* Sampled mode's tables, before any stack is stored. */
 void hg_depot_small(void) {
@@ -99,6 +111,11 @@ hg_stack_t hg_depot_put_slow(struct near_stack *ns, const uintptr_t *frames, uns
     if (b) hg_os_no_huge_pages((void *)b, sizeof(hg_stack_t) << buckets_log);
     else depot_broken = true;
     atomic_store_explicit(&buckets, b, memory_order_release);
+    if (!b) {
+      hg_unlock(&depot_lock);
+      tell_broken(sizeof(hg_stack_t) << buckets_log);
+      return 0;
+    }
   }
   if (depot_broken) {
     hg_unlock(&depot_lock);
@@ -116,6 +133,7 @@ hg_stack_t hg_depot_put_slow(struct near_stack *ns, const uintptr_t *frames, uns
       if (!c) {
         depot_broken = true;
         hg_unlock(&depot_lock);
+        tell_broken(CHUNK_WORDS * sizeof(uintptr_t));
         return 0;
       }
       chunks[nchunks++] = c;

@@ -19,6 +19,9 @@
 #     had: its tables were sized by every record, the quarantined blocks' too (700,000
 #     records, 22 MiB), and "leak check skipped: no memory for the scan" hid the leak.
 #     Now they are sized by the live blocks (a few: none mapped).
+#  6. A limit at which check mode starts and loads libunwind but cannot map its stack
+#     depot: reports said "(no stack recorded)" and nothing else; now one line says the
+#     depot has no memory.  Searched for as in 1.
 . "$(dirname "$0")/lib.sh"
 need gcc
 
@@ -169,4 +172,30 @@ elif ! grep -q 'definitely lost: 48 bytes in 1 blocks' "$T/exitfull.log"; then
   fail "the 48-byte leak is not reported"
 fi
 [ "$st" = 99 ] || fail "exit status $(status_desc "$st"), expected 99 (a leak)"
+
+cat >"$T/overflow.c" <<'C'
+#include <stdlib.h>
+int main(void) {
+  char *volatile p = malloc(10);
+  p[10] = 1;   /* found at free */
+  free(p);
+  return 0;
+}
+C
+gcc -O0 -fno-builtin -o "$T/overflow" "$T/overflow.c" || { fail "cannot build overflow.c"; finish; }
+HG_CHECKS=$((HG_CHECKS + 1))
+found=
+for kib in $(seq 16384 2048 65536); do
+  ( ulimit -v "$kib" && exec env HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no HEAPGUARD_LOG_FILE="$T/overflow.log" \
+      LD_PRELOAD="$HG_LIB_SO" "$T/overflow" ) >/dev/null 2>"$T/overflow.err"
+  grep -q libunwind "$T/overflow.err" && continue
+  if grep -q 'no stack recorded' "$T/overflow.log"; then found=$kib; break; fi
+done
+if [ -z "$found" ]; then
+  say "no limit from 16 to 64 MiB leaves check mode without its stack depot alone: nothing to check"
+else
+  say "ulimit -v $found: $(head -n 1 "$T/overflow.err")"
+  grep -q 'no memory for the stack depot' "$T/overflow.err" ||
+    fail "under ulimit -v $found reports have no stacks and nothing says why"
+fi
 finish
