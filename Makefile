@@ -47,7 +47,7 @@ SRCS := $(sort $(wildcard src/*.c))
 # contiguous at the start of the text and its pages are few (with -ffunction-sections,
 # the linker keeps this order within .text; HG_DEFAULT_TEXT in internal.h gathers the
 # other modes' start hooks ahead of it).  See docs/architecture.md, "Resident memory".
-CORE := api heap region region_large pagemap meta os lock init sizeclass options compat
+CORE := api cxx heap region region_large pagemap meta os lock init sizeclass options compat
 OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(addprefix src/,$(addsuffix .c,$(CORE))) \
           $(filter-out $(addprefix src/,$(addsuffix .c,$(CORE))),$(SRCS)))
 LIB_SO := $(BUILD)/libheapguard.so

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "check.h"
 #include "guard.h"
 #include "heap.h"
@@ -134,6 +135,14 @@ static void *alloc_aligned(size_t align, size_t n, enum hg_api api) {
 #define HG_NO_CROSSJUMP __attribute__((optimize("no-crossjumping")))
 #endif
 HG_EXPORT HG_NO_CROSSJUMP void *malloc(size_t n) { return alloc(n); }
+
+#if defined(__clang__)
+void *hg_malloc(size_t n) __attribute__((alias("malloc"), visibility("hidden")));
+#else
+void *hg_malloc(size_t n) __attribute__((alias("malloc"), copy(malloc), visibility("hidden")));
+#endif
+
+void *hg_alloc_aligned(size_t align, size_t n, enum hg_api api) { return alloc_aligned(align, n, api); }
 
 /* free(NULL) needs no test here: page 0 is never the allocator's, so the fast path's
  * lookup misses and the slow path returns. */

@@ -37,12 +37,16 @@ struct hg_block {
   size_t raw;              /* bytes of the slot */
   hg_stack_t alloc_stack, free_stack;
   uint8_t state, flags;
-  uint8_t alloc_api, free_api;   /* index into hg_check_api_names */
+  uint8_t alloc_api, free_api;   /* index into hg_check_api_names; while the block
+                                    lives, free_api holds log2 of the alignment it
+                                    was asked for (hg_block_align) */
   uint32_t index;          /* 1 + its place in its array (blocks.c): the array's header
                               is this record less `index` */
 };
 
 static inline uintptr_t hg_block_user(const struct hg_block *b) { return ~b->user_hidden; }
+/* The alignment live block b was asked for (a sized, aligned delete must say it). */
+static inline size_t hg_block_align(const struct hg_block *b) { return (size_t)1 << b->free_api; }
 
 struct hg_block *hg_blocks_find(uintptr_t slot);
 /* A new record for slot (zeroed but for the key), or NULL if the table cannot grow.

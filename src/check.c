@@ -26,14 +26,6 @@
 #include "sizeclass.h"
 #include "span.h"
 
-const char *const hg_check_api_names[] = {
-  [HG_API_NONE] = "?", [HG_API_MALLOC] = "malloc", [HG_API_FREE] = "free",
-  [HG_API_CALLOC] = "calloc", [HG_API_REALLOC] = "realloc", [HG_API_MEMALIGN] = "memalign",
-  [HG_API_POSIX_MEMALIGN] = "posix_memalign", [HG_API_ALIGNED_ALLOC] = "aligned_alloc",
-  [HG_API_VALLOC] = "valloc", [HG_API_PVALLOC] = "pvalloc",
-  [HG_API_USABLE_SIZE] = "malloc_usable_size",
-};
-
 bool hg_check_on;
 
 static hg_lock_t check_lock = HG_LOCK_INIT;
@@ -408,13 +400,15 @@ static void poison(struct hg_block *b, char *p) {
 /* Guard mode: a block from malloc, calloc or realloc may be aligned to its size's
  * largest power-of-two divisor only (guard.h); the memalign family's get theirs. */
 static bool natural_alignment(enum hg_api api) {
-  return api == HG_API_MALLOC || api == HG_API_CALLOC || api == HG_API_REALLOC;
+  return api == HG_API_MALLOC || api == HG_API_CALLOC || api == HG_API_REALLOC || api == HG_API_NEW ||
+         api == HG_API_NEW_ARRAY;
 }
 
 /* sampled: sampled guard mode (a guarded slot or nothing).  stack: the caller's,
  * captured by the entry point. */
 static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, bool sampled,
                          hg_stack_t stack) {
+  uint8_t asked = (uint8_t)(align ? __builtin_ctzl(align) : 0);   /* (a power of two) */
   if (align < HG_ALIGNMENT) align = HG_ALIGNMENT;
   size_t left = hg_align_up(redzone, align), total;
   if (n > HG_MAX_REQUEST || __builtin_add_overflow(left + redzone, n, &total) || total > HG_MAX_REQUEST) {
@@ -468,6 +462,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   b->state = HG_BLOCK_LIVE;
   b->flags = (uint8_t)((internal ? HG_BLOCK_INTERNAL : 0) | (guarded ? HG_BLOCK_GUARDED : 0));
   b->alloc_api = (uint8_t)api;
+  b->free_api = asked;   /* a live block's alignment (blocks.h) */
   /* The redzones are written under the lock: a concurrent hg_check_heap() must never
    * see a block whose redzones are not yet in place.  (A guarded slot's are already.) */
   if (!guarded) {
@@ -497,11 +492,18 @@ static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t whe
   return NULL;
 }
 
-static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_block *hint) {
+/* size, align: what a sized or aligned operator delete says of the block (check.h). */
+static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_block *hint, size_t size,
+                       size_t align) {
   struct findings *fs = &pending;
   hg_lock(&check_lock);
   struct hg_block *b = live_block(p, api, stack, fs, hint);
   if (b) {
+    /* The wrong function for the block: reported, and freed all the same (Valgrind's
+     * way: the program goes on as if the right one had been called). */
+    if (hg_unlikely(!hg_check_dealloc_fits(b, api, size, align)))
+      add(fs, (struct finding){ .shape = F_MISMATCH, .op = api, .addr = (uintptr_t)p, .block = *b,
+                                .where = stack, .where_api = api, .size = size, .align = align });
     check_redzones(b, fs, stack, api, NULL);
     b->state = HG_BLOCK_FREED;
     b->free_stack = stack;
@@ -543,7 +545,7 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_blo
 static void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block *hint) {
   if (!p) return check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false, false, stack);
   if (n == 0) {   /* glibc: frees the block and returns NULL */
-    check_free(p, HG_API_REALLOC, stack, hint);
+    check_free(p, HG_API_REALLOC, stack, hint, HG_SIZE_UNSAID, 0);
     return NULL;
   }
   hg_lock(&check_lock);
@@ -560,7 +562,7 @@ static void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block 
   void *q = check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false, false, stack);
   if (!q) return NULL;
   memcpy(q, p, old < n ? old : n);
-  check_free(p, HG_API_REALLOC, stack, b);   /* (b: checked again under the lock) */
+  check_free(p, HG_API_REALLOC, stack, b, HG_SIZE_UNSAID, 0);   /* (b: checked again under the lock) */
   return q;
 }
 
@@ -608,15 +610,21 @@ void *hg_check_alloc_sampled(size_t n) {
 
 size_t hg_check_block_size(const void *p, enum hg_api api) { return check_usable_size(p, api); }
 
-void hg_check_free(void *p, enum hg_api api) {
+/* (Inline in each entry point: the stack is captured from the entry point's frame.) */
+static inline __attribute__((always_inline)) void free_entry(void *p, enum hg_api api, size_t size,
+                                                             size_t align) {
   /* The block's record, freed or not, is usually out of the cache: asked for now, it
    * comes while the stack is walked. */
   struct hg_block *hint = hg_blocks_prefetch((uintptr_t)p);
   int saved = errno;
-  check_free(p, api, hg_stack_capture_at(__builtin_frame_address(0)), hint);
+  check_free(p, api, hg_stack_capture_at(__builtin_frame_address(0)), hint, size, align);
   scrub_stack();
   errno = saved;
 }
+
+void hg_check_free(void *p, enum hg_api api) { free_entry(p, api, HG_SIZE_UNSAID, 0); }
+
+void hg_check_delete(void *p, enum hg_api api, size_t size, size_t align) { free_entry(p, api, size, align); }
 
 void *hg_check_realloc(void *p, size_t n) {
   struct hg_block *hint = hg_blocks_prefetch((uintptr_t)p);

@@ -31,13 +31,23 @@
 #define HG_CHECK_FREED_BYTE   0xfd
 #define HG_CHECK_POISON_MAX   ((size_t)1 << 20)
 
-/* The allocation functions, as named in reports. */
+/* The allocation functions, as named in reports.  C++'s operators (cxx.c) come after
+ * C's: a block's record keeps the one that allocated it, and its deallocation must be
+ * of the same family (check_family.c). */
 enum hg_api {
   HG_API_NONE, HG_API_MALLOC, HG_API_FREE, HG_API_CALLOC, HG_API_REALLOC, HG_API_MEMALIGN,
   HG_API_POSIX_MEMALIGN, HG_API_ALIGNED_ALLOC, HG_API_VALLOC, HG_API_PVALLOC,
   HG_API_USABLE_SIZE,
+  HG_API_NEW, HG_API_NEW_ARRAY, HG_API_NEW_ALIGNED, HG_API_NEW_ARRAY_ALIGNED,
+  HG_API_DELETE, HG_API_DELETE_ARRAY, HG_API_DELETE_SIZED, HG_API_DELETE_ARRAY_SIZED,
+  HG_API_DELETE_ALIGNED, HG_API_DELETE_ARRAY_ALIGNED, HG_API_DELETE_SIZED_ALIGNED,
+  HG_API_DELETE_ARRAY_SIZED_ALIGNED,
+  HG_API_COUNT
 };
 extern HG_HIDDEN const char *const hg_check_api_names[];
+
+/* A deallocation's size (sized operator delete) when it says none. */
+#define HG_SIZE_UNSAID SIZE_MAX
 
 extern HG_HIDDEN bool hg_check_on;
 
@@ -55,6 +65,14 @@ int hg_check_exit_abandoned(int status);
 
 void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero);
 void hg_check_free(void *p, enum hg_api api);
+/* Operator delete in all its forms (cxx.c): p freed as hg_check_free does, after its
+ * block is checked against the form: its family (new, new[], malloc), and, when the
+ * form says them, its size (HG_SIZE_UNSAID: not said) and its alignment (0: none). */
+void hg_check_delete(void *p, enum hg_api api, size_t size, size_t align);
+/* After operator new's fallback through the C++ runtime (cxx.c), whose operator got
+ * block p from malloc or aligned_alloc: record p as api's, of n bytes (the runtime may
+ * have asked for more) and aligned to `align` (0: not an aligned form). */
+void hg_check_retag(void *p, enum hg_api api, size_t n, size_t align);
 void *hg_check_realloc(void *p, size_t n);
 size_t hg_check_usable_size(const void *p);
 

@@ -8,7 +8,7 @@
 #include "blocks.h"
 #include "stack.h"
 
-enum shape { F_OVERFLOW, F_UNDERFLOW, F_AFTER_FREE, F_DOUBLE_FREE, F_BAD_POINTER };
+enum shape { F_OVERFLOW, F_UNDERFLOW, F_AFTER_FREE, F_DOUBLE_FREE, F_BAD_POINTER, F_MISMATCH };
 
 struct finding {
   enum shape shape;
@@ -20,6 +20,7 @@ struct finding {
   const char *when;        /* how it was found without a call: "at exit", ... */
   int access;              /* a faulting access (guard mode): 1 READ, 2 WRITE, 3 unknown;
                               0: a changed byte found afterwards */
+  size_t size, align;      /* F_MISMATCH: what the deallocation said (check.h) */
 };
 
 #define MAX_FINDINGS 8
@@ -28,6 +29,20 @@ struct findings {
   unsigned n;
   struct finding f[MAX_FINDINGS];
 };
+
+/* Each function's family (check_family.c): which deallocations fit which allocations.
+ * malloc's and the memalign family's blocks go to free or realloc, new's to delete,
+ * new[]'s to delete[]; an aligned new's (align_val_t) to an aligned delete. */
+enum { HG_FAMILY_MALLOC = 1, HG_FAMILY_NEW = 2, HG_FAMILY_NEW_ARRAY = 3, HG_FAMILY_ALIGNED = 4 };
+extern HG_HIDDEN const uint8_t hg_check_api_family[HG_API_COUNT];
+
+/* Whether deallocation `api` (saying size and align, check.h) fits live block b, whose
+ * record keeps its alignment while it lives (blocks.h). */
+static inline bool hg_check_dealloc_fits(const struct hg_block *b, enum hg_api api, size_t size,
+                                         size_t align) {
+  return hg_check_api_family[b->alloc_api] == hg_check_api_family[api] &&
+         (size == HG_SIZE_UNSAID || size == b->size) && (!align || align == hg_block_align(b));
+}
 
 /* Report finding f (no lock held): counted, and printed if its context is new
  * (hg_diag_error). */

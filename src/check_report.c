@@ -34,6 +34,16 @@ static void describe_foreign(uintptr_t a) {
     hg_diag_line(" Address %p is in memory mapped by the program, not allocated by malloc", (void *)a);
 }
 
+/* What does not fit in a mismatch: the family (malloc, new, new[]), else the alignment
+ * (aligned or not, or another value), else the size. */
+enum mismatch { MM_FAMILY, MM_ALIGN, MM_SIZE };
+static enum mismatch mismatch_of(const struct finding *f) {
+  unsigned fa = hg_check_api_family[f->block.alloc_api], fd = hg_check_api_family[f->op];
+  if ((fa ^ fd) & ~(unsigned)HG_FAMILY_ALIGNED) return MM_FAMILY;
+  if (fa != fd || (f->align && f->align != hg_block_align(&f->block))) return MM_ALIGN;
+  return MM_SIZE;
+}
+
 static const char *kind_of(const struct finding *f) {
   switch (f->shape) {
   case F_OVERFLOW: return "heap-buffer-overflow";
@@ -42,6 +52,11 @@ static const char *kind_of(const struct finding *f) {
   case F_DOUBLE_FREE: return f->op == HG_API_FREE ? "double-free" : "invalid-realloc";
   case F_BAD_POINTER:
     return f->op == HG_API_FREE ? "invalid-free" : f->op == HG_API_REALLOC ? "invalid-realloc" : "invalid-pointer";
+  case F_MISMATCH: {
+    static const char *const kinds[] = { "mismatched-free", "mismatched-delete-alignment",
+                                         "mismatched-delete-size" };
+    return kinds[mismatch_of(f)];
+  }
   }
   return "?";
 }
@@ -64,6 +79,40 @@ static void print_block_origin(const struct hg_block *b) {
     hg_diag_line(" Block was alloc'd at");
   }
   hg_stack_print(b->alloc_stack, hg_check_api_names[b->alloc_api]);
+}
+
+/* A family's word in a mismatch's headline, as Valgrind's "free() / delete / delete []". */
+static const char *family_word(enum hg_api api, bool dealloc) {
+  switch (hg_check_api_family[api] & ~HG_FAMILY_ALIGNED) {
+  case HG_FAMILY_NEW: return dealloc ? "delete" : "new";
+  case HG_FAMILY_NEW_ARRAY: return dealloc ? "delete[]" : "new[]";
+  default: return !dealloc ? "malloc()" : api == HG_API_REALLOC ? "realloc()" : "free()";
+  }
+}
+
+/* The deallocation does not fit the block (check_internal.h): the wrong family, or the
+ * wrong size or alignment said by a sized or aligned delete. */
+static void print_mismatch(const struct finding *f, const char *kind) {
+  const struct hg_block *b = &f->block;
+  unsigned fa = hg_check_api_family[b->alloc_api], fd = hg_check_api_family[f->op];
+  enum mismatch m = mismatch_of(f);
+  if (m == MM_FAMILY)
+    hg_diag_line("ERROR: %s: Mismatched free() / delete / delete []: %s of a block from %s", kind,
+                 family_word(f->op, true), family_word(b->alloc_api, false));
+  else if (m == MM_ALIGN && !(fd & HG_FAMILY_ALIGNED))
+    hg_diag_line("ERROR: %s: Mismatched new/delete alignment alloc value: %zu dealloc value: "
+                 "default-aligned", kind, hg_block_align(b));
+  else if (m == MM_ALIGN && !(fa & HG_FAMILY_ALIGNED))
+    hg_diag_line("ERROR: %s: Mismatched new/delete alignment alloc value: default-aligned "
+                 "dealloc value: %zu", kind, f->align);
+  else if (m == MM_ALIGN)
+    hg_diag_line("ERROR: %s: Mismatched new/delete alignment alloc value: %zu dealloc value: %zu", kind,
+                 hg_block_align(b), f->align);
+  else
+    hg_diag_line("ERROR: %s: Mismatched new/delete size value: %zu (the block's size is %zu)", kind,
+                 f->size, b->size);
+  print_where(f);
+  hg_diag_line(" Address %p is 0 bytes inside a block of size %zu alloc'd", (void *)f->addr, b->size);
 }
 
 void hg_check_report(const struct finding *f) {
@@ -125,6 +174,9 @@ void hg_check_report(const struct finding *f) {
     else
       hg_diag_line(" Address %p is %zu bytes inside a block of size %zu %s", (void *)f->addr,
                    (size_t)(f->addr - user), b->size, state);
+    break;
+  case F_MISMATCH:
+    print_mismatch(f, kind);
     break;
   }
   print_block_origin(b);

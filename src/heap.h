@@ -131,13 +131,21 @@ static inline void *hg_span_take(struct hg_span *s) {
   return hg_span_take_bits(s, word, *word);
 }
 
-/* A small block of `size` bytes (size <= HG_SMALL_MAX); NULL with errno ENOMEM. */
-__attribute__((always_inline)) static inline void *hg_heap_alloc(size_t size) {
+/* A small block of `size` bytes (size <= HG_SMALL_MAX) from the thread's current span,
+ * or, when its current word is empty, what miss(size) returns: hg_heap_alloc_slow for
+ * malloc; operator new (cxx.c) has its own, which a diverted heap (check mode) needs to
+ * know the block's family.  miss is a constant: the call is a direct jump. */
+__attribute__((always_inline)) static inline void *hg_heap_alloc_or(size_t size, void *(*miss)(size_t)) {
   struct hg_heap *h = hg_tls_heap;
   struct hg_span *s = h->cur[hg_size_class(size)];
   uint64_t *word = hg_span_cur_word(s), bits = *word;
   if (hg_likely(bits)) return hg_span_take_bits(s, word, bits);
-  return hg_heap_alloc_slow(size);
+  return miss(size);
+}
+
+/* A small block of `size` bytes (size <= HG_SMALL_MAX); NULL with errno ENOMEM. */
+__attribute__((always_inline)) static inline void *hg_heap_alloc(size_t size) {
+  return hg_heap_alloc_or(size, hg_heap_alloc_slow);
 }
 
 /* The same from a private heap (the caller serialises access to h). */
@@ -161,12 +169,13 @@ static inline bool hg_heap_free_slot(struct hg_heap *h, struct hg_span *s, size_
   return true;
 }
 
-/* free(), NULL included (the slow path takes it).  The page map gives a span that
+/* free()'s fast path: true if it freed p; false, changing nothing, if p needs the
+ * slow path (NULL included).  The page map gives a span that
  * is never NULL (pagemap.h); one that no heap owns, another thread's, or one
  * with remote frees pending (owner tagged, span.h) sends p to the slow path, as does
  * an offset that hg_span_slot (span.h) rejects.  So the slot's remote bit is clear
  * here: its bit in free_bits alone says whether it is allocated. */
-__attribute__((always_inline)) static inline void hg_heap_free(void *p) {
+__attribute__((always_inline)) static inline bool hg_heap_free_fast(void *p) {
   struct hg_span *s = hg_pagemap_span_or_none(p);
   struct hg_heap *h = hg_tls_heap;
   if (hg_likely(s->owner == h)) {
@@ -186,10 +195,17 @@ __attribute__((always_inline)) static inline void hg_heap_free(void *p) {
       if (hg_likely(!hg_bit_test(bits, idx))) {
         s->free_bits[w] = hg_bit_set(bits, idx);
         if (hg_unlikely(--s->left == 0)) hg_heap_span_adjust(h, s);
-        return;
+        return true;
       }
     }
   }
+  return false;
+}
+
+/* free(), NULL included.  (Operator delete, cxx.c, has its own slow path: see
+ * hg_heap_alloc_or.) */
+__attribute__((always_inline)) static inline void hg_heap_free(void *p) {
+  if (hg_likely(hg_heap_free_fast(p))) return;
   /* Diagnosis and remote frees: the lookup that answers NULL for no span. */
   hg_heap_free_slow(p, hg_pagemap_get(p));
 }

@@ -1,0 +1,220 @@
+/* cxx.c — C++'s replaceable global allocation functions: operator new and operator
+ * delete in every form of C++17 and C++20 (plain and [], nothrow, sized, align_val_t),
+ * under their x86-64 Itanium-ABI names, written in C.
+ *
+ * Without them libstdc++'s operators call malloc and free, and check mode cannot tell
+ * a delete[] of a malloc'd block, a free of a new'd one or a delete of a new[]'d one
+ * (check_family.c): with them every block's record says which function made it.
+ *
+ * The default mode: each operator is malloc's or free's fast path inlined, the same
+ * instructions (heap.h); only its miss goes elsewhere, to a slow path that knows the
+ * form (check mode records the block as new's, new[]'s...; the other modes take
+ * malloc's whole path: refills, sampling, stats, tracing).  An aligned form takes
+ * memalign's path.
+ *
+ * The standard's semantics: a throwing form never returns NULL.  When the allocation
+ * fails, the C++ runtime's own operator of the same form (libstdc++'s, found with
+ * dlsym(RTLD_NEXT) at that moment, off the hot path) is called: it calls malloc (or
+ * aligned_alloc) again, runs the new_handler loop and throws std::bad_alloc, or for a
+ * nothrow form catches it and returns NULL.  So the library needs no C++ runtime of its
+ * own, and a program that loads none never calls into one.  A program whose runtime
+ * has no such operator (statically linked: ours are the only ones) gets the loop here,
+ * with the runtime's std::get_new_handler and __throw_bad_alloc if they are linked
+ * (weak references), else a fatal error; its nothrow forms return NULL after the loop
+ * (a new_handler that throws cannot be caught in C: it ends such a call with the
+ * exception).  Exceptions unwind through these functions: C on x86-64 has unwind
+ * tables (.eh_frame), and no cleanup is needed here. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+
+#include "api.h"
+#include "check.h"
+#include "guard.h"
+#include "heap.h"
+#include "init.h"
+
+/* The exported operators (declared for -Wmissing-prototypes). */
+void *_Znwm(size_t n);
+void *_Znam(size_t n);
+void *_ZnwmRKSt9nothrow_t(size_t n, const void *nt);
+void *_ZnamRKSt9nothrow_t(size_t n, const void *nt);
+void *_ZnwmSt11align_val_t(size_t n, size_t align);
+void *_ZnamSt11align_val_t(size_t n, size_t align);
+void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt);
+void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt);
+void _ZdlPv(void *p);
+void _ZdaPv(void *p);
+void _ZdlPvRKSt9nothrow_t(void *p, const void *nt);
+void _ZdaPvRKSt9nothrow_t(void *p, const void *nt);
+void _ZdlPvm(void *p, size_t n);
+void _ZdaPvm(void *p, size_t n);
+void _ZdlPvSt11align_val_t(void *p, size_t align);
+void _ZdaPvSt11align_val_t(void *p, size_t align);
+void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t align);
+void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t align);
+void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t align, const void *nt);
+void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t align, const void *nt);
+
+/* The runtime's pieces for the loop without its operators (weak: absent in a program
+ * without a C++ runtime). */
+extern void (*_ZSt15get_new_handlerv(void))(void) __attribute__((weak));
+extern void _ZSt17__throw_bad_allocv(void) __attribute__((weak, noreturn));
+
+/* One attempt at a block of n bytes for operator new form `api` (align: 0 or the
+ * align_val_t). */
+static void *attempt(size_t n, size_t align, enum hg_api api) {
+  if (align) return hg_alloc_aligned(align, n, api);
+  hg_init();
+  if (hg_unlikely(hg_check_on)) return hg_check_alloc(n, HG_ALIGNMENT, api, false);
+  return hg_malloc(n);
+}
+
+/* The standard's loop, for a runtime without its own operators. */
+static void *new_loop(size_t n, size_t align, enum hg_api api, const void *nothrow) {
+  for (;;) {
+    void (*handler)(void) = _ZSt15get_new_handlerv ? _ZSt15get_new_handlerv() : NULL;
+    if (!handler) break;
+    handler();
+    void *p = attempt(n, align, api);
+    if (p) return p;
+  }
+  if (nothrow) return NULL;
+  if (_ZSt17__throw_bad_allocv) _ZSt17__throw_bad_allocv();
+  hg_fatal("operator new(%zu): out of memory, and no C++ runtime to throw std::bad_alloc", n);
+}
+
+/* The allocation for form api (nothrow: the nothrow_t argument, or NULL) failed.  The
+ * runtime's operator decides: NULL (nothrow forms), a block (a new_handler freed
+ * memory), or std::bad_alloc thrown through here.  Its block came from our malloc or
+ * aligned_alloc: check mode records it as api's. */
+static HG_COLD void *new_failed(size_t n, size_t align, enum hg_api api, const void *nothrow) {
+  static const char *const names[2][4] = {
+    { "_Znwm", "_Znam", "_ZnwmSt11align_val_t", "_ZnamSt11align_val_t" },
+    { "_ZnwmRKSt9nothrow_t", "_ZnamRKSt9nothrow_t", "_ZnwmSt11align_val_tRKSt9nothrow_t",
+      "_ZnamSt11align_val_tRKSt9nothrow_t" },
+  };
+  void *f = dlsym(RTLD_NEXT, names[nothrow != NULL][api - HG_API_NEW]);
+  void *p;
+  if (!f) {
+    p = new_loop(n, align, api, nothrow);
+  } else if (align) {
+    p = nothrow ? ((void *(*)(size_t, size_t, const void *))f)(n, align, nothrow)
+                : ((void *(*)(size_t, size_t))f)(n, align);
+  } else {
+    p = nothrow ? ((void *(*)(size_t, const void *))f)(n, nothrow) : ((void *(*)(size_t))f)(n);
+  }
+  if (p && hg_check_on) hg_check_retag(p, api, n, align);
+  return p;
+}
+
+static const char nothrow_tag;   /* a nothrow_t for the runtime's nothrow forms (unread) */
+
+static inline __attribute__((always_inline)) void *new_slow(size_t n, enum hg_api api, const void *nothrow) {
+  void *p = attempt(n, 0, api);
+  if (hg_likely(p)) return p;
+  return new_failed(n, 0, api, nothrow);
+}
+
+static HG_NOINLINE void *new_miss(size_t n) { return new_slow(n, HG_API_NEW, NULL); }
+static HG_NOINLINE void *new_array_miss(size_t n) { return new_slow(n, HG_API_NEW_ARRAY, NULL); }
+static HG_NOINLINE void *new_miss_nothrow(size_t n) { return new_slow(n, HG_API_NEW, &nothrow_tag); }
+static HG_NOINLINE void *new_array_miss_nothrow(size_t n) { return new_slow(n, HG_API_NEW_ARRAY, &nothrow_tag); }
+
+/* malloc's fast path (api.c's alloc, with sampled guard mode's countdown), missing to
+ * `miss`.  A miss in sampled mode counts down once more in malloc: a sample a little
+ * sooner, once a refill. */
+static inline __attribute__((always_inline)) void *new_inline(size_t n, void *(*miss)(size_t)) {
+  if (hg_likely(n <= hg_fast_limit)) return hg_heap_alloc_or(n, miss);
+  if (n <= hg_sampled_fast_limit && hg_likely(hg_guard_count_down(hg_tls_heap))) return hg_heap_alloc_or(n, miss);
+  return miss(n);
+}
+
+static HG_NOINLINE void *new_aligned(size_t n, size_t align, enum hg_api api, const void *nothrow) {
+  void *p = attempt(n, align, api);
+  if (hg_likely(p)) return p;
+  return new_failed(n, align, api, nothrow);
+}
+
+/* free()'s slow path, or check mode's, which checks the form against the block. */
+static HG_NOINLINE void delete_slow(void *p, enum hg_api api, size_t size, size_t align) {
+  if (hg_check_on) {
+    if (p) hg_check_delete(p, api, size, align);
+    return;
+  }
+  hg_heap_free_slow(p, hg_pagemap_get(p));
+}
+
+#define DELETE(p, api, size, align)                                                                 \
+  do {                                                                                              \
+    if (hg_likely(hg_heap_free_fast(p))) return;                                                    \
+    delete_slow(p, api, size, align);                                                               \
+  } while (0)
+
+/* As for malloc (api.c): sampled mode's copy of the fast path whole, to its own ret. */
+#if defined(__clang__)
+#define HG_NO_CROSSJUMP
+#else
+#define HG_NO_CROSSJUMP __attribute__((optimize("no-crossjumping")))
+#endif
+
+/* new, new[] and their nothrow forms (the nothrow_t argument is an empty struct's
+ * reference: a pointer, unread). */
+HG_EXPORT HG_NO_CROSSJUMP void *_Znwm(size_t n) { return new_inline(n, new_miss); }
+HG_EXPORT HG_NO_CROSSJUMP void *_Znam(size_t n) { return new_inline(n, new_array_miss); }
+HG_EXPORT HG_NO_CROSSJUMP void *_ZnwmRKSt9nothrow_t(size_t n, const void *nt) {
+  (void)nt;
+  return new_inline(n, new_miss_nothrow);
+}
+HG_EXPORT HG_NO_CROSSJUMP void *_ZnamRKSt9nothrow_t(size_t n, const void *nt) {
+  (void)nt;
+  return new_inline(n, new_array_miss_nothrow);
+}
+
+/* The align_val_t forms (C++17): the alignment is a size_t. */
+HG_EXPORT void *_ZnwmSt11align_val_t(size_t n, size_t align) {
+  return new_aligned(n, align, HG_API_NEW_ALIGNED, NULL);
+}
+HG_EXPORT void *_ZnamSt11align_val_t(size_t n, size_t align) {
+  return new_aligned(n, align, HG_API_NEW_ARRAY_ALIGNED, NULL);
+}
+HG_EXPORT void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt) {
+  return new_aligned(n, align, HG_API_NEW_ALIGNED, nt);
+}
+HG_EXPORT void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt) {
+  return new_aligned(n, align, HG_API_NEW_ARRAY_ALIGNED, nt);
+}
+
+/* delete and delete[]: plain, nothrow (called when a nothrow new's constructor
+ * throws), sized (C++14), aligned and both. */
+HG_EXPORT void _ZdlPv(void *p) { DELETE(p, HG_API_DELETE, HG_SIZE_UNSAID, 0); }
+HG_EXPORT void _ZdaPv(void *p) { DELETE(p, HG_API_DELETE_ARRAY, HG_SIZE_UNSAID, 0); }
+HG_EXPORT void _ZdlPvRKSt9nothrow_t(void *p, const void *nt) {
+  (void)nt;
+  DELETE(p, HG_API_DELETE, HG_SIZE_UNSAID, 0);
+}
+HG_EXPORT void _ZdaPvRKSt9nothrow_t(void *p, const void *nt) {
+  (void)nt;
+  DELETE(p, HG_API_DELETE_ARRAY, HG_SIZE_UNSAID, 0);
+}
+HG_EXPORT void _ZdlPvm(void *p, size_t n) { DELETE(p, HG_API_DELETE_SIZED, n, 0); }
+HG_EXPORT void _ZdaPvm(void *p, size_t n) { DELETE(p, HG_API_DELETE_ARRAY_SIZED, n, 0); }
+HG_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t align) {
+  DELETE(p, HG_API_DELETE_ALIGNED, HG_SIZE_UNSAID, align);
+}
+HG_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t align) {
+  DELETE(p, HG_API_DELETE_ARRAY_ALIGNED, HG_SIZE_UNSAID, align);
+}
+HG_EXPORT void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t align) {
+  DELETE(p, HG_API_DELETE_SIZED_ALIGNED, n, align);
+}
+HG_EXPORT void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t align) {
+  DELETE(p, HG_API_DELETE_ARRAY_SIZED_ALIGNED, n, align);
+}
+HG_EXPORT void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t align, const void *nt) {
+  (void)nt;
+  DELETE(p, HG_API_DELETE_ALIGNED, HG_SIZE_UNSAID, align);
+}
+HG_EXPORT void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t align, const void *nt) {
+  (void)nt;
+  DELETE(p, HG_API_DELETE_ARRAY_ALIGNED, HG_SIZE_UNSAID, align);
+}
