@@ -5,7 +5,8 @@
 # Kinds of test (a file's directory says which):
 #   tests/unit/*.c      unit tests of internal modules: built with -Isrc against the
 #                       static library, run directly.
-#   tests/api/*.c       conformance and stress programs written against the plain C API:
+#   tests/api/*.c       conformance and stress programs written against the plain C API
+#   (and *.cc: C++'s operator new and delete, built with $CXX):
 #                       run preloaded (LD_PRELOAD=libheapguard.so), preloaded with
 #                       HEAPGUARD_BRK=0 (mmap'd regions instead of the brk heap), linked
 #                       with libheapguard.a, and preloaded from the UBSan build.  Each must also pass under glibc's own malloc, so
@@ -16,7 +17,7 @@
 #                         // expect-stderr: <extended regex, matched against one line>
 #                       run preloaded.
 #   tests/bugs/*.c      check mode (HEAPGUARD_MODE=check): one program per heap-bug shape,
-#                       and clean programs it must not flag.  Header lines (first 30):
+#   (and *.cc, C++)     and clean programs it must not flag.  Header lines (first 30):
 #                         // expect-error: <kind>    an "==PID== ERROR: <kind>:" line must be
 #                                                    in the report (repeatable)
 #                         // expect-text: <regex>    an extended regex that must match a line
@@ -48,6 +49,9 @@ mkdir -p "$OUT" "$LOGS"
 export HG_ROOT=$ROOT HG_BUILD=$ROOT/$BUILD HG_LIB_SO=$LIB_SO HG_LIB_A=$LIB_A HG_TEST_OUT=$OUT
 
 TCFLAGS="-std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread -Iinclude -Itests -fno-builtin"
+# C++ tests (*.cc): g++ whatever CC is (the Makefile's test-deps installs it).
+CXX=${CXX:-g++}
+TCXXFLAGS="-std=gnu++17 -O1 -g -Wall -Wextra -Werror -pthread -Iinclude -Itests -fno-builtin"
 passed=0 failed=0 skipped=0
 failures=()
 
@@ -66,7 +70,19 @@ result() {
 # compile SRC BIN EXTRA... ; a compile error is a test failure
 compile() {
   local src=$1 bin=$2; shift 2
-  $CC $TCFLAGS "$src" -o "$bin" "$@" >"$bin.build.log" 2>&1
+  if [[ $src == *.cc ]]; then
+    $CXX $TCXXFLAGS "$src" -o "$bin" "$@" >"$bin.build.log" 2>&1
+  else
+    $CC $TCFLAGS "$src" -o "$bin" "$@" >"$bin.build.log" 2>&1
+  fi
+}
+
+# no_cxx NAME LOG: true (and the test counted) if there is no $CXX for a C++ test: a
+# skip, or a failure in CI (CI=true), where `make test-deps` installed it
+no_cxx() {
+  command -v "$CXX" >/dev/null 2>&1 && return 1
+  echo "no C++ compiler ($CXX): make test-deps installs g++" >"$2"
+  if [ "${CI:-}" = true ]; then result "$1" 1 "$2"; else result "$1" 77 "$2"; fi
 }
 
 run_logged() { # NAME LOG CMD...
@@ -83,10 +99,11 @@ for src in tests/unit/*.c; do
   run_logged "$name" "$log" "$bin"; result "$name" $? "$log"
 done
 
-for src in tests/api/*.c; do
+for src in tests/api/*.c tests/api/*.cc; do
   [ -e "$src" ] || continue
-  base=$(basename "$src" .c); wanted "api/$base" || continue
+  base=${src##*/}; base=${base%.*}; wanted "api/$base" || continue
   bin=$OUT/api_$base
+  [[ $src == *.cc ]] && no_cxx "api/$base" "$LOGS/api_$base.log" && continue
   if ! compile "$src" "$bin"; then result "api/$base (build)" 1 "$bin.build.log"; continue; fi
   if ! head -n 20 "$src" | grep -q 'heapguard-only'; then
     log=$LOGS/api_$base.glibc.log
@@ -135,6 +152,9 @@ done
 BUGS_CFLAGS="-g -pthread -w -fno-builtin -Iinclude"
 BUGS_TIMEOUT=${BUGS_TIMEOUT:-30}
 BUGS_KINDS="heap-buffer-overflow heap-buffer-underflow heap-use-after-free double-free invalid-free invalid-realloc memory-leak"
+# C++ (*.cc): new-expressions the optimiser could drop (allocation DCE) are kept.
+BUGS_CXXFLAGS="-std=gnu++17 -g -pthread -w -fno-builtin -fno-allocation-dce -Iinclude"
+BUGS_KINDS+=" mismatched-free mismatched-delete-size mismatched-delete-alignment"
 
 # bugs_verdict SRC REPORT STDERR STATUS: prints why the run does not meet SRC's header
 # lines, one reason a line; returns 1 if there is any.
@@ -211,12 +231,14 @@ bugs_env=(env); for v in $(compgen -e | grep '^HEAPGUARD_'); do bugs_env+=(-u "$
 corpus_run() {
   local dir=$1 mode_name=$2 src base hdr variants extra variant name id bin log report expect herr opt st
   local -a mode
-  for src in "$dir"/*.c; do
+  local cc
+  for src in "$dir"/*.c "$dir"/*.cc; do
     [ -e "$src" ] || continue
-    base=$(basename "$src" .c)
+    base=${src##*/}; base=${base%.*}
+    cc="$CC $BUGS_CFLAGS"; [[ $src == *.cc ]] && cc="$CXX $BUGS_CXXFLAGS"
     hdr=$(head -n 30 "$src")
     variants=":O0"
-    if grep -q '^// expect-error:' <<<"$hdr" && grep -Eq '^// expect-text: .*\.c:[0-9]' <<<"$hdr"; then variants+=" :nofp"; fi
+    if grep -q '^// expect-error:' <<<"$hdr" && grep -Eq '^// expect-text: .*\.(c|cc):[0-9]' <<<"$hdr"; then variants+=" :nofp"; fi
     grep -q '^// sampled:' <<<"$hdr" && variants+=" :sampled"
     extra=$(sed -n 's|^// env: *||p' <<<"$hdr" | head -n 1)
     for variant in $variants; do
@@ -224,6 +246,7 @@ corpus_run() {
       wanted "$name" || continue
       id=$(basename "$dir")_$base${variant/:/_}
       bin=$OUT/$id; log=$LOGS/$id.log; report=$LOGS/$id.report; expect=$src
+      [[ $src == *.cc ]] && no_cxx "$name" "$log" && continue
       herr=$(bugs_header_error "$src")
       if [ -n "$herr" ]; then echo "$herr" >"$log"; result "$name (header)" 1 "$log"; continue; fi
       opt="-O0"; mode=(HEAPGUARD_MODE="$mode_name")
@@ -233,7 +256,7 @@ corpus_run() {
         expect=$bin.expect   # the header with the sampled run's exit status
         sed -e '/^\/\/ expect-status:/d' -e 's|^// sampled: *|// expect-status: |' "$src" >"$expect"
       fi
-      if ! $CC $BUGS_CFLAGS $opt "$src" -o "$bin" >"$bin.build.log" 2>&1; then
+      if ! $cc $opt "$src" -o "$bin" >"$bin.build.log" 2>&1; then
         result "$name (build)" 1 "$bin.build.log"; continue
       fi
       rm -f "$report".*
@@ -244,7 +267,7 @@ corpus_run() {
       st=$?
       cat "$report".* >"$report" 2>/dev/null
       {
-        echo "--- $CC $BUGS_CFLAGS $opt $src; LD_PRELOAD=$LIB_SO ${mode[*]} $extra $bin"
+        echo "--- $cc $opt $src; LD_PRELOAD=$LIB_SO ${mode[*]} $extra $bin"
         echo "--- report (HEAPGUARD_LOG_FILE):"; cat "$report"
         echo "--- program stderr:"; head -n 20 "$bin.stderr"
         echo "--- verdict:"
