@@ -710,6 +710,21 @@ bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where) {
   return true;
 }
 
+bool hg_check_block_near(uintptr_t addr, struct hg_block *out) {
+  if (!lock_patiently()) return false;
+  uintptr_t slot;
+  struct hg_block *b = hg_blocks_lookup(addr, &slot);
+  /* Not in a slot: maybe in the page past the end of a block's (a large block's
+   * mapping ends there, a guarded slot's guard page is mapped). */
+  if (!b && addr >= HG_PAGE) {
+    b = hg_blocks_lookup(addr - HG_PAGE, &slot);
+    if (b && addr < hg_block_user(b) + b->size) b = NULL;
+  }
+  if (b) *out = *b;
+  hg_unlock(&check_lock);
+  return b != NULL;
+}
+
 __attribute__((visibility("default"))) size_t hg_check_heap(void) {
   return hg_check_on ? hg_check_verify("by hg_check_heap()") : 0;
 }
@@ -768,6 +783,7 @@ HG_DEFAULT_TEXT void hg_check_start(void) {
   if (!hg_check_on) return;
   hg_diag_init();
   hg_stack_init();
+  hg_fault_install();   /* the crash report (crash.h); protected blocks' faults (protect.h) */
   hg_protect_start();
 }
 

@@ -91,6 +91,14 @@ size_t hg_check_block_size(const void *p, enum hg_api api);
  * returns true; false if addr is in no such block. */
 bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where);
 
+/* A crash report (crash.c): the block whose slot holds addr, or whose end lies less
+ * than a page before it, copied to *out; false if none (or check mode's lock could not
+ * be taken within about a second).  hg_check_describe_address prints where addr lies:
+ * relative to that block, with its stacks, or where in the process. */
+struct hg_block;
+bool hg_check_block_near(uintptr_t addr, struct hg_block *out);
+void hg_check_describe_address(uintptr_t addr);
+
 /* Verify every block's redzones and every quarantined block's poison, reporting what
  * is wrong; returns the number of errors found. */
 size_t hg_check_verify(const char *when);

@@ -183,6 +183,27 @@ void hg_check_report(const struct finding *f) {
   hg_diag_unlock();
 }
 
+void hg_check_describe_address(uintptr_t a) {
+  struct hg_block b;
+  if (!hg_check_block_near(a, &b)) {
+    describe_foreign(a);
+    return;
+  }
+  uintptr_t user = hg_block_user(&b);
+  bool freed = b.state == HG_BLOCK_FREED;
+  const char *state = freed ? "free'd" : "alloc'd";
+  if (a < user)
+    hg_diag_line(" Address %p is %zu bytes before a block of size %zu %s%s", (void *)a,
+                 (size_t)(user - a), b.size, state, freed ? "" : " (an underflow)");
+  else if (a >= user + b.size)
+    hg_diag_line(" Address %p is %zu bytes after a block of size %zu %s%s", (void *)a,
+                 (size_t)(a - user - b.size), b.size, state, freed ? "" : " (an overflow)");
+  else
+    hg_diag_line(" Address %p is %zu bytes inside a block of size %zu %s%s", (void *)a,
+                 (size_t)(a - user), b.size, state, freed ? " (a use after free)" : "");
+  print_block_origin(&b);
+}
+
 void hg_check_report_all(const struct findings *fs) {
   for (unsigned i = 0; i < fs->n; i++) hg_check_report(&fs->f[i]);
   /* Sampled guard mode runs in the default allocator, which stops at any heap error. */

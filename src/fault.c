@@ -1,7 +1,8 @@
 /* fault.c — guard mode's SIGSEGV/SIGBUS handler, and the program's own handlers.
  *
- * The handler is installed by the library constructor in guard and sampled guard
- * modes, and in check mode when freed blocks may be protected (protect.h)
+ * The handler is installed by the library constructor in check, guard and sampled
+ * guard modes: for SIGSEGV and SIGBUS, and in check and guard modes for SIGABRT,
+ * SIGFPE and SIGILL too, for the crash report (crash.h)
  * (SA_SIGINFO | SA_ONSTACK: it runs on the program's alternate stack if the program
  * set one, so a program that handles its own stack overflows keeps doing so).  A fault
  * made by the hardware (si_code > 0) at an address in a guarded mapping, or in a
@@ -12,14 +13,15 @@
  * and the process exits with the error exit code (0 there: it dies by the signal, as
  * it would have without heapguard).
  *
- * Every other SIGSEGV/SIGBUS is the program's.  The library exports sigaction() and
+ * Every other signal is the program's.  The library exports sigaction() and
  * signal(), so a program that installs its own handler for them has it recorded here
  * while ours stays installed in the kernel; ours then calls the program's for every
  * fault that is not ours, honouring SA_SIGINFO, SA_RESETHAND, SA_NODEFER and sa_mask,
  * SIG_IGN (a signal sent by kill() is ignored; a real fault cannot be, the kernel would
  * kill the process: so does this) and SIG_DFL (the default action is restored and the
  * handler returns, so the faulting access repeats and kills the process as usual, or a
- * signal sent by kill() is raised again).
+ * signal sent by kill() is raised again; in check and guard modes the crash report is
+ * printed first).
  *
  * Reporting allocates (the symboliser): it is safe because the faulting thread was
  * running the program, not the allocator.  If the fault happened in heapguard's own
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "crash.h"
 #include "diag.h"
 #include "guard.h"
 #include "init.h"
@@ -46,11 +49,34 @@
 
 static bool installed;
 static hg_lock_t actions_lock = HG_LOCK_INIT;
-static struct sigaction program_action[2];   /* SIGSEGV, SIGBUS: the program's */
+/* The signals the handler is installed for: SIGSEGV and SIGBUS, and in check and guard
+ * modes the other fatal ones a program raises itself (crash.h); nsignals of them.
+ * In .data: GCC puts an array never written in .rodata, a page sampled guard mode does
+ * not touch otherwise (tests/programs/resident.sh). */
+static int handled[] __attribute__((section(".data.hg_fault_handled"))) = { SIGSEGV, SIGBUS, SIGABRT,
+                                                                             SIGFPE, SIGILL };
+static unsigned nsignals;
+static struct sigaction program_action[5];   /* the program's, for handled[i] */
 static _Atomic int reporter;                 /* thread id of the thread reporting a fault */
+uintptr_t hg_fault_restorer;
 
 static struct sigaction *program_action_of(int sig) {
-  return sig == SIGSEGV ? &program_action[0] : sig == SIGBUS ? &program_action[1] : NULL;
+  for (unsigned i = 0; i < nsignals; i++)
+    if (handled[i] == sig) return &program_action[i];
+  return NULL;
+}
+
+/* Makes this thread the one that reports, and returns true; false if it is already (a
+ * signal in its own report: the caller lets that signal end the process).  While
+ * another thread reports, does not return: that one ends the process. */
+static bool claim_report(void) {
+  int self = (int)gettid(), none = 0;
+  if (atomic_compare_exchange_strong(&reporter, &none, self)) return true;
+  if (none == self) return false;
+  for (;;) {
+    struct timespec ts = { 1, 0 };
+    nanosleep(&ts, NULL);
+  }
 }
 
 /* ---- our faults ----------------------------------------------------------------------- */
@@ -94,16 +120,9 @@ static void restore_default(int sig) {
 /* True if the fault was ours (and, unless the error exit code is 0, never returns). */
 static bool our_fault(int sig, siginfo_t *si, ucontext_t *uc) {
   uintptr_t a = (uintptr_t)si->si_addr;
-  if (si->si_code <= 0 || !(hg_guard_slot_of(a) || hg_protect_may_hold(a))) return false;
-  int self = (int)gettid(), none = 0;
-  if (!atomic_compare_exchange_strong(&reporter, &none, self)) {
-    if (none == self) return false;   /* cannot happen: the signal is blocked */
-    /* Another thread is reporting, and will end the process. */
-    for (;;) {
-      struct timespec ts = { 1, 0 };
-      nanosleep(&ts, NULL);
-    }
-  }
+  if ((sig != SIGSEGV && sig != SIGBUS) || si->si_code <= 0 || !(hg_guard_slot_of(a) || hg_protect_may_hold(a)) ||
+      !claim_report())
+    return false;
   if (hg_stack_in_own_code(pc_of(uc)) || on_small_stack()) hg_stack_no_symbols = 1;
   hg_stack_t where = hg_stack_capture_context(uc);
   if (!hg_check_report_fault(a, access_of(uc), where)) {
@@ -163,6 +182,14 @@ static void hint_misaligned(int sig, const siginfo_t *si, ucontext_t *uc) {
 
 /* ---- the program's faults --------------------------------------------------------------- */
 
+/* The program's action for a fatal signal is the default one: in check and guard modes,
+ * the crash report (crash.c), once per process.  Not in a child sharing its parent's
+ * memory (vfork): it would read and print the parent's state. */
+static void crash(int sig, siginfo_t *si, ucontext_t *uc) {
+  if (!hg_check_on || hg_exit_shares_parent() || !claim_report()) return;
+  hg_crash_report(sig, si, uc, on_small_stack());
+}
+
 static void to_program(int sig, siginfo_t *si, ucontext_t *uc) {
   struct sigaction *slot = program_action_of(sig), act;
   hg_lock(&actions_lock);
@@ -175,6 +202,7 @@ static void to_program(int sig, siginfo_t *si, ucontext_t *uc) {
   bool info = act.sa_flags & SA_SIGINFO;
   if (!info && act.sa_handler == SIG_IGN && si->si_code <= 0) return;   /* kill(): ignored */
   if (!info && (act.sa_handler == SIG_DFL || act.sa_handler == SIG_IGN)) {
+    crash(sig, si, uc);
     restore_default(sig);
     if (si->si_code <= 0) raise(sig);   /* delivered when this handler returns */
     return;                              /* a fault: the access repeats */
@@ -200,17 +228,22 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
 
 void hg_fault_install(void) {
   if (__atomic_load_n(&installed, __ATOMIC_ACQUIRE)) return;   /* check mode, then guard mode */
-  struct sigaction act;
+  struct sigaction act, kernel;
   memset(&act, 0, sizeof act);
   act.sa_sigaction = on_fault;
   act.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
   sigemptyset(&act.sa_mask);
+  unsigned want = hg_check_on ? 5 : 2;   /* sampled guard mode: its own faults only */
   hg_lock(&actions_lock);
-  if (__sigaction(SIGSEGV, &act, &program_action[0]) == 0 &&
-      __sigaction(SIGBUS, &act, &program_action[1]) == 0)
-    installed = true;
-  hg_sigaction_kernel_mask_only(&program_action[0]);
-  hg_sigaction_kernel_mask_only(&program_action[1]);
+  unsigned n = 0;
+  while (n < want && __sigaction(handled[n], &act, &program_action[n]) == 0) {
+    hg_sigaction_kernel_mask_only(&program_action[n]);
+    n++;
+  }
+  /* A signal that could not be taken keeps the program's action: not ours to record. */
+  nsignals = n;
+  if (n) __atomic_store_n(&installed, true, __ATOMIC_RELEASE);
+  if (__sigaction(SIGSEGV, NULL, &kernel) == 0) hg_fault_restorer = (uintptr_t)kernel.sa_restorer;
   hg_unlock(&actions_lock);
 }
 

@@ -165,7 +165,9 @@ HG_NORETURN void hg_exit_raw(int status) {
 
 bool hg_exit_shares_parent(void) { return own_pid == 0 || raw_getpid() != own_pid; }
 
-static HG_COLD int exit_work(int status) {
+/* The work, after first(arg) if given (a crash report: crash.c), reading this thread's
+ * stack from sp up (0: from this frame). */
+static HG_COLD int exit_work_from(int status, uintptr_t sp, void (*first)(void *), void *arg) {
   if (hg_exit_shares_parent()) return status;   /* vfork's child: touch nothing */
   exit_status = status;
   /* Every callee-saved register (the caller's values: the program's) is stored in this
@@ -174,13 +176,18 @@ static HG_COLD int exit_work(int status) {
   __builtin_unwind_init();
   volatile char mark = 0;
   if (__builtin_setjmp(exit_jump)) return exit_status;
-  hg_exit_sp = (uintptr_t)&mark;
+  hg_exit_sp = sp ? sp : (uintptr_t)&mark;
   atomic_store(&hg_exit_tid, (int)syscall(SYS_gettid));
+  if (first) first(arg);
   if (hg_check_on) exit_status = hg_check_at_exit(exit_status);
   if (hg_stats_on) hg_stats_at_exit();
   atomic_store(&hg_exit_tid, 0);
   return exit_status;
 }
+
+static HG_COLD int exit_work(int status) { return exit_work_from(status, 0, NULL, NULL); }
+
+void hg_exit_work_crash(uintptr_t sp, void (*first)(void *), void *arg) { exit_work_from(0, sp, first, arg); }
 
 HG_NORETURN void hg_exit_abandon(void) {
   atomic_store(&hg_exit_tid, 0);   /* from here on, locks are waited for as usual */

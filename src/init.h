@@ -44,6 +44,10 @@ HG_NORETURN void hg_exit_abandon(void);
  * exit() it should not have called (its destructors would report on, and change, the
  * parent's heap state). */
 bool hg_exit_shares_parent(void);
+/* A crash report (crash.c, from a fatal signal's handler): first(arg), the report of
+ * the crash, then the exit-time work, as _exit's (once per process; lock waits of this
+ * thread limited the same way), the leak scan reading this thread's stack from sp up. */
+void hg_exit_work_crash(uintptr_t sp, void (*first)(void *), void *arg);
 /* The exit_group system call, for the library's own exits: nothing more is run. */
 HG_NORETURN void hg_exit_raw(int status);
 

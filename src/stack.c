@@ -637,11 +637,8 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
   return id;
 }
 
-hg_stack_t hg_stack_capture_context(void *ucontext) {
-  if (!unwind_init_local2 || !unwind_step || !unwind_get_reg || hg_stack_quiet) return 0;
-  size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
-  if (depth == 0) return 0;
-  uintptr_t frames[HG_STACK_MAX_DEPTH];
+unsigned hg_stack_context_frames(void *ucontext, uintptr_t *frames, unsigned max) {
+  if (!unwind_init_local2 || !unwind_step || !unwind_get_reg || hg_stack_quiet || max == 0) return 0;
   unw_cursor_t cursor;
   unsigned n = 0;
   hg_stack_quiet++;
@@ -650,9 +647,16 @@ hg_stack_t hg_stack_capture_context(void *ucontext) {
       unw_word_t ip = 0;
       if (unwind_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
       frames[n++] = ip;
-    } while (n < depth && unwind_step(&cursor) > 0);
+    } while (n < max && unwind_step(&cursor) > 0);
   }
   hg_stack_quiet--;
+  return n;
+}
+
+hg_stack_t hg_stack_capture_context(void *ucontext) {
+  size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
+  uintptr_t frames[HG_STACK_MAX_DEPTH];
+  unsigned n = hg_stack_context_frames(ucontext, frames, (unsigned)depth);
   return n ? depot_put(NULL, frames, n, HG_DEPOT_EXACT_FIRST, hash_frames(frames, n)) : 0;
 }
 

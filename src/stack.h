@@ -52,6 +52,9 @@ hg_stack_t hg_stack_capture_at(const void *frame);
  * interrupted instruction first (printed as it is, not as a return address), then its
  * callers.  0 if the unwinder is not loaded. */
 hg_stack_t hg_stack_capture_context(void *ucontext);
+/* The same frames, at most max, into frames[], without the depot (whose lock the
+ * interrupted code may hold: crash.c); their count. */
+unsigned hg_stack_context_frames(void *ucontext, uintptr_t *frames, unsigned max);
 /* Is pc in heapguard's own code?  (Known only when it is a shared object.) */
 bool hg_stack_in_own_code(uintptr_t pc);
 /* Set: stacks are printed as raw addresses, without the symboliser (which allocates):

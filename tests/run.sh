@@ -151,7 +151,7 @@ done
 # free, and may drop a block that is written and never read); -w: the bugs are on purpose.
 BUGS_CFLAGS="-g -pthread -w -fno-builtin -Iinclude"
 BUGS_TIMEOUT=${BUGS_TIMEOUT:-30}
-BUGS_KINDS="heap-buffer-overflow heap-buffer-underflow heap-use-after-free double-free invalid-free invalid-realloc memory-leak"
+BUGS_KINDS="heap-buffer-overflow heap-buffer-underflow heap-use-after-free double-free invalid-free invalid-realloc memory-leak fatal-signal"
 # C++ (*.cc): new-expressions the optimiser could drop (allocation DCE) are kept.
 BUGS_CXXFLAGS="-std=gnu++17 -g -pthread -w -fno-builtin -fno-allocation-dce -Iinclude"
 BUGS_KINDS+=" mismatched-free mismatched-delete-size mismatched-delete-alignment"
