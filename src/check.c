@@ -666,7 +666,7 @@ size_t hg_check_verify(const char *when) {
 
 /* The lock, from a signal handler: give up after about a second rather than wait for
  * ever (the interrupted thread itself might hold it). */
-static bool lock_patiently(void) {
+bool hg_check_lock_patiently(void) {
   for (int i = 0; i < 1000; i++) {
     int expected = 0;
     if (atomic_compare_exchange_strong_explicit(&check_lock.state, &expected, 1, memory_order_acquire,
@@ -683,7 +683,7 @@ bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where) {
    * quarantined block's (protect.h). */
   uintptr_t slot = hg_guard_slot_of(addr);
   bool heap = !slot && hg_protect_may_hold(addr);
-  if ((!slot && !heap) || !lock_patiently()) return false;
+  if ((!slot && !heap) || !hg_check_lock_patiently()) return false;
   struct hg_block *b = heap ? hg_blocks_lookup(addr, &slot) : hg_blocks_find(slot);
   struct finding f = { .addr = addr, .where = where, .where_api = HG_API_NONE,
                        .access = access < 0 ? 3 : access + 1 };
@@ -708,21 +708,6 @@ bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where) {
   else return false;   /* a live block's own bytes do not fault */
   hg_check_report(&f);
   return true;
-}
-
-bool hg_check_block_near(uintptr_t addr, struct hg_block *out) {
-  if (!lock_patiently()) return false;
-  uintptr_t slot;
-  struct hg_block *b = hg_blocks_lookup(addr, &slot);
-  /* Not in a slot: maybe in the page past the end of a block's (a large block's
-   * mapping ends there, a guarded slot's guard page is mapped). */
-  if (!b && addr >= HG_PAGE) {
-    b = hg_blocks_lookup(addr - HG_PAGE, &slot);
-    if (b && addr < hg_block_user(b) + b->size) b = NULL;
-  }
-  if (b) *out = *b;
-  hg_unlock(&check_lock);
-  return b != NULL;
 }
 
 __attribute__((visibility("default"))) size_t hg_check_heap(void) {

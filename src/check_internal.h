@@ -51,4 +51,8 @@ void hg_check_report(const struct finding *f);
  * ends the program (hg_guard_sampled_error). */
 void hg_check_report_all(const struct findings *fs);
 
+/* Check mode's lock, from a signal handler (guard mode's faults, the crash report):
+ * false after about a second without it (the interrupted thread itself may hold it). */
+bool hg_check_lock_patiently(void);
+
 #endif

@@ -183,6 +183,21 @@ void hg_check_report(const struct finding *f) {
   hg_diag_unlock();
 }
 
+bool hg_check_block_near(uintptr_t addr, struct hg_block *out) {
+  if (!hg_check_lock_patiently()) return false;
+  uintptr_t slot;
+  struct hg_block *b = hg_blocks_lookup(addr, &slot);
+  /* Not in a slot: maybe in the page past the end of a block's (a large block's
+   * mapping ends there, a guarded slot's guard page is mapped). */
+  if (!b && addr >= HG_PAGE) {
+    b = hg_blocks_lookup(addr - HG_PAGE, &slot);
+    if (b && addr < hg_block_user(b) + b->size) b = NULL;
+  }
+  if (b) *out = *b;
+  hg_check_unlock();
+  return b != NULL;
+}
+
 void hg_check_describe_address(uintptr_t a) {
   struct hg_block b;
   if (!hg_check_block_near(a, &b)) {

@@ -5,7 +5,8 @@
  *   compat.c    mallopt, malloc_trim
  *   stats.c     stats mode's observation and snapshots (stats.h); from them mallinfo(2),
  *               malloc_stats, malloc_info, hg_stats_get
- *   stats_out.c the stats table (text, JSON), the timeline, the stats signal
+ *   stats_out.c the stats table (text, JSON), the timeline's records, the stats signal;
+ *               timeline.c: the timeline's file and its sampling
  *   heap.c      per-thread heaps: size-class spans, fast path, remote frees, adoption
  *   region.c    page runs carved from brk/mmap extents: bins, split, coalesce, purge,
  *               brk trim; region_large.c: large blocks (one mapping each)

@@ -22,8 +22,9 @@
  *
  * Output.  stats.c takes snapshots (struct hg_snapshot) and serves hg_stats_get and
  * glibc's mallinfo/mallinfo2/malloc_stats/malloc_info from them, so all of them agree;
- * stats_out.c formats the table (text or JSON), the timeline (JSON Lines, contract in
- * docs/stats-format.md), handles the files, the signal and the exit. */
+ * stats_out.c formats the table (text or JSON) and the timeline's records (JSON Lines,
+ * contract in docs/stats-format.md), handles the files, the signal and the exit;
+ * timeline.c writes the timeline's file and decides when to sample (timeline.h). */
 #ifndef HG_STATS_H
 #define HG_STATS_H
 
@@ -121,8 +122,8 @@ void hg_stats_release(void);
 void hg_stats_reset_lock(void);
 /* Whether a fork's child has stats state to reset (hg_stats_fork_child). */
 bool hg_stats_fork_busy(void);
-/* stats_out.c: from every observed allocation: a timeline sample when one is due, the
- * stats a signal asked for while the allocator was busy. */
+/* stats_out.c: from every observed allocation: the stats a signal asked for while the
+ * allocator was busy, a timeline sample when one is due (timeline.c). */
 void hg_stats_tick(void);
 /* External fragmentation, 1 - largest_free / free, in ten-thousandths. */
 unsigned hg_stats_frag_e4(const struct hg_snapshot *sn);

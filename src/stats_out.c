@@ -1,20 +1,17 @@
 /* stats_out.c — stats mode's output: the table (text or JSON) at exit, on
- * hg_stats_print() and on HEAPGUARD_STATS_SIGNAL; the timeline (JSON Lines, format in
- * docs/stats-format.md).  Everything here runs inside malloc or in a signal handler:
- * it formats with hg_format into buffers it owns and writes with write(2), never
- * calling malloc or stdio.
+ * hg_stats_print() and on HEAPGUARD_STATS_SIGNAL, and the records of the timeline
+ * (JSON Lines, format in docs/stats-format.md), whose file and sampling are timeline.c's.
+ * Everything here runs inside malloc or in a signal handler: it formats with hg_format
+ * into buffers it owns and writes with write(2), never calling malloc or stdio.
  *
  * Files.  The stats go to a copy of stderr made at start (a program may close fd 2
- * before it exits) or to HEAPGUARD_STATS_FILE; the timeline to HEAPGUARD_TIMELINE.
- * "%p" in a name becomes the process id: each process writes its own file.  Without
- * it, the processes of one run (a shell and the programs it starts inherit the
- * environment) share the file: the first to open it takes an flock(2) on it for its
- * lifetime; every process appends its stats, and the file is emptied only when an
- * earlier run left it (hg_report_open), so a script's last command run with exec, which
- * takes the lock afresh, keeps the tables written before it.  The timeline is one
- * record per file: its first process empties it (HG_REPORT_RESTART) and the others'
- * timelines are not written (HG_REPORT_FIRST_ONLY), or the report could not read it.
- * A forked child (same file description) writes no timeline unless the name has %p.
+ * before it exits) or to HEAPGUARD_STATS_FILE.  "%p" in a name becomes the process id:
+ * each process writes its own file.  Without it, the processes of one run (a shell and
+ * the programs it starts inherit the environment) share the file: the first to open it
+ * takes an flock(2) on it for its lifetime; every process appends its stats, and the
+ * file is emptied only when an earlier run left it (hg_report_open), so a script's last
+ * command run with exec, which takes the lock afresh, keeps the tables written before
+ * it.
  *
  * The signal.  The handler prints at once if it can take, without waiting, every lock
  * it needs (the stats lock, then the region's): never the case when it interrupted
@@ -27,32 +24,19 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "heapguard.h"
 #include "init.h"
 #include "meta.h"
 #include "options.h"
-#include "os.h"
 #include "span.h"
+#include "timeline.h"
 
 
 static int out_fd = -1;                 /* the stats' output */
 static bool out_is_file;                /* out_fd is HEAPGUARD_STATS_FILE's, not err_fd */
 static int err_fd = -1;                 /* a copy of stderr (stderr_fd) */
-static int tl_fd = -1;                  /* the timeline, when this process writes it */
-static bool tl_failed;                  /* the timeline file refused a record (timeline_put) */
-static _Atomic bool tl_on;
-static _Atomic uint64_t tl_next_ms;     /* CLOCK_MONOTONIC_COARSE deadline of the next sample */
-/* Extra samples when the allocator has just grown or shrunk its memory (a brk or mmap
- * since the last sample): they catch the peaks of a short run, which one sample per
- * interval misses.  At most TL_EXTRA_MAX between two regular samples, and none while
- * sampling is backed off because samples are slow. */
-#define TL_EXTRA_MAX 16
-static _Atomic size_t tl_growth_seen;   /* brk + mmap calls at the last sample */
-static _Atomic unsigned tl_extra;       /* extra samples since the last regular one */
-static _Atomic bool tl_slow;            /* the last sample backed off */
 static _Atomic int pending;             /* a signal asked for the stats */
 static bool started;                    /* the constructor ran (files open) */
 static char program[1024];              /* /proc/self/exe */
@@ -166,7 +150,7 @@ static bool has_pid(const char *pattern) { return hg_pid_path(NULL, 0, pattern, 
 
 /* A copy of stderr, made at start: it survives the program closing fd 2 (coreutils do
  * before exit).  The stats go there without a file, or once their file failed, and a
- * stats or timeline file's failure is told there (file_failed). */
+ * stats or timeline file's failure is told there (hg_stats_file_failed). */
 static int stderr_fd(void) {
   if (err_fd < 0) err_fd = hg_stderr_copy();
   return err_fd;
@@ -184,7 +168,7 @@ static int output(void) {
 /* "heapguard: cannot write the <what> file <name> (error <n>): <then>" on stderr_fd, the
  * name with this process's id for %p: a file that refused a write (a full disk,
  * /dev/full, a file size limit, EIO). */
-static HG_COLD void file_failed(const char *what, const char *pattern, int error, const char *then) {
+HG_COLD void hg_stats_file_failed(const char *what, const char *pattern, int error, const char *then) {
   char line[4352];
   size_t n = hg_format(line, sizeof line, "heapguard: cannot write the %s file ", what);
   hg_pid_path(line + n, 4096, pattern, (int)getpid());
@@ -467,7 +451,7 @@ static void text_table(struct ob *o, const struct hg_snapshot *sn, const char *w
 static HG_COLD void stats_file_failed(int error) {
   out_is_file = false;
   out_fd = stderr_fd();   /* the file stays open: a fork child may share it */
-  file_failed("stats", hg_opt.stats_file, error, "writing the stats to stderr instead");
+  hg_stats_file_failed("stats", hg_opt.stats_file, error, "writing the stats to stderr instead");
 }
 
 /* One table, JSON or text, from sn to the stats' output; if the file refuses it, to
@@ -522,86 +506,36 @@ static void on_signal(int sig) {
   errno = saved;
 }
 
-/* ---- the timeline --------------------------------------------------------------------- */
+/* ---- the timeline's records ----------------------------------------------------------- */
 
-static uint64_t coarse_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+/* The records timeline.c writes to its file (timeline.h), formatted in the line buffer,
+ * or for the final record in the buffer sized for its map, under the stats lock. */
 
-/* Write a timeline record.  The file refused it (a full disk, /dev/full, a file size
- * limit, EIO): one line on stderr says so and the timeline stops, no more samples and no
- * final record, rather than losing records silently (the stats go to stderr instead;
- * a timeline is a file for `heapguard report`, hundreds of lines a second).  Under the
- * stats lock. */
-static bool timeline_put(struct ob *o) {
-  ob_flush(o);
-  if (hg_likely(!o->error)) return true;
-  atomic_store(&tl_on, false);
-  if (!tl_failed) {
-    tl_failed = true;
-    file_failed("timeline", hg_opt.timeline, o->error, "the timeline stops here, without its final record");
-  }
-  return false;
-}
-
-static bool timeline_start_line(void) {
-  struct ob o = { tl_fd, line_buf, sizeof line_buf, 0, 0 };
+int hg_stats_timeline_start(int fd) {
+  struct ob o = { fd, line_buf, sizeof line_buf, 0, 0 };
   ob_printf(&o, "{\"type\":\"start\",\"version\":\"%s\",\"pid\":%d,\"program\":", HEAPGUARD_VERSION,
             (int)getpid());
   ob_json_string(&o, program);
   ob_printf(&o, ",\"page_size\":%zu,\"interval_ms\":%zu,\"t_ms\":", HG_PAGE, hg_opt.timeline_ms);
   ob_fixed(&o, hg_stats_now_us(), 3);
   ob_printf(&o, "}\n");
-  return timeline_put(&o);
+  ob_flush(&o);
+  return o.error;
 }
 
-static void timeline_open(void) {
-  tl_fd = hg_report_open(hg_opt.timeline, "timeline",
-                         HG_REPORT_RESTART | HG_REPORT_FIRST_ONLY | HG_REPORT_NO_STDERR);
-  if (tl_fd < 0) return;
-  tl_failed = false;
-  (void)hg_stats_acquire(false);   /* the line buffer */
-  bool written = timeline_start_line();
-  hg_stats_release();
-  if (!written) return;
-  atomic_store(&tl_next_ms, 0);   /* the first sample at the first allocation */
-  atomic_store(&tl_on, true);
+int hg_stats_timeline_sample(int fd, const struct hg_snapshot *sn, bool regular) {
+  struct ob o = { fd, line_buf, sizeof line_buf, 0, 0 };
+  json_figures(&o, sn, "sample");
+  ob_printf(&o, "%s}\n", regular ? "" : ",\"extra\":true");
+  ob_flush(&o);
+  return o.error;
 }
 
-static size_t growth_calls(void) {
-  return atomic_load_explicit(&hg_os_calls.brk, memory_order_relaxed) +
-         atomic_load_explicit(&hg_os_calls.mmap, memory_order_relaxed);
-}
-
-static void timeline_sample(bool extra) {
-  struct hg_snapshot *sn = hg_stats_acquire(true);
-  if (!sn) return;   /* another thread is sampling or printing */
-  uint64_t now = coarse_ms();
-  bool regular = now >= atomic_load(&tl_next_ms);
-  if (atomic_load(&tl_on) && (regular || extra)) {
-    atomic_store(&tl_growth_seen, growth_calls());
-    if (hg_stats_snapshot(sn, false, false)) {
-      struct ob o = { tl_fd, line_buf, sizeof line_buf, 0, 0 };
-      json_figures(&o, sn, "sample");
-      ob_printf(&o, "%s}\n", regular ? "" : ",\"extra\":true");
-      timeline_put(&o);   /* one write per line */
-    }
-    /* A sample walks every span: on a big heap it may take a while.  The next one is
-     * at least the interval away, and at least 4 times this one's cost, so sampling
-     * never takes more than a fifth of the program's time. */
-    uint64_t end = coarse_ms(), gap = hg_opt.timeline_ms ? hg_opt.timeline_ms : 1;
-    atomic_store(&tl_slow, 4 * (end - now) > gap);
-    if (4 * (end - now) > gap) gap = 4 * (end - now);
-    if (regular) {
-      atomic_store(&tl_next_ms, end + gap);
-      atomic_store(&tl_extra, 0);
-    } else {
-      atomic_fetch_add(&tl_extra, 1);
-    }
-  }
-  hg_stats_release();
+int hg_stats_timeline_final(int fd, const struct hg_snapshot *sn) {
+  struct ob o = writer(fd, sn, false);
+  json_final(&o, sn, "final", "at exit");
+  ob_flush(&o);
+  return o.error;
 }
 
 void hg_stats_tick(void) {
@@ -611,14 +545,8 @@ void hg_stats_tick(void) {
     if (!print_now(false, "on a signal")) atomic_store(&pending, 1);
     errno = saved;
   }
-  if (!atomic_load_explicit(&tl_on, memory_order_relaxed)) return;
-  bool extra = growth_calls() != atomic_load_explicit(&tl_growth_seen, memory_order_relaxed) &&
-               atomic_load_explicit(&tl_extra, memory_order_relaxed) < TL_EXTRA_MAX &&
-               !atomic_load_explicit(&tl_slow, memory_order_relaxed);
-  if (!extra && coarse_ms() < atomic_load_explicit(&tl_next_ms, memory_order_relaxed)) return;
-  int saved = errno;
-  timeline_sample(extra);
-  errno = saved;
+  if (!atomic_load_explicit(&hg_timeline_on, memory_order_relaxed)) return;
+  hg_timeline_tick();
 }
 
 /* ---- process life ---------------------------------------------------------------------- */
@@ -630,7 +558,7 @@ static HG_COLD void stats_start(void) {
   read_program();
   stderr_fd();   /* now: the program may close its stderr */
   if (hg_opt.stats != HG_STATS_OFF || hg_opt.stats_signal) output();
-  if (hg_opt.timeline) timeline_open();
+  if (hg_opt.timeline) hg_timeline_open();
   if (hg_opt.stats_signal) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -655,12 +583,7 @@ void hg_stats_fork_child(void) {
     if (out_fd != err_fd) close(out_fd);   /* a file of its own, opened when it prints */
     out_fd = -1;
   }
-  if (tl_fd >= 0) {
-    atomic_store(&tl_on, false);
-    close(tl_fd);
-    tl_fd = -1;
-    if (has_pid(hg_opt.timeline)) timeline_open();   /* else the parent's file is not ours */
-  }
+  hg_timeline_fork_child();
 }
 
 /* At exit, after the program's own destructors: the final timeline record, then the
@@ -668,14 +591,10 @@ void hg_stats_fork_child(void) {
 static HG_COLD void stats_exit(void) {
   int saved = errno;
   struct hg_snapshot *sn = hg_stats_acquire(false);
-  bool json = hg_opt.stats == HG_STATS_JSON, tl = atomic_exchange(&tl_on, false) && tl_fd >= 0;
+  bool json = hg_opt.stats == HG_STATS_JSON, tl = hg_timeline_stop();
   if (tl || json) {
     fill(sn, false, true);
-    if (tl) {
-      struct ob o = writer(tl_fd, sn, false);
-      json_final(&o, sn, "final", "at exit");
-      timeline_put(&o);
-    }
+    if (tl) hg_timeline_final(sn);
     if (json) {
       output();
       put_table(sn, false, true, "final", "at exit");
