@@ -24,7 +24,8 @@
  * (the SIGSEGV/SIGBUS handler; it exports sigaction and signal); sigaction.h (what fault.c
  * and stop.c, the leak scan's thread stopper, share).  trace.c: `heapguard
  * trace` (kernel calls with reasons, reported by os.c; malloc/free calls through the
- * heap divert).  The CLI (src/cli/) is a separate program.
+ * heap divert); trace_format.c: the text of its lines.  The CLI (src/cli/) is a
+ * separate program.
  *
  * Every symbol not in include/heapguard.h is hidden (-fvisibility=hidden) and named
  * hg_<module>_...; only api.c exports the standard names (and fault.c sigaction and
