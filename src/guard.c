@@ -415,37 +415,98 @@ static size_t natural_alignment(size_t n) {
 
 static bool guard_before(void) { return hg_opt.guard_side == HG_GUARD_BEFORE; }
 
-/* Guard mode's spare slots.  A one-page slot leaving the quarantine is kept, still
- * mapped, PROT_NONE, empty (its retire dropped the page) and indexed, for the next
- * one-page block: making its data page read-write again is one mprotect, where a new
- * slot costs mmap and the guard page's mprotect, and the old one's munmap.  Each of
- * those calls walks and rewrites a VMA tree that the quarantine keeps about 15,000
- * mappings deep: sed -E over 3,000 lines took 0.68x the CPU time with the spares,
- * wl_churn 0.65x (docs/architecture.md, guard mode's cost).  A spare still counts its two
- * mappings; it has no record, so an access to it faults and is not ours to report, as
- * an access to an unmapped slot would be.  LIFO: the last slot back is the most likely
- * to have its page tables and VMA in cache. */
-#define SPARE_MAX 64
-static uintptr_t spares[SPARE_MAX];
-static size_t spare_count;
+/* Guard mode's spare slots.  A slot of up to SPARE_PAGES data pages leaving the
+ * quarantine is kept, still mapped, PROT_NONE, empty (its retire dropped the pages) and
+ * indexed, for the next block of the same number of pages: making its data pages
+ * read-write again is one mprotect, where a new slot costs mmap and the guard page's
+ * mprotect, and the old one's munmap.  Each of those calls walks and rewrites a VMA tree
+ * that the quarantine keeps about 15,000 mappings deep (docs/architecture.md, guard
+ * mode's cost).  The guard page is never touched, so it stays a guard; the slot's index
+ * entries stay as they are.  Only a slot of exactly the size asked for serves: a bigger
+ * one would leave accessible pages before the block, or need its index rewritten.
+ *
+ * Bounded: at most SPARE_SLOTS spares holding at most SPARE_DATA_PAGES data pages (16 MiB
+ * of address space, none of it resident).  A spare still counts its two mappings; when
+ * the budget or the kernel refuses a new slot, every spare is unmapped first and the
+ * request tried again, so the spares never cost a program a guarded block.  A spare has
+ * no record, so an access to it faults and is not ours to report, as an access to an
+ * unmapped slot would be.  LIFO per page count: the last slot back is the most likely to
+ * have its page tables and VMA in cache.  The entries are one array, each page count's
+ * a list through `next` (index + 1; 0 ends a list). */
+#define SPARE_PAGES 16
+#define SPARE_SLOTS 1024
+#define SPARE_DATA_PAGES 4096
+static struct spare {
+  uintptr_t slot;
+  uint16_t next;
+} spare_entry[SPARE_SLOTS];
+static uint16_t spare_head[SPARE_PAGES + 1];   /* by data pages: a list of entries */
+static uint16_t spare_unused;                  /* entries given back: a list */
+static size_t spare_fresh;                     /* entries never used: [spare_fresh, SPARE_SLOTS) */
+static _Atomic size_t spare_pages;             /* data pages held (read unlocked: spares_drop) */
 static hg_lock_t spare_lock = HG_LOCK_INIT;
 
-static uintptr_t spare_take(void) {
+/* A spare of `pages` data pages, taken out of the list; 0 if none. */
+static uintptr_t spare_take(size_t pages) {
   hg_lock(&spare_lock);
-  uintptr_t slot = spare_count ? spares[--spare_count] : 0;
+  uintptr_t slot = 0;
+  uint16_t i = spare_head[pages];
+  if (i) {
+    struct spare *e = &spare_entry[i - 1];
+    slot = e->slot;
+    spare_head[pages] = e->next;
+    e->next = spare_unused;
+    spare_unused = i;
+    atomic_store_explicit(&spare_pages, atomic_load_explicit(&spare_pages, memory_order_relaxed) - pages,
+                          memory_order_relaxed);
+  }
   hg_unlock(&spare_lock);
   return slot;
 }
 
-static bool spare_give(uintptr_t slot) {
+/* Keep slot (retired, `pages` data pages) as a spare: false if there is no room. */
+static bool spare_give(uintptr_t slot, size_t pages) {
   hg_lock(&spare_lock);
-  bool kept = spare_count < SPARE_MAX;
-  if (kept) spares[spare_count++] = slot;
+  uint16_t i = 0;
+  size_t held = atomic_load_explicit(&spare_pages, memory_order_relaxed);
+  if (held + pages <= SPARE_DATA_PAGES) {
+    if (spare_unused) {
+      i = spare_unused;
+      spare_unused = spare_entry[i - 1].next;
+    } else if (spare_fresh < SPARE_SLOTS) {
+      i = (uint16_t)++spare_fresh;
+    }
+  }
+  if (i) {
+    spare_entry[i - 1] = (struct spare){ slot, spare_head[pages] };
+    spare_head[pages] = i;
+    atomic_store_explicit(&spare_pages, held + pages, memory_order_relaxed);
+  }
   hg_unlock(&spare_lock);
-  return kept;
+  return i != 0;
 }
 
 static void unmap_slot(uintptr_t slot, size_t raw);
+
+/* Unmap spares because a new slot was refused: one when the mapping budget is spent (a
+ * spare's two mappings make room for the new slot; the others wait for blocks of their
+ * size), every one when the kernel refused a mapping (for want of address space: how
+ * much is not known).  False if there was none.  A program past the budget comes here
+ * at every allocation that no spare of its size serves (CPython with PYTHONMALLOC=malloc
+ * has more live blocks than the budget has slots), so no spare is one relaxed load. */
+static bool spares_drop(bool all) {
+  bool any = false;
+  while (atomic_load_explicit(&spare_pages, memory_order_relaxed)) {
+    uintptr_t slot = 0;
+    size_t pages = SPARE_PAGES + 1;
+    while (!slot && --pages) slot = spare_take(pages);   /* the biggest first */
+    if (!slot) break;
+    unmap_slot(slot, pages << HG_PAGE_SHIFT);
+    any = true;
+    if (!all) break;
+  }
+  return any;
+}
 
 bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g) {
   g->refused = HG_GUARD_MADE;
@@ -462,24 +523,26 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
     g->user = lead ? slot : slot + raw - body;
     return true;
   }
-  if (raw == HG_PAGE && a <= HG_PAGE) {
-    for (uintptr_t spare; (spare = spare_take());) {
-      if (hg_os_protect((void *)spare, HG_PAGE, true)) {
+  if (raw <= SPARE_PAGES * HG_PAGE && a <= HG_PAGE) {
+    for (uintptr_t spare; (spare = spare_take(raw >> HG_PAGE_SHIFT));) {
+      if (hg_os_protect((void *)spare, raw, true)) {
         set_retired(spare, false);
         g->slot = spare;
         g->raw = raw;
         g->user = lead ? spare : spare + raw - body;
         return true;
       }
-      unmap_slot(spare, HG_PAGE);
+      unmap_slot(spare, raw);
     }
   }
-  if (atomic_fetch_add(&mappings, 2) + 2 > budget) {
+  while (atomic_fetch_add(&mappings, 2) + 2 > budget) {
     atomic_fetch_sub(&mappings, 2);
+    if (spares_drop(false)) continue;
     g->refused = HG_GUARD_NO_BUDGET;
     return false;
   }
   uintptr_t m;
+map:
   if (a <= HG_PAGE) {
     m = (uintptr_t)hg_os_map(total);
   } else {   /* over-map, keep the part that puts the slot on an `a` boundary */
@@ -491,6 +554,7 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
       if (base + total + a > m + total) hg_os_unmap((void *)(m + total), base + total + a - (m + total));
     }
   }
+  if (!m && spares_drop(true)) goto map;   /* their address space, under RLIMIT_AS */
   if (!m) {
     atomic_fetch_sub(&mappings, 2);
     g->refused = HG_GUARD_NO_MEMORY;
@@ -512,9 +576,11 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
 
 bool hg_guard_retire(uintptr_t slot, size_t raw) {
   if (in_pool(slot)) return hg_os_protect((void *)slot, raw, false);
-  hg_os_decommit((void *)slot, raw);
+  /* Retired (so kept as a spare later) only if its pages were dropped: a spare must
+   * come back zeroed, with none of its last block's bytes. */
+  bool dropped = hg_os_decommit((void *)slot, raw);
   if (!hg_os_protect((void *)slot, raw, false)) return false;
-  set_retired(slot, true);
+  if (dropped) set_retired(slot, true);
   return true;
 }
 
@@ -525,7 +591,7 @@ void hg_guard_unmap(uintptr_t slot, size_t raw) {
   }
   /* Kept only if inaccessible: a slot whose retire failed, or that was never retired
    * (a block too big for the quarantine), is unmapped. */
-  if (raw == HG_PAGE && is_retired(slot) && spare_give(slot)) return;
+  if (raw <= SPARE_PAGES * HG_PAGE && is_retired(slot) && spare_give(slot, raw >> HG_PAGE_SHIFT)) return;
   unmap_slot(slot, raw);
 }
 

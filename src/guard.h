@@ -28,8 +28,9 @@
  *
  * When a block is freed its data pages are given back to the kernel (MADV_DONTNEED)
  * and made PROT_NONE; the mapping waits in check mode's quarantine (FIFO, bounded in
- * bytes of address space and in number), then is unmapped (or, a one-page slot, kept
- * inaccessible as a spare for the next one-page block: guard.c).  Any access to it
+ * bytes of address space and in number), then is unmapped (or, a slot of up to 16 pages,
+ * kept inaccessible as a spare for the next block of as many pages: guard.c).  Any
+ * access to it
  * faults until then.
  *
  * Every page of every guarded mapping (guard page included) is indexed in guard.c's

@@ -104,13 +104,14 @@ void *hg_os_remap(void *p, size_t old_size, size_t new_size) {
   return (void *)r;
 }
 
-void hg_os_decommit(void *p, size_t size) {
+bool hg_os_decommit(void *p, size_t size) {
   HG_ASSERT(size > 0 && size % HG_PAGE == 0 && (uintptr_t)p % HG_PAGE == 0);
   count(&hg_os_calls.madvise);
   long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_DONTNEED, 0, 0, 0);
   HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_DONTNEED, 0, 0, 0);
   /* EAGAIN/ENOMEM here only means the kernel could not do it now: the pages stay. */
   if (r < 0 && !out_of_memory(r)) hg_fatal("madvise(%p, %zu) failed with error %ld", p, size, -r);
+  return r == 0;
 }
 
 void hg_os_no_huge_pages(void *p, size_t size) {

@@ -22,8 +22,9 @@ void *hg_os_map_aligned(size_t size, size_t align);
 void hg_os_unmap(void *p, size_t size);
 /* Resize a mapping, moving it if needed (realloc of large blocks); NULL on ENOMEM. */
 void *hg_os_remap(void *p, size_t old_size, size_t new_size);
-/* Give the pages back to the kernel; they read as zero afterwards (MADV_DONTNEED). */
-void hg_os_decommit(void *p, size_t size);
+/* Give the pages back to the kernel; they read as zero afterwards (MADV_DONTNEED).
+ * False if the kernel could not do it now (EAGAIN, ENOMEM): the pages keep their bytes. */
+bool hg_os_decommit(void *p, size_t size);
 /* Ask for small pages only (MADV_NOHUGEPAGE): for sparse metadata, where one touched
  * entry must not bring in a 2 MiB huge page on kernels with THP "always".  Advisory:
  * failure is ignored. */
