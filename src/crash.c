@@ -112,19 +112,9 @@ static const char *code_meaning(int sig, int code, const char **name) {
   return "unknown si_code";
 }
 
-static uintptr_t pc_of(const ucontext_t *uc) {
-#if defined(__x86_64__)
-  return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-  return (uintptr_t)uc->uc_mcontext.pc;
-#else
-  (void)uc;
-  return 0;
-#endif
-}
-
-/* The lowest address of the interrupted code's stack that may hold its data (x86-64:
- * its 128-byte red zone below the stack pointer); 0 if unknown. */
+/* The interrupted stack pointer, the lowest address the leak scan reads in this
+ * thread's stack; 0 if unknown.  x86-64's 128-byte red zone below it is left out on
+ * purpose: it may hold stale words, whose addresses would hide leaks. */
 static uintptr_t sp_of(const ucontext_t *uc) {
 #if defined(__x86_64__)
   return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
@@ -158,7 +148,7 @@ static bool in_own_code(const struct crash *c) {
   if (hg_stack_quiet) return true;   /* the symboliser, or a capture */
   const uintptr_t *f = c->frames;
   unsigned n = c->nframes;
-  if (!n) return hg_stack_in_own_code(pc_of(c->uc));
+  if (!n) return hg_stack_in_own_code(hg_context_pc(c->uc));
   for (unsigned i = 0; i < n; i++) {
     if (!hg_stack_in_own_code(f[i])) continue;
     unsigned j = i;
@@ -273,7 +263,7 @@ static void report(void *arg) {
   hg_diag_lock();
   print_header(c);
   if (c->where) hg_stack_print(c->where, NULL);
-  else hg_diag_line("   at %p", (void *)pc_of(c->uc));
+  else hg_diag_line("   at %p", (void *)hg_context_pc(c->uc));
   describe_address(c);
   hg_diag_line("Process terminating with the default action of signal %d (%s)", c->sig, signal_name(c->sig));
   if (c->no_leaks) hg_diag_line("leak check skipped: %s", c->no_leaks);
@@ -330,7 +320,7 @@ void hg_crash_report(int sig, const siginfo_t *si, ucontext_t *uc, bool small_st
   if (c.own) {
     /* No lock, no allocation, not even the depot's: the lines, and why nothing more. */
     print_header(&c);
-    if (!c.nframes) hg_diag_line("   at %p", (void *)pc_of(uc));
+    if (!c.nframes) hg_diag_line("   at %p", (void *)hg_context_pc(uc));
     for (unsigned i = 0; i < c.nframes && i < hg_opt.stack_depth; i++)
       hg_diag_line("   %s %p", i ? "by" : "at", (void *)c.frames[i]);
     describe_address(&c);

@@ -20,6 +20,18 @@
  * by hg_fault_install; 0 if unknown.  A frame there marks a signal frame in a stack. */
 extern HG_HIDDEN uintptr_t hg_fault_restorer;
 
+/* The interrupted instruction's address in a signal context; 0 if unknown. */
+static inline uintptr_t hg_context_pc(const ucontext_t *uc) {
+#if defined(__x86_64__)
+  return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+  return (uintptr_t)uc->uc_mcontext.pc;
+#else
+  (void)uc;
+  return 0;
+#endif
+}
+
 /* Report the fatal signal sig (si, uc: the handler's arguments).  small_stack: the
  * handler runs on a small alternate signal stack (the report moves to a stack of its
  * own).  Returns;

@@ -91,17 +91,6 @@ static int access_of(const ucontext_t *uc) {
 #endif
 }
 
-static uintptr_t pc_of(const ucontext_t *uc) {
-#if defined(__x86_64__)
-  return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-  return (uintptr_t)uc->uc_mcontext.pc;
-#else
-  (void)uc;
-  return 0;
-#endif
-}
-
 /* Reporting needs stack room (the symboliser): not on a small alternate stack. */
 static bool on_small_stack(void) {
   stack_t ss;
@@ -123,7 +112,7 @@ static bool our_fault(int sig, siginfo_t *si, ucontext_t *uc) {
   if ((sig != SIGSEGV && sig != SIGBUS) || si->si_code <= 0 || !(hg_guard_slot_of(a) || hg_protect_may_hold(a)) ||
       !claim_report())
     return false;
-  if (hg_stack_in_own_code(pc_of(uc)) || on_small_stack()) hg_stack_no_symbols = 1;
+  if (hg_stack_in_own_code(hg_context_pc(uc)) || on_small_stack()) hg_stack_no_symbols = 1;
   hg_stack_t where = hg_stack_capture_context(uc);
   if (!hg_check_report_fault(a, access_of(uc), where)) {
     atomic_store(&reporter, 0);
@@ -161,13 +150,13 @@ static void hint_misaligned(int sig, const siginfo_t *si, ucontext_t *uc) {
     /* The program may recover from its fault (clang's CrashRecoveryContext does): raw
      * addresses for this stack only, if symbolising here is not safe. */
     int symbols_off = hg_stack_no_symbols;
-    if (hg_stack_in_own_code(pc_of(uc)) || on_small_stack()) hg_stack_no_symbols = 1;
+    if (hg_stack_in_own_code(hg_context_pc(uc)) || on_small_stack()) hg_stack_no_symbols = 1;
     hg_diag_lock();
     hg_diag_line("WARNING: guard mode: a general-protection fault (not at a guard page) at "
                  "%p, with %s = %p, inside a guarded block but not 16-byte aligned: most "
                  "likely an aligned SSE access to a block that guard mode aligned to %zu "
                  "(glibc: 16); %s avoids it",
-                 (void *)pc_of(uc), names[r - REG_R8], (void *)v, hg_guard_least_alignment(),
+                 (void *)hg_context_pc(uc), names[r - REG_R8], (void *)v, hg_guard_least_alignment(),
                  hg_guard_on ? "HEAPGUARD_GUARD_ALIGN=16 (--guard-align=16)"
                              : "HEAPGUARD_SAMPLE_ALIGN=16 (--sample-align=16)");
     hg_stack_print(hg_stack_capture_context(uc), NULL);
