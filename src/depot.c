@@ -1,7 +1,9 @@
 /* depot.c — the stack depot: each distinct stack stored once, found without a lock (see
  * depot.h; capture and the thread's own last stacks are stack.c's).
  *
- * Stacks live in chunks of CHUNK_WORDS words: a header word (hash in the high half,
+ * Stacks live in chunks of up to CHUNK_WORDS words (the first ones smaller: chunk_words;
+ * an id's chunk part is the same for every size, so finding a record stays one index
+ * and one add): a header word (hash in the high half,
  * depth in the low half, with EXACT_FIRST set when the first frame is the address of
  * the instruction itself, not a return address: a faulting access; depot.h), the next id in the
  * same hash bucket, then the frames.  An id is (chunk << CHUNK_SHIFT | word offset) + 1.
@@ -23,10 +25,21 @@
 
 #define CHUNK_SHIFT  21                     /* 2 Mi words = 16 MiB per chunk */
 #define CHUNK_WORDS  ((size_t)1 << CHUNK_SHIFT)
+#define FIRST_SHIFT  17                     /* the first chunk: 1 MiB */
 #define BLOCK_LOG    9                      /* 4 KiB */
 #define BLOCK_WORDS  ((size_t)1 << BLOCK_LOG)
-#define RECORD_WORDS (CHUNK_WORDS - (CHUNK_WORDS >> BLOCK_LOG))   /* then the summaries */
 #define MAX_CHUNKS   512
+#define RETRY_EVERY  1024                   /* new stacks refused between two tries */
+
+/* Chunk k's size in words: 1, 2, 4, 8 MiB, then 16 MiB each.  A 16 MiB first chunk
+ * was address space the program could not have under RLIMIT_AS/RLIMIT_DATA (check
+ * mode's VmSize at start 33 MiB, glibc's 2.5), for the few hundred stacks most
+ * programs store.  Records fill [0, record_words(k)); one summary word per block of
+ * BLOCK_WORDS follows. */
+static inline size_t chunk_words(unsigned k) {
+  return k < CHUNK_SHIFT - FIRST_SHIFT ? (size_t)1 << (FIRST_SHIFT + k) : CHUNK_WORDS;
+}
+static inline size_t record_words(unsigned k) { return chunk_words(k) - (chunk_words(k) >> BLOCK_LOG); }
 #define BUCKETS_LOG  20                     /* 4 MiB of heads; sampled mode 64 KiB: */
 #define SAMPLED_BUCKETS_LOG 14
 #define EXACT_FIRST  HG_DEPOT_EXACT_FIRST
@@ -49,18 +62,44 @@ static _Atomic uint64_t recent[1 << RECENT_LOG];
  * million stacks in 16 Ki heads chain 64 deep, walked only after the other tables. */
 static unsigned buckets_log = BUCKETS_LOG;
 static unsigned recent_mask = (1u << RECENT_LOG) - 1;
-static bool depot_broken;                   /* out of memory: capture returns 0 */
-static _Atomic bool broken_told;
+/* Out of memory: a new stack gets id 0 ("no stack recorded") and the next RETRY_EVERY
+ * new stacks are refused without the lock or a system call; then one more mapping is
+ * tried.  So a shortage that passes (the program freed memory, a limit was raised)
+ * costs stacks only while it lasts, at one failed mmap per RETRY_EVERY captures of a
+ * new stack; it was off for the rest of the run. */
+static _Atomic unsigned broken_skip;        /* refusals left before the next try */
+static bool depot_broken;                   /* the last mapping failed; depot lock */
+static _Atomic bool broken_told, recovered_told;
 
 /* The depot could not map its tables: one line says so (reports print "(no stack
- * recorded)" from here on, which alone reads like a fault of the program's).  Under
- * `ulimit -v` of 24 to 36 MiB check mode starts but cannot map the depot's first
- * chunk (16 MiB of address space, touched as it fills). */
+ * recorded)" from here on, which alone reads like a fault of the program's), and one
+ * more when a later try succeeds.  Under `ulimit -v` of 24 to 36 MiB check mode starts
+ * but could not map the depot's first chunk (then 16 MiB of address space). */
 static HG_COLD void tell_broken(size_t bytes) {
   if (atomic_exchange(&broken_told, true)) return;
-  hg_message("check mode: no memory for the stack depot (%zu MiB); allocation and free stacks are no "
-             "longer recorded",
-             bytes >> 20);
+  hg_message("check mode: no memory for the stack depot (%zu KiB); new allocation and free stacks are "
+             "not recorded until a later try finds memory",
+             bytes >> 10);
+}
+
+static HG_COLD void tell_recovered(void) {
+  if (atomic_exchange(&recovered_told, true)) return;
+  hg_message("check mode: the stack depot has memory again; stacks are recorded again");
+}
+
+/* Depot lock held: a mapping failed (true), or a record was stored after one had. */
+static HG_COLD void set_broken(bool broken) {
+  depot_broken = broken;
+  atomic_store_explicit(&broken_skip, broken ? RETRY_EVERY : 0, memory_order_relaxed);
+}
+
+/* A new stack while the depot is out of memory: true if it is to be refused without
+ * trying (a racy countdown: a lost decrement only moves the next try a little). */
+static inline bool skip_while_broken(void) {
+  unsigned k = atomic_load_explicit(&broken_skip, memory_order_relaxed);
+  if (hg_likely(k == 0)) return false;
+  atomic_store_explicit(&broken_skip, k - 1, memory_order_relaxed);
+  return k > 1;
 }
 
 /* Sampled mode's tables, before any stack is stored. */
@@ -105,21 +144,19 @@ hg_stack_t hg_depot_put_slow(struct near_stack *ns, const uintptr_t *frames, uns
     for (id = atomic_load_explicit(bucket, memory_order_acquire); id; id = (hg_stack_t)record_of(id)[1])
       if (same_stack(id, header, frames, n)) goto found;
   }
+  if (hg_unlikely(skip_while_broken())) return 0;
   hg_lock(&depot_lock);
-  if (!buckets && !depot_broken) {
+  bool was_broken = depot_broken, stored = false;
+  if (!buckets) {
     _Atomic hg_stack_t *b = hg_os_map(sizeof(hg_stack_t) << buckets_log);
-    if (b) hg_os_no_huge_pages((void *)b, sizeof(hg_stack_t) << buckets_log);
-    else depot_broken = true;
-    atomic_store_explicit(&buckets, b, memory_order_release);
     if (!b) {
+      set_broken(true);
       hg_unlock(&depot_lock);
       tell_broken(sizeof(hg_stack_t) << buckets_log);
       return 0;
     }
-  }
-  if (depot_broken) {
-    hg_unlock(&depot_lock);
-    return 0;
+    hg_os_no_huge_pages((void *)b, sizeof(hg_stack_t) << buckets_log);
+    atomic_store_explicit(&buckets, b, memory_order_release);
   }
   /* Another thread may have added it since the look above. */
   bucket = &buckets[hash >> (32 - buckets_log)];
@@ -128,15 +165,17 @@ hg_stack_t hg_depot_put_slow(struct near_stack *ns, const uintptr_t *frames, uns
   if (!id) {
     size_t words = 2 + n, at = chunk_used;
     if (at >> BLOCK_LOG != (at + words - 1) >> BLOCK_LOG) at = (at | (BLOCK_WORDS - 1)) + 1;
-    if (nchunks == 0 || at + words > RECORD_WORDS) {
-      uintptr_t *c = nchunks < MAX_CHUNKS ? hg_os_map(CHUNK_WORDS * sizeof(uintptr_t)) : NULL;
+    if (nchunks == 0 || at + words > record_words(nchunks - 1)) {
+      size_t bytes = chunk_words(nchunks) * sizeof(uintptr_t);
+      uintptr_t *c = nchunks < MAX_CHUNKS ? hg_os_map(bytes) : NULL;
       if (!c) {
-        depot_broken = true;
+        set_broken(true);
         hg_unlock(&depot_lock);
-        tell_broken(CHUNK_WORDS * sizeof(uintptr_t));
+        tell_broken(bytes);
         return 0;
       }
-      chunks[nchunks++] = c;
+      chunks[nchunks] = c;
+      __atomic_store_n(&nchunks, nchunks + 1, __ATOMIC_RELEASE);   /* for hg_depot_holds */
       at = 0;
     }
     uintptr_t *c = chunks[nchunks - 1], *r = c + at;
@@ -145,12 +184,15 @@ hg_stack_t hg_depot_put_slow(struct near_stack *ns, const uintptr_t *frames, uns
     memcpy(r + 2, frames, n * sizeof *frames);
     uint64_t sum = 0;
     for (unsigned i = 0; i < n; i++) sum |= summary_bit(frames[i]);
-    c[RECORD_WORDS + (at >> BLOCK_LOG)] |= sum;
+    c[record_words(nchunks - 1) + (at >> BLOCK_LOG)] |= sum;
     id = (hg_stack_t)(((size_t)(nchunks - 1) << CHUNK_SHIFT | at) + 1);
     chunk_used = at + words;
     atomic_store_explicit(bucket, id, memory_order_release);
+    stored = true;
   }
+  if (hg_unlikely(was_broken && stored)) set_broken(false);
   hg_unlock(&depot_lock);
+  if (hg_unlikely(was_broken && stored)) tell_recovered();
 found:
   atomic_store_explicit(rec, (uint64_t)hash << 32 | id, memory_order_release);
   if (ns) {
@@ -180,9 +222,9 @@ void hg_depot_forget_object(unsigned k, const struct hg_unloaded *o) {
   hg_lock(&depot_lock);
   for (unsigned c = 0; c < nchunks; c++) {
     uintptr_t *chunk = chunks[c];
-    size_t used = c + 1 == nchunks ? chunk_used : RECORD_WORDS;
+    size_t used = c + 1 == nchunks ? chunk_used : record_words(c);
     for (size_t b = 0; b << BLOCK_LOG < used; b++) {
-      if (!(chunk[RECORD_WORDS + b] & want)) continue;
+      if (!(chunk[record_words(c) + b] & want)) continue;
       uintptr_t *w = chunk + (b << BLOCK_LOG), *end = chunk + (used < (b + 1) << BLOCK_LOG ? used : (b + 1) << BLOCK_LOG);
       /* (A block's unused tail is zero: no record has a zero header.) */
       while (w + 2 <= end && w[0]) {
@@ -209,7 +251,7 @@ const uintptr_t *hg_stack_frames(hg_stack_t id, unsigned *n, bool *exact) {
 bool hg_depot_holds(uintptr_t a) {
   unsigned n = __atomic_load_n(&nchunks, __ATOMIC_ACQUIRE);
   for (unsigned k = 0; k < n; k++)
-    if (a - (uintptr_t)chunks[k] < CHUNK_WORDS * sizeof(uintptr_t)) return true;
+    if (a - (uintptr_t)chunks[k] < chunk_words(k) * sizeof(uintptr_t)) return true;
   uintptr_t b = (uintptr_t)atomic_load_explicit(&buckets, memory_order_acquire);
   return b && a - b < (sizeof(hg_stack_t) << buckets_log);
 }
