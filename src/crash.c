@@ -17,8 +17,8 @@
  *    (no lock, no allocation), stacks as raw addresses, and one line saying why nothing
  *    more is done: no heap lookup, no leak scan, no summary.
  *  * A small alternate signal stack (the program's sigaltstack): the symboliser and the
- *    leak scan need room, so the rest of the report runs on a stack of its own (a
- *    fresh 1 MiB mapping); if that cannot be, no symbols and no leak scan.
+ *    leak scan need room, so the rest of the report runs on a stack of its own
+ *    (sigstack.h); if that cannot be, no symbols and no leak scan.
  *
  * The leak scan's roots in this thread are its stack from the interrupted stack pointer
  * up (below it: the signal frame and this handler's frames, stale copies) and the
@@ -34,8 +34,8 @@
 #include "diag.h"
 #include "init.h"
 #include "maps.h"
-#include "os.h"
 #include "options.h"
+#include "sigstack.h"
 #include "stack.h"
 
 /* The interrupted registers: a root of the leak scan (a block the crashing thread held
@@ -275,34 +275,6 @@ static void finish(void *arg) {
   hg_exit_work_crash(sp_of(c->uc), report, c);
 }
 
-/* On a small alternate signal stack, the report moves to a stack of its own (a fresh
- * mapping: no malloc), so that it can symbolise and scan.  fn(arg) is called with the
- * stack pointer at the mapping's end less a page of zeros (a return address 0 above
- * the first frame ends any walk up the stack there).  False if it cannot be (no
- * memory, or not on x86-64). */
-#define REPORT_STACK (1024 * 1024)
-static bool call_on_own_stack(void (*fn)(void *), void *arg) {
-#if defined(__x86_64__)
-  char *room = hg_os_map(REPORT_STACK);
-  if (!room) return false;
-  register void *a __asm__("rdi") = arg;
-  void *top = room + REPORT_STACK - HG_PAGE;
-  __asm__ volatile("mov %%rsp, %%rbx\n\t"
-                   "mov %[top], %%rsp\n\t"
-                   "call *%[fn]\n\t"
-                   "mov %%rbx, %%rsp"
-                   : "+r"(a), [fn] "+r"(fn), [top] "+r"(top)
-                   :
-                   : "rbx", "rax", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "memory", "cc", "xmm0",
-                     "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
-                     "xmm12", "xmm13", "xmm14", "xmm15");
-  return true;   /* the mapping is left: the process is about to end */
-#else
-  (void)fn, (void)arg;
-  return false;
-#endif
-}
-
 void hg_crash_report(int sig, const siginfo_t *si, ucontext_t *uc, bool small_stack) {
   struct crash c = { .sig = sig, .si = si, .uc = uc };
   crash_registers = uc->uc_mcontext;
@@ -315,7 +287,7 @@ void hg_crash_report(int sig, const siginfo_t *si, ucontext_t *uc, bool small_st
    * program's handler's. */
   c.nframes = hg_stack_context_frames(uc, c.frames, HG_STACK_MAX_DEPTH);
   c.own = in_own_code(&c);
-  if (!c.own && small_stack && call_on_own_stack(finish, &c)) return;
+  if (!c.own && small_stack && hg_sigstack_call(finish, &c)) return;
   if (c.own || small_stack) hg_stack_no_symbols = 1;
   if (c.own) {
     /* No lock, no allocation, not even the depot's: the lines, and why nothing more. */

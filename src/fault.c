@@ -25,8 +25,9 @@
  *
  * Reporting allocates (the symboliser): it is safe because the faulting thread was
  * running the program, not the allocator.  If the fault happened in heapguard's own
- * code (a lock of it may be held), or on a small alternate stack, stacks are printed
- * as raw addresses instead. */
+ * code (a lock of it may be held), stacks are printed as raw addresses instead.  On
+ * the program's small alternate signal stack the report runs on a stack of its own
+ * (sigstack.h): only the first checks run on the program's, which may be MINSIGSTKSZ. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -44,6 +45,7 @@
 #include "options.h"
 #include "protect.h"
 #include "sigaction.h"
+#include "sigstack.h"
 #include "stack.h"
 
 
@@ -91,13 +93,6 @@ static int access_of(const ucontext_t *uc) {
 #endif
 }
 
-/* Reporting needs stack room (the symboliser): not on a small alternate stack. */
-static bool on_small_stack(void) {
-  stack_t ss;
-  if (sigaltstack(NULL, &ss) != 0 || !(ss.ss_flags & SS_ONSTACK)) return false;
-  return ss.ss_size < 256 * HG_KiB;
-}
-
 static void restore_default(int sig) {
   struct sigaction dfl;
   memset(&dfl, 0, sizeof dfl);
@@ -106,20 +101,57 @@ static void restore_default(int sig) {
   __sigaction(sig, &dfl, NULL);
 }
 
+/* A fault being reported, and whether it was ours after all. */
+struct fault {
+  uintptr_t addr;
+  ucontext_t *uc;
+  bool small_stack;   /* on a small alternate stack still (no stack of its own) */
+  bool reported;
+};
+
+/* The report, on whatever stack the handler runs on, or on one of its own
+ * (sigstack.h); never returns once reported, unless the error exit code is 0. */
+static void report_fault(void *arg) {
+  struct fault *f = arg;
+  int symbols_off = hg_stack_no_symbols;
+  if (hg_stack_in_own_code(hg_context_pc(f->uc)) || f->small_stack) hg_stack_no_symbols = 1;
+  hg_stack_t where = hg_stack_capture_context(f->uc);
+  if (!hg_check_report_fault(f->addr, access_of(f->uc), where)) {
+    hg_stack_no_symbols = symbols_off;   /* the program's fault: it may recover */
+    return;
+  }
+  f->reported = true;
+  hg_diag_summary();
+  if (hg_opt.error_exitcode) hg_exit_raw((int)(hg_opt.error_exitcode & 255));   /* not _exit's work */
+}
+
+/* Runs fn(f) on a stack of its own when the handler runs on a small alternate stack
+ * (where a report overflows it and the process dies with no word), else here; on a
+ * small stack that cannot be left (heapguard's own code was interrupted: os.c may
+ * trace, under a lock), with no symbols.  Only this little and the checks before it
+ * run on the program's alternate stack, which may be MINSIGSTKSZ. */
+static void on_room(void (*fn)(void *), struct fault *f) {
+  f->small_stack = hg_sigstack_small();
+  if (f->small_stack && !hg_stack_in_own_code(hg_context_pc(f->uc))) {
+    f->small_stack = false;
+    if (hg_sigstack_call(fn, f)) return;
+    f->small_stack = true;
+  }
+  fn(f);
+}
+
 /* True if the fault was ours (and, unless the error exit code is 0, never returns). */
 static bool our_fault(int sig, siginfo_t *si, ucontext_t *uc) {
   uintptr_t a = (uintptr_t)si->si_addr;
   if ((sig != SIGSEGV && sig != SIGBUS) || si->si_code <= 0 || !(hg_guard_slot_of(a) || hg_protect_may_hold(a)) ||
       !claim_report())
     return false;
-  if (hg_stack_in_own_code(hg_context_pc(uc)) || on_small_stack()) hg_stack_no_symbols = 1;
-  hg_stack_t where = hg_stack_capture_context(uc);
-  if (!hg_check_report_fault(a, access_of(uc), where)) {
+  struct fault f = { .addr = a, .uc = uc };
+  on_room(report_fault, &f);
+  if (!f.reported) {
     atomic_store(&reporter, 0);
     return false;
   }
-  hg_diag_summary();
-  if (hg_opt.error_exitcode) hg_exit_raw((int)(hg_opt.error_exitcode & 255));   /* not _exit's work */
   restore_default(sig);   /* the access repeats: killed by the signal */
   return true;
 }
@@ -136,6 +168,34 @@ static bool our_fault(int sig, siginfo_t *si, ucontext_t *uc) {
  * into a guarded block at an address that is not a multiple of 16, say so once, with the
  * faulting stack, before the program gets its fault.  A heuristic (the instruction is
  * not decoded), hence a warning, not an error. */
+#if defined(__x86_64__)
+struct misaligned {
+  struct fault f;   /* first: on_room passes &f */
+  const char *reg;
+  uintptr_t value;
+};
+
+static void say_misaligned(void *arg) {
+  struct misaligned *m = arg;
+  ucontext_t *uc = m->f.uc;
+  /* The program may recover from its fault (clang's CrashRecoveryContext does): raw
+   * addresses for this stack only, if symbolising here is not safe. */
+  int symbols_off = hg_stack_no_symbols;
+  if (hg_stack_in_own_code(hg_context_pc(uc)) || m->f.small_stack) hg_stack_no_symbols = 1;
+  hg_diag_lock();
+  hg_diag_line("WARNING: guard mode: a general-protection fault (not at a guard page) at "
+               "%p, with %s = %p, inside a guarded block but not 16-byte aligned: most "
+               "likely an aligned SSE access to a block that guard mode aligned to %zu "
+               "(glibc: 16); %s avoids it",
+               (void *)hg_context_pc(uc), m->reg, (void *)m->value, hg_guard_least_alignment(),
+               hg_guard_on ? "HEAPGUARD_GUARD_ALIGN=16 (--guard-align=16)"
+                           : "HEAPGUARD_SAMPLE_ALIGN=16 (--sample-align=16)");
+  hg_stack_print(hg_stack_capture_context(uc), NULL);
+  hg_diag_unlock();
+  hg_stack_no_symbols = symbols_off;
+}
+#endif
+
 static void hint_misaligned(int sig, const siginfo_t *si, ucontext_t *uc) {
 #if defined(__x86_64__)
   static const char *const names[] = { "r8", "r9", "r10", "r11", "r12", "r13", "r14",
@@ -147,21 +207,8 @@ static void hint_misaligned(int sig, const siginfo_t *si, ucontext_t *uc) {
     uintptr_t v = (uintptr_t)uc->uc_mcontext.gregs[r];
     if (!(v & 15) || !hg_guard_slot_of(v)) continue;
     if (atomic_exchange(&said, true)) return;
-    /* The program may recover from its fault (clang's CrashRecoveryContext does): raw
-     * addresses for this stack only, if symbolising here is not safe. */
-    int symbols_off = hg_stack_no_symbols;
-    if (hg_stack_in_own_code(hg_context_pc(uc)) || on_small_stack()) hg_stack_no_symbols = 1;
-    hg_diag_lock();
-    hg_diag_line("WARNING: guard mode: a general-protection fault (not at a guard page) at "
-                 "%p, with %s = %p, inside a guarded block but not 16-byte aligned: most "
-                 "likely an aligned SSE access to a block that guard mode aligned to %zu "
-                 "(glibc: 16); %s avoids it",
-                 (void *)hg_context_pc(uc), names[r - REG_R8], (void *)v, hg_guard_least_alignment(),
-                 hg_guard_on ? "HEAPGUARD_GUARD_ALIGN=16 (--guard-align=16)"
-                             : "HEAPGUARD_SAMPLE_ALIGN=16 (--sample-align=16)");
-    hg_stack_print(hg_stack_capture_context(uc), NULL);
-    hg_diag_unlock();
-    hg_stack_no_symbols = symbols_off;
+    struct misaligned m = { { .uc = uc }, names[r - REG_R8], v };
+    on_room(say_misaligned, &m.f);
     return;
   }
 #else
@@ -176,7 +223,7 @@ static void hint_misaligned(int sig, const siginfo_t *si, ucontext_t *uc) {
  * memory (vfork): it would read and print the parent's state. */
 static void crash(int sig, siginfo_t *si, ucontext_t *uc) {
   if (!hg_check_on || hg_exit_shares_parent() || !claim_report()) return;
-  hg_crash_report(sig, si, uc, on_small_stack());
+  hg_crash_report(sig, si, uc, hg_sigstack_small());
 }
 
 static void to_program(int sig, siginfo_t *si, ucontext_t *uc) {
