@@ -157,12 +157,11 @@ void hg_diag_fork_child(void) {
   hg_lock_reset(&contexts_lock);
   atomic_store_explicit(&report_owner, 0, memory_order_relaxed);
   report_depth = 0;
-  /* A per-process log name gets a file of its own; a shared name keeps the fd. */
+  /* A per-process log name gets a file of its own; a shared name keeps the fd.  The
+   * name is read as the parent read it (hg_pid_path: "%%" is a literal '%', so
+   * "log.%%p" is one shared file named "log.%p"). */
   if (hg_opt.log_file && log_fd > 2) {
-    bool per_process = false;
-    for (const char *p = hg_opt.log_file; *p; p++)
-      if (p[0] == '%' && p[1] == 'p') per_process = true;
-    if (per_process) {
+    if (hg_pid_path(NULL, 0, hg_opt.log_file, 0)) {
       if (log_fd != err_fd) close(log_fd);
       log_fd = -1;
       log_to_file = false;
