@@ -154,10 +154,31 @@ static void add_point(struct timeline *tl, const struct point *p) {
   tl->points[tl->n_points++] = *p;
 }
 
-/* The array member `key` of the final record: each item an object whose `required`
- * members are numbers (NULL-terminated lists); a missing array is an empty one. */
-static void check_list(const struct timeline *tl, const struct json *rec, const char *key,
-                       const char *const *required, const char *const *strings) {
+/* The lists of the final record that the page shows, and the members of their items:
+ * numbers every item has, numbers it may have, strings every item has (each list
+ * NULL-terminated, or NULL for none).  read_final checks the required members;
+ * write_final copies all of them, and nothing else, to the page. */
+struct list_spec {
+  const char *key;
+  const char *const *numbers, *const *optional, *const *strings;
+};
+static const char *const class_numbers[] = { "size", "live", "requested", "in_use", "waste", NULL };
+static const char *const span_numbers[] = { "start", "bytes", NULL };
+static const char *const span_optional[] = { "class_size", "used", "slots", NULL };
+static const char *const span_strings[] = { "kind", NULL };
+static const char *const thread_numbers[] = { "id", NULL };
+static const char *const thread_optional[] = { "spans", "free_slots", NULL };
+static const struct list_spec final_lists[] = {
+  { "classes", class_numbers, NULL, NULL },
+  { "spans", span_numbers, span_optional, span_strings },
+  { "threads", thread_numbers, thread_optional, NULL },
+};
+#define N_FINAL_LISTS (sizeof final_lists / sizeof *final_lists)
+
+/* The list spec->key of the final record: each item an object with spec's required
+ * members; a missing list is an empty one. */
+static void check_list(const struct timeline *tl, const struct json *rec, const struct list_spec *spec) {
+  const char *key = spec->key;
   const struct json *list = json_get(rec, key);
   if (!list) return;
   if (list->type != JSON_ARRAY)
@@ -166,31 +187,22 @@ static void check_list(const struct timeline *tl, const struct json *rec, const 
     const struct json *item = &list->items[i];
     if (item->type != JSON_OBJECT)
       invalid(tl, item->line, "item %zu of \"%s\" is %s, not an object", i, key, json_type_name(item->type));
-    for (const char *const *r = required; *r; r++) {
+    for (const char *const *r = spec->numbers; *r; r++) {
       const struct json *v = json_get(item, *r);
       if (!v || v->type != JSON_NUMBER)
         invalid(tl, item->line, "item %zu of \"%s\" needs the number \"%s\"", i, key, *r);
     }
-    for (const char *const *s = strings; s && *s; s++) {
-      const struct json *v = json_get(item, *s);
+    for (const char *const *str = spec->strings; str && *str; str++) {
+      const struct json *v = json_get(item, *str);
       if (!v || v->type != JSON_STRING)
-        invalid(tl, item->line, "item %zu of \"%s\" needs the string \"%s\"", i, key, *s);
+        invalid(tl, item->line, "item %zu of \"%s\" needs the string \"%s\"", i, key, *str);
     }
   }
 }
 
-static const char *const class_fields[] = { "size", "live", "requested", "in_use", "waste", NULL };
-static const char *const span_numbers[] = { "start", "bytes", NULL };
-static const char *const span_optional[] = { "class_size", "used", "slots", NULL };
-static const char *const span_strings[] = { "kind", NULL };
-static const char *const thread_numbers[] = { "id", NULL };
-static const char *const thread_optional[] = { "spans", "free_slots", NULL };
-
 static void read_final(struct timeline *tl, struct json *rec) {
   tl->final_has_time = read_point(tl, rec, "the final", &tl->final_point, true);
-  check_list(tl, rec, "classes", class_fields, NULL);
-  check_list(tl, rec, "spans", span_numbers, span_strings);
-  check_list(tl, rec, "threads", thread_numbers, NULL);
+  for (size_t l = 0; l < N_FINAL_LISTS; l++) check_list(tl, rec, &final_lists[l]);
   const struct json *spans = json_get(rec, "spans");
   double end = 0;
   for (size_t i = 0; spans && i < spans->n; i++) {
@@ -211,6 +223,47 @@ static void read_final(struct timeline *tl, struct json *rec) {
   }
 }
 
+/* The type of record rec ("start", "sample", ...); exits if it has none. */
+static const char *record_type(const struct timeline *tl, const struct json *rec) {
+  const struct json *type = json_get(rec, "type");
+  if (type && type->type != JSON_STRING)
+    invalid(tl, type->line, "\"type\" is %s, not a string", json_type_name(type->type));
+  if (type) return type->string;
+  /* `heapguard stats --json` may print the final object without its type */
+  if (tl->records == 0 && (json_get(rec, "classes") || json_get(rec, "spans"))) return "final";
+  invalid(tl, rec->line, "a record without \"type\"");
+}
+
+/* After the last record (st: json_next's last result): a record cut short at the end
+ * ends the timeline (unless it is the first one); a timeline without a final record
+ * takes its last snapshot as the picture of the heap; exits if nothing is left to show. */
+static void read_end(struct timeline *tl, const struct json_reader *r, int st) {
+  if (st < 0) {
+    if (!r->truncated || tl->records == 0) {
+      fprintf(stderr, "heapguard: %s:%d:%d: %s%s\n", tl->source, r->error_line, r->error_col, r->error,
+              r->truncated ? " (the file ends inside its first record)" : "");
+      exit(1);
+    }
+    tl->truncated = true;
+    /* the record cut short starts on the first line after the last complete one */
+    tl->truncated_line = r->value_line;
+  }
+  if (tl->final.type == JSON_NULL && tl->snapshot.type != JSON_NULL) {
+    struct json snap = tl->snapshot;
+    memset(&tl->snapshot, 0, sizeof tl->snapshot);   /* now owned by tl->final */
+    read_final(tl, &snap);
+    tl->from_snapshot = true;
+  }
+  if (tl->records == 0) {
+    fprintf(stderr, "heapguard: %s: empty: no timeline records\n", tl->source);
+    exit(1);
+  }
+  if (tl->n_points == 0 && tl->final.type == JSON_NULL) {
+    fprintf(stderr, "heapguard: %s: no sample and no final record: nothing to show\n", tl->source);
+    exit(1);
+  }
+}
+
 /* Read every record of text into tl; exits on an invalid file. */
 static void read_timeline(struct timeline *tl, const char *text, size_t len) {
   struct json_reader r;
@@ -223,14 +276,7 @@ static void read_timeline(struct timeline *tl, const char *text, size_t len) {
               "processes? give each its own file with %%p in its name)");
     if (rec.type != JSON_OBJECT)
       invalid(tl, rec.line, "a record must be a JSON object, not %s", json_type_name(rec.type));
-    const struct json *type = json_get(&rec, "type");
-    if (type && type->type != JSON_STRING)
-      invalid(tl, type->line, "\"type\" is %s, not a string", json_type_name(type->type));
-    /* `heapguard stats --json` may print the final object without its type */
-    const char *t = type ? type->string
-                  : tl->records == 0 && (json_get(&rec, "classes") || json_get(&rec, "spans")) ? "final"
-                  : NULL;
-    if (!t) invalid(tl, rec.line, "a record without \"type\"");
+    const char *t = record_type(tl, &rec);
     tl->records++;
     if (strcmp(t, "start") == 0) {
       if (tl->records != 1) invalid(tl, rec.line, "a start record that is not the first one");
@@ -259,33 +305,10 @@ static void read_timeline(struct timeline *tl, const char *text, size_t len) {
     /* other record types are for other readers */
     json_free(&rec);
   }
-  if (st < 0) {
-    if (!r.truncated || tl->records == 0) {
-      fprintf(stderr, "heapguard: %s:%d:%d: %s%s\n", tl->source, r.error_line, r.error_col, r.error,
-              r.truncated ? " (the file ends inside its first record)" : "");
-      exit(1);
-    }
-    tl->truncated = true;
-    /* the record cut short starts on the first line after the last complete one */
-    tl->truncated_line = r.value_line;
-  }
-  if (tl->final.type == JSON_NULL && tl->snapshot.type != JSON_NULL) {
-    struct json snap = tl->snapshot;
-    memset(&tl->snapshot, 0, sizeof tl->snapshot);   /* now owned by tl->final */
-    read_final(tl, &snap);
-    tl->from_snapshot = true;
-  }
-  if (tl->records == 0) {
-    fprintf(stderr, "heapguard: %s: empty: no timeline records\n", tl->source);
-    exit(1);
-  }
-  if (tl->n_points == 0 && tl->final.type == JSON_NULL) {
-    fprintf(stderr, "heapguard: %s: no sample and no final record: nothing to show\n", tl->source);
-    exit(1);
-  }
+  read_end(tl, &r, st);
 }
 
-/* ---- writing the page -------------------------------------------------------------- */
+/* ---- what the page shows: the run, the points to draw, the summary ---------------- */
 
 static void html_escape(FILE *f, const char *s) {
   for (; *s; s++) {
@@ -407,52 +430,70 @@ static void summarize(const struct timeline *tl, struct summary *s) {
   s->duration_ms = tl->n_points ? tl->points[tl->n_points - 1].v[F_T_MS] : 0;
 }
 
-static void write_data(FILE *f, const struct timeline *tl, const struct summary *s, int records) {
-  fputs("{\"heapguard_report\":1,\"source\":", f);
+/* ---- the page's data: one JSON object, which report.html's script reads ------------- */
+
+static void write_string_or_null(FILE *f, const char *s) {
+  if (s) json_write_string(f, s); else fputs("null", f);
+}
+
+/* What ran: the timeline's name, and the program, version, pid, page size and
+ * interval of its start record (null where unknown). */
+static void write_identity(FILE *f, const struct timeline *tl) {
+  fputs(",\"source\":", f);
   json_write_string(f, tl->source);
-  const char *program = start_string(tl, "program"), *version = start_string(tl, "version");
   fputs(",\"program\":", f);
-  if (program) json_write_string(f, program); else fputs("null", f);
+  write_string_or_null(f, start_string(tl, "program"));
   fputs(",\"version\":", f);
-  if (version) json_write_string(f, version); else fputs("null", f);
+  write_string_or_null(f, start_string(tl, "version"));
   write_start_number(f, tl, "pid");
   write_start_number(f, tl, "page_size");
   write_start_number(f, tl, "interval_ms");
-  bool finished = tl->final.type != JSON_NULL && !tl->truncated && !tl->from_snapshot;
-  fprintf(f, ",\"finished\":%s,\"records\":%d,\"notices\":[", finished ? "true" : "false", records);
-  char note[512];
-  int n_notes = 0;
+}
+
+/* How the timeline ends when it is not with a final record after a whole run, in a
+ * sentence for the page; false when it is. */
+static bool end_notice(const struct timeline *tl, char *note, size_t size) {
   if (tl->truncated) {
-    snprintf(note, sizeof note, "The run did not finish: the timeline ends in the middle of a record "
+    snprintf(note, size, "The run did not finish: the timeline ends in the middle of a record "
              "(line %d), as when the program is killed. This report shows the %d complete records "
-             "before it%s.", tl->truncated_line, records,
+             "before it%s.", tl->truncated_line, tl->records,
              tl->final.type == JSON_NULL ? ", and no picture of the heap at the end" : "");
-    json_write_string(f, note);
-    n_notes++;
   } else if (tl->from_snapshot) {
     const struct json *when = json_get(&tl->final, "when");
-    snprintf(note, sizeof note, "No final record: the picture of the heap is the last snapshot "
+    snprintf(note, size, "No final record: the picture of the heap is the last snapshot "
              "(%s), taken while the program ran.", when && when->type == JSON_STRING ? when->string
              : "hg_stats_print() or the stats signal");
-    json_write_string(f, note);
-    n_notes++;
   } else if (tl->final.type == JSON_NULL) {
-    snprintf(note, sizeof note, "The run did not finish: the timeline has no final record (the "
+    snprintf(note, size, "The run did not finish: the timeline has no final record (the "
              "program was killed, or is still running). This report shows its %zu samples, and no "
              "picture of the heap at the end.", tl->n_points);
-    json_write_string(f, note);
-    n_notes++;
+  } else {
+    return false;
   }
+  return true;
+}
+
+/* Whether the run finished, how many records were read, and the notices the page shows
+ * above its plots. */
+static void write_notices(FILE *f, const struct timeline *tl) {
+  bool finished = tl->final.type != JSON_NULL && !tl->truncated && !tl->from_snapshot;
+  fprintf(f, ",\"finished\":%s,\"records\":%d,\"notices\":[", finished ? "true" : "false", tl->records);
+  char note[512];
+  bool noted = end_notice(tl, note, sizeof note);
+  if (noted) json_write_string(f, note);
   if (tl->start.type == JSON_NULL && tl->n_samples > 0) {
-    if (n_notes++) fputc(',', f);
+    if (noted) fputc(',', f);
     json_write_string(f, "The timeline has no start record: the program and its pid are unknown.");
   }
   fputs("]", f);
+}
 
+/* The series over time, one array per field, of the points chosen by points_to_draw.
+ * sample_count: the points (the samples, and the final record when it has a time);
+ * sample_records: the sample records alone. */
+static void write_samples(FILE *f, const struct timeline *tl) {
   size_t shown;
   bool *keep = points_to_draw(tl, &shown);
-  /* sample_count: the points (the samples, and the final record when it has a time);
-   * sample_records: the sample records alone */
   fprintf(f, ",\"sample_count\":%zu,\"sample_records\":%zu,\"samples\":{", tl->n_points, tl->n_samples);
   for (int k = 0; k < N_FIELDS; k++) {
     fprintf(f, "%s\"%s\":[", k ? "," : "", field_names[k]);
@@ -467,7 +508,10 @@ static void write_data(FILE *f, const struct timeline *tl, const struct summary 
   }
   free(keep);
   fputs("}", f);
+}
 
+/* The summary's figures: peaks, when in_use peaked, the values at the end. */
+static void write_summary(FILE *f, const struct timeline *tl, const struct summary *s) {
   fputs(",\"summary\":{", f);
   static const enum field peaks[] = { F_REQUESTED, F_IN_USE, F_MAPPED, F_RSS, F_META, F_EXTERNAL_FRAG };
   for (size_t k = 0; k < sizeof peaks / sizeof *peaks; k++) {
@@ -477,58 +521,75 @@ static void write_data(FILE *f, const struct timeline *tl, const struct summary 
   fputs(",\"peak_in_use_t_ms\":", f);
   if (s->peak_in_use_t >= 0) json_write_number(f, s->peak_in_use_t); else fputs("null", f);
   fprintf(f, ",\"end_from\":\"%s\"", tl->from_snapshot ? "snapshot" : tl->final.type != JSON_NULL ? "final" : "last sample");
-  for (int k = 1; k < N_FIELDS; k++) {
+  for (int k = 1; k < N_FIELDS; k++) {   /* all but t_ms */
     fprintf(f, ",\"end_%s\":", field_names[k]);
     json_write_number(f, s->end->v[k]);
   }
   fputs(",\"duration_ms\":", f);
   json_write_number(f, s->duration_ms);
   fputs("}", f);
+}
 
-  /* the final record: its sample fields and lists, with only the members the page uses */
+/* One item of a final list: the members spec names, strings first; an optional number
+ * that is absent is left out.  read_final checked that the required ones are there. */
+static void write_list_item(FILE *f, const struct json *item, const struct list_spec *spec) {
+  fputc('{', f);
+  bool first = true;
+  for (const char *const *name = spec->strings; name && *name; name++) {
+    fprintf(f, "%s\"%s\":", first ? "" : ",", *name);
+    json_write_string(f, json_get(item, *name)->string);
+    first = false;
+  }
+  for (int pass = 0; pass < 2; pass++)
+    for (const char *const *name = pass ? spec->optional : spec->numbers; name && *name; name++) {
+      double v;
+      if (!json_get_number(item, *name, &v)) continue;   /* optional, absent */
+      fprintf(f, "%s\"%s\":", first ? "" : ",", *name);
+      json_write_number(f, v);
+      first = false;
+    }
+  fputc('}', f);
+}
+
+/* The final record: its sample fields and lists, with only the members the page uses
+ * (t_ms only if it has one: a snapshot may not). */
+static void write_final(FILE *f, const struct timeline *tl) {
   fputs(",\"final\":", f);
   if (tl->final.type == JSON_NULL) {
     fputs("null", f);
-  } else {
-    fputc('{', f);
-    for (int k = 0; k < N_FIELDS; k++) {
-      if (k == F_T_MS && !json_get(&tl->final, "t_ms")) continue;
-      fprintf(f, "%s\"%s\":", k ? "," : "", field_names[k]);
-      json_write_number(f, tl->final_point.v[k]);
-    }
-    static const struct { const char *key; const char *const *numbers, *const *optional, *const *strings; } lists[] = {
-      { "classes", class_fields, NULL, NULL },
-      { "spans", span_numbers, span_optional, span_strings },
-      { "threads", thread_numbers, thread_optional, NULL },
-    };
-    for (size_t l = 0; l < sizeof lists / sizeof *lists; l++) {
-      const struct json *list = json_get(&tl->final, lists[l].key);
-      fprintf(f, ",\"%s\":[", lists[l].key);
-      for (size_t i = 0; list && i < list->n; i++) {
-        const struct json *item = &list->items[i];
-        fputs(i ? ",{" : "{", f);
-        bool first = true;
-        for (const char *const *name = lists[l].strings; name && *name; name++) {
-          fprintf(f, "%s\"%s\":", first ? "" : ",", *name);
-          json_write_string(f, json_get(item, *name)->string);
-          first = false;
-        }
-        for (int pass = 0; pass < 2; pass++)
-          for (const char *const *name = pass ? lists[l].optional : lists[l].numbers; name && *name; name++) {
-            double v;
-            if (!json_get_number(item, *name, &v)) continue;   /* optional, absent */
-            fprintf(f, "%s\"%s\":", first ? "" : ",", *name);
-            json_write_number(f, v);
-            first = false;
-          }
-        fputc('}', f);
-      }
-      fputc(']', f);
-    }
-    fputc('}', f);
+    return;
   }
+  fputc('{', f);
+  for (int k = 0; k < N_FIELDS; k++) {
+    if (k == F_T_MS && !json_get(&tl->final, "t_ms")) continue;
+    fprintf(f, "%s\"%s\":", k ? "," : "", field_names[k]);
+    json_write_number(f, tl->final_point.v[k]);
+  }
+  for (size_t l = 0; l < N_FINAL_LISTS; l++) {
+    const struct json *list = json_get(&tl->final, final_lists[l].key);
+    fprintf(f, ",\"%s\":[", final_lists[l].key);
+    for (size_t i = 0; list && i < list->n; i++) {
+      if (i) fputc(',', f);
+      write_list_item(f, &list->items[i], &final_lists[l]);
+    }
+    fputc(']', f);
+  }
+  fputc('}', f);
+}
+
+/* The object in the page's <script type="application/json" id="hg-data">; its member
+ * names are the contract with report.html's script. */
+static void write_data(FILE *f, const struct timeline *tl, const struct summary *s) {
+  fputs("{\"heapguard_report\":1", f);
+  write_identity(f, tl);
+  write_notices(f, tl);
+  write_samples(f, tl);
+  write_summary(f, tl, s);
+  write_final(f, tl);
   fputs("}", f);
 }
+
+/* ---- the page: report.html with its marks filled in ------------------------------- */
 
 static void write_page(FILE *f, const struct timeline *tl, const struct summary *s) {
   const char *t = hg_report_template;
@@ -548,7 +609,7 @@ static void write_page(FILE *f, const struct timeline *tl, const struct summary 
       if (start_number(tl, "pid", &pid)) fprintf(f, " (pid %.0f)", pid);
       t = mark + 9;
     } else if (strncmp(mark, "{{DATA}}", 8) == 0) {
-      write_data(f, tl, s, tl->records);
+      write_data(f, tl, s);
       t = mark + 8;
     } else {
       fputs("{{", f);
@@ -594,90 +655,129 @@ static char *default_output(const char *in) {
   return out;
 }
 
-int cli_report_main(int argc, char **argv) {
-  const char *in = NULL, *out = NULL;
+/* The command line: the timeline (in), the page (out). */
+struct report_args {
+  const char *in, *out;
+  char *default_out;   /* out when -o is not given (malloc'd), else NULL */
+};
+
+/* Parse argv into *a; a usage error exits.  False for --help, which stops the parsing
+ * where it stands (the arguments after it are not looked at). */
+static bool parse_args(int argc, char **argv, struct report_args *a) {
   bool options = true;
+  memset(a, 0, sizeof *a);
   for (int i = 0; i < argc; i++) {
     const char *arg = argv[i];
     if (options && arg[0] == '-' && arg[1] != '\0') {
       if (strcmp(arg, "--") == 0) {
         options = false;
       } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-        fputs(cli_report_help, stdout);
-        return fflush(stdout) == 0 ? 0 : 1;
+        return false;
       } else if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
         if (i + 1 >= argc) usage("option '%s' needs a file name", arg);
-        out = argv[++i];
+        a->out = argv[++i];
       } else if (strncmp(arg, "--output=", 9) == 0) {
-        out = arg + 9;
+        a->out = arg + 9;
       } else if (arg[1] == 'o') {
-        out = arg + 2;
+        a->out = arg + 2;
       } else {
         usage("unknown option '%.*s' for 'report'", (int)strcspn(arg, "="), arg);
       }
       continue;
     }
-    if (in) usage("'report' takes one timeline file, not '%s' and '%s'", in, arg);
-    in = arg;
+    if (a->in) usage("'report' takes one timeline file, not '%s' and '%s'", a->in, arg);
+    a->in = arg;
   }
-  if (!in) usage("no timeline file given to 'report'");
-  if (out && !*out) usage("empty output file name");
-  char *def = NULL;
-  if (!out) {
-    if (strcmp(in, "-") == 0) usage("give the output file with -o when reading standard input");
-    if (!(def = default_output(in))) usage("'%s' would be its own report: give the output file with -o", in);
-    out = def;
+  if (!a->in) usage("no timeline file given to 'report'");
+  if (a->out && !*a->out) usage("empty output file name");
+  if (!a->out) {
+    if (strcmp(a->in, "-") == 0) usage("give the output file with -o when reading standard input");
+    if (!(a->default_out = default_output(a->in)))
+      usage("'%s' would be its own report: give the output file with -o", a->in);
+    a->out = a->default_out;
   }
+  return true;
+}
 
-  struct timeline tl;
-  memset(&tl, 0, sizeof tl);
-  tl.source = strcmp(in, "-") == 0 ? "standard input" : in;
+/* The whole text of `in` ("-": standard input), malloc'd, its length in *len; NULL
+ * after a message when it cannot be read.  source: its name in messages. */
+static char *read_input(const char *in, const char *source, size_t *len) {
   FILE *fin = strcmp(in, "-") == 0 ? stdin : fopen(in, "r");
   if (!fin) {
     cli_error("cannot read %s: %s", in, strerror(errno));
-    return 1;
+    return NULL;
   }
-  size_t len;
-  char *text = read_all(fin, &len);
+  char *text = read_all(fin, len);
   if (ferror(fin)) {
-    cli_error("cannot read %s: %s", tl.source, strerror(errno));
-    return 1;
+    cli_error("cannot read %s: %s", source, strerror(errno));
+    return NULL;
   }
   if (fin != stdin) fclose(fin);
-  read_timeline(&tl, text, len);
+  return text;
+}
 
-  struct summary s;
-  summarize(&tl, &s);
+/* The page into the file out; false after a message (and without a half-written file)
+ * when it cannot be written. */
+static bool write_report(const char *out, const struct timeline *tl, const struct summary *s) {
   FILE *f = fopen(out, "w");
   if (!f) {
     cli_error("cannot write %s: %s", out, strerror(errno));
-    return 1;
+    return false;
   }
-  write_page(f, &tl, &s);
+  write_page(f, tl, s);
   if (ferror(f) | (fclose(f) != 0)) {
     cli_error("cannot write %s: %s", out, strerror(errno));
     unlink(out);
-    return 1;
+    return false;
   }
+  return true;
+}
 
-  char b1[32];
-  const struct json *classes = json_get(&tl.final, "classes"), *spans = json_get(&tl.final, "spans");
+/* "wrote FILE: 9 samples over 0.09 s, peak in use 1.00 MiB, 6 size classes, 12 spans"
+ * on stdout, and on stderr whether the run did not finish. */
+static void print_outcome(const char *out, const struct timeline *tl, const struct summary *s) {
+  char bytes[32];
+  const struct json *classes = json_get(&tl->final, "classes"), *spans = json_get(&tl->final, "spans");
   printf("wrote %s: ", out);
-  if (tl.n_samples)
-    printf("%zu sample%s over %.2f s, ", tl.n_samples, tl.n_samples == 1 ? "" : "s", s.duration_ms / 1000);
+  if (tl->n_samples)
+    printf("%zu sample%s over %.2f s, ", tl->n_samples, tl->n_samples == 1 ? "" : "s", s->duration_ms / 1000);
   else printf("a snapshot (no samples over time), ");
-  printf("peak in use %s", fmt_bytes(s.peak[F_IN_USE], b1, sizeof b1));
-  if (tl.final.type != JSON_NULL)
+  printf("peak in use %s", fmt_bytes(s->peak[F_IN_USE], bytes, sizeof bytes));
+  if (tl->final.type != JSON_NULL)
     printf(", %zu size classes, %zu spans", classes ? classes->n : 0, spans ? spans->n : 0);
   printf("\n");
-  if (tl.truncated || tl.final.type == JSON_NULL)
-    cli_error("%s: the run did not finish (%s); the report shows what is there", tl.source,
-              tl.truncated ? "its last record is cut short" : "no final record");
-  free(def);
+  if (tl->truncated || tl->final.type == JSON_NULL)
+    cli_error("%s: the run did not finish (%s); the report shows what is there", tl->source,
+              tl->truncated ? "its last record is cut short" : "no final record");
+}
+
+static void timeline_free(struct timeline *tl) {
+  json_free(&tl->start);
+  json_free(&tl->final);
+  json_free(&tl->snapshot);
+  free(tl->points);
+}
+
+int cli_report_main(int argc, char **argv) {
+  struct report_args args;
+  if (!parse_args(argc, argv, &args)) {
+    fputs(cli_report_help, stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
+  }
+  struct timeline tl;
+  memset(&tl, 0, sizeof tl);
+  tl.source = strcmp(args.in, "-") == 0 ? "standard input" : args.in;
+  size_t len;
+  char *text = read_input(args.in, tl.source, &len);
+  if (!text) return 1;
+  read_timeline(&tl, text, len);   /* exits on an invalid timeline */
+
+  struct summary s;
+  summarize(&tl, &s);
+  if (!write_report(args.out, &tl, &s)) return 1;
+  print_outcome(args.out, &tl, &s);
+  free(args.default_out);
   free(text);
-  json_free(&tl.start);
-  json_free(&tl.final);
-  json_free(&tl.snapshot);
-  free(tl.points);
+  timeline_free(&tl);
   return fflush(stdout) == 0 ? 0 : 1;
 }
