@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "lock.h"
 #include "options.h"
 
@@ -78,6 +79,11 @@ static HG_COLD void log_file_failed(int fd, int error, const char *line, size_t 
   }
   hg_unlock(&open_lock);
   hg_write_all(log_fd, line, n);
+}
+
+const char *hg_diag_mode(void) {
+  /* Guard mode is check mode with guard pages: hg_check_on is set in both. */
+  return hg_guard_on ? "guard mode" : hg_guard_sampling ? "sampled guard mode" : hg_check_on ? "check mode" : "heapguard";
 }
 
 void hg_diag_line(const char *fmt, ...) {

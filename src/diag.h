@@ -17,6 +17,10 @@
  * still reach it if the program closes fd 2 before exit. */
 void hg_diag_init(void);
 
+/* "check mode", "guard mode" or "sampled guard mode": the mode running, for messages
+ * about it ("heapguard: guard mode: ..."); "heapguard" in the others. */
+const char *hg_diag_mode(void);
+
 /* One line of a report. */
 void hg_diag_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
