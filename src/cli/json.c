@@ -64,38 +64,51 @@ static bool literal(struct json_reader *r, const char *word) {
   return true;
 }
 
-static int parse_number(struct json_reader *r, struct json *v) {
-  const char *s = r->p, *q = s;
+static bool digit_at(const char *q, const char *end) { return q < end && *q >= '0' && *q <= '9'; }
+
+static const char *skip_digits(const char *q, const char *end) {
+  while (digit_at(q, end)) q++;
+  return q;
+}
+
+/* fail() with msg at q, inside a number; returns NULL for number_end. */
+static const char *number_error(struct json_reader *r, const char *q, const char *msg) {
+  r->p = q;
+  fail(r, "%s", msg);
+  return NULL;
+}
+
+/* The end of the number at r->p, by JSON's grammar:
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?  NULL after an error (fail), with r->p
+ * at the character at fault. */
+static const char *number_end(struct json_reader *r) {
+  const char *q = r->p;
   if (q < r->end && *q == '-') q++;
   if (q < r->end && *q == '0') {
     q++;
-  } else if (q < r->end && *q >= '1' && *q <= '9') {
-    while (q < r->end && *q >= '0' && *q <= '9') q++;
+  } else if (digit_at(q, r->end)) {
+    q = skip_digits(q, r->end);
   } else {
-    r->p = q;
-    return fail(r, "a number needs a digit here");
+    return number_error(r, q, "a number needs a digit here");
   }
-  if (q < r->end && *q >= '0' && *q <= '9') {
-    r->p = q;
-    return fail(r, "a number cannot have a leading zero");
-  }
+  if (digit_at(q, r->end)) return number_error(r, q, "a number cannot have a leading zero");
   if (q < r->end && *q == '.') {
     q++;
-    if (q >= r->end || *q < '0' || *q > '9') {
-      r->p = q;
-      return fail(r, "a number needs a digit after '.'");
-    }
-    while (q < r->end && *q >= '0' && *q <= '9') q++;
+    if (!digit_at(q, r->end)) return number_error(r, q, "a number needs a digit after '.'");
+    q = skip_digits(q, r->end);
   }
   if (q < r->end && (*q == 'e' || *q == 'E')) {
     q++;
     if (q < r->end && (*q == '+' || *q == '-')) q++;
-    if (q >= r->end || *q < '0' || *q > '9') {
-      r->p = q;
-      return fail(r, "a number needs a digit in its exponent");
-    }
-    while (q < r->end && *q >= '0' && *q <= '9') q++;
+    if (!digit_at(q, r->end)) return number_error(r, q, "a number needs a digit in its exponent");
+    q = skip_digits(q, r->end);
   }
+  return q;
+}
+
+static int parse_number(struct json_reader *r, struct json *v) {
+  const char *s = r->p, *q = number_end(r);
+  if (!q) return -1;
   /* strtod needs a terminated copy; numbers are short */
   char buf[64];
   if ((size_t)(q - s) >= sizeof buf) return fail(r, "number too long");
@@ -125,103 +138,112 @@ static int hex4(struct json_reader *r, unsigned *out) {
   return 1;
 }
 
-/* A string starting at the opening quote; *out is malloc'd. */
-static int parse_string(struct json_reader *r, char **out) {
-  const char *start = ++r->p;
-  /* the decoded text is never longer than the source */
-  const char *close = start;
-  while (close < r->end && *close != '"') close += *close == '\\' && close + 1 < r->end ? 2 : 1;
-  char *buf = malloc((size_t)(close - start) + 1), *w = buf;
-  if (!buf) return fail(r, "out of memory");
-  for (;;) {
-    if (r->p >= r->end) {
-      free(buf);
-      return fail(r, "unterminated string");
+/* The code point of a \u escape, r->p just after its 'u'; a high surrogate must be
+ * followed by a \u low one, and the pair is joined into one code point. */
+static int parse_u_escape(struct json_reader *r, unsigned *out) {
+  unsigned cp, lo;
+  if (hex4(r, &cp) < 0) return -1;
+  if (cp >= 0xdc00 && cp <= 0xdfff) return fail(r, "a lone low surrogate \\u%04x", cp);
+  if (cp >= 0xd800 && cp <= 0xdbff) {
+    if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u') {
+      if (r->end - r->p < 2) r->p = r->end;   /* cut short: the text may have gone on */
+      return fail(r, "a high surrogate \\u%04x needs a low one after it", cp);
     }
+    r->p += 2;
+    if (hex4(r, &lo) < 0) return -1;
+    if (lo < 0xdc00 || lo > 0xdfff) return fail(r, "a high surrogate \\u%04x needs a low one after it", cp);
+    cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+  }
+  if (cp == 0) return fail(r, "\\u0000 is not supported");   /* strings are NUL-terminated */
+  *out = cp;
+  return 1;
+}
+
+/* cp in UTF-8 at w; returns the end.  Never longer than its escape: 1 to 3 bytes for
+ * the 6 of \uXXXX, 4 for the 12 of a surrogate pair. */
+static char *put_utf8(char *w, unsigned cp) {
+  if (cp < 0x80) {
+    *w++ = (char)cp;
+  } else if (cp < 0x800) {
+    *w++ = (char)(0xc0 | cp >> 6);
+    *w++ = (char)(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    *w++ = (char)(0xe0 | cp >> 12);
+    *w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+    *w++ = (char)(0x80 | (cp & 0x3f));
+  } else {
+    *w++ = (char)(0xf0 | cp >> 18);
+    *w++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+    *w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+    *w++ = (char)(0x80 | (cp & 0x3f));
+  }
+  return w;
+}
+
+/* One escape, r->p just after its backslash, decoded at *w (which moves on). */
+static int parse_escape(struct json_reader *r, char **w) {
+  if (r->p >= r->end) return fail(r, "unterminated string");
+  char e = *r->p++;
+  char c;
+  switch (e) {
+  case '"': c = '"'; break;
+  case '\\': c = '\\'; break;
+  case '/': c = '/'; break;
+  case 'b': c = '\b'; break;
+  case 'f': c = '\f'; break;
+  case 'n': c = '\n'; break;
+  case 'r': c = '\r'; break;
+  case 't': c = '\t'; break;
+  case 'u': {
+    unsigned cp = 0;   /* set when parse_u_escape succeeds (gcc cannot tell) */
+    if (parse_u_escape(r, &cp) < 0) return -1;
+    *w = put_utf8(*w, cp);
+    return 1;
+  }
+  default:
+    r->p--;   /* the error points at the escape's letter */
+    return fail(r, "unknown escape '\\%c'", e >= 0x20 && e < 0x7f ? e : '?');
+  }
+  *(*w)++ = c;
+  return 1;
+}
+
+/* The characters of a string, r->p just after its opening quote, decoded into buf
+ * (which has room for as many bytes as the source has up to the closing quote) and
+ * NUL-terminated; r->p ends after the closing quote. */
+static int decode_string(struct json_reader *r, char *buf) {
+  char *w = buf;
+  for (;;) {
+    if (r->p >= r->end) return fail(r, "unterminated string");
     unsigned char c = (unsigned char)*r->p;
     if (c == '"') break;
-    if (c < 0x20) {
-      free(buf);
+    if (c < 0x20)
       return fail(r, c == '\n' ? "unterminated string (a newline inside it)"
                               : "a control character in a string must be escaped");
-    }
-    if (c != '\\') {
-      *w++ = (char)c;
-      r->p++;
-      continue;
-    }
     r->p++;
-    if (r->p >= r->end) {
-      free(buf);
-      return fail(r, "unterminated string");
-    }
-    char e = *r->p++;
-    switch (e) {
-    case '"': *w++ = '"'; break;
-    case '\\': *w++ = '\\'; break;
-    case '/': *w++ = '/'; break;
-    case 'b': *w++ = '\b'; break;
-    case 'f': *w++ = '\f'; break;
-    case 'n': *w++ = '\n'; break;
-    case 'r': *w++ = '\r'; break;
-    case 't': *w++ = '\t'; break;
-    case 'u': {
-      unsigned cp, lo;
-      if (hex4(r, &cp) < 0) {
-        free(buf);
-        return -1;
-      }
-      if (cp >= 0xdc00 && cp <= 0xdfff) {
-        free(buf);
-        return fail(r, "a lone low surrogate \\u%04x", cp);
-      }
-      if (cp >= 0xd800 && cp <= 0xdbff) {
-        if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u') {
-          free(buf);
-          if (r->end - r->p < 2) r->p = r->end;
-          return fail(r, "a high surrogate \\u%04x needs a low one after it", cp);
-        }
-        r->p += 2;
-        if (hex4(r, &lo) < 0) {
-          free(buf);
-          return -1;
-        }
-        if (lo < 0xdc00 || lo > 0xdfff) {
-          free(buf);
-          return fail(r, "a high surrogate \\u%04x needs a low one after it", cp);
-        }
-        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-      }
-      if (cp == 0) {
-        free(buf);
-        return fail(r, "\\u0000 is not supported");
-      }
-      /* UTF-8: never longer than the 6 or 12 source bytes */
-      if (cp < 0x80) {
-        *w++ = (char)cp;
-      } else if (cp < 0x800) {
-        *w++ = (char)(0xc0 | cp >> 6);
-        *w++ = (char)(0x80 | (cp & 0x3f));
-      } else if (cp < 0x10000) {
-        *w++ = (char)(0xe0 | cp >> 12);
-        *w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-        *w++ = (char)(0x80 | (cp & 0x3f));
-      } else {
-        *w++ = (char)(0xf0 | cp >> 18);
-        *w++ = (char)(0x80 | ((cp >> 12) & 0x3f));
-        *w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-        *w++ = (char)(0x80 | (cp & 0x3f));
-      }
-      break;
-    }
-    default:
-      r->p--;
-      free(buf);
-      return fail(r, "unknown escape '\\%c'", e >= 0x20 && e < 0x7f ? e : '?');
+    if (c == '\\') {
+      if (parse_escape(r, &w) < 0) return -1;
+    } else {
+      *w++ = (char)c;
     }
   }
   r->p++;   /* the closing quote */
   *w = '\0';
+  return 1;
+}
+
+/* A string starting at the opening quote; *out is malloc'd. */
+static int parse_string(struct json_reader *r, char **out) {
+  const char *start = ++r->p;
+  /* the decoded text is never longer than the source up to the closing quote */
+  const char *close = start;
+  while (close < r->end && *close != '"') close += *close == '\\' && close + 1 < r->end ? 2 : 1;
+  char *buf = malloc((size_t)(close - start) + 1);
+  if (!buf) return fail(r, "out of memory");
+  if (decode_string(r, buf) < 0) {
+    free(buf);
+    return -1;
+  }
   *out = buf;
   return 1;
 }
