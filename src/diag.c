@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "guard.h"
 #include "lock.h"
 #include "options.h"
