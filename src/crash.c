@@ -293,8 +293,7 @@ void hg_crash_report(int sig, const siginfo_t *si, ucontext_t *uc, bool small_st
     /* No lock, no allocation, not even the depot's: the lines, and why nothing more. */
     print_header(&c);
     if (!c.nframes) hg_diag_line("   at %p", (void *)hg_context_pc(uc));
-    for (unsigned i = 0; i < c.nframes && i < hg_opt.stack_depth; i++)
-      hg_diag_line("   %s %p", i ? "by" : "at", (void *)c.frames[i]);
+    hg_stack_print_raw(c.frames, c.nframes, hg_opt.stack_depth);
     describe_address(&c);
     hg_diag_line("Process terminating with the default action of signal %d (%s)", sig, signal_name(sig));
     hg_diag_line("no heap check, leak check or summary: the signal came in heapguard's own code, "

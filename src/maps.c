@@ -28,9 +28,11 @@ static bool parse_line(char *line, struct hg_mapping *m) {
   m->readable = s[0] == 'r';
   m->writable = s[1] == 'w';
   m->shared = s[3] == 's';
+  m->offset = 0;
   for (int field = 0; field < 4 && *s; field++) {   /* perms, offset, dev, inode */
     while (*s && *s != ' ') s++;
     while (*s == ' ') s++;
+    if (field == 0) m->offset = hex(&s);
   }
   m->path = s;
   return true;

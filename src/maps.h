@@ -10,6 +10,7 @@
 struct hg_mapping {
   uintptr_t start, end;
   bool readable, writable, shared;
+  uintptr_t offset;   /* of start in the mapped file (0 for anonymous memory) */
   const char *path;   /* "" for anonymous memory; "[stack]", "[heap]", a file... */
 };
 

@@ -66,6 +66,13 @@ extern int hg_stack_no_symbols;
  * frame, symbolised.  Allocates (the symboliser): call with no allocator lock held. */
 void hg_stack_print(hg_stack_t id, const char *api);
 
+/* Print frames[0..n), at most depth of them, as "   at"/"   by" lines without the
+ * symboliser and without the depot: each frame's module and offset from
+ * /proc/self/maps, or the bare address (crash.c, in heapguard's own code: no lock, no
+ * allocation).  hg_stack_print does the same for a stored stack when
+ * hg_stack_no_symbols is set. */
+void hg_stack_print_raw(const uintptr_t *frames, unsigned n, unsigned depth);
+
 /* The frames of stack id (depot.c), for the printer (symbolise.c): their count, and
  * whether the first is the interrupted instruction itself rather than a return
  * address.  A frame may be in unload.h's encoded form (read each frame once: dlclose

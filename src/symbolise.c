@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "maps.h"
 #include "options.h"
+#include "sigstack.h"
 #include "unload.h"
 
 static struct {
@@ -187,6 +189,107 @@ static uintptr_t unloaded_address(uintptr_t f, uintptr_t *file_offset) {
   return o->bias + off;
 }
 
+/* ---- without symbols: the module and offset of each frame ---------------------------- *
+ *
+ * With hg_stack_no_symbols set (heapguard's own code was interrupted, or there is no
+ * room for the symboliser) a frame was a bare address, of no use once the process is
+ * gone (ASLR).  Its module and offset in the module's file (what addr2line -e wants
+ * for most objects: their text is mapped at offset == address) are found in
+ * /proc/self/maps, read with open and read into a stack buffer (maps.c): no malloc, no
+ * lock.  Not dladdr or dl_iterate_phdr: both take the dynamic loader's lock, which the
+ * interrupted code (a dlopen, libunwind's or the symboliser's own walk of the loaded
+ * objects) or a thread stopped for the exit-time scan may hold, and the report would
+ * hang.  One read of the file per stack; about 9 KiB of stack, so not on a small
+ * alternate signal stack (hg_sigstack_small: there the addresses stay bare). */
+#define PLACE_MODULES 8
+#define PLACE_PATH 192
+
+struct places {
+  const uintptr_t *frames;
+  unsigned n;
+  unsigned nmodules;
+  signed char module[HG_STACK_MAX_DEPTH];   /* -1: in no file's mapping */
+  uintptr_t offset[HG_STACK_MAX_DEPTH];
+  char path[PLACE_MODULES][PLACE_PATH];
+};
+
+static int place_module(struct places *p, const char *path) {
+  size_t len = strlen(path);
+  const char *tail = len < PLACE_PATH ? path : path + len - (PLACE_PATH - 4);   /* keep the name */
+  for (unsigned k = 0; k < p->nmodules; k++)
+    if (strncmp(p->path[k] + (tail == path ? 0 : 3), tail, PLACE_PATH) == 0) return (int)k;
+  if (p->nmodules == PLACE_MODULES) return -1;
+  char *to = p->path[p->nmodules];
+  if (tail != path) memcpy(to, "...", 3), to += 3;
+  memcpy(to, tail, strlen(tail) + 1);
+  return (int)p->nmodules++;
+}
+
+static bool place_mapping(const struct hg_mapping *m, void *arg) {
+  struct places *p = arg;
+  if (!m->path[0]) return true;   /* anonymous memory: JIT code, say */
+  for (unsigned i = 0; i < p->n; i++) {
+    uintptr_t f = p->frames[i];
+    if ((f & HG_FRAME_UNLOADED) || f < m->start || f >= m->end || p->module[i] >= 0) continue;
+    p->module[i] = (signed char)place_module(p, m->path);
+    p->offset[i] = f - m->start + m->offset;
+  }
+  return true;
+}
+
+/* Fills p for frames[0..n) (n at most HG_STACK_MAX_DEPTH); false if nothing can be. */
+static bool place_frames(struct places *p, const uintptr_t *frames, unsigned n) {
+  p->frames = frames;
+  p->n = n < HG_STACK_MAX_DEPTH ? n : HG_STACK_MAX_DEPTH;
+  p->nmodules = 0;
+  memset(p->module, -1, sizeof p->module);
+  return !hg_sigstack_small() && hg_maps_each(place_mapping, p);
+}
+
+/* "   at 0x...: ??? (in /usr/lib/x86_64-linux-gnu/libc.so.6+0x2a1b0)", or without the
+ * part in parentheses when the frame is in no file. */
+static void print_placed(const struct places *p, unsigned i, const char *lead) {
+  uintptr_t f = p->frames[i];
+  if (i < p->n && p->module[i] >= 0)
+    hg_diag_line("   %s %p: ??? (in %s+0x%lx)", lead, (void *)f, p->path[(int)p->module[i]],
+                 (unsigned long)p->offset[i]);
+  else
+    hg_diag_line("   %s %p: ???", lead, (void *)f);
+}
+
+void hg_stack_print_raw(const uintptr_t *frames, unsigned n, unsigned depth) {
+  struct places p;
+  bool placed = place_frames(&p, frames, n);
+  for (unsigned i = 0; i < n && i < depth; i++) {
+    if (placed) print_placed(&p, i, i ? "by" : "at");
+    else hg_diag_line("   %s %p", i ? "by" : "at", (void *)frames[i]);
+  }
+}
+
+/* hg_stack_print without the symboliser.  Out of line: its 9 KiB stay off the stack of
+ * the symbolised reports. */
+static HG_NOINLINE void print_unsymbolised(const uintptr_t *frames, unsigned n, const char *api) {
+  struct places p;
+  uintptr_t copy[HG_STACK_MAX_DEPTH];   /* (one load each: a dlclose may be rewriting them) */
+  if (n > HG_STACK_MAX_DEPTH) n = HG_STACK_MAX_DEPTH;
+  for (unsigned i = 0; i < n; i++) copy[i] = __atomic_load_n(&frames[i], __ATOMIC_RELAXED);
+  bool placed = place_frames(&p, copy, n);
+  size_t depth = hg_opt.stack_depth ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
+  for (unsigned i = 0; i < n && i < depth; i++) {
+    const char *lead = (i == 0 && !api) ? "at" : "by";
+    if (copy[i] & HG_FRAME_UNLOADED) {
+      const struct hg_unloaded *o = hg_unloaded_get(hg_unload_index(copy[i]));
+      uintptr_t file_offset, a = unloaded_address(copy[i], &file_offset);
+      hg_diag_line("   %s %p: ??? (in %s+0x%lx, unloaded)", lead, (void *)a,
+                   o && o->path[0] ? o->path : "an unloaded object", (unsigned long)file_offset);
+    } else if (placed) {
+      print_placed(&p, i, lead);
+    } else {
+      hg_diag_line("   %s %p: ???", lead, (void *)copy[i]);
+    }
+  }
+}
+
 void hg_stack_print(hg_stack_t id, const char *api) {
   if (api) hg_diag_line("   at %s (heapguard)", api);
   if (!id) {
@@ -196,6 +299,10 @@ void hg_stack_print(hg_stack_t id, const char *api) {
   unsigned n;
   bool exact_first;
   const uintptr_t *frames = hg_stack_frames(id, &n, &exact_first);
+  if (hg_stack_no_symbols) {
+    print_unsymbolised(frames, n, api);
+    return;
+  }
   uintptr_t exact = exact_first ? 1 : 0;   /* frame 0: no return address */
   hg_stack_quiet++;
   unsigned first = 0;

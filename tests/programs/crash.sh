@@ -13,6 +13,9 @@
 #   * A forked child's crash is reported under the child's pid; the parent runs on.
 #   * A stack overflow with the program's small alternate signal stack: the report moves
 #     to a stack of its own, so it is whole (symbolised, with the leak check).
+#   * A crash in heapguard's own code (posix_memalign(NULL, ...)): the report is cut
+#     short and cannot symbolise, but each frame names its module and offset (from
+#     /proc/self/maps), which addr2line turns into the function: it was a bare address.
 . "$(dirname "$0")/lib.sh"
 need make gcc
 : "${HG_BUILD:=$HG_ROOT/build}"
@@ -104,7 +107,11 @@ int main(void) {
   return deep(NULL);
 }
 C
-for p in segv inmalloc forked overflow; do
+cat >"$T/ownnull.c" <<'C'
+#include <stdlib.h>
+int main(void) { return posix_memalign(NULL, 16, 16); }
+C
+for p in segv inmalloc forked overflow ownnull; do
   gcc -g -O0 -pthread -fno-builtin -o "$T/$p" "$T/$p.c" || { say "FAIL: cannot build $p"; exit 1; }
 done
 
@@ -184,5 +191,19 @@ if [ "$st" = 139 ] && grep -q 'fatal-signal: SIGSEGV' "$T/overflow.err" &&
    grep -q 'LEAK SUMMARY' "$T/overflow.err"; then
   ok "stack overflow on a small alternate stack: the whole report, symbolised"
 else fail "stack overflow: status $(status_desc "$st")"; show "$T/overflow.err"; fi
+
+# 8. A crash in heapguard's own code: frames as module+offset, and the program's frame
+# is main's (addr2line, on the call: the return address less 1).
+check
+run ownnull env LD_PRELOAD="$LIB" HEAPGUARD_MODE=check "$T/ownnull"
+off=$(sed -n 's|.* by 0x[0-9a-f]*: ??? (in .*/ownnull+0x\([0-9a-f]*\))$|\1|p' "$T/ownnull.err" | head -n 1)
+func=
+[ -n "$off" ] && command -v addr2line >/dev/null && func=$(addr2line -f -e "$T/ownnull" "$(printf '0x%x' $((0x$off - 1)))" | head -n 1)
+if [ "$st" = 139 ] && grep -q "came in heapguard's own code" "$T/ownnull.err" &&
+   grep -Eq ' at 0x[0-9a-f]+: \?\?\? \(in .*libheapguard\.so\+0x[0-9a-f]+\)$' "$T/ownnull.err" &&
+   grep -Eq ' by 0x[0-9a-f]+: \?\?\? \(in .*libc\.so\.6\+0x[0-9a-f]+\)$' "$T/ownnull.err" &&
+   [ -n "$off" ] && { [ -z "$func" ] || [ "$func" = main ]; }; then
+  ok "crash in heapguard's own code: frames as module+offset (main at +0x$off${func:+, addr2line: $func})"
+else fail "crash in heapguard's own code: status $(status_desc "$st"), frames without module+offset (addr2line: '$func')"; show "$T/ownnull.err"; fi
 
 finish
