@@ -106,6 +106,14 @@ size_t hg_vformat(char *buf, size_t size, const char *fmt, __builtin_va_list ap)
 /* hg_write_all: all n bytes to fd (restarting after EINTR), errno kept; 0, or the error
  * of the write that failed (ENOSPC, EIO, EBADF...; EIO for a write of nothing). */
 int hg_write_all(int fd, const char *s, size_t n);
+/* open(2), read(2), write(2) and close(2) as plain system calls, errno set as libc's.
+ * libc's are cancellation points, and glibc's malloc never is one (its internals use
+ * their _nocancel forms): a thread with a cancellation pending (pthread_cancel, deferred)
+ * must not end inside malloc, mallinfo2 or a report, holding a lock of ours. */
+int hg_sys_open(const char *path, int flags);
+long hg_sys_read(int fd, void *buf, size_t n);
+long hg_sys_write(int fd, const void *buf, size_t n);
+void hg_sys_close(int fd);
 /* hg_pid_path: a file name option (HEAPGUARD_LOG_FILE, _TRACE, _STATS_FILE,
  * _TIMELINE) into out, with %p replaced by pid and %% by %; true if pattern had a %p
  * (one file per process).  out may be NULL to ask only that. */

@@ -39,13 +39,13 @@ static bool parse_line(char *line, struct hg_mapping *m) {
 }
 
 bool hg_maps_each(bool (*fn)(const struct hg_mapping *m, void *arg), void *arg) {
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  int fd = hg_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);   /* internal.h */
   if (fd < 0) return false;
   char buf[8192];
   size_t len = 0;
   bool go = true;
   while (go) {
-    ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+    long n = hg_sys_read(fd, buf + len, sizeof buf - 1 - len);
     if (n < 0) break;
     len += (size_t)n;
     buf[len] = '\0';
@@ -68,7 +68,7 @@ bool hg_maps_each(bool (*fn)(const struct hg_mapping *m, void *arg), void *arg) 
     memmove(buf, line, rest);
     len = rest;
   }
-  close(fd);
+  hg_sys_close(fd);
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,14 +103,14 @@ bool hg_pid_path(char *out, size_t size, const char *pattern, int pid) {
  * clock ticks, rounded down: never later than the real start), or -1. */
 static HG_COLD long long process_start_ns(void) {
   char buf[1024];
-  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  int fd = hg_sys_open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
+  long n = hg_sys_read(fd, buf, sizeof buf - 1);
+  hg_sys_close(fd);
   if (n <= 0) return -1;
   buf[n] = '\0';
   const char *p = NULL;   /* after the last ')': the command name may hold any byte */
-  for (ssize_t i = 0; i < n; i++)
+  for (long i = 0; i < n; i++)
     if (buf[i] == ')') p = buf + i + 1;
   /* p is at the space before field 3 (state); starttime is field 22 */
   for (int field = 3; p && field < 22; field++) p = __builtin_strchr(p + 1, ' ');
@@ -139,7 +140,7 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
   char name[4096];
   int saved = errno;
   bool first = hg_pid_path(name, sizeof name, pattern, (int)getpid()), locked_out = false;
-  int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int fd = hg_sys_open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC);
   if (fd < 0) {
     hg_message("cannot open the %s file %s (error %d): %s", what, name, errno,
                (flags & HG_REPORT_NO_STDERR) ? "not written" : "writing to stderr instead");
@@ -151,7 +152,7 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
     locked_out = !first && errno == EWOULDBLOCK;
   }
   if (locked_out && (flags & HG_REPORT_FIRST_ONLY)) {
-    close(fd);
+    hg_sys_close(fd);
     fd = -1;
   } else if (first && ((flags & HG_REPORT_RESTART) || written_before_start(fd))) {
     if (ftruncate(fd, 0) != 0) { /* a pipe or a device: nothing to empty */ }
@@ -159,7 +160,7 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
   if (fd >= 0) {   /* out of the way of programs that dup2 onto low descriptors */
     int high = fcntl(fd, F_DUPFD_CLOEXEC, 500);
     if (high >= 0) {
-      close(fd);
+      hg_sys_close(fd);
       fd = high;
     }
   }
@@ -173,10 +174,17 @@ int hg_stderr_copy(void) {
   return fd < 0 ? 2 : fd;
 }
 
+int hg_sys_open(const char *path, int flags) {
+  return (int)syscall(SYS_openat, AT_FDCWD, path, flags, 0644);
+}
+long hg_sys_read(int fd, void *buf, size_t n) { return syscall(SYS_read, fd, buf, n); }
+long hg_sys_write(int fd, const void *buf, size_t n) { return syscall(SYS_write, fd, buf, n); }
+void hg_sys_close(int fd) { syscall(SYS_close, fd); }
+
 int hg_write_all(int fd, const char *s, size_t n) {
   int saved = errno, error = 0;
   while (n > 0) {
-    ssize_t w = write(fd, s, n);
+    long w = hg_sys_write(fd, s, n);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       error = w < 0 ? errno : EIO;

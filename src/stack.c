@@ -479,11 +479,16 @@ static inline __attribute__((always_inline)) int walk(uintptr_t *frames, int max
     if ((e >> RULE_BITS) != ip || (rule & 3) == RULE_SLOW) {
       /* (The state goes by value, not by address: the loop keeps it in registers.)
        * libunwind's first use in a thread allocates its thread-local storage (a
-       * dlopen'ed library's TLS comes from malloc): that allocation must not unwind. */
+       * dlopen'ed library's TLS comes from malloc): that allocation must not unwind.
+       * libunwind checks addresses with write(2) and read(2) on a pipe, cancellation
+       * points: a thread with a cancellation pending would end inside malloc. */
+      int cancel_state;
+      pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
       hg_stack_quiet++;
       struct step st = step_slow(ip, sp, bp);
       if (!st.ok) n = walk_slow(frames, max);
       hg_stack_quiet--;
+      pthread_setcancelstate(cancel_state, NULL);
       slow = true;
       if (!st.ok) {
         h = hash_frames(frames, (unsigned)n);

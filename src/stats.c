@@ -97,11 +97,11 @@ void *hg_stats_alloc_zero(void) {
  * without allocating and keeping errno. */
 static void read_proc(const char *path, char *buf, size_t size) {
   int saved = errno;
-  ssize_t n = -1;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  long n = -1;
+  int fd = hg_sys_open(path, O_RDONLY | O_CLOEXEC);   /* no cancellation point (internal.h) */
   if (fd >= 0) {
-    n = read(fd, buf, size - 1);
-    close(fd);
+    n = hg_sys_read(fd, buf, size - 1);
+    hg_sys_close(fd);
   }
   buf[n > 0 ? n : 0] = '\0';
   errno = saved;
