@@ -1,6 +1,7 @@
 /* blocks.c — check mode's table of blocks (see blocks.h).
  *
- * Records live in chunks of CHUNK_RECORDS, mmap'd and never moved, grouped in arrays:
+ * Records live in chunks of CHUNK_RECORDS (the first ones smaller: blocks.h), mmap'd
+ * and never moved, grouped in arrays:
  * one array per span that holds check mode's slots (a small span's nblocks records,
  * indexed by slot number; one for a medium span), found from the span descriptor
  * (span->check_records), itself found through the page map.  Finding a block's record
@@ -26,9 +27,10 @@
 #include "span.h"
 
 #define CHUNK_SHIFT   HG_BLOCKS_CHUNK_SHIFT
-#define CHUNK_RECORDS ((size_t)1 << CHUNK_SHIFT)   /* 3 MiB of records */
+#define CHUNK_RECORDS ((size_t)1 << CHUNK_SHIFT)   /* 3 MiB of records; the first ones smaller */
 #define MAX_CHUNKS    4096                          /* 268 M records */
-_Static_assert(2 * (HG_SPAN_MAX_BLOCKS + 1) <= CHUNK_RECORDS, "an array and the slack fit in a chunk");
+_Static_assert(2 * (HG_SPAN_MAX_BLOCKS + 1) <= (size_t)1 << HG_BLOCKS_FIRST_SHIFT,
+               "an array and the slack fit in the smallest chunk");
 
 struct hg_block *hg_blocks_chunks[MAX_CHUNKS];
 #define chunks hg_blocks_chunks
@@ -75,8 +77,8 @@ static struct hg_block *array_new(size_t len) {
   /* (A chunk keeps HG_SPAN_MAX_BLOCKS + 1 records unused at its end: a record
    * hg_blocks_prefetch computes from a span read without the lock, at most that far
    * past its array's start, is then always mapped memory.) */
-  if (nchunks == 0 || chunk_used + len + 1 + HG_SPAN_MAX_BLOCKS + 1 > CHUNK_RECORDS) {
-    struct hg_block *c = nchunks < MAX_CHUNKS ? hg_os_map(CHUNK_RECORDS * sizeof *c) : NULL;
+  if (nchunks == 0 || chunk_used + len + 1 + HG_SPAN_MAX_BLOCKS + 1 > hg_blocks_chunk_records(nchunks - 1)) {
+    struct hg_block *c = nchunks < MAX_CHUNKS ? hg_os_map(hg_blocks_chunk_records(nchunks) * sizeof *c) : NULL;
     if (!c) return array_longer(len);
     chunks[nchunks++] = c;
     chunk_used = 0;
@@ -244,11 +246,11 @@ struct hg_span *hg_blocks_erase(struct hg_block *b) {
 
 size_t hg_blocks_count(void) { return count; }
 /* (The last chunk is used up to chunk_used: arrays are carved from it in turn.) */
-size_t hg_blocks_capacity(void) { return nchunks ? (nchunks - 1) * CHUNK_RECORDS + chunk_used : 0; }
+size_t hg_blocks_capacity(void) { return nchunks ? hg_blocks_chunk_start(nchunks - 1) + chunk_used : 0; }
 
 bool hg_blocks_holds(uintptr_t a) {
   for (size_t k = 0; k < nchunks; k++)
-    if (a - (uintptr_t)chunks[k] < CHUNK_RECORDS * sizeof(struct hg_block)) return true;
+    if (a - (uintptr_t)chunks[k] < hg_blocks_chunk_records(k) * sizeof(struct hg_block)) return true;
   return false;
 }
 

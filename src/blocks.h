@@ -60,11 +60,30 @@ size_t hg_blocks_count(void);
 
 /* Iteration: entries 0 .. capacity-1, skipping empty ones (slot == 0).  Capacity (the
  * records ever handed out, empty ones included) only grows, and records never move. */
-#define HG_BLOCKS_CHUNK_SHIFT 16
+#define HG_BLOCKS_CHUNK_SHIFT 16   /* a full chunk: 64 Ki records, 3 MiB */
+#define HG_BLOCKS_FIRST_SHIFT 12   /* the first: 4 Ki records, 192 KiB */
 extern HG_HIDDEN struct hg_block *hg_blocks_chunks[];
 size_t hg_blocks_capacity(void);
+/* Chunk k's first index and its size (records): the first 64 Ki indices are chunks of
+ * 4, 4, 8, 16, 32 Ki (a table that grows by doubling, mapped as it is needed: a
+ * first chunk of 3 MiB was address space a program under RLIMIT_AS could not use),
+ * then chunks of 64 Ki each. */
+static inline size_t hg_blocks_chunk_start(size_t k) {
+  const unsigned d = HG_BLOCKS_CHUNK_SHIFT - HG_BLOCKS_FIRST_SHIFT;   /* 4 */
+  if (k == 0) return 0;
+  if (k <= d) return (size_t)1 << (HG_BLOCKS_FIRST_SHIFT + k - 1);
+  return (k - d) << HG_BLOCKS_CHUNK_SHIFT;
+}
+static inline size_t hg_blocks_chunk_records(size_t k) {
+  return hg_blocks_chunk_start(k + 1) - hg_blocks_chunk_start(k);
+}
 static inline struct hg_block *hg_blocks_at(size_t i) {
-  return &hg_blocks_chunks[i >> HG_BLOCKS_CHUNK_SHIFT][i & (((size_t)1 << HG_BLOCKS_CHUNK_SHIFT) - 1)];
+  const unsigned d = HG_BLOCKS_CHUNK_SHIFT - HG_BLOCKS_FIRST_SHIFT;
+  size_t k;
+  if (i >> HG_BLOCKS_CHUNK_SHIFT) k = (i >> HG_BLOCKS_CHUNK_SHIFT) + d;
+  else if (i >> HG_BLOCKS_FIRST_SHIFT) k = (size_t)(63 - __builtin_clzll(i)) - HG_BLOCKS_FIRST_SHIFT + 1;
+  else k = 0;
+  return &hg_blocks_chunks[k][i - hg_blocks_chunk_start(k)];
 }
 
 /* Whether address a is in the table's own memory (the leak scan skips it: it holds no

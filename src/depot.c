@@ -40,7 +40,7 @@ static inline size_t chunk_words(unsigned k) {
   return k < CHUNK_SHIFT - FIRST_SHIFT ? (size_t)1 << (FIRST_SHIFT + k) : CHUNK_WORDS;
 }
 static inline size_t record_words(unsigned k) { return chunk_words(k) - (chunk_words(k) >> BLOCK_LOG); }
-#define BUCKETS_LOG  20                     /* 4 MiB of heads; sampled mode 64 KiB: */
+#define BUCKETS_LOG  18                     /* 1 MiB of heads; sampled mode 64 KiB: */
 #define SAMPLED_BUCKETS_LOG 14
 #define EXACT_FIRST  HG_DEPOT_EXACT_FIRST
 #define DEPTH_MASK   HG_DEPOT_DEPTH_MASK
@@ -52,7 +52,9 @@ static size_t chunk_used;                   /* words used in the last chunk */
 static _Atomic(_Atomic hg_stack_t *) buckets;   /* 1 << buckets_log heads */
 /* The stacks stored or found last, direct-mapped by hash, as hash << 32 | id: most
  * captures repeat a recent stack, and this small table stays in the cache where the
- * buckets (4 MiB) do not.  In front of it, each thread's own last few. */
+ * buckets (1 MiB) do not.  In front of it, each thread's own last few.  (The buckets
+ * were 4 MiB: address space a program under RLIMIT_AS lost at start; 256 Ki heads
+ * chain a million stacks 4 deep, and the tables in front answer most captures.) */
 #define RECENT_LOG   12
 #define SAMPLED_RECENT_LOG 9
 static _Atomic uint64_t recent[1 << RECENT_LOG];

@@ -22,6 +22,11 @@
 #  6. A limit at which check mode starts and loads libunwind but cannot map its stack
 #     depot: reports said "(no stack recorded)" and nothing else; now one line says the
 #     depot has no memory.  Searched for as in 1.
+#  7. Check and guard modes' fixed address space: under `ulimit -v` of glibc's VmSize
+#     for the program + 26 MiB, malloc(16 MiB) works with glibc and must in both modes.
+#     Their own tables took 31 MiB at start (stack depot 16 + 4 MiB, block records
+#     3 MiB, ...): the 16 MiB block failed.  They are now mapped as they fill (VmSize at
+#     start 33 -> 11 MiB).
 . "$(dirname "$0")/lib.sh"
 need gcc
 
@@ -198,4 +203,37 @@ else
   grep -q 'no memory for the stack depot' "$T/overflow.err" ||
     fail "under ulimit -v $found reports have no stacks and nothing says why"
 fi
+
+cat >"$T/big16.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(int argc, char **argv) {
+  if (argc > 1) {   /* VmSize at start, in KiB */
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+      if (strncmp(line, "VmSize:", 7) == 0) printf("%ld\n", strtol(line + 7, NULL, 10));
+    return 0;
+  }
+  void *p = malloc(16 << 20);
+  if (p) memset(p, 1, 16 << 20);
+  free(p);
+  puts(p ? "allocated" : "NULL");
+  return !p;
+}
+C
+gcc -O1 -o "$T/big16" "$T/big16.c" || { fail "cannot build big16.c"; finish; }
+base=$("$T/big16" vmsize)
+kib=$((base + 26624))
+( ulimit -v "$kib" && exec "$T/big16" ) >"$T/big16.glibc" 2>&1 ||
+  fail "glibc: malloc(16 MiB) fails under ulimit -v $kib: $(cat "$T/big16.glibc")"
+for mode in check guard; do
+  HG_CHECKS=$((HG_CHECKS + 1))
+  ( ulimit -v "$kib" && exec env HEAPGUARD_MODE=$mode HEAPGUARD_LOG_FILE="$T/big16.$mode.log" \
+      LD_PRELOAD="$HG_LIB_SO" "$T/big16" ) >"$T/big16.$mode" 2>&1
+  st=$?
+  say "$mode, ulimit -v $kib (glibc's VmSize $base KiB + 26 MiB): $(tr '\n' ' ' <"$T/big16.$mode")"
+  [ "$st" = 0 ] || fail "$mode mode: malloc(16 MiB) fails under ulimit -v $kib, as glibc's does not"
+done
 finish
