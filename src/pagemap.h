@@ -1,9 +1,14 @@
 /* pagemap.h — from any address to the span descriptor of the page holding it.
  *
- * A two-level radix tree over the 47-bit user address space: a root of 2^17 entries
- * (1 MiB of .bss), each for 1 GiB of addresses, and leaves of 2^18 entries (2 MiB, from
- * meta.c: a mapping of their own, resident only where touched, never freed), one per
- * 4 KiB page.  Nothing is reserved beyond that, so mlockall() and VSZ see a few MiB.
+ * A two-level radix tree over the 47-bit user address space: a root of 2^18 entries
+ * (2 MiB of .bss), each for 512 MiB of addresses, and leaves of 2^17 entries (1 MiB,
+ * from meta.c: a mapping of their own, resident only where touched, never freed), one
+ * per 4 KiB page.  Nothing is reserved beyond that, so mlockall() and VSZ see a few MiB.
+ * The split: the root and the static empty leaf (below) are 3 MiB of .bss either way
+ * (2^17 + 2^18 entries, the least for 35 bits), but every real leaf is address space
+ * too, and most programs have one or two (the brk heap, the mmap area): 1 MiB each
+ * rather than 2 (a trivial program's VmSize -1 MiB).  The lookup is the same
+ * instructions with other immediates.
  *
  * Neither level has a NULL to test, thanks to two relative encodings against the
  * tree's own address R = &hg_pm (whose first word, hg_pm.none, is never written):
@@ -36,9 +41,9 @@
 struct hg_span;
 
 #define HG_PM_ADDR_BITS 47   /* the user address space */
-#define HG_PM_LEAF_BITS 18
-#define HG_PM_ROOT_BITS 17
-#define HG_PM_LEAF_SHIFT (HG_PAGE_SHIFT + HG_PM_LEAF_BITS)   /* a leaf maps 1 GiB */
+#define HG_PM_LEAF_BITS 17
+#define HG_PM_ROOT_BITS 18
+#define HG_PM_LEAF_SHIFT (HG_PAGE_SHIFT + HG_PM_LEAF_BITS)   /* a leaf maps 512 MiB */
 _Static_assert(HG_PM_LEAF_SHIFT + HG_PM_ROOT_BITS == HG_PM_ADDR_BITS,
                "the tree covers the 47-bit user address space");
 

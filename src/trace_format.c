@@ -339,7 +339,7 @@ static void add_reason(struct hg_trace_buf *b, unsigned sys, const long *a, unsi
     if (sys == HG_SYS_MADVISE)
       add(b, "metadata: keep the page map leaf in small pages (it is touched sparsely)");
     else
-      add(b, "metadata: page map leaf (address -> block records for 1 GiB of addresses)");
+      add(b, "metadata: page map leaf (address -> block records for 512 MiB of addresses)");
     return;
   case HG_WHY_META_RECORD:
     add(b, "metadata: a ");

@@ -27,6 +27,9 @@
 #     Their own tables took 31 MiB at start (stack depot 16 + 4 MiB, block records
 #     3 MiB, ...): the 16 MiB block failed.  They are now mapped as they fill (VmSize at
 #     start 33 -> 11 MiB).
+#  8. The default mode's own address space at start: at most glibc's VmSize + 6 MiB
+#     (glibc 2476 KiB, heapguard 9292 when page map leaves were 2 MiB, now 8272; docs/
+#     architecture.md, "Address space", lists what remains).
 . "$(dirname "$0")/lib.sh"
 need gcc
 
@@ -236,4 +239,8 @@ for mode in check guard; do
   say "$mode, ulimit -v $kib (glibc's VmSize $base KiB + 26 MiB): $(tr '\n' ' ' <"$T/big16.$mode")"
   [ "$st" = 0 ] || fail "$mode mode: malloc(16 MiB) fails under ulimit -v $kib, as glibc's does not"
 done
+HG_CHECKS=$((HG_CHECKS + 1))
+hg=$(LD_PRELOAD="$HG_LIB_SO" "$T/big16" vmsize)
+say "VmSize at start: glibc $base KiB, heapguard (default mode) $hg KiB"
+[ "$hg" -le $((base + 6144)) ] || fail "the default mode's VmSize at start is $hg KiB: more than glibc's $base + 6 MiB"
 finish
