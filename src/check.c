@@ -600,9 +600,9 @@ void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
   return p;
 }
 
-void *hg_check_alloc_sampled(size_t n) {
+void *hg_check_alloc_sampled(size_t n, enum hg_api api) {
   int saved = errno;
-  void *p = check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false, true,
+  void *p = check_alloc(n, HG_ALIGNMENT, api, false, true,
                         hg_stack_capture_at(__builtin_frame_address(0)));
   errno = saved;
   return p;

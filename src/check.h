@@ -79,11 +79,12 @@ size_t hg_check_usable_size(const void *p);
 /* Guard mode (guard.c, fault.c).  In guard mode hg_check_alloc gives every block a
  * guarded slot (guard.h) when it can, and freed guarded blocks wait in the quarantine
  * inaccessible.  Sampled guard mode uses the same functions without check mode:
- * hg_check_alloc_sampled makes a guarded block with a record (NULL, errno unchanged,
- * if no guarded slot can be made now); hg_check_free, and hg_check_block_size (the
- * size of live block p, as `api` would see it; a bad pointer is reported) take them
- * back.  In sampled mode any error reported ends the program (hg_guard_sampled_error). */
-void *hg_check_alloc_sampled(size_t n);
+ * hg_check_alloc_sampled makes a guarded block with a record, as `api`'s (malloc's or
+ * operator new's; NULL, errno unchanged, if no guarded slot can be made now);
+ * hg_check_free or hg_check_delete, and hg_check_block_size (the size of live block p,
+ * as `api` would see it; a bad pointer is reported) take them back.  In sampled mode
+ * any error reported ends the program (hg_guard_sampled_error). */
+void *hg_check_alloc_sampled(size_t n, enum hg_api api);
 size_t hg_check_block_size(const void *p, enum hg_api api);
 /* The fault handler: an access (1 write, 0 read, -1 unknown) at addr, in a guarded
  * mapping or a protected quarantined block (protect.h), faulted, at stack `where`.

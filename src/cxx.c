@@ -26,6 +26,7 @@
  * tables (.eh_frame), and no cleanup is needed here. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 
 #include "api.h"
 #include "check.h"
@@ -61,11 +62,19 @@ extern void (*_ZSt15get_new_handlerv(void))(void) __attribute__((weak));
 extern void _ZSt17__throw_bad_allocv(void) __attribute__((weak, noreturn));
 
 /* One attempt at a block of n bytes for operator new form `api` (align: 0 or the
- * align_val_t). */
+ * align_val_t).  Sampled guard mode: when the sample is due, the block is sampled
+ * here, recorded as new's or new[]'s (guard.h: hg_guard_sample_new), so that its
+ * delete is checked against its form as in check mode; else malloc counts and serves. */
 static void *attempt(size_t n, size_t align, enum hg_api api) {
   if (align) return hg_alloc_aligned(align, n, api);
   hg_init();
   if (hg_unlikely(hg_check_on)) return hg_check_alloc(n, HG_ALIGNMENT, api, false);
+  if (hg_unlikely(hg_guard_sampling)) {
+    int saved = errno;   /* the first sample loads libunwind, whose set-up zeroes errno */
+    void *g = hg_guard_sample_new(n, api);
+    errno = saved;
+    if (g) return g;
+  }
   return hg_malloc(n);
 }
 
@@ -135,13 +144,26 @@ static HG_NOINLINE void *new_aligned(size_t n, size_t align, enum hg_api api, co
   return new_failed(n, align, api, nothrow);
 }
 
-/* free()'s slow path, or check mode's, which checks the form against the block. */
+/* free()'s slow path; a block sampled by guard mode (outside the page map) goes to its
+ * record, which checks the form against the block, as check mode does for all. */
+static inline __attribute__((always_inline)) void delete_free(void *p, enum hg_api api, size_t size,
+                                                              size_t align) {
+  struct hg_span *s = hg_pagemap_get(p);
+  if (hg_unlikely(!s) && p && hg_guard_sampling && hg_guard_slot_of((uintptr_t)p)) {
+    hg_check_delete(p, api, size, align);
+    return;
+  }
+  hg_heap_free_slow(p, s);
+}
+
+/* The fast path missed: free()'s slow path, or check mode's, which checks the form
+ * against the block. */
 static HG_NOINLINE void delete_slow(void *p, enum hg_api api, size_t size, size_t align) {
   if (hg_check_on) {
     if (p) hg_check_delete(p, api, size, align);
     return;
   }
-  hg_heap_free_slow(p, hg_pagemap_get(p));
+  delete_free(p, api, size, align);
 }
 
 #define DELETE(p, api, size, align)                                                                 \

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "diag.h"
+#include "init.h"
 #include "lock.h"
 #include "options.h"
 #include "os.h"
@@ -634,7 +635,7 @@ static long draw(void) {
  * thread is not sampled at once), unless every request is to be sampled (then the
  * countdown stays <= 0); a thread without a heap yet counts on hg_heap_empty, which is
  * never set: its next request, on its own heap, starts the countdown. */
-static void *sample_due(struct hg_heap *h, size_t n) {
+static void *sample_due(struct hg_heap *h, size_t n, enum hg_api api) {
   if (hg_opt.sample_rate > 1) {
     if (h == &hg_heap_empty) return NULL;
     bool first = rng == 0;
@@ -642,15 +643,25 @@ static void *sample_due(struct hg_heap *h, size_t n) {
     if (first) return NULL;
   }
   if (n > SAMPLE_SIZE_MAX || hg_stack_quiet || !hg_stack_ready()) return NULL;
-  return hg_check_alloc_sampled(n);
+  return hg_check_alloc_sampled(n, api);
 }
 
-void *hg_guard_sample_slow(size_t n) { return sample_due(hg_tls_heap, n); }
+void *hg_guard_sample_slow(size_t n) { return sample_due(hg_tls_heap, n, HG_API_MALLOC); }
 
 void *hg_guard_sample(size_t n) {
   struct hg_heap *h = hg_tls_heap;
   if (hg_likely(hg_guard_count_down(h))) return NULL;
-  return sample_due(h, n);
+  return sample_due(h, n, HG_API_MALLOC);
+}
+
+/* Due: operator new's inline countdown reached 0 (a request up to
+ * hg_sampled_fast_limit; with a countdown above 0 it was the heap's miss instead, and
+ * malloc counts down once more, as for its own misses), or malloc's countdown would
+ * reach 0 at this request (the others, counted in malloc's slow path). */
+void *hg_guard_sample_new(size_t n, enum hg_api api) {
+  struct hg_heap *h = hg_tls_heap;
+  if (h->sample_countdown > (n <= hg_sampled_fast_limit ? 0 : 1)) return NULL;
+  return sample_due(h, n, api);
 }
 
 bool hg_guard_sample_free(void *p) {
