@@ -246,14 +246,8 @@ static const char *kind_name(unsigned kind) {
   }
 }
 
-/* The "final" object (also what `heapguard stats --json` prints), with its newline. */
-static void json_final(struct ob *o, const struct hg_snapshot *sn, const char *type, const char *when) {
-  json_figures(o, sn, type);
-  ob_printf(o, ",\"when\":\"%s\",\"version\":\"%s\",\"pid\":%d,\"program\":", when, HEAPGUARD_VERSION,
-            (int)getpid());
-  ob_json_string(o, program);
-  ob_printf(o, ",\"page_size\":%zu", HG_PAGE);
-  if (sn->peak_rss) ob_printf(o, ",\"peak_rss\":%zu", sn->peak_rss);
+/* "classes": each size class with live blocks or spans. */
+static void json_classes(struct ob *o, const struct hg_snapshot *sn) {
   ob_printf(o, ",\"classes\":[");
   bool first = true;
   for (unsigned c = 0; c < HG_NCLASSES; c++) {
@@ -266,7 +260,12 @@ static void json_final(struct ob *o, const struct hg_snapshot *sn, const char *t
               waste_of(in_use, k->requested), k->spans, k->slots, k->free_slots);
     first = false;
   }
-  ob_printf(o, "],\"kinds\":{\"small\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
+  ob_printf(o, "]");
+}
+
+/* "kinds": small, medium and large blocks. */
+static void json_kinds(struct ob *o, const struct hg_snapshot *sn) {
+  ob_printf(o, ",\"kinds\":{\"small\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
             sn->small_blocks, sn->small_requested, sn->small_in_use,
             waste_of(sn->small_in_use, sn->small_requested));
   ob_printf(o, ",\"medium\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
@@ -275,6 +274,10 @@ static void json_final(struct ob *o, const struct hg_snapshot *sn, const char *t
   ob_printf(o, ",\"large\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}}",
             sn->large_blocks, sn->large_requested, sn->large_in_use,
             waste_of(sn->large_in_use, sn->large_requested));
+}
+
+/* "spans": the map of the heap, in address order, and how many did not fit in it. */
+static void json_spans(struct ob *o, const struct hg_snapshot *sn) {
   ob_printf(o, ",\"spans\":[");
   for (size_t i = 0; i < sn->nspans; i++) {
     const struct hg_stats_span *s = &sn->spans[i];
@@ -282,8 +285,13 @@ static void json_final(struct ob *o, const struct hg_snapshot *sn, const char *t
               i ? "," : "", (size_t)s->start, s->bytes, kind_name(s->kind), s->class_size,
               (unsigned)s->used, (unsigned)s->slots);
   }
-  ob_printf(o, "],\"spans_missing\":%zu,\"threads\":[", sn->spans_lost);
-  first = true;
+  ob_printf(o, "],\"spans_missing\":%zu", sn->spans_lost);
+}
+
+/* "threads": each heap that holds small-block spans, with its spans by class. */
+static void json_threads(struct ob *o, const struct hg_snapshot *sn) {
+  ob_printf(o, ",\"threads\":[");
+  bool first = true;
   for (unsigned i = 0; i <= HG_STATS_THREADS; i++) {
     const struct hg_stats_heap *h = &sn->heaps[i];
     if (!h->spans) continue;
@@ -301,7 +309,22 @@ static void json_final(struct ob *o, const struct hg_snapshot *sn, const char *t
     ob_printf(o, "]}");
     first = false;
   }
-  ob_printf(o, "]}\n");
+  ob_printf(o, "]");
+}
+
+/* The "final" object (also what `heapguard stats --json` prints), with its newline. */
+static void json_final(struct ob *o, const struct hg_snapshot *sn, const char *type, const char *when) {
+  json_figures(o, sn, type);
+  ob_printf(o, ",\"when\":\"%s\",\"version\":\"%s\",\"pid\":%d,\"program\":", when, HEAPGUARD_VERSION,
+            (int)getpid());
+  ob_json_string(o, program);
+  ob_printf(o, ",\"page_size\":%zu", HG_PAGE);
+  if (sn->peak_rss) ob_printf(o, ",\"peak_rss\":%zu", sn->peak_rss);
+  json_classes(o, sn);
+  json_kinds(o, sn);
+  json_spans(o, sn);
+  json_threads(o, sn);
+  ob_printf(o, "}\n");
 }
 
 /* ---- the text table ------------------------------------------------------------------- */
@@ -353,12 +376,19 @@ static void class_row(struct ob *o, const char *name, size_t live, size_t reques
   ob_put(o, "\n", 1);
 }
 
-static void text_table(struct ob *o, const struct hg_snapshot *sn, const char *when) {
+/* "==pid== heapguard stats for PROGRAM (pid N), WHEN, T ms after start" */
+static void table_title(struct ob *o, const struct hg_snapshot *sn, const char *when) {
+  char ms[64];
+  fixed(ms, sizeof ms, sn->t_us, 3);
+  ob_printf(o, "==%d== heapguard stats for %s (pid %d), %s, %s ms after start\n", (int)getpid(),
+            program, (int)getpid(), when, ms);
+}
+
+/* Memory: requested, in use, fragmentation inside blocks and between them, what is
+ * mapped and resident. */
+static void memory_section(struct ob *o, const struct hg_snapshot *sn) {
   char a[64], b[128];
   size_t waste = waste_of(sn->in_use, sn->requested);
-  fixed(a, sizeof a, sn->t_us, 3);
-  ob_printf(o, "==%d== heapguard stats for %s (pid %d), %s, %s ms after start\n", (int)getpid(),
-            program, (int)getpid(), when, a);
   ob_printf(o, "\nMemory                                            bytes\n");
   hg_format(b, sizeof b, "what the program asked for, %zu live blocks", sn->blocks);
   row(o, "requested (live blocks)", sn->requested, b);
@@ -380,7 +410,11 @@ static void text_table(struct ob *o, const struct hg_snapshot *sn, const char *w
   if (!sn->exact)
     ob_printf(o, "  (requested bytes of small blocks are known only in stats mode: where unknown,\n"
                  "   their usable size is counted)\n");
+}
 
+/* Calls: blocks allocated and freed, and the kernel calls by kind. */
+static void calls_section(struct ob *o, const struct hg_snapshot *sn) {
+  char b[128];
   ob_printf(o, "\nCalls                                            count\n");
   count_row(o, "blocks allocated", sn->mallocs,
             hg_stats_on ? "malloc, calloc, realloc (when it moves), memalign, ..."
@@ -389,57 +423,77 @@ static void text_table(struct ob *o, const struct hg_snapshot *sn, const char *w
   hg_format(b, sizeof b, "brk %zu, mmap %zu, munmap %zu, madvise %zu, mremap %zu", sn->brk,
             sn->mmap, sn->munmap, sn->madvise, sn->mremap);
   count_row(o, "kernel calls", sn->kernel_calls, b);
+}
 
+/* Internal fragmentation by size class: a row for each class with live blocks or
+ * spans, then medium, large and the total. */
+static void classes_section(struct ob *o, const struct hg_snapshot *sn) {
   ob_printf(o, "\nInternal fragmentation by size class (classes with live blocks or spans)\n");
   ob_printf(o, "   class      live     requested        in use       waste  waste%%   spans  free slots\n");
   for (unsigned c = 0; c < HG_NCLASSES; c++) {
     const struct hg_stats_class *k = &sn->classes[c];
     if (!k->live && !k->spans) continue;
-    char name[16], sp[24], fs[24];
+    char name[16], spans[24], free_slots[24];
     hg_format(name, sizeof name, "%u", hg_classes[c].size);
-    hg_format(sp, sizeof sp, "%zu", k->spans);
-    hg_format(fs, sizeof fs, "%zu", k->free_slots);
-    class_row(o, name, k->live, k->requested, k->live * hg_classes[c].size, sp, fs);
+    hg_format(spans, sizeof spans, "%zu", k->spans);
+    hg_format(free_slots, sizeof free_slots, "%zu", k->free_slots);
+    class_row(o, name, k->live, k->requested, k->live * hg_classes[c].size, spans, free_slots);
   }
   class_row(o, "medium", sn->medium_blocks, sn->medium_requested, sn->medium_in_use, "", "");
   class_row(o, "large", sn->large_blocks, sn->large_requested, sn->large_in_use, "", "");
   class_row(o, "total", sn->blocks, sn->requested, sn->in_use, "", "");
   if (sn->span_tail) {
-    hg_format(a, sizeof a, "%zu", sn->span_tail);
-    ob_printf(o, "  (and %s bytes at the ends of small-block spans, too short for a slot)\n", a);
+    char tail[32];
+    hg_format(tail, sizeof tail, "%zu", sn->span_tail);
+    ob_printf(o, "  (and %s bytes at the ends of small-block spans, too short for a slot)\n", tail);
   }
+}
 
+/* One heap's row: its id ("others": the threads past HG_STATS_THREADS, together), state,
+ * counts, then "size:spans/free slots" for each class it has spans of, six to a line. */
+static void heap_row(struct ob *o, const struct hg_stats_heap *h, bool others) {
+  char id[16], spans[24], free_slots[24], free_bytes[24], remote[24];
+  if (others) hg_format(id, sizeof id, "others"); else hg_format(id, sizeof id, "%u", h->id);
+  hg_format(spans, sizeof spans, "%zu", h->spans);
+  hg_format(free_slots, sizeof free_slots, "%zu", h->free_slots);
+  hg_format(free_bytes, sizeof free_bytes, "%zu", h->free_bytes);
+  hg_format(remote, sizeof remote, "%zu", h->remote);
+  ob_right(o, id, 8);
+  ob_printf(o, "  %s", others ? "-     " : h->parked ? "parked" : "live  ");
+  ob_right(o, spans, 7);
+  ob_right(o, free_slots, 12);
+  ob_right(o, free_bytes, 12);
+  ob_right(o, remote, 8);
+  ob_put(o, " ", 1);
+  unsigned col = 0;
+  for (unsigned c = 0; c < HG_NCLASSES; c++) {
+    if (!h->class_spans[c]) continue;
+    if (col == 6) {   /* a new line, under the first class of this one */
+      ob_put(o, "\n", 1);
+      ob_right(o, "", 56);
+      col = 0;
+    }
+    ob_printf(o, " %u:%u/%u", hg_classes[c].size, (unsigned)h->class_spans[c], (unsigned)h->class_free[c]);
+    col++;
+  }
+  ob_put(o, "\n", 1);
+}
+
+/* Per-thread caches: a row for each heap that holds small-block spans. */
+static void heaps_section(struct ob *o, const struct hg_snapshot *sn) {
   ob_printf(o, "\nPer-thread caches: each heap's small-block spans and their free slots\n");
   ob_printf(o, "    heap  state    spans  free slots  free bytes  remote  size:spans/free slots\n");
-  for (unsigned i = 0; i <= HG_STATS_THREADS; i++) {
-    const struct hg_stats_heap *h = &sn->heaps[i];
-    if (!h->spans) continue;
-    char id[16], n1[24], n2[24], n3[24], n4[24];
-    if (i == HG_STATS_THREADS) hg_format(id, sizeof id, "others"); else hg_format(id, sizeof id, "%u", h->id);
-    hg_format(n1, sizeof n1, "%zu", h->spans);
-    hg_format(n2, sizeof n2, "%zu", h->free_slots);
-    hg_format(n3, sizeof n3, "%zu", h->free_bytes);
-    hg_format(n4, sizeof n4, "%zu", h->remote);
-    ob_right(o, id, 8);
-    ob_printf(o, "  %s", i == HG_STATS_THREADS ? "-     " : h->parked ? "parked" : "live  ");
-    ob_right(o, n1, 7);
-    ob_right(o, n2, 12);
-    ob_right(o, n3, 12);
-    ob_right(o, n4, 8);
-    ob_put(o, " ", 1);
-    unsigned col = 0;
-    for (unsigned c = 0; c < HG_NCLASSES; c++) {
-      if (!h->class_spans[c]) continue;
-      if (col == 6) {
-        ob_put(o, "\n", 1);
-        ob_right(o, "", 56);
-        col = 0;
-      }
-      ob_printf(o, " %u:%u/%u", hg_classes[c].size, (unsigned)h->class_spans[c], (unsigned)h->class_free[c]);
-      col++;
-    }
-    ob_put(o, "\n", 1);
-  }
+  for (unsigned i = 0; i <= HG_STATS_THREADS; i++)
+    if (sn->heaps[i].spans) heap_row(o, &sn->heaps[i], i == HG_STATS_THREADS);
+}
+
+/* The text table: a title line, then four sections, then a blank line. */
+static void text_table(struct ob *o, const struct hg_snapshot *sn, const char *when) {
+  table_title(o, sn, when);
+  memory_section(o, sn);
+  calls_section(o, sn);
+  classes_section(o, sn);
+  heaps_section(o, sn);
   ob_put(o, "\n", 1);
 }
 
