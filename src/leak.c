@@ -145,6 +145,101 @@ static size_t make_groups(struct group *g, size_t room, struct totals *t) {
 /* Live blocks scanned with tables in hg_leak_report's frame (2.5 KiB), not mapped. */
 #define FEW 64
 
+/* The scan's tables, each with room for every live block: the stack of blocks to
+ * visit and the groups.  In hg_leak_report's frame for FEW blocks or fewer (the
+ * sizes 0), else mapped. */
+struct tables {
+  struct hg_block **stack;
+  struct group *groups;
+  size_t stack_bytes, groups_bytes;   /* mapped sizes; 0: not mapped */
+};
+
+/* Clear the marks of every live block and bound them all in sc->lo..hi (a quick
+ * first filter for consider); returns how many there are.  The tables are sized by the
+ * live blocks, not by every record (the quarantine's freed blocks have records too): a
+ * program that ran out of memory and freed what it had, most of it now quarantined,
+ * needs little. */
+static size_t unmark_live_blocks(struct scan *sc) {
+  size_t live = 0;
+  for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
+    struct hg_block *b = hg_blocks_at(i);
+    if (!b->slot || b->state != HG_BLOCK_LIVE) continue;
+    live++;
+    b->flags &= (uint8_t)~(HG_BLOCK_REACHED | HG_BLOCK_INDIRECT | HG_BLOCK_LEADER);
+    uintptr_t user = hg_block_user(b);
+    if (user < sc->lo) sc->lo = user;
+    if (user + b->size + 1 > sc->hi) sc->hi = user + b->size + 1;
+  }
+  return live;
+}
+
+/* Map tables for `live` blocks; false if either mapping failed (unmap_tables frees the
+ * other). */
+static bool map_tables(struct tables *tb, size_t live) {
+  tb->stack_bytes = hg_align_up(live * sizeof *tb->stack, HG_PAGE);
+  tb->groups_bytes = hg_align_up(live * sizeof *tb->groups, HG_PAGE);
+  tb->stack = hg_os_map(tb->stack_bytes);
+  tb->groups = hg_os_map(tb->groups_bytes);
+  return tb->stack && tb->groups;
+}
+
+static void unmap_tables(const struct tables *tb) {
+  if (tb->stack_bytes && tb->stack) hg_os_unmap(tb->stack, tb->stack_bytes);
+  if (tb->groups_bytes && tb->groups) hg_os_unmap(tb->groups, tb->groups_bytes);
+}
+
+/* Mark the live blocks the program can reach (HG_BLOCK_REACHED), then those that only
+ * lost blocks reach (HG_BLOCK_INDIRECT): each block left unmarked after the first
+ * phase leads (HG_BLOCK_LEADER) a scan of what it keeps.  The other threads are
+ * stopped meanwhile, their registers on their stacks: a block a running thread holds
+ * only in a register is not lost, and nothing changes under the scan (stop.c). */
+static void mark_blocks(struct scan *sc) {
+  hg_stop_others();
+  hg_maps_each(scan_mapping, sc);
+  drain(sc);
+  for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
+    struct hg_block *b = hg_blocks_at(i);
+    if (!b->slot || b->state != HG_BLOCK_LIVE || (b->flags & (HG_BLOCK_REACHED | HG_BLOCK_INDIRECT)))
+      continue;
+    b->flags |= HG_BLOCK_LEADER;
+    sc->leader = b;
+    uintptr_t user = hg_block_user(b);
+    scan_range(sc, user, user + b->size);
+    drain(sc);
+  }
+  hg_stop_release();
+}
+
+/* --leak-check=full: each group as an error, largest first, with its allocation stack. */
+static void print_groups(const struct group *groups, size_t ngroups) {
+  static const char *const how[] = { "definitely", "indirectly" };
+  for (size_t i = 0; i < ngroups; i++) {
+    const struct group *g = &groups[i];
+    /* The context's "where" tells definite (0) from indirect (1) groups of one stack. */
+    if (!hg_diag_error("memory-leak", g->indirect, g->stack)) continue;
+    hg_diag_lock();
+    hg_diag_line("ERROR: memory-leak: %zu bytes in %zu blocks are %s lost in loss record %zu of %zu",
+                 g->bytes, g->blocks, how[g->indirect], i + 1, ngroups);
+    hg_stack_print(g->stack, hg_check_api_names[g->api]);
+    hg_diag_unlock();
+  }
+}
+
+/* The totals; with --leak-check=summary, the lost blocks first as one error. */
+static void print_summary(const struct totals *t) {
+  if (hg_opt.leak_check == HG_LEAKS_SUMMARY && (t->blocks[0] || t->blocks[1])) {
+    hg_diag_error("memory-leak", 0, 0);
+    hg_diag_line("ERROR: memory-leak: %zu bytes in %zu blocks are lost (--leak-check=full shows where)",
+                 t->bytes[0] + t->bytes[1], t->blocks[0] + t->blocks[1]);
+  }
+  hg_diag_lock();
+  hg_diag_line("LEAK SUMMARY:");
+  hg_diag_line("   definitely lost: %zu bytes in %zu blocks", t->bytes[0], t->blocks[0]);
+  hg_diag_line("   indirectly lost: %zu bytes in %zu blocks", t->bytes[1], t->blocks[1]);
+  hg_diag_line("   still reachable: %zu bytes in %zu blocks", t->bytes[2], t->blocks[2]);
+  hg_diag_unlock();
+}
+
 void hg_leak_report(void) {
   jmp_buf registers;   /* spills callee-saved registers onto this (scanned) stack */
   setjmp(registers);
@@ -154,89 +249,35 @@ void hg_leak_report(void) {
   uintptr_t exit_sp = hg_exit_sp ? hg_exit_sp : hg_stack_exit_caller_sp();   /* _exit's caller: init.c */
   struct scan sc = { .own_sp = exit_sp ? exit_sp : (uintptr_t)__builtin_frame_address(0), .lo = UINTPTR_MAX };
   struct totals t = { { 0 }, { 0 } };
-  struct group *groups = NULL;
-  size_t ngroups = 0, groups_bytes = 0, stack_bytes = 0;
-
-  hg_check_lock();
-  /* The tables are sized by the live blocks, not by every record (the quarantine's
-   * freed blocks have records too): a program that ran out of memory and freed what it
-   * had, most of it now quarantined, needs little; a few dozen blocks need no mapping
-   * at all (this frame is below the exiting caller's, so not scanned). */
-  size_t live = 0;
-  for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
-    struct hg_block *b = hg_blocks_at(i);
-    if (!b->slot || b->state != HG_BLOCK_LIVE) continue;
-    live++;
-    b->flags &= (uint8_t)~(HG_BLOCK_REACHED | HG_BLOCK_INDIRECT | HG_BLOCK_LEADER);
-    uintptr_t user = hg_block_user(b);
-    if (user < sc.lo) sc.lo = user;
-    if (user + b->size + 1 > sc.hi) sc.hi = user + b->size + 1;
-  }
+  /* A few dozen blocks need no mapping at all (this frame is below the exiting
+   * caller's, so not scanned). */
   struct hg_block *few_stack[FEW];
   struct group few_groups[FEW];
+  struct tables tb = { NULL, NULL, 0, 0 };
+  size_t ngroups = 0;
+
+  hg_check_lock();
+  size_t live = unmark_live_blocks(&sc);
   if (live && live <= FEW) {
-    sc.stack = few_stack;
-    groups = few_groups;
-  } else if (live) {
-    stack_bytes = hg_align_up(live * sizeof *sc.stack, HG_PAGE);
-    groups_bytes = hg_align_up(live * sizeof(struct group), HG_PAGE);
-    sc.stack = hg_os_map(stack_bytes);
-    groups = hg_os_map(groups_bytes);
-    if (!sc.stack || !groups) {
-      hg_check_unlock();
-      hg_diag_line("leak check skipped: no memory for the scan of %zu blocks (%zu KiB)", live,
-                   (stack_bytes + groups_bytes) >> 10);
-      goto out;
-    }
+    tb.stack = few_stack;
+    tb.groups = few_groups;
+  } else if (live && !map_tables(&tb, live)) {
+    hg_check_unlock();
+    hg_diag_line("leak check skipped: no memory for the scan of %zu blocks (%zu KiB)", live,
+                 (tb.stack_bytes + tb.groups_bytes) >> 10);
+    unmap_tables(&tb);
+    return;
   }
-  sc.cap = live;
   if (live) {
-    /* The other threads' registers onto their stacks, and nothing changing meanwhile:
-     * a block a running thread holds only in a register is not lost (stop.c). */
-    hg_stop_others();
-    hg_maps_each(scan_mapping, &sc);
-    drain(&sc);
-    /* Second phase: what each lost block keeps (indirectly lost). */
-    for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
-      struct hg_block *b = hg_blocks_at(i);
-      if (!b->slot || b->state != HG_BLOCK_LIVE || (b->flags & (HG_BLOCK_REACHED | HG_BLOCK_INDIRECT)))
-        continue;
-      b->flags |= HG_BLOCK_LEADER;
-      sc.leader = b;
-      uintptr_t user = hg_block_user(b);
-      scan_range(&sc, user, user + b->size);
-      drain(&sc);
-    }
-    hg_stop_release();
-    ngroups = make_groups(groups, live, &t);
+    sc.stack = tb.stack;
+    sc.cap = live;
+    mark_blocks(&sc);
+    ngroups = make_groups(tb.groups, live, &t);
   }
   hg_check_unlock();
 
   /* Print with the lock released: symbolising allocates. */
-  static const char *const how[] = { "definitely", "indirectly" };
-  for (size_t i = 0; i < ngroups; i++) {
-    struct group *g = &groups[i];
-    if (hg_opt.leak_check != HG_LEAKS_FULL) break;
-    /* The context's "where" tells definite (0) from indirect (1) groups of one stack. */
-    if (!hg_diag_error("memory-leak", g->indirect, g->stack)) continue;
-    hg_diag_lock();
-    hg_diag_line("ERROR: memory-leak: %zu bytes in %zu blocks are %s lost in loss record %zu of %zu",
-                 g->bytes, g->blocks, how[g->indirect], i + 1, ngroups);
-    hg_stack_print(g->stack, hg_check_api_names[g->api]);
-    hg_diag_unlock();
-  }
-  if (hg_opt.leak_check == HG_LEAKS_SUMMARY && (t.blocks[0] || t.blocks[1])) {
-    hg_diag_error("memory-leak", 0, 0);
-    hg_diag_line("ERROR: memory-leak: %zu bytes in %zu blocks are lost (--leak-check=full shows where)",
-                 t.bytes[0] + t.bytes[1], t.blocks[0] + t.blocks[1]);
-  }
-  hg_diag_lock();
-  hg_diag_line("LEAK SUMMARY:");
-  hg_diag_line("   definitely lost: %zu bytes in %zu blocks", t.bytes[0], t.blocks[0]);
-  hg_diag_line("   indirectly lost: %zu bytes in %zu blocks", t.bytes[1], t.blocks[1]);
-  hg_diag_line("   still reachable: %zu bytes in %zu blocks", t.bytes[2], t.blocks[2]);
-  hg_diag_unlock();
-out:
-  if (sc.stack && sc.stack != few_stack) hg_os_unmap(sc.stack, stack_bytes);
-  if (groups && groups != few_groups) hg_os_unmap(groups, groups_bytes);
+  if (hg_opt.leak_check == HG_LEAKS_FULL) print_groups(tb.groups, ngroups);
+  print_summary(&t);
+  unmap_tables(&tb);
 }
