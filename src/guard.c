@@ -256,6 +256,13 @@ fail:
   if (m) hg_os_unmap(m, meta);
   pool_base = 0;
   pool_failed = true;
+  /* Sampling stops (the program's requests are served as in the default mode), which
+   * would otherwise go unnoticed: at vm.max_map_count (or under RLIMIT_AS) the kernel
+   * refused the pool or its bitmap, and a pool in use can take one mapping per slot
+   * and guard page (MADV_DONTDUMP splits them: up to 2 * HEAPGUARD_SAMPLE_MAX). */
+  hg_message("sampled guard mode: the kernel refused the pool of %zu guarded slots (%zu KiB of address "
+             "space: out of memory, or at vm.max_map_count); no allocation is sampled from now on",
+             n, (bytes + meta) >> 10);
   return false;
 }
 

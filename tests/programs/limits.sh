@@ -30,6 +30,9 @@
 #  8. The default mode's own address space at start: at most glibc's VmSize + 6 MiB
 #     (glibc 2476 KiB, heapguard 9292 when page map leaves were 2 MiB, now 8272; docs/
 #     architecture.md, "Address space", lists what remains).
+#  9. Sampled guard mode started at vm.max_map_count (the pool of guarded slots is
+#     mapped at the first sample): the program's requests are all served and one line
+#     says sampling stopped; it stopped without a word.
 . "$(dirname "$0")/lib.sh"
 need gcc
 
@@ -243,4 +246,41 @@ HG_CHECKS=$((HG_CHECKS + 1))
 hg=$(LD_PRELOAD="$HG_LIB_SO" "$T/big16" vmsize)
 say "VmSize at start: glibc $base KiB, heapguard (default mode) $hg KiB"
 [ "$hg" -le $((base + 6144)) ] || fail "the default mode's VmSize at start is $hg KiB: more than glibc's $base + 6 MiB"
+
+cat >"$T/fullcount.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+static void *maps[300000];
+int main(void) {
+  free(malloc(8000));   /* the heap exists; a request above a page is not sampled */
+  long n = 0;
+  while (n < 300000) {  /* alternate protections: no two merge */
+    void *m = mmap(NULL, 4096, n & 1 ? PROT_READ : PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) break;
+    maps[n++] = m;
+  }
+  int ok = 0;
+  for (int i = 0; i < 2000; i++) {
+    char *p = malloc(24 + i % 200);
+    if (p) { memset(p, 1, 24); ok++; }
+    free(p);
+  }
+  for (long i = 0; i < n; i++) munmap(maps[i], 4096);
+  printf("%ld mappings made, then %d of 2000 small blocks\n", n, ok);
+  return n >= 300000 ? 77 : ok != 2000;
+}
+C
+gcc -O1 -fno-builtin -o "$T/fullcount" "$T/fullcount.c" || { fail "cannot build fullcount.c"; finish; }
+HG_CHECKS=$((HG_CHECKS + 1))
+HEAPGUARD_SAMPLE_RATE=1 LD_PRELOAD="$HG_LIB_SO" timeout 120 "$T/fullcount" >"$T/fullcount.out" 2>"$T/fullcount.err"
+st=$?
+say "sampled, map count full: $(cat "$T/fullcount.out"); $(grep -i 'sampl' "$T/fullcount.err" | tr '\n' ' ')"
+if [ "$st" != 77 ]; then
+  [ "$st" = 0 ] || fail "sampled mode at vm.max_map_count: program allocations failed ($(status_desc "$st"))"
+  grep -q 'no allocation is sampled from now on' "$T/fullcount.err" ||
+    fail "sampled mode at vm.max_map_count: sampling stopped without a word"
+fi
 finish
