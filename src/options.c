@@ -7,7 +7,7 @@
 #include "numparse.h"
 
 struct hg_options hg_opt = {
-#define X(field, env, type, def, doc) .field = (def),
+#define X(field, env, type, def, max, doc) .field = (def),
   HG_OPTIONS(X)
 #undef X
 };
@@ -19,6 +19,14 @@ static bool parse_size(const char *s, size_t *out) { return hg_parse_size(s, out
 static bool parse_count(const char *s, size_t *out) {
   size_t v;
   if (!hg_parse_digits(&s, &v) || *s) return false;
+  *out = v;
+  return true;
+}
+
+/* 1, 2, 4, 8 or 16: what guard mode can align a block to (the largest is glibc's). */
+static bool parse_align(const char *s, size_t *out) {
+  size_t v;
+  if (!parse_count(s, &v) || v == 0 || v > 16 || (v & (v - 1))) return false;
   *out = v;
   return true;
 }
@@ -102,7 +110,8 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
                                          [7] = "off, text or json",
                                          [8] = "a signal name such as USR1, or a number",
                                          [9] = "after or before",
-                                         [10] = "stderr or a file name (1: stderr), or empty or 0 for none" };
+                                         [10] = "stderr or a file name (1: stderr), or empty or 0 for none",
+                                         [11] = "1, 2, 4, 8 or 16" };
 #define TYPE_INDEX_size  0
 #define TYPE_INDEX_bool  1
 #define TYPE_INDEX_count 2
@@ -114,6 +123,7 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
 #define TYPE_INDEX_signal 8
 #define TYPE_INDEX_side  9
 #define TYPE_INDEX_output 10
+#define TYPE_INDEX_align 11
 
 /* Defaults as text, the way the README's table shows them. */
 static size_t show_size(char *buf, size_t size, size_t v) {
@@ -123,6 +133,7 @@ static size_t show_size(char *buf, size_t size, size_t v) {
 }
 static size_t show_bool(char *buf, size_t size, bool v) { return hg_format(buf, size, "%d", v); }
 static size_t show_count(char *buf, size_t size, size_t v) { return hg_format(buf, size, "%zu", v); }
+static size_t show_align(char *buf, size_t size, size_t v) { return show_count(buf, size, v); }
 static size_t show_mode(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", mode_names[v]); }
 static size_t show_side(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", side_names[v]); }
 static size_t show_leaks(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", leaks_names[v]); }
@@ -134,6 +145,29 @@ static size_t show_signal(char *buf, size_t size, size_t v) {
   return v ? hg_format(buf, size, "%zu", v) : hg_format(buf, size, "off");
 }
 
+/* Whether a parsed value is within the option's largest (max in HG_OPTIONS); only
+ * sizes and counts have one (an alignment's is in its syntax). */
+static bool in_range_size(size_t v, size_t max) { return v <= max; }
+static bool in_range_count(size_t v, size_t max) { return v <= max; }
+static bool in_range_align(size_t v, size_t max) { return v <= max; }
+#define in_range_bool(v, max) ((void)(v), true)
+#define in_range_mode(v, max) ((void)(v), true)
+#define in_range_leaks(v, max) ((void)(v), true)
+#define in_range_side(v, max) ((void)(v), true)
+#define in_range_path(v, max) ((void)(v), true)
+#define in_range_file(v, max) ((void)(v), true)
+#define in_range_output(v, max) ((void)(v), true)
+#define in_range_stats(v, max) ((void)(v), true)
+#define in_range_signal(v, max) ((void)(v), true)
+
+/* A well-formed value above the largest: the message gives the range. */
+HG_COLD static void out_of_range(const char *env, const char *value, unsigned type, size_t max) {
+  if (type == TYPE_INDEX_size)
+    hg_message("ignoring HEAPGUARD_%s=%s: expected a size of at most %zu bytes", env, value, max);
+  else
+    hg_message("ignoring HEAPGUARD_%s=%s: expected a whole number from 0 to %zu", env, value, max);
+}
+
 /* Apply one "NAME=value" (NAME without the HEAPGUARD_ prefix).  Returns false if the
  * name is not an option of this table.  Optimised for speed (hot, though only a cold
  * function calls it), so that its name compares are immediates: optimised for size they
@@ -141,13 +175,18 @@ static size_t show_signal(char *buf, size_t size, size_t v) {
  * .rodata (36 KiB) into every process that sets an option.  heapguard.ld.in puts it
  * with the settings' text, not in the hot text. */
 __attribute__((hot, noinline)) static bool apply(const char *name, size_t name_len, const char *value) {
-#define X(field, env, type, def, doc)                                                       \
+#define X(field, env, type, def, max, doc)                                                  \
   if (name_len == sizeof(#env) - 1 && memcmp(name, #env, name_len) == 0) {                 \
-    if (!parse_##type(value, &hg_opt.field))                                                 \
+    HG_OPT_FIELD_##type v;                                                                 \
+    if (!parse_##type(value, &v))                                                          \
       hg_message("ignoring HEAPGUARD_%s=%s: expected %s", #env, value,                     \
                  type_help[TYPE_INDEX_##type]);                                            \
-    else if (strcmp(#env, "MMAP_THRESHOLD") == 0)                                          \
-      hg_opt.mmap_threshold_fixed = true;                                                  \
+    else if (!in_range_##type(v, (max)))                                                   \
+      out_of_range(#env, value, TYPE_INDEX_##type, (max));                                 \
+    else {                                                                                 \
+      hg_opt.field = v;                                                                    \
+      if (strcmp(#env, "MMAP_THRESHOLD") == 0) hg_opt.mmap_threshold_fixed = true;         \
+    }                                                                                      \
     return true;                                                                           \
   }
   HG_OPTIONS(X)
@@ -201,7 +240,7 @@ void hg_options_init(void) {
 }
 
 static const char *const option_names[] = {
-#define X(field, env, type, def, doc) #env,
+#define X(field, env, type, def, max, doc) #env,
   HG_OPTIONS(X)
 #undef X
 };
@@ -211,7 +250,7 @@ const char *hg_options_name(unsigned i) { return i < hg_options_count() ? option
 
 size_t hg_options_default_text(unsigned i, char *buf, size_t size) {
   unsigned k = 0;
-#define X(field, env, type, def, doc)                                                       \
+#define X(field, env, type, def, max, doc)                                                  \
   if (k++ == i) return show_##type(buf, size, def);
   HG_OPTIONS(X)
 #undef X
@@ -221,7 +260,7 @@ size_t hg_options_default_text(unsigned i, char *buf, size_t size) {
 size_t hg_options_describe(char *buf, size_t size) {
   size_t n = 0;
   unsigned i = 0;
-#define X(field, env, type, def, doc)                                                       \
+#define X(field, env, type, def, max, doc)                                                  \
   {                                                                                        \
     char shown[32];                                                                        \
     hg_options_default_text(i++, shown, sizeof shown);                                     \

@@ -85,7 +85,7 @@ static const struct cli_option stats_options[] = {
   { "timeline", "HEAPGUARD_TIMELINE", VALUE_PATH, "FILE", "none", 0, NULL,
     "also sample the figures during the run into FILE, as JSON Lines (for heapguard "
     "report); %p in FILE becomes the process id", NULL },
-  { "interval", "HEAPGUARD_TIMELINE_MS", VALUE_COUNT, "MS", "10", 3600000, NULL,
+  { "interval", "HEAPGUARD_TIMELINE_MS", VALUE_COUNT, "MS", "10", HG_MAX_TIMELINE_MS, NULL,
     "at most one timeline sample per MS milliseconds (samples are taken by allocations)",
     NULL },
 };
@@ -103,11 +103,12 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
   { "quarantine", "HEAPGUARD_QUARANTINE", VALUE_SIZE, "SIZE", "64M", SIZE_MAX, NULL,          \
     "freed blocks are held, poisoned, until this many bytes are waiting, so uses "            \
     "after free and double frees are caught; K/KiB, M/MiB, G/GiB suffixes", NULL },           \
-  { "redzone", "HEAPGUARD_REDZONE", VALUE_SIZE, "BYTES", "16", 4096, NULL,                    \
+  { "redzone", "HEAPGUARD_REDZONE", VALUE_SIZE, "BYTES", "16", HG_MAX_REDZONE, NULL,          \
     "guard bytes on each side of every block, rounded up to 16; at most 4096", NULL },        \
-  { "stack-depth", "HEAPGUARD_STACK_DEPTH", VALUE_COUNT, "N", "12", 64, NULL,                 \
+  { "stack-depth", "HEAPGUARD_STACK_DEPTH", VALUE_COUNT, "N", "12", HG_MAX_STACK_DEPTH, NULL, \
     "frames recorded per allocation and free, 0 to 64 (0: none)", NULL },                     \
-  { "error-exitcode", "HEAPGUARD_ERROR_EXITCODE", VALUE_COUNT, "N", "99", 255, NULL,          \
+  { "error-exitcode", "HEAPGUARD_ERROR_EXITCODE", VALUE_COUNT, "N", "99", HG_MAX_EXITCODE,       \
+    NULL,                                                                                     \
     "exit status, 0 to 255, of a program in which errors were found (0: keep the "            \
     "program's own)", NULL },
 
@@ -128,13 +129,14 @@ static const struct cli_option guard_options[] = {
 };
 
 static const struct cli_option run_options[] = {
-  { "sample-rate", "HEAPGUARD_SAMPLE_RATE", VALUE_COUNT, "N", "0", (size_t)1 << 40, NULL,
+  { "sample-rate", "HEAPGUARD_SAMPLE_RATE", VALUE_COUNT, "N", "0", HG_MAX_SAMPLE_RATE, NULL,
     "sampled guard mode: one allocation in N, chosen at random, is placed against an "
     "inaccessible page and reported like guard mode's if misused (0: off)", NULL },
-  { "sample-max", "HEAPGUARD_SAMPLE_MAX", VALUE_COUNT, "N", "512", (size_t)1 << 20, NULL,
+  { "sample-max", "HEAPGUARD_SAMPLE_MAX", VALUE_COUNT, "N", "512", HG_MAX_SAMPLE_MAX, NULL,
     "sampled guard mode: most sampled blocks at once, alive or freed and waiting in the "
     "quarantine (each costs two pages of address space and at most one of memory)", NULL },
-  { "sample-quarantine", "HEAPGUARD_SAMPLE_QUARANTINE", VALUE_COUNT, "N", "64", (size_t)1 << 19, NULL,
+  { "sample-quarantine", "HEAPGUARD_SAMPLE_QUARANTINE", VALUE_COUNT, "N", "64",
+    HG_MAX_SAMPLE_QUARANTINE, NULL,
     "sampled guard mode: most freed sampled blocks kept inaccessible, each with a page of "
     "memory (at most half of --sample-max): a use after free faults while its block is "
     "there, about N times the sample rate frees after the free (0: none)", NULL },

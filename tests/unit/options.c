@@ -5,8 +5,8 @@
  * a memfd for the call), and restores hg_opt and environ.  Cases: the documented
  * example settings; bad values and unknown names (ignored, with a "heapguard:
  * ignoring ..." line, defaults kept); the CLI's LIB name is not reported;
- * every size suffix form; plain numbers; overflow; bools; counts; entries that are
- * not options at all.
+ * every size suffix form; plain numbers; overflow; bools; counts; the largest value of
+ * each bounded setting and one more; entries that are not options at all.
  */
 #define _GNU_SOURCE 1
 #include "check.h"
@@ -352,6 +352,49 @@ int main(void) {
     CHECK(!hg_opt.use_brk);
     CHECK_EQU(hg_opt.mmap_max, 7);
     CHECK(hg_opt.mmap_threshold_fixed);
+    CHECKF(captured[0] == '\0', "stderr: \"%s\"", captured);
+  }
+
+  /* ---- bounded settings: the largest is accepted, one more is refused with the range,
+   * never clamped (ERROR_EXITCODE=256 would exit 0 after errors) ---- */
+  {
+    static const struct { const char *entry, *message; } refused[] = {
+      { "HEAPGUARD_ERROR_EXITCODE=256", "expected a whole number from 0 to 255" },
+      { "HEAPGUARD_STACK_DEPTH=65", "expected a whole number from 0 to 64" },
+      { "HEAPGUARD_REDZONE=4097", "expected a size of at most 4096 bytes" },
+      { "HEAPGUARD_REDZONE=1G", "expected a size of at most 4096 bytes" },
+      { "HEAPGUARD_SAMPLE_RATE=1099511627777", "expected a whole number from 0 to 1099511627776" },
+      { "HEAPGUARD_SAMPLE_MAX=2251799813685249", "expected a whole number from 0 to 1048576" },
+      { "HEAPGUARD_SAMPLE_QUARANTINE=524289", "expected a whole number from 0 to 524288" },
+      { "HEAPGUARD_TIMELINE_MS=3600001", "expected a whole number from 0 to 3600000" },
+      { "HEAPGUARD_GUARD_ALIGN=3", "expected 1, 2, 4, 8 or 16" },
+      { "HEAPGUARD_GUARD_ALIGN=0", "expected 1, 2, 4, 8 or 16" },
+      { "HEAPGUARD_GUARD_ALIGN=32", "expected 1, 2, 4, 8 or 16" },
+      { "HEAPGUARD_SAMPLE_ALIGN=12", "expected 1, 2, 4, 8 or 16" },
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+      char *env[] = { (char *)refused[i].entry, NULL };
+      run_with(env);
+      OPT_SAME_EXCEPT((void)0);
+      char want[160];
+      snprintf(want, sizeof want, "heapguard: ignoring %s: %s\n", refused[i].entry, refused[i].message);
+      CHECKF(strcmp(captured, want) == 0, "%s: stderr \"%s\", wanted \"%s\"", refused[i].entry,
+             captured, want);
+    }
+    char *env[] = { "HEAPGUARD_ERROR_EXITCODE=255", "HEAPGUARD_STACK_DEPTH=64", "HEAPGUARD_REDZONE=4K",
+                    "HEAPGUARD_SAMPLE_RATE=1099511627776", "HEAPGUARD_SAMPLE_MAX=1048576",
+                    "HEAPGUARD_SAMPLE_QUARANTINE=524288", "HEAPGUARD_TIMELINE_MS=3600000",
+                    "HEAPGUARD_GUARD_ALIGN=1", "HEAPGUARD_SAMPLE_ALIGN=4", NULL };
+    run_with(env);
+    CHECK_EQU(hg_opt.error_exitcode, 255);
+    CHECK_EQU(hg_opt.stack_depth, 64);
+    CHECK_EQU(hg_opt.redzone, 4096);
+    CHECK_EQU(hg_opt.sample_rate, (size_t)1 << 40);
+    CHECK_EQU(hg_opt.sample_max, (size_t)1 << 20);
+    CHECK_EQU(hg_opt.sample_quarantine, (size_t)1 << 19);
+    CHECK_EQU(hg_opt.timeline_ms, 3600000);
+    CHECK_EQU(hg_opt.guard_align, 1);
+    CHECK_EQU(hg_opt.sample_align, 4);
     CHECKF(captured[0] == '\0', "stderr: \"%s\"", captured);
   }
 
