@@ -33,6 +33,7 @@
 #include "guard.h"
 #include "heap.h"
 #include "init.h"
+#include "trace.h"
 
 /* The exported operators (declared for -Wmissing-prototypes). */
 void *_Znwm(size_t n);
@@ -118,16 +119,38 @@ static HG_COLD void *new_failed(size_t n, size_t align, enum hg_api api, const v
 
 static const char nothrow_tag;   /* a nothrow_t for the runtime's nothrow forms (unread) */
 
-static inline __attribute__((always_inline)) void *new_slow(size_t n, enum hg_api api, const void *nothrow) {
-  void *p = attempt(n, 0, api);
-  if (hg_likely(p)) return p;
-  return new_failed(n, 0, api, nothrow);
+static bool is_array(enum hg_api api) {
+  return api == HG_API_NEW_ARRAY || api == HG_API_NEW_ARRAY_ALIGNED || api == HG_API_DELETE_ARRAY ||
+         api == HG_API_DELETE_ARRAY_SIZED || api == HG_API_DELETE_ARRAY_ALIGNED ||
+         api == HG_API_DELETE_ARRAY_SIZED_ALIGNED;
 }
 
-static HG_NOINLINE void *new_miss(size_t n) { return new_slow(n, HG_API_NEW, NULL); }
-static HG_NOINLINE void *new_array_miss(size_t n) { return new_slow(n, HG_API_NEW_ARRAY, NULL); }
-static HG_NOINLINE void *new_miss_nothrow(size_t n) { return new_slow(n, HG_API_NEW, &nothrow_tag); }
-static HG_NOINLINE void *new_array_miss_nothrow(size_t n) { return new_slow(n, HG_API_NEW_ARRAY, &nothrow_tag); }
+/* Call tracing (trace.h): the operator's line, as the program called it, and under it
+ * the kernel calls it made ("operator new[](24) = 0x...", "operator new(64,
+ * align_val_t(64), nothrow) = ...").  The malloc inside is not traced (nested).  A
+ * failure is traced before the runtime's operator takes over (its malloc calls are
+ * traced as such, and it may throw). */
+static HG_COLD HG_NOINLINE void *new_traced(size_t n, size_t align, enum hg_api api, const void *nothrow) {
+  char aligned[48] = "";
+  if (align) hg_format(aligned, sizeof aligned, ", align_val_t(%zu)", align);
+  hg_trace_call_enter();
+  void *p = hg_trace_call_ptr(attempt(n, align, api), "operator %s(%zu%s%s)", is_array(api) ? "new[]" : "new",
+                              n, aligned, nothrow ? ", nothrow" : "");
+  return p ? p : new_failed(n, align, api, nothrow);
+}
+
+static inline __attribute__((always_inline)) void *new_slow(size_t n, size_t align, enum hg_api api,
+                                                            const void *nothrow) {
+  if (hg_trace_calls_now()) return new_traced(n, align, api, nothrow);
+  void *p = attempt(n, align, api);
+  if (hg_likely(p)) return p;
+  return new_failed(n, align, api, nothrow);
+}
+
+static HG_NOINLINE void *new_miss(size_t n) { return new_slow(n, 0, HG_API_NEW, NULL); }
+static HG_NOINLINE void *new_array_miss(size_t n) { return new_slow(n, 0, HG_API_NEW_ARRAY, NULL); }
+static HG_NOINLINE void *new_miss_nothrow(size_t n) { return new_slow(n, 0, HG_API_NEW, &nothrow_tag); }
+static HG_NOINLINE void *new_array_miss_nothrow(size_t n) { return new_slow(n, 0, HG_API_NEW_ARRAY, &nothrow_tag); }
 
 /* malloc's fast path (api.c's alloc, with sampled guard mode's countdown), missing to
  * `miss`.  A miss in sampled mode counts down once more in malloc: a sample a little
@@ -139,9 +162,7 @@ static inline __attribute__((always_inline)) void *new_inline(size_t n, void *(*
 }
 
 static HG_NOINLINE void *new_aligned(size_t n, size_t align, enum hg_api api, const void *nothrow) {
-  void *p = attempt(n, align, api);
-  if (hg_likely(p)) return p;
-  return new_failed(n, align, api, nothrow);
+  return new_slow(n, align, api, nothrow);
 }
 
 /* free()'s slow path; a block sampled by guard mode (outside the page map) goes to its
@@ -156,11 +177,28 @@ static inline __attribute__((always_inline)) void delete_free(void *p, enum hg_a
   hg_heap_free_slow(p, s);
 }
 
+/* As new_traced: "operator delete[](0x...)", "operator delete(0x..., 24)" (sized),
+ * "operator delete(0x..., align_val_t(64))".  (The nothrow deletes, called by the
+ * runtime when a nothrow new's constructor throws, show as their plain forms.) */
+static HG_COLD HG_NOINLINE void delete_traced(void *p, enum hg_api api, size_t size, size_t align) {
+  char more[80] = "";
+  size_t k = 0;
+  if (size != HG_SIZE_UNSAID) k = hg_format(more, sizeof more, ", %zu", size);
+  if (align) hg_format(more + k, sizeof more - k, ", align_val_t(%zu)", align);
+  hg_trace_call_enter();
+  delete_free(p, api, size, align);
+  hg_trace_call_void("operator %s(%p%s)", is_array(api) ? "delete[]" : "delete", p, more);
+}
+
 /* The fast path missed: free()'s slow path, or check mode's, which checks the form
- * against the block. */
+ * against the block.  (delete of NULL is not traced, as free(NULL) is not.) */
 static HG_NOINLINE void delete_slow(void *p, enum hg_api api, size_t size, size_t align) {
   if (hg_check_on) {
     if (p) hg_check_delete(p, api, size, align);
+    return;
+  }
+  if (hg_unlikely(hg_trace_calls) && p && hg_trace_depth == 0) {
+    delete_traced(p, api, size, align);
     return;
   }
   delete_free(p, api, size, align);

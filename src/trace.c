@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "heap.h"
 #include "lock.h"
 #include "options.h"
@@ -202,8 +203,7 @@ int hg_trace_call_int(int result, const char *fmt, ...) {
   return result;
 }
 
-static void trace_call_void(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void trace_call_void(const char *fmt, ...) {
+void hg_trace_call_void(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   call_leave(fmt, ap, "%s", "");
@@ -214,6 +214,8 @@ static void trace_call_void(const char *fmt, ...) {
 static void *quiet_alloc(size_t n) { return hg_heap_alloc_in(&trace_heap, n); }
 
 static void quiet_free(void *p) {
+  /* A block sampled by guard mode lies outside the page map (as in hg_heap_free_slow). */
+  if (hg_unlikely(hg_guard_sampling) && !hg_pagemap_get(p) && hg_guard_sample_free(p)) return;
   struct hg_span *s;
   hg_block_usable(p, "free", &s);   /* aborts with a diagnosis unless p is a live block */
   if (s->kind == HG_SPAN_SMALL) hg_heap_free_local(&trace_heap, s, p);
@@ -237,7 +239,7 @@ static void divert_free(void *p) {
   }
   hg_trace_call_enter();
   quiet_free(p);
-  trace_call_void("free(%p)", p);
+  hg_trace_call_void("free(%p)", p);
 }
 
 static const struct hg_heap_divert trace_divert = { divert_alloc, divert_free };

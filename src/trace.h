@@ -118,6 +118,8 @@ static inline bool hg_trace_calls_now(void) {
 void hg_trace_call_enter(void);
 void *hg_trace_call_ptr(void *result, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int hg_trace_call_int(int result, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ... and for a call without a result (free, operator delete): "<fmt>". */
+void hg_trace_call_void(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void hg_trace_fork_prepare(void);
 void hg_trace_fork_parent(void);

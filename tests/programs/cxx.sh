@@ -79,4 +79,82 @@ EOF
 else
   say "note: no clang++: the movaps runs are skipped"
 fi
+
+# Call tracing (HEAPGUARD_TRACE_CALLS) shows each operator as the program called it,
+# with its arguments (size, align_val_t, nothrow), not as the malloc or free inside.
+cat >"$T/trace_ops.cc" <<'EOF'
+#include <cstdlib>
+#include <new>
+int main() {
+  std::free(std::malloc(24));
+  void *a = ::operator new(24);
+  char *b = new char[40];
+  void *c = ::operator new(8, std::nothrow);
+  void *d = ::operator new(100, std::align_val_t(64));
+  void *e = ::operator new[](10, std::align_val_t(32), std::nothrow);
+  ::operator delete(a, 24);
+  delete[] b;
+  ::operator delete(c);
+  ::operator delete(d, 100, std::align_val_t(64));
+  ::operator delete[](e, std::align_val_t(32));
+  return 0;
+}
+EOF
+if ! g++ -std=gnu++17 -O0 -fno-allocation-dce -o "$T/trace_ops" "$T/trace_ops.cc" 2>"$T/trace_ops.build.log"; then
+  fail "trace_ops: build failed: $(head -n 3 "$T/trace_ops.build.log")"
+else
+  HG_CHECKS=$((HG_CHECKS + 1))
+  rm -f "$T/trace_ops.trace"
+  HEAPGUARD_TRACE_CALLS=1 HEAPGUARD_TRACE="$T/trace_ops.trace" LD_PRELOAD="$HG_LIB_SO" "$T/trace_ops"
+  sed -n 's/^heapguard\[[0-9/]*\] [0-9.]* \(operator .*\)$/\1/p' "$T/trace_ops.trace" |
+    sed 's/0x[0-9a-f]*/P/g' >"$T/trace_ops.got"
+  cat >"$T/trace_ops.want" <<'EOF'
+operator new(24) = P
+operator new[](40) = P
+operator new(8, nothrow) = P
+operator new(100, align_val_t(64)) = P
+operator new[](10, align_val_t(32), nothrow) = P
+operator delete(P, 24)
+operator delete[](P)
+operator delete(P)
+operator delete(P, 100, align_val_t(64))
+operator delete[](P, align_val_t(32))
+EOF
+  if cmp -s "$T/trace_ops.want" "$T/trace_ops.got"; then
+    say "ok    trace_ops: each operator traced as called"
+  else
+    fail "trace_ops: the traced operators (want -> got):"
+    diff "$T/trace_ops.want" "$T/trace_ops.got" | sed 's/^/  | /'
+  fi
+  # the same with every block sampled by guard mode (outside the page map): the free
+  # and the deletes of sampled blocks under call tracing (free's crashed before)
+  HG_CHECKS=$((HG_CHECKS + 1))
+  rm -f "$T/trace_ops_sampled.trace"
+  HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_TRACE_CALLS=1 HEAPGUARD_TRACE="$T/trace_ops_sampled.trace" \
+    LD_PRELOAD="$HG_LIB_SO" "$T/trace_ops" 2>"$T/trace_ops_sampled.err"
+  st=$?
+  sed -n 's/^heapguard\[[0-9/]*\] [0-9.]* \(operator .*\)$/\1/p' "$T/trace_ops_sampled.trace" |
+    sed 's/0x[0-9a-f]*/P/g' >"$T/trace_ops_sampled.got"
+  if [ $st -eq 0 ] && cmp -s "$T/trace_ops.want" "$T/trace_ops_sampled.got" &&
+     grep -q ' free(0x' "$T/trace_ops_sampled.trace"; then
+    say "ok    trace_ops, every block sampled: the same operator lines, and the free"
+  else
+    fail "trace_ops with HEAPGUARD_SAMPLE_RATE=1: status $st"
+    diff "$T/trace_ops.want" "$T/trace_ops_sampled.got" | sed 's/^/  | /'; head -n 5 "$T/trace_ops_sampled.err"
+  fi
+  # the trace's checker (tests/programs/trace) reads these lines as call lines
+  if command -v strace >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1 &&
+     strace -f -o "$T/probe.strace" -e trace=brk true >/dev/null 2>&1; then
+    HG_CHECKS=$((HG_CHECKS + 1))
+    rm -f "$T/trace_ops.trace"
+    strace -f -o "$T/trace_ops.strace" -e trace=brk,mmap,munmap,madvise,mremap,mprotect \
+      env HEAPGUARD_TRACE_CALLS=1 HEAPGUARD_TRACE="$T/trace_ops.trace" LD_PRELOAD="$HG_LIB_SO" "$T/trace_ops"
+    if python3 "$HG_ROOT/tests/programs/trace/trace_check.py" "$T/trace_ops.strace" "$T/trace_ops.trace" \
+         >"$T/trace_ops.check" 2>&1; then
+      say "ok    trace_ops: trace_check.py: $(tail -n 1 "$T/trace_ops.check")"
+    else
+      fail "trace_ops: trace_check.py:"; sed 's/^/  | /' "$T/trace_ops.check" | head -n 10
+    fi
+  fi
+fi
 finish

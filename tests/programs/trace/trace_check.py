@@ -19,7 +19,9 @@ from collections import defaultdict
 
 SYSCALLS = ("brk", "mmap", "munmap", "madvise", "mremap", "mprotect")
 TRACE_RE = re.compile(r"^heapguard\[(\d+)(?:/(\d+))?\] \d+\.\d{6} (  )?(\w+\(.*?\) = .*?)\s+# (.+)$")
-CALL_RE = re.compile(r"^heapguard\[(\d+)(?:/(\d+))?\] \d+\.\d{6} (\w+)\(.*\)( = .*)?$")
+# a call line: malloc(...), free(...), ... or a C++ operator, "operator new[](40) = 0x..."
+CALL_RE = re.compile(r"^heapguard\[(\d+)(?:/(\d+))?\] \d+\.\d{6} "
+                     r"(\w+|operator (?:new|delete)(?:\[\])?)\(.*\)( = .*)?$")
 
 
 def norm(call):
@@ -61,7 +63,7 @@ def main():
         m = TRACE_RE.match(line)
         if not m:
             if CALL_RE.match(line):
-                continue   # a malloc/free line (HEAPGUARD_TRACE_CALLS)
+                continue   # a malloc/free/operator line (HEAPGUARD_TRACE_CALLS)
             print(f"FAIL: malformed trace line: {line}")
             bad += 1
             continue
