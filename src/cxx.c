@@ -35,28 +35,6 @@
 #include "init.h"
 #include "trace.h"
 
-/* The exported operators (declared for -Wmissing-prototypes). */
-void *_Znwm(size_t n);
-void *_Znam(size_t n);
-void *_ZnwmRKSt9nothrow_t(size_t n, const void *nt);
-void *_ZnamRKSt9nothrow_t(size_t n, const void *nt);
-void *_ZnwmSt11align_val_t(size_t n, size_t align);
-void *_ZnamSt11align_val_t(size_t n, size_t align);
-void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt);
-void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt);
-void _ZdlPv(void *p);
-void _ZdaPv(void *p);
-void _ZdlPvRKSt9nothrow_t(void *p, const void *nt);
-void _ZdaPvRKSt9nothrow_t(void *p, const void *nt);
-void _ZdlPvm(void *p, size_t n);
-void _ZdaPvm(void *p, size_t n);
-void _ZdlPvSt11align_val_t(void *p, size_t align);
-void _ZdaPvSt11align_val_t(void *p, size_t align);
-void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t align);
-void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t align);
-void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t align, const void *nt);
-void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t align, const void *nt);
-
 /* The runtime's pieces for the loop without its operators (weak: absent in a program
  * without a C++ runtime). */
 extern void (*_ZSt15get_new_handlerv(void))(void) __attribute__((weak));
@@ -217,64 +195,46 @@ static HG_NOINLINE void delete_slow(void *p, enum hg_api api, size_t size, size_
 #define HG_NO_CROSSJUMP __attribute__((optimize("no-crossjumping")))
 #endif
 
-/* new, new[] and their nothrow forms (the nothrow_t argument is an empty struct's
- * reference: a pointer, unread). */
-HG_EXPORT HG_NO_CROSSJUMP void *_Znwm(size_t n) { return new_inline(n, new_miss); }
-HG_EXPORT HG_NO_CROSSJUMP void *_Znam(size_t n) { return new_inline(n, new_array_miss); }
-HG_EXPORT HG_NO_CROSSJUMP void *_ZnwmRKSt9nothrow_t(size_t n, const void *nt) {
-  (void)nt;
-  return new_inline(n, new_miss_nothrow);
-}
-HG_EXPORT HG_NO_CROSSJUMP void *_ZnamRKSt9nothrow_t(size_t n, const void *nt) {
-  (void)nt;
-  return new_inline(n, new_array_miss_nothrow);
-}
+/* The exported operators, each its prototype (for -Wmissing-prototypes) and its body.
+ * NEW_FORM: new, new[] and their nothrow forms, malloc's fast path missing to `miss`
+ * (the nothrow_t argument is an empty struct's reference: a pointer, unread);
+ * NEW_ALIGNED_FORM: the align_val_t forms (C++17: the alignment is a size_t);
+ * DELETE_FORM: delete and delete[], plain, nothrow (called when a nothrow new's
+ * constructor throws), sized (C++14), aligned and both, with what the form says of the
+ * block's size and alignment (HG_SIZE_UNSAID, 0: nothing). */
+#define NEW_FORM(name, miss, ...)                                                                   \
+  void *name(size_t n, ##__VA_ARGS__);                                                              \
+  HG_EXPORT HG_NO_CROSSJUMP void *name(size_t n, ##__VA_ARGS__) { return new_inline(n, miss); }
+#define NEW_ALIGNED_FORM(name, api, nothrow, ...)                                                   \
+  void *name(size_t n, size_t align, ##__VA_ARGS__);                                                \
+  HG_EXPORT void *name(size_t n, size_t align, ##__VA_ARGS__) { return new_aligned(n, align, api, nothrow); }
+#define DELETE_FORM(name, api, size, align, ...)                                                    \
+  void name(void *p, ##__VA_ARGS__);                                                                \
+  HG_EXPORT void name(void *p, ##__VA_ARGS__) { DELETE(p, api, size, align); }
+#define UNREAD __attribute__((unused))
+#define UNSAID HG_SIZE_UNSAID
 
-/* The align_val_t forms (C++17): the alignment is a size_t. */
-HG_EXPORT void *_ZnwmSt11align_val_t(size_t n, size_t align) {
-  return new_aligned(n, align, HG_API_NEW_ALIGNED, NULL);
-}
-HG_EXPORT void *_ZnamSt11align_val_t(size_t n, size_t align) {
-  return new_aligned(n, align, HG_API_NEW_ARRAY_ALIGNED, NULL);
-}
-HG_EXPORT void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt) {
-  return new_aligned(n, align, HG_API_NEW_ALIGNED, nt);
-}
-HG_EXPORT void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt) {
-  return new_aligned(n, align, HG_API_NEW_ARRAY_ALIGNED, nt);
-}
+NEW_FORM(_Znwm, new_miss)
+NEW_FORM(_Znam, new_array_miss)
+NEW_FORM(_ZnwmRKSt9nothrow_t, new_miss_nothrow, const void *nt UNREAD)
+NEW_FORM(_ZnamRKSt9nothrow_t, new_array_miss_nothrow, const void *nt UNREAD)
 
-/* delete and delete[]: plain, nothrow (called when a nothrow new's constructor
- * throws), sized (C++14), aligned and both. */
-HG_EXPORT void _ZdlPv(void *p) { DELETE(p, HG_API_DELETE, HG_SIZE_UNSAID, 0); }
-HG_EXPORT void _ZdaPv(void *p) { DELETE(p, HG_API_DELETE_ARRAY, HG_SIZE_UNSAID, 0); }
-HG_EXPORT void _ZdlPvRKSt9nothrow_t(void *p, const void *nt) {
-  (void)nt;
-  DELETE(p, HG_API_DELETE, HG_SIZE_UNSAID, 0);
-}
-HG_EXPORT void _ZdaPvRKSt9nothrow_t(void *p, const void *nt) {
-  (void)nt;
-  DELETE(p, HG_API_DELETE_ARRAY, HG_SIZE_UNSAID, 0);
-}
-HG_EXPORT void _ZdlPvm(void *p, size_t n) { DELETE(p, HG_API_DELETE_SIZED, n, 0); }
-HG_EXPORT void _ZdaPvm(void *p, size_t n) { DELETE(p, HG_API_DELETE_ARRAY_SIZED, n, 0); }
-HG_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t align) {
-  DELETE(p, HG_API_DELETE_ALIGNED, HG_SIZE_UNSAID, align);
-}
-HG_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t align) {
-  DELETE(p, HG_API_DELETE_ARRAY_ALIGNED, HG_SIZE_UNSAID, align);
-}
-HG_EXPORT void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t align) {
-  DELETE(p, HG_API_DELETE_SIZED_ALIGNED, n, align);
-}
-HG_EXPORT void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t align) {
-  DELETE(p, HG_API_DELETE_ARRAY_SIZED_ALIGNED, n, align);
-}
-HG_EXPORT void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t align, const void *nt) {
-  (void)nt;
-  DELETE(p, HG_API_DELETE_ALIGNED, HG_SIZE_UNSAID, align);
-}
-HG_EXPORT void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t align, const void *nt) {
-  (void)nt;
-  DELETE(p, HG_API_DELETE_ARRAY_ALIGNED, HG_SIZE_UNSAID, align);
-}
+NEW_ALIGNED_FORM(_ZnwmSt11align_val_t, HG_API_NEW_ALIGNED, NULL)
+NEW_ALIGNED_FORM(_ZnamSt11align_val_t, HG_API_NEW_ARRAY_ALIGNED, NULL)
+NEW_ALIGNED_FORM(_ZnwmSt11align_val_tRKSt9nothrow_t, HG_API_NEW_ALIGNED, nt, const void *nt)
+NEW_ALIGNED_FORM(_ZnamSt11align_val_tRKSt9nothrow_t, HG_API_NEW_ARRAY_ALIGNED, nt, const void *nt)
+
+DELETE_FORM(_ZdlPv, HG_API_DELETE, UNSAID, 0)
+DELETE_FORM(_ZdaPv, HG_API_DELETE_ARRAY, UNSAID, 0)
+DELETE_FORM(_ZdlPvRKSt9nothrow_t, HG_API_DELETE, UNSAID, 0, const void *nt UNREAD)
+DELETE_FORM(_ZdaPvRKSt9nothrow_t, HG_API_DELETE_ARRAY, UNSAID, 0, const void *nt UNREAD)
+DELETE_FORM(_ZdlPvm, HG_API_DELETE_SIZED, n, 0, size_t n)
+DELETE_FORM(_ZdaPvm, HG_API_DELETE_ARRAY_SIZED, n, 0, size_t n)
+DELETE_FORM(_ZdlPvSt11align_val_t, HG_API_DELETE_ALIGNED, UNSAID, align, size_t align)
+DELETE_FORM(_ZdaPvSt11align_val_t, HG_API_DELETE_ARRAY_ALIGNED, UNSAID, align, size_t align)
+DELETE_FORM(_ZdlPvmSt11align_val_t, HG_API_DELETE_SIZED_ALIGNED, n, align, size_t n, size_t align)
+DELETE_FORM(_ZdaPvmSt11align_val_t, HG_API_DELETE_ARRAY_SIZED_ALIGNED, n, align, size_t n, size_t align)
+DELETE_FORM(_ZdlPvSt11align_val_tRKSt9nothrow_t, HG_API_DELETE_ALIGNED, UNSAID, align, size_t align,
+            const void *nt UNREAD)
+DELETE_FORM(_ZdaPvSt11align_val_tRKSt9nothrow_t, HG_API_DELETE_ARRAY_ALIGNED, UNSAID, align, size_t align,
+            const void *nt UNREAD)
