@@ -76,8 +76,8 @@ missing=""
 for re in 'brk\(NULL\) = 0x[0-9a-f]+ +# libc reads the program break' \
           'brk\(0x[0-9a-f]+\) = 0x[0-9a-f]+ +# grow heap by [0-9.]+ [KM]iB for a 100-byte block' \
           'mmap\(NULL, 262144, .*# metadata: 256 KiB for the allocator.s records' \
-          'mmap\(NULL, 2097152, .*# metadata: page map leaf' \
-          'madvise\(0x[0-9a-f]+, 2097152, MADV_NOHUGEPAGE\) = 0 +# metadata: keep the page map leaf in small pages' \
+          'mmap\(NULL, 1048576, .*# metadata: page map leaf' \
+          'madvise\(0x[0-9a-f]+, 1048576, MADV_NOHUGEPAGE\) = 0 +# metadata: keep the page map leaf in small pages' \
           'mmap\(NULL, 524288, .*# map a 512 KiB block above the mmap threshold \(raised above 256 KiB by an earlier free\)' \
           'munmap\(0x[0-9a-f]+, 262144\) = 0 +# free of a 256 KiB block: its mapping goes back' \
           'mremap\(0x[0-9a-f]+, 524288, 1048576, MREMAP_MAYMOVE\) = 0x[0-9a-f]+ +# realloc of a 512 KiB block to 1 MiB' \
