@@ -20,99 +20,102 @@
 #include "internal.h"
 #include "numparse.h"
 
-#define HG_OPTIONS(X)                                                                      \
-  X(mmap_threshold, MMAP_THRESHOLD, size, 128 * HG_KiB, SIZE_MAX,                        \
+#define HG_OPTIONS(X)                                                                    \
+  X(mmap_threshold, MMAP_THRESHOLD, size, 128 * HG_KiB, SIZE_MAX,                          \
     "blocks of at least this size get a mapping of their own, unmapped by free; setting "  \
     "it (or mallopt M_MMAP_THRESHOLD) turns off glibc's dynamic threshold")                \
-  X(trim_threshold, TRIM_THRESHOLD, size, 128 * HG_KiB, SIZE_MAX,                        \
-    "shrink the brk heap when this much is free at its top and idle for the decay time "  \
+  X(trim_threshold, TRIM_THRESHOLD, size, 128 * HG_KiB, SIZE_MAX,                          \
+    "shrink the brk heap when this much is free at its top and idle for the decay time "   \
     "(mallopt M_TRIM_THRESHOLD)")                                                          \
-  X(top_pad, TOP_PAD, size, 64 * HG_KiB, SIZE_MAX,                                       \
+  X(top_pad, TOP_PAD, size, 64 * HG_KiB, SIZE_MAX,                                         \
     "free bytes left at the top of the brk heap when it shrinks (mallopt M_TOP_PAD)")      \
-  X(decay_ms, DECAY_MS, count, 1000, SIZE_MAX,                                           \
-    "free pages idle for this many milliseconds go back to the kernel with madvise "      \
+  X(decay_ms, DECAY_MS, count, 1000, SIZE_MAX,                                             \
+    "free pages idle for this many milliseconds go back to the kernel with madvise "       \
     "(checked whenever the allocator takes or returns pages; 0: at once)")                 \
-  X(dirty_max, DIRTY_MAX, size, 64 * HG_MiB, SIZE_MAX,                                   \
+  X(dirty_max, DIRTY_MAX, size, 64 * HG_MiB, SIZE_MAX,                                     \
     "most free memory kept resident however recently used; beyond it the oldest idle "     \
     "pages go back to the kernel at once")                                                 \
-  X(heap_step, HEAP_STEP, size, 1 * HG_MiB, SIZE_MAX,                                    \
-    "free space the brk heap gets above a request when it grows, and keeps at its top "    \
-    "when it shrinks, so a program near its peak does not move the break every time")      \
-  X(use_brk, BRK, bool, 1, 0,                                                            \
-    "grow the heap with brk, as glibc does; 0 uses mmap'd regions only")                  \
-  X(mmap_max, MMAP_MAX, count, 65536, SIZE_MAX,                                          \
+  X(heap_step, HEAP_STEP, size, 1 * HG_MiB, SIZE_MAX,                                      \
+    "free space the brk heap gets above a request when it grows (while the heap is "       \
+    "smaller, as much as it has, at least 128 KiB), and keeps at its top when it "         \
+    "shrinks, so a program near its peak does not move the break every time")             \
+  X(use_brk, BRK, bool, 1, 0,                                                              \
+    "grow the heap with brk, as glibc does; 0 uses mmap'd regions only")                   \
+  X(mmap_max, MMAP_MAX, count, 65536, SIZE_MAX,                                            \
     "most large blocks mapped at once; beyond it they come from the heap (mallopt "        \
     "M_MMAP_MAX; 0 disables mmap for blocks)")                                             \
-  X(mode, MODE, mode, HG_MODE_RUN, 0,                                                    \
+  X(mode, MODE, mode, HG_MODE_RUN, 0,                                                      \
     "run: the fast allocator; check: redzones, quarantine, leak scan and error reports "   \
-    "(what `heapguard check` sets); guard: check mode with every block against an "       \
+    "(what `heapguard check` sets); guard: check mode with every block against an "        \
     "inaccessible page, so bad reads and writes fault at once (`heapguard guard`)")        \
-  X(log_file, LOG_FILE, path, 0, 0,                                                      \
+  X(log_file, LOG_FILE, path, 0, 0,                                                        \
     "check mode: write error reports to this file instead of stderr; %p in the name "      \
     "becomes the process id; a run's processes append to it (before and after an exec "    \
-    "too), a file left by an earlier run is emptied first")                               \
-  X(leak_check, LEAK_CHECK, leaks, HG_LEAKS_FULL, 0,                                     \
+    "too), a file left by an earlier run is emptied first")                                \
+  X(leak_check, LEAK_CHECK, leaks, HG_LEAKS_FULL, 0,                                       \
     "check mode: at exit, no: no leak scan; summary: totals only; full: every leak, "      \
-    "grouped by allocation stack")                                                        \
-  X(quarantine, QUARANTINE, size, 64 * HG_MiB, SIZE_MAX,                                 \
+    "grouped by allocation stack")                                                         \
+  X(quarantine, QUARANTINE, size, 64 * HG_MiB, SIZE_MAX,                                   \
     "check mode: freed blocks are held (poisoned) until this many bytes are waiting, so "  \
-    "writes after free and double frees are caught")                                      \
-  X(protect_min, PROTECT_MIN, size, 256 * HG_KiB, SIZE_MAX,                              \
-    "check mode: a freed block with at least this many bytes of whole pages in its "      \
+    "writes after free and double frees are caught")                                       \
+  X(protect_min, PROTECT_MIN, size, 256 * HG_KiB, SIZE_MAX,                                \
+    "check mode: a freed block with at least this many bytes of whole pages in its "       \
     "first MiB has them made inaccessible while quarantined, so reads and writes after "   \
-    "free there fault at once (0: never; poison only)")                                   \
-  X(redzone, REDZONE, size, 16, HG_MAX_REDZONE,                                          \
+    "free there fault at once (0: never; poison only)")                                    \
+  X(redzone, REDZONE, size, 16, HG_MAX_REDZONE,                                            \
     "check mode: guard bytes on each side of every block (rounded up to 16, at most 4K)")  \
-  X(stack_depth, STACK_DEPTH, count, 12, HG_MAX_STACK_DEPTH,                             \
+  X(stack_depth, STACK_DEPTH, count, 12, HG_MAX_STACK_DEPTH,                               \
     "check mode: frames recorded per allocation and free (0: none, at most 64)")           \
-  X(error_exitcode, ERROR_EXITCODE, count, 99, HG_MAX_EXITCODE,                          \
-    "check mode: exit status of a program in which errors were found (0: keep the "        \
-    "program's own)")                                                                     \
-  X(guard_side, GUARD_SIDE, side, HG_GUARD_AFTER, 0,                                     \
+  X(error_exitcode, ERROR_EXITCODE, count, 99, HG_MAX_EXITCODE,                            \
+    "check mode: exit status, 0 to 255, of a program in which errors were found (0: "      \
+    "keep the program's own)")                                                             \
+  X(guard_side, GUARD_SIDE, side, HG_GUARD_AFTER, 0,                                       \
     "guard mode: the inaccessible page is after each block (after: overflows fault) or "   \
-    "before it (before: underflows fault)")                                               \
-  X(guard_align, GUARD_ALIGN, align, 8, 16,                                              \
+    "before it (before: underflows fault)")                                                \
+  X(guard_align, GUARD_ALIGN, align, 8, 16,                                                \
     "guard mode: least alignment (1, 2, 4, 8 or 16) of a block from malloc, calloc or "    \
     "realloc, which is aligned to the largest power of two dividing its size, at least "   \
-    "this and at most 16: it ends flush against the guard page when its size is a "       \
+    "this and at most 16: it ends flush against the guard page when its size is a "        \
     "multiple of this (1: always; 8 keeps pointers aligned, as programs such as Python "   \
-    "need; 16 is glibc's alignment)")                                                     \
-  X(sample_rate, SAMPLE_RATE, count, 0, HG_MAX_SAMPLE_RATE,                              \
+    "need; 16 is glibc's alignment)")                                                      \
+  X(sample_rate, SAMPLE_RATE, count, 0, HG_MAX_SAMPLE_RATE,                                \
     "run mode: sampled guard mode, one allocation in N (at random) placed against an "     \
-    "inaccessible page, with stacks, and reported like guard mode's; 0: off")              \
-  X(sample_max, SAMPLE_MAX, count, 512, HG_MAX_SAMPLE_MAX,                               \
+    "inaccessible page, with stacks, and reported like guard mode's (0: off; at most "     \
+    "2^40)")                                                                               \
+  X(sample_max, SAMPLE_MAX, count, 512, HG_MAX_SAMPLE_MAX,                                 \
     "sampled guard mode: most sampled blocks at once, alive or freed and waiting in the "  \
-    "quarantine (each costs at least two pages of address space)")                        \
-  X(sample_quarantine, SAMPLE_QUARANTINE, count, 64, HG_MAX_SAMPLE_QUARANTINE,           \
+    "quarantine (each costs at least two pages of address space); at most 1048576")        \
+  X(sample_quarantine, SAMPLE_QUARANTINE, count, 64, HG_MAX_SAMPLE_QUARANTINE,             \
     "sampled guard mode: most freed sampled blocks kept inaccessible in the quarantine, "  \
-    "each with one page of memory (at most half of HEAPGUARD_SAMPLE_MAX): a use after "   \
+    "each with one page of memory (at most half of HEAPGUARD_SAMPLE_MAX): a use after "    \
     "free faults while its block is there, about this many times N frees after the "       \
-    "free; 0: none")                                                                      \
-  X(sample_align, SAMPLE_ALIGN, align, 16, 16,                                           \
+    "free; 0: none; at most 524288")                                                       \
+  X(sample_align, SAMPLE_ALIGN, align, 16, 16,                                             \
     "sampled guard mode: least alignment (1, 2, 4, 8 or 16) of a sampled block, as "       \
-    "HEAPGUARD_GUARD_ALIGN is guard mode's (16, glibc's: programs that rely on it, such as "\
+    "HEAPGUARD_GUARD_ALIGN is guard mode's (16, glibc's: programs that rely on it, such as " \
     "clang's operator new and SSE stores, keep working; an overread into the up to 15 "    \
-    "bytes after a block's end is then not caught, a write there is at its free)")          \
-  X(stats, STATS, stats, HG_STATS_OFF, 0,                                                \
+    "bytes after a block's end is then not caught, a write there is at its free)")         \
+  X(stats, STATS, stats, HG_STATS_OFF, 0,                                                  \
     "at exit (and on hg_stats_print() or the stats signal) print where the memory went: "  \
     "off, text (a table) or json (one object); what `heapguard stats` sets")               \
-  X(stats_file, STATS_FILE, path, 0, 0,                                                  \
+  X(stats_file, STATS_FILE, path, 0, 0,                                                    \
     "write the stats to this file instead of stderr; %p in the name becomes the process "  \
-    "id")                                                                                 \
-  X(stats_signal, STATS_SIGNAL, signal, 0, 0,                                            \
+    "id")                                                                                  \
+  X(stats_signal, STATS_SIGNAL, signal, 0, 0,                                              \
     "print the stats when the process gets this signal (a name such as USR1, or a "        \
-    "number); printed at once, or by the next allocation if the allocator is busy")       \
-  X(timeline, TIMELINE, file, 0, 0,                                                      \
+    "number); printed at once, or by the next allocation if the allocator is busy")        \
+  X(timeline, TIMELINE, file, 0, 0,                                                        \
     "write the allocator's figures to this file as JSON Lines: sampled during the run "    \
     "and once at exit (docs/stats-format.md); %p in the name becomes the process id")      \
-  X(timeline_ms, TIMELINE_MS, count, 10, HG_MAX_TIMELINE_MS,                             \
-    "timeline: at most one sample per this many milliseconds (taken by allocations)")     \
-  X(trace, TRACE, output, 0, 0,                                                          \
+  X(timeline_ms, TIMELINE_MS, count, 10, HG_MAX_TIMELINE_MS,                               \
+    "timeline: at most one sample per this many milliseconds, 0 to 3600000 (taken by "     \
+    "allocations)")                                                                        \
+  X(trace, TRACE, output, 0, 0,                                                            \
     "trace every call the allocator makes to the kernel (brk, mmap, munmap, madvise, "     \
     "mremap), with its reason, to stderr (stderr or 1) or to this file (%p: the process "  \
     "id; a run's processes append to it, a file left by an earlier run is emptied "        \
-    "first); empty or 0: off; what `heapguard trace` sets")                               \
-  X(trace_calls, TRACE_CALLS, bool, 0, 0,                                                \
+    "first); empty or 0: off; what `heapguard trace` sets")                                \
+  X(trace_calls, TRACE_CALLS, bool, 0, 0,                                                  \
     "trace: also every malloc, free, calloc, realloc and memalign-family call, with its "  \
     "arguments and result (to stderr if HEAPGUARD_TRACE is not set; not in check mode)")
 

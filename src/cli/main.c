@@ -86,7 +86,8 @@ static const struct cli_option stats_options[] = {
     "also sample the figures during the run into FILE, as JSON Lines (for heapguard "
     "report); %p in FILE becomes the process id", NULL },
   { "interval", "HEAPGUARD_TIMELINE_MS", VALUE_COUNT, "MS", "10", HG_MAX_TIMELINE_MS, NULL,
-    "at most one timeline sample per MS milliseconds (samples are taken by allocations)",
+    "at most one timeline sample per MS milliseconds, 0 to 3600000 (samples are taken by "
+    "allocations)",
     NULL },
 };
 static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
@@ -112,7 +113,15 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
     "exit status, 0 to 255, of a program in which errors were found (0: keep the "            \
     "program's own)", NULL },
 
-static const struct cli_option check_options[] = { CHECK_OPTIONS };
+static const struct cli_option check_options[] = {
+  CHECK_OPTIONS
+  /* not guard mode's: there every freed block is made inaccessible */
+  { "protect-min", "HEAPGUARD_PROTECT_MIN", VALUE_SIZE, "SIZE", "256K", SIZE_MAX, NULL,
+    "a freed block with at least this many bytes of whole pages in its first MiB has "
+    "them made inaccessible while quarantined, so reads and writes after free there "
+    "fault at once and are reported with their stack (0: never, poison only; only "
+    "while it is at most a quarter of --quarantine); K/KiB, M/MiB, G/GiB suffixes", NULL },
+};
 
 static const char *const guard_side_words[] = { "after", "before", NULL };
 static const char *const guard_align_words[] = { "1", "2", "4", "8", "16", NULL };
@@ -131,15 +140,19 @@ static const struct cli_option guard_options[] = {
 static const struct cli_option run_options[] = {
   { "sample-rate", "HEAPGUARD_SAMPLE_RATE", VALUE_COUNT, "N", "0", HG_MAX_SAMPLE_RATE, NULL,
     "sampled guard mode: one allocation in N, chosen at random, is placed against an "
-    "inaccessible page and reported like guard mode's if misused (0: off)", NULL },
+    "inaccessible page and reported like guard mode's if misused (0: off; at most "
+    "1099511627776, 2^40)",
+    NULL },
   { "sample-max", "HEAPGUARD_SAMPLE_MAX", VALUE_COUNT, "N", "512", HG_MAX_SAMPLE_MAX, NULL,
     "sampled guard mode: most sampled blocks at once, alive or freed and waiting in the "
-    "quarantine (each costs two pages of address space and at most one of memory)", NULL },
+    "quarantine (each costs two pages of address space and at most one of memory); at "
+    "most 1048576", NULL },
   { "sample-quarantine", "HEAPGUARD_SAMPLE_QUARANTINE", VALUE_COUNT, "N", "64",
     HG_MAX_SAMPLE_QUARANTINE, NULL,
     "sampled guard mode: most freed sampled blocks kept inaccessible, each with a page of "
     "memory (at most half of --sample-max): a use after free faults while its block is "
-    "there, about N times the sample rate frees after the free (0: none)", NULL },
+    "there, about N times the sample rate frees after the free (0: none; at most 524288)",
+    NULL },
   { "sample-align", "HEAPGUARD_SAMPLE_ALIGN", VALUE_WORD, "1|2|4|8|16", "16", 0, guard_align_words,
     "least alignment of a sampled block, as --guard-align is guard mode's: 16, glibc's, "
     "keeps programs that rely on it working (clang's operator new, SSE stores); less "
@@ -407,6 +420,8 @@ int main(int argc, char **argv) {
   }
   const struct command *cmd = find_command(name);
   if (!cmd) {
+    if (strncmp(name, "--version=", 10) == 0 || strncmp(name, "--help=", 7) == 0)
+      usage_error(NULL, "option '%.*s' takes no value", (int)strcspn(name, "="), name);
     if (name[0] == '-') usage_error(NULL, "unknown option '%.*s'", (int)strcspn(name, "="), name);
     usage_error(NULL, "unknown command '%s'", name);
   }

@@ -149,7 +149,8 @@ else ok noargs; fi
 
 # check --help documents every option, its default and its variable
 check_opts=(log-file:stderr:LOG_FILE leak-check:full:LEAK_CHECK quarantine:64M:QUARANTINE
-            redzone:16:REDZONE stack-depth:12:STACK_DEPTH error-exitcode:99:ERROR_EXITCODE)
+            redzone:16:REDZONE stack-depth:12:STACK_DEPTH error-exitcode:99:ERROR_EXITCODE
+            protect-min:256K:PROTECT_MIN)
 for form in "check --help" "check -h" "help check"; do
   name=checkhelp_${form//[- ]/_}
   check; hg "$name" $form
@@ -291,7 +292,7 @@ for pair in leak-check:no leak-check:summary leak-check:full quarantine:0 quaran
             quarantine:64K quarantine:64k quarantine:64KiB quarantine:64KB quarantine:1G \
             quarantine:1GiB quarantine:100B quarantine:3M redzone:0 redzone:4096 redzone:4K \
             stack-depth:0 stack-depth:64 error-exitcode:0 error-exitcode:255 \
-            log-file:relative.log log-file:-dash; do
+            log-file:relative.log log-file:-dash protect-min:0 protect-min:1M; do
   opt=${pair%%:*} val=${pair#*:}
   env=HEAPGUARD_$(tr 'a-z-' 'A-Z_' <<<"$opt")
   expect "value_${opt}_$val" 0 "LD_PRELOAD=$LIB
@@ -335,6 +336,8 @@ for c in foo; do
 done
 usage_error top_unknown_opt "unknown option '--foo'" --foo touch @RAN@
 usage_error version_args "'--version' takes no arguments" --version x
+usage_error version_value "option '--version' takes no value" --version=1
+usage_error top_help_value "option '--help' takes no value" --help=1
 usage_error help_unknown "unknown command 'nope'" help nope
 usage_error help_two "takes one command name" help check run
 usage_error check_unknown "unknown option '--foo' for 'check' \\(see heapguard check --help\\)" check --foo touch @RAN@
@@ -360,6 +363,22 @@ for pair in "${bad_values[@]}"; do
   usage_error "bad_${opt}_$val" "$re" check "--$opt=$val" touch @RAN@
   usage_error "bad_sep_${opt}_$val" "$re" check "--$opt" "$val" touch @RAN@
 done
+
+# the other commands' bounded options: the largest is accepted, one more refused with the
+# range (the library refuses the same values: tests/unit/options.c)
+for c in "run sample-rate 1099511627776" "run sample-max 1048576" \
+         "run sample-quarantine 524288" "stats interval 3600000"; do
+  read -r cmd opt max <<<"$c"
+  env=HEAPGUARD_$(tr 'a-z-' 'A-Z_' <<<"$opt"); [ "$opt" = interval ] && env=HEAPGUARD_TIMELINE_MS
+  check; hg "max_${opt}" "$cmd" "--$opt=$max" sh -c "printf %s \"\$$env\""
+  if [ "$st" -eq 0 ] && [ "$(cat "$T/max_${opt}.out")" = "$max" ]; then ok "max_${opt}: $max accepted"
+  else fail "max_${opt}: heapguard $cmd --$opt=$max: status $st"; show "max_${opt}"; fi
+  usage_error "over_${opt}" "bad value '$((max + 1))' for --$opt: expected a whole number from 0 to $max" \
+    "$cmd" "--$opt=$((max + 1))" touch @RAN@
+  grep -q -- "$max" <("$HG" "$cmd" --help | tr -s ' \n' ' ') || { check; fail "heapguard $cmd --help does not state the largest --$opt ($max)"; }
+done
+usage_error bad_protect_min "bad value '1T' for --protect-min: expected a size" check --protect-min=1T touch @RAN@
+usage_error guard_protect_min "unknown option '--protect-min' for 'guard'" guard --protect-min=0 touch @RAN@
 
 # ---- program not found or not executable ----------------------------------------------
 expect_exec() { # NAME STATUS MESSAGE ARGS...
