@@ -212,6 +212,31 @@ static bool has_prefix(const char *s) {
 }
 #define PREFIX_LEN 10   /* strlen("HEAPGUARD_") */
 
+static const char *const option_names[] = {
+#define X(field, env, type, def, max, doc) #env,
+  HG_OPTIONS(X)
+#undef X
+};
+
+/* The option an unknown name was probably meant to be: the same letters and digits,
+ * ignoring case and underscores (SAMPLERATE, sample_rate, Sample_Rate), so that a typo
+ * is not just "ignored" but says what to write.  NULL if none. */
+static const char *nearest_name(const char *name, size_t len) {
+  for (unsigned i = 0; i < sizeof option_names / sizeof *option_names; i++) {
+    const char *a = name, *end = name + len, *b = option_names[i];
+    for (;;) {
+      while (a < end && *a == '_') a++;
+      while (*b == '_') b++;
+      if (a == end || !*b) break;
+      char c = *a >= 'a' && *a <= 'z' ? (char)(*a - 'a' + 'A') : *a;
+      if (c != *b) break;
+      a++, b++;
+    }
+    if (a == end && !*b) return option_names[i];
+  }
+  return NULL;
+}
+
 /* One HEAPGUARD_ variable of the environment, from the name after the prefix.  Cold,
  * so that hg_options_init's own code stays as small as a process without settings
  * needs. */
@@ -224,7 +249,11 @@ HG_COLD static void apply_setting(const char *name) {
     size_t n = len < sizeof shown - 1 ? len : sizeof shown - 1;
     memcpy(shown, name, n);
     shown[n] = '\0';
-    hg_message("ignoring unknown option HEAPGUARD_%s", shown);
+    const char *near = nearest_name(name, len);
+    if (near)
+      hg_message("ignoring unknown option HEAPGUARD_%s (did you mean HEAPGUARD_%s?)", shown, near);
+    else
+      hg_message("ignoring unknown option HEAPGUARD_%s", shown);
   }
 }
 
@@ -239,11 +268,6 @@ void hg_options_init(void) {
     if (has_prefix(*e)) apply_setting(*e + PREFIX_LEN);
 }
 
-static const char *const option_names[] = {
-#define X(field, env, type, def, max, doc) #env,
-  HG_OPTIONS(X)
-#undef X
-};
 
 unsigned hg_options_count(void) { return sizeof option_names / sizeof *option_names; }
 const char *hg_options_name(unsigned i) { return i < hg_options_count() ? option_names[i] : NULL; }

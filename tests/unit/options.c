@@ -4,7 +4,8 @@
  * array, calls it, checks hg_opt and what was printed on stderr (fd 2 is redirected to
  * a memfd for the call), and restores hg_opt and environ.  Cases: the documented
  * example settings; bad values and unknown names (ignored, with a "heapguard:
- * ignoring ..." line, defaults kept); the CLI's LIB name is not reported;
+ * ignoring ..." line, defaults kept); a typo's line names the option it resembles;
+ * the CLI's LIB name is not reported;
  * every size suffix form; plain numbers; overflow; bools; counts; the largest value of
  * each bounded setting and one more; entries that are not options at all.
  */
@@ -161,6 +162,24 @@ int main(void) {
     OPT_SAME_EXCEPT((void)0);
     CHECKF(lines(captured) == 4 && all_lines_start_with("heapguard: ignoring unknown option HEAPGUARD_"),
            "stderr: \"%s\"", captured);
+  }
+  {
+    /* a name with the letters of a real one, in another case or with other underscores,
+     * says which was meant (and still does not set it) */
+    static const struct { const char *entry, *message; } typos[] = {
+      { "HEAPGUARD_SAMPLERATE=5", "HEAPGUARD_SAMPLERATE (did you mean HEAPGUARD_SAMPLE_RATE?)" },
+      { "HEAPGUARD_heap_step=5", "HEAPGUARD_heap_step (did you mean HEAPGUARD_HEAP_STEP?)" },
+      { "HEAPGUARD_Trace__Calls_=1", "HEAPGUARD_Trace__Calls_ (did you mean HEAPGUARD_TRACE_CALLS?)" },
+      { "HEAPGUARD_MMAP_THRESH=1", "HEAPGUARD_MMAP_THRESH" },
+    };
+    for (size_t i = 0; i < sizeof typos / sizeof *typos; i++) {
+      char *env[] = { (char *)typos[i].entry, NULL };
+      run_with(env);
+      OPT_SAME_EXCEPT((void)0);
+      char want[160];
+      snprintf(want, sizeof want, "heapguard: ignoring unknown option %s\n", typos[i].message);
+      CHECKF(strcmp(captured, want) == 0, "stderr \"%s\", wanted \"%s\"", captured, want);
+    }
   }
   {
     /* a very long unknown name is shown cut, on one line */
