@@ -36,9 +36,8 @@
     "most free memory kept resident however recently used; beyond it the oldest idle "     \
     "pages go back to the kernel at once")                                                 \
   X(heap_step, HEAP_STEP, size, 1 * HG_MiB, SIZE_MAX,                                      \
-    "free space the brk heap gets above a request when it grows (while the heap is "       \
-    "smaller, as much as it has, at least 128 KiB), and keeps at its top when it "         \
-    "shrinks, so a program near its peak does not move the break every time")             \
+    "free space the brk heap gets above a request when it grows, and keeps at its top "    \
+    "when it shrinks, so a program near its peak does not move the break every time")      \
   X(use_brk, BRK, bool, 1, 0,                                                              \
     "grow the heap with brk, as glibc does; 0 uses mmap'd regions only")                   \
   X(mmap_max, MMAP_MAX, count, 65536, SIZE_MAX,                                            \
