@@ -79,7 +79,11 @@ static bool parse_output(const char *s, const char **out) {
 static const char *const stats_names[] = { "off", "text", "json" };
 static bool parse_stats(const char *s, unsigned *out) { return parse_word(s, out, stats_names, 3); }
 
-/* Signals by name (with or without SIG, any case) or number. */
+/* Signals by name (with or without SIG, any case) or number; 0, off or empty: none.
+ * Refused as numbers (and absent from the names): KILL and STOP, which cannot be
+ * caught; the faults (ILL, TRAP, ABRT, BUS, FPE, SEGV, SYS), whose handler returning
+ * re-runs the faulting instruction: a crash then printed the stats forever instead of
+ * dying; and 32 and 33, glibc's own (thread cancellation, setxid). */
 static const struct { const char *name; int num; } signal_names[] = {
   { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "USR1", 10 }, { "USR2", 12 }, { "PIPE", 13 },
   { "ALRM", 14 }, { "TERM", 15 }, { "CHLD", 17 }, { "CONT", 18 }, { "TSTP", 20 },
@@ -89,8 +93,16 @@ static const struct { const char *name; int num; } signal_names[] = {
 static bool parse_signal(const char *s, size_t *out) {
   size_t v;
   const char *d = s;
+  if (!*s || strcasecmp(s, "off") == 0) {
+    *out = 0;
+    return true;
+  }
   if (hg_parse_digits(&d, &v)) {
-    if (*d || v < 1 || v > 64 || v == 9 || v == 19) return false;   /* KILL, STOP */
+    /* bit n set: signal n refused (0 is none, allowed) */
+    const uint64_t refused = 1ull << 4 | 1ull << 5 | 1ull << 6 | 1ull << 7 | 1ull << 8 |
+                             1ull << 9 | 1ull << 11 | 1ull << 19 | 1ull << 31 | 1ull << 32 |
+                             1ull << 33;
+    if (*d || v > 64 || (v < 64 && (refused >> v & 1))) return false;
     *out = v;
     return true;
   }
@@ -108,7 +120,8 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
                                          [5] = "a file name",
                                          [6] = "a file name, or empty or 0 for none",
                                          [7] = "off, text or json",
-                                         [8] = "a signal name such as USR1, or a number",
+                                         [8] = "a signal name such as USR1 or a number, not of a "
+                                               "fault, KILL or STOP (0 or off: none)",
                                          [9] = "after or before",
                                          [10] = "stderr or a file name (1: stderr), or empty or 0 for none",
                                          [11] = "1, 2, 4, 8 or 16" };

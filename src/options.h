@@ -102,7 +102,8 @@
     "id")                                                                                  \
   X(stats_signal, STATS_SIGNAL, signal, 0, 0,                                              \
     "print the stats when the process gets this signal (a name such as USR1, or a "        \
-    "number); printed at once, or by the next allocation if the allocator is busy")        \
+    "number; not a fault's, KILL or STOP; 0 or off: none); printed at once, or by the "    \
+    "next allocation if the allocator is busy")                                            \
   X(timeline, TIMELINE, file, 0, 0,                                                        \
     "write the allocator's figures to this file as JSON Lines: sampled during the run "    \
     "and once at exit (docs/stats-format.md); %p in the name becomes the process id")      \

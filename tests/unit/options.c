@@ -417,6 +417,34 @@ int main(void) {
     CHECKF(captured[0] == '\0', "stderr: \"%s\"", captured);
   }
 
+  /* ---- the stats signal: names, numbers, none; never a fault's (a crash would print the
+   * stats forever: the handler returns to the faulting instruction), KILL or STOP ---- */
+  {
+    static const struct { const char *value; size_t want; } good[] = {
+      { "USR1", 10 }, { "sigusr2", 12 }, { "SIGHUP", 1 }, { "10", 10 }, { "64", 64 },
+      { "34", 34 }, { "0", 0 }, { "off", 0 }, { "", 0 },
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+      char entry[64];
+      snprintf(entry, sizeof entry, "HEAPGUARD_STATS_SIGNAL=%s", good[i].value);
+      char *env[] = { "HEAPGUARD_STATS_SIGNAL=15", entry, NULL };   /* the last one wins */
+      run_with(env);
+      CHECKF(hg_opt.stats_signal == good[i].want && captured[0] == '\0',
+             "%s: signal %zu, stderr \"%s\"", entry, hg_opt.stats_signal, captured);
+    }
+    static const char *const bad[] = { "SEGV", "11", "7", "4", "8", "5", "6", "31", "9", "19",
+                                       "32", "33", "65", "KILL", "SIGSTOP", "USR3", "10x", "-1" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+      char entry[64];
+      snprintf(entry, sizeof entry, "HEAPGUARD_STATS_SIGNAL=%s", bad[i]);
+      char *env[] = { entry, NULL };
+      run_with(env);
+      OPT_SAME_EXCEPT((void)0);
+      CHECKF(lines(captured) == 1 && strstr(captured, "not of a fault, KILL or STOP") != NULL,
+             "%s: stderr \"%s\"", entry, captured);
+    }
+  }
+
   /* ---- hg_options_describe lists every option ---- */
   {
     static char buf[8192];
