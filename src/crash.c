@@ -37,6 +37,7 @@
 #include "options.h"
 #include "sigstack.h"
 #include "stack.h"
+#include "trace.h"
 
 /* The interrupted registers: a root of the leak scan (a block the crashing thread held
  * only in a register is not lost).  Never read by the code: `used` and the barrier
@@ -275,8 +276,19 @@ static void finish(void *arg) {
   hg_exit_work_crash(sp_of(c->uc), report, c);
 }
 
-void hg_crash_report(int sig, const siginfo_t *si, ucontext_t *uc, bool small_stack) {
-  struct crash c = { .sig = sig, .si = si, .uc = uc };
+struct crash_args {
+  int sig;
+  const siginfo_t *si;
+  ucontext_t *uc;
+  bool small_stack;   /* still on the program's small alternate stack */
+};
+
+static void crash_report(void *arg) {
+  const struct crash_args *a = arg;
+  int sig = a->sig;
+  ucontext_t *uc = a->uc;
+  bool small_stack = a->small_stack;
+  struct crash c = { .sig = sig, .si = a->si, .uc = uc };
   crash_registers = uc->uc_mcontext;
 #if defined(__x86_64__)
   if (uc->uc_mcontext.fpregs) crash_vector_registers = *uc->uc_mcontext.fpregs;
@@ -306,4 +318,20 @@ void hg_crash_report(int sig, const siginfo_t *si, ucontext_t *uc, bool small_st
     c.no_leaks = "the signal handler runs on a small alternate signal stack";
   }
   finish(&c);
+}
+
+void hg_crash_report(int sig, const siginfo_t *si, ucontext_t *uc, bool small_stack) {
+  struct crash_args a = { sig, si, uc, small_stack };
+  /* On a small alternate stack even the first steps (libunwind's context and cursor,
+   * 64 frames, the header's lines: several KiB) overflowed a stack of 4 KiB, and the
+   * process died with no word: the whole report moves, before anything else.  Whether
+   * heapguard's own code was interrupted is not known yet, so not while tracing: then
+   * os.c's mapping takes the trace lock, which that code may hold (the report moves
+   * after the walk instead, for the program's code only). */
+  if (small_stack && !hg_trace_on) {
+    a.small_stack = false;
+    if (hg_sigstack_call(crash_report, &a)) return;
+    a.small_stack = true;
+  }
+  crash_report(&a);
 }

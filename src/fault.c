@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -47,6 +48,7 @@
 #include "sigaction.h"
 #include "sigstack.h"
 #include "stack.h"
+#include "trace.h"
 
 
 static bool installed;
@@ -93,12 +95,17 @@ static int access_of(const ucontext_t *uc) {
 #endif
 }
 
+/* The default action back.  With the kernel's own structure (32 bytes; glibc's
+ * struct sigaction is 152): this runs on the program's alternate stack, where a
+ * MINSIGSTKSZ one has a few hundred bytes left after the kernel's signal frame. */
 static void restore_default(int sig) {
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  __sigaction(sig, &dfl, NULL);
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+  } dfl = { SIG_DFL, 0, NULL, 0 };
+  syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
 }
 
 /* A fault being reported, and whether it was ours after all. */
@@ -127,12 +134,13 @@ static void report_fault(void *arg) {
 
 /* Runs fn(f) on a stack of its own when the handler runs on a small alternate stack
  * (where a report overflows it and the process dies with no word), else here; on a
- * small stack that cannot be left (heapguard's own code was interrupted: os.c may
- * trace, under a lock), with no symbols.  Only this little and the checks before it
- * run on the program's alternate stack, which may be MINSIGSTKSZ. */
+ * small stack that cannot be left (no memory; or heapguard's own code was interrupted
+ * while tracing is on: os.c's mapping would take the trace lock, which that code may
+ * hold), with no symbols.  Only this little and the checks before it run on the
+ * program's alternate stack, which may be MINSIGSTKSZ. */
 static void on_room(void (*fn)(void *), struct fault *f) {
   f->small_stack = hg_sigstack_small();
-  if (f->small_stack && !hg_stack_in_own_code(hg_context_pc(f->uc))) {
+  if (f->small_stack && (!hg_trace_on || !hg_stack_in_own_code(hg_context_pc(f->uc)))) {
     f->small_stack = false;
     if (hg_sigstack_call(fn, f)) return;
     f->small_stack = true;
@@ -196,7 +204,7 @@ static void say_misaligned(void *arg) {
 }
 #endif
 
-static void hint_misaligned(int sig, const siginfo_t *si, ucontext_t *uc) {
+static HG_NOINLINE void hint_misaligned(int sig, const siginfo_t *si, ucontext_t *uc) {
 #if defined(__x86_64__)
   static const char *const names[] = { "r8", "r9", "r10", "r11", "r12", "r13", "r14",
                                        "r15", "rdi", "rsi", "rbp", "rbx", "rdx", "rax",
@@ -226,7 +234,23 @@ static void crash(int sig, siginfo_t *si, ucontext_t *uc) {
   hg_crash_report(sig, si, uc, hg_sigstack_small());
 }
 
-static void to_program(int sig, siginfo_t *si, ucontext_t *uc) {
+/* Run the program's handler for sig (its action: *act) with the mask it asked for, as
+ * the kernel would have.  Out of line: its copy of the action and the mask (280 bytes)
+ * stay off the stack of the path that reports, which a small alternate stack may not
+ * hold. */
+static HG_NOINLINE void run_handler(const struct sigaction *act, int sig, siginfo_t *si, ucontext_t *uc) {
+  sigset_t mask = uc->uc_sigmask;
+  for (int s = 1; s < NSIG; s++)
+    if (sigismember(&act->sa_mask, s) == 1) sigaddset(&mask, s);
+  if (!(act->sa_flags & SA_NODEFER)) sigaddset(&mask, sig);
+  pthread_sigmask(SIG_SETMASK, &mask, NULL);
+  if (act->sa_flags & SA_SIGINFO) act->sa_sigaction(sig, si, uc);
+  else act->sa_handler(sig);
+}
+
+/* The program's action is a handler: copy it (under the lock: the program may be
+ * changing it) and run it.  False if, by then, it is the default or SIG_IGN. */
+static HG_NOINLINE bool program_handles(int sig, siginfo_t *si, ucontext_t *uc) {
   struct sigaction *slot = program_action_of(sig), act;
   hg_lock(&actions_lock);
   act = *slot;
@@ -235,22 +259,27 @@ static void to_program(int sig, siginfo_t *si, ucontext_t *uc) {
     slot->sa_handler = SIG_DFL;
   }
   hg_unlock(&actions_lock);
-  bool info = act.sa_flags & SA_SIGINFO;
-  if (!info && act.sa_handler == SIG_IGN && si->si_code <= 0) return;   /* kill(): ignored */
-  if (!info && (act.sa_handler == SIG_DFL || act.sa_handler == SIG_IGN)) {
-    crash(sig, si, uc);
-    restore_default(sig);
-    if (si->si_code <= 0) raise(sig);   /* delivered when this handler returns */
-    return;                              /* a fault: the access repeats */
+  if (!(act.sa_flags & SA_SIGINFO) && (act.sa_handler == SIG_DFL || act.sa_handler == SIG_IGN)) return false;
+  run_handler(&act, sig, si, uc);
+  return true;
+}
+
+static void to_program(int sig, siginfo_t *si, ucontext_t *uc) {
+  /* A glance first (two words, no lock: a torn read only sends this to the copy made
+   * under the lock), so that the default action's path, the crash report, starts with
+   * little stack used. */
+  const struct sigaction *slot = program_action_of(sig);
+  if ((__atomic_load_n(&slot->sa_flags, __ATOMIC_RELAXED) & SA_SIGINFO) ||
+      (__atomic_load_n(&slot->sa_handler, __ATOMIC_RELAXED) != SIG_DFL &&
+       __atomic_load_n(&slot->sa_handler, __ATOMIC_RELAXED) != SIG_IGN)) {
+    if (program_handles(sig, si, uc)) return;
   }
-  /* Run it with the mask it asked for, as the kernel would have. */
-  sigset_t mask = uc->uc_sigmask;
-  for (int s = 1; s < NSIG; s++)
-    if (sigismember(&act.sa_mask, s) == 1) sigaddset(&mask, s);
-  if (!(act.sa_flags & SA_NODEFER)) sigaddset(&mask, sig);
-  pthread_sigmask(SIG_SETMASK, &mask, NULL);
-  if (info) act.sa_sigaction(sig, si, uc);
-  else act.sa_handler(sig);
+  sighandler_t handler = __atomic_load_n(&slot->sa_handler, __ATOMIC_RELAXED);
+  if (handler == SIG_IGN && si->si_code <= 0) return;   /* kill(): ignored */
+  crash(sig, si, uc);
+  restore_default(sig);
+  if (si->si_code <= 0) raise(sig);   /* delivered when this handler returns */
+  /* a fault: the access repeats */
 }
 
 static void on_fault(int sig, siginfo_t *si, void *ctx) {

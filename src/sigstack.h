@@ -30,8 +30,10 @@ bool hg_sigstack_small(void);
  * ends any walk up that stack), and unmaps it when fn returns.  False, without calling
  * fn, if the mapping cannot be made or the architecture is not x86-64: the caller then
  * does with the stack it has.  The signal's own context (its ucontext) is untouched,
- * so stacks unwound from it are the interrupted thread's as before.  Not for
- * heapguard's own code's signals: the mapping goes through os.c, which may trace. */
+ * so stacks unwound from it are the interrupted thread's as before.  The mapping is
+ * one mmap system call (os.c), taking no lock unless tracing is on (hg_trace_on: the
+ * trace lock, which interrupted heapguard code may hold): not for heapguard's own
+ * code's signals then. */
 bool hg_sigstack_call(void (*fn)(void *), void *arg);
 
 #endif

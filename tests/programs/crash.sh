@@ -13,6 +13,10 @@
 #   * A forked child's crash is reported under the child's pid; the parent runs on.
 #   * A stack overflow with the program's small alternate signal stack: the report moves
 #     to a stack of its own, so it is whole (symbolised, with the leak check).
+#   * The same, and a null pointer read, on an alternate stack of MINSIGSTKSZ and of
+#     4 KiB (with an inaccessible page below it, so that overflowing it faults): the
+#     report moves before its first step; it used to overflow that stack in its frame
+#     walk and die with no word.
 #   * A crash in heapguard's own code (posix_memalign(NULL, ...)): the report is cut
 #     short and cannot symbolise, but each frame names its module and offset (from
 #     /proc/self/maps), which addr2line turns into the function: it was a bare address.
@@ -107,11 +111,34 @@ int main(void) {
   return deep(NULL);
 }
 C
+cat >"$T/altstack.c" <<'C'
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+static int deep(volatile char *up) {
+  volatile char buf[1024];
+  buf[0] = up ? up[0] : 0;
+  return deep(buf) + buf[1];
+}
+int main(int argc, char **argv) {
+  size_t n = strtoul(argv[1], NULL, 0), page = 4096;
+  char *m = mmap(NULL, page + n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED || mprotect(m, page, PROT_NONE) != 0) return 2;
+  stack_t ss = { .ss_sp = m + page, .ss_size = n, .ss_flags = 0 };
+  if (sigaltstack(&ss, NULL) != 0) return 3;
+  if (strcmp(argv[2], "null") == 0) {
+    int *volatile p = NULL;
+    return *p;
+  }
+  return deep(NULL);
+}
+C
 cat >"$T/ownnull.c" <<'C'
 #include <stdlib.h>
 int main(void) { return posix_memalign(NULL, 16, 16); }
 C
-for p in segv inmalloc forked overflow ownnull; do
+for p in segv inmalloc forked overflow ownnull altstack; do
   gcc -g -O0 -pthread -fno-builtin -o "$T/$p" "$T/$p.c" || { say "FAIL: cannot build $p"; exit 1; }
 done
 
@@ -191,6 +218,20 @@ if [ "$st" = 139 ] && grep -q 'fatal-signal: SIGSEGV' "$T/overflow.err" &&
    grep -q 'LEAK SUMMARY' "$T/overflow.err"; then
   ok "stack overflow on a small alternate stack: the whole report, symbolised"
 else fail "stack overflow: status $(status_desc "$st")"; show "$T/overflow.err"; fi
+
+# 7b. Alternate stacks of MINSIGSTKSZ (2048 here) and 4 KiB.
+minsig=$(printf '#include <signal.h>\nMINSIGSTKSZ\n' | gcc -E -P - | tail -n 1)
+for size in "$minsig" 4096; do
+  for what in overflow null; do
+    check
+    run "alt$size$what" env LD_PRELOAD="$LIB" HEAPGUARD_MODE=check "$T/altstack" "$size" "$what"
+    if [ "$what" = overflow ]; then want='deep (altstack.c:'; else want='main (altstack.c:'; fi
+    if [ "$st" = 139 ] && grep -q 'fatal-signal: SIGSEGV' "$T/alt$size$what.err" &&
+       grep -qF "$want" "$T/alt$size$what.err" && grep -q 'LEAK SUMMARY' "$T/alt$size$what.err"; then
+      ok "$what on a $size-byte alternate stack: the whole report, symbolised"
+    else fail "$what on a $size-byte alternate stack: status $(status_desc "$st"), no whole report"; show "$T/alt$size$what.err"; fi
+  done
+done
 
 # 8. A crash in heapguard's own code: frames as module+offset, and the program's frame
 # is main's (addr2line, on the call: the return address less 1).
