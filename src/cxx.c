@@ -43,7 +43,9 @@ extern void _ZSt17__throw_bad_allocv(void) __attribute__((weak, noreturn));
 /* One attempt at a block of n bytes for operator new form `api` (align: 0 or the
  * align_val_t).  Sampled guard mode: when the sample is due, the block is sampled
  * here, recorded as new's or new[]'s (guard.h: hg_guard_sample_new), so that its
- * delete is checked against its form as in check mode; else malloc counts and serves. */
+ * delete is checked against its form as in check mode; else a small request, which
+ * new_inline counted, comes from the heap as in malloc's slow path (malloc would count
+ * it again and could sample it as its own), a bigger one from malloc. */
 static void *attempt(size_t n, size_t align, enum hg_api api) {
   if (align) return hg_alloc_aligned(align, n, api);
   hg_init();
@@ -53,6 +55,7 @@ static void *attempt(size_t n, size_t align, enum hg_api api) {
     void *g = hg_guard_sample_new(n, api);
     errno = saved;
     if (g) return g;
+    if (n <= hg_sampled_fast_limit) return hg_heap_alloc(n);
   }
   return hg_malloc(n);
 }
@@ -131,8 +134,8 @@ static HG_NOINLINE void *new_miss_nothrow(size_t n) { return new_slow(n, 0, HG_A
 static HG_NOINLINE void *new_array_miss_nothrow(size_t n) { return new_slow(n, 0, HG_API_NEW_ARRAY, &nothrow_tag); }
 
 /* malloc's fast path (api.c's alloc, with sampled guard mode's countdown), missing to
- * `miss`.  A miss in sampled mode counts down once more in malloc: a sample a little
- * sooner, once a refill. */
+ * `miss`.  In sampled mode a request counted here whose heap misses (a refill) is not
+ * counted again (attempt). */
 static inline __attribute__((always_inline)) void *new_inline(size_t n, void *(*miss)(size_t)) {
   if (hg_likely(n <= hg_fast_limit)) return hg_heap_alloc_or(n, miss);
   if (n <= hg_sampled_fast_limit && hg_likely(hg_guard_count_down(hg_tls_heap))) return hg_heap_alloc_or(n, miss);

@@ -661,14 +661,20 @@ void *hg_guard_sample(size_t n) {
   return sample_due(h, n, HG_API_MALLOC);
 }
 
-/* Due: operator new's inline countdown reached 0 (a request up to
- * hg_sampled_fast_limit; with a countdown above 0 it was the heap's miss instead, and
- * malloc counts down once more, as for its own misses), or malloc's countdown would
- * reach 0 at this request (the others, counted in malloc's slow path). */
+/* A request up to hg_sampled_fast_limit was counted by new's inline countdown: due if
+ * that reached 0 (above 0, the heap's refill missed instead), and the caller then
+ * allocates without counting again.  A bigger one (or any, when stats or call tracing
+ * set that limit to 0) goes on to malloc, which counts it in its slow path: due here
+ * if that count would reach 0, and if this one is not sampled after all (its draw
+ * done), the count is given back, so that malloc's count does not make it due again
+ * and sample it as malloc's (its delete would then be a false mismatched-free). */
 void *hg_guard_sample_new(size_t n, enum hg_api api) {
   struct hg_heap *h = hg_tls_heap;
-  if (h->sample_countdown > (n <= hg_sampled_fast_limit ? 0 : 1)) return NULL;
-  return sample_due(h, n, api);
+  bool counted = n <= hg_sampled_fast_limit;
+  if (h->sample_countdown > (counted ? 0 : 1)) return NULL;
+  void *p = sample_due(h, n, api);
+  if (!p && !counted && h != &hg_heap_empty) h->sample_countdown++;
+  return p;
 }
 
 bool hg_guard_sample_free(void *p) {

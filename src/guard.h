@@ -126,9 +126,11 @@ void *hg_guard_sample_slow(size_t n);
 /* From malloc's slow path when sampling: a sampled block for n bytes, or NULL (not
  * this one: the default allocator serves it). */
 void *hg_guard_sample(size_t n);
-/* From operator new's slow path when sampling (cxx.c), before it calls malloc: a
- * sampled block for n bytes recorded as `api`'s (new, new[]), so that its delete is
- * checked against it, or NULL (not due, or not this one: malloc counts and serves). */
+/* From operator new's slow path when sampling (cxx.c): a sampled block for n bytes
+ * recorded as `api`'s (new, new[]), so that its delete is checked against it, or NULL
+ * (not due, or not this one).  Then a request up to hg_sampled_fast_limit, counted
+ * already, takes the heap (hg_heap_alloc); a bigger one malloc, which counts it and
+ * never finds it due.  No block made during an operator new is sampled as malloc's. */
 void *hg_guard_sample_new(size_t n, enum hg_api api);
 /* free(p) of a pointer the page map does not know: true if p lies in a sampled
  * block's mapping (then it was freed, or the error reported). */
