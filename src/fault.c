@@ -72,13 +72,17 @@ static struct sigaction *program_action_of(int sig) {
 
 /* Makes this thread the one that reports, and returns true; false if it is already (a
  * signal in its own report: the caller lets that signal end the process).  While
- * another thread reports, does not return: that one ends the process. */
+ * another thread reports, waits: that one ends the process, or finds the fault was not
+ * its to report after all (a fault in the heap's pages, say, at a page the program
+ * protected itself) and lets go, and then this thread reports.  (It used to sleep for
+ * good, and a heap error found meanwhile hung the process.) */
 static bool claim_report(void) {
-  int self = (int)gettid(), none = 0;
-  if (atomic_compare_exchange_strong(&reporter, &none, self)) return true;
-  if (none == self) return false;
+  int self = (int)gettid();
   for (;;) {
-    struct timespec ts = { 1, 0 };
+    int none = 0;
+    if (atomic_compare_exchange_strong(&reporter, &none, self)) return true;
+    if (none == self) return false;
+    struct timespec ts = { 0, 10 * 1000 * 1000 };
     nanosleep(&ts, NULL);
   }
 }
