@@ -322,16 +322,17 @@ static void crash_report(void *arg) {
 
 void hg_crash_report(int sig, const siginfo_t *si, ucontext_t *uc, bool small_stack) {
   struct crash_args a = { sig, si, uc, small_stack };
-  /* On a small alternate stack even the first steps (libunwind's context and cursor,
-   * 64 frames, the header's lines: several KiB) overflowed a stack of 4 KiB, and the
-   * process died with no word: the whole report moves, before anything else.  Whether
-   * heapguard's own code was interrupted is not known yet, so not while tracing: then
-   * os.c's mapping takes the trace lock, which that code may hold (the report moves
-   * after the walk instead, for the program's code only). */
-  if (small_stack && !hg_trace_on) {
+  /* The whole report runs on a stack of its own, before its first step: on a small
+   * alternate stack even the frame walk (libunwind's context and cursor, 64 frames:
+   * several KiB) overflowed a stack of 4 KiB, and a thread's stack of 32 KiB had no
+   * room for the symboliser; either died with no word.  Not while tracing: os.c's
+   * mapping then takes the trace lock, which interrupted heapguard code may hold (the
+   * report moves after the walk instead, on a small alternate stack, for the
+   * program's code only). */
+  if (!hg_trace_on) {
     a.small_stack = false;
     if (hg_sigstack_call(crash_report, &a)) return;
-    a.small_stack = true;
+    a.small_stack = small_stack;
   }
   crash_report(&a);
 }

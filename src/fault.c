@@ -25,9 +25,9 @@
  *
  * Reporting allocates (the symboliser): it is safe because the faulting thread was
  * running the program, not the allocator.  If the fault happened in heapguard's own
- * code (a lock of it may be held), stacks are printed as raw addresses instead.  On
- * the program's small alternate signal stack the report runs on a stack of its own
- * (sigstack.h): only the first checks run on the program's, which may be MINSIGSTKSZ. */
+ * code (a lock of it may be held), stacks are printed without symbols instead.  The
+ * report runs on a stack of its own (sigstack.h): only the first checks run on the
+ * thread's, which may be a MINSIGSTKSZ alternate stack or a small thread stack. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -136,19 +136,18 @@ static void report_fault(void *arg) {
   if (hg_opt.error_exitcode) hg_exit_raw((int)(hg_opt.error_exitcode & 255));   /* not _exit's work */
 }
 
-/* Runs fn(f) on a stack of its own when the handler runs on a small alternate stack
- * (where a report overflows it and the process dies with no word), else here; on a
- * small stack that cannot be left (no memory; or heapguard's own code was interrupted
- * while tracing is on: os.c's mapping would take the trace lock, which that code may
- * hold), with no symbols.  Only this little and the checks before it run on the
- * program's alternate stack, which may be MINSIGSTKSZ. */
+/* Runs fn(f) on a stack of its own (sigstack.h), always: the thread's own stack may
+ * have too little room left for a report (the symboliser needs tens of KiB), be it the
+ * program's small alternate signal stack (MINSIGSTKSZ, 2 KiB, is common) or a small
+ * thread stack (32 KiB: a report died in it with no word).  Else here, with no
+ * symbols on a small alternate stack: when the mapping cannot be made, or heapguard's
+ * own code was interrupted while tracing is on (os.c's mapping would take the trace
+ * lock, which that code may hold).  Only this little and the checks before it run on
+ * the thread's stack. */
 static void on_room(void (*fn)(void *), struct fault *f) {
+  f->small_stack = false;
+  if ((!hg_trace_on || !hg_stack_in_own_code(hg_context_pc(f->uc))) && hg_sigstack_call(fn, f)) return;
   f->small_stack = hg_sigstack_small();
-  if (f->small_stack && (!hg_trace_on || !hg_stack_in_own_code(hg_context_pc(f->uc)))) {
-    f->small_stack = false;
-    if (hg_sigstack_call(fn, f)) return;
-    f->small_stack = true;
-  }
   fn(f);
 }
 

@@ -1,22 +1,23 @@
-/* sigstack.h — report work moved off the program's small alternate signal stack.
+/* sigstack.h — reports made in a signal handler run on a stack of their own.
  *
- * fault.c's handler is installed with SA_ONSTACK, so it runs on the program's
- * alternate signal stack when the program set one (Python's faulthandler does, and any
- * program that catches its own stack overflows must).  Such stacks are small:
- * MINSIGSTKSZ (2 KiB) to a few KiB is common, and the kernel's signal frame takes most
- * of 2 KiB already.  A report needs far more (libunwind's cursor and context, the
- * formatter's line buffers, the symboliser, the leak scan), and overflowing the
- * alternate stack kills the process with no word.  So a report made there runs on a
- * stack of its own: a fresh mapping (no malloc; the kernel gives its pages as they are
- * touched).  Used by fault.c (guard and sampled modes' fault reports, the misalignment
- * hint) and crash.c (the crash report). */
+ * fault.c's handler runs on the stack of the thread that took the signal, or on the
+ * program's alternate signal stack (it is installed with SA_ONSTACK, so a program
+ * that catches its own stack overflows keeps doing so; Python's faulthandler sets one).
+ * Either may be small: MINSIGSTKSZ (2 KiB, most of it the kernel's signal frame) to a
+ * few KiB for an alternate stack, 16 or 32 KiB for a thread's.  A report needs far
+ * more (libunwind's cursor and context, the formatter's line buffers, the symboliser:
+ * tens of KiB; the leak scan), and overflowing the stack kills the process with no
+ * word.  So a report runs on a stack of its own: a fresh mapping (no malloc; the
+ * kernel gives its pages as they are touched), made and unmapped per report.  Used by
+ * fault.c (guard and sampled modes' fault reports, the misalignment hint) and crash.c
+ * (the crash report). */
 #ifndef HG_SIGSTACK_H
 #define HG_SIGSTACK_H
 
 #include "internal.h"
 
 /* The size of the stack hg_sigstack_call gives fn; an alternate stack smaller than
- * this is "small". */
+ * HG_SIGSTACK_SMALL is "small" (no symbols, no leak scan, if fn cannot move). */
 #define HG_SIGSTACK_SIZE (1024 * HG_KiB)
 #define HG_SIGSTACK_SMALL (256 * HG_KiB)
 
