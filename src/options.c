@@ -120,8 +120,8 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
                                          [5] = "a file name",
                                          [6] = "a file name, or empty or 0 for none",
                                          [7] = "off, text or json",
-                                         [8] = "a signal name such as USR1 or a number, not of a "
-                                               "fault, KILL or STOP (0 or off: none)",
+                                         [8] = ("a signal name such as USR1 or a number, not of a "
+                                                "fault, KILL or STOP (0 or off: none)"),
                                          [9] = "after or before",
                                          [10] = "stderr or a file name (1: stderr), or empty or 0 for none",
                                          [11] = "1, 2, 4, 8 or 16" };
