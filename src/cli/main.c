@@ -402,13 +402,15 @@ int main(int argc, char **argv) {
   }
   const char *name = argv[1];
   if (is_help(name) || strcmp(name, "help") == 0) {
-    if (strcmp(name, "help") == 0 && argc > 2) {
+    if (strcmp(name, "help") == 0 && argc > 2 && !is_help(argv[2])) {
       const struct command *cmd = find_command(argv[2]);
       if (!cmd) usage_error(NULL, "unknown command '%s'", argv[2]);
       if (argc > 3) usage_error(NULL, "'help' takes one command name");
       command_help(stdout, cmd);
     } else {
-      if (argc > 2) usage_error(NULL, "'%s' takes no arguments", name);
+      /* "help --help" is the usage too */
+      if (argc > 3 || (argc == 3 && (strcmp(name, "help") != 0 || !is_help(argv[2]))))
+        usage_error(NULL, "'%s' takes no arguments", name);
       main_help(stdout);
     }
     return fflush(stdout) == 0 ? 0 : 1;

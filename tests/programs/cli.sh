@@ -131,7 +131,7 @@ fi
 
 # ---- version and help ------------------------------------------------------------
 expect version 0 "heapguard $VERSION" --version
-for args in "--help" "-h" "help"; do
+for args in "--help" "-h" "help" "help --help" "help -h"; do
   name=help${args//[- ]/_}
   check; hg "$name" $args
   if [ "$st" -ne 0 ] || ! grep -q 'usage: heapguard <command>' "$T/$name.out" ||
