@@ -55,4 +55,51 @@ static inline bool hg_parse_size(const char *s, size_t *out) {
   return true;
 }
 
+/* ASCII letters compared without case (no locale: this may run before libc is set up). */
+static inline bool hg_same_word(const char *a, const char *b) {
+  for (;; a++, b++) {
+    char x = *a >= 'a' && *a <= 'z' ? (char)(*a - 32) : *a;
+    char y = *b >= 'a' && *b <= 'z' ? (char)(*b - 32) : *b;
+    if (x != y) return false;
+    if (!x) return true;
+  }
+}
+
+/* HEAPGUARD_STATS_SIGNAL: a name (with or without SIG, any case) or a number; 0, off or
+ * empty: none (*out = 0).  Refused: KILL and STOP, which cannot be caught; the faults
+ * (ILL, TRAP, ABRT, BUS, FPE, SEGV, SYS), whose handler returning re-runs the faulting
+ * instruction, so a crash printed the stats forever instead of dying; 32 and 33,
+ * glibc's own (thread cancellation, setxid); above 64. */
+static inline bool hg_parse_signal(const char *s, size_t *out) {
+  static const struct { char name[8]; unsigned char num; } names[] = {
+    { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "USR1", 10 }, { "USR2", 12 }, { "PIPE", 13 },
+    { "ALRM", 14 }, { "TERM", 15 }, { "CHLD", 17 }, { "CONT", 18 }, { "TSTP", 20 },
+    { "TTIN", 21 }, { "TTOU", 22 }, { "URG", 23 }, { "XCPU", 24 }, { "XFSZ", 25 },
+    { "VTALRM", 26 }, { "PROF", 27 }, { "WINCH", 28 }, { "IO", 29 }, { "PWR", 30 },
+  };
+  const uint64_t refused = 1ull << 4 | 1ull << 5 | 1ull << 6 | 1ull << 7 | 1ull << 8 |
+                           1ull << 9 | 1ull << 11 | 1ull << 19 | 1ull << 31 | 1ull << 32 |
+                           1ull << 33;
+  size_t v;
+  const char *d = s;
+  if (!*s || hg_same_word(s, "off")) {
+    *out = 0;
+    return true;
+  }
+  if (hg_parse_digits(&d, &v)) {
+    if (*d || v > 64 || (v < 64 && (refused >> v & 1))) return false;
+    *out = v;
+    return true;
+  }
+  if ((s[0] == 'S' || s[0] == 's') && (s[1] == 'I' || s[1] == 'i') &&
+      (s[2] == 'G' || s[2] == 'g'))
+    s += 3;
+  for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
+    if (hg_same_word(s, names[i].name)) {
+      *out = names[i].num;
+      return true;
+    }
+  return false;
+}
+
 #endif

@@ -79,38 +79,8 @@ static bool parse_output(const char *s, const char **out) {
 static const char *const stats_names[] = { "off", "text", "json" };
 static bool parse_stats(const char *s, unsigned *out) { return parse_word(s, out, stats_names, 3); }
 
-/* Signals by name (with or without SIG, any case) or number; 0, off or empty: none.
- * Refused as numbers (and absent from the names): KILL and STOP, which cannot be
- * caught; the faults (ILL, TRAP, ABRT, BUS, FPE, SEGV, SYS), whose handler returning
- * re-runs the faulting instruction: a crash then printed the stats forever instead of
- * dying; and 32 and 33, glibc's own (thread cancellation, setxid). */
-static const struct { const char *name; int num; } signal_names[] = {
-  { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "USR1", 10 }, { "USR2", 12 }, { "PIPE", 13 },
-  { "ALRM", 14 }, { "TERM", 15 }, { "CHLD", 17 }, { "CONT", 18 }, { "TSTP", 20 },
-  { "TTIN", 21 }, { "TTOU", 22 }, { "URG", 23 }, { "XCPU", 24 }, { "XFSZ", 25 },
-  { "VTALRM", 26 }, { "PROF", 27 }, { "WINCH", 28 }, { "IO", 29 }, { "PWR", 30 },
-};
-static bool parse_signal(const char *s, size_t *out) {
-  size_t v;
-  const char *d = s;
-  if (!*s || strcasecmp(s, "off") == 0) {
-    *out = 0;
-    return true;
-  }
-  if (hg_parse_digits(&d, &v)) {
-    /* bit n set: signal n refused (0 is none, allowed) */
-    const uint64_t refused = 1ull << 4 | 1ull << 5 | 1ull << 6 | 1ull << 7 | 1ull << 8 |
-                             1ull << 9 | 1ull << 11 | 1ull << 19 | 1ull << 31 | 1ull << 32 |
-                             1ull << 33;
-    if (*d || v > 64 || (v < 64 && (refused >> v & 1))) return false;
-    *out = v;
-    return true;
-  }
-  if (strncasecmp(s, "SIG", 3) == 0) s += 3;
-  for (unsigned i = 0; i < sizeof signal_names / sizeof *signal_names; i++)
-    if (strcasecmp(s, signal_names[i].name) == 0) { *out = (size_t)signal_names[i].num; return true; }
-  return false;
-}
+/* Signals: the syntax is numparse.h's, shared with the CLI's stats --signal. */
+static bool parse_signal(const char *s, size_t *out) { return hg_parse_signal(s, out); }
 
 static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2MiB",
                                          [1] = "1/0, true/false, on/off or yes/no",

@@ -25,6 +25,7 @@ enum value_type {
   VALUE_COUNT,  /* a whole number from 0 to max */
   VALUE_WORD,   /* one of words */
   VALUE_FLAG,   /* takes no value: sets env to `sets` (--calls, --json) */
+  VALUE_SIGNAL, /* a signal name or number, as HEAPGUARD_STATS_SIGNAL takes */
 };
 
 struct cli_option {
@@ -58,6 +59,10 @@ static bool valid_value(const struct cli_option *o, const char *value, char *exp
   case VALUE_FLAG:
     snprintf(expected, size, "no value");
     return false;
+  case VALUE_SIGNAL:
+    snprintf(expected, size, "a signal name such as USR1 or a number, not of a fault, KILL "
+                             "or STOP (0 or off: none)");
+    return hg_parse_signal(value, &v);
   case VALUE_WORD: {   /* "no, summary or full" */
     size_t n = 0;
     for (const char *const *w = o->words; *w; w++)
@@ -85,6 +90,10 @@ static const struct cli_option stats_options[] = {
   { "timeline", "HEAPGUARD_TIMELINE", VALUE_PATH, "FILE", "none", 0, NULL,
     "also sample the figures during the run into FILE, as JSON Lines (for heapguard "
     "report); %p in FILE becomes the process id", NULL },
+  { "signal", "HEAPGUARD_STATS_SIGNAL", VALUE_SIGNAL, "SIG", "none", 0, NULL,
+    "also print the stats whenever the program gets signal SIG (a name such as USR1 or "
+    "a number; not a fault's such as SEGV, KILL or STOP): at once, or by the next "
+    "allocation if the allocator is busy", NULL },
   { "interval", "HEAPGUARD_TIMELINE_MS", VALUE_COUNT, "MS", "10", HG_MAX_TIMELINE_MS, NULL,
     "at most one timeline sample per MS milliseconds, 0 to 3600000 (samples are taken by "
     "allocations)",

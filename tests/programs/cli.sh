@@ -378,6 +378,15 @@ for c in "run sample-rate 1099511627776" "run sample-max 1048576" \
   grep -q -- "$max" <("$HG" "$cmd" --help | tr -s ' \n' ' ') || { check; fail "heapguard $cmd --help does not state the largest --$opt ($max)"; }
 done
 usage_error bad_protect_min "bad value '1T' for --protect-min: expected a size" check --protect-min=1T touch @RAN@
+# stats --signal: the library's syntax (numparse.h), never a fault's signal
+for pair in USR1:USR1 sigusr2:sigusr2 10:10 off:off 0:0; do
+  expect "signal_${pair%%:*}" 0 "${pair#*:}" stats --signal="${pair%%:*}" \
+    sh -c 'printf %s "$HEAPGUARD_STATS_SIGNAL"; exec 2>/dev/null'
+done
+for v in SEGV 11 KILL 19 65 USR3 10x; do
+  usage_error "signal_bad_$v" "bad value '$v' for --signal: expected a signal name such as USR1 or a number, not of a fault" \
+    stats --signal="$v" touch @RAN@
+done
 usage_error guard_protect_min "unknown option '--protect-min' for 'guard'" guard --protect-min=0 touch @RAN@
 
 # ---- program not found or not executable ----------------------------------------------
