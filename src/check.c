@@ -605,10 +605,19 @@ void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
   return p;
 }
 
+/* Whether this thread is inside a check-mode call (sampled guard mode: a sampled
+ * block's allocation or any block's free) — then a request here came from a signal
+ * handler that interrupted it, and sampling it would wait for a lock the thread holds
+ * (lock.h): it is left to the default allocator. */
+static __thread unsigned inside;
+
 void *hg_check_alloc_sampled(size_t n, enum hg_api api) {
+  if (inside) return NULL;
   int saved = errno;
+  inside++;
   void *p = check_alloc(n, HG_ALIGNMENT, api, false, true,
                         hg_stack_capture_at(__builtin_frame_address(0)));
+  inside--;
   errno = saved;
   return p;
 }
@@ -622,7 +631,9 @@ static inline __attribute__((always_inline)) void free_entry(void *p, enum hg_ap
    * comes while the stack is walked. */
   struct hg_block *hint = hg_blocks_prefetch((uintptr_t)p);
   int saved = errno;
+  inside++;
   check_free(p, api, hg_stack_capture_at(__builtin_frame_address(0)), hint, size, align);
+  inside--;
   scrub_stack();
   errno = saved;
 }

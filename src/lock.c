@@ -41,6 +41,19 @@ static HG_NOINLINE void sleep_until_free(hg_lock_t *l) {
     futex(&l->state, FUTEX_WAIT, 2, NULL);
 }
 
+__thread char hg_lock_self;
+
+/* This thread holds the lock it waits for: it was interrupted inside the allocator by
+ * a signal whose handler called it again (malloc is not async-signal-safe).  Waiting
+ * would hang the process for ever; glibc's malloc in that case mostly finds its arena
+ * corrupt and aborts.  So do we, saying why. */
+static HG_COLD HG_NORETURN void self_deadlock(void) {
+  hg_fatal("the allocator was called again by a thread already inside it, holding one of "
+           "its locks: a signal handler that calls malloc, free or another allocation "
+           "function (they are not async-signal-safe) interrupted one of them; waiting "
+           "would never end");
+}
+
 void hg_lock_wait(hg_lock_t *l) {
   /* A short spin first: the critical sections are a few hundred instructions. */
   for (int i = 0; i < 100; i++) {
@@ -56,6 +69,7 @@ void hg_lock_wait(hg_lock_t *l) {
 #endif
   }
   if (hg_unlikely(atomic_load_explicit(&hg_exit_tid, memory_order_relaxed)) && exit_wait(l)) return;
+  if (atomic_load_explicit(&l->owner, memory_order_relaxed) == &hg_lock_self) self_deadlock();
   sleep_until_free(l);
 }
 
