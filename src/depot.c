@@ -20,6 +20,7 @@
 
 #include <string.h>
 
+#include "diag.h"
 #include "lock.h"
 #include "os.h"
 
@@ -79,14 +80,14 @@ static _Atomic bool broken_told, recovered_told;
  * but could not map the depot's first chunk (then 16 MiB of address space). */
 static HG_COLD void tell_broken(size_t bytes) {
   if (atomic_exchange(&broken_told, true)) return;
-  hg_message("check mode: no memory for the stack depot (%zu KiB); new allocation and free stacks are "
+  hg_message("%s: no memory for the stack depot (%zu KiB); new allocation and free stacks are "
              "not recorded until a later try finds memory",
-             bytes >> 10);
+             hg_diag_mode(), bytes >> 10);
 }
 
 static HG_COLD void tell_recovered(void) {
   if (atomic_exchange(&recovered_told, true)) return;
-  hg_message("check mode: the stack depot has memory again; stacks are recorded again");
+  hg_message("%s: the stack depot has memory again; stacks are recorded again", hg_diag_mode());
 }
 
 /* Depot lock held: a mapping failed (true), or a record was stored after one had. */
