@@ -25,6 +25,7 @@
 #include "region.h"
 #include "sizeclass.h"
 #include "span.h"
+#include "stats.h"
 
 bool hg_check_on;
 
@@ -468,6 +469,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   b->flags = (uint8_t)((internal ? HG_BLOCK_INTERNAL : 0) | (guarded ? HG_BLOCK_GUARDED : 0));
   b->alloc_api = (uint8_t)api;
   b->free_api = asked;   /* a live block's alignment (blocks.h) */
+  if (guarded) hg_stats_guarded(1, (ptrdiff_t)n, (ptrdiff_t)raw);   /* in no span (stats.h) */
   /* The redzones are written under the lock: a concurrent hg_check_heap() must never
    * see a block whose redzones are not yet in place.  (A guarded slot's are already.) */
   if (!guarded) {
@@ -514,6 +516,7 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_blo
     b->free_stack = stack;
     b->free_api = (uint8_t)api;
     bool guarded = b->flags & HG_BLOCK_GUARDED;
+    if (guarded) hg_stats_guarded(-1, -(ptrdiff_t)b->size, -(ptrdiff_t)b->raw);
     /* Held unless too big (or, below, no memory for the ring): then gone at once. */
     bool hold = b->raw <= hg_opt.quarantine / 4;
     if (hold && guarded) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "blocks.h"
+#include "stats.h"
 
 const char *const hg_check_api_names[HG_API_COUNT] = {
   [HG_API_NONE] = "?", [HG_API_MALLOC] = "malloc", [HG_API_FREE] = "free",
@@ -67,6 +68,7 @@ void hg_check_retag(void *p, enum hg_api api, size_t n, size_t align) {
     b->free_api = (uint8_t)(align ? __builtin_ctzl(align) : 0);
     if (n < b->size) {
       memset((char *)p + n, HG_CHECK_REDZONE_BYTE, b->size - n);
+      if (b->flags & HG_BLOCK_GUARDED) hg_stats_guarded(0, (ptrdiff_t)n - (ptrdiff_t)b->size, 0);
       b->size = n;
     }
   }

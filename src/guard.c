@@ -124,6 +124,7 @@ static bool is_retired(uintptr_t slot) {
  * leaves an eighth of vm.max_map_count (at least 1024) to the program and to
  * heapguard's other mappings.  (Sampled mode has its pool instead.) */
 static _Atomic size_t mappings;
+static _Atomic size_t mapped_bytes;   /* guard mode's slots: data and guard pages */
 static size_t map_limit = 65530;   /* the kernel's default, until hg_guard_start reads it */
 static size_t budget HG_DEFAULT_DATA;
 static _Atomic bool warned;
@@ -364,7 +365,7 @@ static uintptr_t pool_take(void) {
     size_t want = pool_fresh < run ? (pool_fresh ? pool_fresh : 1) : run;
     first = pool_fresh;
     n = first_uses(first, want < pool_slots - first ? want : pool_slots - first);
-    pool_fresh = first + n;
+    __atomic_store_n(&pool_fresh, first + n, __ATOMIC_RELAXED);   /* read unlocked (stats) */
     closed = !pool_rw;
     if (!n) {
       hg_unlock(&pool_lock);
@@ -576,10 +577,16 @@ map:
     g->refused = HG_GUARD_NO_PAGE;
     return false;
   }
+  atomic_fetch_add_explicit(&mapped_bytes, total, memory_order_relaxed);
   g->slot = slot;
   g->raw = raw;
   g->user = lead ? slot : slot + raw - body;
   return true;
+}
+
+size_t hg_guard_mapped_bytes(void) {
+  if (hg_guard_sampling) return __atomic_load_n(&pool_fresh, __ATOMIC_RELAXED) * 2 * HG_PAGE;
+  return atomic_load_explicit(&mapped_bytes, memory_order_relaxed);
 }
 
 bool hg_guard_retire(uintptr_t slot, size_t raw) {
@@ -609,6 +616,7 @@ static void unmap_slot(uintptr_t slot, size_t raw) {
   index_set(m, total >> HG_PAGE_SHIFT, 0);
   hg_os_unmap((void *)m, total);
   atomic_fetch_sub(&mappings, 2);
+  atomic_fetch_sub_explicit(&mapped_bytes, total, memory_order_relaxed);
 }
 
 /* ---- sampled guard mode ------------------------------------------------------------- */

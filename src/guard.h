@@ -92,6 +92,10 @@ void hg_guard_fell_back(enum hg_guard_refusal why);
 bool hg_guard_retire(uintptr_t slot, size_t raw);
 /* The slot leaves: unmapped, forgotten by the index. */
 void hg_guard_unmap(uintptr_t slot, size_t raw);
+/* Bytes of guarded mappings (data and guard pages), for the stats (stats.c): in guard
+ * mode every slot mapped (live, quarantined, spare); sampled, the pool's slots used so
+ * far (its reservation's other pages were never touched). */
+size_t hg_guard_mapped_bytes(void);
 /* The slot of the guarded mapping holding address a (data or guard page), or 0. */
 uintptr_t hg_guard_slot_of(uintptr_t a);
 /* Most freed guarded blocks the quarantine may hold: in guard mode a quarter of the

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "heap.h"
 #include "heapguard.h"
 #include "init.h"
@@ -89,6 +90,17 @@ void *hg_stats_alloc_zero(void) {
   void *p = hg_heap_alloc(1);   /* class 0, through the ordinary fast path */
   hg_stats_alloc_note(p, 0);
   return p;
+}
+
+/* Guarded blocks (stats.h): every change under check.c's lock, so relaxed atomics; a
+ * snapshot may see one block's three figures from either side of its change. */
+static _Atomic size_t guarded_blocks, guarded_requested, guarded_in_use, guarded_allocs;
+
+void hg_stats_guarded(ptrdiff_t blocks, ptrdiff_t requested, ptrdiff_t in_use) {
+  atomic_fetch_add_explicit(&guarded_blocks, (size_t)blocks, memory_order_relaxed);
+  atomic_fetch_add_explicit(&guarded_requested, (size_t)requested, memory_order_relaxed);
+  atomic_fetch_add_explicit(&guarded_in_use, (size_t)in_use, memory_order_relaxed);
+  if (blocks > 0) atomic_fetch_add_explicit(&guarded_allocs, (size_t)blocks, memory_order_relaxed);
 }
 
 /* ---- snapshots -------------------------------------------------------------------- */
@@ -286,7 +298,11 @@ bool hg_stats_snapshot(struct hg_snapshot *sn, bool try, bool spans) {
   sn->heap = r.brk_bytes;
   sn->regions = r.mmap_region_bytes;
   sn->large_mapped = r.large_bytes;
-  sn->mapped = r.brk_bytes + r.mmap_region_bytes + r.large_bytes;
+  sn->guarded_blocks = atomic_load_explicit(&guarded_blocks, memory_order_relaxed);
+  sn->guarded_requested = atomic_load_explicit(&guarded_requested, memory_order_relaxed);
+  sn->guarded_in_use = atomic_load_explicit(&guarded_in_use, memory_order_relaxed);
+  sn->guarded_mapped = hg_guard_mapped_bytes();
+  sn->mapped = r.brk_bytes + r.mmap_region_bytes + r.large_bytes + sn->guarded_mapped;
   sn->meta = hg_meta_bytes_mapped();
   sn->rss = read_rss();
   sn->peak_rss = read_peak_rss();
@@ -299,10 +315,11 @@ bool hg_stats_snapshot(struct hg_snapshot *sn, bool try, bool spans) {
   sn->top_free = r.top_free;
   sn->large_max_count = r.large_max_count;
   sn->large_max_bytes = r.large_max_bytes;
-  sn->blocks = sn->small_blocks + sn->medium_blocks + sn->large_blocks;
-  sn->requested = sn->small_requested + sn->medium_requested + sn->large_requested;
-  sn->in_use = sn->small_in_use + sn->medium_in_use + sn->large_in_use;
-  sn->mallocs = atomic_load_explicit(&small_allocs, memory_order_relaxed) + r.medium_total + r.large_total;
+  sn->blocks = sn->small_blocks + sn->medium_blocks + sn->large_blocks + sn->guarded_blocks;
+  sn->requested = sn->small_requested + sn->medium_requested + sn->large_requested + sn->guarded_requested;
+  sn->in_use = sn->small_in_use + sn->medium_in_use + sn->large_in_use + sn->guarded_in_use;
+  sn->mallocs = atomic_load_explicit(&small_allocs, memory_order_relaxed) + r.medium_total + r.large_total +
+                atomic_load_explicit(&guarded_allocs, memory_order_relaxed);
   /* Without observation small blocks are not counted: frees cannot be derived. */
   sn->frees = hg_stats_on && sn->mallocs > sn->blocks ? sn->mallocs - sn->blocks : 0;
   if (!hg_stats_on) sn->exact = sn->small_blocks == 0;
@@ -382,21 +399,30 @@ HG_EXPORT int hg_stats_get(struct hg_stats *st, size_t size) {
   return 0;
 }
 
-/* glibc's meaning, from the same snapshot as the stats table: arena = the heap and
- * regions, uordblks = small and medium blocks in use, hblks/hblkhd = large blocks and
- * their mappings, ordblks = free page runs, smblks/fsmblks = free slots of small spans
- * and their bytes, fordblks = the rest of arena, keepcost = the free top of the heap. */
+/* glibc's "arena" (system bytes) and "in use" (uordblks): the heap and regions, with
+ * the guarded mappings (guard.h: data and guard pages of live, quarantined and spare
+ * slots; sampled mode's pool slots used so far); small and medium blocks in use, with
+ * the data pages of live guarded blocks.  Large blocks are hblks/hblkhd's. */
+static size_t arena_of(const struct hg_snapshot *sn) { return sn->heap + sn->regions + sn->guarded_mapped; }
+static size_t in_use_of(const struct hg_snapshot *sn) {
+  return sn->small_in_use + sn->medium_in_use + sn->guarded_in_use;
+}
+
+/* glibc's meaning, from the same snapshot as the stats table: arena and uordblks as
+ * above, hblks/hblkhd = large blocks and their mappings, ordblks = free page runs,
+ * smblks/fsmblks = free slots of small spans and their bytes, fordblks = the rest of
+ * arena, keepcost = the free top of the heap. */
 HG_EXPORT struct mallinfo2 mallinfo2(void) {
   struct hg_snapshot *sn = hg_stats_acquire(false);
   hg_stats_snapshot(sn, false, false);
   struct mallinfo2 mi = { 0 };
-  mi.arena = sn->heap + sn->regions;
+  mi.arena = arena_of(sn);
   mi.ordblks = sn->free_runs;
   mi.smblks = sn->free_slots;
   mi.hblks = sn->large_blocks;
   mi.hblkhd = sn->large_mapped;
   mi.fsmblks = sn->free_slot_bytes;
-  mi.uordblks = sn->small_in_use + sn->medium_in_use;
+  mi.uordblks = in_use_of(sn);
   mi.fordblks = mi.arena > mi.uordblks ? mi.arena - mi.uordblks : 0;
   mi.keepcost = sn->top_free;
   hg_stats_release();
@@ -423,7 +449,7 @@ struct mallinfo __libc_mallinfo(void) HG_ALIAS(mallinfo);
 HG_EXPORT void malloc_stats(void) {
   struct hg_snapshot *sn = hg_stats_acquire(false);
   hg_stats_snapshot(sn, false, false);
-  size_t system = sn->heap + sn->regions, in_use = sn->small_in_use + sn->medium_in_use;
+  size_t system = arena_of(sn), in_use = in_use_of(sn);
   char buf[512];
   size_t n = hg_format(buf, sizeof buf,
                        "Arena 0:\nsystem bytes     = %10zu\nin use bytes     = %10zu\n"
@@ -441,7 +467,7 @@ HG_EXPORT int malloc_info(int options, FILE *fp) {
   if (options != 0) return EINVAL;
   struct hg_snapshot *sn = hg_stats_acquire(false);
   hg_stats_snapshot(sn, false, false);
-  size_t system = sn->heap + sn->regions, in_use = sn->small_in_use + sn->medium_in_use;
+  size_t system = arena_of(sn), in_use = in_use_of(sn);
   size_t free_bytes = system > in_use ? system - in_use : 0;
   size_t runs = sn->free_runs, large_count = sn->large_blocks, large = sn->large_mapped;
   hg_stats_release();   /* no lock is held past this point: fputs may allocate */

@@ -62,6 +62,11 @@ void hg_stats_exit_abandoned(void);
 void hg_stats_alloc_note(void *p, size_t n);
 void hg_stats_resized(void *p, size_t n);
 void *hg_stats_alloc_zero(void);
+/* Guarded blocks (guard mode's, sampled mode's: guard.h) live in mappings of their own,
+ * in no span the snapshot walks: check.c counts them here, under its lock, as they
+ * become live (+1 block, its requested bytes, its data pages), are freed (the same,
+ * negated) or shrink (hg_check_retag: requested only).  Deltas, added modulo 2^64. */
+void hg_stats_guarded(ptrdiff_t blocks, ptrdiff_t requested, ptrdiff_t in_use);
 
 /* ---- snapshots (stats.c) ------------------------------------------------------------ */
 
@@ -94,6 +99,8 @@ struct hg_snapshot {
   size_t small_requested, small_in_use, small_blocks;
   size_t medium_requested, medium_in_use, medium_blocks;
   size_t large_requested, large_in_use, large_blocks;
+  size_t guarded_requested, guarded_in_use, guarded_blocks;   /* in_use: their data pages */
+  size_t guarded_mapped;                 /* guarded mappings' bytes (guard.h) */
   size_t heap, regions, large_mapped, mapped, meta, rss;
   size_t peak_rss;    /* the kernel's high-water mark of rss (VmHWM), 0 if unknown */
   size_t free, free_run_bytes, free_runs, free_slot_bytes, free_slots, largest_free, largest_run;

@@ -229,9 +229,9 @@ static void json_figures(struct ob *o, const struct hg_snapshot *sn, const char 
   ob_printf(o, ",\"internal_waste\":%zu,\"mallocs\":%zu,\"frees\":%zu,\"kernel_calls\":%zu",
             waste_of(sn->in_use, sn->requested), sn->mallocs, sn->frees, sn->kernel_calls);
   /* additions to the contract (docs/stats-format.md) */
-  ob_printf(o, ",\"blocks\":%zu,\"heap\":%zu,\"regions\":%zu,\"large\":%zu,\"free_run_bytes\":%zu,"
-               "\"free_slot_bytes\":%zu,\"largest_run\":%zu,\"span_tail\":%zu,\"dirty\":%zu",
-            sn->blocks, sn->heap, sn->regions, sn->large_mapped, sn->free_run_bytes,
+  ob_printf(o, ",\"blocks\":%zu,\"heap\":%zu,\"regions\":%zu,\"large\":%zu,\"guarded_mapped\":%zu,"
+               "\"free_run_bytes\":%zu,\"free_slot_bytes\":%zu,\"largest_run\":%zu,\"span_tail\":%zu,\"dirty\":%zu",
+            sn->blocks, sn->heap, sn->regions, sn->large_mapped, sn->guarded_mapped, sn->free_run_bytes,
             sn->free_slot_bytes, sn->largest_run, sn->span_tail, sn->dirty);
   ob_printf(o, ",\"brk\":%zu,\"mmap\":%zu,\"munmap\":%zu,\"madvise\":%zu,\"mremap\":%zu,\"exact\":%s",
             sn->brk, sn->mmap, sn->munmap, sn->madvise, sn->mremap, sn->exact ? "true" : "false");
@@ -271,9 +271,12 @@ static void json_kinds(struct ob *o, const struct hg_snapshot *sn) {
   ob_printf(o, ",\"medium\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
             sn->medium_blocks, sn->medium_requested, sn->medium_in_use,
             waste_of(sn->medium_in_use, sn->medium_requested));
-  ob_printf(o, ",\"large\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}}",
+  ob_printf(o, ",\"large\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
             sn->large_blocks, sn->large_requested, sn->large_in_use,
             waste_of(sn->large_in_use, sn->large_requested));
+  ob_printf(o, ",\"guarded\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}}",
+            sn->guarded_blocks, sn->guarded_requested, sn->guarded_in_use,
+            waste_of(sn->guarded_in_use, sn->guarded_requested));
 }
 
 /* "spans": the map of the heap, in address order, and how many did not fit in it. */
@@ -402,8 +405,9 @@ static void memory_section(struct ob *o, const struct hg_snapshot *sn) {
   row(o, "largest free piece", sn->largest_free, "the biggest block that fits without more memory");
   fixed(a, sizeof a, hg_stats_frag_e4(sn), 4);
   row_text(o, "external fragmentation", a, "", "1 - largest free / free (0: one piece)");
-  hg_format(b, sizeof b, "brk heap %zu + mmap'd regions %zu + large blocks %zu", sn->heap,
-            sn->regions, sn->large_mapped);
+  size_t n = hg_format(b, sizeof b, "brk heap %zu + mmap'd regions %zu + large blocks %zu", sn->heap,
+                       sn->regions, sn->large_mapped);
+  if (sn->guarded_mapped) hg_format(b + n, sizeof b - n, " + guarded %zu", sn->guarded_mapped);
   row(o, "mapped from the kernel", sn->mapped, b);
   row(o, "allocator metadata (mapped)", sn->meta, "span descriptors, page map, stats: out of band");
   row(o, "resident (RSS)", sn->rss, "the whole process, /proc/self/statm");
@@ -441,6 +445,8 @@ static void classes_section(struct ob *o, const struct hg_snapshot *sn) {
   }
   class_row(o, "medium", sn->medium_blocks, sn->medium_requested, sn->medium_in_use, "", "");
   class_row(o, "large", sn->large_blocks, sn->large_requested, sn->large_in_use, "", "");
+  if (sn->guarded_blocks)   /* sampled guard mode's (guard.h): their data pages */
+    class_row(o, "guarded", sn->guarded_blocks, sn->guarded_requested, sn->guarded_in_use, "", "");
   class_row(o, "total", sn->blocks, sn->requested, sn->in_use, "", "");
   if (sn->span_tail) {
     char tail[32];

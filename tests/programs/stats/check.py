@@ -43,8 +43,8 @@ def consistent(o, where):
             fail(f"{where}: no field {k}")
         if not isinstance(o[k], (int, float)) or isinstance(o[k], bool):
             fail(f"{where}: {k} is not a number: {o[k]!r}")
-    if o["mapped"] != o["heap"] + o["regions"] + o["large"]:
-        fail(f"{where}: mapped != heap + regions + large")
+    if o["mapped"] != o["heap"] + o["regions"] + o["large"] + o["guarded_mapped"]:
+        fail(f"{where}: mapped != heap + regions + large + guarded_mapped")
     if o["free"] != o["free_run_bytes"] + o["free_slot_bytes"]:
         fail(f"{where}: free != runs + slots")
     if o["internal_waste"] != o["in_use"] - o["requested"]:
@@ -60,7 +60,7 @@ def consistent(o, where):
         for k in FINAL:
             if k not in o:
                 fail(f"{where}: no {k}")
-        large_in_use = o["kinds"]["large"]["in_use"]
+        large_in_use = o["kinds"]["large"]["in_use"] + o["kinds"]["guarded"]["in_use"]
         if o["heap"] + o["regions"] != (o["in_use"] - large_in_use) + o["free"] + o["span_tail"]:
             fail(f"{where}: heap + regions != small/medium in use + free + span tail")
         starts = [s["start"] for s in o["spans"]]
@@ -79,9 +79,10 @@ def consistent(o, where):
             fail(f"{where}: free spans {byk.get('free', 0)} != free_run_bytes {o['free_run_bytes']}")
         if byk.get("large", 0) != o["large"]:
             fail(f"{where}: large spans != large")
-        if sum(c["live"] for c in o["classes"]) + o["kinds"]["medium"]["live"] + o["kinds"]["large"]["live"] != o["blocks"]:
+        kinds = [o["kinds"][k] for k in ("medium", "large", "guarded")]
+        if sum(c["live"] for c in o["classes"]) + sum(k["live"] for k in kinds) != o["blocks"]:
             fail(f"{where}: classes' live blocks do not add up")
-        if sum(c["requested"] for c in o["classes"]) + o["kinds"]["medium"]["requested"] + o["kinds"]["large"]["requested"] != o["requested"]:
+        if sum(c["requested"] for c in o["classes"]) + sum(k["requested"] for k in kinds) != o["requested"]:
             fail(f"{where}: classes' requested bytes do not add up")
 
 def cls(o, size):
