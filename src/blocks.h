@@ -28,6 +28,9 @@ enum hg_block_flag {
   HG_BLOCK_REPORTED = 16,  /* its corruption was reported: not again */
   HG_BLOCK_GUARDED = 32,   /* in a guarded slot (guard.h); freed: inaccessible */
   HG_BLOCK_PROTECTED = 64, /* freed, quarantined, its whole pages PROT_NONE (protect.h) */
+  HG_BLOCK_PARENT_THREAD = 128, /* leak scan, fork child: unreached, but allocated by a
+                                   thread of the parent that the child has not: taken as
+                                   reachable (leak.c) */
 };
 
 struct hg_block {
@@ -35,7 +38,13 @@ struct hg_block {
   uintptr_t user_hidden;   /* ~user address */
   size_t size;             /* bytes asked for */
   size_t raw;              /* bytes of the slot */
-  hg_stack_t alloc_stack, free_stack;
+  hg_stack_t alloc_stack;
+  union {
+    hg_stack_t free_stack;   /* freed: where */
+    uint32_t alloc_thread;   /* live: the allocating thread's serial (check.c), which
+                                tells a fork child's leak scan the parent's other
+                                threads' blocks */
+  };
   uint8_t state, flags;
   uint8_t alloc_api, free_api;   /* index into hg_check_api_names; while the block
                                     lives, free_api holds log2 of the alignment it

@@ -422,6 +422,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
     return NULL;
   }
   bool internal = hg_stack_quiet != 0;
+  uint32_t serial = hg_leak_thread_serial ? hg_leak_thread_serial : hg_leak_new_thread_serial();
   /* Guard mode: a mapping of the block's own, made outside the lock; when none can be
    * made now, a slot with redzones as in check mode. */
   struct hg_guard_slot g = { 0, 0, 0, HG_GUARD_MADE };
@@ -465,6 +466,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   b->size = n;
   b->raw = raw;
   b->alloc_stack = stack;
+  b->alloc_thread = serial;
   b->state = HG_BLOCK_LIVE;
   b->flags = (uint8_t)((internal ? HG_BLOCK_INTERNAL : 0) | (guarded ? HG_BLOCK_GUARDED : 0));
   b->alloc_api = (uint8_t)api;
@@ -807,5 +809,6 @@ void hg_check_fork_child(void) {
   if (!hg_check_on && !hg_guard_sampling) return;
   hg_stack_fork_child();
   hg_lock_reset(&check_lock);
+  hg_leak_fork_child();
   hg_diag_fork_child();
 }

@@ -114,6 +114,14 @@ bool hg_check_holds(uintptr_t a);
 /* leak.c: the reachability scan and the leak report, at exit. */
 void hg_leak_report(void);
 
+/* Each thread's serial number for the leak scan in a fork child (leak.c): 0 until the
+ * thread's first check-mode allocation, which takes one (hg_leak_new_thread_serial)
+ * and stores it in the block's record (alloc_thread). */
+extern HG_HIDDEN __thread uint32_t hg_leak_thread_serial;
+uint32_t hg_leak_new_thread_serial(void);
+/* From check mode's fork handler in the child (async-signal-safe: one load, one store). */
+void hg_leak_fork_child(void);
+
 void hg_check_fork_prepare(void);
 void hg_check_fork_parent(void);
 void hg_check_fork_child(void);

@@ -14,11 +14,21 @@
  * exit() is missed: leaks can be over-reported only in that case).  Pages that are not
  * resident (mincore) hold no pointer the program wrote and are skipped.
  *
+ * In a fork child the other threads of the parent are gone, their registers with them
+ * (their stacks and TLS stay mapped, and are scanned): a block one of them held only in
+ * a register at the fork is unreachable in the child, not lost in the parent.  So the
+ * blocks those threads allocated (check.c records each block's thread), left
+ * unreached by the roots, are taken as reachable, with what they reach, and counted on
+ * a line of their own ("parent threads' blocks"), not as errors: the parent's own scan
+ * reports those really lost.  The child's blocks and the forking thread's stay
+ * reported.
+ *
  * Blocks left unreached are lost.  A lost block reachable from another lost block is
  * "indirectly lost" (the rest of a leaked list); the others are "definitely lost".
  * Lost blocks are grouped by allocation stack, largest group first; each group is one
  * error (kind memory-leak).  Still-reachable blocks are counted, not reported. */
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -33,6 +43,38 @@
 #include "pagemap.h"
 #include "stack.h"
 #include "stop.h"
+
+/* Threads, for a fork child's scan.  A forked child has only the thread that called
+ * fork().  The others' stacks and TLS are still mapped, and scanned as roots like every
+ * writable mapping, but their registers are gone: a block another thread had just
+ * allocated (malloc returning, the pointer not stored yet), or held in a register
+ * only, is unreachable in the child, though not lost in the parent.  So each live
+ * block records which thread allocated it (check.c), as a serial number (a tid would
+ * be reused): every thread takes the next one at its first allocation, and a child
+ * remembers, at the fork, the last number given out; the forking thread keeps its own
+ * (TLS).  Threads the child creates get larger numbers; a grandchild's fork updates
+ * the bound. */
+static _Atomic uint32_t thread_serials;   /* the last serial given out */
+__thread uint32_t hg_leak_thread_serial;   /* this thread's; 0: none yet */
+static uint32_t fork_serials;             /* fork child: thread_serials at the fork; else 0 */
+
+HG_NOINLINE uint32_t hg_leak_new_thread_serial(void) {
+  hg_leak_thread_serial = atomic_fetch_add_explicit(&thread_serials, 1, memory_order_relaxed) + 1;
+  return hg_leak_thread_serial;
+}
+
+/* Only the forking thread goes on: every serial given out so far but its own (0 if it
+ * never allocated) is a thread this process has not.  (The counter is read, not
+ * changed: no lock, async-signal-safe.) */
+void hg_leak_fork_child(void) { fork_serials = atomic_load_explicit(&thread_serials, memory_order_relaxed); }
+
+/* Whether live block b was allocated, before a fork(), by a thread of the parent that
+ * this process has not (one other than the forking thread, here or in an ancestor):
+ * never in a process that did not come from fork(). */
+static bool of_gone_thread(const struct hg_block *b) {
+  uint32_t t = b->alloc_thread;
+  return fork_serials && t && t <= fork_serials && t != hg_leak_thread_serial;
+}
 
 struct scan {
   struct hg_block **stack;      /* blocks to visit */
@@ -104,7 +146,9 @@ struct group {
 };
 
 struct totals {
-  size_t bytes[3], blocks[3];   /* definitely lost, indirectly lost, still reachable */
+  /* definitely lost, indirectly lost, still reachable, and (a fork child) taken as
+   * held by the parent's vanished threads */
+  size_t bytes[4], blocks[4];
 };
 
 static void sort_groups(struct group *g, size_t n) {
@@ -124,10 +168,11 @@ static size_t make_groups(struct group *g, size_t room, struct totals *t) {
   for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
     struct hg_block *b = hg_blocks_at(i);
     if (!b->slot || b->state != HG_BLOCK_LIVE || (b->flags & HG_BLOCK_INTERNAL)) continue;
-    unsigned k = (b->flags & HG_BLOCK_REACHED) ? 2 : (b->flags & HG_BLOCK_INDIRECT) ? 1 : 0;
+    unsigned k = (b->flags & HG_BLOCK_PARENT_THREAD) ? 3 : (b->flags & HG_BLOCK_REACHED) ? 2
+                 : (b->flags & HG_BLOCK_INDIRECT) ? 1 : 0;
     t->bytes[k] += b->size;
     t->blocks[k]++;
-    if (k == 2) continue;
+    if (k >= 2) continue;
     size_t j;
     for (j = 0; j < n; j++)   /* linear: lost blocks are few in a program worth reporting */
       if (g[j].stack == b->alloc_stack && g[j].indirect == k) break;
@@ -165,7 +210,7 @@ static size_t unmark_live_blocks(struct scan *sc) {
     struct hg_block *b = hg_blocks_at(i);
     if (!b->slot || b->state != HG_BLOCK_LIVE) continue;
     live++;
-    b->flags &= (uint8_t)~(HG_BLOCK_REACHED | HG_BLOCK_INDIRECT | HG_BLOCK_LEADER);
+    b->flags &= (uint8_t)~(HG_BLOCK_REACHED | HG_BLOCK_INDIRECT | HG_BLOCK_LEADER | HG_BLOCK_PARENT_THREAD);
     uintptr_t user = hg_block_user(b);
     if (user < sc->lo) sc->lo = user;
     if (user + b->size + 1 > sc->hi) sc->hi = user + b->size + 1;
@@ -197,6 +242,21 @@ static void mark_blocks(struct scan *sc) {
   hg_stop_others();
   hg_maps_each(scan_mapping, sc);
   drain(sc);
+  /* A fork child: the blocks of the parent's other threads still unreached may be held
+   * in those threads' registers, which the child has not (their stacks and TLS were
+   * scanned above): taken as reachable, with what they point to, and counted apart.
+   * The parent's own scan, which has them, reports those really lost.  The child's
+   * own blocks, and the forking thread's (its registers are the child's), are not
+   * concerned. */
+  for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
+    struct hg_block *b = hg_blocks_at(i);
+    if (!b->slot || b->state != HG_BLOCK_LIVE || (b->flags & HG_BLOCK_REACHED) ||
+        !of_gone_thread(b))
+      continue;
+    b->flags |= HG_BLOCK_REACHED | HG_BLOCK_PARENT_THREAD;
+    if (sc->depth < sc->cap) sc->stack[sc->depth++] = b;
+    drain(sc);
+  }
   for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
     struct hg_block *b = hg_blocks_at(i);
     if (!b->slot || b->state != HG_BLOCK_LIVE || (b->flags & (HG_BLOCK_REACHED | HG_BLOCK_INDIRECT)))
@@ -237,6 +297,9 @@ static void print_summary(const struct totals *t) {
   hg_diag_line("   definitely lost: %zu bytes in %zu blocks", t->bytes[0], t->blocks[0]);
   hg_diag_line("   indirectly lost: %zu bytes in %zu blocks", t->bytes[1], t->blocks[1]);
   hg_diag_line("   still reachable: %zu bytes in %zu blocks", t->bytes[2], t->blocks[2]);
+  if (t->blocks[3])
+    hg_diag_line("   parent threads' blocks: %zu bytes in %zu blocks (allocated before fork() by threads this "
+                 "child has not, maybe in their registers: not errors)", t->bytes[3], t->blocks[3]);
   hg_diag_unlock();
 }
 
