@@ -270,7 +270,7 @@ void hg_stack_print_raw(const uintptr_t *frames, unsigned n, unsigned depth) {
  * the symbolised reports. */
 static HG_NOINLINE void print_unsymbolised(const uintptr_t *frames, unsigned n, const char *api) {
   struct places p;
-  uintptr_t copy[HG_STACK_MAX_DEPTH];   /* (one load each: a dlclose may be rewriting them) */
+  uintptr_t copy[HG_STACK_MAX_DEPTH] = { 0 };   /* (one load each: a dlclose may be rewriting them) */
   if (n > HG_STACK_MAX_DEPTH) n = HG_STACK_MAX_DEPTH;
   for (unsigned i = 0; i < n; i++) copy[i] = __atomic_load_n(&frames[i], __ATOMIC_RELAXED);
   bool placed = place_frames(&p, copy, n);
