@@ -69,46 +69,61 @@ static const char *signal_name(int sig) {
   return "?";
 }
 
-/* What the kernel's si_code says, for a signal the hardware raised (si_code > 0). */
+/* What the kernel's si_code says, for a signal the hardware raised (si_code > 0).  A
+ * switch, not a table: a table of string pointers is relocated, so it sits in the relro
+ * page the loader writes in every process, and this one (624 bytes) took that part of
+ * the library to two pages (docs/architecture.md, "Resident memory"). */
 static const char *code_meaning(int sig, int code, const char **name) {
-  static const struct {
-    int sig, code;
-    const char *name, *meaning;
-  } codes[] = {
-    { SIGSEGV, SEGV_MAPERR, "SEGV_MAPERR", "address not mapped" },
-    { SIGSEGV, SEGV_ACCERR, "SEGV_ACCERR", "the mapping does not allow this access" },
-    { SIGSEGV, SEGV_BNDERR, "SEGV_BNDERR", "failed address bound checks" },
-    { SIGSEGV, SEGV_PKUERR, "SEGV_PKUERR", "protection key denies the access" },
-    { SIGSEGV, SI_KERNEL, "SI_KERNEL", "general-protection fault: most likely an address that is not "
-                                       "canonical (the kernel does not say which), or a misaligned "
-                                       "SSE access" },
-    { SIGBUS, BUS_ADRALN, "BUS_ADRALN", "misaligned address" },
-    { SIGBUS, BUS_ADRERR, "BUS_ADRERR", "no memory behind the address (past the end of a mapped file?)" },
-    { SIGBUS, BUS_OBJERR, "BUS_OBJERR", "object-specific hardware error" },
-    { SIGBUS, BUS_MCEERR_AR, "BUS_MCEERR_AR", "hardware memory error" },
-    { SIGBUS, BUS_MCEERR_AO, "BUS_MCEERR_AO", "hardware memory error" },
-    { SIGFPE, FPE_INTDIV, "FPE_INTDIV", "integer division by zero (or INT_MIN / -1)" },
-    { SIGFPE, FPE_INTOVF, "FPE_INTOVF", "integer overflow" },
-    { SIGFPE, FPE_FLTDIV, "FPE_FLTDIV", "floating-point division by zero" },
-    { SIGFPE, FPE_FLTOVF, "FPE_FLTOVF", "floating-point overflow" },
-    { SIGFPE, FPE_FLTUND, "FPE_FLTUND", "floating-point underflow" },
-    { SIGFPE, FPE_FLTRES, "FPE_FLTRES", "floating-point inexact result" },
-    { SIGFPE, FPE_FLTINV, "FPE_FLTINV", "invalid floating-point operation" },
-    { SIGFPE, FPE_FLTSUB, "FPE_FLTSUB", "subscript out of range" },
-    { SIGILL, ILL_ILLOPC, "ILL_ILLOPC", "illegal opcode" },
-    { SIGILL, ILL_ILLOPN, "ILL_ILLOPN", "illegal operand (__builtin_trap() and ud2 raise it)" },
-    { SIGILL, ILL_ILLADR, "ILL_ILLADR", "illegal addressing mode" },
-    { SIGILL, ILL_ILLTRP, "ILL_ILLTRP", "illegal trap" },
-    { SIGILL, ILL_PRVOPC, "ILL_PRVOPC", "privileged opcode" },
-    { SIGILL, ILL_PRVREG, "ILL_PRVREG", "privileged register" },
-    { SIGILL, ILL_COPROC, "ILL_COPROC", "coprocessor error" },
-    { SIGILL, ILL_BADSTK, "ILL_BADSTK", "internal stack error" },
-  };
-  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-    if (codes[i].sig == sig && codes[i].code == code) {
-      *name = codes[i].name;
-      return codes[i].meaning;
+#define CODE(c, meaning) \
+  case c:                \
+    *name = #c;          \
+    return meaning
+  switch (sig) {
+  case SIGSEGV:
+    switch (code) {
+      CODE(SEGV_MAPERR, "address not mapped");
+      CODE(SEGV_ACCERR, "the mapping does not allow this access");
+      CODE(SEGV_BNDERR, "failed address bound checks");
+      CODE(SEGV_PKUERR, "protection key denies the access");
+      CODE(SI_KERNEL, "general-protection fault: most likely an address that is not canonical "
+                      "(the kernel does not say which), or a misaligned SSE access");
     }
+    break;
+  case SIGBUS:
+    switch (code) {
+      CODE(BUS_ADRALN, "misaligned address");
+      CODE(BUS_ADRERR, "no memory behind the address (past the end of a mapped file?)");
+      CODE(BUS_OBJERR, "object-specific hardware error");
+      CODE(BUS_MCEERR_AR, "hardware memory error");
+      CODE(BUS_MCEERR_AO, "hardware memory error");
+    }
+    break;
+  case SIGFPE:
+    switch (code) {
+      CODE(FPE_INTDIV, "integer division by zero (or INT_MIN / -1)");
+      CODE(FPE_INTOVF, "integer overflow");
+      CODE(FPE_FLTDIV, "floating-point division by zero");
+      CODE(FPE_FLTOVF, "floating-point overflow");
+      CODE(FPE_FLTUND, "floating-point underflow");
+      CODE(FPE_FLTRES, "floating-point inexact result");
+      CODE(FPE_FLTINV, "invalid floating-point operation");
+      CODE(FPE_FLTSUB, "subscript out of range");
+    }
+    break;
+  case SIGILL:
+    switch (code) {
+      CODE(ILL_ILLOPC, "illegal opcode");
+      CODE(ILL_ILLOPN, "illegal operand (__builtin_trap() and ud2 raise it)");
+      CODE(ILL_ILLADR, "illegal addressing mode");
+      CODE(ILL_ILLTRP, "illegal trap");
+      CODE(ILL_PRVOPC, "privileged opcode");
+      CODE(ILL_PRVREG, "privileged register");
+      CODE(ILL_COPROC, "coprocessor error");
+      CODE(ILL_BADSTK, "internal stack error");
+    }
+    break;
+  }
+#undef CODE
   *name = "?";
   return "unknown si_code";
 }

@@ -9,7 +9,7 @@
 # (its start and countdown are the settings text's).  The program reads its own
 # /proc/self/smaps; the sections' file offsets come from readelf.
 . "$(dirname "$0")/lib.sh"
-need readelf gcc
+need readelf nm gcc
 [ "${MODE:-release}" = release ] || { say "the layout is checked on release builds"; exit 77; }
 case "${HEAPGUARD_MODE:-run}:${HEAPGUARD_SAMPLE_RATE:-0}:${HEAPGUARD_STATS:-}${HEAPGUARD_TRACE:-}" in
   run:0:) ;;
@@ -84,6 +84,28 @@ int main(int argc, char **argv) {
 }
 EOF
 gcc -O1 -pthread -o "$T/resident" "$T/resident.c" || { echo "cannot build the program"; exit 1; }
+
+# The pages every process maps whole or writes (docs/architecture.md, "Resident memory:
+# the library's own pages"), from the file's layout: the headers' mapping (the loader
+# reads it for every symbol lookup; fault-around maps all of it) at most 2 pages (the
+# relocations sit in the hot text's last page, src/heapguard.ld.in); the relro part,
+# which the loader writes, within one page (a table of string pointers there took it
+# to two); the .bss variables the default mode writes, of the core files, within two
+# pages (the page map's 3 MiB comes after them: between them it made three).
+HG_CHECKS=$((HG_CHECKS + 1))
+layout=$(readelf -lW "$HG_LIB_SO" | awk '
+  $1 == "LOAD" && !seen { seen = 1; printf "headers %d\n", strtonum($5) }
+  $1 == "GNU_RELRO" { a = strtonum($3); printf "relro %d\n", int((a + strtonum($6) - 1) / 4096) - int(a / 4096) + 1 }')
+pages=$(nm -S "$HG_LIB_SO" 2>/dev/null | awk '
+  $3 ~ /^[bB]$/ && $4 ~ /^(heaps_all|hg_region_lock|bump_cur|hg_os_calls|init_lock|hg_class_of_index|hg_classes)$/ {
+    a = strtonum("0x" $1); for (p = int(a / 4096); p <= int((a + strtonum("0x" $2) - 1) / 4096); p++) seen[p] = 1; n++ }
+  END { for (p in seen) k++; printf "%d %d", n, k }')
+if echo "$layout" | awk '($1 == "headers" && $2 > 8192) || ($1 == "relro" && $2 > 1) { bad = 1 } END { exit bad }' &&
+   [ "${pages% *}" = 7 ] && [ "${pages#* }" -le 2 ]; then
+  say "ok    headers in 2 pages, relro in 1, the default mode's .bss variables in ${pages#* }"
+else
+  fail "the library's layout: $(echo $layout) (bytes, pages); .bss variables found, pages: $pages"
+fi
 
 # "name offset" of the sections that must stay out of memory, and of the hot text.
 sections=$(readelf -SW "$HG_LIB_SO" | sed 's/^ *\[ *[0-9]*\] *//' |
