@@ -13,8 +13,8 @@
 #   * A forked child's crash is reported under the child's pid; the parent runs on.
 #   * A stack overflow with the program's small alternate signal stack: the report moves
 #     to a stack of its own, so it is whole (symbolised, with the leak check).
-#   * The same, and a null pointer read, on an alternate stack of MINSIGSTKSZ and of
-#     4 KiB (with an inaccessible page below it, so that overflowing it faults): the
+#   * The same, and a null pointer read, on an alternate stack of MINSIGSTKSZ (or this
+#     CPU's signal frame, if larger) and of 2 KiB more (with an inaccessible page below it, so that overflowing it faults): the
 #     report moves before its first step; it used to overflow that stack in its frame
 #     walk and die with no word.
 #   * A crash in heapguard's own code (posix_memalign(NULL, ...)): the report is cut
@@ -219,9 +219,14 @@ if [ "$st" = 139 ] && grep -q 'fatal-signal: SIGSEGV' "$T/overflow.err" &&
   ok "stack overflow on a small alternate stack: the whole report, symbolised"
 else fail "stack overflow: status $(status_desc "$st")"; show "$T/overflow.err"; fi
 
-# 7b. Alternate stacks of MINSIGSTKSZ (2048 here) and 4 KiB.
+# 7b. Alternate stacks of the smallest size the kernel accepts and of 2 KiB more:
+# MINSIGSTKSZ (2048) and 4096, or, where this CPU's signal frame is larger (AT_MINSIGSTKSZ
+# is 3376 bytes with AVX-512: a 2048-byte stack cannot take a signal at all, with or
+# without heapguard), that frame's size and 2 KiB more.
 minsig=$(printf '#include <signal.h>\nMINSIGSTKSZ\n' | gcc -E -P - | tail -n 1)
-for size in "$minsig" 4096; do
+auxmin=$(LD_SHOW_AUXV=1 /bin/true | sed -n 's/^AT_MINSIGSTKSZ: *//p')
+[ -n "$auxmin" ] && [ "$auxmin" -gt "$minsig" ] && minsig=$auxmin
+for size in "$minsig" $((minsig + 2048)); do
   for what in overflow null; do
     check
     run "alt$size$what" env LD_PRELOAD="$LIB" HEAPGUARD_MODE=check "$T/altstack" "$size" "$what"
