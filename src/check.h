@@ -55,11 +55,11 @@ extern HG_HIDDEN bool hg_check_on;
  * hg_check_start from the library constructor (loads the unwinder). */
 void hg_check_init(void);
 void hg_check_start(void);
-/* The exit-time work (verify, leak scan, summary), once per process: from the library
- * destructor at exit(), or from _exit (init.c).  Returns the status to exit with: the
- * error exit code if errors were found and it is set, else `status`.  After a lock
- * wait that could not end cut it short (init.c), hg_check_exit_abandoned says so and
- * returns the status the same way, from the errors counted by then. */
+/* The exit-time work (check_exit.c: verify, leak scan, summary), once per process:
+ * from the library destructor at exit(), or from _exit (init.c).  Returns the status to
+ * exit with: the error exit code if errors were found and it is set, else `status`.
+ * After a lock wait that could not end cut it short (init.c), hg_check_exit_abandoned
+ * says so and returns the status the same way, from the errors counted by then. */
 int hg_check_at_exit(int status);
 int hg_check_exit_abandoned(int status);
 

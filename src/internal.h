@@ -17,7 +17,8 @@
  * report.c (fatal errors and the allocation-free formatter), init.c (process start,
  * fork, thread exit).
  * Check mode, on top of heap and region: check.c (its allocation functions, redzones,
- * quarantine, error reports), blocks.c (its table of blocks), leak.c (the leak scan),
+ * quarantine, error reports), check_exit.c (its work at exit), blocks.c (its table of
+ * blocks), leak.c (the leak scan),
  * stack.c (stack capture), depot.c (the stored stacks), symbolise.c (symbols), diag.c
  * (report output, error contexts), maps.c (/proc/self/maps).  Guard mode, on top of
  * check mode: guard.c (guarded slots, their page index, sampled mode's pool), fault.c

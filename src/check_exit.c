@@ -1,0 +1,45 @@
+/* check_exit.c — check mode at the process's end: the blocks verified, the leak scan,
+ * the summary, and the errors turned into the exit status, once per process (check.h:
+ * hg_check_at_exit).  Only check.h's interface is used: no state of check.c's. */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "init.h"
+#include "options.h"
+
+/* At exit: verify, scan for leaks, summarise, and turn errors into the exit status.
+ * A destructor of the library runs after the program's own destructors and atexit
+ * handlers, so memory they free is not reported.  A program that ends with _exit gets
+ * the same from there (init.c); whichever comes first does it. */
+static _Atomic bool exit_done;
+
+static int exit_status(int status) {
+  return hg_diag_error_count() && hg_opt.error_exitcode ? (int)(hg_opt.error_exitcode & 255) : status;
+}
+
+int hg_check_at_exit(int status) {
+  if (!hg_check_on || atomic_exchange(&exit_done, true)) return status;
+  hg_check_verify("at exit");
+  if (hg_opt.leak_check != HG_LEAKS_NO) hg_leak_report();
+  hg_diag_summary();
+  return exit_status(status);
+}
+
+int hg_check_exit_abandoned(int status) {
+  hg_diag_line("exit-time checks cut short: a heapguard lock stayed held for 2 s (_exit() "
+               "called by a signal handler that interrupted the allocator?)");
+  return exit_status(status);
+}
+
+__attribute__((destructor)) HG_DEFAULT_TEXT static void check_at_exit(void) {
+  if (!hg_check_on || hg_exit_shares_parent()) return;
+  int status = hg_check_at_exit(-1);
+  if (status != -1) {
+    fflush(NULL);   /* what exit() would still have done */
+    hg_exit_raw(status);
+  }
+}
