@@ -12,6 +12,7 @@
 #include "guard.h"
 #include "maps.h"
 #include "pagemap.h"
+#include "protect.h"
 
 /* Where a pointer the allocator does not own lies, in words. */
 static void describe_foreign(uintptr_t a) {
@@ -181,6 +182,38 @@ void hg_check_report(const struct finding *f) {
   }
   print_block_origin(b);
   hg_diag_unlock();
+}
+
+bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where) {
+  /* A guarded slot's page, or (check mode) a page of the heap: maybe a protected
+   * quarantined block's (protect.h). */
+  uintptr_t slot = hg_guard_slot_of(addr);
+  bool heap = !slot && hg_protect_may_hold(addr);
+  if ((!slot && !heap) || !hg_check_lock_patiently()) return false;
+  struct hg_block *b = heap ? hg_blocks_lookup(addr, &slot) : hg_blocks_find(slot);
+  struct finding f = { .addr = addr, .where = where, .where_api = HG_API_NONE,
+                       .access = access < 0 ? 3 : access + 1 };
+  if (b) f.block = *b;
+  hg_check_unlock();
+  if (!b) return false;
+  uintptr_t user = hg_block_user(&f.block), lo, hi;
+  if (heap) {
+    /* Only a protected page faults; the block may have left meanwhile (then the access
+     * is the program's to repeat: not ours). */
+    if (!(f.block.flags & HG_BLOCK_PROTECTED) || !hg_protect_range(&f.block, &lo, &hi) || addr < lo ||
+        addr >= hi)
+      return false;
+    f.shape = F_AFTER_FREE;
+    hg_check_report(&f);
+    return true;
+  }
+  if (!(f.block.flags & HG_BLOCK_GUARDED)) return false;
+  if (addr < user) f.shape = F_UNDERFLOW;
+  else if (addr >= user + f.block.size) f.shape = F_OVERFLOW;
+  else if (f.block.state == HG_BLOCK_FREED) f.shape = F_AFTER_FREE;
+  else return false;   /* a live block's own bytes do not fault */
+  hg_check_report(&f);
+  return true;
 }
 
 bool hg_check_block_near(uintptr_t addr, struct hg_block *out) {

@@ -4,7 +4,7 @@
  * least HEAPGUARD_PROTECT_MIN bytes of whole pages has those pages made PROT_NONE while it
  * waits in the quarantine, instead of being filled with the poison and read back when
  * it leaves: a read or a write after free there faults at once and is reported by the
- * fault handler (fault.c, check.c's hg_check_report_fault) with the faulting stack and
+ * fault handler (fault.c, check_report.c's hg_check_report_fault) with the faulting stack and
  * the block's free and allocation stacks.  The bytes on the partial pages at the
  * block's ends are poisoned and verified as any freed block's, and the redzones (never
  * on a protected page) as any block's.  The pages stay resident: giving them back
