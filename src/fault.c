@@ -194,11 +194,14 @@ static void say_misaligned(void *arg) {
   int symbols_off = hg_stack_no_symbols;
   if (hg_stack_in_own_code(hg_context_pc(uc)) || m->f.small_stack) hg_stack_no_symbols = 1;
   hg_diag_lock();
-  hg_diag_line("WARNING: guard mode: a general-protection fault (not at a guard page) at "
+  /* The mode by name (hg_diag_mode): sampled guard mode gets here too, with
+   * HEAPGUARD_SAMPLE_ALIGN below 16. */
+  hg_diag_line("WARNING: %s: a general-protection fault (not at a guard page) at "
                "%p, with %s = %p, inside a guarded block but not 16-byte aligned: most "
-               "likely an aligned SSE access to a block that guard mode aligned to %zu "
+               "likely an aligned SSE access to a block that %s aligned to %zu "
                "(glibc: 16); %s avoids it",
-               (void *)hg_context_pc(uc), m->reg, (void *)m->value, hg_guard_least_alignment(),
+               hg_diag_mode(), (void *)hg_context_pc(uc), m->reg, (void *)m->value, hg_diag_mode(),
+               hg_guard_least_alignment(),
                hg_guard_on ? "HEAPGUARD_GUARD_ALIGN=16 (--guard-align=16)"
                            : "HEAPGUARD_SAMPLE_ALIGN=16 (--sample-align=16)");
   hg_stack_print(hg_stack_capture_context(uc), NULL);

@@ -1,7 +1,7 @@
 /* trace_format.c — the text of `heapguard trace`'s lines (see trace.h): a kernel call
  * as strace prints it, the reason for it in words, the line's prefix.  Pure formatting
  * into the caller's buffer (trace_format.h), with hg_format: no allocation, no output,
- * no state; trace.c writes the lines. */
+ * no state of its own (it reads which mode runs); trace.c writes the lines. */
 #define _GNU_SOURCE
 #include "trace_format.h"
 
@@ -11,6 +11,8 @@
 #include <sys/uio.h>
 
 #include "check.h"
+#include "diag.h"
+#include "guard.h"
 #include "options.h"
 
 /* ---- formatting -------------------------------------------------------------------------- */
@@ -346,19 +348,23 @@ static void add_reason(struct hg_trace_buf *b, unsigned sys, const long *a, unsi
     add_bytes(b, c->a);
     add(b, " record, in a mapping of its own");
     return;
+  /* The mode by name (hg_diag_mode): check mode protects its large quarantined
+   * blocks, sampled guard mode its pool's slots, guard mode both. */
   case HG_WHY_PROTECT:
-    add(b, "guard mode: ");
+    add(b, "%s: ", hg_diag_mode());
     add_bytes(b, (size_t)a[1]);
     add(b, " made inaccessible (a guard page, or a freed block in quarantine)");
     return;
   case HG_WHY_UNPROTECT:
-    add(b, "guard mode: ");
+    add(b, "%s: ", hg_diag_mode());
     add_bytes(b, (size_t)a[1]);
     add(b, " made accessible again");
     return;
   default:
     if (hg_check_on)
-      add(b, "check/guard mode: its own memory (guarded blocks, block table, quarantine, stacks, leak scan)");
+      add(b, "%s: its own memory (guarded blocks, block table, quarantine, stacks, leak scan)", hg_diag_mode());
+    else if (hg_guard_sampling)
+      add(b, "sampled guard mode: its own memory (the pool of guarded slots, their index and records, stacks)");
     else
       add(b, "(no reason recorded)");
     return;

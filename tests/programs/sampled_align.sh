@@ -7,7 +7,8 @@
 # causes is named in a warning.  Checks, every malloc sampled (HEAPGUARD_SAMPLE_RATE=1):
 #   * every size from 1 to 4096 from malloc, calloc and realloc is 16-byte aligned;
 #   * the aligned SSE stores into a 40-byte block run;
-#   * with HEAPGUARD_SAMPLE_ALIGN=8 they fault, and the warning names the setting;
+#   * with HEAPGUARD_SAMPLE_ALIGN=8 they fault, and the warning names the setting and
+#     the mode ("sampled guard mode", not "guard mode");
 #   * an off-by-one write into the slack a 16-aligned 24-byte block leaves before its
 #     guard page is still reported, at the block's free, with the allocation stack.
 . "$(dirname "$0")/lib.sh"
@@ -42,7 +43,7 @@ if [ $st -ne 0 ] || ! grep -qx stored "$T/sse.out" || grep -q ERROR "$T/sse.log"
 else say "ok: aligned SSE stores into a sampled 40-byte block run"; fi
 
 probe_run sse8 HEAPGUARD_SAMPLE_ALIGN=8 -- sse
-if [ $st -ne 139 ] || ! grep -q 'WARNING: guard mode: a general-protection fault' "$T/sse8.log" ||
+if [ $st -ne 139 ] || ! grep -q 'WARNING: sampled guard mode: a general-protection fault' "$T/sse8.log" ||
    ! grep -q 'HEAPGUARD_SAMPLE_ALIGN=16' "$T/sse8.log"; then
   fail "HEAPGUARD_SAMPLE_ALIGN=8: wanted a SIGSEGV (139) and a warning naming HEAPGUARD_SAMPLE_ALIGN=16, got status $st"
   show sse8

@@ -217,6 +217,17 @@ if grep -q 'HEAPGUARD_TRACE_CALLS is ignored in check' "$T/checkmode.tr" && ! gr
   ok "check mode: calls not traced (said once), kernel calls traced"
 else fail "check mode with HEAPGUARD_TRACE_CALLS"; sed 's/^/  | /' "$T/checkmode.tr" | cut -c1-150 | head; fi
 
+# the reasons name the mode that runs: check mode protects a large quarantined block,
+# sampled guard mode its pool's slots (both said "guard mode:"; sampled mode's own
+# mappings had no reason at all)
+trace_of protect_check HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no HEAPGUARD_PROTECT_MIN=4K -- "$T/big_alloc"
+expect_line protect_check '# check mode: [0-9]+ KiB made inaccessible \(a guard page, or a freed block in quarantine\)$' \
+  "check mode: the quarantined block's pages protected, said as check mode's"
+expect_no_line protect_check '# guard mode|check/guard' "check mode: no line names guard mode"
+trace_of protect_sampled HEAPGUARD_SAMPLE_RATE=1 -- "$T/heap_intro"
+expect_line protect_sampled '# sampled guard mode: 4 KiB made inaccessible' "sampled guard mode: a freed sample's page protected, said as sampled mode's"
+expect_no_line protect_sampled '# guard mode|no reason recorded' "sampled guard mode: every line has a reason, none names guard mode"
+
 # off: nothing
 check
 env HEAPGUARD_TRACE= LD_PRELOAD="$LIB" "$T/big_alloc" >/dev/null 2>"$T/off.tr"
