@@ -159,36 +159,39 @@ static inline __attribute__((always_inline)) void delete_free(void *p, enum hg_a
 }
 
 /* As new_traced: "operator delete[](0x...)", "operator delete(0x..., 24)" (sized),
- * "operator delete(0x..., align_val_t(64))".  (The nothrow deletes, called by the
- * runtime when a nothrow new's constructor throws, show as their plain forms.) */
-static HG_COLD HG_NOINLINE void delete_traced(void *p, enum hg_api api, size_t size, size_t align) {
+ * "operator delete(0x..., align_val_t(64))", "operator delete(0x..., nothrow)" (the
+ * nothrow deletes, which the runtime calls when a nothrow new's constructor throws),
+ * and a delete of NULL too ("operator delete(0x0)"): a trace of calls shows every call
+ * the program made, as ltrace would. */
+static HG_COLD HG_NOINLINE void delete_traced(void *p, enum hg_api api, size_t size, size_t align, bool nothrow) {
   char more[80] = "";
   size_t k = 0;
   if (size != HG_SIZE_UNSAID) k = hg_format(more, sizeof more, ", %zu", size);
-  if (align) hg_format(more + k, sizeof more - k, ", align_val_t(%zu)", align);
+  if (align) k += hg_format(more + k, sizeof more - k, ", align_val_t(%zu)", align);
+  if (nothrow) hg_format(more + k, sizeof more - k, ", nothrow");
   hg_trace_call_enter();
   delete_free(p, api, size, align);
   hg_trace_call_void("operator %s(%p%s)", is_array(api) ? "delete[]" : "delete", p, more);
 }
 
 /* The fast path missed: free()'s slow path, or check mode's, which checks the form
- * against the block.  (delete of NULL is not traced, as free(NULL) is not.) */
-static HG_NOINLINE void delete_slow(void *p, enum hg_api api, size_t size, size_t align) {
+ * against the block.  (A delete of NULL is traced, as free(NULL) is: heap.c.) */
+static HG_NOINLINE void delete_slow(void *p, enum hg_api api, size_t size, size_t align, bool nothrow) {
   if (hg_check_on) {
     if (p) hg_check_delete(p, api, size, align);
     return;
   }
-  if (hg_unlikely(hg_trace_calls) && p && hg_trace_depth == 0) {
-    delete_traced(p, api, size, align);
+  if (hg_unlikely(hg_trace_calls) && hg_trace_depth == 0) {
+    delete_traced(p, api, size, align, nothrow);
     return;
   }
   delete_free(p, api, size, align);
 }
 
-#define DELETE(p, api, size, align)                                                                 \
+#define DELETE(p, api, size, align, nothrow)                                                        \
   do {                                                                                              \
     if (hg_likely(hg_heap_free_fast(p))) return;                                                    \
-    delete_slow(p, api, size, align);                                                               \
+    delete_slow(p, api, size, align, nothrow);                                                      \
   } while (0)
 
 /* As for malloc (api.c): sampled mode's copy of the fast path whole, to its own ret. */
@@ -204,16 +207,17 @@ static HG_NOINLINE void delete_slow(void *p, enum hg_api api, size_t size, size_
  * NEW_ALIGNED_FORM: the align_val_t forms (C++17: the alignment is a size_t);
  * DELETE_FORM: delete and delete[], plain, nothrow (called when a nothrow new's
  * constructor throws), sized (C++14), aligned and both, with what the form says of the
- * block's size and alignment (HG_SIZE_UNSAID, 0: nothing). */
+ * block's size and alignment (HG_SIZE_UNSAID, 0: nothing) and whether it is a nothrow
+ * form (for the trace of calls only). */
 #define NEW_FORM(name, miss, ...)                                                                   \
   void *name(size_t n, ##__VA_ARGS__);                                                              \
   HG_EXPORT HG_NO_CROSSJUMP void *name(size_t n, ##__VA_ARGS__) { return new_inline(n, miss); }
 #define NEW_ALIGNED_FORM(name, api, nothrow, ...)                                                   \
   void *name(size_t n, size_t align, ##__VA_ARGS__);                                                \
   HG_EXPORT void *name(size_t n, size_t align, ##__VA_ARGS__) { return new_aligned(n, align, api, nothrow); }
-#define DELETE_FORM(name, api, size, align, ...)                                                    \
+#define DELETE_FORM(name, api, size, align, nothrow, ...)                                           \
   void name(void *p, ##__VA_ARGS__);                                                                \
-  HG_EXPORT void name(void *p, ##__VA_ARGS__) { DELETE(p, api, size, align); }
+  HG_EXPORT void name(void *p, ##__VA_ARGS__) { DELETE(p, api, size, align, nothrow); }
 #define UNREAD __attribute__((unused))
 #define UNSAID HG_SIZE_UNSAID
 
@@ -227,17 +231,17 @@ NEW_ALIGNED_FORM(_ZnamSt11align_val_t, HG_API_NEW_ARRAY_ALIGNED, NULL)
 NEW_ALIGNED_FORM(_ZnwmSt11align_val_tRKSt9nothrow_t, HG_API_NEW_ALIGNED, nt, const void *nt)
 NEW_ALIGNED_FORM(_ZnamSt11align_val_tRKSt9nothrow_t, HG_API_NEW_ARRAY_ALIGNED, nt, const void *nt)
 
-DELETE_FORM(_ZdlPv, HG_API_DELETE, UNSAID, 0)
-DELETE_FORM(_ZdaPv, HG_API_DELETE_ARRAY, UNSAID, 0)
-DELETE_FORM(_ZdlPvRKSt9nothrow_t, HG_API_DELETE, UNSAID, 0, const void *nt UNREAD)
-DELETE_FORM(_ZdaPvRKSt9nothrow_t, HG_API_DELETE_ARRAY, UNSAID, 0, const void *nt UNREAD)
-DELETE_FORM(_ZdlPvm, HG_API_DELETE_SIZED, n, 0, size_t n)
-DELETE_FORM(_ZdaPvm, HG_API_DELETE_ARRAY_SIZED, n, 0, size_t n)
-DELETE_FORM(_ZdlPvSt11align_val_t, HG_API_DELETE_ALIGNED, UNSAID, align, size_t align)
-DELETE_FORM(_ZdaPvSt11align_val_t, HG_API_DELETE_ARRAY_ALIGNED, UNSAID, align, size_t align)
-DELETE_FORM(_ZdlPvmSt11align_val_t, HG_API_DELETE_SIZED_ALIGNED, n, align, size_t n, size_t align)
-DELETE_FORM(_ZdaPvmSt11align_val_t, HG_API_DELETE_ARRAY_SIZED_ALIGNED, n, align, size_t n, size_t align)
-DELETE_FORM(_ZdlPvSt11align_val_tRKSt9nothrow_t, HG_API_DELETE_ALIGNED, UNSAID, align, size_t align,
+DELETE_FORM(_ZdlPv, HG_API_DELETE, UNSAID, 0, false)
+DELETE_FORM(_ZdaPv, HG_API_DELETE_ARRAY, UNSAID, 0, false)
+DELETE_FORM(_ZdlPvRKSt9nothrow_t, HG_API_DELETE, UNSAID, 0, true, const void *nt UNREAD)
+DELETE_FORM(_ZdaPvRKSt9nothrow_t, HG_API_DELETE_ARRAY, UNSAID, 0, true, const void *nt UNREAD)
+DELETE_FORM(_ZdlPvm, HG_API_DELETE_SIZED, n, 0, false, size_t n)
+DELETE_FORM(_ZdaPvm, HG_API_DELETE_ARRAY_SIZED, n, 0, false, size_t n)
+DELETE_FORM(_ZdlPvSt11align_val_t, HG_API_DELETE_ALIGNED, UNSAID, align, false, size_t align)
+DELETE_FORM(_ZdaPvSt11align_val_t, HG_API_DELETE_ARRAY_ALIGNED, UNSAID, align, false, size_t align)
+DELETE_FORM(_ZdlPvmSt11align_val_t, HG_API_DELETE_SIZED_ALIGNED, n, align, false, size_t n, size_t align)
+DELETE_FORM(_ZdaPvmSt11align_val_t, HG_API_DELETE_ARRAY_SIZED_ALIGNED, n, align, false, size_t n, size_t align)
+DELETE_FORM(_ZdlPvSt11align_val_tRKSt9nothrow_t, HG_API_DELETE_ALIGNED, UNSAID, align, true, size_t align,
             const void *nt UNREAD)
-DELETE_FORM(_ZdaPvSt11align_val_tRKSt9nothrow_t, HG_API_DELETE_ARRAY_ALIGNED, UNSAID, align, size_t align,
+DELETE_FORM(_ZdaPvSt11align_val_tRKSt9nothrow_t, HG_API_DELETE_ARRAY_ALIGNED, UNSAID, align, true, size_t align,
             const void *nt UNREAD)

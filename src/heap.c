@@ -487,7 +487,10 @@ void hg_heap_free_local(struct hg_heap *h, struct hg_span *s, void *p) {
 }
 
 void hg_heap_free_slow(void *p, struct hg_span *s) {
-  if (!p) return;
+  if (!p) {   /* nothing to free; a trace of calls shows the call all the same */
+    if (hg_unlikely(hg_trace_calls)) hg_trace_free_null();
+    return;
+  }
   if (hg_unlikely(hg_heap_divert != NULL)) {
     hg_heap_divert->free(p);
     return;

@@ -210,6 +210,12 @@ void hg_trace_call_void(const char *fmt, ...) {
   va_end(ap);
 }
 
+void hg_trace_free_null(void) {
+  if (hg_trace_depth) return;
+  hg_trace_call_enter();
+  hg_trace_call_void("free(%p)", (void *)0);
+}
+
 /* The divert: every malloc of a small block and every free (threads have no heap). */
 static void *quiet_alloc(size_t n) { return hg_heap_alloc_in(&trace_heap, n); }
 

@@ -120,6 +120,9 @@ void *hg_trace_call_ptr(void *result, const char *fmt, ...) __attribute__((forma
 int hg_trace_call_int(int result, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ... and for a call without a result (free, operator delete): "<fmt>". */
 void hg_trace_call_void(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* heap.c: free(NULL), which changes nothing but is a call the program made: traced
+ * as "free(0x0)" unless nested in a traced call (realloc, operator delete). */
+void hg_trace_free_null(void);
 
 void hg_trace_fork_prepare(void);
 void hg_trace_fork_parent(void);

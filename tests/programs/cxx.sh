@@ -81,7 +81,9 @@ else
 fi
 
 # Call tracing (HEAPGUARD_TRACE_CALLS) shows each operator as the program called it,
-# with its arguments (size, align_val_t, nothrow), not as the malloc or free inside.
+# with its arguments (size, align_val_t, nothrow), not as the malloc or free inside;
+# the nothrow deletes as such (they showed as the plain ones), and a delete or free of
+# NULL (not shown before: a trace of calls shows every call made).
 cat >"$T/trace_ops.cc" <<'EOF'
 #include <cstdlib>
 #include <new>
@@ -97,6 +99,13 @@ int main() {
   ::operator delete(c);
   ::operator delete(d, 100, std::align_val_t(64));
   ::operator delete[](e, std::align_val_t(32));
+  void *g = ::operator new(16, std::nothrow);
+  void *h = ::operator new[](8, std::nothrow);
+  ::operator delete(g, std::nothrow);              // what the runtime calls when a
+  ::operator delete[](h, std::nothrow);            // nothrow new's constructor throws
+  ::operator delete(nullptr);                      // calls like any other: traced
+  void *volatile none = nullptr;                   // (gcc drops a free of a null constant)
+  std::free(none);
   return 0;
 }
 EOF
@@ -107,7 +116,7 @@ else
   rm -f "$T/trace_ops.trace"
   HEAPGUARD_TRACE_CALLS=1 HEAPGUARD_TRACE="$T/trace_ops.trace" LD_PRELOAD="$HG_LIB_SO" "$T/trace_ops"
   sed -n 's/^heapguard\[[0-9/]*\] [0-9.]* \(operator .*\)$/\1/p' "$T/trace_ops.trace" |
-    sed 's/0x[0-9a-f]*/P/g' >"$T/trace_ops.got"
+    sed -e 's/(0x0)/(NULL)/' -e 's/0x[0-9a-f]*/P/g' >"$T/trace_ops.got"
   cat >"$T/trace_ops.want" <<'EOF'
 operator new(24) = P
 operator new[](40) = P
@@ -119,12 +128,18 @@ operator delete[](P)
 operator delete(P)
 operator delete(P, 100, align_val_t(64))
 operator delete[](P, align_val_t(32))
+operator new(16, nothrow) = P
+operator new[](8, nothrow) = P
+operator delete(P, nothrow)
+operator delete[](P, nothrow)
+operator delete(NULL)
 EOF
-  if cmp -s "$T/trace_ops.want" "$T/trace_ops.got"; then
-    say "ok    trace_ops: each operator traced as called"
+  if cmp -s "$T/trace_ops.want" "$T/trace_ops.got" && grep -q ' free(0x0)$' "$T/trace_ops.trace"; then
+    say "ok    trace_ops: each operator traced as called, the nothrow deletes and the NULL ones too"
   else
-    fail "trace_ops: the traced operators (want -> got):"
+    fail "trace_ops: the traced operators (want -> got), and free(NULL):"
     diff "$T/trace_ops.want" "$T/trace_ops.got" | sed 's/^/  | /'
+    grep -c ' free(0x0)$' "$T/trace_ops.trace" | sed 's/^/  | free(0x0) lines: /'
   fi
   # the same with every block sampled by guard mode (outside the page map): the free
   # and the deletes of sampled blocks under call tracing (free's crashed before)
@@ -134,7 +149,7 @@ EOF
     LD_PRELOAD="$HG_LIB_SO" "$T/trace_ops" 2>"$T/trace_ops_sampled.err"
   st=$?
   sed -n 's/^heapguard\[[0-9/]*\] [0-9.]* \(operator .*\)$/\1/p' "$T/trace_ops_sampled.trace" |
-    sed 's/0x[0-9a-f]*/P/g' >"$T/trace_ops_sampled.got"
+    sed -e 's/(0x0)/(NULL)/' -e 's/0x[0-9a-f]*/P/g' >"$T/trace_ops_sampled.got"
   if [ $st -eq 0 ] && cmp -s "$T/trace_ops.want" "$T/trace_ops_sampled.got" &&
      grep -q ' free(0x' "$T/trace_ops_sampled.trace"; then
     say "ok    trace_ops, every block sampled: the same operator lines, and the free"

@@ -22,6 +22,7 @@ int main(void) {
   free(b);
   free(a2);
   free(f);
+  free(NULL);   /* a call like any other: traced (ltrace shows it too) */
   char out[512];
   int n = snprintf(out, sizeof out, "a=%p b=%p a2=%p r=%d c=%p d=%p e=%p f=%p\n", (void *)a, (void *)b,
                    (void *)a2, r, c, d, (void *)e, f);
