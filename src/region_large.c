@@ -137,7 +137,11 @@ bool hg_large_resize(struct hg_span *s, size_t size) {
     if (!p) return false;
     hg_lock(&hg_region_lock);
     if ((uintptr_t)p != s->start) {
-      hg_pagemap_set(s->start, 1, NULL);
+      /* A move unmapped the old range inside mremap, before this lock: another
+       * thread's hg_large_alloc may already have mapped it again and registered its
+       * own block there.  Forget the old address only while it is still this block's
+       * (tests/api/large_realloc_race.c). */
+      if (hg_pagemap_get((const void *)s->start) == s) hg_pagemap_set(s->start, 1, NULL);
       if (!hg_pagemap_set((uintptr_t)p, 1, s))
         hg_fatal("out of memory for the page map after moving a %zu-byte block", size);
     }
