@@ -2,7 +2,8 @@
  *
  * It runs in fault.c's handler, in the thread that took the signal, once per process:
  * a second thread's fatal signal waits (fault.c's `reporter`) for the first to end the
- * process, and a signal taken during the report itself ends it unreported.
+ * process, and a signal taken during the report itself ends it, with one line saying
+ * so (fault.c: report_faulted).
  *
  * What is safe to do depends on what the thread was running when the signal came:
  *  * The program's code (or libc's, on the program's behalf): everything fault.c already

@@ -99,6 +99,19 @@ void hg_diag_line(const char *fmt, ...) {
   if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
 }
 
+void hg_diag_line_raw(const char *fmt, ...) {
+  char line[512];
+  size_t n = hg_format(line, sizeof line, "==%d== ", (int)getpid());
+  va_list ap;
+  va_start(ap, fmt);
+  n += hg_vformat(line + n, sizeof line - n - 1, fmt, ap);
+  va_end(ap);
+  line[n++] = '\n';
+  int fd = __atomic_load_n(&log_fd, __ATOMIC_RELAXED);
+  if (fd < 0) fd = err_fd >= 0 ? err_fd : 2;
+  hg_write_all(fd, line, n);
+}
+
 void hg_diag_lock(void) {
   int self = (int)gettid();
   if (atomic_load_explicit(&report_owner, memory_order_relaxed) != self) {
@@ -147,6 +160,7 @@ size_t hg_diag_error_count(void) {
 void hg_diag_summary(void) {
   hg_diag_lock();
   hg_lock(&contexts_lock);
+  hg_fault_test_point();   /* the tests' fault in a report (fault.c) */
   size_t repeated = 0;
   for (size_t i = 0; i < ncontexts; i++) {
     if (contexts[i].count < 2) continue;

@@ -24,6 +24,11 @@ const char *hg_diag_mode(void);
 /* One line of a report. */
 void hg_diag_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* One line as hg_diag_line writes it, but with no lock (not even the log file's, to
+ * open it: to stderr's copy, or fd 2, if it is not open yet): async-signal-safe, for
+ * a signal taken while a report is written (fault.c). */
+void hg_diag_line_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Keep a multi-line report together: other threads wait, the same thread may nest. */
 void hg_diag_lock(void);
 void hg_diag_unlock(void);

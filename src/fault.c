@@ -23,6 +23,12 @@
  * signal sent by kill() is raised again; in check and guard modes the crash report is
  * printed first).
  *
+ * A report may fault itself (it reads stacks, symbol tables and heap records a broken
+ * program may have corrupted): while it is written the fault signals reach this
+ * handler again (they are blocked in it otherwise, and a fault with its signal
+ * blocked kills the process with no word), which says so in one line and ends the
+ * process by the signal being reported (report_faulted).
+ *
  * Reporting allocates (the symboliser): it is safe because the faulting thread was
  * running the program, not the allocator.  If the fault happened in heapguard's own
  * code (a lock of it may be held), stacks are printed without symbols instead.  The
@@ -31,7 +37,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -62,6 +70,8 @@ static int handled[] __attribute__((section(".data.hg_fault_handled"))) = { SIGS
 static unsigned nsignals;
 static struct sigaction program_action[5];   /* the program's, for handled[i] */
 static _Atomic int reporter;                 /* thread id of the thread reporting a fault */
+static _Atomic int report_sig;               /* the signal it reports, while it writes */
+static uint64_t report_mask;                 /* its signal mask before (report_begin) */
 uintptr_t hg_fault_restorer;
 
 static struct sigaction *program_action_of(int sig) {
@@ -112,6 +122,65 @@ static void restore_default(int sig) {
   syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
 }
 
+/* The reporter (claim_report) starts writing the report of signal sig: the fault
+ * signals are let through to this handler from here on, so that a fault in the report
+ * itself is said (report_faulted), not fatal with no word.  report_end undoes it, for a
+ * report that was not ours to make after all; otherwise the process ends, or the
+ * kernel restores the mask when the handler returns.  The kernel's 8-byte mask, as in
+ * restore_default: this runs on the thread's stack, which may be a small one. */
+static void report_begin(int sig) {
+  uint64_t set = 0;
+  for (unsigned i = 0; i < nsignals; i++) set |= (uint64_t)1 << (handled[i] - 1);
+  syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, &report_mask, sizeof set);
+  atomic_store(&report_sig, sig);
+}
+
+static void report_end(void) {
+  atomic_store(&report_sig, 0);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &report_mask, NULL, sizeof report_mask);
+  atomic_store(&reporter, 0);
+}
+
+/* Signal sig came in this thread while it wrote a report: a fault in the report (or an
+ * abort() in it).  One line, written with no lock and no allocation (the report may
+ * hold the log's lock, or have faulted in the allocator), then the process ends by the
+ * signal being reported, as it would have without heapguard. */
+static HG_COLD HG_NOINLINE void report_faulted(int sig, const siginfo_t *si) {
+  int reported = atomic_load(&report_sig);
+  const char *name = sigabbrev_np(sig), *rname = sigabbrev_np(reported);
+  hg_diag_line_raw("the report itself faulted (SIG%s at %p) and stops here; the process ends by "
+                   "signal %d (SIG%s), the one reported",
+                   name ? name : "?", si->si_addr, reported, rname ? rname : "?");
+  restore_default(reported);
+  uint64_t set = (uint64_t)1 << (reported - 1);
+  syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof set);
+  syscall(SYS_tgkill, getpid(), gettid(), reported);   /* delivered now: the default action */
+  syscall(SYS_exit_group, 128 + reported);             /* (not reached) */
+}
+
+/* True if signal sig (si) is one taken inside this thread's report: the report runs
+ * with the fault signals let through only in the reporting thread (report_begin).  A
+ * signal another process sent (kill) is not the report's doing. */
+static bool in_report(const siginfo_t *si) {
+  if (!atomic_load_explicit(&report_sig, memory_order_relaxed)) return false;
+  if (si->si_code <= 0 && si->si_pid != getpid()) return false;
+  return atomic_load(&reporter) == (int)gettid();
+}
+
+/* tests/programs/report_fault.sh: with HG_TEST_FAULT_IN_REPORT=1 in the environment
+ * (not a HEAPGUARD_ option: for the tests only), a report of a signal faults when it
+ * reaches its error summary, so that report_faulted can be seen at work.  Cold: only a
+ * report being written gets past the first test. */
+void hg_fault_test_point(void) {
+  if (!atomic_load_explicit(&report_sig, memory_order_relaxed) || getauxval(AT_SECURE)) return;
+  for (char **e = environ; e && *e; e++)
+    if (strcmp(*e, "HG_TEST_FAULT_IN_REPORT=1") == 0) {
+      volatile int *unmapped = (volatile int *)(uintptr_t)16;
+      __asm__("" : "+r"(unmapped));   /* an address gcc cannot see: a plain store */
+      *unmapped = 1;
+    }
+}
+
 /* A fault being reported, and whether it was ours after all. */
 struct fault {
   uintptr_t addr;
@@ -158,9 +227,10 @@ static bool our_fault(int sig, siginfo_t *si, ucontext_t *uc) {
       !claim_report())
     return false;
   struct fault f = { .addr = a, .uc = uc };
+  report_begin(sig);
   on_room(report_fault, &f);
   if (!f.reported) {
-    atomic_store(&reporter, 0);
+    report_end();
     return false;
   }
   restore_default(sig);   /* the access repeats: killed by the signal */
@@ -237,6 +307,7 @@ static HG_NOINLINE void hint_misaligned(int sig, const siginfo_t *si, ucontext_t
  * memory (vfork): it would read and print the parent's state. */
 static void crash(int sig, siginfo_t *si, ucontext_t *uc) {
   if (!hg_check_on || hg_exit_shares_parent() || !claim_report()) return;
+  report_begin(sig);
   hg_crash_report(sig, si, uc, hg_sigstack_small());
 }
 
@@ -289,6 +360,7 @@ static void to_program(int sig, siginfo_t *si, ucontext_t *uc) {
 }
 
 static void on_fault(int sig, siginfo_t *si, void *ctx) {
+  if (hg_unlikely(in_report(si))) report_faulted(sig, si);
   int saved = errno;
   if (!our_fault(sig, si, ctx)) {
     hint_misaligned(sig, si, ctx);

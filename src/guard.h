@@ -152,6 +152,10 @@ HG_NORETURN HG_COLD void hg_guard_sampled_error(void);
  * library's sigaction() and signal() then manage). */
 void hg_fault_install(void);
 
+/* A point in a report of a signal (the error summary: diag.c) where the tests make the
+ * report fault (fault.c: HG_TEST_FAULT_IN_REPORT); nothing otherwise. */
+void hg_fault_test_point(void);
+
 void hg_guard_fork_prepare(void);
 void hg_guard_fork_parent(void);
 void hg_guard_fork_child(void);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# A fault inside heapguard's own report of a signal (a crash report, guard mode's or
+# sampled guard mode's fault report): the report reads stacks, symbol tables and heap
+# records that a broken program may have corrupted, and may fault itself.  It killed
+# the process with no word (the handler runs with its signal blocked: a second fault
+# is fatal at once).  Now one line says so, and the process still dies by the signal
+# being reported (src/fault.c: report_faulted).
+#   * HG_TEST_FAULT_IN_REPORT=1 (a hook for the tests: the report faults when it
+#     reaches its error summary): check mode's crash report of abort() ends by SIGABRT
+#     (134), guard mode's and sampled mode's reports of a read after free by SIGSEGV
+#     (139; without the fault: the error exit code, 99), each with the line;
+#   * a real one: a check mode crash whose leak scan reads a heap block the program
+#     made PROT_NONE: status 139, and never silent (the line, or a whole report).
+. "$(dirname "$0")/lib.sh"
+need gcc
+
+cat >"$T/prog.c" <<'C'
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+int main(int argc, char **argv) {
+  (void)argc;
+  char *p = malloc(24);
+  memset(p, 1, 24);
+  if (argv[1][0] == 'a') abort();
+  if (argv[1][0] == 'p') {   /* a block the leak scan cannot read, then a crash */
+    char *q = memalign(4096, 8192);
+    memset(q, 1, 8192);
+    mprotect(q, 8192, PROT_NONE);
+    *(volatile int *)(intptr_t)(argc - 2) = 0;   /* argc is 2: a null pointer */
+  }
+  free(p);
+  return p[3];               /* a read after free: guard and sampled modes fault */
+}
+C
+gcc -O0 -g -o "$T/prog" "$T/prog.c" || { fail "cannot build prog.c"; finish; }
+for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+LINE='^==[0-9]+== the report itself faulted \(SIGSEGV at 0x10\) and stops here; the process ends by signal'
+
+# run NAME ARG ENV...: $st, the report in $T/NAME.log
+run() {
+  local name=$1 arg=$2; shift 2
+  HG_CHECKS=$((HG_CHECKS + 1))
+  { env "$@" HEAPGUARD_LOG_FILE="$T/$name.log" LD_PRELOAD="$HG_LIB_SO" "$T/prog" "$arg" \
+      >"$T/$name.out" 2>"$T/$name.err"; } 2>/dev/null
+  st=$?
+  touch "$T/$name.log"
+}
+show() { sed 's/^/  | /' "$T/$1.log" "$T/$1.err" | tail -n 8; }
+
+for m in check:a:134:HEAPGUARD_MODE=check guard:u:139:HEAPGUARD_MODE=guard sampled:u:139:HEAPGUARD_SAMPLE_RATE=1; do
+  IFS=: read -r name arg want mode <<<"$m"
+  run "$name" "$arg" "$mode" HG_TEST_FAULT_IN_REPORT=1
+  if [ "$st" = "$want" ] && grep -Eq "$LINE $((want - 128)) \(SIG(ABRT|SEGV)\), the one reported$" "$T/$name.log"; then
+    say "ok    $name: a fault in the report: the line, then death by signal $((want - 128))"
+  else
+    fail "$name: a fault in the report: wanted status $want and the line, got status $(status_desc "$st")"; show "$name"
+  fi
+done
+run guard_plain u HEAPGUARD_MODE=guard
+[ "$st" = 99 ] && ! grep -q 'report itself' "$T/guard_plain.log" ||
+  { fail "guard mode without the hook: status $(status_desc "$st"), wanted 99"; show guard_plain; }
+
+run protected p HEAPGUARD_MODE=check
+if [ "$st" = 139 ] && grep -Eq '^==[0-9]+== (the report itself faulted|ERROR SUMMARY)' "$T/protected.log"; then
+  say "ok    a crash whose report meets a block made PROT_NONE: $(tail -n 1 "$T/protected.log" | cut -c1-120)"
+else
+  fail "a crash whose report meets a block made PROT_NONE: status $(status_desc "$st"), and the report ends:"; show protected
+fi
+finish
