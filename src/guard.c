@@ -211,7 +211,15 @@ static uint32_t *pool_ready;        /* slots read-write and unused: a stack of r
                                        (room for every slot: threads' runs may overlap) */
 static size_t pool_slots, free_count, ready_len, pool_cursor;
 static size_t pool_fresh;           /* slots below it have been used */
-static bool pool_failed;
+/* The kernel refused the pool (pool_init): samples due are not taken until POOL_RETRY
+ * of them have passed, then one more try.  A shortage of address space or of mappings
+ * may pass (the program frees memory, raises its limit): sampling then resumes, where
+ * it used to stop for the rest of the run.  pool_retry_in counts down the samples
+ * refused without a try (under pool_lock); pool_refused: said so, and not yet that
+ * the pool was mapped after all. */
+#define POOL_RETRY 1024
+static size_t pool_retry_in;
+static bool pool_refused;
 static bool pool_markers;           /* guard pages carry guard markers: runs of POOL_RUN */
 static bool pool_rw;                /* the pool was left read-write (markers at pool_init) */
 static hg_lock_t pool_lock = HG_LOCK_INIT;
@@ -248,6 +256,11 @@ static bool pool_init(void) {
   pool_ready = (uint32_t *)(m + words);
   pool_slots = n;
   pool_end = base + bytes;
+  if (pool_refused) {
+    pool_refused = false;
+    hg_message("sampled guard mode: the pool of %zu guarded slots is mapped now; allocations are "
+               "sampled again", n);
+  }
   return true;
 fail:
   if (base) {
@@ -256,14 +269,19 @@ fail:
   }
   if (m) hg_os_unmap(m, meta);
   pool_base = 0;
-  pool_failed = true;
+  pool_retry_in = POOL_RETRY;
   /* Sampling stops (the program's requests are served as in the default mode), which
    * would otherwise go unnoticed: at vm.max_map_count (or under RLIMIT_AS) the kernel
    * refused the pool or its bitmap, and a pool in use can take one mapping per slot
-   * and guard page (MADV_DONTDUMP splits them: up to 2 * HEAPGUARD_SAMPLE_MAX). */
-  hg_message("sampled guard mode: the kernel refused the pool of %zu guarded slots (%zu KiB of address "
-             "space: out of memory, or at vm.max_map_count); no allocation is sampled from now on",
-             n, (bytes + meta) >> 10);
+   * and guard page (MADV_DONTDUMP splits them: up to 2 * HEAPGUARD_SAMPLE_MAX).  Said
+   * once, not at every try that fails again. */
+  if (!pool_refused) {
+    pool_refused = true;
+    hg_message("sampled guard mode: the kernel refused the pool of %zu guarded slots (%zu KiB of address "
+               "space: out of memory, or at vm.max_map_count); no allocation is sampled until it "
+               "can be mapped (tried again every %d samples due)",
+               n, (bytes + meta) >> 10, POOL_RETRY);
+  }
   return false;
 }
 
@@ -345,7 +363,7 @@ static size_t free_run(size_t max, size_t *n) {
 /* A slot for a sample, read-write; 0 if none can be had now. */
 static uintptr_t pool_take(void) {
   hg_lock(&pool_lock);
-  if (!pool_base && (pool_failed || !pool_init())) {
+  if (!pool_base && (pool_retry_in ? (pool_retry_in--, true) : !pool_init())) {
     hg_unlock(&pool_lock);
     return 0;
   }

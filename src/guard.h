@@ -43,7 +43,8 @@
  * them resident) and two kernel mappings (VMAs); a freed one, one or two mappings and
  * no memory.  When the mappings in use near vm.max_map_count (read at start), or the
  * kernel refuses a mapping, guard mode gives new blocks check mode's redzone slots
- * instead, after one warning line; sampled mode simply stops sampling. */
+ * instead, after one warning line; sampled mode stops sampling until its pool can be
+ * mapped (tried again every 1024 samples due). */
 #ifndef HG_GUARD_H
 #define HG_GUARD_H
 
