@@ -98,7 +98,10 @@ void *hg_os_remap(void *p, size_t old_size, size_t new_size) {
   HG_TRACE_SYSCALL(HG_SYS_MREMAP, r, HG_WHY_NONE, 0, (long)p, (long)old_size, (long)new_size,
                    MREMAP_MAYMOVE, 0, 0);
   if (r < 0 && r > -4096) {
-    if (out_of_memory(r)) return NULL;
+    /* Growing past the user address space (128 TiB with 4-level page tables) is
+     * EINVAL from mremap where mmap says ENOMEM: realloc(p, 1 << 62) is out of memory
+     * (NULL, the block kept), as glibc answers it, not a fatal error. */
+    if (out_of_memory(r) || (r == -EINVAL && new_size > old_size)) return NULL;
     hg_fatal("mremap(%p, %zu, %zu) failed with error %ld", p, old_size, new_size, -r);
   }
   return (void *)r;
