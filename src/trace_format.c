@@ -36,15 +36,18 @@ static void add_bytes(struct hg_trace_buf *b, size_t v) {
   unsigned u = 0;
   size_t unit = HG_KiB;
   while (u < 3 && v >= unit * 1024) { unit *= 1024; u++; }
-  if (v % unit == 0) {
-    add(b, "%zu %s", v / unit, units[u]);
-  } else if ((v * 10) % unit == 0) {
-    add(b, "%zu.%zu %s", v / unit, (v * 10 / unit) % 10, units[u]);
+  /* Tenths from the remainder: v * 10 wraps above 1.6 EiB (a failed brk or mmap of a
+   * hostile size, malloc(1 << 62), is traced too); rem * 10 < 10 TiB never does. */
+  size_t whole = v / unit, rem = v % unit;
+  if (rem == 0) {
+    add(b, "%zu %s", whole, units[u]);
+  } else if ((rem * 10) % unit == 0) {
+    add(b, "%zu.%zu %s", whole, rem * 10 / unit, units[u]);
   } else if (u > 0 && v % (unit / 1024) == 0 && v / (unit / 1024) < 100000) {
     add(b, "%zu %s", v / (unit / 1024), units[u - 1]);   /* exact in the smaller unit */
   } else {
-    size_t tenths = (v * 10 + unit / 2) / unit;
-    add(b, "%zu.%zu %s", tenths / 10, tenths % 10, units[u]);
+    size_t tenths = (rem * 10 + unit / 2) / unit;   /* 0..10 */
+    add(b, "%zu.%zu %s", whole + tenths / 10, tenths % 10, units[u]);
   }
 }
 
