@@ -62,6 +62,7 @@ all: $(LIB_SO) $(LIB_A) $(CLI)
 help:
 	@echo "make            build $(LIB_SO) and $(LIB_A)"
 	@echo "make test       build and run every test (MODE=debug|ubsan for other builds)"
+	@echo "make fuzz       the fuzzers of tests/fuzz (clang's libFuzzer), FUZZ_TIME=60 s each"
 	@echo "make demo       the README's main job: heapguard catching heap bugs"
 	@echo "make examples   build examples/*.c; make example-NAME runs one under heapguard"
 	@echo "make install    install library, header, pkg-config file (PREFIX=$(PREFIX))"
@@ -177,6 +178,15 @@ test: $(BUILD)/.test-deps $(LIB_SO) $(LIB_A) $(CLI)
 	BUILD=$(BUILD) CC=$(CC) MODE=$(MODE) \
 	  HG_UBSAN_LIB=$(if $(filter release,$(MODE)),$(abspath $(BUILD))-ubsan/libheapguard.so) \
 	  bash tests/run.sh
+
+# Fuzzing, not part of `make test` (which replays the corpus: tests/programs/fuzz_smoke.sh):
+# each libFuzzer driver of tests/fuzz for FUZZ_TIME seconds (clang), then FUZZ_CLI_RUNS
+# random command lines for the CLI.
+FUZZ_TIME ?= 60
+FUZZ_CLI_RUNS ?= 20000
+.PHONY: fuzz
+fuzz: $(LIB_SO) $(CLI)
+	bash tests/fuzz/run.sh $(BUILD) $(FUZZ_TIME) $(FUZZ_CLI_RUNS)
 
 demo: $(LIB_SO) $(LIB_A) $(CLI)
 	BUILD=$(BUILD) bash examples/demo.sh
