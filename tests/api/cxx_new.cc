@@ -6,6 +6,7 @@
  * handler throws); a handler that frees memory makes the retry succeed; align_val_t
  * forms give blocks aligned as asked; each form's delete takes them back. */
 #include "check.h"
+#include "../common/vm_size.h"
 
 #include <dlfcn.h>
 #include <initializer_list>
@@ -54,17 +55,6 @@ template <class F> static void expect_null(F f, const char *what) {
   std::set_new_handler(nullptr);
 }
 
-static size_t vm_size() {
-  FILE *f = fopen("/proc/self/status", "r");
-  if (!f) return 0;
-  char line[256];
-  size_t kb = 0;
-  while (fgets(line, sizeof line, f))
-    if (sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
-  fclose(f);
-  return kb * 1024;
-}
-
 /* A handler that frees a reserve: the retry succeeds (in a child: RLIMIT_AS). */
 static char *reserve;
 static void release_reserve() {
@@ -77,9 +67,7 @@ static void release_reserve() {
 static int reserve_child() {
   const size_t MiB = (size_t)1 << 20;
   delete[] new char[48 * MiB];   // the allocator's own set-up for such blocks, counted
-  struct rlimit rl;
-  rl.rlim_cur = rl.rlim_max = vm_size() + 80 * MiB;
-  if (!CHECK(setrlimit(RLIMIT_AS, &rl) == 0)) return check_finish();
+  if (!CHECK(limit_as(80 * MiB) == 0)) return check_finish();
   calls = 0;
   reserve = new char[48 * MiB];
   reserve[0] = 1;

@@ -4,6 +4,7 @@
  * NULL/ENOMEM rather than a crash, and after freeing everything the allocator works.
  */
 #include "check.h"
+#include "../common/vm_size.h"
 
 #include <malloc.h>
 #include <stdint.h>
@@ -17,17 +18,6 @@
 #define MiB ((size_t)1 << 20)
 #define MAX_SMALL 2000000
 #define MAX_BIG 4096
-
-static size_t vm_size(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  if (!f) return 0;
-  char line[256];
-  size_t kb = 0;
-  while (fgets(line, sizeof line, f))
-    if (sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
-  fclose(f);
-  return kb * 1024;
-}
 
 static int child(void) {
   /* the pointer arrays are mapped before the limit is set so they count as "used" */

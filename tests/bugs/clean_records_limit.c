@@ -12,25 +12,16 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include "../common/vm_size.h"
+
 #define MiB ((size_t)1 << 20)
 #define MAX (8L << 20)
-
-static size_t vm_size(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  size_t kb = 0;
-  while (f && fgets(line, sizeof line, f))
-    if (sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
-  if (f) fclose(f);
-  return kb * 1024;
-}
 
 int main(void) {
   long **v = mmap(NULL, MAX * sizeof *v, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (v == MAP_FAILED) return 2;
   free(malloc(1000));
-  struct rlimit rl = { vm_size() + 128 * MiB, vm_size() + 128 * MiB };
-  if (setrlimit(RLIMIT_AS, &rl) != 0) return 2;
+  if (limit_as(128 * MiB) != 0) return 2;
   long n = 0;
   errno = 0;
   while (n < MAX && (v[n] = malloc(8)) != NULL) {

@@ -15,16 +15,8 @@ cat >"$T/retry.c" <<'C'
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include "vm_size.h"
 #define MiB ((size_t)1 << 20)
-static size_t vm_size(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  size_t kb = 0;
-  while (f && fgets(line, sizeof line, f))
-    if (sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
-  if (f) fclose(f);
-  return kb * 1024;
-}
 /* A distinct stack for each value of path: one of four call sites per level. */
 __attribute__((noinline)) static void leaf(void) { free(malloc(16)); __asm__ volatile("" ::: "memory"); }
 __attribute__((noinline)) static void tree(unsigned path, int depth) {
@@ -56,7 +48,7 @@ int main(void) {
   return 0;
 }
 C
-gcc -O1 -g -fno-builtin -fno-omit-frame-pointer -o "$T/retry" "$T/retry.c" || { fail "cannot build retry.c"; finish; }
+gcc -O1 -g -fno-builtin -fno-omit-frame-pointer -I"$HG_ROOT/tests/common" -o "$T/retry" "$T/retry.c" || { fail "cannot build retry.c"; finish; }
 HG_CHECKS=$((HG_CHECKS + 1))
 HEAPGUARD_MODE=check HEAPGUARD_QUARANTINE=64K HEAPGUARD_LEAK_CHECK=no HEAPGUARD_LOG_FILE="$T/retry.log" \
   LD_PRELOAD="$HG_LIB_SO" timeout 300 "$T/retry" >"$T/retry.out" 2>"$T/retry.err"

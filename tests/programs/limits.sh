@@ -70,17 +70,9 @@ cat >"$T/refill.c" <<'C'
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include "vm_size.h"
 #define MiB ((size_t)1 << 20)
 static void *blocks[4096];
-static size_t vm_size(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  size_t kb = 0;
-  while (f && fgets(line, sizeof line, f))
-    if (sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
-  if (f) fclose(f);
-  return kb * 1024;
-}
 static int fill(void) {
   int n = 0;
   while (n < 4096 && (blocks[n] = malloc(MiB)) != NULL) memset(blocks[n++], 1, 4096);
@@ -94,8 +86,7 @@ int main(int argc, char **argv) {
     return p || q || errno != ENOMEM;
   }
   free(malloc(2 * MiB));
-  struct rlimit rl = { vm_size() + 96 * MiB, vm_size() + 96 * MiB };
-  if (setrlimit(RLIMIT_AS, &rl) != 0) return 77;
+  if (limit_as(96 * MiB) != 0) return 77;
   int n1 = fill();
   for (int i = 0; i < n1; i++) free(blocks[i]);
   void *big = malloc(8 * MiB);
@@ -112,7 +103,7 @@ int main(int argc, char **argv) {
   return !big || !most || n1 < 16 || n2 < n1 * 3 / 4;
 }
 C
-gcc -O1 -o "$T/refill" "$T/refill.c" || { fail "cannot build refill.c"; finish; }
+gcc -O1 -I"$HG_ROOT/tests/common" -o "$T/refill" "$T/refill.c" || { fail "cannot build refill.c"; finish; }
 "$T/refill" >"$T/refill.glibc" 2>&1 || { say "glibc: $(cat "$T/refill.glibc")"; fail "refill fails under glibc's malloc"; }
 for mode in check guard; do
   HG_CHECKS=$((HG_CHECKS + 1))
@@ -145,24 +136,15 @@ cat >"$T/exitfull.c" <<'C'
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include "vm_size.h"
 #define MiB ((size_t)1 << 20)
 static void *keep[1 << 21];
 void *volatile lost;
-static size_t vm_size(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  size_t kb = 0;
-  while (f && fgets(line, sizeof line, f))
-    if (sscanf(line, "VmSize: %zu kB", &kb) == 1) break;
-  if (f) fclose(f);
-  return kb * 1024;
-}
 int main(void) {
   free(malloc(2 * MiB));
   lost = malloc(48);
   memset(lost, 1, 48);
-  struct rlimit rl = { vm_size() + 96 * MiB, vm_size() + 96 * MiB };
-  if (setrlimit(RLIMIT_AS, &rl) != 0) return 77;
+  if (limit_as(96 * MiB) != 0) return 77;
   long n = 0;
   while (n < (1 << 21) && (keep[n] = malloc(64)) != NULL) n++;
   for (long i = 0; i < n; i++) free(keep[i]);
@@ -171,7 +153,7 @@ int main(void) {
   return 0;
 }
 C
-gcc -O1 -o "$T/exitfull" "$T/exitfull.c" || { fail "cannot build exitfull.c"; finish; }
+gcc -O1 -I"$HG_ROOT/tests/common" -o "$T/exitfull" "$T/exitfull.c" || { fail "cannot build exitfull.c"; finish; }
 HG_CHECKS=$((HG_CHECKS + 1))
 HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE="$T/exitfull.log" LD_PRELOAD="$HG_LIB_SO" timeout 120 "$T/exitfull" \
   >"$T/exitfull.out" 2>&1
