@@ -1,19 +1,19 @@
 /* unit/pagemap: the address -> span radix tree (src/pagemap.c, src/pagemap.h).
  *
- * hg_pagemap_set / hg_pagemap_get on pages of a private mapping (a range crossing a
- * leaf boundary: leaf = 262144 pages = 1 GiB), on synthetic page addresses near the top
- * of the 47-bit space and across leaf boundaries, and on the page at address 0; every
- * page of a range reads back its span (from any byte of the page) and the pages just
- * outside read NULL; clearing with NULL, also across leaves that were never created
- * (without creating them); addresses >= 2^47 read NULL (and do not alias low
- * addresses); hg_pagemap_reserve creates every leaf a later set needs, so the set
- * allocates none.
+ * hg_pagemap_set / hg_pagemap_get on pages of a private mapping (a range crossing a leaf
+ * boundary: a leaf, 1 MiB of entries, maps 131072 pages = 512 MiB of addresses), on
+ * synthetic page addresses near the top of the 47-bit space and across leaf boundaries,
+ * and on the page at address 0; every page of a range reads back its span (from any byte
+ * of the page) and the pages just outside read NULL; clearing with NULL, also across
+ * leaves that were never created (without creating them); addresses >= 2^47 read NULL
+ * (and do not alias low addresses); hg_pagemap_reserve creates every leaf a later set
+ * needs, so the set allocates none.
  * free's fast-path lookup (hg_pagemap_span_or_none) returns the span of every set page,
  * and for an empty entry — in a leaf never made (the static empty leaf, root entry 0)
  * or in a real one — the never-written word &hg_pm, a span whose owner is NULL; an
  * address above 2^47 reads the entry of the page it aliases.  The empty leaf and
  * hg_pm.none are still all zero at the end.
- * Concurrent readers: threads look up pages of a fresh 1 GiB range while this thread
+ * Concurrent readers: threads look up pages of a fresh 512 MiB range while this thread
  * creates its leaf, sets, overwrites and clears entries; every lookup must read "no
  * span" or one of the spans written, never anything else.
  * Last, mallocs and frees of every small class, through the fast path.
@@ -32,7 +32,7 @@
 #include "pagemap.h"
 #include "span.h"
 
-#define LEAF_BYTES ((uintptr_t)1 << (HG_PAGE_SHIFT + HG_PM_LEAF_BITS))              /* 1 GiB */
+#define LEAF_BYTES ((uintptr_t)1 << (HG_PAGE_SHIFT + HG_PM_LEAF_BITS))            /* 512 MiB */
 #define TOP        ((uintptr_t)1 << HG_PM_ADDR_BITS)
 
 static struct hg_span dummy = { .kind = HG_SPAN_MEDIUM };
@@ -99,7 +99,7 @@ static struct hg_pm_leaf *leaf_of(uintptr_t a) {
 /* Leaves made so far: the metadata mapped for them. */
 static size_t nodes_made(void) { return hg_meta_bytes_mapped(); }
 
-/* the start of a range of 32 leaves (32 GiB) whose root entries are all still empty */
+/* the start of a range of 32 leaves (16 GiB) whose root entries are all still empty */
 static int range_unused(uintptr_t a) {
   for (unsigned i = 0; i < 32; i++)
     if (leaf_of(a + i * LEAF_BYTES)) return 0;
@@ -140,12 +140,12 @@ static void suite(void) {
   /* ---- synthetic addresses near the top of the 47-bit space ---- */
   exercise(0x7ffffff00000, 16, "0x7ffffff00000");
   exercise(TOP - 8 * HG_PAGE, 8, "the last 8 pages below 2^47");
-  exercise(TOP - LEAF_BYTES - 4 * HG_PAGE, 8, "leaf boundary 1 GiB below 2^47");
-  exercise(TOP - 2 * LEAF_BYTES - 3 * HG_PAGE, 6, "leaf boundary 2 GiB below 2^47");
+  exercise(TOP - LEAF_BYTES - 4 * HG_PAGE, 8, "leaf boundary 512 MiB below 2^47");
+  exercise(TOP - 2 * LEAF_BYTES - 3 * HG_PAGE, 6, "leaf boundary 1 GiB below 2^47");
 
   /* ---- the page at address 0 (and its leaf) ---- */
   exercise(0, 4, "address 0");
-  exercise(LEAF_BYTES - 2 * HG_PAGE, 4, "first leaf boundary at 1 GiB");
+  exercise(LEAF_BYTES - 2 * HG_PAGE, 4, "first leaf boundary at 512 MiB");
 
   /* ---- addresses >= 2^47 are never the allocator's ---- */
   static const uintptr_t high[] = { TOP, TOP + HG_PAGE, TOP + 12345, TOP << 1,
@@ -252,7 +252,7 @@ static void suite(void) {
 
 #define READERS 3
 #define RPAGES  64
-static uintptr_t conc_base;               /* a fresh 1 GiB range: its leaf is made under the readers */
+static uintptr_t conc_base;               /* a fresh 512 MiB range: its leaf is made under the readers */
 static _Atomic int conc_stop;
 static _Atomic unsigned long conc_bad, conc_reads, conc_seen_set;
 static struct hg_span conc_span[2] = { { .kind = HG_SPAN_MEDIUM }, { .kind = HG_SPAN_LARGE } };
