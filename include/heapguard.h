@@ -20,7 +20,10 @@ const char *hg_version(void);
 
 /* A snapshot of the allocator's state.  All sizes in bytes. */
 struct hg_stats {
-  size_t in_use;          /* usable bytes of the blocks allocated now */
+  size_t in_use;          /* memory the live blocks hold (mallinfo2's uordblks + hblkhd):
+                             their usable bytes in the default mode; in check mode their
+                             slots, redzones included, and the quarantined blocks'; a
+                             guarded block's data pages (guard mode, or sampled) */
   size_t heap_bytes;      /* size of the brk heap */
   size_t region_bytes;    /* mmap'd regions used like the heap when brk cannot grow */
   size_t large_bytes;     /* mapped for blocks at or above the mmap threshold */
