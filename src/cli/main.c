@@ -87,10 +87,10 @@ static const struct cli_option stats_options[] = {
   { "output", "HEAPGUARD_STATS_FILE", VALUE_PATH, "FILE", "stderr", 0, NULL,
     "write the stats to FILE instead of standard error; %p in FILE becomes the process id",
     NULL },
-  { "timeline", "HEAPGUARD_TIMELINE", VALUE_PATH, "FILE", "none", 0, NULL,
+  { "timeline", "HEAPGUARD_TIMELINE", VALUE_PATH, "FILE", "off", 0, NULL,
     "also sample the figures during the run into FILE, as JSON Lines (for heapguard "
     "report); %p in FILE becomes the process id", NULL },
-  { "signal", "HEAPGUARD_STATS_SIGNAL", VALUE_SIGNAL, "SIG", "none", 0, NULL,
+  { "signal", "HEAPGUARD_STATS_SIGNAL", VALUE_SIGNAL, "SIG", "off", 0, NULL,
     "also print the stats whenever the program gets signal SIG (a name such as USR1 or "
     "a number; not a fault's such as SEGV, KILL or STOP): at once, or by the next "
     "allocation if the allocator is busy", NULL },

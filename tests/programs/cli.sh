@@ -173,6 +173,21 @@ check; hg runhelp run --help
 if [ "$st" -ne 0 ] || ! grep -q '^usage: heapguard run ' "$T/runhelp.out" || grep -q -- '--redzone' "$T/runhelp.out"; then
   fail "runhelp: heapguard run --help: status $st"; show runhelp
 else ok runhelp; fi
+# every default a command's help states is the library's (README's options table, which
+# unit/options_doc checks against the library), but trace's output: the command turns
+# on what HEAPGUARD_TRACE leaves off
+for cmd in run check guard trace stats; do
+  check; hg "defaults_$cmd" "$cmd" --help
+  differ=""
+  while read -r def var; do
+    [ "$cmd:$var" = trace:TRACE ] && continue
+    grep -qF "| \`HEAPGUARD_$var\` | $def |" "$HG_ROOT/README.md" || differ+=" HEAPGUARD_$var ($def)"
+  done < <(tr -s ' \n' ' ' <"$T/defaults_$cmd.out" | grep -o 'Default [^;]*; sets HEAPGUARD_[A-Z_]*' |
+           sed 's/^Default \(.*\); sets HEAPGUARD_/\1 /')
+  if [ "$st" -ne 0 ] || [ -n "$differ" ]; then
+    fail "defaults_$cmd: heapguard $cmd --help states defaults the README's table does not:$differ"
+  else ok "defaults_$cmd"; fi
+done
 
 # ---- exit status and signals forwarded -------------------------------------------
 for code in 0 3 42 255; do
