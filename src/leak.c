@@ -82,6 +82,7 @@ struct scan {
   uintptr_t lo, hi;             /* bounds of all live blocks: a quick first filter */
   uintptr_t own_sp;             /* the calling thread's stack: scanned from here up */
   struct hg_block *leader;      /* second phase: the lost block being expanded */
+  uintptr_t regs[HG_EXIT_REGS]; /* exit()'s caller's callee-saved registers: roots too */
 };
 
 /* Word w found somewhere reachable (or, in the second phase, in a lost block). */
@@ -241,6 +242,7 @@ static void unmap_tables(const struct tables *tb) {
 static void mark_blocks(struct scan *sc) {
   hg_stop_others();
   hg_maps_each(scan_mapping, sc);
+  for (unsigned i = 0; i < HG_EXIT_REGS; i++) consider(sc, sc->regs[i]);
   drain(sc);
   /* A fork child: the blocks of the parent's other threads still unreached may be held
    * in those threads' registers, which the child has not (their stacks and TLS were
@@ -309,8 +311,10 @@ void hg_leak_report(void) {
   /* The calling thread's stack counts from the caller of exit(): the frames below are
    * libc's exit machinery (and this scan), whose memory holds stale copies of
    * addresses from earlier calls, which would hide leaks. */
-  uintptr_t exit_sp = hg_exit_sp ? hg_exit_sp : hg_stack_exit_caller_sp();   /* _exit's caller: init.c */
+  uintptr_t regs[HG_EXIT_REGS] = { 0 };   /* (_exit's path stores them above hg_exit_sp: init.c) */
+  uintptr_t exit_sp = hg_exit_sp ? hg_exit_sp : hg_stack_exit_caller_sp(regs);   /* _exit's caller: init.c */
   struct scan sc = { .own_sp = exit_sp ? exit_sp : (uintptr_t)__builtin_frame_address(0), .lo = UINTPTR_MAX };
+  __builtin_memcpy(sc.regs, regs, sizeof regs);
   struct totals t = { { 0 }, { 0 } };
   /* A few dozen blocks need no mapping at all (this frame is below the exiting
    * caller's, so not scanned). */

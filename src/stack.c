@@ -564,7 +564,9 @@ static HG_NOINLINE void scrub_deep(void) {
   __asm__ volatile("" : : "r"(area) : "memory");
 }
 
-uintptr_t hg_stack_exit_caller_sp(void) {
+uintptr_t hg_stack_exit_caller_sp(uintptr_t regs[HG_EXIT_REGS]) {
+  static const int callee_saved[HG_EXIT_REGS] = { UNW_X86_64_RBX, UNW_X86_64_RBP, UNW_X86_64_R12,
+                                                  UNW_X86_64_R13, UNW_X86_64_R14, UNW_X86_64_R15 };
   if (!unwind_getcontext || !unwind_init_local || !unwind_step || !unwind_get_reg) return 0;
   unw_context_t ctx;
   unw_cursor_t cursor;
@@ -574,7 +576,13 @@ uintptr_t hg_stack_exit_caller_sp(void) {
     unw_word_t ip = 0, sp = 0;
     unwind_get_reg(&cursor, UNW_REG_IP, &ip);
     unwind_get_reg(&cursor, UNW_REG_SP, &sp);
-    if (in_exit) return sp;   /* the frame that called exit() */
+    if (in_exit) {   /* the frame that called exit(): its registers as the unwinder restored them */
+      for (int i = 0; i < HG_EXIT_REGS; i++) {
+        unw_word_t v = 0;
+        if (unwind_get_reg(&cursor, callee_saved[i], &v) == 0) regs[i] = v;
+      }
+      return sp;
+    }
     Dl_info info;
     if (dladdr((void *)(ip - 1), &info) && info.dli_sname && strcmp(info.dli_sname, "exit") == 0)
       in_exit = true;

@@ -85,8 +85,12 @@ bool hg_stack_linked_statically(void);
 /* At exit, from a destructor: the stack pointer of the frame that called exit() (the
  * program's, or libc's start code when main returned), or 0 if it cannot be found.
  * The frames below it are the exit machinery's, on memory that earlier calls (the
- * allocator's among them) left full of stale addresses. */
-uintptr_t hg_stack_exit_caller_sp(void);
+ * allocator's among them) left full of stale addresses.  regs receives that frame's
+ * callee-saved registers (rbx, rbp, r12-r15; left as they are when not found): exit()
+ * and its callees saved them below that stack pointer, where the leak scan does not
+ * read, so a block the caller held only in one of them looked lost. */
+#define HG_EXIT_REGS 6
+uintptr_t hg_stack_exit_caller_sp(uintptr_t regs[HG_EXIT_REGS]);
 
 /* Whether address a is in the depot's or the rule table's memory (the leak scan skips
  * it: return addresses and ids only). */
