@@ -86,6 +86,32 @@ static _Atomic uint64_t *rules;   /* 1 << RULES_LOG entries, mmap'd by hg_stack_
 /* Each thread's last stacks (depot_put), in front of the depot's shared tables. */
 #define NEAR_STACKS_LOG 8
 
+/* Each thread's memo of its recent walks (hg_stack_capture_at), by the entry point's
+ * frame address and return address.  A walk is a function of the words it reads from
+ * the stack (the entry point's return address, each frame's return address, and a
+ * saved rbp once a frame-pointer frame uses it: walk) and of the rules of the return
+ * addresses it meets, which stay true while the code at them does (dlclose empties the
+ * memos with the rules).  So a
+ * walk that reads, in the same order, the same words at the same addresses finds the
+ * same frames: a memo entry keeps the addresses read by a walk done without libunwind
+ * and the words found there, and the stack's id; a capture from the same frame address
+ * reads those addresses again, in order, and stops at the first word that differs
+ * (each address read is then one the walk itself would read now: no read a walk would
+ * not make).  A dozen independent loads instead of a chain of dependent ones, the rule
+ * lookups and the depot's hash: the common capture, repeating a recent one.  Addresses
+ * and words are kept complemented (as a block record's user address, blocks.h): the
+ * leak scan reads this memory, and a saved rbp may be a pointer into the heap, or the
+ * stack a coroutine's heap block.  MEMO_READS reads at most; a longer walk is not kept. */
+#define MEMO_LOG   4    /* sets of two entries (a loop's malloc and free, at the same
+                           frame address, would evict each other in one set in 16) */
+#define MEMO_READS 24
+struct walk_memo {
+  uintptr_t start;      /* the entry point's frame address; 0: empty */
+  uint32_t n;           /* reads, in the walk's order */
+  hg_stack_t id;        /* the stack found (never 0) */
+  struct { uintptr_t addr, word; } r[MEMO_READS];   /* both complemented */
+};
+
 /* A thread's caches, in a block of their own: the thread-local storage of every thread
  * of every process the library is loaded into holds one pointer for them (near), NULL
  * until the thread's first capture (check mode only), so the default mode pays nothing.
@@ -95,6 +121,11 @@ static _Atomic uint64_t *rules;   /* 1 << RULES_LOG entries, mmap'd by hg_stack_
 struct near {
   uint64_t rules[1 << NEAR_LOG];                      /* entries as in `rules` */
   struct near_stack stacks[1 << NEAR_STACKS_LOG];     /* matched by hash alone */
+  struct walk_memo memo[2 << MEMO_LOG];               /* never used in near_shared */
+  uint8_t memo_victim[1 << MEMO_LOG];                 /* each set's entry to replace */
+  /* Set while a capture uses the memo: a capture by a signal handler that interrupted it
+   * walks without (it would see, or change, an entry half written). */
+  unsigned memo_busy;
   struct near *next_free;                             /* on near_free */
   struct near *next_all;                              /* on near_all */
 };
@@ -166,8 +197,10 @@ static void forget_rules(void) {
   for (size_t i = 0; i < (size_t)1 << RULES_LOG; i++)
     atomic_store_explicit(&rules[i], 0, memory_order_relaxed);
   hg_lock(&near_lock);
-  for (struct near *b = near_all; b; b = b->next_all)
+  for (struct near *b = near_all; b; b = b->next_all) {
     for (size_t i = 0; i < (size_t)1 << NEAR_LOG; i++) __atomic_store_n(&b->rules[i], 0, __ATOMIC_RELAXED);
+    for (size_t i = 0; i < (size_t)2 << MEMO_LOG; i++) __atomic_store_n(&b->memo[i].start, 0, __ATOMIC_RELAXED);
+  }
   for (size_t i = 0; i < (size_t)1 << NEAR_LOG; i++) __atomic_store_n(&near_shared.rules[i], 0, __ATOMIC_RELAXED);
   hg_unlock(&near_lock);
 }
@@ -459,14 +492,27 @@ static HG_NOINLINE struct step step_slow(uintptr_t ip, uintptr_t sp, uintptr_t b
  * (Inlined: a call of its own cost a prologue saving six registers, every capture.)
  * Returns the number of frames, minus one less that if libunwind was used (-1 - n): its
  * stack usage is to be wiped. */
-static inline __attribute__((always_inline)) int walk(uintptr_t *frames, int max, const void *start, uint64_t *hash) {
+static inline __attribute__((always_inline)) int walk(struct near *nb, uintptr_t *frames, int max,
+                                                        const void *start, uint64_t *hash,
+                                                        struct walk_memo *m) {
   const uintptr_t *fp = start ? start : __builtin_frame_address(0);
   uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
   uint64_t h = HASH_SEED;   /* the frames' hash (hash_frames), made on the way: the
                                walk waits on memory, the multiplies fit in between */
   int n = 0;
   bool slow = false;
-  struct near *nb = near_get();
+  /* The words the frames found depend on, into m (if any), in the order read (struct
+   * walk_memo); k: their count.  An rbp is one of them only once a frame-pointer frame
+   * uses it (the program's rbp, saved by the entry point, is any register's value in
+   * code without frame pointers, and changes from call to call): bp_at is where the
+   * current one was read, 0 once it is kept.  (Kept later than it was read: the words
+   * its address came from are still before it.) */
+  unsigned k = 1;
+  uintptr_t bp_at = (uintptr_t)fp;
+  if (m) {
+    m->r[0].addr = ~(uintptr_t)(fp + 1);
+    m->r[0].word = ~ip;
+  }
   for (;;) {
     if (n || !own_code(ip)) {
       frames[n++] = ip;
@@ -501,16 +547,36 @@ static inline __attribute__((always_inline)) int walk(uintptr_t *frames, int max
       continue;
     }
     if ((rule & 3) == RULE_SP) cfa = sp + ((uintptr_t)(rule >> 5) << 3);
-    else if ((rule & 3) == RULE_BP) cfa = bp + 16;
-    else break;   /* RULE_LAST */
+    else if ((rule & 3) == RULE_BP) {
+      cfa = bp + 16;
+      if (bp_at) {
+        if (m && k < MEMO_READS) {
+          m->r[k].addr = ~bp_at;
+          m->r[k].word = ~bp;
+        }
+        k++;
+        bp_at = 0;
+      }
+    } else {
+      break;   /* RULE_LAST */
+    }
     if (cfa <= sp || cfa - sp > ((size_t)1 << 20)) break;   /* not a caller's frame */
     unsigned saved = (rule >> 2) & 7;
-    if (saved) bp = *(const uintptr_t *)(cfa - 8 * (saved + 1));
+    if (saved) {
+      bp_at = cfa - 8 * (saved + 1);
+      bp = *(const uintptr_t *)bp_at;
+    }
     ip = *(const uintptr_t *)(cfa - 8);
+    if (m && k < MEMO_READS) {
+      m->r[k].addr = ~(cfa - 8);
+      m->r[k].word = ~ip;
+    }
+    k++;
     sp = cfa;
     if (!ip) break;
   }
   *hash = h;
+  if (m) m->n = slow || k > MEMO_READS ? 0 : k;   /* 0: not to be kept */
   return slow ? -1 - n : n;
 }
 
@@ -612,12 +678,20 @@ bool hg_stack_holds(uintptr_t a) {
 
 hg_stack_t hg_stack_capture(void) { return hg_stack_capture_at(NULL); }
 
-hg_stack_t hg_stack_capture_at(const void *frame) {
-  if (!capture_max || hg_stack_quiet) return 0;
+/* Whether memo entry m (m->start checked) holds: each word it read is there again. */
+static inline bool memo_holds(const struct walk_memo *m) {
+  for (unsigned i = 0; i < m->n; i++)
+    if (*(const uintptr_t *)~m->r[i].addr != ~m->r[i].word) return false;
+  return true;
+}
+
+/* hg_stack_capture_at after its memo missed (m: the entry to fill, or NULL).  (Apart:
+ * the memo's answer costs no prologue saving the walk's registers.) */
+static HG_NOINLINE hg_stack_t capture(const void *frame, struct near *nb, struct walk_memo *m) {
   /* As many as needed, no more: check mode wipes the stack its calls used. */
   uintptr_t *frames = __builtin_alloca((size_t)capture_max * sizeof *frames);
   uint64_t hash;
-  int n = walk(frames, capture_max, frame, &hash);
+  int n = walk(nb, frames, capture_max, frame, &hash, m);
   if (n < 0) {   /* libunwind walked */
     n = -1 - n;
     scrub_deep();
@@ -628,26 +702,64 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
   else if (own_text_hi) {   /* (linked statically, the allocator's frames differ) */
     uintptr_t slow[HG_STACK_MAX_DEPTH + OWN_FRAMES_MAX];
     hg_stack_quiet++;
-    int m = walk_slow(slow, capture_max);
+    int ns = walk_slow(slow, capture_max);
     hg_stack_quiet--;
-    if (m != n || memcmp(slow, frames, (size_t)n * sizeof *frames) != 0) {
-      hg_message("stack verify: fast walk differs from libunwind (%d vs %d frames)", n, m);
-      for (int i = 0; i < n || i < m; i++)
-        hg_message("  %d: %p %p", i, i < n ? (void *)frames[i] : NULL, i < m ? (void *)slow[i] : NULL);
+    if (ns != n || memcmp(slow, frames, (size_t)n * sizeof *frames) != 0) {
+      hg_message("stack verify: fast walk differs from libunwind (%d vs %d frames)", n, ns);
+      for (int i = 0; i < n || i < ns; i++)
+        hg_message("  %d: %p %p", i, i < n ? (void *)frames[i] : NULL, i < ns ? (void *)slow[i] : NULL);
     }
   }
 #endif
-  hg_stack_t id = n > 0 ? depot_put(near, frames, (unsigned)n, 0, hash) : 0;
+  hg_stack_t id = n > 0 ? depot_put(nb, frames, (unsigned)n, 0, hash) : 0;
+  if (m) {
+    if (id && m->n) {
+      m->id = id;
+      m->start = (uintptr_t)frame;
+    }
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    nb->memo_busy = 0;
+  }
 #ifdef HG_STACK_VERIFY
   if (id) {   /* and the depot's answer */
-    unsigned m;
+    unsigned nr;
     bool exact;
-    const uintptr_t *r = hg_stack_frames(id, &m, &exact);
-    if (m != (unsigned)n || memcmp(r, frames, (size_t)n * sizeof *frames) != 0)
+    const uintptr_t *r = hg_stack_frames(id, &nr, &exact);
+    if (nr != (unsigned)n || memcmp(r, frames, (size_t)n * sizeof *frames) != 0)
       hg_message("stack verify: stack %u is not the stack captured", id);
   }
 #endif
   return id;
+}
+
+hg_stack_t hg_stack_capture_at(const void *frame) {
+  if (!capture_max || hg_stack_quiet) return 0;
+  struct near *nb = near_get();
+  struct walk_memo *m = NULL;
+  if (frame && nb != &near_shared && !nb->memo_busy) {
+    uintptr_t key = (uintptr_t)frame ^ ((const uintptr_t *)frame)[1];
+    unsigned set = (unsigned)((key * 0x9e3779b97f4a7c15u) >> (64 - MEMO_LOG));
+    nb->memo_busy = 1;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);   /* (a handler's capture sees it set) */
+    for (unsigned w = 0; w < 2; w++) {
+      m = &nb->memo[2 * set + w];
+      if (m->start == (uintptr_t)frame && memo_holds(m)) {
+        hg_stack_t id = m->id;
+        nb->memo_victim[set] = (uint8_t)(w ^ 1);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        nb->memo_busy = 0;
+#ifdef HG_STACK_VERIFY   /* and every answer of the memo against the walk's */
+        hg_stack_t walked = capture(frame, nb, NULL);
+        if (walked != id) hg_message("stack verify: the memo says stack %u, the walk %u", id, walked);
+#endif
+        return id;
+      }
+    }
+    m = &nb->memo[2 * set + nb->memo_victim[set]];
+    nb->memo_victim[set] ^= 1;
+    m->start = 0;   /* rewritten by this walk */
+  }
+  return capture(frame, nb, m);
 }
 
 unsigned hg_stack_context_frames(void *ucontext, uintptr_t *frames, unsigned max) {

@@ -40,7 +40,9 @@ bool hg_stack_ready(void);
  * A walk over frame rules (where the caller's frame and return address are) cached by
  * return address, learnt from libunwind's DWARF unwinder the first time each return
  * address is met: libunwind walks the stack only when a frame's rule is missing or
- * says so (signal frames, unusual frames). */
+ * says so (signal frames, unusual frames).  In front of the walk, each thread's memo
+ * of its recent walks answers a capture that finds the same words on the stack as one
+ * of them (stack.c: struct walk_memo). */
 #define HG_STACK_OWN_FRAMES_MAX 8
 hg_stack_t hg_stack_capture(void);
 /* The same from the caller of the function whose frame address is `frame`
