@@ -3,6 +3,7 @@
  * handed to check_report.c, which prints them, once it is released (see check.h). */
 #define _GNU_SOURCE
 #include "check_internal.h"
+#include "check_bytes.h"
 
 #include <emmintrin.h>
 #include <errno.h>
@@ -73,45 +74,8 @@ static void slot_free(uintptr_t slot) { slot_free_in(NULL, slot); }
 
 /* ---- poison --------------------------------------------------------------------------- */
 
-/* First byte in [from, to) that is not `byte`, or 0.  Poison is checked 64 bytes a
- * step with SSE2 (every x86-64 has it): four compares, one mask, one branch. */
-static uintptr_t first_changed(uintptr_t from, uintptr_t to, uint8_t byte) {
-  uintptr_t a = from;
-  for (; a < to && (a & 15); a++)
-    if (*(const uint8_t *)a != byte) return a;
-  const __m128i want = _mm_set1_epi8((char)byte);
-  for (; a + 64 <= to; a += 64) {
-    const __m128i *v = (const __m128i *)a;
-    __m128i eq = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(v[0], want), _mm_cmpeq_epi8(v[1], want)),
-                               _mm_and_si128(_mm_cmpeq_epi8(v[2], want), _mm_cmpeq_epi8(v[3], want)));
-    if (_mm_movemask_epi8(eq) != 0xffff) break;
-  }
-  for (; a + 16 <= to; a += 16) {
-    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(*(const __m128i *)a, want));
-    if (m != 0xffff) return a + (unsigned)__builtin_ctz(~m);
-  }
-  for (; a < to; a++)
-    if (*(const uint8_t *)a != byte) return a;
-  return 0;
-}
-
 static size_t poisoned_bytes(const struct hg_block *b) {
   return b->size < HG_CHECK_POISON_MAX ? b->size : HG_CHECK_POISON_MAX;
-}
-
-/* n bytes of `byte` at p: short runs (redzones, small blocks' poison) inline, 16 bytes
- * a store, the longer ones by memset. */
-static inline void fill(void *p, uint8_t byte, size_t n) {
-  char *c = p;
-  if (n > 64) {
-    memset(c, byte, n);
-  } else if (n >= 16) {   /* 16-byte stores, the last one overlapping */
-    const __m128i v = _mm_set1_epi8((char)byte);
-    for (size_t i = 0; i + 16 < n; i += 16) _mm_storeu_si128((__m128i *)(c + i), v);
-    _mm_storeu_si128((__m128i *)(c + n - 16), v);
-  } else {
-    for (size_t i = 0; i < n; i++) c[i] = (char)byte;
-  }
 }
 
 /* ---- findings: errors found under the lock, reported after it (check_report.c) --------- */
