@@ -248,7 +248,11 @@ size_t hg_blocks_count(void) { return count; }
 /* (The last chunk is used up to chunk_used: arrays are carved from it in turn.) */
 size_t hg_blocks_capacity(void) { return nchunks ? hg_blocks_chunk_start(nchunks - 1) + chunk_used : 0; }
 
+/* The guarded slots' hash table counts too: it holds each slot's address, which is its
+ * block's own address when the block's size is a multiple of the page (the block then
+ * starts at its slot's page), so read as a root it made every such block reachable. */
 bool hg_blocks_holds(uintptr_t a) {
+  if (gtable && a - (uintptr_t)gtable < gcap * sizeof *gtable) return true;
   for (size_t k = 0; k < nchunks; k++)
     if (a - (uintptr_t)chunks[k] < hg_blocks_chunk_records(k) * sizeof(struct hg_block)) return true;
   return false;

@@ -95,8 +95,8 @@ static inline struct hg_block *hg_blocks_at(size_t i) {
   return &hg_blocks_chunks[k][i - hg_blocks_chunk_start(k)];
 }
 
-/* Whether address a is in the table's own memory (the leak scan skips it: it holds no
- * pointer of the program's). */
+/* Whether address a is in the table's own memory, its records or the guarded slots' hash
+ * table (the leak scan skips it: it holds no pointer of the program's). */
 bool hg_blocks_holds(uintptr_t a);
 
 /* Where a block usually starts in its slot (check mode's left redzone): a lookup of
