@@ -87,26 +87,31 @@ const char *hg_diag_mode(void) {
   return hg_guard_on ? "guard mode" : hg_guard_sampling ? "sampled guard mode" : hg_check_on ? "check mode" : "heapguard";
 }
 
+/* "==pid== " + the message + a newline into line (size bytes: always room for the
+ * newline); returns the length. */
+static size_t format_line(char *line, size_t size, const char *fmt, va_list ap) {
+  size_t n = hg_format(line, size, "==%d== ", (int)getpid());
+  n += hg_vformat(line + n, size - n - 1, fmt, ap);
+  line[n++] = '\n';
+  return n;
+}
+
 void hg_diag_line(const char *fmt, ...) {
   char line[2048];
-  size_t n = hg_format(line, sizeof line, "==%d== ", (int)getpid());
   va_list ap;
   va_start(ap, fmt);
-  n += hg_vformat(line + n, sizeof line - n - 1, fmt, ap);
+  size_t n = format_line(line, sizeof line, fmt, ap);
   va_end(ap);
-  line[n++] = '\n';
   int fd = output(), error = hg_write_all(fd, line, n);
   if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
 }
 
 void hg_diag_line_raw(const char *fmt, ...) {
   char line[512];
-  size_t n = hg_format(line, sizeof line, "==%d== ", (int)getpid());
   va_list ap;
   va_start(ap, fmt);
-  n += hg_vformat(line + n, sizeof line - n - 1, fmt, ap);
+  size_t n = format_line(line, sizeof line, fmt, ap);
   va_end(ap);
-  line[n++] = '\n';
   int fd = __atomic_load_n(&log_fd, __ATOMIC_RELAXED);
   if (fd < 0) fd = err_fd >= 0 ? err_fd : 2;
   hg_write_all(fd, line, n);
