@@ -1,11 +1,11 @@
-/* guard.c — guarded slots, their index, their limits, and sampled guard mode (see
- * guard.h; the fault handler is in fault.c). */
+/* guard.c — guarded slots, their index, their limits, guard mode's spares (see guard.h;
+ * sampled mode's pool and countdown are in guard_sample.c, the fault handler in
+ * fault.c). */
 #define _GNU_SOURCE
-#include "guard.h"
+#include "guard_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -18,10 +18,6 @@
 
 bool hg_guard_on;
 bool hg_guard_sampling;
-
-/* Sampled mode guards requests up to one page (bigger ones are not sampled; the
- * countdown goes on to the next request): its slots are one page each, in a pool. */
-#define SAMPLE_SIZE_MAX HG_PAGE
 
 /* ---- the index: page -> slot ---------------------------------------------------------- *
  * A two-level radix tree over the 47-bit address space, like the page map's (17 + 18
@@ -72,7 +68,7 @@ static entry_t *leaf_of(uintptr_t page, bool create) {
 }
 
 /* Index pages [start, start + npages pages) as belonging to slot (0: forget them). */
-static bool index_set(uintptr_t start, size_t npages, uintptr_t slot) {
+bool hg_guard_index_set(uintptr_t start, size_t npages, uintptr_t slot) {
   uintptr_t first = start >> HG_PAGE_SHIFT, slot_page = slot >> HG_PAGE_SHIFT;
   entry_t *leaf = NULL;
   for (uintptr_t page = first; page < first + npages; page++) {
@@ -169,256 +165,6 @@ size_t hg_guard_quarantine_max(void) {
   return hg_opt.sample_quarantine < half ? hg_opt.sample_quarantine : half;
 }
 
-/* ---- sampled mode's pool ---------------------------------------------------------------- *
- * Sampled mode must cost little per sample, so its slots are not mappings of their own
- * (mmap, mprotect, madvise, mprotect, munmap: five system calls and two mappings made
- * and destroyed per block) but pages of one reservation, indexed once, at the first
- * sample: HEAPGUARD_SAMPLE_MAX slots of one data page and one guard page each.  The
- * guard pages are marked MADV_DONTDUMP (as their slots are first used), so the kernel
- * never merges a slot's page with its neighbours into one VMA: each mprotect then
- * changes one small VMA instead of splitting a large one (and merging it back at the
- * next), which made every sample about 3x dearer in the kernel.  Freeing a slot's
- * block is one mprotect (PROT_NONE; its page stays resident), which a use after free
- * needs at once.  (A guard marker on the data page instead, MADV_GUARD_INSTALL at the
- * free and MADV_GUARD_REMOVE for a run at its reuse, changes no VMA but drops the page:
- * each reuse then faults in a zero page, and the zap flushes TLBs as mprotect does.
- * Measured dearer: 1.6x the CPU time at 1 in 100 on wl_random and larson.)
- *
- * Making slots read-write again takes fewer: slots are opened in runs of up to
- * POOL_RUN neighbours, with one mprotect over the run, the guard pages between them
- * included.  Those carry a guard marker (MADV_GUARD_INSTALL, Linux 6.13), which faults
- * on any access whatever the protection of the page's VMA, so opening their VMA exposes
- * nothing.  The run's other slots wait, read-write and unused, for the next samples,
- * which then make no system call: a sample costs one mprotect and a sixteenth, not two.
- * The slots out of the quarantine are kept in a bitmap and taken from a cursor, in
- * address order: blocks leave the quarantine in the order they were freed, which is
- * nearly the order they were taken in, so those slots lie in runs.  With guard markers
- * the pool is read-write from the start (its pages resident only once used): a slot's
- * first use is its guard page marked (DONTDUMP and the marker, one process_madvise each
- * for a run of fresh slots where the kernel allows it, Linux 6.15), and no mprotect.
- * Without markers the pool is PROT_NONE, runs are of one slot, and a first use marks
- * the guard page and opens the data page.  A first use also faults its page in: about
- * 3x the cost of a reuse, so slots out of the quarantine are taken before fresh ones
- * once a run's worth of them waits, and the pool grows only to the most slots live and
- * quarantined at once, plus a run or two, not to HEAPGUARD_SAMPLE_MAX (a freed address
- * is reused only once its slot has left the quarantine).  Fresh runs grow with the pool
- * (1, 1, 2, 4, ... slots), not marked at pool_init: a program that takes a few samples
- * pays for a few guard pages, not HEAPGUARD_SAMPLE_MAX. */
-#define POOL_RUN 16
-static uintptr_t pool_base, pool_end;
-static uint64_t *pool_free;         /* bitmap: slots out of the quarantine (free_count) */
-static uint32_t *pool_ready;        /* slots read-write and unused: a stack of ready_len
-                                       (room for every slot: threads' runs may overlap) */
-static size_t pool_slots, free_count, ready_len, pool_cursor;
-static size_t pool_fresh;           /* slots below it have been used */
-/* The kernel refused the pool (pool_init): samples due are not taken until POOL_RETRY
- * of them have passed, then one more try.  A shortage of address space or of mappings
- * may pass (the program frees memory, raises its limit): sampling then resumes, where
- * it used to stop for the rest of the run.  pool_retry_in counts down the samples
- * refused without a try (under pool_lock); pool_refused: said so, and not yet that
- * the pool was mapped after all. */
-#define POOL_RETRY 1024
-static size_t pool_retry_in;
-static bool pool_refused;
-static bool pool_markers;           /* guard pages carry guard markers: runs of POOL_RUN */
-static bool pool_rw;                /* the pool was left read-write (markers at pool_init) */
-static hg_lock_t pool_lock = HG_LOCK_INIT;
-
-static bool guard_before(void);
-
-static bool in_pool(uintptr_t slot) { return slot >= pool_base && slot < pool_end; }
-
-/* Slot i: pages 2i and 2i+1 of the pool; its data page is the second one with the
- * guard page before, the first otherwise. */
-static uintptr_t pool_slot(size_t i) {
-  return pool_base + (2 * i + (guard_before() ? 1 : 0)) * HG_PAGE;
-}
-
-static bool pool_init(void) {
-  size_t n = hg_opt.sample_max ? hg_opt.sample_max : 1, bytes = 2 * n * HG_PAGE;
-  size_t words = (n + 63) / 64;
-  size_t meta = hg_align_up(words * sizeof *pool_free + n * sizeof *pool_ready, HG_PAGE);
-  uintptr_t base = (uintptr_t)hg_os_map(bytes);
-  uint64_t *m = hg_os_map(meta);
-  if (!base || !m) goto fail;
-  pool_base = base;
-  /* Does the kernel have guard markers?  Tried on slot 0's guard page (which gets one
-   * anyway).  With them the pool stays read-write: a slot's first use needs no
-   * mprotect, only its guard page marked; its page is not resident until then (nor
-   * ever a huge page).  Without them, everything PROT_NONE until used. */
-  pool_markers = hg_os_guard_pages((void *)(base + (guard_before() ? 0 : HG_PAGE)), HG_PAGE);
-  pool_rw = pool_markers;
-  if (pool_rw) hg_os_no_huge_pages((void *)base, bytes);
-  else if (!hg_os_protect((void *)base, bytes, false)) goto fail;
-  for (size_t i = 0; i < n; i++)
-    if (!index_set(base + 2 * i * HG_PAGE, 2, pool_slot(i))) goto fail;
-  pool_free = m;
-  pool_ready = (uint32_t *)(m + words);
-  pool_slots = n;
-  pool_end = base + bytes;
-  if (pool_refused) {
-    pool_refused = false;
-    hg_message("sampled guard mode: the pool of %zu guarded slots is mapped now; allocations are "
-               "sampled again", n);
-  }
-  return true;
-fail:
-  if (base) {
-    index_set(base, 2 * n, 0);
-    hg_os_unmap((void *)base, bytes);
-  }
-  if (m) hg_os_unmap(m, meta);
-  pool_base = 0;
-  pool_retry_in = POOL_RETRY;
-  /* Sampling stops (the program's requests are served as in the default mode), which
-   * would otherwise go unnoticed: at vm.max_map_count (or under RLIMIT_AS) the kernel
-   * refused the pool or its bitmap, and a pool in use can take one mapping per slot
-   * and guard page (MADV_DONTDUMP splits them: up to 2 * HEAPGUARD_SAMPLE_MAX).  Said
-   * once, not at every try that fails again. */
-  if (!pool_refused) {
-    pool_refused = true;
-    hg_message("sampled guard mode: the kernel refused the pool of %zu guarded slots (%zu KiB of address "
-               "space: out of memory, or at vm.max_map_count); no allocation is sampled until it "
-               "can be mapped (tried again every %d samples due)",
-               n, (bytes + meta) >> 10, POOL_RETRY);
-  }
-  return false;
-}
-
-/* A guard page next to a slot used for the first time, before the slot is: marked
- * MADV_DONTDUMP, so that it never merges with a data page, and made inaccessible — by
- * a guard marker, or (without them) PROT_NONE if the pool is read-write.  False if it
- * could not be. */
-static bool mark_guard(uintptr_t page) {
-  hg_os_no_dump((void *)page, HG_PAGE);
-  if (pool_markers && hg_os_guard_pages((void *)page, HG_PAGE)) return true;
-  pool_markers = false;   /* runs of one slot from now on */
-  return !pool_rw || hg_os_protect((void *)page, HG_PAGE, false);
-}
-
-/* The guard pages to mark when slot i is first used, in g (at most two); their number.
- * Both pages next to its data page must be marked before the slot is used.  After-side
- * layout (data, guard): its guard, and the previous slot's, marked when that slot was
- * first used.  Before-side (guard, data): its guard (marked with the previous slot, or
- * now for slot 0) and the next slot's. */
-static size_t guards_of(size_t i, uintptr_t *g) {
-  uintptr_t pair = pool_base + 2 * i * HG_PAGE;
-  if (!guard_before()) {
-    g[0] = pair + HG_PAGE;
-    return 1;
-  }
-  size_t k = 0;
-  if (i == 0) g[k++] = pair;
-  if (i + 1 < pool_slots) g[k++] = pair + 2 * HG_PAGE;
-  return k;
-}
-
-/* Slots [first, first + want) used for the first time (want <= POOL_RUN): their guard
- * pages marked, with one process_madvise per advice when the kernel allows (Linux
- * 6.15), else a madvise each.  The number of them that can be used returned: a guard
- * page that could not be made inaccessible ends the run before its slot. */
-static size_t first_uses(size_t first, size_t want) {
-  uintptr_t g[POOL_RUN + 1];
-  size_t ng = 0;
-  for (size_t i = first; i < first + want; i++) ng += guards_of(i, g + ng);
-  if (pool_markers && ng > 1 && hg_os_advise_pages(g, ng, HG_ADVISE_NO_DUMP) &&
-      hg_os_advise_pages(g, ng, HG_ADVISE_GUARD))
-    return want;
-  for (size_t i = first; i < first + want; i++) {
-    size_t k = guards_of(i, g);
-    for (size_t j = 0; j < k; j++)
-      if (!mark_guard(g[j])) return i - first;
-  }
-  return want;
-}
-
-static bool is_free(size_t i) { return (pool_free[i / 64] >> (i % 64)) & 1; }
-
-static void set_free(size_t i, bool on) {
-  if (on) pool_free[i / 64] |= (uint64_t)1 << (i % 64);
-  else pool_free[i / 64] &= ~((uint64_t)1 << (i % 64));
-}
-
-/* Up to `max` neighbouring slots out of the quarantine, from the first at or after the
- * cursor (wrapping around), taken out of the bitmap: the first returned, their number
- * in *n (pool_lock held, free_count > 0). */
-static size_t free_run(size_t max, size_t *n) {
-  size_t words = (pool_fresh + 63) / 64, from = pool_cursor < pool_fresh ? pool_cursor : 0;
-  size_t w = from / 64;
-  uint64_t bits = pool_free[w] & (~(uint64_t)0 << (from % 64));
-  while (!bits) {   /* some bit is set, below pool_fresh */
-    w = w + 1 < words ? w + 1 : 0;
-    bits = pool_free[w];
-  }
-  size_t first = w * 64 + (size_t)__builtin_ctzll(bits), i = first;
-  do {
-    set_free(i++, false);
-  } while (i - first < max && i < pool_fresh && is_free(i));
-  *n = i - first;
-  free_count -= *n;
-  pool_cursor = i;
-  return first;
-}
-
-/* A slot for a sample, read-write; 0 if none can be had now. */
-static uintptr_t pool_take(void) {
-  hg_lock(&pool_lock);
-  if (!pool_base && (pool_retry_in ? (pool_retry_in--, true) : !pool_init())) {
-    hg_unlock(&pool_lock);
-    return 0;
-  }
-  if (ready_len) {   /* opened by an earlier run */
-    uintptr_t slot = pool_slot(pool_ready[--ready_len]);
-    hg_unlock(&pool_lock);
-    return slot;
-  }
-  size_t run = pool_markers ? POOL_RUN : 1, first, n;
-  bool closed;   /* the run's data pages are PROT_NONE */
-  if (free_count && (free_count >= run || pool_fresh == pool_slots)) {
-    first = free_run(run, &n);
-    closed = true;
-  } else if (pool_fresh < pool_slots) {
-    /* Fresh runs grow with the pool (1, 1, 2, 4, ...): a process that takes a sample or
-     * two marks a guard page or two, not a run's worth. */
-    size_t want = pool_fresh < run ? (pool_fresh ? pool_fresh : 1) : run;
-    first = pool_fresh;
-    n = first_uses(first, want < pool_slots - first ? want : pool_slots - first);
-    __atomic_store_n(&pool_fresh, first + n, __ATOMIC_RELAXED);   /* read unlocked (stats) */
-    closed = !pool_rw;
-    if (!n) {
-      hg_unlock(&pool_lock);
-      return 0;
-    }
-  } else {
-    hg_unlock(&pool_lock);
-    return 0;
-  }
-  hg_unlock(&pool_lock);
-  /* The run's slots are this call's alone now.  One mprotect: their data pages, and the
-   * guard pages between them, which their markers keep inaccessible. */
-  bool ok = !closed || hg_os_protect((void *)pool_slot(first), (2 * n - 1) * HG_PAGE, true);
-  hg_lock(&pool_lock);
-  if (ok) {
-    for (size_t k = n - 1; k > 0; k--) pool_ready[ready_len++] = (uint32_t)(first + k);   /* lowest on top */
-  } else {   /* back, perhaps read-write (a slot out of the quarantine may be) */
-    for (size_t k = 0; k < n; k++) set_free(first + k, true);
-    free_count += n;
-  }
-  hg_unlock(&pool_lock);
-  return ok ? pool_slot(first) : 0;
-}
-
-/* A slot back to the pool, out of the quarantine: inaccessible already if its block
- * was freed (the other ways here, failures, are rare and leave it accessible until
- * reused). */
-static void pool_give(uintptr_t slot) {
-  size_t i = (slot - pool_base) / (2 * HG_PAGE);
-  hg_lock(&pool_lock);
-  set_free(i, true);
-  free_count++;
-  hg_unlock(&pool_lock);
-}
-
 /* ---- guarded slots ------------------------------------------------------------------ */
 
 /* The least alignment of a malloc'd block: HEAPGUARD_GUARD_ALIGN (guard mode) or
@@ -439,8 +185,6 @@ static size_t natural_alignment(size_t n) {
   if (low == 0 || low > HG_ALIGNMENT) return HG_ALIGNMENT;
   return low < least_alignment ? least_alignment : low;
 }
-
-static bool guard_before(void) { return hg_opt.guard_side == HG_GUARD_BEFORE; }
 
 /* Guard mode's spare slots.  A slot of up to SPARE_PAGES data pages leaving the
  * quarantine is kept, still mapped, PROT_NONE, empty (its retire dropped the pages) and
@@ -541,9 +285,9 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
   if (n > HG_MAX_REQUEST - a - 2 * HG_PAGE || a > HG_MAX_REQUEST / 4) return false;
   size_t body = hg_align_up(n, a);                 /* user's start to the slot's end */
   size_t raw = hg_align_up(body ? body : 1, HG_PAGE), total = raw + HG_PAGE;
-  size_t lead = guard_before() ? HG_PAGE : 0;      /* guard page before the slot */
+  size_t lead = hg_guard_before() ? HG_PAGE : 0;      /* guard page before the slot */
   if (hg_guard_sampling) {
-    uintptr_t slot = raw == HG_PAGE && a <= HG_PAGE ? pool_take() : 0;
+    uintptr_t slot = raw == HG_PAGE && a <= HG_PAGE ? hg_guard_pool_take() : 0;
     if (!slot) return false;
     g->slot = slot;
     g->raw = raw;
@@ -588,8 +332,8 @@ map:
     return false;
   }
   uintptr_t slot = m + lead, guard = lead ? m : slot + raw;
-  if (!hg_os_protect((void *)guard, HG_PAGE, false) || !index_set(m, total >> HG_PAGE_SHIFT, slot)) {
-    index_set(m, total >> HG_PAGE_SHIFT, 0);
+  if (!hg_os_protect((void *)guard, HG_PAGE, false) || !hg_guard_index_set(m, total >> HG_PAGE_SHIFT, slot)) {
+    hg_guard_index_set(m, total >> HG_PAGE_SHIFT, 0);
     hg_os_unmap((void *)m, total);
     atomic_fetch_sub(&mappings, 2);
     g->refused = HG_GUARD_NO_PAGE;
@@ -603,12 +347,12 @@ map:
 }
 
 size_t hg_guard_mapped_bytes(void) {
-  if (hg_guard_sampling) return __atomic_load_n(&pool_fresh, __ATOMIC_RELAXED) * 2 * HG_PAGE;
+  if (hg_guard_sampling) return hg_guard_pool_mapped_bytes();
   return atomic_load_explicit(&mapped_bytes, memory_order_relaxed);
 }
 
 bool hg_guard_retire(uintptr_t slot, size_t raw) {
-  if (in_pool(slot)) return hg_os_protect((void *)slot, raw, false);
+  if (hg_guard_in_pool(slot)) return hg_os_protect((void *)slot, raw, false);
   /* Retired (so kept as a spare later) only if its pages were dropped: a spare must
    * come back zeroed, with none of its last block's bytes. */
   bool dropped = hg_os_decommit((void *)slot, raw);
@@ -618,8 +362,8 @@ bool hg_guard_retire(uintptr_t slot, size_t raw) {
 }
 
 void hg_guard_unmap(uintptr_t slot, size_t raw) {
-  if (in_pool(slot)) {
-    pool_give(slot);
+  if (hg_guard_in_pool(slot)) {
+    hg_guard_pool_give(slot);
     return;
   }
   /* Kept only if inaccessible: a slot whose retire failed, or that was never retired
@@ -629,95 +373,12 @@ void hg_guard_unmap(uintptr_t slot, size_t raw) {
 }
 
 static void unmap_slot(uintptr_t slot, size_t raw) {
-  uintptr_t m = slot - (guard_before() ? HG_PAGE : 0);
+  uintptr_t m = slot - (hg_guard_before() ? HG_PAGE : 0);
   size_t total = raw + HG_PAGE;
-  index_set(m, total >> HG_PAGE_SHIFT, 0);
+  hg_guard_index_set(m, total >> HG_PAGE_SHIFT, 0);
   hg_os_unmap((void *)m, total);
   atomic_fetch_sub(&mappings, 2);
   atomic_fetch_sub_explicit(&mapped_bytes, total, memory_order_relaxed);
-}
-
-/* ---- sampled guard mode ------------------------------------------------------------- */
-
-static __thread uint64_t rng;   /* 0: the thread has not drawn yet */
-
-static uint64_t next_random(void) {
-  if (!rng) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    static _Atomic uint64_t threads;
-    rng = ((uint64_t)(uintptr_t)&rng * 0x9e3779b97f4a7c15u) ^ (uint64_t)ts.tv_nsec ^
-          ((uint64_t)ts.tv_sec << 32) ^ (atomic_fetch_add(&threads, 1) * 0xbf58476d1ce4e5b9u);
-    if (!rng) rng = 1;
-  }
-  rng ^= rng >> 12;   /* xorshift64* */
-  rng ^= rng << 25;
-  rng ^= rng >> 27;
-  return rng * 0x2545f4914f6cdd1du;
-}
-
-/* Requests until the next sample: uniform in 1 .. 2N-1, so one in N on average. */
-static long draw(void) {
-  uint64_t n = hg_opt.sample_rate < ((uint64_t)1 << 40) ? hg_opt.sample_rate : (uint64_t)1 << 40;
-  if (n <= 1) return 1;
-  return (long)(1 + next_random() % (2 * n - 1));
-}
-
-/* h's countdown reached 0: the next one is drawn, and this request of n bytes is the
- * sample if it can be.  A thread's first request only starts its countdown (a fresh
- * thread is not sampled at once), unless every request is to be sampled (then the
- * countdown stays <= 0); a thread without a heap yet counts on hg_heap_empty, which is
- * never set: its next request, on its own heap, starts the countdown. */
-static void *sample_due(struct hg_heap *h, size_t n, enum hg_api api) {
-  if (hg_opt.sample_rate > 1) {
-    if (h == &hg_heap_empty) return NULL;
-    bool first = rng == 0;
-    h->sample_countdown = draw();
-    if (first) return NULL;
-  }
-  if (n > SAMPLE_SIZE_MAX || hg_stack_quiet || !hg_stack_ready()) return NULL;
-  return hg_check_alloc_sampled(n, api);
-}
-
-void *hg_guard_sample_slow(size_t n) { return sample_due(hg_tls_heap, n, HG_API_MALLOC); }
-
-void *hg_guard_sample(size_t n) {
-  struct hg_heap *h = hg_tls_heap;
-  if (hg_likely(hg_guard_count_down(h))) return NULL;
-  return sample_due(h, n, HG_API_MALLOC);
-}
-
-/* A request up to hg_sampled_fast_limit was counted by new's inline countdown: due if
- * that reached 0 (above 0, the heap's refill missed instead), and the caller then
- * allocates without counting again.  A bigger one (or any, when stats or call tracing
- * set that limit to 0) goes on to malloc, which counts it in its slow path: due here
- * if that count would reach 0, and if this one is not sampled after all (its draw
- * done), the count is given back, so that malloc's count does not make it due again
- * and sample it as malloc's (its delete would then be a false mismatched-free). */
-void *hg_guard_sample_new(size_t n, enum hg_api api) {
-  struct hg_heap *h = hg_tls_heap;
-  bool counted = n <= hg_sampled_fast_limit;
-  if (h->sample_countdown > (counted ? 0 : 1)) return NULL;
-  void *p = sample_due(h, n, api);
-  if (!p && !counted && h != &hg_heap_empty) h->sample_countdown++;
-  return p;
-}
-
-bool hg_guard_sample_free(void *p) {
-  if (!hg_guard_slot_of((uintptr_t)p)) return false;
-  hg_check_free(p, HG_API_FREE);
-  return true;
-}
-
-bool hg_guard_sample_size(const void *p, const char *op, size_t *n) {
-  if (!hg_guard_slot_of((uintptr_t)p)) return false;
-  *n = hg_check_block_size(p, op[0] == 'r' ? HG_API_REALLOC : HG_API_USABLE_SIZE);
-  return true;
-}
-
-void hg_guard_sampled_error(void) {
-  hg_diag_summary();
-  hg_fatal("heap error in a block sampled by guard mode (reported above)");
 }
 
 /* ---- process life ------------------------------------------------------------------- */
@@ -745,17 +406,17 @@ HG_DEFAULT_TEXT void hg_guard_start(void) {
 }
 
 void hg_guard_fork_prepare(void) {
-  hg_lock(&pool_lock);
+  hg_guard_pool_fork_prepare();
   hg_lock(&spare_lock);
   hg_lock(&index_lock);
 }
 void hg_guard_fork_parent(void) {
   hg_unlock(&index_lock);
   hg_unlock(&spare_lock);
-  hg_unlock(&pool_lock);
+  hg_guard_pool_fork_parent();
 }
 void hg_guard_fork_child(void) {
   hg_lock_reset(&index_lock);
   hg_lock_reset(&spare_lock);
-  hg_lock_reset(&pool_lock);
+  hg_guard_pool_fork_child();
 }

@@ -21,7 +21,8 @@
  * blocks), leak.c (the leak scan),
  * stack.c (stack capture), depot.c (the stored stacks), symbolise.c (symbols), diag.c
  * (report output, error contexts), maps.c (/proc/self/maps).  Guard mode, on top of
- * check mode: guard.c (guarded slots, their page index, sampled mode's pool), fault.c
+ * check mode: guard.c (guarded slots, their page index), guard_sample.c (sampled mode's
+ * pool and countdown), fault.c
  * (the SIGSEGV/SIGBUS handler; it exports sigaction and signal); sigaction.h (what fault.c
  * and stop.c, the leak scan's thread stopper, share).  trace.c: `heapguard
  * trace` (kernel calls with reasons, reported by os.c; malloc/free calls through the

@@ -16,7 +16,7 @@
 #define HG_MAX_REDZONE 4096                       /* check mode's redzone clamp */
 #define HG_MAX_STACK_DEPTH 64                     /* HG_STACK_MAX_DEPTH, stack.h */
 #define HG_MAX_EXITCODE 255                       /* an exit status is 8 bits */
-#define HG_MAX_SAMPLE_RATE ((size_t)1 << 40)      /* guard.c's sampling clamp */
+#define HG_MAX_SAMPLE_RATE ((size_t)1 << 40)      /* guard_sample.c's sampling clamp */
 #define HG_MAX_SAMPLE_MAX ((size_t)1 << 20)       /* 2 pages each: 8 GiB of address space */
 #define HG_MAX_SAMPLE_QUARANTINE ((size_t)1 << 19)   /* half of HG_MAX_SAMPLE_MAX */
 #define HG_MAX_TIMELINE_MS 3600000                /* an hour */

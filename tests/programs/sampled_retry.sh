@@ -3,7 +3,7 @@
 # slots is mapped at the first sample, and if the kernel refuses it (RLIMIT_AS, `ulimit
 # -v`, or vm.max_map_count), samples are not taken; it used to be for the rest of the
 # run, even once the program had freed its memory.  Now the pool is tried again every
-# 1024 samples due (src/guard.c: POOL_RETRY), as the stack depot does.  The program
+# 1024 samples due (src/guard_sample.c: POOL_RETRY), as the stack depot does.  The program
 # (every malloc sampled; 4096 slots: a 32 MiB pool) holds a 48 MiB block under a limit
 # of its address space + 64 MiB, so the first sample loads the unwinder but its pool is
 # refused; then it frees the block, allocates some more, and reads a freed block: a
