@@ -33,8 +33,9 @@ void cli_preload(const char *lib, const char *mode);
  * death by the same signal.  127 if it cannot be found, 126 if it cannot be run. */
 __attribute__((noreturn)) void cli_run(char **argv);
 
-/* `heapguard report TIMELINE [-o FILE]` (report.c): argv holds the arguments after
- * "report"; returns the exit status.  cli_report_help is its --help text. */
+/* `heapguard report TIMELINE [-o FILE]` (report.c; report_read.c reads the timeline):
+ * argv holds the arguments after "report"; returns the exit status.  cli_report_help
+ * is its --help text. */
 int cli_report_main(int argc, char **argv);
 extern const char cli_report_help[];
 
