@@ -1,9 +1,11 @@
-/* stack.c — capture: the walk over frame rules learnt from libunwind, each thread's
- * caches, dlclose; the inline look at the thread's last stacks in front of the depot
- * (depot.c).  See stack.h; symbols are symbolise.c's. */
+/* stack.c — capture: the walk over frame rules learnt from libunwind, the memo of
+ * recent walks, dlclose; the inline look at the thread's last stacks in front of the
+ * depot (depot.c).  See stack.h; the caches are stack_cache.c's, the depot depot.c's,
+ * symbols symbolise.c's. */
 #define _GNU_SOURCE
 #include "stack.h"
 #include "depot.h"
+#include "stack_cache.h"
 
 #include <dlfcn.h>
 #define UNW_LOCAL_ONLY
@@ -50,178 +52,22 @@ static uintptr_t own_text_lo, own_text_hi;
  * told apart at capture (linked statically).  0: no stacks. */
 static int capture_max;
 
-/* Frame rules: how to get from a frame to its caller's, learnt from libunwind, cached by
- * return address.  A frame is (ip, sp, bp): the return address into a function (or, for
- * the first, the current instruction), the stack pointer and rbp there.  Its caller's
- * sp is the frame's CFA, its return address lies at CFA - 8, and its rbp is bp or was
- * saved at a fixed place below the CFA.  A rule, RULE_BITS bits:
- *
- *     bits 0-1   kind: RULE_SP (CFA = sp + offset), RULE_BP (a frame pointer: CFA =
- *                bp + 16, the caller's rbp at CFA - 16), RULE_LAST (the outermost
- *                frame: libunwind stops there), RULE_SLOW (none of these: libunwind
- *                walks the stack every time it is met)
- *     bits 2-4   RULE_SP: 0 if rbp is unchanged, n if it was saved at CFA - 8(n + 1)
- *     bits 5-16  RULE_SP: offset / 8
- *
- * An entry is ip << RULE_BITS | rule (user-space addresses have 47 bits), one word read
- * and written whole, so threads share the table without a lock: a torn entry cannot be
- * read.  The table is direct-mapped; a newer rule replaces an older one at its place.
- *
- * A rule is only inferred from what libunwind did at one return address: the CFA it
- * found (the caller's sp) and where it found the caller's rbp.  A frame-pointer frame
- * is one whose rbp was saved where its own rbp points (push rbp; mov rbp, rsp), with
- * the CFA 16 bytes above; any other frame has a CFA at a fixed distance from sp at a
- * given return address (the DWARF rule there is "rsp + n"; a function whose stack
- * pointer moves by a variable amount, with alloca or a VLA, keeps a frame pointer).
- * Frames that fit neither shape (signal frames, stacks realigned with a DWARF
- * expression, huge frames) are RULE_SLOW. */
-#define RULES_LOG 14
-#define RULE_BITS 17
-enum { RULE_SP, RULE_BP, RULE_LAST, RULE_SLOW };
-static _Atomic uint64_t *rules;   /* 1 << RULES_LOG entries, mmap'd by hg_stack_init */
-/* In front of it, each thread's own entries (struct near), which stay in the CPU's
- * cache where the table's 128 KiB do not: a capture meets a dozen return addresses,
- * mostly the same ones as the last captures did. */
-#define NEAR_LOG 8
-/* Each thread's last stacks (depot_put), in front of the depot's shared tables. */
-#define NEAR_STACKS_LOG 8
-
-/* Each thread's memo of its recent walks (hg_stack_capture_at), by the entry point's
- * frame address and return address.  A walk is a function of the words it reads from
- * the stack (the entry point's return address, each frame's return address, and a
- * saved rbp once a frame-pointer frame uses it: walk) and of the rules of the return
- * addresses it meets, which stay true while the code at them does (dlclose empties the
- * memos with the rules).  So a
- * walk that reads, in the same order, the same words at the same addresses finds the
- * same frames: a memo entry keeps the addresses read by a walk done without libunwind
- * and the words found there, and the stack's id; a capture from the same frame address
- * reads those addresses again, in order, and stops at the first word that differs
- * (each address read is then one the walk itself would read now: no read a walk would
- * not make).  A dozen independent loads instead of a chain of dependent ones, the rule
- * lookups and the depot's hash: the common capture, repeating a recent one.  Addresses
- * and words are kept complemented (as a block record's user address, blocks.h): the
- * leak scan reads this memory, and a saved rbp may be a pointer into the heap, or the
- * stack a coroutine's heap block.  MEMO_READS reads at most; a longer walk is not kept. */
-#define MEMO_LOG   4    /* sets of two entries (a loop's malloc and free, at the same
-                           frame address, would evict each other in one set in 16) */
-#define MEMO_READS 24
-struct walk_memo {
-  uintptr_t start;      /* the entry point's frame address; 0: empty */
-  uint32_t n;           /* reads, in the walk's order */
-  hg_stack_t id;        /* the stack found (never 0) */
-  struct { uintptr_t addr, word; } r[MEMO_READS];   /* both complemented */
-};
-
-/* A thread's caches, in a block of their own: the thread-local storage of every thread
- * of every process the library is loaded into holds one pointer for them (near), NULL
- * until the thread's first capture (check mode only), so the default mode pays nothing.
- * The block is mapped by check mode (never malloc'd), and at thread exit (a pthread key's
- * destructor) it goes to a free list for the next thread: its rules and stack ids stay
- * true (rules are keyed by return address, depot ids are never reused). */
-struct near {
-  uint64_t rules[1 << NEAR_LOG];                      /* entries as in `rules` */
-  struct near_stack stacks[1 << NEAR_STACKS_LOG];     /* matched by hash alone */
-  struct walk_memo memo[2 << MEMO_LOG];               /* never used in near_shared */
-  uint8_t memo_victim[1 << MEMO_LOG];                 /* each set's entry to replace */
-  /* Set while a capture uses the memo: a capture by a signal handler that interrupted it
-   * walks without (it would see, or change, an entry half written). */
-  unsigned memo_busy;
-  struct near *next_free;                             /* on near_free */
-  struct near *next_all;                              /* on near_all */
-};
-static __thread struct near *near;
-static struct near *near_free;        /* released by exited threads */
-static struct near *near_all;         /* every block ever made (dlclose empties them) */
-static hg_lock_t near_lock = HG_LOCK_INIT;   /* near_free, near_all */
-static pthread_key_t near_key;
-static bool near_key_ready;
-/* When no block can be mapped: rules only, shared (an entry is one word, checked against
- * its return address, as in `rules`); the stacks, two words, are not looked at. */
-static struct near near_shared;
-
-static void near_release(void *arg) {
-  struct near *b = arg;
-  near = NULL;
-  if (b == &near_shared) return;
-  hg_lock(&near_lock);
-  b->next_free = near_free;
-  near_free = b;
-  hg_unlock(&near_lock);
-}
-
-/* The calling thread's block, made on its first capture. */
-static HG_NOINLINE struct near *near_make(void) {
-  hg_lock(&near_lock);
-  struct near *b = near_free;
-  if (b) near_free = b->next_free;
-  hg_unlock(&near_lock);
-  if (!b) {
-    b = hg_os_map(hg_align_up(sizeof *b, HG_PAGE));   /* zeroed */
-    if (!b) return near = &near_shared;
-    hg_lock(&near_lock);
-    b->next_all = near_all;
-    near_all = b;
-    hg_unlock(&near_lock);
-  }
-  /* (A key among the first 32 is set without allocating; a later one may calloc, which
-   * then gets no stack.) */
-  hg_stack_quiet++;
-  if (!near_key_ready || pthread_setspecific(near_key, b) != 0) {
-    hg_stack_quiet--;
-    near_release(b);   /* no way to learn of the thread's exit: not kept */
-    return near = &near_shared;
-  }
-  hg_stack_quiet--;
-  return near = b;
-}
-
-static inline struct near *near_get(void) {
-  struct near *b = near;
-  return __builtin_expect(b != NULL, 1) ? b : near_make();
-}
-
-/* Rules are keyed by return address, which stays true only while the same code is
- * at that address: dlclose can unmap a library and a later dlopen map another at the
- * same place, whose frames a stale rule would read at the wrong offsets (a wrong stack,
- * or a read past the top of the stack: a crash inside malloc).  So the library's
- * dlclose calls the real one (libc's, found once), then forgets every rule: libunwind's
- * cache of frame states (which would teach the stale rule again), the shared table and
- * every thread's block.  Nothing of the unloaded library can be on a stack by then (it
- * would be the program's bug), so a walk in progress meanwhile meets none of its
- * addresses, and an owner's store racing with the clearing is of another address's
- * rule (whole words: either value is a true rule).  In every mode (a plain call
- * through while check mode has learnt nothing); warm text (heapguard.ld.in): most
- * processes never call it. */
-static void forget_rules(void) {
-  if (unwind_flush_cache && unwind_local_as) unwind_flush_cache(unwind_local_as, 0, 0);
-  for (size_t i = 0; i < (size_t)1 << RULES_LOG; i++)
-    atomic_store_explicit(&rules[i], 0, memory_order_relaxed);
-  hg_lock(&near_lock);
-  for (struct near *b = near_all; b; b = b->next_all) {
-    for (size_t i = 0; i < (size_t)1 << NEAR_LOG; i++) __atomic_store_n(&b->rules[i], 0, __ATOMIC_RELAXED);
-    for (size_t i = 0; i < (size_t)2 << MEMO_LOG; i++) __atomic_store_n(&b->memo[i].start, 0, __ATOMIC_RELAXED);
-  }
-  for (size_t i = 0; i < (size_t)1 << NEAR_LOG; i++) __atomic_store_n(&near_shared.rules[i], 0, __ATOMIC_RELAXED);
-  hg_unlock(&near_lock);
-}
-
-/* Stacks are taken (check mode, guard mode's samples): besides forgetting the rules,
- * frames already captured in an object this call unloads are rewritten to name it
- * (unload.h), before a later dlopen can put other code at their addresses, and the
- * threads' last stacks, matched by hash alone, are forgotten (depot.h). */
+/* Why dlclose forgets every rule: stack_cache.c.  libunwind's cache of frame states
+ * goes first (it would teach a stale rule again).  Stacks are taken (check mode, guard
+ * mode's samples): besides forgetting the rules, frames already captured in an object
+ * this call unloads are rewritten to name it (unload.h), before a later dlopen can put
+ * other code at their addresses, and the threads' last stacks, matched by hash alone,
+ * are forgotten (depot.h). */
 static HG_NOINLINE int dlclose_tracked(int (*real)(void *), void *handle) {
   struct hg_unload_probe probe;
   bool known = hg_unload_probe(handle, &probe);
   int r = real(handle);
-  forget_rules();
+  if (unwind_flush_cache && unwind_local_as) unwind_flush_cache(unwind_local_as, 0, 0);
+  hg_stack_cache_forget_rules();
   int k = known ? hg_unload_record(&probe) : -1;
   if (k >= 0) {
     hg_depot_forget_object((unsigned)k, &probe.obj);
-    hg_lock(&near_lock);
-    for (struct near *b = near_all; b; b = b->next_all)
-      for (size_t i = 0; i < (size_t)1 << NEAR_STACKS_LOG; i++)
-        __atomic_store_n(&b->stacks[i].id, 0, __ATOMIC_RELAXED);
-    hg_unlock(&near_lock);
+    hg_stack_cache_forget_stacks();
   }
   atomic_fetch_add_explicit(&hg_unload_generation, 1, memory_order_release);
   return r;
@@ -235,25 +81,7 @@ HG_EXPORT int dlclose(void *handle) {
     if (!f) return -1;   /* cannot happen with a dynamic libc: nothing to unload */
     __atomic_store_n(&real_dlclose, f, __ATOMIC_RELAXED);
   }
-  return rules ? dlclose_tracked(f, handle) : f(handle);
-}
-
-static inline uint64_t rule_hash(uintptr_t ip) { return ip * 0x9e3779b97f4a7c15u; }
-
-static inline _Atomic uint64_t *rule_slot(uintptr_t ip) {
-  return &rules[rule_hash(ip) >> (64 - RULES_LOG)];
-}
-
-/* The entry for ip (0 if none); nb: the thread's block. */
-static inline uint64_t rule_entry(struct near *nb, uintptr_t ip) {
-  /* (The thread's table is indexed by the address's own low bits, folded: no multiply
-   * on the walk's chain of dependent loads.) */
-  uint64_t *nr = &nb->rules[(ip ^ (ip >> NEAR_LOG)) & ((1u << NEAR_LOG) - 1)];
-  uint64_t e = *nr;
-  if ((e >> RULE_BITS) == ip) return e;
-  e = atomic_load_explicit(rule_slot(ip), memory_order_relaxed);
-  if ((e >> RULE_BITS) == ip) *nr = e;
-  return e;
+  return hg_stack_rules ? dlclose_tracked(f, handle) : f(handle);
 }
 
 static inline bool own_code(uintptr_t pc) { return pc >= own_text_lo && pc < own_text_hi; }
@@ -317,9 +145,7 @@ static void load_unwinder(void) {
   if (!unwind_getcontext || !unwind_init_local || !unwind_step || !unwind_get_reg ||
       !unwind_get_save_loc || !unwind_is_signal_frame)
     return;
-  rules = hg_os_map(sizeof(uint64_t) << RULES_LOG);
-  if (!rules) return;
-  near_key_ready = pthread_key_create(&near_key, near_release) == 0;
+  if (!hg_stack_cache_init()) return;
   size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   capture_max = (int)depth + (own_text_hi ? 0 : OWN_FRAMES_MAX);
 }
@@ -384,10 +210,6 @@ static unsigned infer_rule(uintptr_t sp, uintptr_t bp, const unw_save_loc_t *bef
   size_t words = (cfa - sp) >> 3;
   if (words >= ((size_t)1 << (RULE_BITS - 5))) return RULE_SLOW;
   return RULE_SP | saved << 2 | (unsigned)words << 5;
-}
-
-static void learn(uintptr_t ip, unsigned rule) {
-  atomic_store_explicit(rule_slot(ip), (uint64_t)ip << RULE_BITS | rule, memory_order_relaxed);
 }
 
 /* The cursor's frame: ip, sp, rbp (0 if unknown) and where rbp was saved. */
@@ -666,14 +488,14 @@ static inline hg_stack_t depot_put(struct near *nb, const uintptr_t *frames, uns
   uint32_t hash = (uint32_t)((h64 * 0x9e3779b97f4a7c15u) >> 32);
   uintptr_t header = (uintptr_t)hash << 32 | flags | n;
   uint64_t full = h64 ^ header;   /* the count and flags in too */
-  struct near_stack *ns = nb && nb != &near_shared ? &nb->stacks[hash & ((1u << NEAR_STACKS_LOG) - 1)] : NULL;
+  struct near_stack *ns = nb && nb != &hg_stack_near_shared ? &nb->stacks[hash & ((1u << NEAR_STACKS_LOG) - 1)] : NULL;
   hg_stack_t id;
   if (ns && (id = ns->id) != 0 && ns->hash == full) return id;
   return hg_depot_put_slow(ns, frames, n, hash, header, full);
 }
 
 bool hg_stack_holds(uintptr_t a) {
-  return hg_depot_holds(a) || (rules && a - (uintptr_t)rules < (sizeof(uint64_t) << RULES_LOG));
+  return hg_depot_holds(a) || hg_stack_cache_holds(a);
 }
 
 hg_stack_t hg_stack_capture(void) { return hg_stack_capture_at(NULL); }
@@ -736,7 +558,7 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
   if (!capture_max || hg_stack_quiet) return 0;
   struct near *nb = near_get();
   struct walk_memo *m = NULL;
-  if (frame && nb != &near_shared && !nb->memo_busy) {
+  if (frame && nb != &hg_stack_near_shared && !nb->memo_busy) {
     uintptr_t key = (uintptr_t)frame ^ ((const uintptr_t *)frame)[1];
     unsigned set = (unsigned)((key * 0x9e3779b97f4a7c15u) >> (64 - MEMO_LOG));
     nb->memo_busy = 1;
@@ -790,13 +612,13 @@ bool hg_stack_linked_statically(void) { return own_text_hi == 0; }
 
 void hg_stack_fork_prepare(void) {
   hg_depot_fork_prepare();
-  hg_lock(&near_lock);
+  hg_stack_cache_fork_prepare();
 }
 void hg_stack_fork_parent(void) {
-  hg_unlock(&near_lock);
+  hg_stack_cache_fork_parent();
   hg_depot_fork_parent();
 }
 void hg_stack_fork_child(void) {
-  hg_lock_reset(&near_lock);
+  hg_stack_cache_fork_child();
   hg_depot_fork_child();
 }
