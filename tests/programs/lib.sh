@@ -10,6 +10,13 @@
 #                            run CMD with glibc's malloc, then with LD_PRELOAD=$HG_LIB_SO;
 #                            compare exit status and stdout (and optionally stderr); fail if
 #                            the preloaded run printed "heapguard:" to stderr.
+#   small_prog NAME          $T/NAME: a program that mallocs 100 bytes, says "allocated"
+#                            (or "no memory") and frees them; exits failing if it cannot
+#                            be built
+#   first_ulimit FROM STEP TO FOUND CMD...
+#                            run CMD under `ulimit -v KIB` for KIB from FROM to TO KiB by
+#                            STEP (stdout and stderr in $T/ulimit.out and $T/ulimit.err)
+#                            until the command FOUND succeeds; prints that KIB, or nothing
 #   finish                   exit 0 if every check passed, 1 otherwise
 #
 # Everything a test writes goes to $T (= $HG_TEST_OUT/programs_NAME), emptied at start.
@@ -252,6 +259,32 @@ run_both() {
   return 1
 }
 
+# small_prog NAME — the smallest program that allocates, built as $T/NAME.
+small_prog() {
+  cat >"$T/$1.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+int main(void) {
+  char *p = malloc(100);
+  printf("%s\n", p ? "allocated" : "no memory");
+  free(p);
+  return 0;
+}
+C
+  gcc -O1 -o "$T/$1" "$T/$1.c" || { fail "cannot build $1.c"; finish; }
+}
+
+# first_ulimit FROM STEP TO FOUND CMD... — the least address-space limit (KiB, from FROM
+# to TO by STEP) at which CMD run under it makes FOUND (a command, usually a function
+# looking at $T/ulimit.out, $T/ulimit.err or a log) succeed; nothing if there is none.
+first_ulimit() {
+  local from=$1 step=$2 to=$3 found=$4 kib; shift 4
+  for kib in $(seq "$from" "$step" "$to"); do
+    ( ulimit -v "$kib" && exec "$@" ) >"$T/ulimit.out" 2>"$T/ulimit.err"
+    if "$found"; then echo "$kib"; return; fi
+  done
+}
+
 # finish — summary line and exit status; big scratch files go on success unless HG_KEEP=1.
 finish() {
   if [ "$HG_FAILS" -ne 0 ]; then
@@ -290,5 +323,13 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   expect_caught self-testbug 'TEST BUG' false
   expect_caught self-crash 'SIGSEGV' bash -c '[ "$HG_VARIANT" = glibc ] || kill -SEGV $$'
   HG_CMD_TIMEOUT=2 expect_caught self-timeout 'timed out after 2s' bash -c '[ "$HG_VARIANT" = glibc ] || sleep 30'
+  # first_ulimit must give the first limit of its range at which FOUND succeeds
+  HG_CHECKS=$((HG_CHECKS + 1))
+  at_least_20m() { [ "$(cat "$T/ulimit.out")" -ge 20000 ]; }
+  never() { false; }
+  got=$(first_ulimit 16384 2048 32768 at_least_20m bash -c 'ulimit -v')
+  none=$(first_ulimit 16384 2048 32768 never bash -c 'ulimit -v')
+  if [ "$got" = 20480 ] && [ -z "$none" ]; then say "ok    first_ulimit: 20480 KiB, and none when never found"
+  else fail "first_ulimit gave '$got' (wanted 20480) and '$none' (wanted nothing)"; fi
   finish
 fi

@@ -36,31 +36,17 @@
 . "$(dirname "$0")/lib.sh"
 need gcc
 
-cat >"$T/prog.c" <<'C'
-#include <stdio.h>
-#include <stdlib.h>
-int main(void) {
-  void *p = malloc(100);
-  printf("%s\n", p ? "allocated" : "no memory");
-  free(p);
-  return 0;
-}
-C
-gcc -O1 -o "$T/prog" "$T/prog.c" || { fail "cannot build prog.c"; finish; }
+small_prog prog
 
 HG_CHECKS=$((HG_CHECKS + 1))
-found=
-for kib in $(seq 8192 1024 65536); do
-  ( ulimit -v "$kib" && exec env HEAPGUARD_MODE=check LD_PRELOAD="$HG_LIB_SO" "$T/prog" ) \
-    >"$T/out" 2>"$T/err"
-  if grep -q libunwind "$T/err"; then found=$kib; break; fi
-done
+unwind_line() { grep -q libunwind "$T/ulimit.err"; }
+found=$(first_ulimit 8192 1024 65536 unwind_line env HEAPGUARD_MODE=check LD_PRELOAD="$HG_LIB_SO" "$T/prog")
 if [ -z "$found" ]; then
   say "no limit from 8 to 64 MiB stops libunwind alone from loading: nothing to check"
 else
-  say "ulimit -v $found: $(grep libunwind "$T/err")"
-  grep -q 'not found' "$T/err" && fail "under ulimit -v $found, libunwind is said to be missing: $(grep libunwind "$T/err")"
-  grep -q 'cannot load libunwind.so.8 (' "$T/err" || fail "under ulimit -v $found, no 'cannot load libunwind.so.8 (why)' line"
+  say "ulimit -v $found: $(grep libunwind "$T/ulimit.err")"
+  grep -q 'not found' "$T/ulimit.err" && fail "under ulimit -v $found, libunwind is said to be missing: $(grep libunwind "$T/ulimit.err")"
+  grep -q 'cannot load libunwind.so.8 (' "$T/ulimit.err" || fail "under ulimit -v $found, no 'cannot load libunwind.so.8 (why)' line"
 fi
 
 cat >"$T/refill.c" <<'C'
@@ -177,18 +163,14 @@ int main(void) {
 C
 gcc -O0 -fno-builtin -o "$T/overflow" "$T/overflow.c" || { fail "cannot build overflow.c"; finish; }
 HG_CHECKS=$((HG_CHECKS + 1))
-found=
-for kib in $(seq 16384 2048 65536); do
-  ( ulimit -v "$kib" && exec env HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no HEAPGUARD_LOG_FILE="$T/overflow.log" \
-      LD_PRELOAD="$HG_LIB_SO" "$T/overflow" ) >/dev/null 2>"$T/overflow.err"
-  grep -q libunwind "$T/overflow.err" && continue
-  if grep -q 'no stack recorded' "$T/overflow.log"; then found=$kib; break; fi
-done
+no_depot() { ! grep -q libunwind "$T/ulimit.err" && grep -q 'no stack recorded' "$T/overflow.log"; }
+found=$(first_ulimit 16384 2048 65536 no_depot env HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no \
+          HEAPGUARD_LOG_FILE="$T/overflow.log" LD_PRELOAD="$HG_LIB_SO" "$T/overflow")
 if [ -z "$found" ]; then
   say "no limit from 16 to 64 MiB leaves check mode without its stack depot alone: nothing to check"
 else
-  say "ulimit -v $found: $(head -n 1 "$T/overflow.err")"
-  grep -q 'no memory for the stack depot' "$T/overflow.err" ||
+  say "ulimit -v $found: $(head -n 1 "$T/ulimit.err")"
+  grep -q 'no memory for the stack depot' "$T/ulimit.err" ||
     fail "under ulimit -v $found reports have no stacks and nothing says why"
 fi
 

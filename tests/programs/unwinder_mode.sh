@@ -4,17 +4,7 @@
 # unloadable with a library path holding an empty libunwind.so.8 ("file too short").
 . "$(dirname "$0")/lib.sh"
 need gcc
-cat >"$T/prog.c" <<'C'
-#include <stdio.h>
-#include <stdlib.h>
-int main(void) {
-  char *p = malloc(100);
-  printf("%s\n", p ? "allocated" : "no memory");
-  free(p);
-  return 0;
-}
-C
-gcc -O1 -o "$T/prog" "$T/prog.c" || { fail "cannot build prog.c"; finish; }
+small_prog prog
 mkdir -p "$T/lib" && : >"$T/lib/libunwind.so.8"
 
 for mode in "check mode:HEAPGUARD_MODE=check" "guard mode:HEAPGUARD_MODE=guard" \
