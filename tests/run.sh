@@ -51,7 +51,8 @@ export HG_ROOT=$ROOT HG_BUILD=$ROOT/$BUILD HG_LIB_SO=$LIB_SO HG_LIB_A=$LIB_A HG_
 TCFLAGS="-std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread -Iinclude -Itests -fno-builtin"
 # C++ tests (*.cc): g++ whatever CC is (the Makefile's test-deps installs it).
 CXX=${CXX:-g++}
-TCXXFLAGS="-std=gnu++17 -O1 -g -Wall -Wextra -Werror -pthread -Iinclude -Itests -fno-builtin"
+TCXXFLAGS="-std=gnu++17 -O1 -g -Wall -Wextra -Werror -pthread -Iinclude -Itests -fno-builtin -fsized-deallocation"
+export HG_TCXXFLAGS=$TCXXFLAGS   # tests/programs/clang.sh builds with clang++ by it
 passed=0 failed=0 skipped=0
 failures=()
 
@@ -152,8 +153,10 @@ done
 BUGS_CFLAGS="-g -pthread -w -fno-builtin -Iinclude"
 BUGS_TIMEOUT=${BUGS_TIMEOUT:-30}
 BUGS_KINDS="heap-buffer-overflow heap-buffer-underflow heap-use-after-free double-free invalid-free invalid-realloc memory-leak fatal-signal"
-# C++ (*.cc): new-expressions the optimiser could drop (allocation DCE) are kept.
-BUGS_CXXFLAGS="-std=gnu++17 -g -pthread -w -fno-builtin -fno-allocation-dce -Iinclude"
+# C++ (*.cc): new-expressions the optimiser could drop (allocation DCE) are kept: by
+# -fno-builtin with clang++, which has no -fno-allocation-dce, and by that with g++.
+BUGS_CXXFLAGS="-std=gnu++17 -g -pthread -w -fno-builtin -fsized-deallocation -Iinclude"
+$CXX -fno-allocation-dce -fsyntax-only -x c++ /dev/null 2>/dev/null && BUGS_CXXFLAGS+=" -fno-allocation-dce"
 BUGS_KINDS+=" mismatched-free mismatched-delete-size mismatched-delete-alignment"
 
 # bugs_verdict SRC REPORT STDERR STATUS: prints why the run does not meet SRC's header

@@ -2,8 +2,9 @@
 # The library built with clang instead of gcc (CC=clang make): it must compile with the
 # same -Wall -Wextra -Werror, and the result must work preloaded — the default mode on
 # python3 and sort (outputs equal to glibc's), check mode catching a use after free
-# with its stacks symbolized, sampled guard mode on python3.  The rest of the suite
-# runs against the gcc build; this keeps the clang build from rotting.
+# with its stacks symbolized, sampled guard mode on python3, and tests/api/cxx_new.cc
+# built by clang++.  The rest of the suite runs against the gcc build; this keeps the
+# clang build from rotting.
 . "$(dirname "$0")/lib.sh"
 need clang make python3 sort gcc
 
@@ -50,6 +51,29 @@ st=$?
 if [ $st -eq 0 ] || ! grep -q "use-after-free" "$T/uaf.out" || ! grep -q "make (uaf\.c:3)" "$T/uaf.out"; then
   fail "check mode (clang build): expected a use-after-free report naming make (uaf.c:3) and a non-zero exit, got status $st:"
   sed 's/^/  | /' "$T/uaf.out" | head -n 30
+fi
+
+# C++: tests/api/cxx_new.cc (every form of operator new and delete, the sized deletes
+# among them) built with clang++ by the suite's own flags, run against the clang build.
+# clang++ 14 declares the sized deletes only with -fsized-deallocation (g++ does from
+# C++14 on): without it in tests/run.sh's flags, cxx_new.cc did not compile.
+if ! command -v clang++ >/dev/null 2>&1; then
+  say "note: no clang++: cxx_new.cc is not built with it"
+elif [ -z "${HG_TCXXFLAGS:-}" ]; then
+  say "note: HG_TCXXFLAGS unset (run by hand, not by tests/run.sh): cxx_new.cc is not built with clang++"
+else
+  HG_CHECKS=$((HG_CHECKS + 1))
+  # shellcheck disable=SC2086  # the flags are words
+  if ! (cd "$HG_ROOT" && clang++ $HG_TCXXFLAGS tests/api/cxx_new.cc -o "$T/cxx_new") >"$T/cxx_new.build.log" 2>&1; then
+    fail "clang++ cannot build tests/api/cxx_new.cc with tests/run.sh's flags:"
+    sed 's/^/  | /' "$T/cxx_new.build.log" | head -n 10
+  elif ! nm -u "$T/cxx_new" | grep -Eq ' _ZdlPvm(@|$)'; then
+    fail "cxx_new built by clang++ does not call the sized operator delete(void *, size_t)"
+  elif ! LD_PRELOAD="$HG_LIB_SO" "$T/cxx_new" >"$T/cxx_new.out" 2>&1; then
+    fail "cxx_new built by clang++ fails preloaded:"; sed 's/^/  | /' "$T/cxx_new.out" | tail -n 10
+  else
+    say "ok    cxx_new built by clang++, sized deletes included, passes preloaded"
+  fi
 fi
 
 # Sampled guard mode, one malloc in 20, in python3: same output as glibc's.
