@@ -175,7 +175,9 @@ if [ "$st" -ne 0 ] || ! grep -q '^usage: heapguard run ' "$T/runhelp.out" || gre
 else ok runhelp; fi
 # every default a command's help states is the library's (README's options table, which
 # unit/options_doc checks against the library), but trace's output: the command turns
-# on what HEAPGUARD_TRACE leaves off
+# on what HEAPGUARD_TRACE leaves off; and every option it lists is named in the README
+# and in heapguard(1) (the README lacked check's --protect-min and stats' --signal)
+sed 's/\\-/-/g' "$HG_ROOT/man/heapguard.1" >"$T/heapguard.1.txt"   # roff's \- is a -
 for cmd in run check guard trace stats; do
   check; hg "defaults_$cmd" "$cmd" --help
   differ=""
@@ -184,8 +186,13 @@ for cmd in run check guard trace stats; do
     grep -qF "| \`HEAPGUARD_$var\` | $def |" "$HG_ROOT/README.md" || differ+=" HEAPGUARD_$var ($def)"
   done < <(tr -s ' \n' ' ' <"$T/defaults_$cmd.out" | grep -o 'Default [^;]*; sets HEAPGUARD_[A-Z_]*' |
            sed 's/^Default \(.*\); sets HEAPGUARD_/\1 /')
+  for flag in $(grep -o '^  \(-[a-z], \)\?--[a-z][a-z-]*' "$T/defaults_$cmd.out" | grep -o -- '--[a-z-]*'); do
+    [ "$flag" = --help ] && continue
+    grep -qE -- "(^|[^a-z-])$flag([^a-z-]|\$)" "$HG_ROOT/README.md" || differ+=" $flag (not in README.md)"
+    grep -qE -- "(^|[^a-z-])$flag([^a-z-]|\$)" "$T/heapguard.1.txt" || differ+=" $flag (not in heapguard.1)"
+  done
   if [ "$st" -ne 0 ] || [ -n "$differ" ]; then
-    fail "defaults_$cmd: heapguard $cmd --help states defaults the README's table does not:$differ"
+    fail "defaults_$cmd: heapguard $cmd --help states defaults the README's table does not, or options undocumented:$differ"
   else ok "defaults_$cmd"; fi
 done
 
