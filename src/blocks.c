@@ -141,7 +141,7 @@ static bool ginsert(uintptr_t slot, struct hg_block *array) {
 }
 
 /* Backward-shift deletion: no tombstones, so lookups stay short. */
-static void gerase(struct guarded *e) {
+static void gerase(const struct guarded *e) {
   size_t i = (size_t)(e - gtable);
   for (size_t j = (i + 1) & (gcap - 1); gtable[j].slot; j = (j + 1) & (gcap - 1)) {
     size_t h = ghome(gtable[j].slot);

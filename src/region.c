@@ -181,11 +181,9 @@ static struct hg_span *find_run(size_t n) {
     }
     return low ? low : top;
   }
-  if (b >= 64) {
-    struct hg_span *r = best_in_bin(b, n);
-    if (r) return r;
-    b++;
-  }
+  struct hg_span *r = best_in_bin(b, n);   /* b >= 64: a ranged bin */
+  if (r) return r;
+  b++;
   for (unsigned w = b >> 6; w < 2 && b < NBINS; w++, b = w << 6) {
     uint64_t m = bin_mask[w] & (~(uint64_t)0 << (b & 63));
     if (m) {

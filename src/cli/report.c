@@ -152,7 +152,6 @@ struct summary {
 
 static void summarize(const struct timeline *tl, struct summary *s) {
   memset(s, 0, sizeof *s);
-  s->peak_in_use_t = -1;
   for (size_t i = 0; i < tl->n_points; i++)
     for (int f = 0; f < N_FIELDS; f++)
       if (tl->points[i].v[f] > s->peak[f] || i == 0) s->peak[f] = tl->points[i].v[f];
