@@ -44,6 +44,12 @@ static struct {
   Dwfl_Callbacks offline_callbacks;
   void (*report_begin_add)(Dwfl *);
   Dwfl_Module *(*report_elf)(Dwfl *, const char *, const char *, int, GElf_Addr, bool);
+  /* For a module without .debug_aranges (source_line); NULL if libdw lacks them. */
+  Dwarf_Die *(*nextcu)(Dwfl_Module *, Dwarf_Die *, Dwarf_Addr *);
+  int (*haspc)(Dwarf_Die *, Dwarf_Addr);
+  Dwarf_Line *(*getsrc_die)(Dwarf_Die *, Dwarf_Addr);
+  const char *(*linesrc)(Dwarf_Line *, Dwarf_Word *, Dwarf_Word *);
+  int (*lineno)(Dwarf_Line *, int *);
 } dw;
 
 static void refresh_modules(void) {
@@ -75,6 +81,11 @@ static bool symboliser_ready(void) {
   SYM(offline_callbacks.find_elf, "dwfl_build_id_find_elf")
   SYM(offline_callbacks.section_address, "dwfl_offline_section_address")
 #undef SYM
+  *(void **)&dw.nextcu = dlsym(lib, "dwfl_module_nextcu");
+  *(void **)&dw.haspc = dlsym(lib, "dwarf_haspc");
+  *(void **)&dw.getsrc_die = dlsym(lib, "dwarf_getsrc_die");
+  *(void **)&dw.linesrc = dlsym(lib, "dwarf_linesrc");
+  *(void **)&dw.lineno = dlsym(lib, "dwarf_lineno");
   dw.offline_callbacks.find_debuginfo = dw.callbacks.find_debuginfo;
   dw.offline_callbacks.debuginfo_path = &dw.debuginfo_path;
   dw.callbacks.debuginfo_path = &dw.debuginfo_path;
@@ -87,6 +98,26 @@ struct where {
   const char *func, *file, *module;
   int line;
 };
+
+/* The file and line of address a in module m, into w.  libdw's dwfl_module_getsrc finds
+ * a's compilation unit by .debug_aranges, which clang does not emit (gcc does): without
+ * them it fails ("address out of range") and every frame of a clang-built program had
+ * no file:line.  Then the units are searched by their own address ranges. */
+static void source_line(Dwfl_Module *m, Dwarf_Addr a, struct where *w) {
+  Dwfl_Line *l = dw.getsrc(m, a);
+  if (l) {
+    w->file = dw.lineinfo(l, NULL, &w->line, NULL, NULL, NULL);
+    return;
+  }
+  if (!dw.nextcu || !dw.haspc || !dw.getsrc_die || !dw.linesrc || !dw.lineno) return;
+  Dwarf_Addr bias;
+  for (Dwarf_Die *cu = NULL; (cu = dw.nextcu(m, cu, &bias)) != NULL;) {
+    if (dw.haspc(cu, a - bias) <= 0) continue;
+    Dwarf_Line *line = dw.getsrc_die(cu, a - bias);
+    if (line && dw.lineno(line, &w->line) == 0) w->file = dw.linesrc(line, NULL, NULL);
+    return;
+  }
+}
 
 static void symbolise(uintptr_t pc, struct where *w) {
   *w = (struct where){ 0 };
@@ -103,8 +134,7 @@ static void symbolise(uintptr_t pc, struct where *w) {
     }
     if (m) {
       w->func = dw.addrname(m, pc);
-      Dwfl_Line *l = dw.getsrc(m, pc);
-      if (l) w->file = dw.lineinfo(l, NULL, &w->line, NULL, NULL, NULL);
+      source_line(m, pc, w);
       w->module = dw.modinfo(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
       return;
     }
@@ -168,8 +198,7 @@ static void symbolise_unloaded(uintptr_t frame, uintptr_t back, struct where *w)
   Dwfl_Module *m = dw.addrmodule(dw.offline, a);
   if (!m) return;
   w->func = dw.addrname(m, a);
-  Dwfl_Line *l = dw.getsrc(m, a);
-  if (l) w->file = dw.lineinfo(l, NULL, &w->line, NULL, NULL, NULL);
+  source_line(m, a, w);
 }
 
 /* Frame f (encoded or not), minus back. */
