@@ -13,11 +13,8 @@ need make sh env gcc
 : "${HG_BUILD:=$HG_ROOT/build}" "${HG_LIB_A:=$HG_BUILD/libheapguard.a}"
 
 # Build the CLI (make test builds only the library), in the build directory under test.
-rel=${HG_BUILD#"$HG_ROOT"/}
-if ! make -s -C "$HG_ROOT" BUILD="$rel" MODE="${MODE:-release}" "$rel/heapguard" >"$T/make.log" 2>&1; then
-  say "FAIL: make $rel/heapguard:"; sed 's/^/  | /' "$T/make.log"; exit 1
-fi
-HG=$HG_BUILD/heapguard
+build_cli
+rel=${HG_BUILD#"$HG_ROOT"/}   # for make install
 [ -x "$HG" ] || { say "FAIL: $HG was not built"; exit 1; }
 [ -f "$HG_LIB_SO" ] || { say "FAIL: $HG_LIB_SO does not exist (run make first)"; exit 1; }
 # every check below runs programs preloaded: a library that cannot be preloaded is not

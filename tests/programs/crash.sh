@@ -23,11 +23,7 @@
 . "$(dirname "$0")/lib.sh"
 need make gcc
 : "${HG_BUILD:=$HG_ROOT/build}"
-rel=${HG_BUILD#"$HG_ROOT"/}
-if ! make -s -C "$HG_ROOT" BUILD="$rel" MODE="${MODE:-release}" "$rel/heapguard" >"$T/make.log" 2>&1; then
-  say "FAIL: make $rel/heapguard:"; sed 's/^/  | /' "$T/make.log"; exit 1
-fi
-HG=$HG_BUILD/heapguard
+build_cli
 LIB=$(realpath "$HG_LIB_SO")
 export HEAPGUARD_LIB=$LIB
 for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do [ "$v" = HEAPGUARD_LIB ] || unset "$v"; done

@@ -9,11 +9,7 @@
 need make gcc nroff
 : "${HG_BUILD:=$HG_ROOT/build}"
 
-rel=${HG_BUILD#"$HG_ROOT"/}
-if ! make -s -C "$HG_ROOT" BUILD="$rel" MODE="${MODE:-release}" "$rel/heapguard" >"$T/make.log" 2>&1; then
-  say "FAIL: make $rel/heapguard:"; sed 's/^/  | /' "$T/make.log"; exit 1
-fi
-HG=$HG_BUILD/heapguard
+build_cli
 LIB=$(realpath "$HG_LIB_SO")
 unset HEAPGUARD_LIB
 for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done

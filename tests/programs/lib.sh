@@ -10,6 +10,8 @@
 #                            run CMD with glibc's malloc, then with LD_PRELOAD=$HG_LIB_SO;
 #                            compare exit status and stdout (and optionally stderr); fail if
 #                            the preloaded run printed "heapguard:" to stderr.
+#   build_cli                make the CLI, $HG_BUILD/heapguard (HG_BUILD: build/ by
+#                            default), and set HG to it; exits failing if it cannot
 #   small_prog NAME          $T/NAME: a program that mallocs 100 bytes, says "allocated"
 #                            (or "no memory") and frees them; exits failing if it cannot
 #                            be built
@@ -257,6 +259,17 @@ run_both() {
     [ "$st_h" -gt 128 ] && hg_gdb_rerun "$in" "${args[@]}"
   fi
   return 1
+}
+
+# build_cli — the CLI of this tree, made if it is out of date (the tests of the CLI run
+# it, and `make test` may have built only the library), in HG.
+build_cli() {
+  : "${HG_BUILD:=$HG_ROOT/build}"
+  local rel=${HG_BUILD#"$HG_ROOT"/}
+  if ! make -s -C "$HG_ROOT" BUILD="$rel" MODE="${MODE:-release}" "$rel/heapguard" >"$T/make.log" 2>&1; then
+    say "FAIL: make $rel/heapguard:"; sed 's/^/  | /' "$T/make.log"; exit 1
+  fi
+  HG=$HG_BUILD/heapguard
 }
 
 # small_prog NAME — the smallest program that allocates, built as $T/NAME.

@@ -16,11 +16,7 @@ need make gcc python3 chromium
 : "${HG_BUILD:=$HG_ROOT/build}"
 FIX=$HG_ROOT/tests/programs/report
 
-rel=${HG_BUILD#"$HG_ROOT"/}
-if ! make -s -C "$HG_ROOT" BUILD="$rel" MODE="${MODE:-release}" "$rel/heapguard" >"$T/make.log" 2>&1; then
-  say "FAIL: make $rel/heapguard:"; sed 's/^/  | /' "$T/make.log"; exit 1
-fi
-HG=$HG_BUILD/heapguard
+build_cli
 for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 
 check() { HG_CHECKS=$((HG_CHECKS + 1)); }

@@ -237,11 +237,7 @@ if [ ! -s "$T/off.tr" ]; then ok "HEAPGUARD_TRACE empty: no trace, no message"
 else fail "HEAPGUARD_TRACE empty printed:"; sed 's/^/  | /' "$T/off.tr" | head; fi
 
 # ---- the CLI -------------------------------------------------------------------------------
-rel=${HG_BUILD#"$HG_ROOT"/}
-if ! make -s -C "$HG_ROOT" BUILD="$rel" MODE="${MODE:-release}" "$rel/heapguard" >"$T/make.log" 2>&1; then
-  say "FAIL: make $rel/heapguard:"; sed 's/^/  | /' "$T/make.log"; exit 1
-fi
-HG=$HG_BUILD/heapguard
+build_cli
 export HEAPGUARD_LIB=$LIB
 check
 "$HG" trace -- "$T/big_alloc" >"$T/cli.out" 2>"$T/cli.err"; st=$?
