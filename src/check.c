@@ -26,6 +26,7 @@
 #include "sizeclass.h"
 #include "span.h"
 #include "stats.h"
+#include "unreadable.h"
 
 bool hg_check_on;
 
@@ -152,15 +153,28 @@ static inline __attribute__((always_inline)) bool slot_intact(const struct hg_bl
   return _mm_movemask_epi8(ok) == 0xffff;
 }
 
-/* Redzones of block b: an underflow or overflow finding, if a byte changed. */
+/* first_changed, but for the bytes in u's ranges (the pages the program made
+ * unreadable: unreadable.h), which are not read.  u: NULL if none meets [from, to). */
+static uintptr_t first_changed_around(const struct hg_unreadable *u, uintptr_t from, uintptr_t to,
+                                      uint8_t byte) {
+  if (!u) return first_changed(from, to, byte);
+  uintptr_t bad = 0;
+  for (uintptr_t a = from, e; !bad && (e = hg_unreadable_piece(u, &a, to)) != 0; a = e)
+    bad = first_changed(a, e, byte);
+  return bad;
+}
+
+/* Redzones of block b: an underflow or overflow finding, if a byte changed.  u: the
+ * unreadable ranges that meet b's slot, or NULL (see first_changed_around). */
 static HG_NOINLINE bool check_redzones_slow(struct hg_block *b, struct findings *fs, hg_stack_t where,
-                                            enum hg_api where_api, const char *when) {
+                                            enum hg_api where_api, const char *when,
+                                            const struct hg_unreadable *u) {
   if (b->flags & HG_BLOCK_REPORTED) return false;
   uintptr_t user = hg_block_user(b), bad, lo, hi;
   enum shape shape;
   redzone_bounds(b, user, &lo, &hi);
-  if ((bad = first_changed(lo, user, HG_CHECK_REDZONE_BYTE)) != 0) shape = F_UNDERFLOW;
-  else if ((bad = first_changed(user + b->size, hi, HG_CHECK_REDZONE_BYTE)) != 0) shape = F_OVERFLOW;
+  if ((bad = first_changed_around(u, lo, user, HG_CHECK_REDZONE_BYTE)) != 0) shape = F_UNDERFLOW;
+  else if ((bad = first_changed_around(u, user + b->size, hi, HG_CHECK_REDZONE_BYTE)) != 0) shape = F_OVERFLOW;
   else return false;
   b->flags |= HG_BLOCK_REPORTED;
   add(fs, (struct finding){ .shape = shape, .addr = bad, .block = *b, .where = where,
@@ -172,21 +186,22 @@ static HG_NOINLINE bool check_redzones_slow(struct hg_block *b, struct findings 
 static inline bool check_redzones(struct hg_block *b, struct findings *fs, hg_stack_t where,
                                   enum hg_api where_api, const char *when) {
   if (slot_pass_fits(b) && slot_intact(b, false)) return false;
-  return check_redzones_slow(b, fs, where, where_api, when);
+  return check_redzones_slow(b, fs, where, where_api, when, NULL);
 }
 
-/* A quarantined block's poison and redzones. */
+/* A quarantined block's poison and redzones (u: as for check_redzones_slow). */
 static HG_NOINLINE bool check_freed_slow(struct hg_block *b, struct findings *fs, hg_stack_t where,
-                                         enum hg_api where_api, const char *when) {
+                                         enum hg_api where_api, const char *when,
+                                         const struct hg_unreadable *u) {
   /* A freed guarded block is inaccessible: a write to it faulted at once. */
   if (b->flags & (HG_BLOCK_REPORTED | HG_BLOCK_GUARDED)) return false;
   uintptr_t user = hg_block_user(b), end = user + poisoned_bytes(b), lo, hi, bad;
   if (b->flags & HG_BLOCK_PROTECTED) {   /* poison only around its inaccessible pages */
     hg_protect_range(b, &lo, &hi);
-    bad = first_changed(user, lo, HG_CHECK_FREED_BYTE);
-    if (!bad) bad = first_changed(hi, end, HG_CHECK_FREED_BYTE);
+    bad = first_changed_around(u, user, lo, HG_CHECK_FREED_BYTE);
+    if (!bad) bad = first_changed_around(u, hi, end, HG_CHECK_FREED_BYTE);
   } else {
-    bad = first_changed(user, end, HG_CHECK_FREED_BYTE);
+    bad = first_changed_around(u, user, end, HG_CHECK_FREED_BYTE);
   }
   if (bad) {
     b->flags |= HG_BLOCK_REPORTED;
@@ -194,13 +209,13 @@ static HG_NOINLINE bool check_freed_slow(struct hg_block *b, struct findings *fs
                               .where_api = where_api, .when = when });
     return true;
   }
-  return check_redzones_slow(b, fs, where, where_api, when);
+  return check_redzones_slow(b, fs, where, where_api, when, u);
 }
 
 static inline bool check_freed(struct hg_block *b, struct findings *fs, hg_stack_t where,
                                enum hg_api where_api, const char *when) {
   if (slot_pass_fits(b) && slot_intact(b, true)) return false;
-  return check_freed_slow(b, fs, where, where_api, when);
+  return check_freed_slow(b, fs, where, where_api, when, NULL);
 }
 
 /* The findings pending, taken out (lock held), then the lock released and they are
@@ -629,16 +644,30 @@ size_t hg_check_usable_size(const void *p) {
 
 /* ---- verification on demand and at exit ---------------------------------------------------- */
 
+/* Every block, its bytes in pages the program made unreadable (unreadable.h) left
+ * unread: a correct program may protect a page of a live block, and a block's redzone
+ * (memalign(4096, 100)'s, whole) or a quarantined neighbour's poison can share that
+ * page.  The maps are read once, under the lock; a program that protects pages of its
+ * blocks while another of its threads calls hg_check_heap() races with the verify. */
 size_t hg_check_verify(const char *when) {
   size_t found = 0;
+  struct hg_unreadable u;
   for (size_t i = 0;;) {
     hg_lock(&check_lock);
+    if (i == 0) hg_unreadable_read(&u);
     size_t cap = hg_blocks_capacity();
     for (; i < cap && room(&pending); i++) {
       struct hg_block *b = hg_blocks_at(i);
       if (!b->slot) continue;
-      if (b->state == HG_BLOCK_LIVE) check_redzones(b, &pending, 0, HG_API_NONE, when);
-      else check_freed(b, &pending, 0, HG_API_NONE, when);
+      bool live = b->state == HG_BLOCK_LIVE;
+      if (hg_unlikely(u.n) && hg_unreadable_meets(&u, b->slot, b->slot + b->raw)) {
+        if (live) check_redzones_slow(b, &pending, 0, HG_API_NONE, when, &u);
+        else check_freed_slow(b, &pending, 0, HG_API_NONE, when, &u);
+      } else if (live) {
+        check_redzones(b, &pending, 0, HG_API_NONE, when);
+      } else {
+        check_freed(b, &pending, 0, HG_API_NONE, when);
+      }
     }
     bool done = i >= cap;
     found += unlock_report();

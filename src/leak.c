@@ -18,7 +18,7 @@
  * /proc/self/maps says: its "r" bit), in whole or in part, is not read: reading it
  * killed a correct program by SIGSEGV in the scan.  Its readable part is scanned; the
  * block itself still counts, reachable or lost by what points at it, as Valgrind's
- * memcheck does with memory it knows is unreadable (see struct unreadable).
+ * memcheck does with memory it knows is unreadable (unreadable.h).
  *
  * In a fork child the other threads of the parent are gone, their registers with them
  * (their stacks and TLS stay mapped, and are scanned): a block one of them held only in
@@ -49,6 +49,7 @@
 #include "pagemap.h"
 #include "stack.h"
 #include "stop.h"
+#include "unreadable.h"
 
 /* Threads, for a fork child's scan.  A forked child has only the thread that called
  * fork().  The others' stacks and TLS are still mapped, and scanned as roots like every
@@ -82,25 +83,6 @@ static bool of_gone_thread(const struct hg_block *b) {
   return fork_serials && t && t <= fork_serials && t != hg_leak_thread_serial;
 }
 
-/* The unreadable ranges that may hold live blocks' bytes, read from /proc/self/maps
- * once when the scan starts, in the walk of the roots (scan_mapping: blocks are read
- * only after it; the other threads are stopped, nothing maps or protects meanwhile),
- * in address order.  A mapping is left out when it holds no block page at
- * either end (the program's or libc's own: thread stack guards, gaps between a
- * library's segments, reservations), or when it is wholly heapguard's own inaccessible
- * memory (guard pages, spare guarded slots, freed blocks made inaccessible in the
- * quarantine: own_inaccessible), so guard mode's thousands of guard pages take no
- * room.  What is left is what the program protected, rare and few.  Bounded (no
- * allocation: this runs inside the allocator): past UNREADABLE_MAX ranges, the last
- * one is stretched to the end of each further one, so the blocks between are not
- * scanned at all (their contents can only be missed, making leaks over-reported,
- * never read where they cannot be). */
-#define UNREADABLE_MAX 32
-struct unreadable {
-  uintptr_t start[UNREADABLE_MAX], end[UNREADABLE_MAX];
-  size_t n;
-};
-
 struct scan {
   struct hg_block **stack;      /* blocks to visit */
   size_t depth, cap;
@@ -108,7 +90,10 @@ struct scan {
   uintptr_t own_sp;             /* the calling thread's stack: scanned from here up */
   struct hg_block *leader;      /* second phase: the lost block being expanded */
   uintptr_t regs[HG_EXIT_REGS]; /* exit()'s caller's callee-saved registers: roots too */
-  struct unreadable unreadable; /* in this frame, below exit()'s caller's: not a root */
+  struct hg_unreadable unreadable; /* noted in the walk of the roots, before any block is
+                                    * read (the other threads stopped: nothing maps or
+                                    * protects meanwhile); in this frame, below exit()'s
+                                    * caller's: not a root */
 };
 
 /* Word w found somewhere reachable (or, in the second phase, in a lost block). */
@@ -133,14 +118,8 @@ static void scan_range(struct scan *sc, uintptr_t from, uintptr_t to) {
 
 /* from..to, but the bytes in unreadable ranges. */
 static HG_NOINLINE void scan_around(struct scan *sc, uintptr_t from, uintptr_t to) {
-  const struct unreadable *u = &sc->unreadable;
-  for (size_t i = 0; i < u->n && u->start[i] < to; i++) {
-    if (u->end[i] <= from) continue;
-    if (from < u->start[i]) scan_range(sc, from, u->start[i]);
-    from = u->end[i];
-    if (from >= to) return;
-  }
-  scan_range(sc, from, to);
+  for (uintptr_t a = from, e; (e = hg_unreadable_piece(&sc->unreadable, &a, to)) != 0; a = e)
+    scan_range(sc, a, e);
 }
 
 /* Live block b's bytes that can be read (with no unreadable range, the usual case,
@@ -155,48 +134,11 @@ static void drain(struct scan *sc) {
   while (sc->depth) scan_block(sc, sc->stack[--sc->depth]);
 }
 
-/* The end of the piece of heapguard's own inaccessible memory starting at page a (a
- * freed guarded or protected block's slot, a live guarded block's guard page or
- * slack page, a spare guarded slot's page), or 0 if page a is not that: the program's
- * memory, or a page holding live block bytes (check records are under check's lock,
- * held). */
-static uintptr_t own_inaccessible(uintptr_t a) {
-  uintptr_t slot;
-  const struct hg_block *b = hg_blocks_lookup(a, &slot);
-  if (!slot) return 0;
-  if (!b) return hg_guard_slot_of(a) ? a + HG_PAGE : 0;   /* a spare guarded slot */
-  if (b->state == HG_BLOCK_FREED && (b->flags & (HG_BLOCK_GUARDED | HG_BLOCK_PROTECTED))) {
-    uintptr_t end = hg_align_up(slot + b->raw, HG_PAGE);   /* (a guard page after it: a) */
-    return end > a ? end : a + HG_PAGE;
-  }
-  uintptr_t user = hg_block_user(b);
-  if (b->state == HG_BLOCK_LIVE && (b->flags & HG_BLOCK_GUARDED) &&
-      (user + b->size <= a || user >= a + HG_PAGE))
-    return a + HG_PAGE;
-  return 0;
-}
-
-/* An unreadable mapping: noted in sc->unreadable if it may hold live blocks' bytes. */
-static void note_unreadable(struct scan *sc, const struct hg_mapping *m) {
-  if (m->start >= sc->hi || m->end <= sc->lo) return;
-  uintptr_t a = m->start;   /* guard mode's guard pages, first: one lookup each */
-  while (a < m->end && (a = own_inaccessible(a)) != 0) {}
-  if (a >= m->end) return;
-  if (!hg_blocks_slot_of(m->start) && !hg_blocks_slot_of(m->end - HG_PAGE)) return;
-  struct unreadable *u = &sc->unreadable;
-  if (u->n == UNREADABLE_MAX) {
-    u->end[u->n - 1] = m->end;   /* full: the blocks in between are not scanned */
-  } else {
-    u->start[u->n] = m->start;
-    u->end[u->n++] = m->end;
-  }
-}
-
 /* One root mapping: its resident pages that are not the allocator's.  (And in the same
  * read of the maps, the unreadable ones noted: blocks are read only after it.) */
 static bool scan_mapping(const struct hg_mapping *m, void *arg) {
   struct scan *sc = arg;
-  if (!m->readable) note_unreadable(sc, m);
+  hg_unreadable_note(&sc->unreadable, m, sc->lo, sc->hi);
   if (!m->readable || !m->writable) return true;
   if (strncmp(m->path, "/dev/", 5) == 0 || (m->shared && m->path[0] == '/')) return true;
   if (strcmp(m->path, "[vvar]") == 0 || strcmp(m->path, "[vsyscall]") == 0) return true;
