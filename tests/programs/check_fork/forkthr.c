@@ -16,23 +16,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define KEY ((uintptr_t)0x5a5a5a5a5a5a5a5aull)
+#include "../../common/register_block.h"
+
 #define HOLDERS 2
 
 static _Atomic int ready, stop;
 
-__attribute__((noinline)) static void wipe_below(void) {
-  volatile char pad[64 * 1024];
-  for (size_t i = 0; i < sizeof pad; i++) pad[i] = 0;
-}
-
-__attribute__((noinline)) static uintptr_t hidden_alloc(size_t n) { return (uintptr_t)malloc(n) ^ KEY; }
-
 static void *holder(void *arg) {
-  volatile uintptr_t hidden = hidden_alloc(100 + (size_t)arg);
-  wipe_below();
-  char *p = (char *)(hidden ^ KEY);
-  hidden = 0;
+  char *p = register_block(100 + (size_t)arg);
   atomic_fetch_add(&ready, 1);
   for (unsigned i = 0; !atomic_load_explicit(&stop, memory_order_relaxed); i++) {
     __asm__ volatile("" : "+r"(p));   /* p stays in a register: never spilled, never rebuilt */
