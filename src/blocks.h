@@ -22,15 +22,12 @@ struct hg_span;
 enum hg_block_state { HG_BLOCK_LIVE = 1, HG_BLOCK_FREED };
 enum hg_block_flag {
   HG_BLOCK_INTERNAL = 1,   /* allocated by heapguard itself (symboliser): never a leak */
-  HG_BLOCK_REACHED = 2,    /* leak scan: reachable from the roots */
-  HG_BLOCK_INDIRECT = 4,   /* leak scan: reachable only from a lost block */
-  HG_BLOCK_LEADER = 8,     /* leak scan: a lost block whose descendants were marked */
   HG_BLOCK_REPORTED = 16,  /* its corruption was reported: not again */
   HG_BLOCK_GUARDED = 32,   /* in a guarded slot (guard.h); freed: inaccessible */
   HG_BLOCK_PROTECTED = 64, /* freed, quarantined, its whole pages PROT_NONE (protect.h) */
-  HG_BLOCK_PARENT_THREAD = 128, /* leak scan, fork child: unreached, but allocated by a
-                                   thread of the parent that the child has not: taken as
-                                   reachable (leak.c) */
+  /* (The leak scan's marks are not kept here but in a table of its own, leak.c:
+   * written into the records, they made a fork child's scan copy every page of
+   * records the parent shares with it.) */
 };
 
 struct hg_block {
