@@ -118,7 +118,8 @@ long hg_sys_write(int fd, const void *buf, size_t n);
 void hg_sys_close(int fd);
 /* hg_pid_path: a file name option (HEAPGUARD_LOG_FILE, _TRACE, _STATS_FILE,
  * _TIMELINE) into out, with %p replaced by pid and %% by %; true if pattern had a %p
- * (one file per process).  out may be NULL to ask only that. */
+ * (one file per process).  out may be NULL to ask only that.  A name that does not
+ * fit in size bytes is not cut: out is left empty (""). */
 bool hg_pid_path(char *out, size_t size, const char *pattern, int pid);
 /* hg_stderr_copy: a close-on-exec copy of fd 2, at 500 or above if it can (out of the
  * way of programs that dup2 onto low descriptors), else anywhere; 2 if none.  Reports

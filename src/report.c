@@ -81,21 +81,29 @@ size_t hg_format(char *buf, size_t size, const char *fmt, ...) {
 }
 
 bool hg_pid_path(char *out, size_t size, const char *pattern, int pid) {
-  size_t n = 0;
-  bool per_process = false;
-  for (const char *p = pattern; p && *p && (!out || n + 24 < size); p++) {
+  char num[16];
+  size_t n = 0, digits = hg_format(num, sizeof num, "%d", pid);
+  bool per_process = false, fits = true;
+  for (const char *p = pattern; p && *p; p++) {
+    const char *add = p;
+    size_t len = 1;
     if (p[0] == '%' && p[1] == 'p') {
-      if (out) n += hg_format(out + n, size - n, "%d", pid);
+      add = num;
+      len = digits;
       per_process = true;
       p++;
     } else if (p[0] == '%' && p[1] == '%') {
-      if (out) out[n++] = '%';
       p++;
-    } else if (out) {
-      out[n++] = *p;
+    }
+    if (!out || !fits) continue;
+    if (n + len >= size) {   /* (a cut name would be another file's) */
+      fits = false;
+    } else {
+      __builtin_memcpy(out + n, add, len);
+      n += len;
     }
   }
-  if (out) out[n] = '\0';
+  if (out && size) out[fits ? n : 0] = '\0';
   return per_process;
 }
 
@@ -140,6 +148,14 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
   char name[4096];
   int saved = errno;
   bool first = hg_pid_path(name, sizeof name, pattern, (int)getpid()), locked_out = false;
+  if (!name[0] && pattern && *pattern) {   /* too long: as for a file that cannot be opened */
+    __builtin_memcpy(name, pattern, 64);   /* (pattern: longer than that) */
+    __builtin_strcpy(name + 64, "...");
+    hg_message("cannot open the %s file %s: its name is longer than %zu bytes: %s", what, name,
+               sizeof name - 1, (flags & HG_REPORT_NO_STDERR) ? "not written" : "writing to stderr instead");
+    errno = saved;
+    return -1;
+  }
   int fd = hg_sys_open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC);
   if (fd < 0) {
     hg_message("cannot open the %s file %s (error %d): %s", what, name, errno,

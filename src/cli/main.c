@@ -40,6 +40,21 @@ struct cli_option {
   const char *sets;      /* VALUE_FLAG: the value it gives env */
 };
 
+/* The longest file name the library opens (its buffer, report.c: hg_report_open); a
+ * longer one is refused there too, with one line, the reports going to stderr. */
+#define PATH_BYTES_MAX 4095
+
+/* The bytes of file name pattern once the library expands it (%p: a process id, up
+ * to 10 digits; %%: one '%'). */
+static size_t path_bytes(const char *pattern) {
+  size_t n = 0;
+  for (const char *p = pattern; *p; p++, n++) {
+    if (p[0] == '%' && p[1] == 'p') n += 9, p++;
+    else if (p[0] == '%' && p[1] == '%') p++;
+  }
+  return n;
+}
+
 /* Whether value is valid for o; if not, *expected says what would be. */
 static bool valid_value(const struct cli_option *o, const char *value, char *expected, size_t size) {
   size_t v;
@@ -397,6 +412,10 @@ static int parse_options(const struct command *cmd, int argc, char **argv, int i
     else
       usage_error(cmd, "option '--%s' needs a value", o->name);
     char expected[256];
+    size_t named = path_bytes(value);
+    if (o->type == VALUE_PATH && named > PATH_BYTES_MAX)
+      usage_error(cmd, "the value of --%s is too long: %zu bytes once %%p is replaced by a process id, "
+                  "at most %d", o->name, named, PATH_BYTES_MAX);
     if (!valid_value(o, value, expected, sizeof expected))
       usage_error(cmd, "bad value '%s' for --%s: expected %s", value, o->name, expected);
     if (setenv(o->env, value, 1) != 0) cli_fail("cannot set %s: out of memory", o->env);
