@@ -127,11 +127,12 @@ static void ob_json_string(struct ob *o, const char *s) {
   ob_put(o, "\"", 1);
 }
 
-/* "1.5 MiB" style, one decimal. */
+/* "1.5 MiB" style, one decimal (tenths rounded down).  In 128 bits: bytes * 10 wraps
+ * in 64 above 1.8 EB; once scaled to TiB it fits again. */
 static void human(char *buf, size_t size, size_t bytes) {
   static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
   unsigned u = 0;
-  uint64_t scaled = (uint64_t)bytes * 10;
+  unsigned __int128 scaled = (unsigned __int128)bytes * 10;
   while (scaled >= 10240 && u < 4) {
     scaled /= 1024;
     u++;
@@ -140,7 +141,7 @@ static void human(char *buf, size_t size, size_t bytes) {
     hg_format(buf, size, "%zu bytes", bytes);
     return;
   }
-  size_t n = fixed(buf, size, scaled, 1);
+  size_t n = fixed(buf, size, (uint64_t)scaled, 1);
   hg_format(buf + n, size - n, " %s", units[u]);
 }
 
@@ -356,8 +357,11 @@ static void count_row(struct ob *o, const char *label, size_t n, const char *not
   row_text(o, label, num, "", note);
 }
 
+/* part / whole in hundredths of a percent, rounded; in 128 bits (part * 10000 wraps in
+ * 64 above 1.8 PB). */
 static void pct(char *buf, size_t size, size_t part, size_t whole) {
-  fixed(buf, size, whole ? ((uint64_t)part * 10000 + whole / 2) / whole : 0, 2);
+  unsigned __int128 v = whole ? ((unsigned __int128)part * 10000 + whole / 2) / whole : 0;
+  fixed(buf, size, (uint64_t)v, 2);
 }
 
 static void class_row(struct ob *o, const char *name, size_t live, size_t requested, size_t in_use,
