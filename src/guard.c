@@ -352,7 +352,7 @@ size_t hg_guard_mapped_bytes(void) {
 }
 
 bool hg_guard_retire(uintptr_t slot, size_t raw) {
-  if (hg_guard_in_pool(slot)) return hg_os_protect((void *)slot, raw, false);
+  if (hg_guard_in_pool(slot)) return hg_guard_pool_retire(slot);
   /* Retired (so kept as a spare later) only if its pages were dropped: a spare must
    * come back zeroed, with none of its last block's bytes. */
   bool dropped = hg_os_decommit((void *)slot, raw);

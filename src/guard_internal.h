@@ -23,6 +23,9 @@ bool hg_guard_in_pool(uintptr_t slot);
 uintptr_t hg_guard_pool_take(void);
 void hg_guard_pool_give(uintptr_t slot);
 size_t hg_guard_pool_mapped_bytes(void);
+/* The block of pool slot `slot` was freed: the slot made inaccessible; false if the
+ * kernel refused. */
+bool hg_guard_pool_retire(uintptr_t slot);
 
 /* guard_sample.c: the pool's lock across fork (hg_guard_fork_*, which take it first). */
 void hg_guard_pool_fork_prepare(void);

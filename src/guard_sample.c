@@ -22,37 +22,52 @@
  * Sampled mode must cost little per sample, so its slots are not mappings of their own
  * (mmap, mprotect, madvise, mprotect, munmap: five system calls and two mappings made
  * and destroyed per block) but pages of one reservation, indexed once, at the first
- * sample: HEAPGUARD_SAMPLE_MAX slots of one data page and one guard page each.  The
- * guard pages are marked MADV_DONTDUMP (as their slots are first used), so the kernel
- * never merges a slot's page with its neighbours into one VMA: each mprotect then
- * changes one small VMA instead of splitting a large one (and merging it back at the
- * next), which made every sample about 3x dearer in the kernel.  Freeing a slot's
- * block is one mprotect (PROT_NONE; its page stays resident), which a use after free
- * needs at once.  (A guard marker on the data page instead, MADV_GUARD_INSTALL at the
- * free and MADV_GUARD_REMOVE for a run at its reuse, changes no VMA but drops the page:
- * each reuse then faults in a zero page, and the zap flushes TLBs as mprotect does.
- * Measured dearer: 1.6x the CPU time at 1 in 100 on wl_random and larson.)
+ * sample: HEAPGUARD_SAMPLE_MAX slots of one data page and one guard page each (a slot's
+ * pair).  Freeing a slot's block is one mprotect (PROT_NONE; its page stays resident),
+ * which a use after free needs at once.  (A guard marker on the data page instead
+ * drops the page, which each reuse then faults in again: 1.6x the CPU time at 1 in 100
+ * on wl_random and larson; docs/architecture.md.)
  *
  * Making slots read-write again takes fewer: slots are opened in runs of up to
- * POOL_RUN neighbours, with one mprotect over the run, the guard pages between them
- * included.  Those carry a guard marker (MADV_GUARD_INSTALL, Linux 6.13), which faults
- * on any access whatever the protection of the page's VMA, so opening their VMA exposes
- * nothing.  The run's other slots wait, read-write and unused, for the next samples,
- * which then make no system call: a sample costs one mprotect and a sixteenth, not two.
- * The slots out of the quarantine are kept in a bitmap and taken from a cursor, in
- * address order: blocks leave the quarantine in the order they were freed, which is
- * nearly the order they were taken in, so those slots lie in runs.  With guard markers
- * the pool is read-write from the start (its pages resident only once used): a slot's
- * first use is its guard page marked (DONTDUMP and the marker, one process_madvise each
- * for a run of fresh slots where the kernel allows it, Linux 6.15), and no mprotect.
+ * POOL_RUN neighbours, with one mprotect over the run.  Their guard pages carry a guard
+ * marker (MADV_GUARD_INSTALL, Linux 6.13), which faults on any access whatever the
+ * protection of the page's VMA and survives mprotect and fork, so opening their VMA
+ * exposes nothing.  The run's other slots wait, read-write and unused, for the next
+ * samples, which then make no system call: a sample costs one mprotect and a
+ * sixteenth, not two.  The slots out of the quarantine are kept in a bitmap and taken
+ * from a cursor, in address order: blocks leave the quarantine in the order they were
+ * freed, which is nearly the order they were taken in, so those slots lie in runs.
+ * With guard markers the pool is read-write from the start (its pages resident only
+ * once used): a slot's first use is its guard page marked (one process_madvise for a
+ * run of fresh slots where the kernel allows it, Linux 6.15), and no mprotect.
+ *
+ * POOL_PAIRS: with guard markers, a slot's mprotect covers its whole pair, guard page
+ * included (the marker keeps it a guard), and the pool's mappings depend on the pairs'
+ * VMA flags.  Every mapping is copied at each fork and torn down at each exit (about
+ * 2 us apiece here), and every split or merge of one costs an mprotect about 7 us more
+ * than changing a VMA whole.  The pool once took two mappings a slot used (its guard
+ * page marked MADV_DONTDUMP): bash at 1 in 5000 held 210 for 105 slots and paid about
+ * 0.5 ms more per fork than the default mode.  Now, until the process has forked
+ * POOL_MERGE_FORKS times, every other pair is flagged MADV_RANDOM at its first use: each
+ * pair is one VMA, changed whole by its mprotects (a mapping a slot, half as many).  At
+ * that fork one madvise clears the flags, and from then on neighbouring slots in the
+ * same state merge: the mappings are the runs of freed and of live slots, a few for a
+ * program whose blocks die in about the order they were born, at most two per
+ * long-lived sample among freed ones (tests/programs/sampled_maps.sh).  The price is
+ * paid by the blocks that die out of order, each a split and a merge: wl_random at 1 in
+ * 100 took 1.4x the CPU time when the pool always merged, so only a process that forks
+ * often pays it (a daemon's one or two forks leave the pool as it was).
+ *
  * Without markers the pool is PROT_NONE, runs are of one slot, and a first use marks
- * the guard page and opens the data page.  A first use also faults its page in: about
- * 3x the cost of a reuse, so slots out of the quarantine are taken before fresh ones
- * once a run's worth of them waits, and the pool grows only to the most slots live and
- * quarantined at once, plus a run or two, not to HEAPGUARD_SAMPLE_MAX (a freed address
- * is reused only once its slot has left the quarantine).  Fresh runs grow with the pool
- * (1, 1, 2, 4, ... slots), not marked at pool_init: a program that takes a few samples
- * pays for a few guard pages, not HEAPGUARD_SAMPLE_MAX. */
+ * the guard page MADV_DONTDUMP (so that PROT_NONE pages never merge into large VMAs
+ * that every open would split: 3x dearer) and opens the data page.
+ * A first use also faults its page in: about 3x the cost of a reuse, so slots out of
+ * the quarantine are taken before fresh ones once a run's worth of them waits, and the
+ * pool grows only to the most slots live and quarantined at once, plus a run or two,
+ * not to HEAPGUARD_SAMPLE_MAX (a freed address is reused only once its slot has left
+ * the quarantine).  Fresh runs grow with the pool (1, 1, 2, 4, ... slots), not marked
+ * at pool_init: a program that takes a few samples pays for a few guard pages, not
+ * HEAPGUARD_SAMPLE_MAX. */
 #define POOL_RUN 16
 static uintptr_t pool_base, pool_end;
 static uint64_t *pool_free;         /* bitmap: slots out of the quarantine (free_count) */
@@ -71,15 +86,20 @@ static size_t pool_retry_in;
 static bool pool_refused;
 static bool pool_markers;           /* guard pages carry guard markers: runs of POOL_RUN */
 static bool pool_rw;                /* the pool was left read-write (markers at pool_init) */
+/* POOL_PAIRS: until the process has forked POOL_MERGE_FORKS times (pool_forks), every
+ * other slot's pair carries MADV_RANDOM from its first use, so that no two pairs merge;
+ * then the flags are cleared (pool_merged) and neighbouring pairs in the same state do. */
+#define POOL_MERGE_FORKS 8
+static bool pool_merged;
+static unsigned pool_forks;
 static hg_lock_t pool_lock = HG_LOCK_INIT;
 
 bool hg_guard_in_pool(uintptr_t slot) { return slot >= pool_base && slot < pool_end; }
 
-/* Slot i: pages 2i and 2i+1 of the pool; its data page is the second one with the
- * guard page before, the first otherwise. */
-static uintptr_t pool_slot(size_t i) {
-  return pool_base + (2 * i + (hg_guard_before() ? 1 : 0)) * HG_PAGE;
-}
+/* Slot i: its pair, pages 2i and 2i+1 of the pool; its data page is the second one with
+ * the guard page before, the first otherwise. */
+static uintptr_t pool_pair(size_t i) { return pool_base + 2 * i * HG_PAGE; }
+static uintptr_t pool_slot(size_t i) { return pool_pair(i) + (hg_guard_before() ? HG_PAGE : 0); }
 
 static bool pool_init(void) {
   size_t n = hg_opt.sample_max ? hg_opt.sample_max : 1, bytes = 2 * n * HG_PAGE;
@@ -120,7 +140,7 @@ fail:
   /* Sampling stops (the program's requests are served as in the default mode), which
    * would otherwise go unnoticed: at vm.max_map_count (or under RLIMIT_AS) the kernel
    * refused the pool or its bitmap, and a pool in use can take one mapping per slot
-   * and guard page (MADV_DONTDUMP splits them: up to 2 * HEAPGUARD_SAMPLE_MAX).  Said
+   * and guard page (without guard markers: up to 2 * HEAPGUARD_SAMPLE_MAX).  Said
    * once, not at every try that fails again. */
   if (!pool_refused) {
     pool_refused = true;
@@ -132,14 +152,14 @@ fail:
   return false;
 }
 
-/* A guard page next to a slot used for the first time, before the slot is: marked
- * MADV_DONTDUMP, so that it never merges with a data page, and made inaccessible — by
- * a guard marker, or (without them) PROT_NONE if the pool is read-write.  False if it
- * could not be. */
+/* A guard page next to a slot used for the first time, before the slot is, made
+ * inaccessible: by a guard marker, which changes no VMA; or, without markers, marked
+ * MADV_DONTDUMP, so that it never merges with a data page (POOL_PAIRS), and PROT_NONE
+ * if the pool is read-write.  False if it could not be. */
 static bool mark_guard(uintptr_t page) {
-  hg_os_no_dump((void *)page, HG_PAGE);
   if (pool_markers && hg_os_guard_pages((void *)page, HG_PAGE)) return true;
   pool_markers = false;   /* runs of one slot from now on */
+  hg_os_no_dump((void *)page, HG_PAGE);
   return !pool_rw || hg_os_protect((void *)page, HG_PAGE, false);
 }
 
@@ -160,6 +180,19 @@ static size_t guards_of(size_t i, uintptr_t *g) {
   return k;
 }
 
+/* Fresh slots [first, first + n) before the process forks often (POOL_PAIRS): the odd
+ * ones' pairs flagged, so that each pair stays a VMA of its own and an mprotect of one
+ * changes that VMA only.  Advisory: a flag refused costs a merge, never a guard.  n. */
+static size_t keep_apart(size_t first, size_t n) {
+  if (!pool_markers || pool_merged) return n;
+  uintptr_t odd[POOL_RUN / 2 + 1];
+  size_t k = 0;
+  for (size_t i = first | 1; i < first + n; i += 2) odd[k++] = pool_pair(i);
+  if (k > 1 && hg_os_advise_pages(odd, k, 2 * HG_PAGE, HG_ADVISE_RANDOM)) return n;
+  for (size_t j = 0; j < k; j++) hg_os_advise((void *)odd[j], 2 * HG_PAGE, HG_ADVISE_RANDOM);
+  return n;
+}
+
 /* Slots [first, first + want) used for the first time (want <= POOL_RUN): their guard
  * pages marked, with one process_madvise per advice when the kernel allows (Linux
  * 6.15), else a madvise each.  The number of them that can be used returned: a guard
@@ -168,15 +201,14 @@ static size_t first_uses(size_t first, size_t want) {
   uintptr_t g[POOL_RUN + 1];
   size_t ng = 0;
   for (size_t i = first; i < first + want; i++) ng += guards_of(i, g + ng);
-  if (pool_markers && ng > 1 && hg_os_advise_pages(g, ng, HG_ADVISE_NO_DUMP) &&
-      hg_os_advise_pages(g, ng, HG_ADVISE_GUARD))
-    return want;
-  for (size_t i = first; i < first + want; i++) {
-    size_t k = guards_of(i, g);
-    for (size_t j = 0; j < k; j++)
-      if (!mark_guard(g[j])) return i - first;
+  if (!(pool_markers && ng > 1 && hg_os_advise_pages(g, ng, HG_PAGE, HG_ADVISE_GUARD))) {
+    for (size_t i = first; i < first + want; i++) {
+      size_t k = guards_of(i, g);
+      for (size_t j = 0; j < k; j++)
+        if (!mark_guard(g[j])) return keep_apart(first, i - first);
+    }
   }
-  return want;
+  return keep_apart(first, want);
 }
 
 static bool is_free(size_t i) { return (pool_free[i / 64] >> (i % 64)) & 1; }
@@ -220,6 +252,7 @@ uintptr_t hg_guard_pool_take(void) {
     return slot;
   }
   size_t run = pool_markers ? POOL_RUN : 1, first, n;
+  bool pairs = pool_markers;   /* every guard page marked so far has its marker */
   bool closed;   /* the run's data pages are PROT_NONE */
   if (free_count && (free_count >= run || pool_fresh == pool_slots)) {
     first = free_run(run, &n);
@@ -241,9 +274,11 @@ uintptr_t hg_guard_pool_take(void) {
     return 0;
   }
   hg_unlock(&pool_lock);
-  /* The run's slots are this call's alone now.  One mprotect: their data pages, and the
-   * guard pages between them, which their markers keep inaccessible. */
-  bool ok = !closed || hg_os_protect((void *)pool_slot(first), (2 * n - 1) * HG_PAGE, true);
+  /* The run's slots are this call's alone now.  One mprotect: their pairs, data and
+   * guard pages, which their markers keep inaccessible (POOL_PAIRS); without markers,
+   * the one slot's data page. */
+  bool ok = !closed || (pairs ? hg_os_protect((void *)pool_pair(first), 2 * n * HG_PAGE, true)
+                              : hg_os_protect((void *)pool_slot(first), HG_PAGE, true));
   hg_lock(&pool_lock);
   if (ok) {
     for (size_t k = n - 1; k > 0; k--) pool_ready[ready_len++] = (uint32_t)(first + k);   /* lowest on top */
@@ -270,7 +305,24 @@ size_t hg_guard_pool_mapped_bytes(void) {
   return __atomic_load_n(&pool_fresh, __ATOMIC_RELAXED) * 2 * HG_PAGE;
 }
 
-void hg_guard_pool_fork_prepare(void) { hg_lock(&pool_lock); }
+/* The block of pool slot `slot` was freed: its pair made inaccessible in a read-write
+ * pool (POOL_PAIRS), its data page otherwise.  False if the kernel refused. */
+bool hg_guard_pool_retire(uintptr_t slot) {
+  if (!pool_rw) return hg_os_protect((void *)slot, HG_PAGE, false);
+  return hg_os_protect((void *)(pool_base + (slot - pool_base) / (2 * HG_PAGE) * (2 * HG_PAGE)), 2 * HG_PAGE,
+                       false);
+}
+
+void hg_guard_pool_fork_prepare(void) {
+  hg_lock(&pool_lock);
+  /* A process that forks often gets the pool that forks cheaply (POOL_PAIRS): one
+   * madvise clears the flags that kept the pairs apart, and they merge. */
+  if (!pool_merged && ++pool_forks >= POOL_MERGE_FORKS) {
+    pool_merged = true;
+    if (pool_base && pool_markers && pool_fresh)
+      hg_os_advise((void *)pool_base, 2 * pool_fresh * HG_PAGE, HG_ADVISE_NORMAL);
+  }
+}
 void hg_guard_pool_fork_parent(void) { hg_unlock(&pool_lock); }
 void hg_guard_pool_fork_child(void) { hg_lock_reset(&pool_lock); }
 

@@ -149,17 +149,34 @@ bool hg_os_guard_pages(void *p, size_t size) {
 #endif
 #define PIDFD_SELF_THREAD (-10000)
 
-bool hg_os_advise_pages(const uintptr_t *pages, size_t n, enum hg_advice advice) {
+static long advice_of(enum hg_advice advice) {
+  switch (advice) {
+  case HG_ADVISE_GUARD: return MADV_GUARD_INSTALL;
+  case HG_ADVISE_RANDOM: return MADV_RANDOM;
+  case HG_ADVISE_NORMAL: return MADV_NORMAL;
+  default: return MADV_DONTDUMP;
+  }
+}
+
+bool hg_os_advise_pages(const uintptr_t *pages, size_t n, size_t size, enum hg_advice advice) {
   static _Atomic bool refused;
   struct iovec iov[64];
   if (n > sizeof iov / sizeof *iov || atomic_load_explicit(&refused, memory_order_relaxed)) return false;
-  for (size_t i = 0; i < n; i++) iov[i] = (struct iovec){ (void *)pages[i], HG_PAGE };
-  long a = advice == HG_ADVISE_GUARD ? MADV_GUARD_INSTALL : MADV_DONTDUMP;
+  for (size_t i = 0; i < n; i++) iov[i] = (struct iovec){ (void *)pages[i], size };
+  long a = advice_of(advice);
   count(&hg_os_calls.madvise);
   long r = raw_syscall6(SYS_process_madvise, PIDFD_SELF_THREAD, (long)iov, (long)n, a, 0, 0);
   HG_TRACE_SYSCALL(HG_SYS_PROCESS_MADVISE, r, HG_WHY_NONE, 0, PIDFD_SELF_THREAD, (long)iov, (long)n, a, 0, 0);
   if (r < 0 && !out_of_memory(r)) atomic_store_explicit(&refused, true, memory_order_relaxed);
-  return r == (long)(n * HG_PAGE);
+  return r == (long)(n * size);
+}
+
+bool hg_os_advise(void *p, size_t size, enum hg_advice advice) {
+  long a = advice_of(advice);
+  count(&hg_os_calls.madvise);
+  long r = raw_syscall6(SYS_madvise, (long)p, (long)size, a, 0, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, a, 0, 0, 0);
+  return r == 0;
 }
 
 /* libc's cached break (glibc): NULL until libc's first sbrk, which then reads the

@@ -40,11 +40,15 @@ void hg_os_no_dump(void *p, size_t size);
  * markers survive mprotect, MADV_DONTNEED and fork.  False if the kernel refused (an
  * older one: EINVAL). */
 bool hg_os_guard_pages(void *p, size_t size);
-/* MADV_DONTDUMP or MADV_GUARD_INSTALL on n pages (at most 64) in one process_madvise
- * call; false if not all of them were advised (the caller then makes a madvise call
- * each: the advice may be given twice). */
-enum hg_advice { HG_ADVISE_NO_DUMP, HG_ADVISE_GUARD };
-bool hg_os_advise_pages(const uintptr_t *pages, size_t n, enum hg_advice advice);
+/* Advice on n ranges of `size` bytes (at most 64) in one process_madvise call; false if
+ * not all of them were advised (the caller then makes a madvise call each: the advice
+ * may be given twice).  HG_ADVISE_RANDOM (MADV_RANDOM: no swap readahead, harmless for
+ * anonymous memory) and HG_ADVISE_NORMAL (its undoing) are used by sampled mode for
+ * their side effect on VMA merging, as MADV_DONTDUMP above (guard_sample.c: POOL_PAIRS). */
+enum hg_advice { HG_ADVISE_NO_DUMP, HG_ADVISE_GUARD, HG_ADVISE_RANDOM, HG_ADVISE_NORMAL };
+bool hg_os_advise_pages(const uintptr_t *pages, size_t n, size_t size, enum hg_advice advice);
+/* One madvise call with that advice; false if the kernel refused.  Advisory. */
+bool hg_os_advise(void *p, size_t size, enum hg_advice advice);
 
 /* The program break.  hg_os_brk_current() is sbrk(0).  hg_os_brk_grow(n) moves the break
  * up by n bytes and returns the old break (the start of the new memory), or NULL.

@@ -227,7 +227,7 @@ expect_line protect_check '# check mode: [0-9]+ KiB made inaccessible \(a guard 
   "check mode: the quarantined block's pages protected, said as check mode's"
 expect_no_line protect_check '# guard mode|check/guard' "check mode: no line names guard mode"
 trace_of protect_sampled HEAPGUARD_SAMPLE_RATE=1 -- "$T/heap_intro"
-expect_line protect_sampled '# sampled guard mode: 4 KiB made inaccessible' "sampled guard mode: a freed sample's page protected, said as sampled mode's"
+expect_line protect_sampled '# sampled guard mode: 8 KiB made inaccessible' "sampled guard mode: a freed sample's page protected, said as sampled mode's"
 expect_no_line protect_sampled '# guard mode|no reason recorded' "sampled guard mode: every line has a reason, none names guard mode"
 
 # off: nothing
