@@ -142,10 +142,20 @@ static void load_unwinder(void) {
   *(void **)&unwind_get_save_loc = dlsym(lib, "_ULx86_64_get_save_loc");
   *(void **)&unwind_is_signal_frame = dlsym(lib, "_ULx86_64_is_signal_frame");
   *(void **)&unwind_init_local2 = dlsym(lib, "_ULx86_64_init_local2");
+  /* Each way of ending up without stacks says so: reports print "(no stack recorded)",
+   * which alone reads like a fault of the program's (a rule table the kernel refused
+   * under `ulimit -v` of about 8 MiB stopped every capture without a word). */
   if (!unwind_getcontext || !unwind_init_local || !unwind_step || !unwind_get_reg ||
-      !unwind_get_save_loc || !unwind_is_signal_frame)
+      !unwind_get_save_loc || !unwind_is_signal_frame) {
+    hg_message("%s: libunwind.so.8 lacks the functions heapguard calls (not libunwind 1.x "
+               "for x86-64?); reports will have no stacks", hg_diag_mode());
     return;
-  if (!hg_stack_cache_init()) return;
+  }
+  if (!hg_stack_cache_init()) {
+    hg_message("%s: no memory for the unwinder's rule table; reports will have no stacks",
+               hg_diag_mode());
+    return;
+  }
   size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   capture_max = (int)depth + (own_text_hi ? 0 : OWN_FRAMES_MAX);
 }
