@@ -274,6 +274,7 @@ static void say_misaligned(void *arg) {
                hg_guard_least_alignment(),
                hg_guard_on ? "HEAPGUARD_GUARD_ALIGN=16 (--guard-align=16)"
                            : "HEAPGUARD_SAMPLE_ALIGN=16 (--sample-align=16)");
+  hg_fault_test_point();
   hg_stack_print(hg_stack_capture_context(uc), NULL);
   hg_diag_unlock();
   hg_stack_no_symbols = symbols_off;
@@ -290,9 +291,13 @@ static HG_NOINLINE void hint_misaligned(int sig, const siginfo_t *si, ucontext_t
   for (int r = REG_R8; r <= REG_RCX; r++) {
     uintptr_t v = (uintptr_t)uc->uc_mcontext.gregs[r];
     if (!(v & 15) || !hg_guard_slot_of(v)) continue;
-    if (atomic_exchange(&said, true)) return;
+    /* A report like the others (report_begin): a fault inside it is said, and the
+     * process ends by this SIGSEGV, as it would without heapguard. */
+    if (atomic_exchange(&said, true) || !claim_report()) return;
     struct misaligned m = { { .uc = uc }, names[r - REG_R8], v };
+    report_begin(sig);
     on_room(say_misaligned, &m.f);
+    report_end();
     return;
   }
 #else

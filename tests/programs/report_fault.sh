@@ -9,6 +9,8 @@
 #     reaches its error summary): check mode's crash report of abort() ends by SIGABRT
 #     (134), guard mode's and sampled mode's reports of a read after free by SIGSEGV
 #     (139; without the fault: the error exit code, 99), each with the line;
+#   * the same in sampled mode's warning of a general-protection fault its alignment
+#     (HEAPGUARD_SAMPLE_ALIGN=8) may have caused: status 139 and the line;
 #   * a check mode crash with a heap block the program made PROT_NONE: the leak scan
 #     read it and faulted (the line, no leak summary); it now skips unreadable memory
 #     (leak.c: struct unreadable), so the report is whole: status 139, its error
@@ -61,6 +63,22 @@ for m in check:a:134:HEAPGUARD_MODE=check guard:u:139:HEAPGUARD_MODE=guard sampl
     fail "$name: a fault in the report: wanted status $want and the line, got status $(status_desc "$st")"; show "$name"
   fi
 done
+# the warning of a fault guard mode's alignment may have caused (fault.c:
+# hint_misaligned), sampled mode's: a report too, which faulted with no word
+gcc -O0 -g -o "$T/probe" "$HG_ROOT/tests/programs/sampled_align/probe.c" || { fail "cannot build the probe"; finish; }
+HG_CHECKS=$((HG_CHECKS + 1))
+{ env HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_SAMPLE_ALIGN=8 HG_TEST_FAULT_IN_REPORT=1 HEAPGUARD_LOG_FILE="$T/sse8.log" \
+    LD_PRELOAD="$HG_LIB_SO" "$T/probe" sse >"$T/sse8.out" 2>"$T/sse8.err"; } 2>/dev/null
+st=$?
+touch "$T/sse8.log"
+if [ "$st" = 139 ] && grep -q 'WARNING: sampled guard mode: a general-protection fault' "$T/sse8.log" &&
+   grep -Eq "$LINE 11 \(SIGSEGV\), the one reported$" "$T/sse8.log"; then
+  say "ok    sampled mode's misalignment warning: a fault in it, the line, then death by signal 11"
+else
+  fail "sampled mode's misalignment warning: a fault in it: wanted status 139, the warning and the line, got status $(status_desc "$st")"
+  show sse8
+fi
+
 run guard_plain u HEAPGUARD_MODE=guard
 [ "$st" = 99 ] && ! grep -q 'report itself' "$T/guard_plain.log" ||
   { fail "guard mode without the hook: status $(status_desc "$st"), wanted 99"; show guard_plain; }
