@@ -40,8 +40,10 @@ void hg_check_unlock(void) { hg_unlock(&check_lock); }
 /* ---- slots ------------------------------------------------------------------------------ */
 
 /* A slot of at least `total` bytes aligned to `align`; its size in *raw, its span in
- * *span (NULL if not known: hg_blocks_insert looks it up). */
-static void *slot_alloc(size_t total, size_t align, size_t *raw, struct hg_span **span) {
+ * *span (NULL if not known: hg_blocks_insert looks it up).  (Inlined: with a second,
+ * cold caller, gcc made it a call with its prologue, every allocation.) */
+static inline __attribute__((always_inline)) void *slot_alloc(size_t total, size_t align, size_t *raw,
+                                                              struct hg_span **span) {
   if (total <= HG_SMALL_MAX && align <= HG_PAGE) {
     for (unsigned c = hg_size_class(total); c < HG_NCLASSES; c++) {
       if (hg_classes[c].size & (align - 1)) continue;   /* align: a power of two */
@@ -324,9 +326,13 @@ static void release(struct hg_block *b) {
 }
 
 /* Let blocks leave the quarantine until it holds at most `limit` bytes, verifying
- * each; stop early when the findings are full (the rest leave on a later call). */
-static void evict(size_t limit, struct findings *fs, hg_stack_t where, enum hg_api where_api) {
-  while (ring_len && (quarantined_bytes > limit || quarantined_guarded > hg_guard_quarantine_max()) &&
+ * each; stop early when the findings are full (the rest leave on a later call).
+ * (Inlined, as slot_alloc: drain is its other caller.) */
+static inline __attribute__((always_inline)) void evict(size_t limit, struct findings *fs, hg_stack_t where,
+                                                        enum hg_api where_api) {
+  /* (guard.c's limit is asked only while guarded blocks are held: it was a call every free.) */
+  while (ring_len && (quarantined_bytes > limit ||
+                      (quarantined_guarded && quarantined_guarded > hg_guard_quarantine_max())) &&
          room(fs)) {
     struct hg_block *b = ring[ring_head];
     ring_head = (ring_head + 1) & (ring_cap - 1);
