@@ -113,6 +113,9 @@ struct hg_block *hg_blocks_lookup(uintptr_t a, uintptr_t *slot);
  * a hint only.  Records never move and are zeroed when erased, so a record found there
  * later under the lock, live and with user address a, is that block's (no lookup). */
 struct hg_block *hg_blocks_prefetch(uintptr_t a);
+/* The same, knowing a's span from the page map (hg_pagemap_get(a): free() has looked
+ * it up already, and check mode's divert is handed it). */
+struct hg_block *hg_blocks_prefetch_in(const struct hg_span *s, uintptr_t a);
 
 /* The record of the block whose user bytes hold a (the start, or inside), or NULL. */
 struct hg_block *hg_blocks_containing(uintptr_t a);

@@ -615,10 +615,7 @@ size_t hg_check_block_size(const void *p, enum hg_api api) { return check_usable
 
 /* (Inline in each entry point: the stack is captured from the entry point's frame.) */
 static inline __attribute__((always_inline)) void free_entry(void *p, enum hg_api api, size_t size,
-                                                             size_t align) {
-  /* The block's record, freed or not, is usually out of the cache: asked for now, it
-   * comes while the stack is walked. */
-  struct hg_block *hint = hg_blocks_prefetch((uintptr_t)p);
+                                                             size_t align, struct hg_block *hint) {
   int saved = errno;
   inside++;
   check_free(p, api, hg_stack_capture_at(__builtin_frame_address(0)), hint, size, align);
@@ -627,9 +624,15 @@ static inline __attribute__((always_inline)) void free_entry(void *p, enum hg_ap
   errno = saved;
 }
 
-void hg_check_free(void *p, enum hg_api api) { free_entry(p, api, HG_SIZE_UNSAID, 0); }
+/* The block's record, freed or not, is usually out of the cache: asked for first, it
+ * comes while the stack is walked (hint: hg_blocks_prefetch's). */
+void hg_check_free(void *p, enum hg_api api) {
+  free_entry(p, api, HG_SIZE_UNSAID, 0, hg_blocks_prefetch((uintptr_t)p));
+}
 
-void hg_check_delete(void *p, enum hg_api api, size_t size, size_t align) { free_entry(p, api, size, align); }
+void hg_check_delete(void *p, enum hg_api api, size_t size, size_t align) {
+  free_entry(p, api, size, align, hg_blocks_prefetch((uintptr_t)p));
+}
 
 void *hg_check_realloc(void *p, size_t n) {
   struct hg_block *hint = hg_blocks_prefetch((uintptr_t)p);
@@ -704,7 +707,10 @@ __attribute__((visibility("default"))) size_t hg_check_heap(void) {
 /* ---- process life ------------------------------------------------------------------------------ */
 
 static void *divert_alloc(size_t n) { return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false); }
-static void divert_free(void *p) { hg_check_free(p, HG_API_FREE); }
+/* (free() has found p's span: not looked up again for the record's hint.) */
+static void divert_free(void *p, struct hg_span *s) {
+  free_entry(p, HG_API_FREE, HG_SIZE_UNSAID, 0, hg_blocks_prefetch_in(s, (uintptr_t)p));
+}
 static const struct hg_heap_divert check_divert = { divert_alloc, divert_free };
 
 void hg_check_init(void) {

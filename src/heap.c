@@ -492,7 +492,7 @@ void hg_heap_free_slow(void *p, struct hg_span *s) {
     return;
   }
   if (hg_unlikely(hg_heap_divert != NULL)) {
-    hg_heap_divert->free(p);
+    hg_heap_divert->free(p, s);
     return;
   }
   /* A block sampled by guard mode lies outside the page map. */

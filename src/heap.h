@@ -53,7 +53,7 @@ extern HG_HIDDEN __thread struct hg_heap *hg_tls_heap;
  * block is handed out; NULL in the default mode. */
 struct hg_heap_divert {
   void *(*alloc)(size_t size);
-  void (*free)(void *p);
+  void (*free)(void *p, struct hg_span *s);   /* s: hg_pagemap_get(p), as free() found it */
 };
 extern HG_HIDDEN const struct hg_heap_divert *hg_heap_divert;
 

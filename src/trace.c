@@ -238,7 +238,8 @@ static void *divert_alloc(size_t n) {
   return hg_trace_call_ptr(quiet_alloc(n), "malloc(%zu)", n);
 }
 
-static void divert_free(void *p) {
+static void divert_free(void *p, struct hg_span *s) {
+  (void)s;
   if (hg_trace_depth) {
     quiet_free(p);
     return;
