@@ -25,9 +25,9 @@ enum hg_block_flag {
   HG_BLOCK_REPORTED = 16,  /* its corruption was reported: not again */
   HG_BLOCK_GUARDED = 32,   /* in a guarded slot (guard.h); freed: inaccessible */
   HG_BLOCK_PROTECTED = 64, /* freed, quarantined, its whole pages PROT_NONE (protect.h) */
-  /* (The leak scan's marks are not kept here but in a table of its own, leak.c:
-   * written into the records, they made a fork child's scan copy every page of
-   * records the parent shares with it.) */
+  /* 2, 4, 8 and 128: the leak scan's marks (leak.c), here in a process that did not
+   * come from fork(); a fork child keeps them in a table of its own (written into the
+   * records, they made it copy every page of records it shares with its parent). */
 };
 
 struct hg_block {

@@ -64,6 +64,7 @@
 static _Atomic uint32_t thread_serials;   /* the last serial given out */
 __thread uint32_t hg_leak_thread_serial;   /* this thread's; 0: none yet */
 static uint32_t fork_serials;             /* fork child: thread_serials at the fork; else 0 */
+static bool forked;                       /* this process came from fork() */
 
 HG_NOINLINE uint32_t hg_leak_new_thread_serial(void) {
   hg_leak_thread_serial = atomic_fetch_add_explicit(&thread_serials, 1, memory_order_relaxed) + 1;
@@ -73,7 +74,10 @@ HG_NOINLINE uint32_t hg_leak_new_thread_serial(void) {
 /* Only the forking thread goes on: every serial given out so far but its own (0 if it
  * never allocated) is a thread this process has not.  (The counter is read, not
  * changed: no lock, async-signal-safe.) */
-void hg_leak_fork_child(void) { fork_serials = atomic_load_explicit(&thread_serials, memory_order_relaxed); }
+void hg_leak_fork_child(void) {
+  fork_serials = atomic_load_explicit(&thread_serials, memory_order_relaxed);
+  forked = true;
+}
 
 /* Whether live block b was allocated, before a fork(), by a thread of the parent that
  * this process has not (one other than the forking thread, here or in an ancestor):
@@ -83,21 +87,30 @@ static bool of_gone_thread(const struct hg_block *b) {
   return fork_serials && t && t <= fork_serials && t != hg_leak_thread_serial;
 }
 
-/* The scan's marks, a byte per live block, in a table of the scan's own (an open
- * addressing hash table keyed by the record's address, load at most 1/2): written into
- * the records, they made a fork child copy every page of records it shares with its
- * parent (copy on write), in every child: a bash script's 50 subshells after 60,000
- * blocks spent a third of their CPU time there (system time 1.5 s of 4.0). */
+/* The scan's marks, a byte per live block.  In a fork child, in a table of the scan's
+ * own (an open addressing hash table keyed by the record's address, load at most 1/2):
+ * written into the records, they made a fork child copy every page of records it
+ * shares with its parent (copy on write), in every child: a bash script's 50 subshells
+ * after 60,000 blocks spent a third of their CPU time there (system time 1.5 s of 4.0).
+ * Elsewhere (no page shared), and in a child that cannot map the table, in the
+ * records' flags, in bits hg_block_flag leaves free: the table costs 18 to 36 bytes
+ * of address space a live block, and its lookups a cache miss each (5 million live
+ * blocks: 150 MiB more, and 3 times the exit's CPU time; under RLIMIT_AS, "leak check
+ * skipped" where the marks in the records left room for the scan). */
 enum mark {
-  M_REACHED = 1,    /* reachable from the roots */
-  M_INDIRECT = 2,   /* reachable only from a lost block */
-  M_LEADER = 4,     /* a lost block whose descendants were marked */
-  M_PARENT = 8,     /* fork child: unreached, but allocated by a thread of the parent that
+  M_REACHED = 2,    /* reachable from the roots */
+  M_INDIRECT = 4,   /* reachable only from a lost block */
+  M_LEADER = 8,     /* a lost block whose descendants were marked */
+  M_PARENT = 128,   /* fork child: unreached, but allocated by a thread of the parent that
                        the child has not: taken as reachable (with M_REACHED) */
+  M_ALL = M_REACHED | M_INDIRECT | M_LEADER | M_PARENT,
 };
+_Static_assert(!(M_ALL & (HG_BLOCK_INTERNAL | HG_BLOCK_REPORTED | HG_BLOCK_GUARDED | HG_BLOCK_PROTECTED)),
+               "the marks share the records' flags byte");
 
 struct scan {
-  const struct hg_block **keys; /* the marks' table: every live block's record, */
+  const struct hg_block **keys; /* the marks' table: every live block's record (NULL:
+                                   the marks are in the records' flags), */
   uint8_t *marks;               /* its mark in the same place */
   size_t mask;                  /* the table's size less 1 (a power of two) */
   uint8_t spare;                /* mark_of's answer for a block not in the table */
@@ -123,9 +136,11 @@ static void mark_insert(struct scan *sc, const struct hg_block *b) {
   sc->keys[i] = b;
 }
 
-/* Live block b's mark.  (Every live block is in the table: the records change only
- * under check mode's lock, held from the table's filling to the end of the scan.) */
-static inline uint8_t *mark_of(struct scan *sc, const struct hg_block *b) {
+/* Live block b's mark (its bits beside M_ALL are not the scan's: kept as they are).
+ * (Every live block is in the table: the records change only under check mode's lock,
+ * held from the table's filling to the end of the scan.) */
+static inline uint8_t *mark_of(struct scan *sc, struct hg_block *b) {
+  if (!sc->keys) return &b->flags;
   for (size_t i = mark_home(sc, b);; i = (i + 1) & sc->mask) {
     if (sc->keys[i] == b) return &sc->marks[i];
     if (!sc->keys[i]) return &sc->spare;   /* cannot happen */
@@ -252,7 +267,7 @@ static size_t make_groups(struct scan *sc, struct group *g, size_t room, struct 
 #define FEW 64
 
 /* The scan's tables, each with room for every live block: the stack of blocks to
- * visit, the groups and the marks (twice as many places).  In hg_leak_report's frame
+ * visit, the groups and, in a fork child, the marks (twice as many places).  In hg_leak_report's frame
  * for FEW blocks or fewer (the sizes 0), else mapped. */
 struct tables {
   struct hg_block **stack;
@@ -281,19 +296,32 @@ static size_t bound_live_blocks(struct scan *sc) {
   return live;
 }
 
-/* Map tables for `live` blocks; false if a mapping failed (unmap_tables frees the
- * others). */
+/* Map tables for `live` blocks, the marks' table only in a fork child; false if the
+ * stack or the groups could not be mapped (unmap_tables frees the others).  A marks'
+ * table that cannot be mapped is none (tb->keys NULL): the marks go in the records. */
 static bool map_tables(struct tables *tb, size_t live) {
-  tb->places = (size_t)1 << (65 - __builtin_clzl(live));   /* 2 * live <= places < 4 * live */
   tb->stack_bytes = hg_align_up(live * sizeof *tb->stack, HG_PAGE);
   tb->groups_bytes = hg_align_up(live * sizeof *tb->groups, HG_PAGE);
-  tb->keys_bytes = hg_align_up(tb->places * sizeof *tb->keys, HG_PAGE);
-  tb->marks_bytes = hg_align_up(tb->places, HG_PAGE);
   tb->stack = hg_os_map(tb->stack_bytes);
   tb->groups = hg_os_map(tb->groups_bytes);
-  tb->keys = hg_os_map(tb->keys_bytes);   /* zeroed: empty */
-  tb->marks = hg_os_map(tb->marks_bytes);
-  return tb->stack && tb->groups && tb->keys && tb->marks;
+  tb->keys = NULL;
+  tb->marks = NULL;
+  if (!tb->stack || !tb->groups) return false;
+  if (forked) {
+    tb->places = (size_t)1 << (65 - __builtin_clzl(live));   /* 2 * live <= places <= 4 * live */
+    tb->keys_bytes = hg_align_up(tb->places * sizeof *tb->keys, HG_PAGE);
+    tb->marks_bytes = hg_align_up(tb->places, HG_PAGE);
+    tb->keys = hg_os_map(tb->keys_bytes);   /* zeroed: empty */
+    tb->marks = hg_os_map(tb->marks_bytes);
+    if (!tb->keys || !tb->marks) {
+      if (tb->keys) hg_os_unmap(tb->keys, tb->keys_bytes);
+      if (tb->marks) hg_os_unmap(tb->marks, tb->marks_bytes);
+      tb->keys = NULL;
+      tb->marks = NULL;
+      tb->keys_bytes = tb->marks_bytes = 0;
+    }
+  }
+  return true;
 }
 
 static void unmap_tables(const struct tables *tb) {
@@ -303,11 +331,14 @@ static void unmap_tables(const struct tables *tb) {
   if (tb->marks_bytes && tb->marks) hg_os_unmap(tb->marks, tb->marks_bytes);
 }
 
-/* Every live block into the marks' table, unmarked. */
+/* Every live block into the marks' table, unmarked (or, without a table, every live
+ * record's marks cleared). */
 static void fill_marks(struct scan *sc) {
   for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
-    const struct hg_block *b = hg_blocks_at(i);
-    if (b->slot && b->state == HG_BLOCK_LIVE) mark_insert(sc, b);
+    struct hg_block *b = hg_blocks_at(i);
+    if (!b->slot || b->state != HG_BLOCK_LIVE) continue;
+    if (sc->keys) mark_insert(sc, b);
+    else b->flags &= (uint8_t)~M_ALL;
   }
 }
 
@@ -399,7 +430,7 @@ void hg_leak_report(void) {
   struct group few_groups[FEW];
   const struct hg_block *few_keys[2 * FEW] = { NULL };
   uint8_t few_marks[2 * FEW] = { 0 };
-  struct tables tb = { few_stack, few_groups, few_keys, few_marks, 2 * FEW, 0, 0, 0, 0 };
+  struct tables tb = { few_stack, few_groups, forked ? few_keys : NULL, few_marks, 2 * FEW, 0, 0, 0, 0 };
   size_t ngroups = 0;
 
   hg_check_lock();
@@ -412,7 +443,7 @@ void hg_leak_report(void) {
     return;
   }
   if (live) {
-    sc.keys = tb.keys;
+    sc.keys = tb.keys;   /* NULL: the marks in the records */
     sc.marks = tb.marks;
     sc.mask = tb.places - 1;
     fill_marks(&sc);
