@@ -400,6 +400,8 @@ HG_DEFAULT_TEXT void hg_guard_start(void) {
   }
   if (hg_guard_sampling) {   /* check mode's start does this for guard mode */
     hg_diag_init();
+    /* A log file of its own: a child gets its own from the fork handlers. */
+    if (hg_opt.log_file) hg_sampled_forks_on();
     hg_stack_init_lazy();   /* the unwinder at the first sample */
   }
   hg_fault_install();

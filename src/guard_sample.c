@@ -86,7 +86,8 @@ static size_t pool_retry_in;
 static bool pool_refused;
 static bool pool_markers;           /* guard pages carry guard markers: runs of POOL_RUN */
 static bool pool_rw;                /* the pool was left read-write (markers at pool_init) */
-/* POOL_PAIRS: until the process has forked POOL_MERGE_FORKS times (pool_forks), every
+/* POOL_PAIRS: until the process has forked POOL_MERGE_FORKS times (pool_forks: forks
+ * since the first sample, before which the fork handlers do not come here), every
  * other slot's pair carries MADV_RANDOM from its first use, so that no two pairs merge;
  * then the flags are cleared (pool_merged) and neighbouring pairs in the same state do. */
 #define POOL_MERGE_FORKS 8
@@ -364,7 +365,9 @@ static void *sample_due(struct hg_heap *h, size_t n, enum hg_api api) {
     h->sample_countdown = draw();
     if (first) return NULL;
   }
-  if (n > SAMPLE_SIZE_MAX || hg_stack_quiet || !hg_stack_ready()) return NULL;
+  if (n > SAMPLE_SIZE_MAX || hg_stack_quiet) return NULL;
+  hg_sampled_forks_on();   /* before the unwinder's, the pool's and check mode's locks */
+  if (!hg_stack_ready()) return NULL;
   return hg_check_alloc_sampled(n, api);
 }
 

@@ -26,6 +26,15 @@ size_t hg_fast_limit;
 size_t hg_sampled_fast_limit;
 
 static hg_lock_t init_lock = HG_LOCK_INIT;
+/* Sampled guard mode has fork work (its locks, check mode's, the unwinder's, the log's
+ * per-process name) only once it may hold one of its locks or files: from its first
+ * sample on (hg_sampled_forks_on).  Set under init_lock, which fork_prepare holds until
+ * fork_parent or fork_child: so a fork sees it set (and takes every lock) or the
+ * setting thread waits until the fork is done, before it takes any of them.  Before
+ * that the fork handlers touch none of the other modes' data or code (about 14 page
+ * faults a fork: their variables sit on pages of their own, their code in the cold
+ * text).  Next to init_lock: on the page the fork handlers write anyway. */
+static _Atomic bool sampled_forks;
 static pthread_key_t exit_key;
 static _Atomic bool exit_key_ready;
 
@@ -72,10 +81,21 @@ void hg_thread_attach(struct hg_heap *h) {
 /* Fork: take every lock so that no other thread holds one at the moment of the fork;
  * the child resets them and adopts the heaps of the threads it did not inherit.  The
  * other modes' hooks are called only when their mode is on (each would return at once
- * otherwise, and guard mode's locks are taken by nothing else): they live in the cold
- * text (src/heapguard.ld.in), and a default-mode process that forks maps none of it. */
-static bool check_forks(void) { return hg_check_on || hg_guard_sampling; }
-static bool guard_forks(void) { return hg_guard_on || hg_guard_sampling; }
+ * otherwise, and guard mode's locks are taken by nothing else), sampled mode's only
+ * from its first sample on (sampled_forks): they live in the cold text
+ * (src/heapguard.ld.in), and a default-mode process that forks maps none of it. */
+static bool sampled_forks_now(void) {
+  return hg_guard_sampling && atomic_load_explicit(&sampled_forks, memory_order_relaxed);
+}
+static bool check_forks(void) { return hg_check_on || sampled_forks_now(); }
+static bool guard_forks(void) { return hg_guard_on || sampled_forks_now(); }
+
+void hg_sampled_forks_on(void) {
+  if (atomic_load_explicit(&sampled_forks, memory_order_relaxed)) return;
+  hg_lock(&init_lock);
+  atomic_store_explicit(&sampled_forks, true, memory_order_relaxed);
+  hg_unlock(&init_lock);
+}
 
 static void fork_prepare(void) {
   hg_lock(&init_lock);

@@ -30,6 +30,11 @@ extern HG_HIDDEN size_t hg_fast_limit;
 extern HG_HIDDEN size_t hg_sampled_fast_limit;
 void hg_options_changed(void);
 
+/* Sampled guard mode: from now on the fork handlers take its locks and reset its state
+ * (before, none can be held).  Called before the first sample takes any of its locks,
+ * from a thread that holds none of the allocator's; takes the lock fork_prepare holds. */
+void hg_sampled_forks_on(void);
+
 /* _exit and _Exit (init.c) run the exit-time work of check and stats mode, once, as
  * the destructors do at exit(); these are for that work.  hg_exit_sp: while it runs,
  * the lowest stack address of the frame that called _exit (the leak scan's start in
