@@ -34,8 +34,8 @@ static hg_lock_t check_lock = HG_LOCK_INIT;
 static struct hg_heap check_heap;   /* every small slot of check mode */
 static size_t redzone;              /* R: HEAPGUARD_REDZONE, rounded to 16 */
 
-void hg_check_lock(void) { hg_lock(&check_lock); }
-void hg_check_unlock(void) { hg_unlock(&check_lock); }
+void hg_check_lock(void) { hg_lock_inline(&check_lock); }
+void hg_check_unlock(void) { hg_unlock_inline(&check_lock); }
 
 /* ---- slots ------------------------------------------------------------------------------ */
 
@@ -227,7 +227,7 @@ static HG_NOINLINE unsigned report_pending(bool fill) {
   fs.n = pending.n;
   memcpy(fs.f, pending.f, fs.n * sizeof *fs.f);
   pending.n = 0;
-  hg_unlock(&check_lock);
+  hg_unlock_inline(&check_lock);
   if (fill)
     for (unsigned i = 0; i < fs.n; i++)
       if (!fs.f[i].where) fs.f[i].where = hg_stack_capture();
@@ -238,7 +238,7 @@ static HG_NOINLINE unsigned report_pending(bool fill) {
 /* Release check mode's lock and report what was found meanwhile; the number found. */
 static inline unsigned unlock_report(void) {
   if (hg_likely(pending.n == 0)) {
-    hg_unlock(&check_lock);
+    hg_unlock_inline(&check_lock);
     return 0;
   }
   return report_pending(false);
@@ -363,7 +363,7 @@ static bool drain(hg_stack_t where, enum hg_api api) {
     evict(0, &pending, where, api);
     if (!ring_len) return true;
     report_pending(false);
-    hg_lock(&check_lock);
+    hg_lock_inline(&check_lock);
   }
 }
 
@@ -413,7 +413,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   bool guarded = (hg_guard_on || sampled) && hg_guard_map(n, align, natural_alignment(api, n), &g);
   if (sampled && !guarded) return NULL;
   if (!guarded && g.refused == HG_GUARD_NO_MEMORY) {   /* the quarantine's, maybe */
-    hg_lock(&check_lock);
+    hg_lock_inline(&check_lock);
     bool drained = drain(stack, api);
     unlock_report();
     if (drained) guarded = hg_guard_map(n, align, natural_alignment(api, n), &g);
@@ -427,7 +427,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
     fill((void *)lo, HG_CHECK_REDZONE_BYTE, g.user - lo);
     fill((void *)(g.user + n), HG_CHECK_REDZONE_BYTE, hi - (g.user + n));
   }
-  hg_lock(&check_lock);
+  hg_lock_inline(&check_lock);
   size_t raw = g.raw;
   struct hg_span *span = NULL;
   void *slot = guarded ? (void *)g.slot : slot_alloc(total, align, &raw, &span);
@@ -462,7 +462,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
     fill(slot, HG_CHECK_REDZONE_BYTE, left);
     fill(user + n, HG_CHECK_REDZONE_BYTE, raw - left - n);
   }
-  hg_unlock(&check_lock);
+  hg_unlock_inline(&check_lock);
   if (hg_unlikely(!guarded && g.refused)) hg_guard_fell_back(g.refused);   /* (printed once) */
   if (zero) memset(user, 0, n);
   return user;
@@ -489,7 +489,7 @@ static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t whe
 static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_block *hint, size_t size,
                        size_t align) {
   struct findings *fs = &pending;
-  hg_lock(&check_lock);
+  hg_lock_inline(&check_lock);
   struct hg_block *b = live_block(p, api, stack, fs, hint);
   if (b) {
     /* The wrong function for the block: reported, and freed all the same (Valgrind's
@@ -514,9 +514,9 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_blo
          * releases a freed one): a second free of p is reported as before. */
         uintptr_t slot = b->slot;
         size_t raw = b->raw;
-        hg_unlock(&check_lock);
+        hg_unlock_inline(&check_lock);
         hold = hg_guard_retire(slot, raw);
-        hg_lock(&check_lock);
+        hg_lock_inline(&check_lock);
       } else {
         hold = hg_guard_retire(b->slot, b->raw);
       }
@@ -542,7 +542,7 @@ static void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block 
     check_free(p, HG_API_REALLOC, stack, hint, HG_SIZE_UNSAID, 0);
     return NULL;
   }
-  hg_lock(&check_lock);
+  hg_lock_inline(&check_lock);
   struct hg_block *b = live_block(p, HG_API_REALLOC, stack, &pending, hint);
   size_t old = b ? b->size : 0;
   unlock_report();
@@ -561,10 +561,10 @@ static void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block 
 }
 
 static size_t check_usable_size(const void *p, enum hg_api api) {
-  hg_lock(&check_lock);
+  hg_lock_inline(&check_lock);
   struct hg_block *b = live_block(p, api, 0, &pending, NULL);
   size_t n = b ? b->size : 0;
-  if (b) hg_unlock(&check_lock);
+  if (b) hg_unlock_inline(&check_lock);
   else report_pending(true);
   return n;
 }
@@ -662,7 +662,7 @@ size_t hg_check_verify(const char *when) {
   size_t found = 0;
   struct hg_unreadable u;
   for (size_t i = 0;;) {
-    hg_lock(&check_lock);
+    hg_lock_inline(&check_lock);
     if (i == 0) hg_unreadable_read(&u);
     size_t cap = hg_blocks_capacity();
     for (; i < cap && room(&pending); i++) {
@@ -734,14 +734,14 @@ HG_DEFAULT_TEXT void hg_check_start(void) {
 
 void hg_check_fork_prepare(void) {
   if (!hg_check_on && !hg_guard_sampling) return;
-  hg_lock(&check_lock);
+  hg_lock_inline(&check_lock);
   hg_stack_fork_prepare();
 }
 
 void hg_check_fork_parent(void) {
   if (!hg_check_on && !hg_guard_sampling) return;
   hg_stack_fork_parent();
-  hg_unlock(&check_lock);
+  hg_unlock_inline(&check_lock);
 }
 
 void hg_check_fork_child(void) {

@@ -15,35 +15,58 @@
  * mostly does (its arena checks catch the corruption such a call leaves). */
 typedef struct { _Atomic int state; const char *_Atomic owner; } hg_lock_t;
 #define HG_LOCK_INIT { 0, NULL }
-
 extern HG_HIDDEN __thread char hg_lock_self;
-
-void hg_lock_wait(hg_lock_t *l);   /* slow path: spin briefly, then sleep on the futex */
+/* The lock this thread is between setting and recording (or between clearing and
+ * releasing): owner and state change in two steps, and a signal arriving between them
+ * finds the lock held by nobody recorded.  A handler that then waited for it would wait
+ * for ever, so hg_lock_wait also aborts when the lock is the one its own thread was in
+ * the middle of (OUTER: what this variable held when the handler's hg_lock began).
+ * Set around the two steps only; a handler's own use restores it on return. */
+extern HG_HIDDEN __thread hg_lock_t *hg_lock_midway;
+void hg_lock_wait(hg_lock_t *l, hg_lock_t *outer);   /* slow path: spin briefly, then sleep */
 void hg_lock_wake(hg_lock_t *l);
 
-static inline void hg_lock(hg_lock_t *l) {
+static inline void hg_lock_inline(hg_lock_t *l) {
+  hg_lock_t *outer = hg_lock_midway;
+  hg_lock_midway = l;
+  atomic_signal_fence(memory_order_seq_cst);   /* a handler sees it before the state */
   int expected = 0;
   if (!atomic_compare_exchange_strong_explicit(&l->state, &expected, 1,
                                                memory_order_acquire, memory_order_relaxed))
-    hg_lock_wait(l);
+    hg_lock_wait(l, outer);
   atomic_store_explicit(&l->owner, &hg_lock_self, memory_order_relaxed);
+  atomic_signal_fence(memory_order_seq_cst);
+  hg_lock_midway = outer;
 }
-
-static inline void hg_unlock(hg_lock_t *l) {
+static inline void hg_unlock_inline(hg_lock_t *l) {
+  hg_lock_t *outer = hg_lock_midway;
+  hg_lock_midway = l;
+  atomic_signal_fence(memory_order_seq_cst);
   atomic_store_explicit(&l->owner, NULL, memory_order_relaxed);
   if (atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2) hg_lock_wake(l);
+  atomic_signal_fence(memory_order_seq_cst);
+  hg_lock_midway = outer;
 }
-
 /* Take the lock only if it is free (a signal handler must never wait for one). */
-static inline bool hg_trylock(hg_lock_t *l) {
+static inline bool hg_trylock_inline(hg_lock_t *l) {
+  hg_lock_t *outer = hg_lock_midway;
+  hg_lock_midway = l;
+  atomic_signal_fence(memory_order_seq_cst);
   int expected = 0;
-  if (!atomic_compare_exchange_strong_explicit(&l->state, &expected, 1, memory_order_acquire,
-                                               memory_order_relaxed))
-    return false;
-  atomic_store_explicit(&l->owner, &hg_lock_self, memory_order_relaxed);
-  return true;
+  bool taken = atomic_compare_exchange_strong_explicit(&l->state, &expected, 1,
+                                                       memory_order_acquire, memory_order_relaxed);
+  if (taken) atomic_store_explicit(&l->owner, &hg_lock_self, memory_order_relaxed);
+  atomic_signal_fence(memory_order_seq_cst);
+  hg_lock_midway = outer;
+  return taken;
 }
-
+/* The same, out of line (lock.c), for everything but check mode's lock taken a few
+ * times a request: inlined at their 130 call sites, the bookkeeping above made the
+ * default mode's hot text a page longer (tests/programs/resident.sh); elsewhere locks
+ * are taken off the fast path, where the call costs nothing measurable. */
+void hg_lock(hg_lock_t *l);
+void hg_unlock(hg_lock_t *l);
+bool hg_trylock(hg_lock_t *l);
 /* After fork the child's only thread owns every lock it took in the prepare handler. */
 static inline void hg_lock_reset(hg_lock_t *l) {
   atomic_store_explicit(&l->owner, NULL, memory_order_relaxed);
