@@ -346,10 +346,15 @@ static void fill_marks(struct scan *sc) {
  * lost blocks reach (M_INDIRECT): each block left unmarked after the first
  * phase leads (M_LEADER) a scan of what it keeps.  The other threads are
  * stopped meanwhile, their registers on their stacks: a block a running thread holds
- * only in a register is not lost, and nothing changes under the scan (stop.c). */
-static void mark_blocks(struct scan *sc) {
+ * only in a register is not lost, and nothing changes under the scan (stop.c).
+ * False, nothing marked, if /proc/self/maps cannot be read (/proc not mounted): the
+ * roots are the mappings it lists, and without them every block would look lost. */
+static bool mark_blocks(struct scan *sc) {
   hg_stop_others();
-  hg_maps_each(scan_mapping, sc);
+  if (!hg_maps_each(scan_mapping, sc)) {
+    hg_stop_release();
+    return false;
+  }
   for (unsigned i = 0; i < HG_EXIT_REGS; i++) consider(sc, sc->regs[i]);
   drain(sc);
   /* A fork child: the blocks of the parent's other threads still unreached may be held
@@ -378,6 +383,7 @@ static void mark_blocks(struct scan *sc) {
     drain(sc);
   }
   hg_stop_release();
+  return true;
 }
 
 /* --leak-check=full: each group as an error, largest first, with its allocation stack. */
@@ -449,7 +455,13 @@ void hg_leak_report(void) {
     fill_marks(&sc);
     sc.stack = tb.stack;
     sc.cap = live;
-    mark_blocks(&sc);
+    if (!mark_blocks(&sc)) {
+      hg_check_unlock();
+      hg_diag_line("leak check skipped: /proc/self/maps cannot be read, so the roots (data, "
+                   "stacks, thread-local storage) are unknown and every block would look lost");
+      unmap_tables(&tb);
+      return;
+    }
     ngroups = make_groups(&sc, tb.groups, live, &t);
   }
   hg_check_unlock();
