@@ -22,7 +22,7 @@ __thread hg_lock_t *hg_lock_midway;
 
 /* One attempt of the wait to take the lock, by exchange (state 2: there may be
  * waiters) or, in the spin, by compare-and-swap.  This thread is midway (lock.h) only
- * from just before an attempt that succeeds until hg_lock records the owner: while it
+ * from just before an attempt that succeeds until hg_lock_wait records the owner: while it
  * waits it holds nothing, and a handler that interrupts the wait may wait too (the
  * holder is another thread). */
 static inline bool attempt(hg_lock_t *l, hg_lock_t *outer, bool exchange) {
@@ -77,15 +77,15 @@ static HG_COLD HG_NORETURN void self_deadlock(void) {
            "would never end");
 }
 
-/* hg_lock's compare-and-swap failed, with this thread midway on L; OUTER: where it was
- * midway before (lock.h). */
-HG_NOINLINE void hg_lock_wait(hg_lock_t *l, hg_lock_t *outer) {
-  atomic_signal_fence(memory_order_seq_cst);
-  hg_lock_midway = outer;
+/* hg_lock's attempt failed; this thread's midway pointer is as before the call (OUTER:
+ * a handler's, set if it interrupted this thread midway on a lock, lock.h).  Each
+ * successful attempt below leaves it at L until the owner is recorded here. */
+HG_NOINLINE void hg_lock_wait(hg_lock_t *l) {
+  hg_lock_t *outer = hg_lock_midway;
   /* A short spin first: the critical sections are a few hundred instructions. */
   for (int i = 0; i < 100; i++) {
     if (atomic_load_explicit(&l->state, memory_order_relaxed) == 0 && attempt(l, outer, false))
-      return;
+      goto taken;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
@@ -93,10 +93,14 @@ HG_NOINLINE void hg_lock_wait(hg_lock_t *l, hg_lock_t *outer) {
 #endif
   }
   if (hg_unlikely(atomic_load_explicit(&hg_exit_tid, memory_order_relaxed)) && exit_wait(l, outer))
-    return;
+    goto taken;
   if (outer == l || atomic_load_explicit(&l->owner, memory_order_relaxed) == &hg_lock_self)
     self_deadlock();
   sleep_until_free(l, outer);
+taken:
+  atomic_store_explicit(&l->owner, &hg_lock_self, memory_order_relaxed);
+  atomic_signal_fence(memory_order_seq_cst);
+  hg_lock_midway = outer;
 }
 
 void hg_lock(hg_lock_t *l) { hg_lock_inline(l); }

@@ -23,20 +23,25 @@ extern HG_HIDDEN __thread char hg_lock_self;
  * the middle of (OUTER: what this variable held when the handler's hg_lock began).
  * Set around the two steps only; a handler's own use restores it on return. */
 extern HG_HIDDEN __thread hg_lock_t *hg_lock_midway;
-void hg_lock_wait(hg_lock_t *l, hg_lock_t *outer);   /* slow path: spin briefly, then sleep */
+/* The lock was held: wait for it, then take it (the slow path, lock.c). */
+void hg_lock_wait(hg_lock_t *l);
 void hg_lock_wake(hg_lock_t *l);
 
-static inline void hg_lock_inline(hg_lock_t *l) {
+/* Take the lock only if it is free (a signal handler must never wait for one). */
+static inline bool hg_trylock_inline(hg_lock_t *l) {
   hg_lock_t *outer = hg_lock_midway;
   hg_lock_midway = l;
   atomic_signal_fence(memory_order_seq_cst);   /* a handler sees it before the state */
   int expected = 0;
-  if (!atomic_compare_exchange_strong_explicit(&l->state, &expected, 1,
-                                               memory_order_acquire, memory_order_relaxed))
-    hg_lock_wait(l, outer);
-  atomic_store_explicit(&l->owner, &hg_lock_self, memory_order_relaxed);
+  bool taken = atomic_compare_exchange_strong_explicit(&l->state, &expected, 1,
+                                                       memory_order_acquire, memory_order_relaxed);
+  if (taken) atomic_store_explicit(&l->owner, &hg_lock_self, memory_order_relaxed);
   atomic_signal_fence(memory_order_seq_cst);
   hg_lock_midway = outer;
+  return taken;
+}
+static inline void hg_lock_inline(hg_lock_t *l) {
+  if (hg_unlikely(!hg_trylock_inline(l))) hg_lock_wait(l);
 }
 static inline void hg_unlock_inline(hg_lock_t *l) {
   hg_lock_t *outer = hg_lock_midway;
@@ -46,19 +51,6 @@ static inline void hg_unlock_inline(hg_lock_t *l) {
   if (atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2) hg_lock_wake(l);
   atomic_signal_fence(memory_order_seq_cst);
   hg_lock_midway = outer;
-}
-/* Take the lock only if it is free (a signal handler must never wait for one). */
-static inline bool hg_trylock_inline(hg_lock_t *l) {
-  hg_lock_t *outer = hg_lock_midway;
-  hg_lock_midway = l;
-  atomic_signal_fence(memory_order_seq_cst);
-  int expected = 0;
-  bool taken = atomic_compare_exchange_strong_explicit(&l->state, &expected, 1,
-                                                       memory_order_acquire, memory_order_relaxed);
-  if (taken) atomic_store_explicit(&l->owner, &hg_lock_self, memory_order_relaxed);
-  atomic_signal_fence(memory_order_seq_cst);
-  hg_lock_midway = outer;
-  return taken;
 }
 /* The same, out of line (lock.c), for everything but check mode's lock taken a few
  * times a request: inlined at their 130 call sites, the bookkeeping above made the
