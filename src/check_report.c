@@ -18,8 +18,11 @@
 static void describe_foreign(uintptr_t a) {
   struct hg_mapping m = { 0 };
   char path[512];
-  if (!hg_maps_find(a, &m, path, sizeof path)) {
-    hg_diag_line(" Address %p is not mapped", (void *)a);
+  int found = hg_maps_find(a, &m, path, sizeof path);
+  if (found <= 0) {
+    hg_diag_line(found ? " Address %p: where it lies is unknown (/proc/self/maps cannot be read)"
+                       : " Address %p is not mapped",
+                 (void *)a);
     return;
   }
   uintptr_t here = (uintptr_t)__builtin_frame_address(0);

@@ -242,7 +242,7 @@ static bool overflowed_stack(const struct crash *c, uintptr_t a) {
   uintptr_t sp = sp_of(c->uc);
   struct hg_mapping m = { 0 };
   char path[8];
-  return sp && (a > sp ? a - sp : sp - a) < 65536 && !hg_maps_find(a, &m, path, sizeof path);
+  return sp && (a > sp ? a - sp : sp - a) < 65536 && hg_maps_find(a, &m, path, sizeof path) == 0;
 }
 
 static void describe_address(const struct crash *c) {

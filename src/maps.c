@@ -1,6 +1,7 @@
 /* maps.c — reading /proc/self/maps line by line into a fixed buffer (see maps.h). */
 #include "maps.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,10 +44,14 @@ bool hg_maps_each(bool (*fn)(const struct hg_mapping *m, void *arg), void *arg) 
   if (fd < 0) return false;
   char buf[8192];
   size_t len = 0;
-  bool go = true;
+  bool go = true, whole = true;
   while (go) {
     long n = hg_sys_read(fd, buf + len, sizeof buf - 1 - len);
-    if (n < 0) break;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {   /* the mappings after those seen are unknown: as if none could be read */
+      whole = false;
+      break;
+    }
     len += (size_t)n;
     buf[len] = '\0';
     char *line = buf, *nl;
@@ -57,19 +62,22 @@ bool hg_maps_each(bool (*fn)(const struct hg_mapping *m, void *arg), void *arg) 
       line = nl + 1;
     }
     size_t rest = len - (size_t)(line - buf);
-    if (n == 0 || rest == sizeof buf - 1) {   /* end of file, or a line longer than the buffer */
-      if (go && rest && rest < sizeof buf - 1) {
+    if (go && rest == sizeof buf - 1) {   /* a line longer than the buffer: not a mapping's (a path is at most 4 KiB) */
+      whole = false;
+      break;
+    }
+    if (n == 0) {   /* end of file: a last line without its newline */
+      if (go && rest) {
         struct hg_mapping m;
         if (parse_line(line, &m)) fn(&m, arg);
       }
-      if (n == 0) break;
-      rest = 0;
+      break;
     }
     memmove(buf, line, rest);
     len = rest;
   }
   hg_sys_close(fd);
-  return true;
+  return whole;
 }
 
 struct find_arg {
@@ -93,8 +101,8 @@ static bool find_one(const struct hg_mapping *m, void *arg) {
   return false;
 }
 
-bool hg_maps_find(uintptr_t a, struct hg_mapping *m, char *path, size_t size) {
+int hg_maps_find(uintptr_t a, struct hg_mapping *m, char *path, size_t size) {
   struct find_arg f = { a, m, path, size, false };
-  hg_maps_each(find_one, &f);
-  return f.found;
+  bool read = hg_maps_each(find_one, &f);
+  return f.found ? 1 : read ? 0 : -1;
 }

@@ -15,11 +15,13 @@ struct hg_mapping {
 };
 
 /* Call fn for every mapping, in address order, until it returns false.  Returns false
- * if /proc/self/maps could not be read. */
+ * if /proc/self/maps could not be read, or not to the end (a read error: fn may have
+ * seen some of the mappings, not all): a caller that needs them all (the leak scan's
+ * roots, the unreadable ranges) acts as if it had none. */
 bool hg_maps_each(bool (*fn)(const struct hg_mapping *m, void *arg), void *arg);
 
-/* The mapping holding address a, copied to *m with its path in path[size]; false if
- * the address is not mapped. */
-bool hg_maps_find(uintptr_t a, struct hg_mapping *m, char *path, size_t size);
+/* The mapping holding address a, copied to *m with its path in path[size]: 1; 0 if the
+ * address is not mapped; -1 if the maps could not be read (nothing is known). */
+int hg_maps_find(uintptr_t a, struct hg_mapping *m, char *path, size_t size);
 
 #endif
