@@ -657,21 +657,41 @@ size_t hg_check_usable_size(const void *p) {
  * unread: a correct program may protect a page of a live block, and a block's redzone
  * (memalign(4096, 100)'s, whole) or a quarantined neighbour's poison can share that
  * page.  The maps are read once, under the lock; a program that protects pages of its
- * blocks while another of its threads calls hg_check_heap() races with the verify. */
+ * blocks while another of its threads calls hg_check_heap() races with the verify.
+ * Without the maps (/proc not mounted, or a read that failed), each block's pages are
+ * probed instead; if even that cannot be, nothing is read: one line says so. */
 size_t hg_check_verify(const char *when) {
   size_t found = 0;
-  struct hg_unreadable u;
+  struct hg_unreadable u, probed;
+  struct hg_probe probe;
+  bool probing = false;
   for (size_t i = 0;;) {
     hg_lock_inline(&check_lock);
-    if (i == 0) hg_unreadable_read(&u);
+    if (i == 0 && !hg_unreadable_read(&u)) {
+      int error;
+      probing = true;
+      if (!hg_unreadable_probe_start(&probe, &error)) {
+        hg_unlock_inline(&check_lock);
+        hg_diag_line("heap check skipped: /proc/self/maps cannot be read and the kernel does not say "
+                     "which pages can (error %d), so blocks in pages the program protected would fault",
+                     error);
+        return 0;
+      }
+    }
     size_t cap = hg_blocks_capacity();
     for (; i < cap && room(&pending); i++) {
       struct hg_block *b = hg_blocks_at(i);
       if (!b->slot) continue;
       bool live = b->state == HG_BLOCK_LIVE;
-      if (hg_unlikely(u.n) && hg_unreadable_meets(&u, b->slot, b->slot + b->raw)) {
-        if (live) check_redzones_slow(b, &pending, 0, HG_API_NONE, when, &u);
-        else check_freed_slow(b, &pending, 0, HG_API_NONE, when, &u);
+      const struct hg_unreadable *around = NULL;
+      if (hg_unlikely(probing)) {
+        if (hg_unreadable_probe(&probe, &probed, b->slot, b->slot + b->raw)) around = &probed;
+      } else if (hg_unlikely(u.n) && hg_unreadable_meets(&u, b->slot, b->slot + b->raw)) {
+        around = &u;
+      }
+      if (hg_unlikely(around != NULL)) {
+        if (live) check_redzones_slow(b, &pending, 0, HG_API_NONE, when, around);
+        else check_freed_slow(b, &pending, 0, HG_API_NONE, when, around);
       } else if (live) {
         check_redzones(b, &pending, 0, HG_API_NONE, when);
       } else {

@@ -2,6 +2,11 @@
  * unreadable.h). */
 #include "unreadable.h"
 
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "blocks.h"
 #include "guard.h"
 
@@ -50,4 +55,47 @@ bool hg_unreadable_read(struct hg_unreadable *u) {
   if (hg_maps_each(note_each, u)) return true;
   u->n = 0;
   return false;
+}
+
+/* rt_sigprocmask with an invalid `how` copies the new mask (8 bytes) from the caller's
+ * memory before it looks at `how` (kernel/signal.c, since 2.6): EFAULT if page a cannot
+ * be read, EINVAL if it can, and nothing changes either way.  The kernel reads as the
+ * program would (a PROT_WRITE-only page is readable on x86, to both).  Needs no
+ * permission, unlike process_vm_readv, which a container's seccomp profile or ptrace
+ * policy may refuse.  1 readable, 0 not, -1 no answer (errno). */
+static int probe_page(uintptr_t a) {
+  long r = syscall(SYS_rt_sigprocmask, -1L, a, 0L, 8L);
+  return r == 0 ? -1 : errno == EINVAL ? 1 : errno == EFAULT ? 0 : -1;
+}
+
+bool hg_unreadable_probe_start(struct hg_probe *p, int *error) {
+  int saved = errno;
+  memset(p->readable, 0, sizeof p->readable);
+  int r = probe_page((uintptr_t)p & ~(uintptr_t)(HG_PAGE - 1));   /* this stack page: readable */
+  *error = r == 1 ? 0 : errno ? errno : EINVAL;
+  errno = saved;
+  return r == 1;
+}
+
+bool hg_unreadable_probe(struct hg_probe *p, struct hg_unreadable *u, uintptr_t from, uintptr_t to) {
+  int saved = errno;
+  u->n = 0;
+  for (uintptr_t a = from & ~(uintptr_t)(HG_PAGE - 1); a < to; a += HG_PAGE) {
+    uintptr_t *seen = &p->readable[(a / HG_PAGE) % 64];
+    if (*seen == a) continue;
+    if (probe_page(a) == 1) {   /* (no answer: taken as unreadable, not read) */
+      *seen = a;
+      continue;
+    }
+    if (u->n && u->end[u->n - 1] == a) {
+      u->end[u->n - 1] = a + HG_PAGE;
+    } else if (u->n == HG_UNREADABLE_MAX) {
+      u->end[u->n - 1] = a + HG_PAGE;
+    } else {
+      u->start[u->n] = a;
+      u->end[u->n++] = a + HG_PAGE;
+    }
+  }
+  errno = saved;
+  return u->n != 0;
 }

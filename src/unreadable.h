@@ -36,6 +36,23 @@ void hg_unreadable_note(struct hg_unreadable *u, const struct hg_mapping *m, uin
  * not be read: then nothing is known to be unreadable. */
 bool hg_unreadable_read(struct hg_unreadable *u);
 
+/* Without the maps (hg_unreadable_read false), the kernel is asked page by page instead,
+ * in a way that cannot fault (unreadable.c: probe_page): the verify of redzones and
+ * poison stays safe in a process without /proc (it died by SIGSEGV at a page the
+ * program had protected).  One system call per page of the blocks read, the pages found
+ * readable remembered in a small table: a fallback, for a verify's one pass (check
+ * mode's lock held; a page the program protects meanwhile is not seen). */
+struct hg_probe {
+  uintptr_t readable[64];   /* pages found readable, by page number modulo 64 */
+};
+
+/* A pass of probes starts: true if the kernel answers them (error: why not, else). */
+bool hg_unreadable_probe_start(struct hg_probe *p, int *error);
+
+/* *u: the unreadable pages of [from, to), merged (stretched past HG_UNREADABLE_MAX as
+ * hg_unreadable_note does); true if there is any. */
+bool hg_unreadable_probe(struct hg_probe *p, struct hg_unreadable *u, uintptr_t from, uintptr_t to);
+
 /* Whether [from, to) meets a noted range. */
 static inline bool hg_unreadable_meets(const struct hg_unreadable *u, uintptr_t from, uintptr_t to) {
   for (size_t i = 0; i < u->n && u->start[i] < to; i++)
