@@ -770,4 +770,5 @@ void hg_check_fork_child(void) {
   hg_lock_reset(&check_lock);
   hg_leak_fork_child();
   hg_diag_fork_child();
+  hg_fault_fork_child();
 }

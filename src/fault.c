@@ -97,6 +97,16 @@ static bool claim_report(void) {
   }
 }
 
+/* A fork child: no thread of it reports (a report holds the reporting thread in the
+ * handler, and fork() is not called from there).  A parent's thread that was reporting
+ * at the fork left its id here, which no thread of the child has: the child's own
+ * crash waited in claim_report for that thread to end the process, for ever
+ * (tests/programs/fork_during_report.sh). */
+void hg_fault_fork_child(void) {
+  atomic_store(&reporter, 0);
+  atomic_store(&report_sig, 0);
+}
+
 /* ---- our faults ----------------------------------------------------------------------- */
 
 /* 1 for a write, 0 for a read, -1 when the context does not say. */

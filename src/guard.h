@@ -153,6 +153,9 @@ HG_NORETURN HG_COLD void hg_guard_sampled_error(void);
  * library's sigaction() and signal() then manage). */
 void hg_fault_install(void);
 
+/* In a fork child (check.c's fork handler): no report is being written. */
+void hg_fault_fork_child(void);
+
 /* A point in a report of a signal (the error summary: diag.c) where the tests make the
  * report fault (fault.c: HG_TEST_FAULT_IN_REPORT); nothing otherwise. */
 void hg_fault_test_point(void);
