@@ -141,17 +141,23 @@ static void read_map_limit(void) {
   if (v) map_limit = v;
 }
 
-/* Guard mode's one warning: from here on some blocks get redzones only. */
+/* Guard mode's one warning: from here on some blocks get redzones only.  At the mapping
+ * limit it ends with what raises the limit (a user reading it needs the knob's name and
+ * a value: 262144 as the README says, or four times a limit already past it). */
 void hg_guard_fell_back(enum hg_guard_refusal why) {
   if (!hg_guard_on || why == HG_GUARD_MADE || atomic_exchange(&warned, true)) return;
-  char near[160];
+  char near[160], raise[96] = "";
   hg_format(near, sizeof near, "%zu guarded blocks are near the limit of vm.max_map_count (%zu)",
             budget / 2, map_limit);
+  if (why != HG_GUARD_NO_MEMORY)
+    hg_format(raise, sizeof raise, "; to raise the limit: sysctl -w vm.max_map_count=%zu",
+              map_limit < 262144 ? (size_t)262144 : map_limit * 4);
   hg_diag_line("WARNING: guard mode: %s; new blocks get check mode's redzones instead of a "
-               "guard page (overflows found at free, bad reads not at all) while this lasts",
+               "guard page (overflows found at free, bad reads not at all) while this lasts%s",
                why == HG_GUARD_NO_BUDGET   ? near
                : why == HG_GUARD_NO_MEMORY ? "the kernel refused a mapping (out of memory or address space)"
-                                           : "the kernel refused a guard page (mapping limit)");
+                                           : "the kernel refused a guard page (mapping limit)",
+               raise);
 }
 
 /* Sampled mode: HEAPGUARD_SAMPLE_QUARANTINE, at most half the pool (the rest for live
