@@ -414,7 +414,9 @@ static void memory_section(struct ob *o, const struct hg_snapshot *sn) {
   if (sn->guarded_mapped) hg_format(b + n, sizeof b - n, " + guarded %zu", sn->guarded_mapped);
   row(o, "mapped from the kernel", sn->mapped, b);
   row(o, "allocator metadata (mapped)", sn->meta, "span descriptors, page map, stats: out of band");
-  row(o, "resident (RSS)", sn->rss, "the whole process, /proc/self/statm");
+  /* A running process has resident pages: 0 is /proc/self/statm unreadable (no /proc). */
+  if (sn->rss) row(o, "resident (RSS)", sn->rss, "the whole process, /proc/self/statm");
+  else row_text(o, "resident (RSS)", "unknown", "", "/proc/self/statm cannot be read");
   if (!sn->exact)
     ob_printf(o, "  (requested bytes of small blocks are known only in stats mode: where unknown,\n"
                  "   their usable size is counted)\n");
@@ -531,11 +533,21 @@ static void put_table(const struct hg_snapshot *sn, bool in_signal, bool json, c
   }
 }
 
+/* glibc's; declared here as well: a unit test includes this file without _GNU_SOURCE. */
+extern char *program_invocation_name;
+
 /* Print the stats (caller holds the stats lock).  False if it could not now (a signal
  * handler that found a lock busy, or too little room for the map). */
 static void read_program(void) {
   ssize_t n = readlink("/proc/self/exe", program, sizeof program - 1);
   program[n > 0 ? n : 0] = '\0';
+  /* Without /proc: argv[0], which glibc keeps (the header said "stats for  (pid N)"). */
+  if (n <= 0 && program_invocation_name) {
+    size_t k = strlen(program_invocation_name);
+    if (k > sizeof program - 1) k = sizeof program - 1;
+    memcpy(program, program_invocation_name, k);
+    program[k] = '\0';
+  }
 }
 
 static bool print_locked(struct hg_snapshot *sn, bool in_signal, const char *when, const char *type) {

@@ -81,4 +81,18 @@ check - 0 0 ERROR SUMMARY: 0 errors
 check overflow 99 1 ERROR: heap-buffer-overflow
 guard - 0 0 ERROR SUMMARY: 0 errors
 RUNS
+
+# Stats mode's resident memory comes from /proc/self/statm: without it the table said
+# "resident (RSS) 0", a figure, where it is unknown; and its program's name from
+# /proc/self/exe: "heapguard stats for  (pid N)".
+HG_CHECKS=$((HG_CHECKS + 1))
+unshare -Urm sh -c 'mount -t tmpfs none /proc && exec "$@"' sh \
+  env HEAPGUARD_STATS=text HEAPGUARD_STATS_FILE="$T/stats.txt" LD_PRELOAD="$HG_LIB_SO" \
+  timeout "$HG_CMD_TIMEOUT" "$T/keep" >"$T/stats.out" 2>&1
+say "stats without /proc: $(grep -m 1 'resident' "$T/stats.txt")"
+HG_CHECKS=$((HG_CHECKS + 1))
+grep -Eq '^==[0-9]+== heapguard stats for [^ ]*/keep \(pid' "$T/stats.txt" ||
+  fail "stats: the program is not named (from argv[0]): $(head -n 1 "$T/stats.txt")"
+grep -Eq '^  resident \(RSS\) +unknown +/proc/self/statm cannot be read' "$T/stats.txt" ||
+  fail "stats: resident memory not said to be unknown: $(grep -m 1 'resident' "$T/stats.txt")"
 finish
