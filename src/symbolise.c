@@ -11,6 +11,8 @@
 #include "stack.h"
 
 #include <dlfcn.h>
+#include <link.h>
+#include <sys/auxv.h>
 #include <elfutils/libdwfl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,10 +54,23 @@ static struct {
   int (*lineno)(Dwarf_Line *, int *);
 } dw;
 
+/* One loaded object for the session, from the loader's list: its file at its load
+ * bias (the program's file: the name it was started by, AT_EXECFN; objects with no
+ * file, the vDSO, are refused by libdw). */
+static int report_object(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size, (void)arg;
+  const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : (const char *)getauxval(AT_EXECFN);
+  if (path && path[0]) dw.report_elf(dw.dwfl, path, path, -1, (GElf_Addr)info->dlpi_addr, true);
+  return 0;
+}
+
+/* The process's modules, from /proc/self/maps (libdw's own reader); without /proc, from
+ * the loader's list, as dladdr below would read it (stacks had no function names but
+ * exported ones, and no file:line, with no word of why). */
 static void refresh_modules(void) {
   dw.generation = atomic_load_explicit(&hg_unload_generation, memory_order_acquire);
   dw.report_begin(dw.dwfl);
-  dw.proc_report(dw.dwfl, getpid());
+  if (dw.proc_report(dw.dwfl, getpid()) != 0) dl_iterate_phdr(report_object, NULL);
   dw.report_end(dw.dwfl, NULL, NULL);
 }
 

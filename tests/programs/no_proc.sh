@@ -7,7 +7,8 @@
 # Then the verify of redzones and poison (hg_check_heap(), and at exit), which reads
 # the maps to leave alone the pages a program protected (be6d34e): without them it read
 # a protected block's page and died by SIGSEGV with no line.  It now asks the kernel page
-# by page (unreadable.c: probe_page), and still finds an overflow elsewhere.
+# by page (unreadable.c: probe_page), and still finds an overflow elsewhere, its stacks
+# symbolised (the modules from the loader's list: symbolise.c).
 # /proc is hidden by a tmpfs mounted over it in a user and mount namespace of the test's
 # own (unshare -Urm): skipped where namespaces are not allowed.
 . "$(dirname "$0")/lib.sh"
@@ -61,7 +62,7 @@ int main(int argc, char **argv) {
   return 0;
 }
 C
-gcc -O0 -o "$T/protect" "$T/protect.c" || { fail "cannot build protect.c"; finish; }
+gcc -O0 -g -o "$T/protect" "$T/protect.c" || { fail "cannot build protect.c"; finish; }
 # mode, argument, expected status, expected "hg_check_heap: N" line, a log line wanted
 while read -r mode arg want found line; do
   HG_CHECKS=$((HG_CHECKS + 2))
@@ -81,6 +82,11 @@ check - 0 0 ERROR SUMMARY: 0 errors
 check overflow 99 1 ERROR: heap-buffer-overflow
 guard - 0 0 ERROR SUMMARY: 0 errors
 RUNS
+# The overflow's stacks symbolised: libdw reads the modules from /proc/self/maps, and
+# without it they were "??? (in .../protect)", no function, no line.
+HG_CHECKS=$((HG_CHECKS + 1))
+grep -Eq '^==[0-9]+==    by 0x[0-9a-f]+: main \(protect\.c:[0-9]+\)' "$T/protect_checkoverflow.log" ||
+  fail "stacks not symbolised without /proc: $(grep -m 1 'by 0x' "$T/protect_checkoverflow.log")"
 
 # Stats mode's resident memory comes from /proc/self/statm: without it the table said
 # "resident (RSS) 0", a figure, where it is unknown; and its program's name from
