@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* src/cli/report.html, NUL-terminated, built into the program by the assembler (the
@@ -474,17 +475,20 @@ static char *read_input(const char *in, const char *source, size_t *len) {
 }
 
 /* The page into the file out; false after a message (and without a half-written file)
- * when it cannot be written. */
+ * when it cannot be written.  Only a regular file is removed then: `-o /dev/full`
+ * removed /dev/full (and a symbolic link, such as /dev/stdout, would have gone too). */
 static bool write_report(const char *out, const struct timeline *tl, const struct summary *s) {
   FILE *f = fopen(out, "w");
   if (!f) {
     cli_error("cannot write %s: %s", out, strerror(errno));
     return false;
   }
+  struct stat st;
+  bool regular = lstat(out, &st) == 0 && S_ISREG(st.st_mode);
   write_page(f, tl, s);
   if (ferror(f) | (fclose(f) != 0)) {
     cli_error("cannot write %s: %s", out, strerror(errno));
-    unlink(out);
+    if (regular) unlink(out);
     return false;
   }
   return true;

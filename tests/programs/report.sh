@@ -162,6 +162,13 @@ expect_error bad-option 2 "unknown option '--colour' for 'report'" --colour=red 
 expect_error no-output 2 "option '-o' needs a file name" "$FIX/timeline.jsonl" -o
 expect_error stdin-no-o 2 "give the output file with -o" -
 expect_error unwritable 1 "cannot write /nonexistent/x.html" "$FIX/timeline.jsonl" -o /nonexistent/x.html
+# A device that refuses the page, through a symbolic link: one line, and neither the
+# link nor the device removed (the half-written page's removal took /dev/full with it).
+if [ -w /dev/full ]; then
+  ln -s /dev/full "$T/full.html"
+  expect_error full 1 "cannot write $T/full.html: No space left on device" "$FIX/timeline.jsonl" -o "$T/full.html"
+  check; if [ -L "$T/full.html" ]; then ok "full: the link is kept"; else fail "full: the link to /dev/full was removed"; fi
+fi
 
 # the other ways to name the output; the default is the timeline's name with .html
 cp "$FIX/timeline.jsonl" "$T/default.jsonl"
