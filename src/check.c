@@ -30,7 +30,7 @@
 
 bool hg_check_on;
 
-static hg_lock_t check_lock = HG_LOCK_INIT;
+static hg_lock_t check_lock HG_FORK_DATA = HG_LOCK_INIT;
 static struct hg_heap check_heap;   /* every small slot of check mode */
 static size_t redzone;              /* R: HEAPGUARD_REDZONE, rounded to 16 */
 

@@ -46,7 +46,7 @@ static inline size_t record_words(unsigned k) { return chunk_words(k) - (chunk_w
 #define EXACT_FIRST  HG_DEPOT_EXACT_FIRST
 #define DEPTH_MASK   HG_DEPOT_DEPTH_MASK
 
-static hg_lock_t depot_lock = HG_LOCK_INIT;   /* taken to add a stack only */
+static hg_lock_t depot_lock HG_FORK_DATA = HG_LOCK_INIT;   /* taken to add a stack only */
 static uintptr_t *chunks[MAX_CHUNKS];
 static unsigned nchunks;
 static size_t chunk_used;                   /* words used in the last chunk */

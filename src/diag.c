@@ -24,17 +24,17 @@ static bool log_to_file;   /* log_fd is HEAPGUARD_LOG_FILE's, not err_fd */
  * way out (coreutils' close_stdout), before the leak report is written.  The reports go
  * there without a log file, or once the file refused a line. */
 static int err_fd = -1;
-static hg_lock_t open_lock = HG_LOCK_INIT;
+static hg_lock_t open_lock HG_FORK_DATA = HG_LOCK_INIT;
 
 /* The report lock is re-entrant: printing symbolises stacks, which allocates, and an
  * allocation may find (and report) an error of its own. */
-static hg_lock_t report_lock = HG_LOCK_INIT;
-static _Atomic int report_owner;
-static int report_depth;
+static hg_lock_t report_lock HG_FORK_DATA = HG_LOCK_INIT;
+static _Atomic int report_owner HG_FORK_DATA;
+static int report_depth HG_FORK_DATA;
 
-static hg_lock_t contexts_lock = HG_LOCK_INIT;
+static hg_lock_t contexts_lock HG_FORK_DATA = HG_LOCK_INIT;
 static struct context contexts[MAX_CONTEXTS];
-static size_t ncontexts, nerrors, ndropped;
+static size_t ncontexts HG_FORK_DATA, nerrors HG_FORK_DATA, ndropped HG_FORK_DATA;
 
 static int output(void) {
   if (log_fd >= 0) return log_fd;

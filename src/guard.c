@@ -35,7 +35,7 @@ typedef _Atomic uint32_t entry_t;
 /* A flag in a slot's first data page's entry (guard mode): the slot is retired. */
 #define RETIRED ((uint32_t)1 << 31)
 static entry_t *_Atomic *_Atomic root;
-static hg_lock_t index_lock = HG_LOCK_INIT;
+static hg_lock_t index_lock HG_FORK_DATA = HG_LOCK_INIT;
 
 static entry_t *leaf_of(uintptr_t page, bool create) {
   entry_t *_Atomic *r = atomic_load_explicit(&root, memory_order_acquire);
@@ -221,7 +221,7 @@ static uint16_t spare_head[SPARE_PAGES + 1];   /* by data pages: a list of entri
 static uint16_t spare_unused;                  /* entries given back: a list */
 static size_t spare_fresh;                     /* entries never used: [spare_fresh, SPARE_SLOTS) */
 static _Atomic size_t spare_pages;             /* data pages held (read unlocked: spares_drop) */
-static hg_lock_t spare_lock = HG_LOCK_INIT;
+static hg_lock_t spare_lock HG_FORK_DATA = HG_LOCK_INIT;
 
 /* A spare of `pages` data pages, taken out of the list; 0 if none. */
 static uintptr_t spare_take(size_t pages) {

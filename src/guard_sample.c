@@ -91,9 +91,9 @@ static bool pool_rw;                /* the pool was left read-write (markers at 
  * other slot's pair carries MADV_RANDOM from its first use, so that no two pairs merge;
  * then the flags are cleared (pool_merged) and neighbouring pairs in the same state do. */
 #define POOL_MERGE_FORKS 8
-static bool pool_merged;
-static unsigned pool_forks;
-static hg_lock_t pool_lock = HG_LOCK_INIT;
+static bool pool_merged HG_FORK_DATA;
+static unsigned pool_forks HG_FORK_DATA;
+static hg_lock_t pool_lock HG_FORK_DATA = HG_LOCK_INIT;
 
 bool hg_guard_in_pool(uintptr_t slot) { return slot >= pool_base && slot < pool_end; }
 

@@ -53,6 +53,12 @@
 /* The same for variables those hooks write in every mode: they go to .data, whose page
  * the default mode writes anyway, not to a page of .bss of their own. */
 #define HG_DEFAULT_DATA __attribute__((section(".data.hg_default")))
+/* On variables that the other modes' fork handlers write at every fork (their locks,
+ * what a child resets) or that every fork child reads: .data, one page, resident in
+ * every process (its relocations write it), not seven pages of .bss that parent and
+ * child each fault in again at every fork (sampled mode after its first sample: 12
+ * page faults a fork more than the default mode, now 2). */
+#define HG_FORK_DATA __attribute__((section(".data.hg_fork")))
 /* On declarations of the library's own data (extern in headers): -fvisibility=hidden
  * covers definitions only, so without it the compiler reaches such data through the
  * GOT, a load more on every fast path. */

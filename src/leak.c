@@ -63,8 +63,8 @@
  * the bound. */
 static _Atomic uint32_t thread_serials;   /* the last serial given out */
 __thread uint32_t hg_leak_thread_serial;   /* this thread's; 0: none yet */
-static uint32_t fork_serials;             /* fork child: thread_serials at the fork; else 0 */
-static bool forked;                       /* this process came from fork() */
+static uint32_t fork_serials HG_FORK_DATA;   /* fork child: thread_serials at the fork; else 0 */
+static bool forked HG_FORK_DATA;            /* this process came from fork() */
 
 HG_NOINLINE uint32_t hg_leak_new_thread_serial(void) {
   hg_leak_thread_serial = atomic_fetch_add_explicit(&thread_serials, 1, memory_order_relaxed) + 1;

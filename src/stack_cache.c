@@ -13,7 +13,7 @@ _Atomic uint64_t *hg_stack_rules;
 __thread struct near *hg_stack_near;
 static struct near *near_free;        /* released by exited threads */
 static struct near *near_all;         /* every block ever made (dlclose empties them) */
-static hg_lock_t near_lock = HG_LOCK_INIT;   /* near_free, near_all */
+static hg_lock_t near_lock HG_FORK_DATA = HG_LOCK_INIT;   /* near_free, near_all */
 static pthread_key_t near_key;
 static bool near_key_ready;
 struct near hg_stack_near_shared;

@@ -342,7 +342,7 @@ unsigned hg_stats_frag_e4(const struct hg_snapshot *sn) {
 
 /* ---- the shared snapshot ----------------------------------------------------------- */
 
-static hg_lock_t snap_lock = HG_LOCK_INIT;
+static hg_lock_t snap_lock HG_FORK_DATA = HG_LOCK_INIT;   /* read by every fork child */
 static struct hg_snapshot snap;
 
 struct hg_snapshot *hg_stats_acquire(bool try) {
