@@ -69,8 +69,8 @@ static int handled[] __attribute__((section(".data.hg_fault_handled"))) = { SIGS
                                                                              SIGFPE, SIGILL };
 static unsigned nsignals;
 static struct sigaction program_action[5];   /* the program's, for handled[i] */
-static _Atomic int reporter;                 /* thread id of the thread reporting a fault */
-static _Atomic int report_sig;               /* the signal it reports, while it writes */
+static _Atomic int reporter HG_FORK_DATA;    /* thread id of the thread reporting a fault */
+static _Atomic int report_sig HG_FORK_DATA;  /* the signal it reports, while it writes */
 static uint64_t report_mask;                 /* its signal mask before (report_begin) */
 uintptr_t hg_fault_restorer;
 
