@@ -653,6 +653,14 @@ size_t hg_check_usable_size(const void *p) {
 
 /* ---- verification on demand and at exit ---------------------------------------------------- */
 
+/* The unreadable ranges meeting block b's slot (u's, or probed's from the probe when
+ * there is one), or NULL. */
+static const struct hg_unreadable *unreadable_around(const struct hg_block *b, const struct hg_unreadable *u,
+                                                     struct hg_probe *probe, struct hg_unreadable *probed) {
+  if (probe) return hg_unreadable_probe(probe, probed, b->slot, b->slot + b->raw) ? probed : NULL;
+  return hg_unreadable_meets(u, b->slot, b->slot + b->raw) ? u : NULL;
+}
+
 /* Every block, its bytes in pages the program made unreadable (unreadable.h) left
  * unread: a correct program may protect a page of a live block, and a block's redzone
  * (memalign(4096, 100)'s, whole) or a quarantined neighbour's poison can share that
@@ -679,17 +687,13 @@ size_t hg_check_verify(const char *when) {
       }
     }
     size_t cap = hg_blocks_capacity();
+    bool careful = probing || u.n;   /* one test a block, as before the probes */
     for (; i < cap && room(&pending); i++) {
       struct hg_block *b = hg_blocks_at(i);
       if (!b->slot) continue;
       bool live = b->state == HG_BLOCK_LIVE;
-      const struct hg_unreadable *around = NULL;
-      if (hg_unlikely(probing)) {
-        if (hg_unreadable_probe(&probe, &probed, b->slot, b->slot + b->raw)) around = &probed;
-      } else if (hg_unlikely(u.n) && hg_unreadable_meets(&u, b->slot, b->slot + b->raw)) {
-        around = &u;
-      }
-      if (hg_unlikely(around != NULL)) {
+      const struct hg_unreadable *around;
+      if (hg_unlikely(careful) && (around = unreadable_around(b, &u, probing ? &probe : NULL, &probed)) != NULL) {
         if (live) check_redzones_slow(b, &pending, 0, HG_API_NONE, when, around);
         else check_freed_slow(b, &pending, 0, HG_API_NONE, when, around);
       } else if (live) {
