@@ -143,6 +143,8 @@ bool hg_guard_sample_free(void *p);
 /* The usable size of sampled block p for `op` ("realloc", "malloc_usable_size"), in *n;
  * false if p is not in a sampled block's mapping. */
 bool hg_guard_sample_size(const void *p, const char *op, size_t *n);
+/* Samples due but not taken because HEAPGUARD_SAMPLE_BUDGET was spent (stats). */
+size_t hg_guard_samples_skipped(void);
 /* After an error about a sampled block was reported (check.c): the default
  * allocator's policy, stop the program. */
 HG_NORETURN HG_COLD void hg_guard_sampled_error(void);

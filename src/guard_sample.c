@@ -353,6 +353,58 @@ static long draw(void) {
   return (long)(1 + next_random() % (2 * n - 1));
 }
 
+/* ---- the sample budget (HEAPGUARD_SAMPLE_BUDGET) ------------------------------------- *
+ * A sample's floor is its free's mprotect, which flushes the TLB of every other CPU
+ * running the process (docs/architecture.md: 3 us alone, 15-25 us with the other CPUs
+ * busy), so sampled mode costs (mallocs a second / N) x that, unbounded on a program
+ * that allocates tens of millions of blocks a second.  The budget bounds the samples a
+ * second instead, as the pool bounds their memory: a token bucket (GCRA: one atomic,
+ * the time at which the bucket would be full again if no sample were taken, so no lock
+ * and no malloc), refilled at B a second and holding B/4, shared by the threads.  It is
+ * consulted only when a countdown reaches 0: the unsampled malloc is unchanged. */
+#define BUDGET_BACKOFF_MAX 6   /* a skipped thread's next countdown: at most 64 draws */
+
+static _Atomic uint64_t budget_tat;   /* ns of the monotonic clock; 0: a full bucket */
+static _Atomic size_t budget_skipped;
+static __thread unsigned budget_backoff;
+
+/* clock_gettime reads the vDSO, or makes the system call before the dynamic linker has
+ * set the vDSO up (glibc falls back), so it is safe however early malloc is entered;
+ * the coarse clock (a tick, 1-4 ms) is fine for a bucket that holds B/4 samples. */
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0) clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A token for one sample, or false if the budget is spent for now. */
+static bool budget_take(void) {
+  uint64_t b = hg_opt.sample_budget;   /* 1 .. HG_MAX_SAMPLE_BUDGET: interval >= 1 ns */
+  uint64_t interval = 1000000000u / b, burst = (b / 4 ? b / 4 : 1) * interval;
+  uint64_t now = now_ns(), tat = atomic_load_explicit(&budget_tat, memory_order_relaxed);
+  for (;;) {
+    uint64_t from = tat > now ? tat : now;
+    if (from + interval > now + burst) return false;
+    if (atomic_compare_exchange_weak_explicit(&budget_tat, &tat, from + interval, memory_order_relaxed,
+                                              memory_order_relaxed))
+      return true;
+  }
+}
+
+/* A sample due but over budget is not taken.  Its thread's next countdown is drawn
+ * longer (up to 64 times) while the budget stays spent, so that at a low N (every
+ * request, at 1) the clock is not read on every malloc; a sample taken resets it.
+ * Tokens meanwhile stay in the bucket (up to B/4), so the samples a second stay near B
+ * for a program that allocates fast enough to spend it. */
+static void *budget_skip(struct hg_heap *h) {
+  atomic_fetch_add_explicit(&budget_skipped, 1, memory_order_relaxed);
+  if (h != &hg_heap_empty) h->sample_countdown = draw() << budget_backoff;
+  if (budget_backoff < BUDGET_BACKOFF_MAX) budget_backoff++;
+  return NULL;
+}
+
+size_t hg_guard_samples_skipped(void) { return atomic_load_explicit(&budget_skipped, memory_order_relaxed); }
+
 /* h's countdown reached 0: the next one is drawn, and this request of n bytes is the
  * sample if it can be.  A thread's first request only starts its countdown (a fresh
  * thread is not sampled at once), unless every request is to be sampled (then the
@@ -368,6 +420,10 @@ static void *sample_due(struct hg_heap *h, size_t n, enum hg_api api) {
   if (n > SAMPLE_SIZE_MAX || hg_stack_quiet) return NULL;
   hg_sampled_forks_on();   /* before the unwinder's, the pool's and check mode's locks */
   if (!hg_stack_ready()) return NULL;
+  if (hg_opt.sample_budget) {
+    if (!budget_take()) return budget_skip(h);
+    budget_backoff = 0;
+  }
   return hg_check_alloc_sampled(n, api);
 }
 

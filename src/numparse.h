@@ -19,6 +19,7 @@
 #define HG_MAX_SAMPLE_RATE ((size_t)1 << 40)      /* guard_sample.c's sampling clamp */
 #define HG_MAX_SAMPLE_MAX ((size_t)1 << 20)       /* 2 pages each: 8 GiB of address space */
 #define HG_MAX_SAMPLE_QUARANTINE ((size_t)1 << 19)   /* half of HG_MAX_SAMPLE_MAX */
+#define HG_MAX_SAMPLE_BUDGET 1000000000           /* a sample a nanosecond: guard_sample.c */
 #define HG_MAX_TIMELINE_MS 3600000                /* an hour */
 
 /* Leading decimal digits of *sp into *out (advancing *sp); false if none or overflow. */

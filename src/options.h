@@ -81,6 +81,11 @@
     "run mode: sampled guard mode, one allocation in N (at random) placed against an "     \
     "inaccessible page, with stacks, and reported like guard mode's (0: off; at most "     \
     "2^40)")                                                                               \
+  X(sample_budget, SAMPLE_BUDGET, count, 1000, HG_MAX_SAMPLE_BUDGET,                       \
+    "sampled guard mode: most samples a second, the process's threads together (a burst "  \
+    "of a quarter of it at most), so that a program that allocates millions of blocks a "  \
+    "second is sampled less often than one in N rather than slowed down; 0: no bound; "    \
+    "at most 1000000000")                                                                  \
   X(sample_max, SAMPLE_MAX, count, 512, HG_MAX_SAMPLE_MAX,                                 \
     "sampled guard mode: most sampled blocks at once, alive or freed and waiting in the "  \
     "quarantine (each costs at least two pages of address space); at most 1048576")        \

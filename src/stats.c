@@ -302,6 +302,8 @@ bool hg_stats_snapshot(struct hg_snapshot *sn, bool try, bool spans) {
   sn->guarded_requested = atomic_load_explicit(&guarded_requested, memory_order_relaxed);
   sn->guarded_in_use = atomic_load_explicit(&guarded_in_use, memory_order_relaxed);
   sn->guarded_mapped = hg_guard_mapped_bytes();
+  sn->guarded_allocs = atomic_load_explicit(&guarded_allocs, memory_order_relaxed);
+  sn->samples_skipped = hg_guard_samples_skipped();
   sn->mapped = r.brk_bytes + r.mmap_region_bytes + r.large_bytes + sn->guarded_mapped;
   sn->meta = hg_meta_bytes_mapped();
   sn->rss = read_rss();
@@ -319,7 +321,7 @@ bool hg_stats_snapshot(struct hg_snapshot *sn, bool try, bool spans) {
   sn->requested = sn->small_requested + sn->medium_requested + sn->large_requested + sn->guarded_requested;
   sn->in_use = sn->small_in_use + sn->medium_in_use + sn->large_in_use + sn->guarded_in_use;
   sn->mallocs = atomic_load_explicit(&small_allocs, memory_order_relaxed) + r.medium_total + r.large_total +
-                atomic_load_explicit(&guarded_allocs, memory_order_relaxed);
+                sn->guarded_allocs;
   /* Without observation small blocks are not counted: frees cannot be derived. */
   sn->frees = hg_stats_on && sn->mallocs > sn->blocks ? sn->mallocs - sn->blocks : 0;
   if (!hg_stats_on) sn->exact = sn->small_blocks == 0;

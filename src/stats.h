@@ -101,6 +101,8 @@ struct hg_snapshot {
   size_t large_requested, large_in_use, large_blocks;
   size_t guarded_requested, guarded_in_use, guarded_blocks;   /* in_use: their data pages */
   size_t guarded_mapped;                 /* guarded mappings' bytes (guard.h) */
+  size_t guarded_allocs;                 /* guarded blocks made since start (sampled: samples) */
+  size_t samples_skipped;                /* samples due, not taken: HEAPGUARD_SAMPLE_BUDGET */
   size_t heap, regions, large_mapped, mapped, meta, rss;
   size_t peak_rss;    /* the kernel's high-water mark of rss (VmHWM), 0 if unknown */
   size_t free, free_run_bytes, free_runs, free_slot_bytes, free_slots, largest_free, largest_run;

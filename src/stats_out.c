@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "heapguard.h"
 #include "init.h"
 #include "meta.h"
@@ -275,9 +276,10 @@ static void json_kinds(struct ob *o, const struct hg_snapshot *sn) {
   ob_printf(o, ",\"large\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
             sn->large_blocks, sn->large_requested, sn->large_in_use,
             waste_of(sn->large_in_use, sn->large_requested));
-  ob_printf(o, ",\"guarded\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}}",
+  ob_printf(o, ",\"guarded\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu,"
+               "\"allocated\":%zu,\"skipped\":%zu}}",
             sn->guarded_blocks, sn->guarded_requested, sn->guarded_in_use,
-            waste_of(sn->guarded_in_use, sn->guarded_requested));
+            waste_of(sn->guarded_in_use, sn->guarded_requested), sn->guarded_allocs, sn->samples_skipped);
 }
 
 /* "spans": the map of the heap, in address order, and how many did not fit in it. */
@@ -433,6 +435,11 @@ static void calls_section(struct ob *o, const struct hg_snapshot *sn) {
   hg_format(b, sizeof b, "brk %zu, mmap %zu, munmap %zu, madvise %zu, mremap %zu", sn->brk,
             sn->mmap, sn->munmap, sn->madvise, sn->mremap);
   count_row(o, "kernel calls", sn->kernel_calls, b);
+  if (hg_guard_sampling) {
+    hg_format(b, sizeof b, "%zu more due, skipped: over HEAPGUARD_SAMPLE_BUDGET (%zu a second)",
+              sn->samples_skipped, hg_opt.sample_budget);
+    count_row(o, "blocks sampled (guarded)", sn->guarded_allocs, b);
+  }
 }
 
 /* Internal fragmentation by size class: a row for each class with live blocks or

@@ -229,7 +229,8 @@ bugs_env=(env); for v in $(compgen -e | grep '^HEAPGUARD_'); do bugs_env+=(-u "$
 # right without frame pointers too.  Two more header lines (used by tests/guard):
 #   // env: NAME=value...      more environment for the run (e.g. HEAPGUARD_GUARD_SIDE=before)
 #   // sampled: <n>            also run in the default allocator with HEAPGUARD_SAMPLE_RATE=1
-#                              (sampled guard mode: every malloc sampled), expecting exit
+#                              and HEAPGUARD_SAMPLE_BUDGET=0 (sampled guard mode: every
+#                              malloc sampled), expecting exit
 #                              status n there and the same report lines (:sampled)
 corpus_run() {
   local dir=$1 mode_name=$2 src base hdr variants extra variant name id bin log report expect herr opt st
@@ -255,7 +256,7 @@ corpus_run() {
       opt="-O0"; mode=(HEAPGUARD_MODE="$mode_name")
       [ "$variant" = :nofp ] && opt="-O2 -fomit-frame-pointer"
       if [ "$variant" = :sampled ]; then
-        mode=(HEAPGUARD_SAMPLE_RATE=1)
+        mode=(HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_SAMPLE_BUDGET=0)   # no budget: every malloc, however fast
         expect=$bin.expect   # the header with the sampled run's exit status
         sed -e '/^\/\/ expect-status:/d' -e 's|^// sampled: *|// expect-status: |' "$src" >"$expect"
       fi

@@ -167,6 +167,10 @@ static const struct cli_option run_options[] = {
     "inaccessible page and reported like guard mode's if misused (0: off; at most "
     "1099511627776, 2^40)",
     NULL },
+  { "sample-budget", "HEAPGUARD_SAMPLE_BUDGET", VALUE_COUNT, "N", "1000", HG_MAX_SAMPLE_BUDGET, NULL,
+    "sampled guard mode: at most N samples a second, the threads together (bursts of N/4), "
+    "so that a program making millions of allocations a second is sampled less often than "
+    "one in --sample-rate instead of slowed down (0: no bound; at most 1000000000)", NULL },
   { "sample-max", "HEAPGUARD_SAMPLE_MAX", VALUE_COUNT, "N", "512", HG_MAX_SAMPLE_MAX, NULL,
     "sampled guard mode: most sampled blocks at once, alive or freed and waiting in the "
     "quarantine (each costs two pages of address space and at most one of memory); at "

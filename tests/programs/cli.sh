@@ -385,7 +385,7 @@ done
 
 # the other commands' bounded options: the largest is accepted, one more refused with the
 # range (the library refuses the same values: tests/unit/options.c)
-for c in "run sample-rate 1099511627776" "run sample-max 1048576" \
+for c in "run sample-rate 1099511627776" "run sample-budget 1000000000" "run sample-max 1048576" \
          "run sample-quarantine 524288" "stats interval 3600000"; do
   read -r cmd opt max <<<"$c"
   env=HEAPGUARD_$(tr 'a-z-' 'A-Z_' <<<"$opt"); [ "$opt" = interval ] && env=HEAPGUARD_TIMELINE_MS

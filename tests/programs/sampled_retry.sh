@@ -4,8 +4,9 @@
 # -v`, or vm.max_map_count), samples are not taken; it used to be for the rest of the
 # run, even once the program had freed its memory.  Now the pool is tried again every
 # 1024 samples due (src/guard_sample.c: POOL_RETRY), as the stack depot does.  The program
-# (every malloc sampled; 4096 slots: a 32 MiB pool) holds a 48 MiB block under a limit
-# of its address space + 64 MiB, so the first sample loads the unwinder but its pool is
+# (every malloc sampled, HEAPGUARD_SAMPLE_BUDGET=0: its 3,100 mallocs within a few ms
+# are over the default budget; 4096 slots: a 32 MiB pool) holds a 48 MiB block under a
+# limit of its address space + 64 MiB, so the first sample loads the unwinder but its pool is
 # refused; then it frees the block, allocates some more, and reads a freed block: a
 # sample again, so the read faults and is reported (exit status 99).
 . "$(dirname "$0")/lib.sh"
@@ -53,7 +54,7 @@ int main(void) {
 C
 gcc -O1 -g -fno-builtin -o "$T/retry" "$T/retry.c" || { fail "cannot build retry.c"; finish; }
 HG_CHECKS=$((HG_CHECKS + 1))
-{ HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_SAMPLE_MAX=4096 HEAPGUARD_LOG_FILE="$T/retry.log" LD_PRELOAD="$HG_LIB_SO" \
+{ HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_SAMPLE_BUDGET=0 HEAPGUARD_SAMPLE_MAX=4096 HEAPGUARD_LOG_FILE="$T/retry.log" LD_PRELOAD="$HG_LIB_SO" \
     timeout 120 "$T/retry" >"$T/retry.out" 2>"$T/retry.err"; } 2>/dev/null
 st=$?
 say "status $(status_desc "$st"); stderr: $(tr '\n' ' ' <"$T/retry.err" | cut -c1-300)"
