@@ -253,8 +253,10 @@ HG_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
   if (!power_of_two(align) || align % sizeof(void *) != 0) return EINVAL;
   int saved = errno;
   void *p = alloc_aligned(align, n, HG_API_POSIX_MEMALIGN);
+  /* A failure leaves errno ENOMEM, as glibc's does (its memalign sets it): a program
+   * that perror()s after a failed posix_memalign says why under either. */
+  if (!p) return errno = ENOMEM;
   errno = saved;
-  if (!p) return ENOMEM;
   *out = p;
   return 0;
 }

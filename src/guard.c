@@ -290,7 +290,10 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
   size_t a = natural ? natural_alignment(n) : align;
   if (n > HG_MAX_REQUEST - a - 2 * HG_PAGE || a > HG_MAX_REQUEST / 4) return false;
   size_t body = hg_align_up(n, a);                 /* user's start to the slot's end */
-  size_t raw = hg_align_up(body ? body : 1, HG_PAGE), total = raw + HG_PAGE;
+  /* A block of 0 bytes ends where it starts, against the guard page: with an
+   * alignment above the page the slot is a multiple of it, so that this end is aligned
+   * too (with body > 0 it is already: body is a multiple of a). */
+  size_t raw = hg_align_up(body ? body : 1, a > HG_PAGE ? a : HG_PAGE), total = raw + HG_PAGE;
   size_t lead = hg_guard_before() ? HG_PAGE : 0;      /* guard page before the slot */
   if (hg_guard_sampling) {
     uintptr_t slot = raw == HG_PAGE && a <= HG_PAGE ? hg_guard_pool_take() : 0;

@@ -106,9 +106,12 @@ static void alignments(void) {
   static const size_t big_align[] = {(size_t)1 << 40, (size_t)1 << 62, (size_t)1 << 63};
   for (size_t i = 0; i < N(big_align); i++) {
     void *p = (void *)0x1234;
+    errno = 0;
     int rc = posix_memalign(&p, hg_opaque_size(big_align[i]), 1);
     CHECKF(rc == ENOMEM && p == (void *)0x1234, "posix_memalign(alignment %#zx, 1) = %d, *memptr %p",
            big_align[i], rc, p);
+    /* glibc's sets errno too (its memalign failed): a perror() after it says why */
+    CHECKF(errno == ENOMEM, "errno %d after posix_memalign(alignment %#zx, 1) failed", errno, big_align[i]);
     for (size_t j = 0; j < N(huge); j++) {
       p = (void *)0x1234;
       rc = posix_memalign(&p, hg_opaque_size(big_align[i]), hg_opaque_size(huge[j]));
@@ -118,6 +121,16 @@ static void alignments(void) {
   }
   EXPECT_FAIL(memalign(hg_opaque_size(SIZE_MAX / 2 + 2), 1), EINVAL);
   EXPECT_FAIL(memalign(hg_opaque_size(SIZE_MAX), 1), EINVAL);
+  /* A block of 0 bytes with an alignment above the page is aligned too (guard mode put
+   * it at its guard page, one page into a slot aligned to the alignment) */
+  static const size_t page_plus[] = {8192, 65536, (size_t)1 << 21};
+  for (size_t i = 0; i < N(page_plus); i++) {
+    void *p = memalign(hg_opaque_size(page_plus[i]), hg_opaque_size(0));
+    if (CHECKF(p != NULL, "memalign(%zu, 0)", page_plus[i])) {
+      CHECK_ALIGNED(p, page_plus[i]);
+      free(p);
+    }
+  }
   /* memalign rounds a non-power-of-two up (glibc), and a tiny one up to 16 */
   static const size_t odd[] = {0, 1, 3, 24, 100, 5000};
   for (size_t i = 0; i < N(odd); i++) {
