@@ -60,9 +60,12 @@ static void *attempt(size_t n, size_t align, enum hg_api api) {
   return hg_malloc(n);
 }
 
-/* The standard's loop, for a runtime without its own operators. */
+static bool aligned_form(enum hg_api api) { return api == HG_API_NEW_ALIGNED || api == HG_API_NEW_ARRAY_ALIGNED; }
+
+/* The standard's loop, for a runtime without its own operators (none for an alignment
+ * that is not a power of two: new_aligned). */
 static void *new_loop(size_t n, size_t align, enum hg_api api, const void *nothrow) {
-  for (;;) {
+  for (bool bad = aligned_form(api) && (!align || (align & (align - 1))); !bad;) {
     void (*handler)(void) = _ZSt15get_new_handlerv ? _ZSt15get_new_handlerv() : NULL;
     if (!handler) break;
     handler();
@@ -88,7 +91,7 @@ static HG_COLD void *new_failed(size_t n, size_t align, enum hg_api api, const v
   void *p;
   if (!f) {
     p = new_loop(n, align, api, nothrow);
-  } else if (align) {
+  } else if (aligned_form(api)) {
     p = nothrow ? ((void *(*)(size_t, size_t, const void *))f)(n, align, nothrow)
                 : ((void *(*)(size_t, size_t))f)(n, align);
   } else {
@@ -142,7 +145,12 @@ static inline __attribute__((always_inline)) void *new_inline(size_t n, void *(*
   return miss(n);
 }
 
+/* An alignment that is not a power of two (undefined behaviour in C++) gets no block:
+ * the runtime's operator answers it (libstdc++'s throws std::bad_alloc, its nothrow
+ * forms return NULL), as it would without heapguard; memalign's rounding up made a
+ * block of it. */
 static HG_NOINLINE void *new_aligned(size_t n, size_t align, enum hg_api api, const void *nothrow) {
+  if (hg_unlikely(!align || (align & (align - 1)))) return new_failed(n, align, api, nothrow);
   return new_slow(n, align, api, nothrow);
 }
 

@@ -124,6 +124,22 @@ int main() {
   expect_null([] { return ::operator new(huge, std::align_val_t(64), std::nothrow); }, "new(align, nothrow)");
   expect_null([] { return ::operator new[](huge, std::align_val_t(64), std::nothrow); }, "new[](align, nothrow)");
 
+  // An alignment that is not a power of two (undefined behaviour): the runtime's
+  // answer, libstdc++'s std::bad_alloc or NULL at once (no new_handler: more memory
+  // would not help); heapguard made a block by rounding it up.
+  for (size_t bad : { (size_t)0, (size_t)3, (size_t)48, (size_t)4097 }) {
+    bool thrown = false;
+    try {
+      void *p = ::operator new(100, std::align_val_t(bad));
+      CHECKF(false, "new(100, align %zu) returned %p", bad, p);
+    } catch (const std::bad_alloc &) {
+      thrown = true;
+    }
+    CHECKF(thrown, "new(100, align %zu) did not throw bad_alloc", bad);
+    void *p = ::operator new[](100, std::align_val_t(bad), std::nothrow);
+    CHECKF(p == nullptr, "new[](100, align %zu, nothrow) returned %p", bad, p);
+  }
+
   for (size_t align = 16; align <= ((size_t)1 << 22); align <<= 1)
     for (size_t n : { (size_t)1, align / 2, align, align * 3 + 5, (size_t)100000 }) {
       char *p = static_cast<char *>(::operator new(n, std::align_val_t(align)));
