@@ -122,6 +122,7 @@ static bool is_retired(uintptr_t slot) {
 static _Atomic size_t mappings;
 static _Atomic size_t mapped_bytes;   /* guard mode's slots: data and guard pages */
 static size_t map_limit = 65530;   /* the kernel's default, until hg_guard_start reads it */
+static bool map_limit_unknown;     /* the file could not be read (no /proc): 65530 assumed */
 static size_t budget HG_DEFAULT_DATA;
 static _Atomic bool warned;
 
@@ -132,6 +133,7 @@ static void set_budget(void) {
 
 static void read_map_limit(void) {
   int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+  map_limit_unknown = true;
   if (fd < 0) return;
   char buf[32];
   ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -139,6 +141,7 @@ static void read_map_limit(void) {
   size_t v = 0;
   for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++) v = v * 10 + (size_t)(buf[i] - '0');
   if (v) map_limit = v;
+  map_limit_unknown = !v;
 }
 
 /* Guard mode's one warning: from here on some blocks get redzones only.  At the mapping
@@ -146,9 +149,11 @@ static void read_map_limit(void) {
  * a value: 262144 as the README says, or four times a limit already past it). */
 void hg_guard_fell_back(enum hg_guard_refusal why) {
   if (!hg_guard_on || why == HG_GUARD_MADE || atomic_exchange(&warned, true)) return;
-  char near[160], raise[96] = "";
-  hg_format(near, sizeof near, "%zu guarded blocks are near the limit of vm.max_map_count (%zu)",
-            budget / 2, map_limit);
+  char near[224], raise[96] = "";
+  /* Without /proc the limit is the kernel's default, assumed: said, since the real one
+   * may be higher (and the warning then early). */
+  hg_format(near, sizeof near, "%zu guarded blocks are near the limit of vm.max_map_count (%zu%s)",
+            budget / 2, map_limit, map_limit_unknown ? ", assumed: /proc/sys/vm/max_map_count cannot be read" : "");
   if (why != HG_GUARD_NO_MEMORY)
     hg_format(raise, sizeof raise, "; to raise the limit: sysctl -w vm.max_map_count=%zu",
               map_limit < 262144 ? (size_t)262144 : map_limit * 4);

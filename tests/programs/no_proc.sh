@@ -88,6 +88,26 @@ HG_CHECKS=$((HG_CHECKS + 1))
 grep -Eq '^==[0-9]+==    by 0x[0-9a-f]+: main \(protect\.c:[0-9]+\)' "$T/protect_checkoverflow.log" ||
   fail "stacks not symbolised without /proc: $(grep -m 1 'by 0x' "$T/protect_checkoverflow.log")"
 
+# Guard mode's mapping budget comes from /proc/sys/vm/max_map_count: without it the
+# kernel's default (65530) is assumed, and the warning at the budget said "(65530)" as
+# if read.  It now says the figure is assumed.
+cat >"$T/many.c" <<'C'
+#include <stdlib.h>
+void *blocks[40000];
+int main(void) {
+  for (int i = 0; i < 40000; i++) blocks[i] = malloc(16);
+  return 0;
+}
+C
+gcc -O1 -fno-builtin -o "$T/many" "$T/many.c" || { fail "cannot build many.c"; finish; }
+HG_CHECKS=$((HG_CHECKS + 1))
+unshare -Urm sh -c 'mount -t tmpfs none /proc && exec "$@"' sh \
+  env HEAPGUARD_MODE=guard HEAPGUARD_LEAK_CHECK=no HEAPGUARD_LOG_FILE="$T/many.log" LD_PRELOAD="$HG_LIB_SO" \
+  timeout "$HG_CMD_TIMEOUT" "$T/many" >"$T/many.out" 2>&1
+say "guard mode's budget without /proc: $(grep -m 1 -o 'near the limit[^;]*' "$T/many.log")"
+grep -q 'near the limit of vm.max_map_count (65530, assumed: /proc/sys/vm/max_map_count cannot be read)' \
+  "$T/many.log" || fail "guard mode: the assumed limit is not said to be assumed"
+
 # Stats mode's resident memory comes from /proc/self/statm: without it the table said
 # "resident (RSS) 0", a figure, where it is unknown; and its program's name from
 # /proc/self/exe: "heapguard stats for  (pid N)".
