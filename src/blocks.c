@@ -248,6 +248,20 @@ size_t hg_blocks_count(void) { return count; }
 /* (The last chunk is used up to chunk_used: arrays are carved from it in turn.) */
 size_t hg_blocks_capacity(void) { return nchunks ? hg_blocks_chunk_start(nchunks - 1) + chunk_used : 0; }
 
+void hg_blocks_array(size_t i, size_t *next, uintptr_t *lo, uintptr_t *hi) {
+  const struct hg_block *a = hg_blocks_at(i);
+  const struct hg_span *s = (const struct hg_span *)a->user_hidden;
+  *next = i + 1 + a->size;
+  *lo = *hi = 0;
+  if (!a->raw) return;   /* free (user_hidden: the next free array), or a chunk's tail */
+  if (!s) {
+    *hi = UINTPTR_MAX;
+  } else {
+    *lo = s->start;
+    *hi = s->start + (s->npages << HG_PAGE_SHIFT);
+  }
+}
+
 /* The guarded slots' hash table counts too: it holds each slot's address, which is its
  * block's own address when the block's size is a multiple of the page (the block then
  * starts at its slot's page), so read as a root it made every such block reachable. */

@@ -92,6 +92,12 @@ static inline struct hg_block *hg_blocks_at(size_t i) {
   return &hg_blocks_chunks[k][i - hg_blocks_chunk_start(k)];
 }
 
+/* Iteration by array: the array headed by record i (0 first, then each *next), whose
+ * records end before record *next; its slots lie in [*lo, *hi), its span's pages:
+ * both 0 if no record of it is in use, 0 and UINTPTR_MAX if unknown (a guarded slot's
+ * array).  The chunks' unused tails are arrays of no record. */
+void hg_blocks_array(size_t i, size_t *next, uintptr_t *lo, uintptr_t *hi);
+
 /* Whether address a is in the table's own memory, its records or the guarded slots' hash
  * table (the leak scan skips it: it holds no pointer of the program's). */
 bool hg_blocks_holds(uintptr_t a);

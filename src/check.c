@@ -14,6 +14,7 @@
 #include "heapguard.h"
 #include "blocks.h"
 #include "diag.h"
+#include "forkpages.h"
 #include "guard.h"
 #include "heap.h"
 #include "init.h"
@@ -695,11 +696,15 @@ static const struct hg_unreadable *unreadable_around(const struct hg_block *b, c
  * blocks while another of its threads calls hg_check_heap() races with the verify.
  * Without the maps (/proc not mounted, or a read that failed), each block's pages are
  * probed instead; if even that cannot be, nothing is read: one line says so. */
-size_t hg_check_verify(const char *when) {
+size_t hg_check_verify(const char *when, bool exiting) {
   size_t found = 0;
   struct hg_unreadable u, probed;
   struct hg_probe probe;
   bool probing = false;
+  /* A fork child at exit: not the slots in pages it shares with its parent, whose
+   * verify covers them (forkpages.h). */
+  bool skip_shared = exiting && hg_forkpages_begin();
+  size_t next_array = 0;   /* skip_shared: the record heading the next array */
   for (size_t i = 0;;) {
     hg_lock_inline(&check_lock);
     if (i == 0 && !hg_unreadable_read(&u)) {
@@ -707,6 +712,7 @@ size_t hg_check_verify(const char *when) {
       probing = true;
       if (!hg_unreadable_probe_start(&probe, &error)) {
         hg_unlock_inline(&check_lock);
+        if (skip_shared) hg_forkpages_end();
         hg_diag_line("heap check skipped: /proc/self/maps cannot be read and the kernel does not say "
                      "which pages can (error %d), so blocks in pages the program protected would fault",
                      error);
@@ -716,8 +722,17 @@ size_t hg_check_verify(const char *when) {
     size_t cap = hg_blocks_capacity();
     bool careful = probing || u.n;   /* one test a block, as before the probes */
     for (; i < cap && room(&pending); i++) {
+      if (skip_shared && i == next_array) {   /* a span's whole records at once, if they can */
+        uintptr_t lo, hi;
+        hg_blocks_array(i, &next_array, &lo, &hi);
+        if (lo == hi || (hi != UINTPTR_MAX && hg_forkpages_inherited(lo, hi))) {
+          i = next_array - 1;
+          continue;
+        }
+      }
       struct hg_block *b = hg_blocks_at(i);
       if (!b->slot) continue;
+      if (skip_shared && hg_forkpages_inherited(b->slot, b->slot + b->raw)) continue;
       bool live = b->state == HG_BLOCK_LIVE;
       const struct hg_unreadable *around;
       if (hg_unlikely(careful) && (around = unreadable_around(b, &u, probing ? &probe : NULL, &probed)) != NULL) {
@@ -731,7 +746,10 @@ size_t hg_check_verify(const char *when) {
     }
     bool done = i >= cap;
     found += unlock_report();
-    if (done) return found;
+    if (done) {
+      if (skip_shared) hg_forkpages_end();
+      return found;
+    }
   }
 }
 
@@ -752,7 +770,7 @@ bool hg_check_lock_patiently(void) {
 }
 
 __attribute__((visibility("default"))) size_t hg_check_heap(void) {
-  return hg_check_on ? hg_check_verify("by hg_check_heap()") : 0;
+  return hg_check_on ? hg_check_verify("by hg_check_heap()", false) : 0;
 }
 
 /* ---- process life ------------------------------------------------------------------------------ */
@@ -792,6 +810,7 @@ void hg_check_fork_prepare(void) {
 void hg_check_fork_parent(void) {
   if (!hg_check_on && !hg_guard_sampling) return;
   hg_stack_fork_parent();
+  hg_forkpages_fork_parent();
   hg_unlock_inline(&check_lock);
 }
 
@@ -800,6 +819,7 @@ void hg_check_fork_child(void) {
   hg_stack_fork_child();
   hg_lock_reset(&check_lock);
   hg_leak_fork_child();
+  hg_forkpages_fork_child();
   hg_diag_fork_child();
   hg_fault_fork_child();
 }

@@ -101,8 +101,9 @@ bool hg_check_block_near(uintptr_t addr, struct hg_block *out);
 void hg_check_describe_address(uintptr_t addr);
 
 /* Verify every block's redzones and every quarantined block's poison, reporting what
- * is wrong; returns the number of errors found. */
-size_t hg_check_verify(const char *when);
+ * is wrong; returns the number of errors found.  exiting: the verify at exit, which in
+ * a fork child leaves alone the pages it still shares with its parent (forkpages.h). */
+size_t hg_check_verify(const char *when, bool exiting);
 
 /* For the leak scan (leak.c): check mode's lock; whether address a is in check mode's
  * own bookkeeping (records, quarantine ring, stack depot), which holds no pointer of the

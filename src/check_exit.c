@@ -23,7 +23,7 @@ static int exit_status(int status) {
 
 int hg_check_at_exit(int status) {
   if (!hg_check_on || atomic_exchange(&exit_done, true)) return status;
-  hg_check_verify("at exit");
+  hg_check_verify("at exit", true);
   if (hg_opt.leak_check != HG_LEAKS_NO) hg_leak_report();
   hg_diag_summary();
   return exit_status(status);
