@@ -262,6 +262,14 @@ void hg_blocks_array(size_t i, size_t *next, uintptr_t *lo, uintptr_t *hi) {
   }
 }
 
+size_t hg_blocks_number(const struct hg_block *b) {
+  for (size_t k = nchunks; k-- > 0;) {
+    size_t i = ((uintptr_t)b - (uintptr_t)chunks[k]) / sizeof *b;
+    if (i < hg_blocks_chunk_records(k)) return hg_blocks_chunk_start(k) + i;
+  }
+  return 0;   /* not a record: cannot happen */
+}
+
 /* The guarded slots' hash table counts too: it holds each slot's address, which is its
  * block's own address when the block's size is a multiple of the page (the block then
  * starts at its slot's page), so read as a root it made every such block reachable. */

@@ -98,6 +98,10 @@ static inline struct hg_block *hg_blocks_at(size_t i) {
  * array).  The chunks' unused tails are arrays of no record. */
 void hg_blocks_array(size_t i, size_t *next, uintptr_t *lo, uintptr_t *hi);
 
+/* Record b's number (hg_blocks_at(hg_blocks_number(b)) == b): its place in its chunk,
+ * found by address among the chunks, the last (largest) first. */
+size_t hg_blocks_number(const struct hg_block *b);
+
 /* Whether address a is in the table's own memory, its records or the guarded slots' hash
  * table (the leak scan skips it: it holds no pointer of the program's). */
 bool hg_blocks_holds(uintptr_t a);

@@ -88,15 +88,16 @@ static bool of_gone_thread(const struct hg_block *b) {
 }
 
 /* The scan's marks, a byte per live block.  In a fork child, in a table of the scan's
- * own (an open addressing hash table keyed by the record's address, load at most 1/2):
+ * own, a byte per record (live or not) at the record's number (hg_blocks_number):
  * written into the records, they made a fork child copy every page of records it
  * shares with its parent (copy on write), in every child: a bash script's 50 subshells
  * after 60,000 blocks spent a third of their CPU time there (system time 1.5 s of 4.0).
- * Elsewhere (no page shared), and in a child that cannot map the table, in the
- * records' flags, in bits hg_block_flag leaves free: the table costs 18 to 36 bytes
- * of address space a live block, and its lookups a cache miss each (5 million live
- * blocks: 150 MiB more, and 3 times the exit's CPU time; under RLIMIT_AS, "leak check
- * skipped" where the marks in the records left room for the scan). */
+ * (A hash table keyed by the record's address, before, cost 18 to 36 bytes a live
+ * block, to fill and to zero, and a cache miss a lookup: a fifth of those subshells'
+ * CPU time.)  Elsewhere (no page shared), and in a child that cannot map the table,
+ * in the records' flags, in bits hg_block_flag leaves free: free of cost, where the
+ * table is a byte of address space a record (under RLIMIT_AS, "leak check skipped"
+ * where the marks in the records left room for the scan). */
 enum mark {
   M_REACHED = 2,    /* reachable from the roots */
   M_INDIRECT = 4,   /* reachable only from a lost block */
@@ -109,12 +110,13 @@ _Static_assert(!(M_ALL & (HG_BLOCK_INTERNAL | HG_BLOCK_REPORTED | HG_BLOCK_GUARD
                "the marks share the records' flags byte");
 
 struct scan {
-  const struct hg_block **keys; /* the marks' table: every live block's record (NULL:
-                                   the marks are in the records' flags), */
-  uint8_t *marks;               /* its mark in the same place */
-  size_t mask;                  /* the table's size less 1 (a power of two) */
-  uint8_t spare;                /* mark_of's answer for a block not in the table */
+  uint8_t *marks;               /* the marks' table, by record number (NULL: the marks
+                                   are in the records' flags) */
   struct hg_block **stack;      /* blocks to visit */
+  const uint32_t *live;         /* every live block's record number, in order: the passes
+                                   over the live blocks read these, not every record
+                                   (the quarantine's are most of them) */
+  size_t nlive;
   size_t depth, cap;
   uintptr_t lo, hi;             /* bounds of all live blocks: a quick first filter */
   uintptr_t own_sp;             /* the calling thread's stack: scanned from here up */
@@ -126,25 +128,11 @@ struct scan {
                                     * caller's: not a root */
 };
 
-static inline size_t mark_home(const struct scan *sc, const struct hg_block *b) {
-  return (size_t)(((uintptr_t)b * 0x9e3779b97f4a7c15u) >> 32) & sc->mask;
-}
-
-static void mark_insert(struct scan *sc, const struct hg_block *b) {
-  size_t i = mark_home(sc, b);
-  while (sc->keys[i]) i = (i + 1) & sc->mask;
-  sc->keys[i] = b;
-}
-
-/* Live block b's mark (its bits beside M_ALL are not the scan's: kept as they are).
- * (Every live block is in the table: the records change only under check mode's lock,
- * held from the table's filling to the end of the scan.) */
-static inline uint8_t *mark_of(struct scan *sc, struct hg_block *b) {
-  if (!sc->keys) return &b->flags;
-  for (size_t i = mark_home(sc, b);; i = (i + 1) & sc->mask) {
-    if (sc->keys[i] == b) return &sc->marks[i];
-    if (!sc->keys[i]) return &sc->spare;   /* cannot happen */
-  }
+/* Live block b's mark (its bits beside M_ALL are not the scan's: kept as they are);
+ * i: its record's number, if the caller has it (else SIZE_MAX). */
+static inline uint8_t *mark_of(struct scan *sc, struct hg_block *b, size_t i) {
+  if (!sc->marks) return &b->flags;
+  return &sc->marks[i != SIZE_MAX ? i : hg_blocks_number(b)];
 }
 
 /* Word w found somewhere reachable (or, in the second phase, in a lost block). */
@@ -152,7 +140,7 @@ static void consider(struct scan *sc, uintptr_t w) {
   if (w < sc->lo || w >= sc->hi) return;
   struct hg_block *b = hg_blocks_containing(w);
   if (!b || b->state != HG_BLOCK_LIVE) return;
-  uint8_t *m = mark_of(sc, b);
+  uint8_t *m = mark_of(sc, b, SIZE_MAX);
   if (!sc->leader) {
     if (*m & M_REACHED) return;
     *m |= M_REACHED;
@@ -241,10 +229,10 @@ static void sort_groups(struct group *g, size_t n) {
 /* Group the lost blocks by (stack, indirect) into g (room for every block). */
 static size_t make_groups(struct scan *sc, struct group *g, size_t room, struct totals *t) {
   size_t n = 0;
-  for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
-    struct hg_block *b = hg_blocks_at(i);
-    if (!b->slot || b->state != HG_BLOCK_LIVE || (b->flags & HG_BLOCK_INTERNAL)) continue;
-    uint8_t m = *mark_of(sc, b);
+  for (size_t l = 0; l < sc->nlive; l++) {
+    struct hg_block *b = hg_blocks_at(sc->live[l]);
+    if (b->flags & HG_BLOCK_INTERNAL) continue;
+    uint8_t m = *mark_of(sc, b, sc->live[l]);
     unsigned k = (m & M_PARENT) ? 3 : (m & M_REACHED) ? 2 : (m & M_INDIRECT) ? 1 : 0;
     t->bytes[k] += b->size;
     t->blocks[k]++;
@@ -263,19 +251,19 @@ static size_t make_groups(struct scan *sc, struct group *g, size_t room, struct 
   return n;
 }
 
-/* Live blocks scanned with tables in hg_leak_report's frame (3.6 KiB), not mapped. */
+/* Live blocks scanned with tables in hg_leak_report's frame (about 2.5 KiB), not mapped. */
 #define FEW 64
 
-/* The scan's tables, each with room for every live block: the stack of blocks to
- * visit, the groups and, in a fork child, the marks (twice as many places).  In hg_leak_report's frame
- * for FEW blocks or fewer (the sizes 0), else mapped. */
+/* The scan's tables: the stack of blocks to visit and the groups, each with room for
+ * every live block, and in a fork child the marks, a byte per record.  In
+ * hg_leak_report's frame for FEW blocks (or 4 * FEW records) or fewer (the sizes 0),
+ * else mapped. */
 struct tables {
   struct hg_block **stack;
   struct group *groups;
-  const struct hg_block **keys;
+  uint32_t *live;
   uint8_t *marks;
-  size_t places;
-  size_t stack_bytes, groups_bytes, keys_bytes, marks_bytes;   /* mapped sizes; 0: not mapped */
+  size_t stack_bytes, groups_bytes, live_bytes, marks_bytes;   /* mapped sizes; 0: not mapped */
 };
 
 /* Bound every live block in sc->lo..hi (a quick first filter for consider); returns
@@ -296,50 +284,45 @@ static size_t bound_live_blocks(struct scan *sc) {
   return live;
 }
 
-/* Map tables for `live` blocks, the marks' table only in a fork child; false if the
- * stack or the groups could not be mapped (unmap_tables frees the others).  A marks'
- * table that cannot be mapped is none (tb->keys NULL): the marks go in the records. */
+/* Map the stack, the groups and the list of live records for `live` blocks (more than
+ * FEW); false if they could not be mapped (unmap_tables frees what was). */
 static bool map_tables(struct tables *tb, size_t live) {
   tb->stack_bytes = hg_align_up(live * sizeof *tb->stack, HG_PAGE);
   tb->groups_bytes = hg_align_up(live * sizeof *tb->groups, HG_PAGE);
+  tb->live_bytes = hg_align_up(live * sizeof *tb->live, HG_PAGE);
   tb->stack = hg_os_map(tb->stack_bytes);
   tb->groups = hg_os_map(tb->groups_bytes);
-  tb->keys = NULL;
-  tb->marks = NULL;
-  if (!tb->stack || !tb->groups) return false;
-  if (forked) {
-    tb->places = (size_t)1 << (65 - __builtin_clzl(live));   /* 2 * live <= places <= 4 * live */
-    tb->keys_bytes = hg_align_up(tb->places * sizeof *tb->keys, HG_PAGE);
-    tb->marks_bytes = hg_align_up(tb->places, HG_PAGE);
-    tb->keys = hg_os_map(tb->keys_bytes);   /* zeroed: empty */
-    tb->marks = hg_os_map(tb->marks_bytes);
-    if (!tb->keys || !tb->marks) {
-      if (tb->keys) hg_os_unmap(tb->keys, tb->keys_bytes);
-      if (tb->marks) hg_os_unmap(tb->marks, tb->marks_bytes);
-      tb->keys = NULL;
-      tb->marks = NULL;
-      tb->keys_bytes = tb->marks_bytes = 0;
-    }
-  }
-  return true;
+  tb->live = hg_os_map(tb->live_bytes);
+  return tb->stack && tb->groups && tb->live;
+}
+
+/* A fork child's marks for `records` records (more than 4 * FEW), zeroed; none if they
+ * cannot be mapped (tb->marks NULL): the marks go in the records. */
+static void map_marks(struct tables *tb, size_t records) {
+  tb->marks_bytes = hg_align_up(records, HG_PAGE);
+  tb->marks = hg_os_map(tb->marks_bytes);
+  if (!tb->marks) tb->marks_bytes = 0;
 }
 
 static void unmap_tables(const struct tables *tb) {
   if (tb->stack_bytes && tb->stack) hg_os_unmap(tb->stack, tb->stack_bytes);
   if (tb->groups_bytes && tb->groups) hg_os_unmap(tb->groups, tb->groups_bytes);
-  if (tb->keys_bytes && tb->keys) hg_os_unmap(tb->keys, tb->keys_bytes);
-  if (tb->marks_bytes && tb->marks) hg_os_unmap(tb->marks, tb->marks_bytes);
+  if (tb->live_bytes && tb->live) hg_os_unmap(tb->live, tb->live_bytes);
+  if (tb->marks_bytes) hg_os_unmap(tb->marks, tb->marks_bytes);
 }
 
-/* Every live block into the marks' table, unmarked (or, without a table, every live
- * record's marks cleared). */
-static void fill_marks(struct scan *sc) {
+/* The live records' numbers into list (room for every live block), and without a
+ * marks' table their marks cleared (a table starts zeroed). */
+static void list_live(struct scan *sc, uint32_t *list) {
+  size_t n = 0;
   for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
     struct hg_block *b = hg_blocks_at(i);
     if (!b->slot || b->state != HG_BLOCK_LIVE) continue;
-    if (sc->keys) mark_insert(sc, b);
-    else b->flags &= (uint8_t)~M_ALL;
+    if (!sc->marks) b->flags &= (uint8_t)~M_ALL;
+    list[n++] = (uint32_t)i;
   }
+  sc->live = list;
+  sc->nlive = n;
 }
 
 /* Mark the live blocks the program can reach (M_REACHED), then those that only
@@ -363,19 +346,18 @@ static bool mark_blocks(struct scan *sc) {
    * The parent's own scan, which has them, reports those really lost.  The child's
    * own blocks, and the forking thread's (its registers are the child's), are not
    * concerned. */
-  for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
-    struct hg_block *b = hg_blocks_at(i);
-    if (!b->slot || b->state != HG_BLOCK_LIVE || !of_gone_thread(b)) continue;
-    uint8_t *m = mark_of(sc, b);
+  for (size_t k = 0; fork_serials && k < sc->nlive; k++) {
+    struct hg_block *b = hg_blocks_at(sc->live[k]);
+    if (!of_gone_thread(b)) continue;
+    uint8_t *m = mark_of(sc, b, sc->live[k]);
     if (*m & M_REACHED) continue;
     *m |= M_REACHED | M_PARENT;
     if (sc->depth < sc->cap) sc->stack[sc->depth++] = b;
     drain(sc);
   }
-  for (size_t i = 0, cap = hg_blocks_capacity(); i < cap; i++) {
-    struct hg_block *b = hg_blocks_at(i);
-    if (!b->slot || b->state != HG_BLOCK_LIVE) continue;
-    uint8_t *m = mark_of(sc, b);
+  for (size_t k = 0; k < sc->nlive; k++) {
+    struct hg_block *b = hg_blocks_at(sc->live[k]);
+    uint8_t *m = mark_of(sc, b, sc->live[k]);
     if (*m & (M_REACHED | M_INDIRECT)) continue;
     *m |= M_LEADER;
     sc->leader = b;
@@ -434,9 +416,9 @@ void hg_leak_report(void) {
    * caller's, so not scanned). */
   struct hg_block *few_stack[FEW];
   struct group few_groups[FEW];
-  const struct hg_block *few_keys[2 * FEW] = { NULL };
-  uint8_t few_marks[2 * FEW] = { 0 };
-  struct tables tb = { few_stack, few_groups, forked ? few_keys : NULL, few_marks, 2 * FEW, 0, 0, 0, 0 };
+  uint32_t few_live[FEW];
+  uint8_t few_marks[4 * FEW] = { 0 };
+  struct tables tb = { few_stack, few_groups, few_live, NULL, 0, 0, 0, 0 };
   size_t ngroups = 0;
 
   hg_check_lock();
@@ -444,15 +426,16 @@ void hg_leak_report(void) {
   if (live > FEW && !map_tables(&tb, live)) {
     hg_check_unlock();
     hg_diag_line("leak check skipped: no memory for the scan of %zu blocks (%zu KiB)", live,
-                 (tb.stack_bytes + tb.groups_bytes + tb.keys_bytes + tb.marks_bytes) >> 10);
+                 (tb.stack_bytes + tb.groups_bytes + tb.live_bytes) >> 10);
     unmap_tables(&tb);
     return;
   }
   if (live) {
-    sc.keys = tb.keys;   /* NULL: the marks in the records */
-    sc.marks = tb.marks;
-    sc.mask = tb.places - 1;
-    fill_marks(&sc);
+    size_t records = hg_blocks_capacity();
+    if (forked && records <= sizeof few_marks) tb.marks = few_marks;
+    else if (forked) map_marks(&tb, records);
+    sc.marks = tb.marks;   /* NULL: the marks in the records */
+    list_live(&sc, tb.live);
     sc.stack = tb.stack;
     sc.cap = live;
     if (!mark_blocks(&sc)) {
