@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "blocks.h"
+
 #define PM_PRESENT   ((uint64_t)1 << 63)
 #define PM_EXCLUSIVE ((uint64_t)1 << 56)
 
@@ -49,6 +51,12 @@ bool hg_forkpages_inherited(uintptr_t from, uintptr_t to) {
   for (uintptr_t p = from >> HG_PAGE_SHIFT, e = (to - 1) >> HG_PAGE_SHIFT; p <= e; p++)
     if ((entry_of(p) & (PM_PRESENT | PM_EXCLUSIVE)) != PM_PRESENT) return false;
   return true;
+}
+
+bool hg_forkpages_array_inherited(size_t i, size_t *next) {
+  uintptr_t lo, hi;
+  hg_blocks_array(i, next, &lo, &hi);
+  return lo == hi || (hi != UINTPTR_MAX && hg_forkpages_inherited(lo, hi));
 }
 
 /* KSM merges equal pages of any processes (of mappings marked mergeable, or of a whole

@@ -36,6 +36,9 @@ bool hg_forkpages_begin(void);
 /* Whether every page of [from, to) is present and shared with another process (not
  * exclusive); false if pagemap cannot tell. */
 bool hg_forkpages_inherited(uintptr_t from, uintptr_t to);
+/* Whether the array of records headed by record i (blocks.h: hg_blocks_array; its end
+ * in *next) can be passed whole: no record in use, or its span's pages all inherited. */
+bool hg_forkpages_array_inherited(size_t i, size_t *next);
 void hg_forkpages_end(void);
 
 /* From check mode's fork handlers (async-signal-safe). */

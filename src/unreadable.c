@@ -71,6 +71,7 @@ static int probe_page(uintptr_t a) {
 bool hg_unreadable_probe_start(struct hg_probe *p, int *error) {
   int saved = errno;
   memset(p->readable, 0, sizeof p->readable);
+  p->asked = 0;
   int r = probe_page((uintptr_t)p & ~(uintptr_t)(HG_PAGE - 1));   /* this stack page: readable */
   *error = r == 1 ? 0 : errno ? errno : EINVAL;
   errno = saved;
@@ -83,6 +84,7 @@ bool hg_unreadable_probe(struct hg_probe *p, struct hg_unreadable *u, uintptr_t 
   for (uintptr_t a = from & ~(uintptr_t)(HG_PAGE - 1); a < to; a += HG_PAGE) {
     uintptr_t *seen = &p->readable[(a / HG_PAGE) % 64];
     if (*seen == a) continue;
+    p->asked++;
     if (probe_page(a) == 1) {   /* (no answer: taken as unreadable, not read) */
       *seen = a;
       continue;

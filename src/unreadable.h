@@ -44,6 +44,7 @@ bool hg_unreadable_read(struct hg_unreadable *u);
  * mode's lock held; a page the program protects meanwhile is not seen). */
 struct hg_probe {
   uintptr_t readable[64];   /* pages found readable, by page number modulo 64 */
+  size_t asked;             /* system calls made */
 };
 
 /* A pass of probes starts: true if the kernel answers them (error: why not, else). */
