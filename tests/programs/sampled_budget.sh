@@ -7,13 +7,15 @@
 #          rate 10): at budget 200 it takes at most 200 x its lifetime + 50 samples (+3:
 #          the coarse clock lags by a tick)
 #          (and at least half that: the bucket refills); at budget 0 (no bound) ten
-#          times more, none skipped
+#          times more, none skipped; at rate 1 the budget spent, a thread's countdown
+#          backs off (up to 64 mallocs), so at most mallocs / 32 + 10 a sample skipped
 #   slow   50 mallocs 20 ms apart (50 a second) at rate 1 and budget 200: every one
 #          sampled, none skipped
 . "$(dirname "$0")/lib.sh"
 need gcc
 
 cat >"$T/budget.c" <<'C'
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,13 +36,16 @@ int main(int argc, char **argv) {
     return 0;
   }
   double end = now() + 0.4;
+  long n = 0;
   do {
+    n += 1000;
     for (int i = 0; i < 1000; i++) {
       char *volatile p = malloc(24);
       p[0] = 1;
       free(p);
     }
   } while (now() < end);
+  printf("%ld\n", n);
   return 0;
 }
 C
@@ -59,7 +64,7 @@ run() {
   [ "$st" = 0 ] || { fail "$1: status $(status_desc "$st"): $(head -c 300 "$T/$1.err")"; taken=-1 skipped=-1; return 1; }
   read -r taken skipped < <(sed -nE 's/.*"guarded":\{[^}]*"allocated":([0-9]+),"skipped":([0-9]+)\}.*/\1 \2/p' "$T/$1.json")
   [ -n "${taken:-}" ] || { fail "$1: no kinds.guarded.allocated/skipped in the stats"; taken=-1 skipped=-1; return 1; }
-  say "$1: rate $2, budget $3: $taken samples taken, $skipped skipped in $ms ms"
+  say "$1: rate $2, budget $3: $(cat "$T/$1.out") mallocs, $taken samples taken, $skipped skipped in $ms ms"
 }
 
 for rate in 1 10; do
@@ -68,6 +73,8 @@ for rate in 1 10; do
     if [ "$taken" -gt "$most" ]; then fail "fast$rate: $taken samples in $ms ms at a budget of 200 a second (at most $most)"
     elif [ "$taken" -lt "$least" ]; then fail "fast$rate: only $taken samples in $ms ms at a budget of 200 a second: the bucket does not refill (at least $least)"
     elif [ "$skipped" -eq 0 ]; then fail "fast$rate: no sample counted as skipped over budget"
+    elif [ "$rate" = 1 ] && [ "$skipped" -gt $(($(cat "$T/fast$rate.out") / 32 + 10 * taken)) ]; then
+      fail "fast1: $skipped samples skipped for $(cat "$T/fast$rate.out") mallocs: the clock is read on every malloc while the budget is spent (at most mallocs / 32 + 10 per sample taken)"
     else say "ok    fast$rate: $taken samples <= $most"; fi
     bounded=$taken
     if run fast${rate}_unbounded $rate 0 fast; then
