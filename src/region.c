@@ -302,12 +302,22 @@ static bool grow(size_t npages) {
 
 /* ---- giving memory back ----------------------------------------------------------- */
 
-static void purge_run(struct hg_span *r) {
+/* Until this time (now_ms) no run is purged: the kernel refused the last purge (the
+ * program locked its memory: mlockall), so the pages stay as they are, dirty, and are
+ * asked about again once a decay time later (after a munlockall they go back then). */
+static uint64_t purge_refused_until;
+
+/* False if the kernel kept the pages (locked): r stays dirty, and purging pauses. */
+static bool purge_run(struct hg_span *r) {
   hg_trace_why(HG_WHY_PURGE, 0, 0);
-  hg_os_decommit((void *)r->start, hg_span_bytes(r));
+  if (!hg_os_decommit((void *)r->start, hg_span_bytes(r))) {
+    purge_refused_until = now_ms() + hg_opt.decay_ms + 1;
+    return false;
+  }
   dirty_remove(r);
   dirty_pages -= r->ndirty;
   r->ndirty = 0;
+  return true;
 }
 
 static uint64_t now_ms(void) {
@@ -327,6 +337,7 @@ static void maybe_purge(void) {
   if (!dirty_head) return;
   size_t cap = hg_opt.dirty_max >> HG_PAGE_SHIFT;
   uint64_t now = now_ms();
+  if (now < purge_refused_until) return;
   struct hg_span *r = dirty_head;
   while (r) {
     struct hg_span *next = r->dirty_next;
@@ -334,7 +345,7 @@ static void maybe_purge(void) {
       hg_trace_cause(dirty_pages > cap ? HG_CAUSE_CAP : HG_CAUSE_IDLE, now - r->freed_ms);
       /* the idle top of the heap goes back by moving the break; anything else (and what
        * the break keeps) by madvise */
-      if (!trim_if_big(r)) purge_run(r);
+      if (!trim_if_big(r) && !purge_run(r)) break;
     } else {
       break;   /* the list is in age order: the rest are younger */
     }
@@ -577,8 +588,9 @@ size_t hg_region_trim(size_t pad) {
     if (top) released += trim_top(top, pad);
   }
   while (dirty_head) {
-    released += dirty_head->ndirty << HG_PAGE_SHIFT;
-    purge_run(dirty_head);
+    size_t bytes = dirty_head->ndirty << HG_PAGE_SHIFT;
+    if (!purge_run(dirty_head)) break;   /* locked: nothing more goes back */
+    released += bytes;
   }
   hg_unlock(&hg_region_lock);
   return released;
