@@ -22,6 +22,18 @@
 #include "stats.h"
 #include "trace.h"
 
+/* An ELF note named "heapguard" (type 1, no contents), in whichever program or library
+ * this file is linked into: a statically linked program that holds it has heapguard as
+ * its allocator, reading HEAPGUARD_MODE, though LD_PRELOAD cannot reach it, and the
+ * CLI looks for it there (src/cli/preloadable.c) before saying the program would run
+ * unchecked.  A note is in a loaded segment (PT_NOTE), so strip keeps it, and "R"
+ * (retain) keeps it from the linker's --gc-sections. */
+__asm__(".pushsection .note.heapguard, \"aR\", @note\n"
+        ".balign 4\n"
+        ".long 10, 0, 1\n"   /* sizeof "heapguard", no descriptor, type 1 */
+        ".asciz \"heapguard\"\n"
+        ".balign 4\n"
+        ".popsection");
 
 static void *enomem(void) {
   errno = ENOMEM;

@@ -15,6 +15,11 @@
  * library. */
 #define CLI_USAGE_ERROR 2
 
+/* Exit status of check, guard, stats, trace and run --sample-rate when the library
+ * cannot be preloaded into the program (cli_not_preloadable), which is then not run:
+ * a shell's "found but cannot be executed", as heapguard cannot run it as asked. */
+#define CLI_NOT_PRELOADABLE 126
+
 /* "heapguard: <message>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -28,6 +33,19 @@ char *cli_find_library(void);
 
 /* Put lib in front of LD_PRELOAD (keeping what is there) and set HEAPGUARD_MODE. */
 void cli_preload(const char *lib, const char *mode);
+
+/* The name of the ELF note the library carries (api.c), so that a statically linked
+ * program with heapguard linked in can be told from one without. */
+#define HG_ELF_NOTE_NAME "heapguard"
+
+/* Whether LD_PRELOAD cannot put the library (at lib_path) into program (looked up in
+ * PATH as execvp does): statically linked, set-user-ID, set-group-ID or with file
+ * capabilities, for another ELF class or machine, or a script whose interpreter is one
+ * of those.  If so, why ("it is statically linked ...") is written to why.
+ * (preloadable.c) */
+#include <stdbool.h>
+#include <stddef.h>
+bool cli_not_preloadable(const char *program, const char *lib_path, char *why, size_t size);
 
 /* Run argv (PATH search as a shell does) and end as it ends: the same exit status, or
  * death by the same signal.  127 if it cannot be found, 126 if it cannot be run. */

@@ -220,6 +220,10 @@ struct command {
   /* A command that runs no program (report): it gets the arguments after its name
    * and its return value is the exit status.  NULL for the program-running ones. */
   int (*main)(int argc, char **argv);
+  /* What it cannot do to a program the library cannot be preloaded into ("check"), which
+   * it then does not run (status 126): its reports would be missing, not clean.  NULL:
+   * the program runs all the same, with a warning (see refusal()). */
+  const char *cannot;
 };
 
 #define OPTIONS(table) (table), sizeof(table) / sizeof *(table)
@@ -229,34 +233,34 @@ static const struct command commands[] = {
     "Runs program with libheapguard.so preloaded (LD_PRELOAD) as its allocator: fast,\n"
     "and a double free or an invalid free is reported and stops the program.  With\n"
     "--sample-rate=N, one allocation in N is guarded as in guard mode, for production.",
-    OPTIONS(run_options), NULL, NULL },
+    OPTIONS(run_options), NULL, NULL, NULL },
   { "check", "check", "run a program in check mode: memory errors and leaks reported",
     "Runs program with libheapguard.so preloaded in check mode: uses after free,\n"
     "overflows into redzones, double and invalid frees are reported with the stacks\n"
     "of the allocation and free, and leaks at exit.",
-    OPTIONS(check_options), NULL, NULL },
+    OPTIONS(check_options), NULL, NULL, "check" },
   { "guard", "guard", "run a program in guard mode: bad reads and writes fault at once",
     "Runs program with libheapguard.so preloaded in guard mode: check mode with every\n"
     "block placed against an inaccessible page, and freed blocks made inaccessible, so\n"
     "that a read or write past the end or after free faults at the instruction doing it\n"
     "and is reported with the stacks of the access, the allocation and the free; leaks\n"
     "and double frees are reported as in check mode.  Costs a page or more per block.",
-    OPTIONS(guard_options), NULL, NULL },
+    OPTIONS(guard_options), NULL, NULL, "check" },
   { "stats", "run", "run a program and show where its memory went, at exit",
     "Runs program with libheapguard.so preloaded and, when it exits, prints a table of\n"
     "bytes requested, in use, free and mapped from the kernel, internal fragmentation\n"
     "per size class, external fragmentation, counts of calls and kernel calls, and the\n"
     "per-thread caches.  Every process of the program prints its own (run by a shell,\n"
     "each command does).",
-    OPTIONS(stats_options), stats_defaults, NULL },
+    OPTIONS(stats_options), stats_defaults, NULL, "show the stats of" },
   { "trace", "run", "run a program and show every call its allocator makes to the kernel",
     "Runs program with libheapguard.so preloaded and writes a line for every call the\n"
     "allocator makes to the kernel (brk, mmap, munmap, madvise, mremap, mprotect): the\n"
     "call with its arguments and result as strace shows it, and why it was made.\n"
     "With --calls, also every malloc, free, ... call (not in check mode).",
-    OPTIONS(trace_options), trace_defaults, NULL },
+    OPTIONS(trace_options), trace_defaults, NULL, "trace" },
   { "report", NULL, "render a timeline (stats --timeline) as an HTML page with plots",
-    cli_report_help, NULL, 0, NULL, cli_report_main },
+    cli_report_help, NULL, 0, NULL, cli_report_main, NULL },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
@@ -333,7 +337,10 @@ static void main_help(FILE *f) {
              "       heapguard help [command]\n"
              "       heapguard --version\n\n"
              "Runs program with the heapguard allocator (libheapguard.so) preloaded and\n"
-             "exits with its exit status (or dies by the same signal).\n\ncommands:\n");
+             "exits with its exit status (or dies by the same signal).  A program it cannot\n"
+             "be preloaded into (statically linked, set-user-ID, ...) is not run by check,\n"
+             "guard, stats, trace or run --sample-rate (status 126), and run warns.\n\n"
+             "commands:\n");
   for (size_t i = 0; i < N_COMMANDS; i++)
     fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\n'heapguard <command> --help' lists a command's options.\n\n"
@@ -375,6 +382,18 @@ static void command_help(FILE *f, const struct command *cmd) {
   else
     fprintf(f, "\nThe same as LD_PRELOAD=/path/to/libheapguard.so program [args...]; HEAPGUARD_*\n"
                "environment variables already set are passed on.\n");
+}
+
+/* What cmd cannot do to a program the library cannot enter, so that it must not run
+ * it, or NULL if the program is to run unchanged.  `run` only chooses the allocator,
+ * and the program's work is worth more than that, unless it samples
+ * (--sample-rate, or HEAPGUARD_SAMPLE_RATE from the environment): sampling is checking. */
+static const char *refusal(const struct command *cmd) {
+  if (cmd->cannot) return cmd->cannot;
+  const char *rate = getenv("HEAPGUARD_SAMPLE_RATE");
+  size_t n;
+  if (rate && hg_parse_digits(&rate, &n) && *rate == '\0' && n > 0) return "sample";
+  return NULL;
 }
 
 /* ---- parsing --------------------------------------------------------------------- */
@@ -472,6 +491,17 @@ int main(int argc, char **argv) {
   if (strcmp(cmd->name, "trace") == 0) trace_fresh_output();
 
   char *lib = cli_find_library();
+  char why[1024];
+  if (cli_not_preloadable(argv[prog], lib, why, sizeof why)) {
+    const char *cannot = refusal(cmd);
+    if (cannot) {
+      cli_error("cannot %s %s: %s, so libheapguard.so cannot be preloaded into it; "
+                "the program was not run", cannot, argv[prog], why);
+      return CLI_NOT_PRELOADABLE;
+    }
+    cli_error("warning: %s runs without heapguard: %s, so libheapguard.so cannot be "
+              "preloaded into it; it keeps its own allocator", argv[prog], why);
+  }
   cli_preload(lib, cmd->mode);
   free(lib);
   cli_run(argv + prog);
