@@ -72,18 +72,8 @@ long syscall(long n, ...) {
   return r;
 }
 C
-cat >"$T/keep.c" <<'C'
-#include <stdio.h>
-#include <stdlib.h>
-void *volatile kept;
-int main(void) {
-  kept = malloc(100);   /* reachable from the data segment: not a leak */
-  puts(kept ? "allocated" : "no memory");
-  return 0;
-}
-C
 gcc -O1 -shared -fPIC -o "$T/shim.so" "$T/shim.c" || { fail "cannot build shim.c"; finish; }
-gcc -O1 -o "$T/keep" "$T/keep.c" || { fail "cannot build keep.c"; finish; }
+gcc -O1 -o "$T/keep" "$HG_ROOT/tests/common/keep.c" || { fail "cannot build keep.c"; finish; }
 
 for mode in eio long eintr; do
   HG_CHECKS=$((HG_CHECKS + 2))

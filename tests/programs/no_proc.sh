@@ -14,17 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 need gcc unshare
 
-cat >"$T/keep.c" <<'C'
-#include <stdio.h>
-#include <stdlib.h>
-void *volatile kept;
-int main(void) {
-  kept = malloc(100);   /* reachable from the data segment: not a leak */
-  puts(kept ? "allocated" : "no memory");
-  return 0;
-}
-C
-gcc -O1 -o "$T/keep" "$T/keep.c" || { fail "cannot build keep.c"; finish; }
+gcc -O1 -o "$T/keep" "$HG_ROOT/tests/common/keep.c" || { fail "cannot build keep.c"; finish; }
 if ! unshare -Urm sh -c 'mount -t tmpfs none /proc && ! test -e /proc/self/maps' 2>/dev/null; then
   echo "cannot hide /proc in a user and mount namespace here (unshare -Urm, mount -t tmpfs)"
   exit 77
