@@ -65,7 +65,10 @@ void hg_init_slow(void) {
     hg_stats_init();   /* before hg_options_changed, which reads hg_stats_on */
     hg_guard_init();   /* the same, for hg_guard_sampling */
     hg_options_changed();
-    if (hg_opt.mode == HG_MODE_CHECK || hg_opt.mode == HG_MODE_GUARD) hg_check_init();
+    if (hg_opt.mode == HG_MODE_CHECK || hg_opt.mode == HG_MODE_GUARD) {
+      hg_check_init();
+      hg_os_populating = true;
+    }
     hg_trace_init();   /* after the modes that divert the heap: they win over call tracing */
     atomic_store_explicit(&hg_init_done, 1, memory_order_release);
   }

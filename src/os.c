@@ -133,6 +133,26 @@ void hg_os_no_dump(void *p, size_t size) {
   HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_NONE, 0, (long)p, (long)size, MADV_DONTDUMP, 0, 0, 0);
 }
 
+/* Linux 5.14's MADV_POPULATE_WRITE (older <sys/mman.h> lack the name). */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+bool hg_os_populating;
+
+void hg_os_populate(void *p, size_t size) {
+  static _Atomic bool refused;
+  HG_ASSERT(size > 0 && size % HG_PAGE == 0 && (uintptr_t)p % HG_PAGE == 0);
+  if (atomic_load_explicit(&refused, memory_order_relaxed)) return;
+  count(&hg_os_calls.madvise);
+  long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_POPULATE_WRITE, 0, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_POPULATE, 0, (long)p, (long)size, MADV_POPULATE_WRITE, 0, 0, 0);
+  /* An older kernel (EINVAL) or a sandbox that forbids it (EPERM) is not asked again;
+   * out of memory (ENOMEM, EFAULT, EHWPOISON) leaves the rest to fault in on use, when
+   * the program will get its usual answer. */
+  if (r == -EINVAL || r == -EPERM || r == -ENOSYS) atomic_store_explicit(&refused, true, memory_order_relaxed);
+}
+
 /* Linux 6.13's guard markers (older <sys/mman.h> lack the name). */
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102

@@ -419,6 +419,34 @@ static void maybe_trim(struct hg_span *r) {
 
 /* ---- spans ------------------------------------------------------------------------ */
 
+/* Check and guard modes (hg_os_populating): a small span's slots are written one
+ * after the other, soon (check mode's private heap, whose quarantine keeps them from
+ * being reused), and a medium block under the quarantine's protected size is written
+ * whole when it is freed (its poison), so once small spans hold POPULATE_AFTER (a
+ * program past its first few blocks of each size), the pages of such a span carved
+ * from a clean run (never touched, or given back) are faulted in at once, with the rest
+ * of a POPULATE_WINDOW of the run (spans are 4 to 16 pages: a call a span saved
+ * nothing), outside the lock; the spans carved next in the window need no call.
+ * Bigger medium spans are left to fault in on use: a big calloc stays untouched, as
+ * glibc's.  A window's pages left unused stay resident while the run counts them
+ * clean: at most POPULATE_WINDOW a window, used by the spans carved there next. */
+#define POPULATE_AFTER (1 * HG_MiB)
+#define POPULATE_WINDOW (256 * HG_KiB)
+#define POPULATE_MEDIUM_PAGES (POPULATE_WINDOW >> HG_PAGE_SHIFT)
+static uintptr_t populated_from, populated_to;   /* the last window */
+
+/* The pages to populate for span [start, end) carved from a run ending at limit:
+ * [*from, *to), or none (*to not changed) if the last window holds them. */
+static void populate_window(uintptr_t start, uintptr_t end, uintptr_t limit, uintptr_t *from,
+                            uintptr_t *to) {
+  if ((small_span_pages << HG_PAGE_SHIFT) < POPULATE_AFTER) return;
+  if (start >= populated_from && end <= populated_to) return;
+  uintptr_t e = limit - start > POPULATE_WINDOW ? start + POPULATE_WINDOW : limit;
+  *from = start >= populated_from && start < populated_to ? populated_to : start;   /* runs on */
+  populated_from = start;
+  *to = populated_to = e > end ? e : end;
+}
+
 /* hg_region_alloc; with may_grow false (hg_region_alloc_resident), NULL unless a
  * free run fits already, has at least half the pages resident (the point is to reuse
  * them: clean pages cost the same page faults as a new mapping) and is not a top that
@@ -439,6 +467,7 @@ static struct hg_span *region_alloc(size_t npages, size_t align_pages, int kind,
     return NULL;
   }
   run_remove(r);
+  uintptr_t r_end = run_end(r), pop_from = 0, pop_to = 0;
   uintptr_t start = r->start;
   if (align_pages > 1) start = hg_align_up(start, align_pages << HG_PAGE_SHIFT);
   size_t head = (start - r->start) >> HG_PAGE_SHIFT, tail = r->npages - head - npages;
@@ -448,6 +477,8 @@ static struct hg_span *region_alloc(size_t npages, size_t align_pages, int kind,
   s->npages = npages;
   s->in_brk = r->in_brk;
   s->zeroed = r->ndirty == 0;
+  if (hg_os_populating && s->zeroed && (kind == HG_SPAN_SMALL || npages <= POPULATE_MEDIUM_PAGES))
+    populate_window(start, start + (npages << HG_PAGE_SHIFT), r_end, &pop_from, &pop_to);
   hg_pagemap_set(start, npages, s);
   /* What is left of r becomes one or two free runs: r keeps the head (if any), `extra`
    * takes the tail.  Their neighbours are in-use pages, so no merging is needed. */
@@ -479,6 +510,7 @@ static struct hg_span *region_alloc(size_t npages, size_t align_pages, int kind,
   }
   maybe_purge();
   hg_unlock(&hg_region_lock);
+  if (pop_to > pop_from) hg_os_populate((void *)pop_from, pop_to - pop_from);
   return s;
 }
 

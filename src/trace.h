@@ -60,6 +60,7 @@ enum hg_why {
   HG_WHY_META_RECORD,   /* another record big enough for a mapping of its own: a = size */
   HG_WHY_PROTECT,       /* guard mode: pages made inaccessible */
   HG_WHY_UNPROTECT,     /* guard mode: pages made accessible again */
+  HG_WHY_POPULATE,      /* check mode: fresh pages about to be written, faulted in at once */
 };
 
 /* What made the allocator give memory back (HG_WHY_SHRINK, HG_WHY_PURGE). */

@@ -114,6 +114,7 @@ static const char *advice_name(long a) {
   case MADV_NOHUGEPAGE: return "MADV_NOHUGEPAGE";
   case MADV_DONTDUMP: return "MADV_DONTDUMP";
   case MADV_DODUMP: return "MADV_DODUMP";
+  case 23: return "MADV_POPULATE_WRITE";   /* Linux 5.14 */
   case 102: return "MADV_GUARD_INSTALL";   /* Linux 6.13 */
   default: return NULL;
   }
@@ -362,6 +363,11 @@ static void add_reason(struct hg_trace_buf *b, unsigned sys, const long *a, unsi
     add(b, "%s: ", hg_diag_mode());
     add_bytes(b, (size_t)a[1]);
     add(b, " made accessible again");
+    return;
+  case HG_WHY_POPULATE:
+    add(b, "%s: ", hg_diag_mode());
+    add_bytes(b, (size_t)a[1]);
+    add(b, " of fresh slots or block records faulted in at once (each would be written soon)");
     return;
   default:
     if (hg_check_on)
