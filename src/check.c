@@ -2,7 +2,7 @@
  * and the findings: the errors they turn up, collected under check mode's lock and
  * handed to check_report.c, which prints them, once it is released (see check.h). */
 #define _GNU_SOURCE
-#include "check_internal.h"
+#include "check_slot.h"
 #include "check_bytes.h"
 
 #include <emmintrin.h>
@@ -31,12 +31,13 @@
 
 bool hg_check_on;
 
-static hg_lock_t check_lock HG_FORK_DATA = HG_LOCK_INIT;
+hg_lock_t hg_check_mutex HG_FORK_DATA = HG_LOCK_INIT;
 static struct hg_heap check_heap;   /* every small slot of check mode */
-static size_t redzone;              /* R: HEAPGUARD_REDZONE, rounded to 16 */
+size_t hg_check_redzone;
+struct findings hg_check_pending;
 
-void hg_check_lock(void) { hg_lock_inline(&check_lock); }
-void hg_check_unlock(void) { hg_unlock_inline(&check_lock); }
+void hg_check_lock(void) { hg_lock_inline(&hg_check_mutex); }
+void hg_check_unlock(void) { hg_unlock_inline(&hg_check_mutex); }
 
 /* ---- slots ------------------------------------------------------------------------------ */
 
@@ -75,181 +76,6 @@ static void slot_free_in(struct hg_span *s, uintptr_t slot) {
 }
 
 static void slot_free(uintptr_t slot) { slot_free_in(NULL, slot); }
-
-/* ---- poison --------------------------------------------------------------------------- */
-
-static size_t poisoned_bytes(const struct hg_block *b) {
-  return b->size < HG_CHECK_POISON_MAX ? b->size : HG_CHECK_POISON_MAX;
-}
-
-/* ---- findings: errors found under the lock, reported after it (check_report.c) --------- */
-
-/* What was found under check mode's lock, reported once it is released (unlock_report).
- * Kept here, not in each call's frame: the common call finds nothing, and a frame of
- * 800 bytes under every call would only be more stack to wipe (scrub_stack). */
-static struct findings pending;
-
-static bool room(const struct findings *fs) { return fs->n < MAX_FINDINGS; }
-
-static void add(struct findings *fs, struct finding f) {
-  if (fs->n < MAX_FINDINGS) fs->f[fs->n++] = f;
-}
-
-/* A guarded slot's slack (guard.h: the bytes of its pages around the block that no
- * guard page covers, up to a page for a small block) holds the redzone pattern only on
- * the GUARD_SLACK_CHECKED bytes next to the block, on each side: written at allocation
- * and verified at free.  A stray write lands next to the block, not 4 KiB away from it,
- * and filling and reading back whole pages was about a tenth of a guarded block's cost
- * (8 KiB of memory traffic).  Farther bytes are not looked at. */
-#define GUARD_SLACK_CHECKED 256
-
-/* The bytes of b's slot that hold the redzone pattern, before and after the block:
- * [*lo, user) and [user + size, *hi). */
-static inline void redzone_bounds(const struct hg_block *b, uintptr_t user, uintptr_t *lo, uintptr_t *hi) {
-  *lo = b->slot;
-  *hi = b->slot + b->raw;
-  if (b->flags & HG_BLOCK_GUARDED) {
-    if (user - *lo > GUARD_SLACK_CHECKED) *lo = user - GUARD_SLACK_CHECKED;
-    if (*hi - (user + b->size) > GUARD_SLACK_CHECKED) *hi = user + b->size + GUARD_SLACK_CHECKED;
-  } else if (user - *lo > HG_PAGE && user - *lo > redzone) {
-    /* An alignment above the page puts the block up to that far into its slot (the
-     * left redzone is the redzone rounded up to the alignment): only its last page (or
-     * redzone) holds the pattern.  Filling and reading back all of it made a
-     * memalign(2 GiB) fault in 2 GiB and take 10 s, where glibc's costs nothing. */
-    *lo = user - (redzone > HG_PAGE ? redzone : HG_PAGE);
-  }
-}
-
-/* A small slot checked in one pass, 16 bytes a step, each run against what it should
- * hold: the redzone pattern before and after the block and, for a freed block, the
- * poison inside (a live block's bytes are the program's).  Fewer instructions than
- * first_changed on each run apart (three calls, with their ends done a byte at a time)
- * when the slot is a few lines.  True if every byte is as it should be; if not, the
- * caller looks again byte by byte to say where and what. */
-#define SLOT_PASS_MAX 256
-static const uint8_t lanes_below[32] = {   /* at 16 - k: lanes < k set */
-  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
-/* Both redzones at least 16 bytes (always, but for a guarded slot), the block's poison
- * whole. */
-static inline bool slot_pass_fits(const struct hg_block *b) {
-  uintptr_t user = hg_block_user(b);
-  return b->raw <= SLOT_PASS_MAX && !(b->flags & (HG_BLOCK_REPORTED | HG_BLOCK_GUARDED)) &&
-         user - b->slot >= 16 && b->slot + b->raw - (user + b->size) >= 16 && b->raw - 32 >= b->size;
-}
-
-/* acc with the lanes of [a, e) (e - a >= 16) that are not v cleared, 16 bytes a load,
- * the last one overlapping. */
-static inline __m128i run_is(uintptr_t a, uintptr_t e, __m128i v, __m128i acc) {
-  for (; a + 16 < e; a += 16) acc = _mm_and_si128(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)a), v));
-  return _mm_and_si128(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(e - 16)), v));
-}
-
-static inline __attribute__((always_inline)) bool slot_intact(const struct hg_block *b, bool freed) {
-  const uintptr_t user = hg_block_user(b), end = user + b->size;
-  const __m128i fa = _mm_set1_epi8((char)HG_CHECK_REDZONE_BYTE), fd = _mm_set1_epi8((char)HG_CHECK_FREED_BYTE);
-  __m128i ok = run_is(b->slot, user, fa, _mm_set1_epi8(-1));
-  if (freed && b->size >= 16) {
-    ok = run_is(user, end, fd, ok);
-  } else if (freed && b->size) {   /* the block's bytes, then the right redzone's */
-    __m128i m = _mm_loadu_si128((const __m128i *)(lanes_below + 16 - b->size));
-    __m128i want = _mm_or_si128(_mm_and_si128(m, fd), _mm_andnot_si128(m, fa));
-    ok = _mm_and_si128(ok, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)user), want));
-  }
-  ok = run_is(end, b->slot + b->raw, fa, ok);
-  return _mm_movemask_epi8(ok) == 0xffff;
-}
-
-/* first_changed, but for the bytes in u's ranges (the pages the program made
- * unreadable: unreadable.h), which are not read.  u: NULL if none meets [from, to). */
-static uintptr_t first_changed_around(const struct hg_unreadable *u, uintptr_t from, uintptr_t to,
-                                      uint8_t byte) {
-  if (!u) return first_changed(from, to, byte);
-  uintptr_t bad = 0;
-  for (uintptr_t a = from, e; !bad && (e = hg_unreadable_piece(u, &a, to)) != 0; a = e)
-    bad = first_changed(a, e, byte);
-  return bad;
-}
-
-/* Redzones of block b: an underflow or overflow finding, if a byte changed.  u: the
- * unreadable ranges that meet b's slot, or NULL (see first_changed_around). */
-static HG_NOINLINE bool check_redzones_slow(struct hg_block *b, struct findings *fs, hg_stack_t where,
-                                            enum hg_api where_api, const char *when,
-                                            const struct hg_unreadable *u) {
-  if (b->flags & HG_BLOCK_REPORTED) return false;
-  uintptr_t user = hg_block_user(b), bad, lo, hi;
-  enum shape shape;
-  redzone_bounds(b, user, &lo, &hi);
-  if ((bad = first_changed_around(u, lo, user, HG_CHECK_REDZONE_BYTE)) != 0) shape = F_UNDERFLOW;
-  else if ((bad = first_changed_around(u, user + b->size, hi, HG_CHECK_REDZONE_BYTE)) != 0) shape = F_OVERFLOW;
-  else return false;
-  b->flags |= HG_BLOCK_REPORTED;
-  add(fs, (struct finding){ .shape = shape, .addr = bad, .block = *b, .where = where,
-                            .where_api = where_api, .when = when });
-  return true;
-}
-
-/* (A small slot found intact in one pass needs no call.) */
-static inline bool check_redzones(struct hg_block *b, struct findings *fs, hg_stack_t where,
-                                  enum hg_api where_api, const char *when) {
-  if (slot_pass_fits(b) && slot_intact(b, false)) return false;
-  return check_redzones_slow(b, fs, where, where_api, when, NULL);
-}
-
-/* A quarantined block's poison and redzones (u: as for check_redzones_slow). */
-static HG_NOINLINE bool check_freed_slow(struct hg_block *b, struct findings *fs, hg_stack_t where,
-                                         enum hg_api where_api, const char *when,
-                                         const struct hg_unreadable *u) {
-  /* A freed guarded block is inaccessible: a write to it faulted at once. */
-  if (b->flags & (HG_BLOCK_REPORTED | HG_BLOCK_GUARDED)) return false;
-  uintptr_t user = hg_block_user(b), end = user + poisoned_bytes(b), lo, hi, bad;
-  if (b->flags & HG_BLOCK_PROTECTED) {   /* poison only around its inaccessible pages */
-    hg_protect_range(b, &lo, &hi);
-    bad = first_changed_around(u, user, lo, HG_CHECK_FREED_BYTE);
-    if (!bad) bad = first_changed_around(u, hi, end, HG_CHECK_FREED_BYTE);
-  } else {
-    bad = first_changed_around(u, user, end, HG_CHECK_FREED_BYTE);
-  }
-  if (bad) {
-    b->flags |= HG_BLOCK_REPORTED;
-    add(fs, (struct finding){ .shape = F_AFTER_FREE, .addr = bad, .block = *b, .where = where,
-                              .where_api = where_api, .when = when });
-    return true;
-  }
-  return check_redzones_slow(b, fs, where, where_api, when, u);
-}
-
-static inline bool check_freed(struct hg_block *b, struct findings *fs, hg_stack_t where,
-                               enum hg_api where_api, const char *when) {
-  if (slot_pass_fits(b) && slot_intact(b, true)) return false;
-  return check_freed_slow(b, fs, where, where_api, when, NULL);
-}
-
-/* The findings pending, taken out (lock held), then the lock released and they are
- * reported; a finding with no stack gets the caller's when `fill` (usable_size). */
-static HG_NOINLINE unsigned report_pending(bool fill) {
-  struct findings fs;
-  fs.n = pending.n;
-  memcpy(fs.f, pending.f, fs.n * sizeof *fs.f);
-  pending.n = 0;
-  hg_unlock_inline(&check_lock);
-  if (fill)
-    for (unsigned i = 0; i < fs.n; i++)
-      if (!fs.f[i].where) fs.f[i].where = hg_stack_capture();
-  hg_check_report_all(&fs);
-  return fs.n;
-}
-
-/* Release check mode's lock and report what was found meanwhile; the number found. */
-static inline unsigned unlock_report(void) {
-  if (hg_likely(pending.n == 0)) {
-    hg_unlock_inline(&check_lock);
-    return 0;
-  }
-  return report_pending(false);
-}
 
 /* ---- quarantine: a FIFO ring of slots, bounded by the bytes it holds ------------------- */
 
@@ -367,10 +193,10 @@ static inline __attribute__((always_inline)) void evict(size_t limit, struct fin
 static bool drain(hg_stack_t where, enum hg_api api) {
   if (!ring_len) return false;
   for (;;) {
-    evict(0, &pending, where, api);
+    evict(0, &hg_check_pending, where, api);
     if (!ring_len) return true;
-    report_pending(false);
-    hg_lock_inline(&check_lock);
+    hg_check_report_pending(false);
+    hg_lock_inline(&hg_check_mutex);
   }
 }
 
@@ -426,8 +252,8 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
                          hg_stack_t stack) {
   uint8_t asked = (uint8_t)(align ? __builtin_ctzl(align) : 0);   /* (a power of two) */
   if (align < HG_ALIGNMENT) align = HG_ALIGNMENT;
-  size_t left = hg_align_up(redzone, align), total;
-  if (n > HG_MAX_REQUEST || __builtin_add_overflow(left + redzone, n, &total) || total > HG_MAX_REQUEST) {
+  size_t left = hg_align_up(hg_check_redzone, align), total;
+  if (n > HG_MAX_REQUEST || __builtin_add_overflow(left + hg_check_redzone, n, &total) || total > HG_MAX_REQUEST) {
     errno = ENOMEM;
     return NULL;
   }
@@ -439,7 +265,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
   bool guarded = (hg_guard_on || sampled) && hg_guard_map(n, align, natural_alignment(api, n), &g);
   if (sampled && !guarded) return NULL;
   if (!guarded && g.refused == HG_GUARD_NO_MEMORY) {   /* the quarantine's, maybe */
-    hg_lock_inline(&check_lock);
+    hg_lock_inline(&hg_check_mutex);
     bool drained = drain(stack, api);
     unlock_report();
     if (drained) guarded = hg_guard_map(n, align, natural_alignment(api, n), &g);
@@ -453,7 +279,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
     fill((void *)lo, HG_CHECK_REDZONE_BYTE, g.user - lo);
     fill((void *)(g.user + n), HG_CHECK_REDZONE_BYTE, hi - (g.user + n));
   }
-  hg_lock_inline(&check_lock);
+  hg_lock_inline(&hg_check_mutex);
   size_t raw = g.raw;
   struct hg_span *span = NULL;
   void *slot = guarded ? (void *)g.slot : slot_alloc(total, align, &raw, &span);
@@ -490,7 +316,7 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
     fill((void *)lo, HG_CHECK_REDZONE_BYTE, (uintptr_t)user - lo);
     fill(user + n, HG_CHECK_REDZONE_BYTE, hi - (uintptr_t)(user + n));
   }
-  hg_unlock_inline(&check_lock);
+  hg_unlock_inline(&hg_check_mutex);
   if (hg_unlikely(!guarded && g.refused)) hg_guard_fell_back(g.refused);   /* (printed once) */
   if (zero) zero_block(user, n, slot, guarded);
   return user;
@@ -516,8 +342,8 @@ static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t whe
 /* size, align: what a sized or aligned operator delete says of the block (check.h). */
 static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_block *hint, size_t size,
                        size_t align) {
-  struct findings *fs = &pending;
-  hg_lock_inline(&check_lock);
+  struct findings *fs = &hg_check_pending;
+  hg_lock_inline(&hg_check_mutex);
   struct hg_block *b = live_block(p, api, stack, fs, hint);
   if (b) {
     /* The wrong function for the block: reported, and freed all the same (Valgrind's
@@ -534,7 +360,7 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_blo
     /* Held unless too big (or, below, no memory for the ring): then gone at once. */
     bool hold = b->raw <= hg_opt.quarantine / 4;
     if (hold && guarded) {
-      if (hg_guard_sampling && pending.n == 0) {
+      if (hg_guard_sampling && hg_check_pending.n == 0) {
         /* Sampled mode: the slot's mprotect, the dearest part of a sampled free (one
          * to 40 us with other threads running: it flushes their TLBs), is made outside
          * the lock, which other threads' samples wait for.  The record, marked freed,
@@ -542,9 +368,9 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_blo
          * releases a freed one): a second free of p is reported as before. */
         uintptr_t slot = b->slot;
         size_t raw = b->raw;
-        hg_unlock_inline(&check_lock);
+        hg_unlock_inline(&hg_check_mutex);
         hold = hg_guard_retire(slot, raw);
-        hg_lock_inline(&check_lock);
+        hg_lock_inline(&hg_check_mutex);
       } else {
         hold = hg_guard_retire(b->slot, b->raw);
       }
@@ -570,8 +396,8 @@ static void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block 
     check_free(p, HG_API_REALLOC, stack, hint, HG_SIZE_UNSAID, 0);
     return NULL;
   }
-  hg_lock_inline(&check_lock);
-  struct hg_block *b = live_block(p, HG_API_REALLOC, stack, &pending, hint);
+  hg_lock_inline(&hg_check_mutex);
+  struct hg_block *b = live_block(p, HG_API_REALLOC, stack, &hg_check_pending, hint);
   size_t old = b ? b->size : 0;
   unlock_report();
   if (!b) {
@@ -589,11 +415,11 @@ static void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block 
 }
 
 static size_t check_usable_size(const void *p, enum hg_api api) {
-  hg_lock_inline(&check_lock);
-  struct hg_block *b = live_block(p, api, 0, &pending, NULL);
+  hg_lock_inline(&hg_check_mutex);
+  struct hg_block *b = live_block(p, api, 0, &hg_check_pending, NULL);
   size_t n = b ? b->size : 0;
-  if (b) hg_unlock_inline(&check_lock);
-  else report_pending(true);
+  if (b) hg_unlock_inline(&hg_check_mutex);
+  else hg_check_report_pending(true);
   return n;
 }
 
@@ -679,89 +505,6 @@ size_t hg_check_usable_size(const void *p) {
   return n;
 }
 
-/* ---- verification on demand and at exit ---------------------------------------------------- */
-
-/* The unreadable ranges meeting block b's slot (u's, or probed's from the probe when
- * there is one), or NULL. */
-static const struct hg_unreadable *unreadable_around(const struct hg_block *b, const struct hg_unreadable *u,
-                                                     struct hg_probe *probe, struct hg_unreadable *probed) {
-  if (probe) return hg_unreadable_probe(probe, probed, b->slot, b->slot + b->raw) ? probed : NULL;
-  return hg_unreadable_meets(u, b->slot, b->slot + b->raw) ? u : NULL;
-}
-
-/* Every block, its bytes in pages the program made unreadable (unreadable.h) left
- * unread: a correct program may protect a page of a live block, and a block's redzone
- * (memalign(4096, 100)'s, whole) or a quarantined neighbour's poison can share that
- * page.  The maps are read once, under the lock; a program that protects pages of its
- * blocks while another of its threads calls hg_check_heap() races with the verify.
- * Without the maps (/proc not mounted, or a read that failed), each block's pages are
- * probed instead; if even that cannot be, nothing is read: one line says so.
- * hg_check_heap() probes first (the maps were 4/5 of a call with 1,000 blocks), and
- * reads the maps after all before a block would take it past PROBES_FIRST probes. */
-#define PROBES_FIRST 64
-size_t hg_check_verify(const char *when, bool exiting) {
-  size_t found = 0;
-  struct hg_unreadable u, probed;
-  struct hg_probe probe;
-  bool probing = false, cheap = false;   /* cheap: probing first (hg_check_heap()) */
-  bool skip_shared = exiting && hg_forkpages_begin();   /* a fork child's (forkpages.h) */
-  size_t next_array = 0;   /* skip_shared: the record heading the next array */
-  for (size_t i = 0;;) {
-    hg_lock_inline(&check_lock);
-    int error;
-    if (i == 0 && !exiting && hg_unreadable_probe_start(&probe, &error)) {
-      probing = cheap = true;
-      u.n = 0;
-    } else if (i == 0 && !hg_unreadable_read(&u)) {
-      probing = true;
-      if (!hg_unreadable_probe_start(&probe, &error)) {
-        hg_unlock_inline(&check_lock);
-        if (skip_shared) hg_forkpages_end();
-        hg_diag_line("heap check skipped: /proc/self/maps cannot be read and the kernel does not say "
-                     "which pages can (error %d), so blocks in pages the program protected would fault",
-                     error);
-        return 0;
-      }
-    }
-    size_t cap = hg_blocks_capacity();
-    bool careful = probing || u.n || skip_shared;   /* else one test a block, as before */
-    for (; i < cap && room(&pending); i++) {
-      struct hg_block *b = hg_blocks_at(i);
-      const struct hg_unreadable *around = NULL;
-      if (hg_unlikely(careful)) {
-        if (skip_shared && i == next_array && hg_forkpages_array_inherited(i, &next_array)) {
-          i = next_array - 1;   /* a span's records at once */
-          continue;
-        }
-        if (!b->slot || (skip_shared && hg_forkpages_inherited(b->slot, b->slot + b->raw))) continue;
-        if (cheap && probe.asked + ((b->slot + b->raw - 1) >> HG_PAGE_SHIFT) - (b->slot >> HG_PAGE_SHIFT) >=
-                         PROBES_FIRST) {   /* the maps after all */
-          cheap = false;
-          probing = !hg_unreadable_read(&u);
-          careful = probing || u.n || skip_shared;
-        }
-        around = unreadable_around(b, &u, probing ? &probe : NULL, &probed);
-      }
-      if (!b->slot) continue;
-      bool live = b->state == HG_BLOCK_LIVE;
-      if (hg_unlikely(around != NULL)) {
-        if (live) check_redzones_slow(b, &pending, 0, HG_API_NONE, when, around);
-        else check_freed_slow(b, &pending, 0, HG_API_NONE, when, around);
-      } else if (live) {
-        check_redzones(b, &pending, 0, HG_API_NONE, when);
-      } else {
-        check_freed(b, &pending, 0, HG_API_NONE, when);
-      }
-    }
-    bool done = i >= cap;
-    found += unlock_report();
-    if (done) {
-      if (skip_shared) hg_forkpages_end();
-      return found;
-    }
-  }
-}
-
 /* ---- from a signal handler ---------------------------------------------------------------- */
 
 /* The lock, from a signal handler (guard mode's faults, the crash report): give up after about a second rather than wait for
@@ -769,17 +512,13 @@ size_t hg_check_verify(const char *when, bool exiting) {
 bool hg_check_lock_patiently(void) {
   for (int i = 0; i < 1000; i++) {
     int expected = 0;
-    if (atomic_compare_exchange_strong_explicit(&check_lock.state, &expected, 1, memory_order_acquire,
+    if (atomic_compare_exchange_strong_explicit(&hg_check_mutex.state, &expected, 1, memory_order_acquire,
                                                 memory_order_relaxed))
       return true;
     struct timespec ts = { 0, 1000000 };
     nanosleep(&ts, NULL);
   }
   return false;
-}
-
-__attribute__((visibility("default"))) size_t hg_check_heap(void) {
-  return hg_check_on ? hg_check_verify("by hg_check_heap()", false) : 0;
 }
 
 /* ---- process life ------------------------------------------------------------------------------ */
@@ -793,8 +532,8 @@ static const struct hg_heap_divert check_divert = { divert_alloc, divert_free };
 
 void hg_check_init(void) {
   size_t r = hg_opt.redzone < 16 ? 16 : hg_opt.redzone > 4096 ? 4096 : hg_opt.redzone;
-  redzone = hg_align_up(r, 16);
-  hg_blocks_user_offset = hg_align_up(redzone, HG_ALIGNMENT);
+  hg_check_redzone = hg_align_up(r, 16);
+  hg_blocks_user_offset = hg_align_up(hg_check_redzone, HG_ALIGNMENT);
   size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   scrub_bytes = 512 + (depth + HG_STACK_OWN_FRAMES_MAX) * sizeof(uintptr_t);
   hg_heap_init_private(&check_heap);
@@ -812,7 +551,7 @@ HG_DEFAULT_TEXT void hg_check_start(void) {
 
 void hg_check_fork_prepare(void) {
   if (!hg_check_on && !hg_guard_sampling) return;
-  hg_lock_inline(&check_lock);
+  hg_lock_inline(&hg_check_mutex);
   hg_stack_fork_prepare();
 }
 
@@ -820,13 +559,13 @@ void hg_check_fork_parent(void) {
   if (!hg_check_on && !hg_guard_sampling) return;
   hg_stack_fork_parent();
   hg_forkpages_fork_parent();
-  hg_unlock_inline(&check_lock);
+  hg_unlock_inline(&hg_check_mutex);
 }
 
 void hg_check_fork_child(void) {
   if (!hg_check_on && !hg_guard_sampling) return;
   hg_stack_fork_child();
-  hg_lock_reset(&check_lock);
+  hg_lock_reset(&hg_check_mutex);
   hg_leak_fork_child();
   hg_forkpages_fork_child();
   hg_diag_fork_child();
