@@ -13,6 +13,7 @@
 #include "options.h"
 #include "os.h"
 #include "stack.h"
+#include "trace.h"
 
 /* Sampled mode guards requests up to one page (bigger ones are not sampled; the
  * countdown goes on to the next request): its slots are one page each, in a pool. */
@@ -377,8 +378,9 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* A token for one sample, or false if the budget is spent for now. */
-static bool budget_take(void) {
+/* A token for one sample, or false if the budget is spent for now; *full: the bucket
+ * was full when the token was taken (nothing spent in the last B/4 samples' time). */
+static bool budget_take(bool *full) {
   uint64_t b = hg_opt.sample_budget;   /* 1 .. HG_MAX_SAMPLE_BUDGET: interval >= 1 ns */
   uint64_t interval = 1000000000u / b, burst = (b / 4 ? b / 4 : 1) * interval;
   uint64_t now = now_ns(), tat = atomic_load_explicit(&budget_tat, memory_order_relaxed);
@@ -386,9 +388,42 @@ static bool budget_take(void) {
     uint64_t from = tat > now ? tat : now;
     if (from + interval > now + burst) return false;
     if (atomic_compare_exchange_weak_explicit(&budget_tat, &tat, from + interval, memory_order_relaxed,
-                                              memory_order_relaxed))
+                                              memory_order_relaxed)) {
+      *full = tat <= now;
       return true;
+    }
   }
+}
+
+/* Trace mode says when the budget starts to bind and when it stops (hg_trace_note: a
+ * write, no lock, no allocation): "spent" at the first sample skipped after samples
+ * were taken, "full again" at the first sample taken from a full bucket after that.
+ * Not at each token: a budget spent as fast as it refills takes and skips samples in
+ * turn, which would be two lines a sample; the bucket is full again only after a
+ * quarter of a second with fewer samples due than the budget.  budget_spent is the
+ * state, flipped by one exchange so that two threads do not both say it; a thread that
+ * is not tracing reads nothing of it. */
+static _Atomic bool budget_spent;
+static _Atomic size_t budget_spent_skipped;   /* budget_skipped when it was said spent */
+
+static HG_COLD void budget_traced_spent(void) {
+  if (atomic_load_explicit(&budget_spent, memory_order_relaxed) ||
+      atomic_exchange_explicit(&budget_spent, true, memory_order_relaxed))
+    return;
+  atomic_store_explicit(&budget_spent_skipped, atomic_load_explicit(&budget_skipped, memory_order_relaxed) - 1,
+                        memory_order_relaxed);
+  hg_trace_note("sampled guard mode: over HEAPGUARD_SAMPLE_BUDGET (%zu samples a second): samples "
+                "due are skipped until the budget is full again", (size_t)hg_opt.sample_budget);
+}
+
+static HG_COLD void budget_traced_full(void) {
+  if (!atomic_load_explicit(&budget_spent, memory_order_relaxed) ||
+      !atomic_exchange_explicit(&budget_spent, false, memory_order_relaxed))
+    return;
+  hg_trace_note("sampled guard mode: the sample budget is full again: samples due are taken (%zu skipped "
+                "over it meanwhile)",
+                atomic_load_explicit(&budget_skipped, memory_order_relaxed) -
+                    atomic_load_explicit(&budget_spent_skipped, memory_order_relaxed));
 }
 
 /* A sample due but over budget is not taken.  Its thread's next countdown is drawn
@@ -398,6 +433,7 @@ static bool budget_take(void) {
  * for a program that allocates fast enough to spend it. */
 static void *budget_skip(struct hg_heap *h) {
   atomic_fetch_add_explicit(&budget_skipped, 1, memory_order_relaxed);
+  if (hg_unlikely(hg_trace_on)) budget_traced_spent();
   if (h != &hg_heap_empty) h->sample_countdown = draw() << budget_backoff;
   if (budget_backoff < BUDGET_BACKOFF_MAX) budget_backoff++;
   return NULL;
@@ -421,8 +457,10 @@ static void *sample_due(struct hg_heap *h, size_t n, enum hg_api api) {
   hg_sampled_forks_on();   /* before the unwinder's, the pool's and check mode's locks */
   if (!hg_stack_ready()) return NULL;
   if (hg_opt.sample_budget) {
-    if (!budget_take()) return budget_skip(h);
+    bool full;
+    if (!budget_take(&full)) return budget_skip(h);
     budget_backoff = 0;
+    if (hg_unlikely(hg_trace_on) && full) budget_traced_full();
   }
   return hg_check_alloc_sampled(n, api);
 }

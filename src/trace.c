@@ -129,6 +129,30 @@ void hg_trace_syscall(unsigned sys, long ret, unsigned why, size_t why_arg, cons
   errno = saved;
 }
 
+void hg_trace_note(const char *fmt, ...) {
+  int saved = errno;
+  int fd = __atomic_load_n(&out_fd, __ATOMIC_RELAXED);
+  if (hg_unlikely(fd < 0)) return;
+  char line[LINE_MAX_BYTES];
+  struct hg_trace_buf b = { line, sizeof line - 1, 0 };
+  add_prefix(&b, now_ns());
+  b.len += hg_format(b.p + b.len, b.size - b.len, "# ");
+  va_list ap;
+  va_start(ap, fmt);
+  if (b.len < b.size) b.len += hg_vformat(b.p + b.len, b.size - b.len, fmt, ap);
+  va_end(ap);
+  if (b.len > b.size) b.len = b.size;
+  line[b.len++] = '\n';
+  /* inside a traced call this thread holds the call lock: with the call's kernel calls */
+  if (hg_trace_depth && pending_len + b.len <= sizeof pending) {
+    __builtin_memcpy(pending + pending_len, line, b.len);
+    pending_len += b.len;
+  } else {
+    write_out(fd, line, b.len);
+  }
+  errno = saved;
+}
+
 /* ---- calls ------------------------------------------------------------------------------ */
 
 static struct hg_heap trace_heap;   /* every small block, in call-tracing mode */

@@ -108,6 +108,12 @@ void hg_trace_syscall(unsigned sys, long ret, unsigned why, size_t why_arg, cons
     if (hg_unlikely(hg_trace_on)) hg_trace_syscall(sys, ret, why, why_arg, (const long[6]){ __VA_ARGS__ }); \
   } while (0)
 
+/* An event that is no kernel call, in the trace's order: "heapguard[PID] SECONDS # text"
+ * (sampled guard mode's budget spent and full again).  Formatted into a stack buffer
+ * and written with write(2), or kept with a traced call's kernel calls: no lock, no
+ * allocation, so any allocator path may call it (hg_trace_on first). */
+void hg_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* api.c: should this call be traced (call tracing on, not nested in a traced call)? */
 static inline bool hg_trace_calls_now(void) {
   hg_init();
