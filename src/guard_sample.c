@@ -82,6 +82,13 @@ static size_t pool_fresh;           /* slots below it have been used */
  * it used to stop for the rest of the run.  pool_retry_in counts down the samples
  * refused without a try (under pool_lock); pool_refused: said so, and not yet that
  * the pool was mapped after all. */
+/* Only samples the budget let through count (HEAPGUARD_SAMPLE_BUDGET): one skipped
+ * over it never reaches hg_guard_pool_take.  So a try costs a budget token like a
+ * sample does, and a refused pool is tried at most B / POOL_RETRY times a second (about
+ * once at the default budget) whatever the malloc rate.  Counting the skipped ones
+ * would retry as often as the budget allows samples, up to B failed mmaps a second from
+ * a program that allocates fast, and would put pool_lock in the skip path, which takes
+ * no lock. */
 #define POOL_RETRY 1024
 static size_t pool_retry_in;
 static bool pool_refused;
@@ -148,7 +155,7 @@ fail:
     pool_refused = true;
     hg_message("sampled guard mode: the kernel refused the pool of %zu guarded slots (%zu KiB of address "
                "space: out of memory, or at vm.max_map_count); no allocation is sampled until it "
-               "can be mapped (tried again every %d samples due)",
+               "can be mapped (tried again every %d samples due within the sample budget)",
                n, (bytes + meta) >> 10, POOL_RETRY);
   }
   return false;
