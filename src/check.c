@@ -59,8 +59,9 @@ static inline __attribute__((always_inline)) void *slot_alloc(size_t total, size
     }
   }
   *span = NULL;
-  size_t npages = (total + HG_PAGE - 1) >> HG_PAGE_SHIFT;
-  struct hg_span *s = hg_region_alloc(npages, align > HG_PAGE ? align >> HG_PAGE_SHIFT : 1, HG_SPAN_MEDIUM);
+  size_t npages = (total + HG_PAGE - 1) >> HG_PAGE_SHIFT, align_pages = align > HG_PAGE ? align >> HG_PAGE_SHIFT : 1;
+  struct hg_span *s = total >= hg_region_mapped_min() ? hg_region_alloc_mapped(npages, align_pages) : NULL;
+  if (!s) s = hg_region_alloc(npages, align_pages, HG_SPAN_MEDIUM);
   if (!s) return NULL;
   s->base = (char *)s->start;
   s->size = total;
@@ -72,6 +73,7 @@ static inline __attribute__((always_inline)) void *slot_alloc(size_t total, size
 static void slot_free_in(struct hg_span *s, uintptr_t slot) {
   if (!s) s = hg_pagemap_get((void *)slot);
   if (s->kind == HG_SPAN_SMALL) hg_heap_free_local(&check_heap, s, (void *)slot);
+  else if (s->own_mapping) hg_region_free_mapped(s);
   else hg_region_free_medium(s, (void *)slot);
 }
 

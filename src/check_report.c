@@ -13,12 +13,19 @@
 #include "maps.h"
 #include "pagemap.h"
 #include "protect.h"
+#include "region.h"
 
 /* Where a pointer the allocator does not own lies, in words. */
 static void describe_foreign(uintptr_t a) {
   struct hg_mapping m = { 0 };
   char path[512];
   int found = hg_maps_find(a, &m, path, sizeof path);
+  size_t gone = found == 0 ? hg_large_recently_unmapped((const void *)a) : 0;
+  if (gone) {   /* a big block's own mapping (region.h: hg_region_alloc_mapped) */
+    hg_diag_line(" Address %p is in a %zu-byte mapping that held a big block, unmapped when the "
+                 "block was freed and left the quarantine", (void *)a, gone);
+    return;
+  }
   if (found <= 0) {
     hg_diag_line(found ? " Address %p: where it lies is unknown (/proc/self/maps cannot be read)"
                        : " Address %p is not mapped",
@@ -156,7 +163,8 @@ void hg_check_report(const struct finding *f) {
     if (!b->slot) {
       bool in_heap = hg_pagemap_get((void *)f->addr) != NULL;
       hg_diag_line("ERROR: %s: %s(%p) of memory %s", kind, op, (void *)f->addr,
-                   in_heap ? "that is not a live block" : "not allocated by malloc");
+                   in_heap || hg_large_recently_unmapped((void *)f->addr) ? "that is not a live block"
+                                                                           : "not allocated by malloc");
       print_where(f);
       if (in_heap)
         hg_diag_line(" Address %p is in heapguard's heap but in no live block (freed long ago, "

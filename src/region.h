@@ -35,6 +35,21 @@ bool hg_region_grow(struct hg_span *s, size_t new_npages);
 /* MEDIUM span: give back its pages beyond new_npages. */
 void hg_region_shrink(struct hg_span *s, size_t new_npages);
 
+/* A MEDIUM span of npages in a mapping of its own, registered at every page as the
+ * region's are (check mode's big slots: its block table finds a block from any of its
+ * pages), outside the region's runs and counts; NULL if the kernel refuses.  Given back
+ * with hg_region_free_mapped, which unmaps it: a freed big block leaves no address
+ * space behind in the brk heap, where it kept the heap's one VMA as large as every big
+ * block the program ever had at once, and a fork copies (and the kernel's overcommit
+ * heuristic checks) each VMA whole.  align_pages: a power of two. */
+struct hg_span *hg_region_alloc_mapped(size_t npages, size_t align_pages);
+void hg_region_free_mapped(struct hg_span *s);
+/* The least slot check mode maps so: 32 MiB, the ceiling of glibc's dynamic mmap
+ * threshold (glibc maps every block from there), or the threshold the user fixed (none
+ * if M_MMAP_MAX is 0).  Smaller slots stay in the region: a mapping each would cost two
+ * system calls per block that glibc serves from its heap. */
+size_t hg_region_mapped_min(void);
+
 /* Large blocks: one mapping each, registered at their first page.  While glibc's
  * dynamic threshold is in force and a free has raised it, a request that fits in a
  * free run with resident pages is carved from that run instead, as a MEDIUM span
@@ -53,6 +68,9 @@ bool hg_large_resize(struct hg_span *s, size_t size);
 size_t hg_large_live(void);
 /* Was p a large block freed recently?  (Only to word a double-free report.) */
 size_t hg_large_recently_freed(const void *p);
+/* The size of a mapping unmapped recently (a large block's, or a check-mode slot's of
+ * hg_region_alloc_mapped) that held p, else 0.  (Only to word a report.) */
+size_t hg_large_recently_unmapped(const void *p);
 
 /* Return idle memory to the kernel now (malloc_trim): purge every free run, shrink
  * the brk heap down to pad bytes of free top.  Returns bytes released. */

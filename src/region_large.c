@@ -156,6 +156,52 @@ bool hg_large_resize(struct hg_span *s, size_t size) {
   return true;
 }
 
+struct hg_span *hg_region_alloc_mapped(size_t npages, size_t align_pages) {
+  size_t bytes = npages << HG_PAGE_SHIFT;
+  if (npages > (HG_MAX_REQUEST >> HG_PAGE_SHIFT)) return NULL;
+  hg_trace_why(HG_WHY_LARGE_MAP, bytes, align_pages << HG_PAGE_SHIFT);
+  char *p = hg_os_map_aligned(bytes, align_pages << HG_PAGE_SHIFT);
+  if (!p) return NULL;
+  struct hg_span *s = hg_meta_span_new();
+  hg_lock(&hg_region_lock);
+  if (!s || !hg_pagemap_set((uintptr_t)p, npages, s)) {
+    hg_unlock(&hg_region_lock);
+    if (s) hg_meta_span_delete(s);
+    hg_trace_why(HG_WHY_LARGE_UNDO, 0, 0);
+    hg_os_unmap(p, bytes);
+    return NULL;
+  }
+  s->kind = HG_SPAN_MEDIUM;
+  s->own_mapping = 1;
+  s->start = (uintptr_t)p;
+  s->base = p;
+  s->npages = npages;
+  s->size = bytes;
+  s->zeroed = 1;
+  hg_unlock(&hg_region_lock);
+  return s;
+}
+
+size_t hg_region_mapped_min(void) {
+  if (hg_opt.mmap_threshold_fixed) return hg_opt.mmap_max ? hg_opt.mmap_threshold : SIZE_MAX;
+  return hg_opt.mmap_threshold > DYNAMIC_THRESHOLD_MAX ? hg_opt.mmap_threshold : DYNAMIC_THRESHOLD_MAX;
+}
+
+void hg_region_free_mapped(struct hg_span *s) {
+  uintptr_t start = s->start;
+  size_t bytes = hg_span_bytes(s);
+  hg_lock(&hg_region_lock);
+  hg_pagemap_set(start, s->npages, NULL);
+  s->kind = HG_SPAN_DEAD;
+  recent_large[recent_next].start = start;   /* for a report of an access to it later */
+  recent_large[recent_next].size = bytes;
+  recent_next = (recent_next + 1) % RECENT;
+  hg_unlock(&hg_region_lock);
+  hg_meta_span_delete(s);
+  hg_trace_why(HG_WHY_LARGE_FREE, bytes, 0);
+  hg_os_unmap((void *)start, bytes);
+}
+
 size_t hg_large_live(void) { return __atomic_load_n(&large_count, __ATOMIC_RELAXED); }
 
 size_t hg_large_recently_freed(const void *p) {
@@ -165,6 +211,17 @@ size_t hg_large_recently_freed(const void *p) {
     if (recent_large[i].start == (uintptr_t)p && p) found = recent_large[i].size ? recent_large[i].size : 1;
   hg_unlock(&hg_region_lock);
   return found;
+}
+
+/* Without the region lock: a crash report asks, and the crash may be in heapguard's
+ * code holding it.  An entry changing meanwhile only words the report wrongly. */
+size_t hg_large_recently_unmapped(const void *p) {
+  for (unsigned i = 0; i < RECENT; i++) {
+    uintptr_t start = __atomic_load_n(&recent_large[i].start, __ATOMIC_RELAXED);
+    size_t size = __atomic_load_n(&recent_large[i].size, __ATOMIC_RELAXED);
+    if (start && (uintptr_t)p - start < (size ? size : 1)) return size ? size : 1;
+  }
+  return 0;
 }
 
 void hg_large_walk_locked(struct hg_region_stats *st,

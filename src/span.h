@@ -128,6 +128,8 @@ struct hg_span {
                                                 it (its current span; see Claims) */
   uint8_t zombie;                            /* SMALL, claimed: on the owner's zombie list
                                                 (owner's field) */
+  uint8_t own_mapping;                       /* MEDIUM: a mapping of its own, not the
+                                                region's pages (hg_region_alloc_mapped) */
 
   /* ---- region and list bookkeeping ---- */
   uintptr_t start;           /* first page address */
