@@ -36,6 +36,7 @@ struct hg_block *hg_blocks_chunks[MAX_CHUNKS];
 #define chunks hg_blocks_chunks
 static size_t nchunks, chunk_used;   /* records used in the last chunk */
 static size_t count;                 /* records in use */
+static size_t inserts;               /* records ever added (hg_blocks_inserts) */
 
 /* Free arrays, by length: the head of a list linked through the header's user_hidden
  * (a record pointer; 0 ends it).  Lengths are a small set: the size classes' slot
@@ -249,6 +250,7 @@ struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span) {
   r->index = (uint32_t)(1 + idx);
   a->raw++;
   count++;
+  inserts++;
   return r;
 }
 
@@ -267,6 +269,7 @@ struct hg_span *hg_blocks_erase(struct hg_block *b) {
 }
 
 size_t hg_blocks_count(void) { return count; }
+size_t hg_blocks_inserts(void) { return inserts; }
 /* (The last chunk is used up to chunk_used: arrays are carved from it in turn.) */
 size_t hg_blocks_capacity(void) { return nchunks ? hg_blocks_chunk_start(nchunks - 1) + chunk_used : 0; }
 

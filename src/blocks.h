@@ -63,6 +63,9 @@ struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span);
  * caller to give the slot back without looking it up again. */
 struct hg_span *hg_blocks_erase(struct hg_block *b);
 size_t hg_blocks_count(void);
+/* Records added so far (each insert counts): unchanged between two moments, no block
+ * appeared in between (the leak scan's use of the verify's list: check.h). */
+size_t hg_blocks_inserts(void);
 
 /* Iteration: entries 0 .. capacity-1, skipping empty ones (slot == 0).  Capacity (the
  * records ever handed out, empty ones included) only grows, and records never move. */

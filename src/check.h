@@ -100,10 +100,26 @@ struct hg_block;
 bool hg_check_block_near(uintptr_t addr, struct hg_block *out);
 void hg_check_describe_address(uintptr_t addr);
 
+/* The live blocks' record numbers, listed for the leak scan by the verify at exit as
+ * it reads every record, so that the scan does not read them all again (with the
+ * quarantine full of small blocks, 560,000 records: 27 MiB).  It holds every live
+ * block when `whole` is set and no record was added since `inserts` (the verify
+ * releases the lock between its batches, and before the scan takes it): a block freed
+ * since is still listed, the scan drops it. */
+struct hg_live_list {
+  uint32_t *ids;          /* NULL: none kept (the scan lists the blocks itself) */
+  size_t n, room;
+  size_t bytes;           /* mapped size; 0: not mapped */
+  size_t inserts;         /* hg_blocks_inserts() when the verify began */
+  uintptr_t lo, hi;       /* bounds of the blocks listed (user bytes, + 1) */
+  bool whole;
+};
+
 /* Verify every block's redzones and every quarantined block's poison, reporting what
  * is wrong; returns the number of errors found.  exiting: the verify at exit, which in
- * a fork child leaves alone the pages it still shares with its parent (forkpages.h). */
-size_t hg_check_verify(const char *when, bool exiting);
+ * a fork child leaves alone the pages it still shares with its parent (forkpages.h).
+ * live: NULL, or a list (hg_leak_list_start) to fill with the live blocks. */
+size_t hg_check_verify(const char *when, bool exiting, struct hg_live_list *live);
 
 /* For the leak scan (leak.c): check mode's lock; whether address a is in check mode's
  * own bookkeeping (records, quarantine ring, stack depot), which holds no pointer of the
@@ -112,8 +128,11 @@ void hg_check_lock(void);
 void hg_check_unlock(void);
 bool hg_check_holds(uintptr_t a);
 
-/* leak.c: the reachability scan and the leak report, at exit. */
-void hg_leak_report(void);
+/* leak.c: the reachability scan and the leak report, at exit.  hg_leak_list_start
+ * prepares a list for the verify (room for every record in use; ids NULL if it cannot
+ * be had); hg_leak_report takes the list (or NULL) and releases it. */
+void hg_leak_list_start(struct hg_live_list *l, uint32_t *few, size_t nfew);
+void hg_leak_report(struct hg_live_list *l);
 
 /* Each thread's serial number for the leak scan in a fork child (leak.c): 0 until the
  * thread's first check-mode allocation, which takes one (hg_leak_new_thread_serial)

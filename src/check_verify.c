@@ -98,13 +98,27 @@ static const struct hg_unreadable *unreadable_around(const struct hg_block *b, c
  * hg_check_heap() probes first (the maps were 4/5 of a call with 1,000 blocks), and
  * reads the maps after all before a block would take it past PROBES_FIRST probes. */
 #define PROBES_FIRST 64
-size_t hg_check_verify(const char *when, bool exiting) {
+/* Live block b, record number i, into the leak scan's list. */
+static inline void list_live(struct hg_live_list *l, size_t i, const struct hg_block *b) {
+  if (l->n == l->room) {
+    l->whole = false;
+    return;
+  }
+  l->ids[l->n++] = (uint32_t)i;
+  uintptr_t user = hg_block_user(b);
+  if (user < l->lo) l->lo = user;
+  if (user + b->size + 1 > l->hi) l->hi = user + b->size + 1;
+}
+
+size_t hg_check_verify(const char *when, bool exiting, struct hg_live_list *live) {
   size_t found = 0;
   struct hg_unreadable u, probed;
   struct hg_probe probe;
   bool probing = false, cheap = false;   /* cheap: probing first (hg_check_heap()) */
   bool skip_shared = exiting && hg_forkpages_begin();   /* a fork child's (forkpages.h) */
   size_t next_array = 0;   /* skip_shared: the record heading the next array */
+  /* (A fork child that skips the records it shares lists none: the scan reads them.) */
+  if (live && (!live->ids || skip_shared)) live = NULL;
   for (size_t i = 0;;) {
     hg_lock_inline(&hg_check_mutex);
     int error;
@@ -121,6 +135,10 @@ size_t hg_check_verify(const char *when, bool exiting) {
                      error);
         return 0;
       }
+    }
+    if (i == 0 && live) {
+      live->inserts = hg_blocks_inserts();
+      live->whole = true;
     }
     size_t cap = hg_blocks_capacity();
     bool careful = probing || u.n || skip_shared;   /* else one test a block, as before */
@@ -142,11 +160,12 @@ size_t hg_check_verify(const char *when, bool exiting) {
         around = unreadable_around(b, &u, probing ? &probe : NULL, &probed);
       }
       if (!b->slot) continue;
-      bool live = b->state == HG_BLOCK_LIVE;
+      bool is_live = b->state == HG_BLOCK_LIVE;
+      if (live && is_live) list_live(live, i, b);
       if (hg_unlikely(around != NULL)) {
-        if (live) hg_check_redzones_slow(b, &hg_check_pending, 0, HG_API_NONE, when, around);
+        if (is_live) hg_check_redzones_slow(b, &hg_check_pending, 0, HG_API_NONE, when, around);
         else hg_check_freed_slow(b, &hg_check_pending, 0, HG_API_NONE, when, around);
-      } else if (live) {
+      } else if (is_live) {
         check_redzones(b, &hg_check_pending, 0, HG_API_NONE, when);
       } else {
         check_freed(b, &hg_check_pending, 0, HG_API_NONE, when);
@@ -162,5 +181,5 @@ size_t hg_check_verify(const char *when, bool exiting) {
 }
 
 __attribute__((visibility("default"))) size_t hg_check_heap(void) {
-  return hg_check_on ? hg_check_verify("by hg_check_heap()", false) : 0;
+  return hg_check_on ? hg_check_verify("by hg_check_heap()", false, NULL) : 0;
 }
