@@ -109,6 +109,22 @@ static int find_own_text(struct dl_phdr_info *info, size_t size, void *arg) {
   return 1;
 }
 
+/* pthread_getattr_np's code, [getattr_lo, getattr_hi) (0: not found), for find_stack. */
+static uintptr_t getattr_lo, getattr_hi;
+
+/* C library's, not a preloaded wrapper's or a non-PIE program's PLT entry: RTLD_NEXT;
+ * its size from the dynamic symbol table. */
+static void find_getattr(void) {
+  void *f = dlsym(RTLD_NEXT, "pthread_getattr_np");
+  Dl_info info;
+  const ElfW(Sym) *sym = NULL;
+  if (f && dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_size &&
+      info.dli_saddr == f) {
+    getattr_lo = (uintptr_t)f;
+    getattr_hi = getattr_lo + sym->st_size;
+  }
+}
+
 /* libunwind loaded (or found missing), and the rest of what capture needs made: 2.
  * Sampled mode loads it at its first sample (hg_stack_ready): 0 until then, 1 while one
  * thread loads it. */
@@ -158,6 +174,7 @@ static void load_unwinder(void) {
   }
   size_t depth = hg_opt.stack_depth < HG_STACK_MAX_DEPTH ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   capture_max = (int)depth + (own_text_hi ? 0 : OWN_FRAMES_MAX);
+  find_getattr();
 }
 
 void hg_stack_init(void) {
@@ -431,11 +448,36 @@ static inline __attribute__((always_inline)) int walk(struct near *nb, uintptr_t
  * allocations capture no stack) and, in the main thread, reads /proc/self/maps. */
 static __thread uintptr_t stack_lo, stack_hi;
 
+/* Whether the calling thread is inside pthread_getattr_np (a frame of the first
+ * GETATTR_FRAMES is in its code), or that cannot be told.  glibc holds the thread's own
+ * descriptor lock while it allocates there (every thread's cpu set by realloc, the main
+ * thread's fopen of /proc/self/maps), and does not take it recursively: asking for the
+ * thread's stack from such an allocation would wait for ever (every Rust program calls
+ * it so, in each of its threads, at start; tests/bugs/clean_getattr_self.c).  Once a
+ * thread (find_stack finds the stack at a later walk), about 10 frames deep. */
+#define GETATTR_FRAMES 24
+static bool inside_getattr(void) {
+  unw_context_t ctx;
+  unw_cursor_t c;
+  if (!getattr_hi || unwind_getcontext(&ctx) != 0 || unwind_init_local(&c, &ctx) != 0) return true;
+  for (int i = 0; i < GETATTR_FRAMES && unwind_step(&c) > 0; i++) {
+    unw_word_t ip = 0;
+    if (unwind_get_reg(&c, UNW_REG_IP, &ip) != 0 || !ip) break;
+    if (ip - 1 >= getattr_lo && ip - 1 < getattr_hi) return true;   /* ip: a return address */
+  }
+  return false;
+}
+
 static HG_NOINLINE void find_stack(void) {
   pthread_attr_t attr;
   void *lo = NULL;
   size_t size = 0;
   hg_stack_quiet++;
+  if (inside_getattr()) {   /* not now: no scrub this time */
+    hg_stack_quiet--;
+    stack_lo = stack_hi = 0;
+    return;
+  }
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
     if (pthread_attr_getstack(&attr, &lo, &size) != 0) lo = NULL;
     pthread_attr_destroy(&attr);
