@@ -70,7 +70,7 @@ help:
 	@echo "make bench      heapguard vs glibc, jemalloc, mimalloc, tcmalloc -> bench/results/"
 	@echo "make bench-smoke / bench-callgrind   the quick run (CI) / instructions per malloc+free"
 	@echo "make deps       install the Debian packages the build and tests need"
-	@echo "make test-deps  install the Debian packages only the tests need (chromium, clang, g++)"
+	@echo "make test-deps  install the Debian packages only the tests need (chromium, clang, g++, ripgrep)"
 
 # ---- dependencies -----------------------------------------------------------------
 # A stamp keeps the check to once per build directory; delete it to check again.
@@ -94,10 +94,10 @@ deps: $(BUILD)/.deps
 # Packages only the tests need: chromium renders `heapguard report`'s pages in
 # tests/programs/report.sh; clang builds the library a second way in
 # tests/programs/clang.sh; g++ compiles a C++ program in tests/programs/modes.sh
-# (check mode on cc1plus and on libstdc++'s new/delete).  Installed like the build's
-# (apt-get as root, else the command is printed); those tests fail in CI (CI=true)
-# without them.
-TEST_DEPS_TOOLS := chromium:chromium clang:clang g++:g++
+# (check mode on cc1plus and on libstdc++'s new/delete); rg, a Rust program, runs in
+# tests/programs/rust.sh.  Installed like the build's (apt-get as root, else the command
+# is printed); those tests fail in CI (CI=true) without them.
+TEST_DEPS_TOOLS := chromium:chromium clang:clang g++:g++ rg:ripgrep
 $(BUILD)/.test-deps: | $(BUILD)/.deps
 	@missing=""; for t in $(TEST_DEPS_TOOLS); do \
 	   cmd=$${t%%:*}; pkg=$${t#*:}; \
