@@ -250,8 +250,8 @@ static void zero_block(char *user, size_t n, const void *slot, bool guarded) {
 
 /* sampled: sampled guard mode (a guarded slot or nothing).  stack: the caller's,
  * captured by the entry point. */
-static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, bool sampled,
-                         hg_stack_t stack) {
+static HG_NOINLINE void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, bool sampled,
+                                     hg_stack_t stack) {
   uint8_t asked = (uint8_t)(align ? __builtin_ctzl(align) : 0);   /* (a power of two) */
   if (align < HG_ALIGNMENT) align = HG_ALIGNMENT;
   size_t left = hg_align_up(hg_check_redzone, align), total;
@@ -326,10 +326,9 @@ static void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, boo
 
 /* The live block starting at p, or NULL with a finding about p (lock held).  hint:
  * hg_blocks_prefetch(p) (or NULL), taken at face value if it is that block's record. */
-static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t where,
-                                   struct findings *fs, struct hg_block *hint) {
+static HG_NOINLINE struct hg_block *live_block_slow(const void *p, enum hg_api op, hg_stack_t where,
+                                                    struct findings *fs) {
   uintptr_t a = (uintptr_t)p, slot;
-  if (hint && hg_block_user(hint) == a && hint->state == HG_BLOCK_LIVE) return hint;
   struct hg_block *b = hg_blocks_lookup(a, &slot);
   if (b && hg_block_user(b) == a && b->state == HG_BLOCK_LIVE) return b;
   struct finding f = { .shape = F_BAD_POINTER, .op = op, .addr = a, .where = where, .where_api = op };
@@ -341,18 +340,31 @@ static struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t whe
   return NULL;
 }
 
+/* (The hint's test inline: it is the common case, and live_block_slow's frame, with a
+ * finding in it, is more stack for every call to wipe.) */
+static inline struct hg_block *live_block(const void *p, enum hg_api op, hg_stack_t where,
+                                          struct findings *fs, struct hg_block *hint) {
+  if (hg_likely(hint && hg_block_user(hint) == (uintptr_t)p && hint->state == HG_BLOCK_LIVE)) return hint;
+  return live_block_slow(p, op, where, fs);
+}
+
+/* (Apart: the finding it builds is more of check_free's frame, and stack to wipe.) */
+static HG_NOINLINE void mismatch(const struct hg_block *b, void *p, enum hg_api api, hg_stack_t stack, size_t size,
+                                 size_t align) {
+  add(&hg_check_pending, (struct finding){ .shape = F_MISMATCH, .op = api, .addr = (uintptr_t)p, .block = *b,
+                                           .where = stack, .where_api = api, .size = size, .align = align });
+}
+
 /* size, align: what a sized or aligned operator delete says of the block (check.h). */
-static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_block *hint, size_t size,
-                       size_t align) {
+static HG_NOINLINE void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_block *hint, size_t size,
+                                   size_t align) {
   struct findings *fs = &hg_check_pending;
   hg_lock_inline(&hg_check_mutex);
   struct hg_block *b = live_block(p, api, stack, fs, hint);
   if (b) {
     /* The wrong function for the block: reported, and freed all the same (Valgrind's
      * way: the program goes on as if the right one had been called). */
-    if (hg_unlikely(!hg_check_dealloc_fits(b, api, size, align)))
-      add(fs, (struct finding){ .shape = F_MISMATCH, .op = api, .addr = (uintptr_t)p, .block = *b,
-                                .where = stack, .where_api = api, .size = size, .align = align });
+    if (hg_unlikely(!hg_check_dealloc_fits(b, api, size, align))) mismatch(b, p, api, stack, size, align);
     check_redzones(b, fs, stack, api, NULL);
     b->state = HG_BLOCK_FREED;
     b->free_stack = stack;
@@ -392,7 +404,7 @@ static void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_blo
 
 /* One stack for the whole call: the new block's allocation and the old one's free
  * happen at the same place. */
-static void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block *hint) {
+static HG_NOINLINE void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block *hint) {
   if (!p) return check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false, false, stack);
   if (n == 0) {   /* glibc: frees the block and returns NULL */
     check_free(p, HG_API_REALLOC, stack, hint, HG_SIZE_UNSAID, 0);
@@ -430,7 +442,12 @@ static size_t check_usable_size(const void *p, enum hg_api api) {
  * frames) would be picked up by the leak scan at exit, in the stacks of other threads,
  * which are scanned whole, and make leaked blocks look reachable.  A call uses about
  * 400 bytes of stack with the default depth (the frames captured are on the stack too;
- * a call that needed libunwind wipes its deeper use itself: stack.c). */
+ * a call that needed libunwind wipes its deeper use itself: stack.c).  The entry
+ * point's own frame is not wiped (the wipe is a call below it), so the work is never
+ * inlined into one: check_alloc, check_free and check_realloc are HG_NOINLINE.  (With
+ * check_realloc inlined in hg_check_realloc, gcc kept the new block's address in the
+ * entry point's frame across check_free: a thread's block leaked by realloc was
+ * "still reachable": bugs/bug_leak_thread_dead_stack.) */
 static size_t scrub_bytes;   /* hg_check_init */
 
 static HG_NOINLINE void scrub_stack(void) {
