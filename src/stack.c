@@ -613,10 +613,11 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
   if (frame && nb != &hg_stack_near_shared && !nb->memo_busy) {
     uintptr_t key = (uintptr_t)frame ^ ((const uintptr_t *)frame)[1];
     unsigned set = (unsigned)((key * 0x9e3779b97f4a7c15u) >> (64 - MEMO_LOG));
+    struct walk_memo *ways = &nb->memo[2 * set];   /* (its address made once, not per way) */
     nb->memo_busy = 1;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);   /* (a handler's capture sees it set) */
     for (unsigned w = 0; w < 2; w++) {
-      m = &nb->memo[2 * set + w];
+      m = &ways[w];
       if (m->start == (uintptr_t)frame && memo_holds(m)) {
         hg_stack_t id = m->id;
         nb->memo_victim[set] = (uint8_t)(w ^ 1);
@@ -629,7 +630,7 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
         return id;
       }
     }
-    m = &nb->memo[2 * set + nb->memo_victim[set]];
+    m = &ways[nb->memo_victim[set]];
     nb->memo_victim[set] ^= 1;
     m->start = 0;   /* rewritten by this walk */
   }
