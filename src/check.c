@@ -50,10 +50,17 @@ static inline __attribute__((always_inline)) void *slot_alloc(size_t total, size
     for (unsigned c = hg_size_class(total); c < HG_NCLASSES; c++) {
       if (hg_classes[c].size & (align - 1)) continue;   /* align: a power of two */
       *raw = hg_classes[c].size;
-      char *p = hg_heap_alloc_in(&check_heap, hg_classes[c].size);
-      /* The slot came from the class's current span (the one refilled, if it was);
-       * checked, not assumed. */
+      /* (hg_heap_alloc_in, its fast path here: the slot is then the current span's.) */
       struct hg_span *s = check_heap.cur[c];
+      uint64_t *word = hg_span_cur_word(s), bits = *word;
+      if (hg_likely(bits)) {
+        *span = s;
+        return hg_span_take_bits(s, word, bits);
+      }
+      char *p = hg_heap_refill(&check_heap, hg_classes[c].size);
+      /* The slot came from the class's current span (the one refilled); checked, not
+       * assumed. */
+      s = check_heap.cur[c];
       *span = p && s->kind == HG_SPAN_SMALL && (size_t)(p - s->base) < s->nblocks * s->bsize ? s : NULL;
       return p;
     }
