@@ -271,8 +271,8 @@ static void zero_block(char *user, size_t n, const void *slot, bool guarded) {
 
 /* sampled: sampled guard mode (a guarded slot or nothing).  stack: the caller's,
  * captured by the entry point. */
-static HG_NOINLINE void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, bool sampled,
-                                     hg_stack_t stack) {
+static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, size_t align, enum hg_api api,
+                                                                      bool zero, bool sampled, hg_stack_t stack) {
   uint8_t asked = (uint8_t)(align ? __builtin_ctzl(align) : 0);   /* (a power of two) */
   if (align < HG_ALIGNMENT) align = HG_ALIGNMENT;
   size_t left = hg_align_up(hg_check_redzone, align), total;
@@ -343,6 +343,11 @@ static HG_NOINLINE void *check_alloc(size_t n, size_t align, enum hg_api api, bo
   if (hg_unlikely(!guarded && g.refused)) hg_guard_fell_back(g.refused);   /* (printed once) */
   if (zero) zero_block(user, n, slot, guarded);
   return user;
+}
+
+static HG_NOINLINE void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, bool sampled,
+                                     hg_stack_t stack) {
+  return check_alloc_inline(n, align, api, zero, sampled, stack);
 }
 
 /* The live block starting at p, or NULL with a finding about p (lock held).  hint:
@@ -465,10 +470,10 @@ static size_t check_usable_size(const void *p, enum hg_api api) {
  * 400 bytes of stack with the default depth (the frames captured are on the stack too;
  * a call that needed libunwind wipes its deeper use itself: stack.c).  The entry
  * point's own frame is not wiped (the wipe is a call below it), so the work is never
- * inlined into one: check_alloc, check_free and check_realloc are HG_NOINLINE.  (With
- * check_realloc inlined in hg_check_realloc, gcc kept the new block's address in the
- * entry point's frame across check_free: a thread's block leaked by realloc was
- * "still reachable": bugs/bug_leak_thread_dead_stack.) */
+ * inlined into one: check_alloc, check_malloc, check_free and check_realloc are
+ * HG_NOINLINE.  (With check_realloc inlined in hg_check_realloc, gcc kept the new
+ * block's address in the entry point's frame across check_free: a thread's block
+ * leaked by realloc was "still reachable": bugs/bug_leak_thread_dead_stack.) */
 static size_t scrub_bytes;   /* hg_check_init */
 
 static HG_NOINLINE void scrub_stack(void) {
@@ -486,6 +491,12 @@ void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
   scrub_stack();
   if (p) errno = saved;
   return p;
+}
+
+/* malloc's check_alloc, its arguments constants.  (Not inline in the entry point: the
+ * entry point's own frame is not wiped, only what lies below it.) */
+static HG_NOINLINE void *check_malloc(size_t n, hg_stack_t stack) {
+  return check_alloc_inline(n, HG_ALIGNMENT, HG_API_MALLOC, false, false, stack);
 }
 
 /* Whether this thread is inside a check-mode call (sampled guard mode: a sampled
@@ -563,7 +574,13 @@ bool hg_check_lock_patiently(void) {
 
 /* ---- process life ------------------------------------------------------------------------------ */
 
-static void *divert_alloc(size_t n) { return hg_check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false); }
+static void *divert_alloc(size_t n) {
+  int saved = errno;
+  void *p = check_malloc(n, hg_stack_capture_at(__builtin_frame_address(0)));
+  scrub_stack();
+  if (p) errno = saved;
+  return p;
+}
 /* (free() has found p's span: not looked up again for the record's hint.) */
 static void divert_free(void *p, struct hg_span *s) {
   free_entry(p, HG_API_FREE, HG_SIZE_UNSAID, 0, hg_blocks_prefetch_in(s, (uintptr_t)p));
