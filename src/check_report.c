@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "check_internal.h"
 
+#include <dlfcn.h>
 #include <string.h>
 
 #include "blocks.h"
@@ -263,8 +264,47 @@ void hg_check_describe_address(uintptr_t a) {
   print_block_origin(&b);
 }
 
+/* Whether the first frame of stack id is in a function whose exported name starts with
+ * one of two prefixes (dladdr: the loader's lock, none of ours, is taken). */
+static bool first_frame_in(hg_stack_t id, const char *p1, const char *p2) {
+  unsigned n = 0;
+  bool exact = false;
+  const uintptr_t *frames = id ? hg_stack_frames(id, &n, &exact) : NULL;
+  if (!frames || !n) return false;
+  Dl_info info;
+  uintptr_t pc = frames[0] - (exact ? 0 : 1);   /* a return address: the call is before it */
+  if (!dladdr((void *)pc, &info) || !info.dli_sname) return false;
+  return strncmp(info.dli_sname, p1, strlen(p1)) == 0 || strncmp(info.dli_sname, p2, strlen(p2)) == 0;
+}
+
+/* A mismatch of families that is two objects' operators, each pair right: a library
+ * with an operator new and delete of its own that call malloc and free (libstdc++ linked
+ * into it, as into rustc's libLLVM, whose new'd strings rust-lld deletes with the
+ * process's delete, heapguard's), or a program's own operator delete calling free on a
+ * block from the process's new.  Underneath it is malloc's block given to free, as it
+ * is without heapguard: not reported (Valgrind reports it, and says to turn its
+ * mismatch reports off).  Told by the name of the function the block's allocation was
+ * called from (an operator new: _Znwm..., _Znam...) or the free (an operator delete),
+ * when the size and alignment said fit. */
+static bool operators_of_two_objects(const struct finding *f) {
+  if (f->shape != F_MISMATCH || mismatch_of(f) != MM_FAMILY) return false;
+  if ((f->size != HG_SIZE_UNSAID && f->size != f->block.size) ||
+      (f->align && f->align != hg_block_align(&f->block)))
+    return false;
+  unsigned fa = hg_check_api_family[f->block.alloc_api] & ~(unsigned)HG_FAMILY_ALIGNED;
+  unsigned fd = hg_check_api_family[f->op] & ~(unsigned)HG_FAMILY_ALIGNED;
+  if (fa == HG_FAMILY_MALLOC) return first_frame_in(f->block.alloc_stack, "_Znwm", "_Znam");
+  if (fd == HG_FAMILY_MALLOC) return first_frame_in(f->where, "_ZdlPv", "_ZdaPv");
+  return false;
+}
+
 void hg_check_report_all(const struct findings *fs) {
-  for (unsigned i = 0; i < fs->n; i++) hg_check_report(&fs->f[i]);
+  unsigned reported = 0;
+  for (unsigned i = 0; i < fs->n; i++) {
+    if (operators_of_two_objects(&fs->f[i])) continue;
+    hg_check_report(&fs->f[i]);
+    reported++;
+  }
   /* Sampled guard mode runs in the default allocator, which stops at any heap error. */
-  if (fs->n && !hg_check_on) hg_guard_sampled_error();
+  if (reported && !hg_check_on) hg_guard_sampled_error();
 }
