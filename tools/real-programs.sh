@@ -400,7 +400,7 @@ JV
   java -Xmx256m "$D/H.java"
 }
 w_convert() {
-  need convert || return 0
+  need convert identify || return 0
   convert -size 300x200 xc:white -fill red -draw 'circle 150,100 150,20' -blur 0x3 "$D/a.png" && convert "$D/a.png" -resize 50% -rotate 30 "$D/b.jpg" && identify -format '%w %h %m\n' "$D/b.jpg"
   convert "$D/a.png" -format '%[fx:mean]\n' info:
 }
