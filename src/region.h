@@ -46,7 +46,8 @@ struct hg_span *hg_region_alloc_mapped(size_t npages, size_t align_pages);
 void hg_region_free_mapped(struct hg_span *s);
 /* The least slot check mode maps so: 32 MiB, the ceiling of glibc's dynamic mmap
  * threshold (glibc maps every block from there), or the threshold the user fixed (none
- * if M_MMAP_MAX is 0).  Smaller slots stay in the region: a mapping each would cost two
+ * while M_MMAP_MAX blocks are mapped).  Such a span is listed and counted as a large
+ * block (the stats' mapped blocks, mallinfo's hblks and hblkhd).  Smaller slots stay in the region: a mapping each would cost two
  * system calls per block that glibc serves from its heap. */
 size_t hg_region_mapped_min(void);
 

@@ -178,12 +178,24 @@ struct hg_span *hg_region_alloc_mapped(size_t npages, size_t align_pages) {
   s->npages = npages;
   s->size = bytes;
   s->zeroed = 1;
+  /* listed and counted as a large block (the stats' mapped blocks, glibc's hblks and
+   * hblkhd, M_MMAP_MAX), as glibc counts its mapped chunks */
+  s->next = large_head;
+  s->prev = NULL;
+  if (large_head) large_head->prev = s;
+  large_head = s;
+  large_count++;
+  large_total++;
+  large_bytes += bytes;
+  if (large_count > large_max_count) large_max_count = large_count;
+  if (large_bytes > large_max_bytes) large_max_bytes = large_bytes;
   hg_unlock(&hg_region_lock);
   return s;
 }
 
 size_t hg_region_mapped_min(void) {
-  if (hg_opt.mmap_threshold_fixed) return hg_opt.mmap_max ? hg_opt.mmap_threshold : SIZE_MAX;
+  if (hg_large_live() >= hg_opt.mmap_max) return SIZE_MAX;
+  if (hg_opt.mmap_threshold_fixed) return hg_opt.mmap_threshold;
   return hg_opt.mmap_threshold > DYNAMIC_THRESHOLD_MAX ? hg_opt.mmap_threshold : DYNAMIC_THRESHOLD_MAX;
 }
 
@@ -192,6 +204,9 @@ void hg_region_free_mapped(struct hg_span *s) {
   size_t bytes = hg_span_bytes(s);
   hg_lock(&hg_region_lock);
   hg_pagemap_set(start, s->npages, NULL);
+  large_unlink(s);
+  large_count--;
+  large_bytes -= bytes;
   s->kind = HG_SPAN_DEAD;
   recent_large[recent_next].start = start;   /* for a report of an access to it later */
   recent_large[recent_next].size = bytes;

@@ -238,6 +238,7 @@ static void visit(void *ctx, const struct hg_span *s) {
     visit_small(w, s);
     return;
   case HG_SPAN_MEDIUM:
+    if (s->own_mapping) goto large;   /* check mode's big slot (hg_region_alloc_mapped) */
     if (w->figures) {
       sn->medium_blocks++;
       sn->medium_requested += s->size;
@@ -245,6 +246,7 @@ static void visit(void *ctx, const struct hg_span *s) {
     }
     break;
   case HG_SPAN_LARGE:
+  large:
     if (w->figures) {
       sn->large_blocks++;
       sn->large_requested += s->size;
