@@ -33,6 +33,8 @@
  * "indirectly lost" (the rest of a leaked list); the others are "definitely lost".
  * Lost blocks are grouped by allocation stack, largest group first; each group is one
  * error (kind memory-leak).  Still-reachable blocks are counted, not reported. */
+#define _GNU_SOURCE   /* dl_iterate_phdr */
+#include <link.h>
 #include <setjmp.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -174,12 +176,48 @@ static void drain(struct scan *sc) {
   while (sc->depth) scan_block(sc, sc->stack[--sc->depth]);
 }
 
+/* The loaded objects' RELRO (PT_GNU_RELRO): data the loader makes read-only once it
+ * is relocated, which the walk of the writable mappings passes over.  A statically
+ * linked program's libc allocates during its start-up, before it protects that data,
+ * and keeps the blocks there (_dl_init_paths' search list, _dl_find_object's table):
+ * 200 bytes in 2 blocks reported "definitely lost" in every clean static program with
+ * threads.  Collected before the scan (dl_iterate_phdr takes the loader's lock, which
+ * a thread stopped by the scan may hold); read where the maps say it is readable. */
+#define RELRO_MAX 128
+static struct { uintptr_t lo, hi; } relro[RELRO_MAX];
+static size_t nrelro;
+
+static int note_relro(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size;
+  (void)arg;
+  for (size_t i = 0; i < info->dlpi_phnum && nrelro < RELRO_MAX; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_GNU_RELRO || !ph->p_memsz) continue;
+    relro[nrelro].lo = info->dlpi_addr + ph->p_vaddr;
+    relro[nrelro].hi = relro[nrelro].lo + ph->p_memsz;
+    nrelro++;
+  }
+  return 0;
+}
+
+/* The RELRO in the read-only mapping [start, end). */
+static void scan_relro(struct scan *sc, uintptr_t start, uintptr_t end) {
+  for (size_t i = 0; i < nrelro; i++) {
+    uintptr_t lo = relro[i].lo > start ? relro[i].lo : start, hi = relro[i].hi < end ? relro[i].hi : end;
+    if (lo < hi) scan_range(sc, lo, hi);
+  }
+}
+
 /* One root mapping: its resident pages that are not the allocator's.  (And in the same
  * read of the maps, the unreadable ones noted: blocks are read only after it.) */
 static bool scan_mapping(const struct hg_mapping *m, void *arg) {
   struct scan *sc = arg;
   hg_unreadable_note(&sc->unreadable, m, sc->lo, sc->hi);
-  if (!m->readable || !m->writable) return true;
+  if (!m->readable) return true;
+  if (!m->writable) {
+    if (m->path[0] == '/' && !m->shared) scan_relro(sc, m->start, m->end);
+    return true;
+  }
   if (strncmp(m->path, "/dev/", 5) == 0 || (m->shared && m->path[0] == '/')) return true;
   if (strcmp(m->path, "[vvar]") == 0 || strcmp(m->path, "[vsyscall]") == 0) return true;
   uintptr_t start = m->start, end = m->end;
@@ -471,6 +509,8 @@ static void leak_report(struct hg_live_list *l) {
   uint8_t few_marks[4 * FEW] = { 0 };
   struct tables tb = { few_stack, few_groups, few_live, NULL, 0, 0, 0, 0 };
   size_t ngroups = 0;
+  nrelro = 0;
+  dl_iterate_phdr(note_relro, NULL);
 
   hg_check_lock();
   size_t records = hg_blocks_capacity(), live = hg_blocks_count();

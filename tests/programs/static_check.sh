@@ -5,6 +5,9 @@
 # dwfl_module_getsrc at the first report (SIGSEGV, status 139, the report cut after its
 # first frame).  Now the report is whole, its frames given as module+offset, and the
 # status is check mode's (99).
+# And a clean static program with a thread: static libc's start-up keeps two blocks in
+# its RELRO data, which the leak scan did not read ("definitely lost: 200 bytes in 2
+# blocks", status 99); a real leak beside them is still found, alone.
 . "$(dirname "$0")/lib.sh"
 : "${HG_LIB_A:=$(dirname "$HG_LIB_SO")/libheapguard.a}"
 need gcc
@@ -47,4 +50,39 @@ for prog in static static_pie; do
   sed 's/^/  report| /' "$r" | head -n 20
   sed 's/^/  stderr| /' "$T/$prog.err" | head -n 5
 done
+cat >"$T/clean.c" <<'C'
+#include <pthread.h>
+#include <stdlib.h>
+static void *work(void *arg) { return malloc(100 + (size_t)arg); }
+void *volatile held;
+int main(int argc, char **argv) {
+  (void)argv;
+  pthread_t t;
+  void *r;
+  pthread_create(&t, NULL, work, NULL);
+  pthread_join(t, &r);
+  free(r);
+  if (argc > 1) {
+    held = malloc(177);   /* lost: its only pointer overwritten */
+    held = NULL;
+  }
+  return 0;
+}
+C
+if gcc -O0 -g -o "$T/clean" "$T/clean.c" "$HG_LIB_A" -static -pthread 2>/dev/null; then
+  HG_CHECKS=$((HG_CHECKS + 1))
+  HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE="$T/clean.report" "$T/clean" >/dev/null 2>&1
+  st=$?
+  if [ "$st" -ne 0 ] || ! grep -q 'definitely lost: 0 bytes in 0 blocks' "$T/clean.report"; then
+    fail "clean static program: status $st (want 0), or a leak reported"
+    sed 's/^/  report| /' "$T/clean.report" | head -n 12
+  fi
+  HG_CHECKS=$((HG_CHECKS + 1))
+  HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE="$T/leaky.report" "$T/clean" leak >/dev/null 2>&1
+  st=$?
+  if [ "$st" -ne 99 ] || ! grep -q 'definitely lost: 177 bytes in 1 blocks' "$T/leaky.report"; then
+    fail "leaky static program: status $st (want 99), or not exactly its 177 bytes lost"
+    sed 's/^/  report| /' "$T/leaky.report" | head -n 12
+  fi
+fi
 finish
