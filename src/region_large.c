@@ -20,6 +20,21 @@ static bool threshold_raised;   /* a free raised the dynamic mmap threshold (hg_
 static struct { uintptr_t start; size_t size; } recent_large[RECENT];
 static unsigned recent_next;
 
+/* Span s, a mapping of `bytes` of its own, joins the large blocks' list and counts
+ * (lock held; released here). */
+static void large_link(struct hg_span *s, size_t bytes) {
+  s->next = large_head;
+  s->prev = NULL;
+  if (large_head) large_head->prev = s;
+  large_head = s;
+  large_count++;
+  large_total++;
+  large_bytes += bytes;
+  if (large_count > large_max_count) large_max_count = large_count;
+  if (large_bytes > large_max_bytes) large_max_bytes = large_bytes;
+  hg_unlock(&hg_region_lock);
+}
+
 struct hg_span *hg_large_alloc(size_t size, size_t align) {
   size_t bytes = hg_align_up(size ? size : 1, HG_PAGE);
   /* As in glibc, the mmap threshold only decides how the heap grows: a request above
@@ -59,16 +74,7 @@ struct hg_span *hg_large_alloc(size_t size, size_t align) {
   s->npages = bytes >> HG_PAGE_SHIFT;
   s->size = size;
   s->zeroed = 1;
-  s->next = large_head;
-  s->prev = NULL;
-  if (large_head) large_head->prev = s;
-  large_head = s;
-  large_count++;
-  large_total++;
-  large_bytes += bytes;
-  if (large_count > large_max_count) large_max_count = large_count;
-  if (large_bytes > large_max_bytes) large_max_bytes = large_bytes;
-  hg_unlock(&hg_region_lock);
+  large_link(s, bytes);
   return s;
 }
 
@@ -180,16 +186,7 @@ struct hg_span *hg_region_alloc_mapped(size_t npages, size_t align_pages) {
   s->zeroed = 1;
   /* listed and counted as a large block (the stats' mapped blocks, glibc's hblks and
    * hblkhd, M_MMAP_MAX), as glibc counts its mapped chunks */
-  s->next = large_head;
-  s->prev = NULL;
-  if (large_head) large_head->prev = s;
-  large_head = s;
-  large_count++;
-  large_total++;
-  large_bytes += bytes;
-  if (large_count > large_max_count) large_max_count = large_count;
-  if (large_bytes > large_max_bytes) large_max_bytes = large_bytes;
-  hg_unlock(&hg_region_lock);
+  large_link(s, bytes);
   return s;
 }
 

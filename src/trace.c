@@ -103,6 +103,17 @@ static size_t pending_len;
 static uint64_t call_start;
 static int call_errno;
 
+/* One line out: inside a traced call (this thread holds the call lock) kept with the
+ * call's kernel calls, to follow the call's own line; else written at once. */
+static void emit(int fd, const char *line, size_t len) {
+  if (hg_trace_depth && pending_len + len <= sizeof pending) {
+    __builtin_memcpy(pending + pending_len, line, len);
+    pending_len += len;
+  } else {
+    write_out(fd, line, len);
+  }
+}
+
 void hg_trace_syscall(unsigned sys, long ret, unsigned why, size_t why_arg, const long args[6]) {
   int saved = errno;
   struct hg_trace_ctx c = hg_trace_ctx;
@@ -120,12 +131,7 @@ void hg_trace_syscall(unsigned sys, long ret, unsigned why, size_t why_arg, cons
   hg_trace_format_syscall(&b, hg_trace_depth, sys, args, ret, why, &c);
   if (b.len > b.size) b.len = b.size;
   line[b.len++] = '\n';
-  if (hg_trace_depth && pending_len + b.len <= sizeof pending) {
-    __builtin_memcpy(pending + pending_len, line, b.len);
-    pending_len += b.len;
-  } else {
-    write_out(fd, line, b.len);
-  }
+  emit(fd, line, b.len);
   errno = saved;
 }
 
@@ -143,13 +149,7 @@ void hg_trace_note(const char *fmt, ...) {
   va_end(ap);
   if (b.len > b.size) b.len = b.size;
   line[b.len++] = '\n';
-  /* inside a traced call this thread holds the call lock: with the call's kernel calls */
-  if (hg_trace_depth && pending_len + b.len <= sizeof pending) {
-    __builtin_memcpy(pending + pending_len, line, b.len);
-    pending_len += b.len;
-  } else {
-    write_out(fd, line, b.len);
-  }
+  emit(fd, line, b.len);
   errno = saved;
 }
 
