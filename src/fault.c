@@ -250,8 +250,9 @@ static bool our_fault(int sig, siginfo_t *si, ucontext_t *uc) {
 /* ---- a fault guard mode's alignment may have caused ------------------------------------ */
 
 /* Guard mode aligns a block of n bytes to the largest power of two dividing n, at
- * least --guard-align (8 by default), so that it ends at its guard page: a 40-byte
- * block is 8-aligned, where glibc's is 16-aligned.  Code that relies on 16 (clang marks
+ * least --guard-align (16 by default, glibc's), so that it ends at its guard page: with
+ * the opt-in --guard-align=8 a 40-byte block is 8-aligned, where glibc's is 16-aligned
+ * (so is sampled mode's with --sample-align=8).  Code that relies on 16 (clang marks
  * operator new's result "align 16" and zeroes a new 40-byte object with movaps; any
  * _mm_store_si128 into a malloc'd block) then takes a general-protection fault: a
  * SIGSEGV with si_code SI_KERNEL and no address, which is the program's, so it used to
@@ -276,14 +277,16 @@ static void say_misaligned(void *arg) {
   hg_diag_lock();
   /* The mode by name (hg_diag_mode): sampled guard mode gets here too, with
    * HEAPGUARD_SAMPLE_ALIGN below 16. */
+  const char *var = hg_guard_on ? "GUARD_ALIGN" : "SAMPLE_ALIGN";
+  const char *opt = hg_guard_on ? "guard-align" : "sample-align";
+  size_t least = hg_guard_least_alignment();
   hg_diag_line("WARNING: %s: a general-protection fault (not at a guard page) at "
                "%p, with %s = %p, inside a guarded block but not 16-byte aligned: most "
-               "likely an aligned SSE access to a block that %s aligned to %zu "
-               "(glibc: 16); %s avoids it",
+               "likely an aligned SSE access to a block that %s aligned to %zu as "
+               "HEAPGUARD_%s=%zu (--%s=%zu) asks (glibc: 16); the default, "
+               "HEAPGUARD_%s=16, avoids it",
                hg_diag_mode(), (void *)hg_context_pc(uc), m->reg, (void *)m->value, hg_diag_mode(),
-               hg_guard_least_alignment(),
-               hg_guard_on ? "HEAPGUARD_GUARD_ALIGN=16 (--guard-align=16)"
-                           : "HEAPGUARD_SAMPLE_ALIGN=16 (--sample-align=16)");
+               least, var, least, opt, least, var);
   hg_fault_test_point();
   hg_stack_print(hg_stack_capture_context(uc), NULL);
   hg_diag_unlock();

@@ -179,13 +179,17 @@ size_t hg_guard_quarantine_max(void) {
 /* ---- guarded slots ------------------------------------------------------------------ */
 
 /* The least alignment of a malloc'd block: HEAPGUARD_GUARD_ALIGN (guard mode) or
- * HEAPGUARD_SAMPLE_ALIGN (sampled), rounded up to a power of two from 1 to 16.  (Less
- * than 8 breaks programs that store pointers in variable-sized objects whose size is not
- * a multiple of 8 and check their alignment, such as CPython; less than 16 breaks code
- * that relies on glibc's 16: clang assumes operator new's result is 16-aligned and
- * zeroes a new 40-byte object with movaps, a general-protection fault on an 8-aligned
- * block.  Sampled mode runs in production, so its default is 16; guard mode is a
- * debugging run whose point is the fault at the first byte past the end, so 8.) */
+ * HEAPGUARD_SAMPLE_ALIGN (sampled), rounded up to a power of two from 1 to 16.  Both
+ * default to 16, glibc's and C's for a block of 16 bytes or more: less crashes correct
+ * programs that rely on it with aligned SSE accesses (a 40-byte object zeroed with movaps
+ * by clang, CPython's ctypes callbacks, Rust's hashbrown, with guard mode's old default
+ * of 8), and less than 8 also breaks programs that check the alignment of objects whose
+ * size is a header plus an odd number of bytes (CPython).  The lower values are opt-ins
+ * for a debugging run that wants the fault at the first byte past a block's end.  A
+ * block under 16 bytes gets 16 too although C asks only the largest power of two not
+ * above its size: glibc and heapguard's own size classes give 16, a program tested only
+ * on them may rely on it (4 tag bits in such a pointer), and what 8 would buy is the
+ * exact fault for 8-byte blocks alone; the slack is checked for writes at free. */
 static size_t least_alignment HG_DEFAULT_DATA;
 
 size_t hg_guard_least_alignment(void) { return least_alignment; }

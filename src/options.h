@@ -71,12 +71,13 @@
   X(guard_side, GUARD_SIDE, side, HG_GUARD_AFTER, 0,                                       \
     "guard mode: the inaccessible page is after each block (after: overflows fault) or "   \
     "before it (before: underflows fault)")                                                \
-  X(guard_align, GUARD_ALIGN, align, 8, 16,                                                \
+  X(guard_align, GUARD_ALIGN, align, 16, 16,                                               \
     "guard mode: least alignment (1, 2, 4, 8 or 16) of a block from malloc, calloc or "    \
     "realloc, which is aligned to the largest power of two dividing its size, at least "   \
     "this and at most 16: it ends flush against the guard page when its size is a "        \
-    "multiple of this (1: always; 8 keeps pointers aligned, as programs such as Python "   \
-    "need; 16 is glibc's alignment)")                                                      \
+    "multiple of this (16: glibc's alignment, which C promises a block of 16 bytes or "    \
+    "more; 8 and less catch overreads nearer the end but break programs that rely on "     \
+    "it with aligned SSE accesses; 1: every block ends at its guard page)")                \
   X(sample_rate, SAMPLE_RATE, count, 0, HG_MAX_SAMPLE_RATE,                                \
     "run mode: sampled guard mode, one allocation in N (at random) placed against an "     \
     "inaccessible page, with stacks, and reported like guard mode's (0: off; at most "     \

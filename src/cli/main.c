@@ -153,11 +153,13 @@ static const struct cli_option guard_options[] = {
   { "guard-side", "HEAPGUARD_GUARD_SIDE", VALUE_WORD, "after|before", "after", 0, guard_side_words,
     "put the inaccessible page after each block (overflows fault) or before it "
     "(underflows fault)", NULL },
-  { "guard-align", "HEAPGUARD_GUARD_ALIGN", VALUE_WORD, "1|2|4|8|16", "8", 0, guard_align_words,
+  { "guard-align", "HEAPGUARD_GUARD_ALIGN", VALUE_WORD, "1|2|4|8|16", "16", 0, guard_align_words,
     "least alignment of a block from malloc, calloc or realloc, which is aligned to the "
     "largest power of two dividing its size, at least this and at most 16, so that it ends "
-    "flush against the guard page when its size is a multiple of this: 1 catches every "
-    "overread; 8 keeps pointers aligned, as some programs (Python) need; 16 is glibc's", NULL },
+    "flush against the guard page when its size is a multiple of this: 16 is glibc's and "
+    "what C promises a block of 16 bytes or more; 8 and less (1 catches every overread) "
+    "break programs that rely on it with aligned SSE accesses (Python's ctypes, Rust's "
+    "HashMap)", NULL },
   CHECK_OPTIONS
 };
 

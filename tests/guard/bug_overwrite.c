@@ -1,4 +1,4 @@
-// env: HEAPGUARD_SAMPLE_ALIGN=8
+// env: HEAPGUARD_GUARD_ALIGN=8 HEAPGUARD_SAMPLE_ALIGN=8
 // expect-error: heap-buffer-overflow
 // expect-text: ERROR: heap-buffer-overflow: WRITE past the end of a 24-byte block
 // expect-text: is 0 bytes after a block of size 24 alloc'd
@@ -6,9 +6,9 @@
 // expect-text: at (malloc|calloc) \(heapguard\)
 // sampled: 99
 /* An off-by-one write: a string of 24 characters and its terminator into 24 bytes.
-   Sampled mode aligns to 16 by default (its 24-byte block would end 8 bytes before the
-   guard page and the write be found at free: tests/programs/sampled_align.sh); with 8
-   it faults at once, as guard mode's default does. */
+   Both modes align to 16 by default (the 24-byte block would end 8 bytes before the
+   guard page and the write be found at free: bug_overwrite_slack.c); with the opt-in 8
+   it ends at the guard page and the write faults at once. */
 #include <stdlib.h>
 
 static void copy(char *dst, const char *src) {

@@ -55,7 +55,7 @@ sees() {
 sees guard_env "LD_PRELOAD=$LIB" HEAPGUARD_MODE=guard -- guard
 sees guard_side_after HEAPGUARD_GUARD_SIDE=after HEAPGUARD_MODE=guard -- guard --guard-side=after
 sees guard_side_before HEAPGUARD_GUARD_SIDE=before -- guard --guard-side before
-sees guard_align HEAPGUARD_GUARD_ALIGN=16 -- guard --guard-align=16
+sees guard_align HEAPGUARD_GUARD_ALIGN=8 -- guard --guard-align=8
 sees guard_check_opts HEAPGUARD_REDZONE=64 HEAPGUARD_LEAK_CHECK=no HEAPGUARD_ERROR_EXITCODE=3 \
      HEAPGUARD_QUARANTINE=1M HEAPGUARD_STACK_DEPTH=20 HEAPGUARD_LOG_FILE=x.%p -- \
      guard --redzone=64 --leak-check no --error-exitcode=3 --quarantine=1M --stack-depth 20 --log-file=x.%p --
@@ -88,7 +88,7 @@ usage_error bad_redzone_guard "bad value '5000' for --redzone" guard --redzone=5
 check; hg guard_help guard --help
 text=$(tr -s ' \n' ' ' <"$T/guard_help.out")
 missing=""
-for o in guard-side:after:GUARD_SIDE guard-align:8:GUARD_ALIGN log-file:stderr:LOG_FILE leak-check:full:LEAK_CHECK \
+for o in guard-side:after:GUARD_SIDE guard-align:16:GUARD_ALIGN log-file:stderr:LOG_FILE leak-check:full:LEAK_CHECK \
          quarantine:64M:QUARANTINE redzone:16:REDZONE stack-depth:12:STACK_DEPTH \
          error-exitcode:99:ERROR_EXITCODE; do
   IFS=: read -r opt def env <<<"$o"
@@ -119,7 +119,7 @@ missing=""
 grep -q 'heapguard guard \[--guard-side=after|before\]' "$T/man.txt" || missing+=" (synopsis)"
 grep -q -- '--guard-side=after|before .*Default: after\. (HEAPGUARD_GUARD_SIDE)' "$T/man.txt" || missing+=" --guard-side"
 grep -q -- '--sample-rate=n .*Default: 0\. (HEAPGUARD_SAMPLE_RATE)' "$T/man.txt" || missing+=" --sample-rate"
-grep -q -- '--guard-align=1|2|4|8|16 .*Default: 8\. (HEAPGUARD_GUARD_ALIGN)' "$T/man.txt" || missing+=" --guard-align"
+grep -q -- '--guard-align=1|2|4|8|16 .*Default: 16\. (HEAPGUARD_GUARD_ALIGN)' "$T/man.txt" || missing+=" --guard-align"
 grep -q 'HEAPGUARD_MODE=guard' "$T/man.txt" || missing+=" HEAPGUARD_MODE=guard"
 if [ -s "$T/man.err" ] || [ -n "$missing" ]; then fail "man page: missing:$missing"; sed 's/^/  nroff| /' "$T/man.err"
 else ok "man page documents guard, --guard-side and --sample-rate"; fi
@@ -146,10 +146,12 @@ e2e() {
     fail "$name: heapguard $*: status $st (wanted $want), report matching '$re' and bug.c:6"; show "$name"
   else ok "$name: $(grep -m 1 ERROR: "$T/$name.err")"; fi
 }
-e2e guard_overread 99 'ERROR: heap-buffer-overflow: READ past the end of a 104-byte block' guard "$T/bug" over 104
+e2e guard_overread 99 'ERROR: heap-buffer-overflow: READ past the end of a 112-byte block' guard "$T/bug" over 112
+e2e guard_align8 99 'ERROR: heap-buffer-overflow: READ past the end of a 104-byte block' \
+    guard --guard-align=8 "$T/bug" over 104
 e2e guard_align1 99 'ERROR: heap-buffer-overflow: READ past the end of a 100-byte block' \
     guard --guard-align=1 "$T/bug" over 100
-e2e guard_exitcode 7 'ERROR: heap-buffer-overflow' guard --error-exitcode=7 "$T/bug" over 8
+e2e guard_exitcode 7 'ERROR: heap-buffer-overflow' guard --error-exitcode=7 "$T/bug" over 16
 e2e guard_before 99 'ERROR: heap-buffer-underflow: READ before the start of a 100-byte block' \
     guard --guard-side=before "$T/bug" under 100
 e2e sampled_overread 99 'ERROR: heap-buffer-overflow: READ past the end of a 112-byte block' \
@@ -161,13 +163,14 @@ check; hg sampled_align16 run --sample-rate=1 "$T/bug" over 104
 if [ "$st" -ne 0 ] || grep -q 'ERROR: heap' "$T/sampled_align16.err"; then
   fail "sampled_align16: the 1-byte overread of malloc(104) is in the slack (alignment 16): no fault expected"; show sampled_align16
 else ok "sampled_align16: a sampled malloc(104) is 16-byte aligned, its overread in the slack"; fi
-# the default alignment, 8: a 100-byte block ends 4 bytes before the guard page
-check; hg guard_align8 guard "$T/bug" over 100
-if [ "$st" -ne 0 ] || grep -q 'ERROR: heap' "$T/guard_align8.err"; then
-  fail "guard_align8: the 1-byte overread of malloc(100) is in the slack (alignment 8): no fault expected"; show guard_align8
-else ok "guard_align8: malloc(100) is 8-byte aligned, its overread in the slack"; fi
+# guard mode's default alignment, 16 (glibc's): a 104-byte block ends 8 bytes before
+# the guard page, and a read there changes nothing that free could see
+check; hg guard_align16 guard "$T/bug" over 104
+if [ "$st" -ne 0 ] || grep -q 'ERROR: heap' "$T/guard_align16.err"; then
+  fail "guard_align16: the 1-byte overread of malloc(104) is in the slack (alignment 16): no fault expected"; show guard_align16
+else ok "guard_align16: malloc(104) is 16-byte aligned, its overread in the slack"; fi
 # with the error exit code 0 the program dies by the signal, as without heapguard
-check; hg guard_exit0 guard --error-exitcode=0 "$T/bug" over 104
+check; hg guard_exit0 guard --error-exitcode=0 "$T/bug" over 112
 if [ "$st" -ne 139 ] || ! grep -q 'ERROR: heap-buffer-overflow' "$T/guard_exit0.err"; then
   fail "guard_exit0: status $(status_desc "$st"), wanted 139 (SIGSEGV) after the report"; show guard_exit0
 else ok "guard --error-exitcode=0: reported, then killed by SIGSEGV"; fi
