@@ -156,7 +156,9 @@ struct walk {
   bool list;      /* list the spans */
 };
 
-static void record(struct hg_snapshot *sn, const struct hg_span *s, uint32_t class_size,
+/* kind: the span's, but LARGE for check mode's big slot (a MEDIUM span in a mapping
+ * of its own), as the figures count it (visit): the map said "medium" for it. */
+static void record(struct hg_snapshot *sn, const struct hg_span *s, uint8_t kind, uint32_t class_size,
                    unsigned used, unsigned slots) {
   if (sn->nspans >= sn->spans_cap || !sn->spans) {
     sn->spans_lost++;
@@ -164,7 +166,7 @@ static void record(struct hg_snapshot *sn, const struct hg_span *s, uint32_t cla
   }
   sn->spans[sn->nspans++] = (struct hg_stats_span){
     .start = s->start, .bytes = hg_span_bytes(s), .class_size = class_size,
-    .used = (uint16_t)used, .slots = (uint16_t)slots, .kind = s->kind,
+    .used = (uint16_t)used, .slots = (uint16_t)slots, .kind = kind,
   };
 }
 
@@ -199,7 +201,7 @@ static void visit_small(struct walk *w, const struct hg_span *s) {
       }
     }
   }
-  if (w->list) record(sn, s, bsize, live, nb);
+  if (w->list) record(sn, s, HG_SPAN_SMALL, bsize, live, nb);
   if (!w->figures) return;
   if (!known) {
     requested = (size_t)live * bsize;
@@ -233,12 +235,16 @@ static void visit_small(struct walk *w, const struct hg_span *s) {
 static void visit(void *ctx, const struct hg_span *s) {
   struct walk *w = ctx;
   struct hg_snapshot *sn = w->sn;
-  switch (s->kind) {
+  uint8_t kind = s->kind;
+  switch (kind) {
   case HG_SPAN_SMALL:
     visit_small(w, s);
     return;
   case HG_SPAN_MEDIUM:
-    if (s->own_mapping) goto large;   /* check mode's big slot (hg_region_alloc_mapped) */
+    if (s->own_mapping) {   /* check mode's big slot (hg_region_alloc_mapped) */
+      kind = HG_SPAN_LARGE;
+      goto large;
+    }
     if (w->figures) {
       sn->medium_blocks++;
       sn->medium_requested += s->size;
@@ -256,7 +262,7 @@ static void visit(void *ctx, const struct hg_span *s) {
   default:
     break;
   }
-  if (w->list) record(sn, s, 0, 0, 0);
+  if (w->list) record(sn, s, kind, 0, 0, 0);
 }
 
 /* In-place heapsort of the span records by address (no allocation, O(n log n)). */

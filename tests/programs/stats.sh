@@ -135,6 +135,19 @@ else
   fail "signal from outside: status $st, $n snapshots"; head -c 600 "$T/sig2.json"; sed 's/^/  | /' "$T/sig2.err" | head
 fi
 
+# check mode's big slot (a mapping of its own) is a large block, in the map as in the
+# figures: the map said "medium" for it (both figures said large)
+run big HEAPGUARD_MODE=check HEAPGUARD_STATS=json HEAPGUARD_STATS_FILE="$T/big.json" -- big
+check
+if [ "$st" = 0 ] && python3 - "$T/big.json" <<'PY'
+import json, sys
+snap = json.loads(open(sys.argv[1]).readline())
+big = [s["kind"] for s in snap["spans"] if s["bytes"] >= 40 << 20]
+assert big == ["large"] and snap["kinds"]["large"]["live"] == 1, (big, snap["kinds"]["large"])
+PY
+then ok "check mode's 40 MiB block: a large span in the map, a large block in the figures"
+else fail "check mode's 40 MiB block: status $st"; head -c 600 "$T/big.json"; fi
+
 # the CLI: heapguard stats [--json] [--output] [--timeline] [--interval]
 HG=$HG_BUILD/heapguard
 if [ -x "$HG" ]; then

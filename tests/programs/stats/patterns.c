@@ -5,7 +5,7 @@
  * between two snapshots allocates except the pattern (no stdio: write(2) only).
  *
  * usage: patterns SCENARIO   (small, kinds, waste, frag, threads, info, fork, signal,
- *                             timeline) */
+ *                             timeline, big) */
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <pthread.h>
@@ -196,6 +196,17 @@ static int timeline(void) {
   return 0;
 }
 
+/* big (run in check mode): a live 40 MiB block, in a mapping of its own there
+ * (hg_region_alloc_mapped), in one snapshot. */
+static int big(void) {
+  char *volatile p = malloc(40 << 20);
+  if (!p) return 1;
+  memset(p, 1, 4096);
+  snap();
+  free(p);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *s = argc > 1 ? argv[1] : "";
   if (!strcmp(s, "small")) return small();
@@ -207,6 +218,7 @@ int main(int argc, char **argv) {
   if (!strcmp(s, "fork")) return forked();
   if (!strcmp(s, "signal")) return signalled(argc > 2 ? atoi(argv[2]) : 300, argc > 3);
   if (!strcmp(s, "timeline")) return timeline();
+  if (!strcmp(s, "big")) return big();
   say("unknown scenario %s\n", s);
   return 2;
 }
