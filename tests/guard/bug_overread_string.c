@@ -3,8 +3,8 @@
 // expect-text: (length|main) \(bug_overread_string\.c:14\)
 // sampled: 99
 /* The classic: a buffer of exactly strlen() bytes (no room for the terminator) read as
-   a string.  Its size is a multiple of 8, so with the default alignment it ends at the
-   guard page and the read of the missing terminator faults. */
+   a string.  Its size is a multiple of 16, so with the default alignment (16) it ends
+   at the guard page and the read of the missing terminator faults. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 // expect-clean
 // sampled: 0
-// env: HEAPGUARD_SAMPLE_ALIGN=8
+// env: HEAPGUARD_GUARD_ALIGN=8 HEAPGUARD_SAMPLE_ALIGN=8
 /* operator new's blocks of 16 bytes or more are 16-byte aligned in guard mode and
-   sampled guard mode, whatever the least alignment of malloc's (HEAPGUARD_GUARD_ALIGN,
-   8 by default; HEAPGUARD_SAMPLE_ALIGN, 8 here): C++ compilers take
+   sampled guard mode, whatever the least alignment of malloc's (HEAPGUARD_GUARD_ALIGN
+   and HEAPGUARD_SAMPLE_ALIGN: 16 by default, the opt-in 8 here): C++ compilers take
    __STDCPP_DEFAULT_NEW_ALIGNMENT__ (16) as given for objects that big (clang -O2 zeroes
    a new 24-byte object with movaps: tests/programs/cxx.sh).  Smaller ones are aligned
    to the largest power of two not above their size, as a compiler assumes too. */
