@@ -113,17 +113,28 @@ static int find_own_text(struct dl_phdr_info *info, size_t size, void *arg) {
 /* pthread_getattr_np's code, [getattr_lo, getattr_hi) (0: not found), for find_stack. */
 static uintptr_t getattr_lo, getattr_hi;
 
-/* C library's, not a preloaded wrapper's or a non-PIE program's PLT entry: RTLD_NEXT;
- * its size from the dynamic symbol table. */
+/* The code of the C library's function `name` (not a preloaded wrapper's or a non-PIE
+ * program's PLT entry: RTLD_NEXT), [*lo, *hi): its address by dlsym (a hash lookup),
+ * its end from its unwind entry (libunwind's get_proc_info_by_ip: a binary search of
+ * .eh_frame_hdr; the same bounds as the symbol's size for pthread_getattr_np and exit).
+ * dladdr1 for the symbol's size searches the whole of libc's symbol table: 86,000
+ * instructions, at every start in check and guard mode.  False, *lo and *hi
+ * unchanged, if not found (libunwind not loaded, no entry). */
+static bool libc_code(const char *name, uintptr_t *lo, uintptr_t *hi) {
+  void *f = dlsym(RTLD_NEXT, name);
+  int (*by_ip)(unw_addr_space_t, unw_word_t, unw_proc_info_t *, void *) = NULL;
+  if (unwind_lib) *(void **)&by_ip = dlsym(unwind_lib, "_ULx86_64_get_proc_info_by_ip");
+  unw_proc_info_t pi;
+  if (!f || !by_ip || !unwind_local_as || by_ip(unwind_local_as, (unw_word_t)f, &pi, NULL) != 0 ||
+      pi.start_ip != (unw_word_t)f || pi.end_ip <= pi.start_ip)
+    return false;
+  *lo = (uintptr_t)f;
+  *hi = (uintptr_t)pi.end_ip;
+  return true;
+}
+
 static void find_getattr(void) {
-  void *f = dlsym(RTLD_NEXT, "pthread_getattr_np");
-  Dl_info info;
-  const ElfW(Sym) *sym = NULL;
-  if (f && dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_size &&
-      info.dli_saddr == f) {
-    getattr_lo = (uintptr_t)f;
-    getattr_hi = getattr_lo + sym->st_size;
-  }
+  libc_code("pthread_getattr_np", &getattr_lo, &getattr_hi);   /* (else both stay 0) */
 }
 
 /* libunwind loaded (or found missing), and the rest of what capture needs made: 2.
@@ -506,30 +517,15 @@ static HG_NOINLINE void scrub_deep(void) {
   __asm__ volatile("" : : "r"(area) : "memory");
 }
 
-/* Whether pc lies in the C library's exit().  Its bounds are looked up once: its
- * address by dlsym (a hash lookup), its end from its unwind entry (libunwind's
- * get_proc_info_by_ip: a binary search of .eh_frame_hdr).  A dladdr for every frame of
- * the walk searched the whole symbol table of each frame's object: 175,000
- * instructions at a trivial program's exit, about 1% of its run in check mode (and
- * dladdr1 for exit's size, once, 82,000).  Without them (a static program has no
- * dynamic symbols) dladdr answers per frame, as before. */
+/* Whether pc lies in the C library's exit(), whose bounds are looked up once
+ * (libc_code).  A dladdr for every frame of the walk searched the whole symbol table
+ * of each frame's object: 175,000 instructions at a trivial program's exit, about 1%
+ * of its run in check mode.  Without them (a static program has no dynamic symbols)
+ * dladdr answers per frame, as before. */
 static uintptr_t exit_lo, exit_hi;   /* exit_lo 1: not found */
 
 static bool in_exit(uintptr_t pc) {
-  if (!exit_lo) {
-    exit_lo = 1;
-    void *f = dlsym(RTLD_NEXT, "exit");
-    int (*by_ip)(unw_addr_space_t, unw_word_t, unw_proc_info_t *, void *) = NULL;
-    if (unwind_lib) *(void **)&by_ip = dlsym(unwind_lib, "_ULx86_64_get_proc_info_by_ip");
-    unw_proc_info_t pi;
-    if (f && by_ip && unwind_local_as) {
-      if (by_ip(unwind_local_as, (unw_word_t)f, &pi, NULL) == 0 && pi.start_ip == (unw_word_t)f &&
-          pi.end_ip > pi.start_ip) {
-        exit_lo = (uintptr_t)f;
-        exit_hi = (uintptr_t)pi.end_ip;
-      }
-    }
-  }
+  if (!exit_lo && !libc_code("exit", &exit_lo, &exit_hi)) exit_lo = 1;
   if (exit_hi) return pc >= exit_lo && pc < exit_hi;
   Dl_info info;
   return dladdr((void *)pc, &info) && info.dli_sname && strcmp(info.dli_sname, "exit") == 0;
