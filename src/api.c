@@ -21,6 +21,7 @@
 #include "region.h"
 #include "stats.h"
 #include "trace.h"
+#include "wipe.h"
 
 /* An ELF note named "heapguard" (type 1, no contents), in whichever program or library
  * this file is linked into: a statically linked program that holds it has heapguard as
@@ -79,7 +80,7 @@ static void *alloc_block(size_t n) {
   return alloc_medium(n, 1);
 }
 
-static HG_NOINLINE void *alloc_slow(size_t n) {
+HG_WIPED_INTERNAL(void *, alloc_slow, (size_t n)) {
   /* Sampled guard mode: alloc's countdown reached 0 (small requests, when no other
    * mode needs to see them: otherwise hg_sampled_fast_limit is 0).  This one is the
    * sample, unless it cannot be (see hg_guard_sample_slow).  The same size test as
@@ -160,7 +161,7 @@ void *hg_alloc_aligned(size_t align, size_t n, enum hg_api api) { return alloc_a
  * lookup misses and the slow path returns. */
 HG_EXPORT void free(void *p) { hg_heap_free(p); }
 
-HG_EXPORT void *calloc(size_t nmemb, size_t size) {
+HG_WIPED_EXPORT(void *, calloc, (size_t nmemb, size_t size)) {
   if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(calloc(nmemb, size), "calloc(%zu, %zu)", nmemb, size); }
   size_t total;
   if (__builtin_mul_overflow(nmemb, size, &total)) return enomem();
@@ -185,7 +186,7 @@ static void *realloc_move(void *p, size_t usable, size_t n) {
   return q;
 }
 
-HG_EXPORT void *realloc(void *p, size_t n) {
+HG_WIPED_EXPORT(void *, realloc, (void *p, size_t n)) {
   if (checking()) return hg_check_realloc(p, n);
   if (hg_trace_calls_now()) {   /* p is shown as a number: it may be freed by then */
     uintptr_t old = (uintptr_t)p;
@@ -241,7 +242,7 @@ HG_EXPORT void *realloc(void *p, size_t n) {
   return realloc_move(p, usable, n);
 }
 
-HG_EXPORT void *reallocarray(void *p, size_t nmemb, size_t size) {
+HG_WIPED_EXPORT(void *, reallocarray, (void *p, size_t nmemb, size_t size)) {
   if (hg_trace_calls_now()) {
     uintptr_t old = (uintptr_t)p;
     __asm__("" : "+r"(old));
@@ -255,7 +256,7 @@ HG_EXPORT void *reallocarray(void *p, size_t nmemb, size_t size) {
 
 static bool power_of_two(size_t a) { return a && !(a & (a - 1)); }
 
-HG_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
+HG_WIPED_EXPORT(int, posix_memalign, (void **out, size_t align, size_t n)) {
   if (hg_trace_calls_now()) {   /* strace's style: [the pointer stored] */
     hg_trace_call_enter();
     int r = posix_memalign(out, align, n);
@@ -305,7 +306,7 @@ static bool libc_rejects_odd_alignment(void) {
 
 /* C11: the alignment should be a power of two; what else is asked gets the process's
  * glibc's answer (above). */
-HG_EXPORT void *aligned_alloc(size_t align, size_t n) {
+HG_WIPED_EXPORT(void *, aligned_alloc, (size_t align, size_t n)) {
   if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(aligned_alloc(align, n), "aligned_alloc(%zu, %zu)", align, n); }
   if (hg_unlikely(!power_of_two(align))) {
     align = libc_rejects_odd_alignment() ? 0 : memalign_alignment(align);
@@ -317,7 +318,7 @@ HG_EXPORT void *aligned_alloc(size_t align, size_t n) {
   return alloc_aligned(align, n, HG_API_ALIGNED_ALLOC);
 }
 
-HG_EXPORT void *memalign(size_t align, size_t n) {
+HG_WIPED_EXPORT(void *, memalign, (size_t align, size_t n)) {
   if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(memalign(align, n), "memalign(%zu, %zu)", align, n); }
   align = memalign_alignment(align);
   if (!align) {
@@ -327,18 +328,18 @@ HG_EXPORT void *memalign(size_t align, size_t n) {
   return alloc_aligned(align, n, HG_API_MEMALIGN);
 }
 
-HG_EXPORT void *valloc(size_t n) {
+HG_WIPED_EXPORT(void *, valloc, (size_t n)) {
   if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(valloc(n), "valloc(%zu)", n); }
   return alloc_aligned(HG_PAGE, n, HG_API_VALLOC);
 }
 
-HG_EXPORT void *pvalloc(size_t n) {
+HG_WIPED_EXPORT(void *, pvalloc, (size_t n)) {
   if (hg_trace_calls_now()) { hg_trace_call_enter(); return hg_trace_call_ptr(pvalloc(n), "pvalloc(%zu)", n); }
   if (n > HG_MAX_REQUEST) return enomem();
   return alloc_aligned(HG_PAGE, hg_align_up(n ? n : 1, HG_PAGE), HG_API_PVALLOC);
 }
 
-HG_EXPORT size_t malloc_usable_size(void *p) {
+HG_WIPED_EXPORT(size_t, malloc_usable_size, (void *p)) {
   if (!p) return 0;
   if (checking()) return hg_check_usable_size(p);
   return hg_block_usable(p, "malloc_usable_size", NULL);
@@ -348,9 +349,9 @@ HG_EXPORT size_t malloc_usable_size(void *p) {
  * allocator: they must reach this one too. */
 void *__libc_malloc(size_t n) HG_ALIAS(malloc);
 void __libc_free(void *p) HG_ALIAS(free);
-void *__libc_calloc(size_t a, size_t b) HG_ALIAS(calloc);
-void *__libc_realloc(void *p, size_t n) HG_ALIAS(realloc);
-void *__libc_memalign(size_t a, size_t n) HG_ALIAS(memalign);
-void *__libc_valloc(size_t n) HG_ALIAS(valloc);
-void *__libc_pvalloc(size_t n) HG_ALIAS(pvalloc);
+HG_WIPED_ALIAS(__libc_calloc, calloc)
+HG_WIPED_ALIAS(__libc_realloc, realloc)
+HG_WIPED_ALIAS(__libc_memalign, memalign)
+HG_WIPED_ALIAS(__libc_valloc, valloc)
+HG_WIPED_ALIAS(__libc_pvalloc, pvalloc)
 void cfree(void *p) HG_ALIAS(free);

@@ -34,6 +34,7 @@
 #include "heap.h"
 #include "init.h"
 #include "trace.h"
+#include "wipe.h"
 
 /* The runtime's pieces for the loop without its operators (weak: absent in a program
  * without a C++ runtime). */
@@ -131,10 +132,11 @@ static inline __attribute__((always_inline)) void *new_slow(size_t n, size_t ali
   return new_failed(n, align, api, nothrow);
 }
 
-static HG_NOINLINE void *new_miss(size_t n) { return new_slow(n, 0, HG_API_NEW, NULL); }
-static HG_NOINLINE void *new_array_miss(size_t n) { return new_slow(n, 0, HG_API_NEW_ARRAY, NULL); }
-static HG_NOINLINE void *new_miss_nothrow(size_t n) { return new_slow(n, 0, HG_API_NEW, &nothrow_tag); }
-static HG_NOINLINE void *new_array_miss_nothrow(size_t n) { return new_slow(n, 0, HG_API_NEW_ARRAY, &nothrow_tag); }
+/* (Check mode's calls enter through the misses, new_aligned and delete_slow: wipe.h.) */
+HG_WIPED_INTERNAL(void *, new_miss, (size_t n)) { return new_slow(n, 0, HG_API_NEW, NULL); }
+HG_WIPED_INTERNAL(void *, new_array_miss, (size_t n)) { return new_slow(n, 0, HG_API_NEW_ARRAY, NULL); }
+HG_WIPED_INTERNAL(void *, new_miss_nothrow, (size_t n)) { return new_slow(n, 0, HG_API_NEW, &nothrow_tag); }
+HG_WIPED_INTERNAL(void *, new_array_miss_nothrow, (size_t n)) { return new_slow(n, 0, HG_API_NEW_ARRAY, &nothrow_tag); }
 
 /* malloc's fast path (api.c's alloc, with sampled guard mode's countdown), missing to
  * `miss`.  In sampled mode a request counted here whose heap misses (a refill) is not
@@ -149,7 +151,7 @@ static inline __attribute__((always_inline)) void *new_inline(size_t n, void *(*
  * the runtime's operator answers it (libstdc++'s throws std::bad_alloc, its nothrow
  * forms return NULL), as it would without heapguard; memalign's rounding up made a
  * block of it. */
-static HG_NOINLINE void *new_aligned(size_t n, size_t align, enum hg_api api, const void *nothrow) {
+HG_WIPED_INTERNAL(void *, new_aligned, (size_t n, size_t align, enum hg_api api, const void *nothrow)) {
   if (hg_unlikely(!align || (align & (align - 1)))) return new_failed(n, align, api, nothrow);
   return new_slow(n, align, api, nothrow);
 }
@@ -184,7 +186,7 @@ static HG_COLD HG_NOINLINE void delete_traced(void *p, enum hg_api api, size_t s
 
 /* The fast path missed: free()'s slow path, or check mode's, which checks the form
  * against the block.  (A delete of NULL is traced, as free(NULL) is: heap.c.) */
-static HG_NOINLINE void delete_slow(void *p, enum hg_api api, size_t size, size_t align, bool nothrow) {
+HG_WIPED_INTERNAL(void, delete_slow, (void *p, enum hg_api api, size_t size, size_t align, bool nothrow)) {
   if (hg_check_on) {
     if (p) hg_check_delete(p, api, size, align);
     return;

@@ -11,6 +11,7 @@
 #include "region.h"
 #include "stats.h"
 #include "trace.h"
+#include "wipe.h"
 
 struct hg_span hg_span_empty = { .kind = HG_SPAN_DEAD, .cur_word = &hg_span_empty.free_bits[0] };
 struct hg_heap hg_heap_empty = { .cur = { [0 ... HG_NCLASSES] = &hg_span_empty } };
@@ -321,7 +322,8 @@ static struct hg_span *span_new(struct hg_heap *h, unsigned cls) {
 
 static void *take(struct hg_span *s) { return hg_span_take(s); }
 
-void *hg_heap_alloc_slow(size_t size) {
+/* (Check mode's calls enter through these two: wipe.h.) */
+HG_WIPED_INTERNAL(void *, hg_heap_alloc_slow, (size_t size)) {
   struct hg_heap *h = hg_tls_heap;
   if (h == &hg_heap_empty) {
     hg_init();   /* decides whether the heap is diverted */
@@ -486,7 +488,7 @@ void hg_heap_free_local(struct hg_heap *h, struct hg_span *s, void *p) {
   if (--s->left == 0) hg_heap_span_adjust(h, s);
 }
 
-void hg_heap_free_slow(void *p, struct hg_span *s) {
+HG_WIPED_INTERNAL(void, hg_heap_free_slow, (void *p, struct hg_span *s)) {
   if (!p) {   /* nothing to free; a trace of calls shows the call all the same */
     if (hg_unlikely(hg_trace_calls)) hg_trace_free_null();
     return;

@@ -1,0 +1,98 @@
+/* wipe.h — check mode leaves nothing of the program's on the stack below it.
+ *
+ * Check mode's calls save the program's callee-saved registers (rbx, rbp, r12-r15:
+ * where gcc -O2 keeps a pointer across a call) in their frames, and leave copies of
+ * block addresses in the stack they used.  That memory is dead once the call returns,
+ * but a frame the program makes later may cover it unwritten (a buffer), and the leak
+ * scan at exit reads live frames whole: a leaked block whose address was in a
+ * register during some allocation call read "still reachable" where Valgrind says
+ * "definitely lost" (tests/bugs/bug_leak_register.c).
+ *
+ * So on x86-64 every function by which a call enters check mode — each exported
+ * allocation function but malloc, free and the C++ operators, whose fast paths stay
+ * as they are, and the slow paths those miss to — is a stub in front of its C body
+ * (HG_WIPED): outside check mode it jumps to the body, one compare more; in check mode
+ * it calls the body and, once every frame of the allocator's has returned, zeroes
+ * hg_wipe_bytes of the stack below the program's stack pointer, the program's
+ * registers saved there included (the stub itself saves nothing).  The stub is the
+ * outermost frame of the call: nothing of the C bodies runs before it, whatever the
+ * compiler makes of their prologues.  A call that needed libunwind wipes its deeper use
+ * itself (stack.c: scrub_deep).
+ *
+ * Elsewhere HG_WIPED is the C function itself, and check mode's entry points wipe below
+ * their own frames (check.c): the program's registers the outer frames saved stay (the
+ * false negative above). */
+#ifndef HG_WIPE_H
+#define HG_WIPE_H
+
+#include "internal.h"
+
+/* Check mode (hg_check_init): the stubs wipe, hg_wipe_bytes each call (a multiple of
+ * 128), enough for the deepest call but a report's or a first walk's. */
+extern HG_HIDDEN bool hg_wipe_on;
+extern HG_HIDDEN size_t hg_wipe_bytes;
+void hg_wipe_init(size_t stack_depth);
+
+#if defined(__x86_64__)
+#define HG_WIPE_STUBS 1
+
+/* Built for CET's indirect branch tracking, every stub and wipe starts with endbr64:
+ * the program reaches the exported ones through its PLT, and the stubs reach the wipe
+ * through hg_wipe_return. */
+#if defined(__CET__) && (__CET__ & 1)
+#define HG_WIPE_ENDBR "  endbr64\n"
+#else
+#define HG_WIPE_ENDBR ""
+#endif
+
+/* The stub `name` in front of body `body` (hidden unless exported).  Its CFA is its
+ * stack pointer + 8, + 16 during the call: unwinders (the capture's walk, libunwind,
+ * gdb) step through it to the program as through any frame.  The wipe (wipe.c) is
+ * jumped to, not called: it returns to the program.  The stub's section and the
+ * body's name (name_body) start as the function's did: heapguard.ld.in places both
+ * where it placed the function (the warm text's patterns). */
+#define HG_WIPE_STUB_ASM(name, body, visibility)                                                       \
+  __asm__(".pushsection .text." #name ", \"ax\", @progbits\n"                                    \
+          ".p2align 4\n"                                                                            \
+          ".globl " #name "\n" visibility " " #name "\n"                                            \
+          ".type " #name ", @function\n" #name ":\n"                                                \
+          ".cfi_startproc\n"                                                                        \
+          HG_WIPE_ENDBR                                                                             \
+          "  cmpb $0, hg_wipe_on(%rip)\n"                                                           \
+          "  jne 1f\n"                                                                              \
+          "  jmp " #body "\n"                                                                       \
+          "1:\n"                                                                                    \
+          "  sub $8, %rsp\n"                                                                        \
+          "  .cfi_adjust_cfa_offset 8\n"                                                            \
+          "  call " #body "\n"                                                                      \
+          "  add $8, %rsp\n"                                                                        \
+          "  .cfi_adjust_cfa_offset -8\n"                                                           \
+          "  jmp *hg_wipe_return(%rip)\n"                                                           \
+          ".cfi_endproc\n"                                                                          \
+          ".size " #name ", .-" #name "\n"                                                         \
+          ".popsection\n");
+
+/* An exported function whose calls may enter check mode:
+ *   HG_WIPED_EXPORT(void *, calloc, (size_t nmemb, size_t size)) { ...body... }
+ * and a second exported name for it, HG_WIPED_ALIAS(__libc_calloc, calloc). */
+#define HG_WIPED_EXPORT(ret, name, params)                                                         \
+  HG_WIPE_STUB_ASM(name, name##_body, ".globl")                                                      \
+  ret name##_body params;                                                                       \
+  HG_HIDDEN ret name##_body params
+#define HG_WIPED_ALIAS(alias, name)                                                                 \
+  __asm__(".globl " #alias "\n.type " #alias ", @function\n.set " #alias ", " #name "\n");
+/* The same for a function of the library's own (hidden), static or not in C. */
+#define HG_WIPED_INTERNAL(ret, name, params)                                                       \
+  HG_WIPE_STUB_ASM(name, name##_body, ".hidden")                                               \
+  HG_HIDDEN ret name params;                                                                        \
+  HG_HIDDEN ret name##_body params;                                                             \
+  HG_HIDDEN HG_NOINLINE ret name##_body params
+#else
+#define HG_WIPED_EXPORT(ret, name, params) HG_EXPORT ret name params
+#define HG_WIPED_ALIAS(alias, name) extern __typeof__(name) alias HG_ALIAS(name);
+#define HG_WIPED_INTERNAL(ret, name, params)                                                       \
+  HG_HIDDEN ret name params;                                                                        \
+  HG_HIDDEN HG_NOINLINE ret name params
+#endif
+
+#endif
