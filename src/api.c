@@ -64,8 +64,9 @@ static bool use_mmap(size_t n) {
   return n >= hg_opt.mmap_threshold && hg_large_live() < hg_opt.mmap_max;
 }
 
-/* Check mode sees every call: malloc and free reach it through the heap's slow paths
- * (the heap is diverted), the other functions test for it first.  So does call
+/* Check mode sees every call: malloc through alloc_slow (hg_fast_limit is 0), free
+ * through the heap's divert (threads have no heap), the other functions test for it
+ * first.  So does call
  * tracing (HEAPGUARD_TRACE_CALLS): a traced call is made again inside the trace, which
  * writes it with its result (see trace.h). */
 static inline bool checking(void) {
@@ -80,7 +81,10 @@ static void *alloc_block(size_t n) {
   return alloc_medium(n, 1);
 }
 
-HG_WIPED_INTERNAL(void *, alloc_slow, (size_t n)) {
+HG_HIDDEN void *alloc_slow(size_t n);
+
+/* The other modes' malloc past the fast path, and check mode's first. */
+static HG_NOINLINE void *alloc_other(size_t n) {
   /* Sampled guard mode: alloc's countdown reached 0 (small requests, when no other
    * mode needs to see them: otherwise hg_sampled_fast_limit is 0).  This one is the
    * sample, unless it cannot be (see hg_guard_sample_slow).  The same size test as
@@ -103,6 +107,16 @@ HG_WIPED_INTERNAL(void *, alloc_slow, (size_t n)) {
   /* stats mode sends every allocation here (hg_fast_limit is 0; see stats.h) */
   if (hg_unlikely(hg_stats_on)) hg_stats_alloc_note(p, n);
   return p;
+}
+
+/* Check mode (hg_fast_limit 0: every malloc but malloc(0), which the heap's divert
+ * takes) first, and apart from the rest: a jump, without their frame's set-up, and
+ * without hg_init (before it hg_fast_limit is 0 too, and hg_check_on false: the first
+ * malloc takes alloc_other, which initialises).  hg_check_on is set by hg_check_init
+ * once check mode's state is ready, before the rest of init. */
+HG_WIPED_INTERNAL(void *, alloc_slow, (size_t n)) {
+  if (hg_check_on) return hg_check_malloc(n);
+  return alloc_other(n);
 }
 
 static inline void *alloc(size_t n) {

@@ -346,21 +346,6 @@ struct hg_block *hg_blocks_lookup(uintptr_t a, uintptr_t *slot) {
  * block): its check_records is then NULL or some array (arrays are never unmapped) and
  * nblocks at most HG_SPAN_MAX_BLOCKS, so the record returned is in a chunk, mapped
  * (array_new leaves that much at a chunk's end), whatever it holds. */
-struct hg_block *hg_blocks_prefetch_in(const struct hg_span *s, uintptr_t a) {
-  if (!s) return NULL;
-  struct hg_block *r = s->check_records;
-  if (!r) return NULL;
-  if (s->kind == HG_SPAN_SMALL) {
-    size_t idx = hg_span_slot(s, a - (uintptr_t)s->base - hg_blocks_user_offset);
-    if (idx >= s->nblocks || idx >= HG_SPAN_MAX_BLOCKS) return NULL;   /* not where a block usually starts */
-    r += idx;
-  }
-  r++;
-  __builtin_prefetch(r, 1);
-  __builtin_prefetch((const char *)(r + 1) - 1, 1);
-  return r;
-}
-
 struct hg_block *hg_blocks_prefetch(uintptr_t a) { return hg_blocks_prefetch_in(hg_pagemap_get((const void *)a), a); }
 
 struct hg_block *hg_blocks_containing(uintptr_t a) {

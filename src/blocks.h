@@ -15,9 +15,8 @@
 #define HG_BLOCKS_H
 
 #include "internal.h"
+#include "span.h"
 #include "stack.h"
-
-struct hg_span;
 
 enum hg_block_state { HG_BLOCK_LIVE = 1, HG_BLOCK_FREED };
 enum hg_block_flag {
@@ -127,8 +126,21 @@ struct hg_block *hg_blocks_lookup(uintptr_t a, uintptr_t *slot);
  * later under the lock, live and with user address a, is that block's (no lookup). */
 struct hg_block *hg_blocks_prefetch(uintptr_t a);
 /* The same, knowing a's span from the page map (hg_pagemap_get(a): free() has looked
- * it up already, and check mode's divert is handed it). */
-struct hg_block *hg_blocks_prefetch_in(const struct hg_span *s, uintptr_t a);
+ * it up already, and check mode's divert is handed it).  Inline: every free calls it. */
+static inline struct hg_block *hg_blocks_prefetch_in(const struct hg_span *s, uintptr_t a) {
+  if (!s) return NULL;
+  struct hg_block *r = s->check_records;
+  if (!r) return NULL;
+  if (s->kind == HG_SPAN_SMALL) {
+    size_t idx = hg_span_slot(s, a - (uintptr_t)s->base - hg_blocks_user_offset);
+    if (idx >= s->nblocks || idx >= HG_SPAN_MAX_BLOCKS) return NULL;   /* not where a block usually starts */
+    r += idx;
+  }
+  r++;
+  __builtin_prefetch(r, 1);
+  __builtin_prefetch((const char *)(r + 1) - 1, 1);
+  return r;
+}
 
 /* The record of the block whose user bytes hold a (the start, or inside), or NULL. */
 struct hg_block *hg_blocks_containing(uintptr_t a);

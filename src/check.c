@@ -580,7 +580,7 @@ bool hg_check_lock_patiently(void) {
 
 /* ---- process life ------------------------------------------------------------------------------ */
 
-static void *divert_alloc(size_t n) {
+void *hg_check_malloc(size_t n) {
   int saved = errno;
   void *p = check_malloc(n, hg_stack_capture_at(__builtin_frame_address(0)));
   scrub_stack();
@@ -591,7 +591,7 @@ static void *divert_alloc(size_t n) {
 static void divert_free(void *p, struct hg_span *s) {
   free_entry(p, HG_API_FREE, HG_SIZE_UNSAID, 0, hg_blocks_prefetch_in(s, (uintptr_t)p));
 }
-static const struct hg_heap_divert check_divert = { divert_alloc, divert_free };
+static const struct hg_heap_divert check_divert = { hg_check_malloc, divert_free };
 
 void hg_check_init(void) {
   size_t r = hg_opt.redzone < 16 ? 16 : hg_opt.redzone > 4096 ? 4096 : hg_opt.redzone;

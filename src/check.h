@@ -64,6 +64,8 @@ int hg_check_at_exit(int status);
 int hg_check_exit_abandoned(int status);
 
 void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero);
+/* malloc(n) (api.c: check mode sends every malloc there, hg_fast_limit 0). */
+void *hg_check_malloc(size_t n);
 void hg_check_free(void *p, enum hg_api api);
 /* Operator delete in all its forms (cxx.c): p freed as hg_check_free does, after its
  * block is checked against the form: its family (new, new[], malloc), and, when the

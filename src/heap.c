@@ -322,7 +322,7 @@ static struct hg_span *span_new(struct hg_heap *h, unsigned cls) {
 
 static void *take(struct hg_span *s) { return hg_span_take(s); }
 
-/* (Check mode's calls enter through these two: wipe.h.) */
+/* (Check mode's calls enter through this and hg_heap_free_slow: wipe.h.) */
 HG_WIPED_INTERNAL(void *, hg_heap_alloc_slow, (size_t size)) {
   struct hg_heap *h = hg_tls_heap;
   if (h == &hg_heap_empty) {
@@ -488,15 +488,25 @@ void hg_heap_free_local(struct hg_heap *h, struct hg_span *s, void *p) {
   if (--s->left == 0) hg_heap_span_adjust(h, s);
 }
 
+static HG_NOINLINE void free_slow(void *p, struct hg_span *s);
+
+/* The divert (check mode's every free) apart from the rest, which needs a frame: a
+ * jump.  Its s is a hint (heap.h). */
 HG_WIPED_INTERNAL(void, hg_heap_free_slow, (void *p, struct hg_span *s)) {
+  if (hg_unlikely(hg_heap_divert != NULL) && p) {
+    hg_heap_divert->free(p, s == (struct hg_span *)&hg_pm ? NULL : s);
+    return;
+  }
+  free_slow(p, s);
+}
+
+static HG_NOINLINE void free_slow(void *p, struct hg_span *s) {
   if (!p) {   /* nothing to free; a trace of calls shows the call all the same */
     if (hg_unlikely(hg_trace_calls)) hg_trace_free_null();
     return;
   }
-  if (hg_unlikely(hg_heap_divert != NULL)) {
-    hg_heap_divert->free(p, s);
-    return;
-  }
+  /* From here s is hg_pagemap_get(p)'s answer (heap.h). */
+  if (s == (struct hg_span *)&hg_pm || (uintptr_t)p >> HG_PM_ADDR_BITS) s = NULL;
   /* A block sampled by guard mode lies outside the page map. */
   if (hg_unlikely(!s) && hg_guard_sampling && hg_guard_sample_free(p)) return;
   if (s && s->kind == HG_SPAN_SMALL) {

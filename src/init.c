@@ -53,6 +53,10 @@ void hg_options_changed(void) {
   hg_sampled_fast_limit = hg_stats_on || hg_opt.trace_calls ? 0 : hg_fast_limit;
   if (hg_stats_on) hg_fast_limit = 0;   /* stats mode observes every allocation */
   if (hg_guard_sampling) hg_fast_limit = 0;   /* every malloc counts down to the next sample */
+  /* Check mode: every malloc straight to alloc_slow, without first missing the fast
+   * path (threads have no heap) and taking the heap's slow path to its divert (about
+   * 20 instructions a call). */
+  if (hg_check_on) hg_fast_limit = hg_sampled_fast_limit = 0;
 }
 
 void hg_init_slow(void) {
@@ -64,11 +68,11 @@ void hg_init_slow(void) {
     hg_options_init();
     hg_stats_init();   /* before hg_options_changed, which reads hg_stats_on */
     hg_guard_init();   /* the same, for hg_guard_sampling */
-    hg_options_changed();
     if (hg_opt.mode == HG_MODE_CHECK || hg_opt.mode == HG_MODE_GUARD) {
-      hg_check_init();
+      hg_check_init();   /* before hg_options_changed, which reads hg_check_on */
       hg_os_populating = true;
     }
+    hg_options_changed();
     hg_trace_init();   /* after the modes that divert the heap: they win over call tracing */
     atomic_store_explicit(&hg_init_done, 1, memory_order_release);
   }
