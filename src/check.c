@@ -429,6 +429,19 @@ static HG_NOINLINE void check_free(void *p, enum hg_api api, hg_stack_t stack, s
   unlock_report();
 }
 
+/* A realloc's new block of a medium span fresh from the kernel, whose pages the region
+ * did not fault in (it does up to 256 KiB: region.c), has [q, q + copy) written at
+ * once by the copy: those pages are faulted in by one call rather than a fault each
+ * (wl_realloc's vectors of 256 KiB to 1 MiB: about 4,000 faults of its 10,600).  Its
+ * other pages are left to fault in on use, as glibc's would. */
+#define POPULATE_COPY_MIN (256 * HG_KiB)
+static HG_NOINLINE void populate_copy(uintptr_t q, size_t copy) {
+  const struct hg_span *s = hg_pagemap_get((void *)q);
+  if (!s || s->kind != HG_SPAN_MEDIUM || !s->zeroed) return;
+  uintptr_t from = hg_align_up(q, HG_PAGE), to = hg_align_up(q + copy, HG_PAGE);
+  hg_os_populate((void *)from, to - from);
+}
+
 /* One stack for the whole call: the new block's allocation and the old one's free
  * happen at the same place. */
 static HG_NOINLINE void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block *hint) {
@@ -447,10 +460,13 @@ static HG_NOINLINE void *check_realloc(void *p, size_t n, hg_stack_t stack, stru
     errno = ENOMEM;
     return NULL;
   }
-  /* Always move: a pointer kept to the old place is then a use after free. */
+  /* Always move: a pointer kept to the old place is then a use after free.  (So do
+   * Valgrind's memcheck and AddressSanitizer.) */
   void *q = check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false, false, stack);
   if (!q) return NULL;
-  memcpy(q, p, old < n ? old : n);
+  size_t copy = old < n ? old : n;
+  if (copy >= POPULATE_COPY_MIN && hg_os_populating) populate_copy((uintptr_t)q, copy);
+  memcpy(q, p, copy);
   check_free(p, HG_API_REALLOC, stack, b, HG_SIZE_UNSAID, 0);   /* (b: checked again under the lock) */
   return q;
 }
