@@ -35,7 +35,7 @@ _Static_assert(2 * (HG_SPAN_MAX_BLOCKS + 1) <= (size_t)1 << HG_BLOCKS_FIRST_SHIF
 struct hg_block *hg_blocks_chunks[MAX_CHUNKS];
 #define chunks hg_blocks_chunks
 static size_t nchunks, chunk_used;   /* records used in the last chunk */
-static size_t count;                 /* records in use */
+size_t hg_blocks_live;               /* records in use */
 static size_t inserts;               /* records ever added (hg_blocks_inserts) */
 
 /* Free arrays, by length: the head of a list linked through the header's user_hidden
@@ -73,7 +73,7 @@ static uintptr_t populated;
 
 /* For the records [start, end) just carved from the last chunk. */
 static void populate_records(uintptr_t start, uintptr_t end) {
-  if (end <= populated || count * sizeof(struct hg_block) < POPULATE_AHEAD) return;
+  if (end <= populated || hg_blocks_live * sizeof(struct hg_block) < POPULATE_AHEAD) return;
   uintptr_t chunk_end = (uintptr_t)(chunks[nchunks - 1] + hg_blocks_chunk_records(nchunks - 1));
   uintptr_t from = start & ~(uintptr_t)(HG_PAGE - 1);
   if (from < populated) from = populated;
@@ -249,17 +249,18 @@ struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span) {
   r->slot = slot;
   r->index = (uint32_t)(1 + idx);
   a->raw++;
-  count++;
+  hg_blocks_live++;
   inserts++;
   return r;
 }
 
-struct hg_span *hg_blocks_erase(struct hg_block *b) {
+/* hg_blocks_erase's path for the last record of its array (any record will do). */
+struct hg_span *hg_blocks_erase_last(struct hg_block *b) {
   struct hg_block *a = b - b->index;
   struct hg_span *s = (struct hg_span *)a->user_hidden;
   uintptr_t slot = b->slot;
   memset(b, 0, sizeof *b);
-  count--;
+  hg_blocks_live--;
   if (--a->raw) return s;
   if (s) s->check_records = NULL;   /* the span may now go back to the region */
   else gerase(gfind(slot));
@@ -268,7 +269,7 @@ struct hg_span *hg_blocks_erase(struct hg_block *b) {
   return s;
 }
 
-size_t hg_blocks_count(void) { return count; }
+size_t hg_blocks_count(void) { return hg_blocks_live; }
 size_t hg_blocks_inserts(void) { return inserts; }
 /* (The last chunk is used up to chunk_used: arrays are carved from it in turn.) */
 size_t hg_blocks_capacity(void) { return nchunks ? hg_blocks_chunk_start(nchunks - 1) + chunk_used : 0; }

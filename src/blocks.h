@@ -14,6 +14,8 @@
 #ifndef HG_BLOCKS_H
 #define HG_BLOCKS_H
 
+#include <string.h>
+
 #include "internal.h"
 #include "span.h"
 #include "stack.h"
@@ -59,8 +61,18 @@ struct hg_block *hg_blocks_find(uintptr_t slot);
  * else NULL. */
 struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span);
 /* Erase a record; returns the span its slot is in (NULL for a guarded slot), for the
- * caller to give the slot back without looking it up again. */
-struct hg_span *hg_blocks_erase(struct hg_block *b);
+ * caller to give the slot back without looking it up again.  Inline but for the
+ * array's last record (its array goes): every block leaving the quarantine erases one. */
+struct hg_span *hg_blocks_erase_last(struct hg_block *b);
+extern HG_HIDDEN size_t hg_blocks_live;   /* records in use */
+static inline struct hg_span *hg_blocks_erase(struct hg_block *b) {
+  struct hg_block *a = b - b->index;   /* the array's header (blocks.c) */
+  if (hg_unlikely(a->raw == 1)) return hg_blocks_erase_last(b);
+  a->raw--;
+  hg_blocks_live--;
+  memset(b, 0, sizeof *b);
+  return (struct hg_span *)a->user_hidden;
+}
 size_t hg_blocks_count(void);
 /* Records added so far (each insert counts): unchanged between two moments, no block
  * appeared in between (the leak scan's use of the verify's list: check.h). */

@@ -481,13 +481,6 @@ static void remote_free(struct hg_span *s, unsigned idx, const void *p) {
   atomic_fetch_sub(&s->remote_inflight, 1);
 }
 
-void hg_heap_free_local(struct hg_heap *h, struct hg_span *s, void *p) {
-  size_t idx = hg_span_slot(s, (size_t)((char *)p - s->base));   /* (p: a slot's start; no division) */
-  HG_ASSERT(s->owner == h && idx < s->nblocks && !(s->free_bits[idx >> 6] >> (idx & 63) & 1));
-  s->free_bits[idx >> 6] |= (uint64_t)1 << (idx & 63);
-  if (--s->left == 0) hg_heap_span_adjust(h, s);
-}
-
 static HG_NOINLINE void free_slow(void *p, struct hg_span *s);
 
 /* The divert (check mode's every free) apart from the rest, which needs a frame: a

@@ -67,10 +67,10 @@ void hg_heap_free_slow(void *p, struct hg_span *s);
 void hg_heap_span_adjust(struct hg_heap *h, struct hg_span *s);
 
 /* Heaps not tied to a thread (check mode's, used under its own lock): set up h, take a
- * block from it when its current span is exhausted, give back a live block. */
+ * block from it when its current span is exhausted, give back a live block
+ * (hg_heap_free_local, below). */
 void hg_heap_init_private(struct hg_heap *h);
 void *hg_heap_refill(struct hg_heap *h, size_t size);
-void hg_heap_free_local(struct hg_heap *h, struct hg_span *s, void *p);
 
 /* Usable size of live block p, for `op` ("realloc", "malloc_usable_size", ...), and its
  * span in *span (if span is not NULL); any other pointer is diagnosed by
@@ -172,6 +172,15 @@ static inline bool hg_heap_free_slot(struct hg_heap *h, struct hg_span *s, size_
   s->free_bits[w] = hg_bit_set(bits, idx);
   if (hg_unlikely(--s->left == 0)) hg_heap_span_adjust(h, s);
   return true;
+}
+
+/* Give back live block p (a slot's start) of span s to private heap h.  Inline: check
+ * mode gives back a slot for every block leaving its quarantine. */
+static inline void hg_heap_free_local(struct hg_heap *h, struct hg_span *s, void *p) {
+  size_t idx = hg_span_slot(s, (size_t)((char *)p - s->base));   /* (no division) */
+  HG_ASSERT(s->owner == h && idx < s->nblocks && !(s->free_bits[idx >> 6] >> (idx & 63) & 1));
+  s->free_bits[idx >> 6] = hg_bit_set(s->free_bits[idx >> 6], idx);
+  if (--s->left == 0) hg_heap_span_adjust(h, s);
 }
 
 /* free()'s fast path, s = hg_pagemap_span_or_none(p): true if it freed p; false,
