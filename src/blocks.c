@@ -36,7 +36,7 @@ struct hg_block *hg_blocks_chunks[MAX_CHUNKS];
 #define chunks hg_blocks_chunks
 static size_t nchunks, chunk_used;   /* records used in the last chunk */
 size_t hg_blocks_live;               /* records in use */
-static size_t inserts;               /* records ever added (hg_blocks_inserts) */
+size_t hg_blocks_inserted;           /* records ever added (hg_blocks_inserts) */
 
 /* Free arrays, by length: the head of a list linked through the header's user_hidden
  * (a record pointer; 0 ends it).  Lengths are a small set: the size classes' slot
@@ -221,7 +221,9 @@ struct hg_block *hg_blocks_find(uintptr_t slot) {
   return r->slot == slot ? r : NULL;
 }
 
-struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span) {
+/* hg_blocks_insert's other cases (any will do): a slot of a span without records yet,
+ * a medium span's, a guarded one. */
+struct hg_block *hg_blocks_insert_slow(uintptr_t slot, struct hg_span *span) {
   size_t idx = 0;
   struct hg_span *s = span;
   if (s && s->kind == HG_SPAN_SMALL) idx = hg_span_slot(s, slot - (uintptr_t)s->base);
@@ -250,7 +252,7 @@ struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span) {
   r->index = (uint32_t)(1 + idx);
   a->raw++;
   hg_blocks_live++;
-  inserts++;
+  hg_blocks_inserted++;
   return r;
 }
 
@@ -270,7 +272,7 @@ struct hg_span *hg_blocks_erase_last(struct hg_block *b) {
 }
 
 size_t hg_blocks_count(void) { return hg_blocks_live; }
-size_t hg_blocks_inserts(void) { return inserts; }
+size_t hg_blocks_inserts(void) { return hg_blocks_inserted; }
 /* (The last chunk is used up to chunk_used: arrays are carved from it in turn.) */
 size_t hg_blocks_capacity(void) { return nchunks ? hg_blocks_chunk_start(nchunks - 1) + chunk_used : 0; }
 

@@ -59,12 +59,32 @@ struct hg_block *hg_blocks_find(uintptr_t slot);
 /* A new record for slot (zeroed but for the key), or NULL if the table cannot grow.
  * span: the span slot is in, if the caller knows it (it then needs no page map lookup),
  * else NULL. */
-struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span);
+struct hg_block *hg_blocks_insert_slow(uintptr_t slot, struct hg_span *span);
+extern HG_HIDDEN size_t hg_blocks_live;       /* records in use */
+extern HG_HIDDEN size_t hg_blocks_inserted;   /* records ever added (hg_blocks_inserts) */
+/* (Inline for a small slot whose span has its records already, every allocation but a
+ * span's first: the call and its frame were about 15 instructions.) */
+static inline struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span) {
+  if (hg_likely(span && span->kind == HG_SPAN_SMALL)) {
+    size_t idx = hg_span_slot(span, slot - (uintptr_t)span->base);
+    struct hg_block *a = span->check_records;
+    if (hg_likely(idx < span->nblocks && a)) {   /* (a's header names span: blocks.c) */
+      struct hg_block *r = &a[1 + idx];
+      memset(r, 0, sizeof *r);
+      r->slot = slot;
+      r->index = (uint32_t)(1 + idx);
+      a->raw++;
+      hg_blocks_live++;
+      hg_blocks_inserted++;
+      return r;
+    }
+  }
+  return hg_blocks_insert_slow(slot, span);
+}
 /* Erase a record; returns the span its slot is in (NULL for a guarded slot), for the
  * caller to give the slot back without looking it up again.  Inline but for the
  * array's last record (its array goes): every block leaving the quarantine erases one. */
 struct hg_span *hg_blocks_erase_last(struct hg_block *b);
-extern HG_HIDDEN size_t hg_blocks_live;   /* records in use */
 static inline struct hg_span *hg_blocks_erase(struct hg_block *b) {
   struct hg_block *a = b - b->index;   /* the array's header (blocks.c) */
   if (hg_unlikely(a->raw == 1)) return hg_blocks_erase_last(b);
