@@ -105,9 +105,11 @@ static inline uintptr_t hg_page_of(const void *p) { return (uintptr_t)p >> HG_PA
 #endif
 
 /* ---- report.c: output without libc, fatal errors ------------------------------------ */
-/* hg_format: a small printf into buf (never allocates).  Conversions: %s %c %d %u %zu
- * %zd %lu %ld %llu %x %lx %zx %p (0x-prefixed hex) %%, with an optional width for
- * numbers ("%10zu").  Always NUL-terminates; returns the length written. */
+/* hg_format: a small printf into buf (never allocates).  snprintf's integer, string and
+ * character conversions (%d %i %u %o %x %X %c %s %p %%) with its flags (- 0 # + space),
+ * width and precision (also *) and length modifiers (hh h l ll z t j); %p is 0x-prefixed
+ * hex, also for NULL.  Floating-point conversions are consumed and shown as written, %n
+ * is consumed and never stores.  Always NUL-terminates; returns the length written. */
 size_t hg_format(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 size_t hg_vformat(char *buf, size_t size, const char *fmt, __builtin_va_list ap);

@@ -8,8 +8,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -24,50 +26,171 @@ static void put(struct out *o, char c) {
   o->len++;
 }
 
+static void put_rep(struct out *o, char c, int n) {
+  for (; n > 0; n--) put(o, c);
+}
+
 static void put_str(struct out *o, const char *s) {
   if (!s) s = "(null)";
   while (*s) put(o, *s++);
 }
 
-static void put_num(struct out *o, unsigned long long v, unsigned base, bool neg, int width) {
-  char tmp[24];
+/* One conversion's flags, field width and precision, as printf reads them.  prec < 0:
+ * none given. */
+struct spec { bool left, zero, alt, plus, space; int width, prec; };
+
+/* n bytes of s in the field (%s, %c) */
+static void put_text(struct out *o, const struct spec *sp, const char *s, int n) {
+  int fill = sp->width - n;
+  if (!sp->left) put_rep(o, ' ', fill);
+  for (int i = 0; i < n; i++) put(o, s[i]);
+  if (sp->left) put_rep(o, ' ', fill);
+}
+
+/* An integer conversion: the prefix (a sign, 0x), then at least prec digits, in the
+ * field; '0' pads between the prefix and the digits, and only without a precision (C
+ * 7.21.6.1). */
+static void put_int(struct out *o, const struct spec *sp, unsigned long long v, unsigned base, bool upper,
+                    const char *prefix) {
+  const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  char digits[24];   /* 2^64 - 1 has 22 octal digits */
   int n = 0;
-  do { tmp[n++] = "0123456789abcdef"[v % base]; v /= base; } while (v);
-  if (neg) tmp[n++] = '-';
-  for (int pad = width - n; pad > 0; pad--) put(o, ' ');
-  while (n) put(o, tmp[--n]);
+  for (; v; v /= base) digits[n++] = set[v % base];
+  int zeros = (sp->prec < 0 ? 1 : sp->prec) - n;
+  if (zeros < 0) zeros = 0;
+  if (sp->alt && base == 8 && zeros == 0 && (n == 0 || digits[n - 1] != '0')) zeros = 1;   /* %#o: a leading 0 */
+  int plen = 0;
+  while (prefix[plen]) plen++;
+  int fill = sp->width - (plen + zeros + n);
+  bool zero_fill = sp->zero && !sp->left && sp->prec < 0;
+  if (!sp->left && !zero_fill) put_rep(o, ' ', fill);
+  put_str(o, prefix);
+  if (zero_fill) put_rep(o, '0', fill);
+  put_rep(o, '0', zeros);
+  while (n) put(o, digits[--n]);
+  if (sp->left) put_rep(o, ' ', fill);
+}
+
+/* The length modifiers, as the argument they select */
+enum arg_len { LEN_INT, LEN_CHAR, LEN_SHORT, LEN_LONG, LEN_LLONG, LEN_SIZE, LEN_PTRDIFF, LEN_MAX, LEN_LDOUBLE };
+
+static long long signed_arg(va_list *ap, enum arg_len len) {
+  switch (len) {
+  case LEN_CHAR: return (signed char)va_arg(*ap, int);
+  case LEN_SHORT: return (short)va_arg(*ap, int);
+  case LEN_LONG: return va_arg(*ap, long);
+  case LEN_LLONG: return va_arg(*ap, long long);
+  case LEN_SIZE: return va_arg(*ap, ssize_t);
+  case LEN_PTRDIFF: return va_arg(*ap, ptrdiff_t);
+  case LEN_MAX: return va_arg(*ap, intmax_t);
+  default: return va_arg(*ap, int);
+  }
+}
+
+static unsigned long long unsigned_arg(va_list *ap, enum arg_len len) {
+  switch (len) {
+  case LEN_CHAR: return (unsigned char)va_arg(*ap, unsigned);
+  case LEN_SHORT: return (unsigned short)va_arg(*ap, unsigned);
+  case LEN_LONG: return va_arg(*ap, unsigned long);
+  case LEN_LLONG: return va_arg(*ap, unsigned long long);
+  case LEN_SIZE: return va_arg(*ap, size_t);
+  case LEN_PTRDIFF: return (size_t)va_arg(*ap, ptrdiff_t);
+  case LEN_MAX: return va_arg(*ap, uintmax_t);
+  default: return va_arg(*ap, unsigned);
+  }
+}
+
+/* One conversion, f just past its '%'; returns where the conversion ends (its last
+ * character, or the string's NUL).  Every argument a conversion names is consumed, also
+ * for those not formatted (floating point, %n), so the arguments after it stay in step:
+ * gcc's format check accepts all of printf's conversions here. */
+static const char *convert(struct out *o, const char *pct, const char *f, va_list *ap) {
+  struct spec sp = { .prec = -1 };
+  for (;; f++) {
+    if (*f == '-') sp.left = true;
+    else if (*f == '0') sp.zero = true;
+    else if (*f == '#') sp.alt = true;
+    else if (*f == '+') sp.plus = true;
+    else if (*f == ' ') sp.space = true;
+    else break;
+  }
+  if (*f == '*') {
+    sp.width = va_arg(*ap, int);
+    if (sp.width < 0) { sp.left = true; sp.width = sp.width == INT_MIN ? INT_MAX : -sp.width; }
+    f++;
+  } else {
+    while (*f >= '0' && *f <= '9') sp.width = sp.width * 10 + (*f++ - '0');
+  }
+  if (*f == '.') {
+    f++;
+    sp.prec = 0;
+    if (*f == '*') { sp.prec = va_arg(*ap, int); if (sp.prec < 0) sp.prec = -1; f++; }
+    else while (*f >= '0' && *f <= '9') sp.prec = sp.prec * 10 + (*f++ - '0');
+  }
+  enum arg_len len = LEN_INT;
+  switch (*f) {
+  case 'h': len = f[1] == 'h' ? (f++, LEN_CHAR) : LEN_SHORT; f++; break;
+  case 'l': len = f[1] == 'l' ? (f++, LEN_LLONG) : LEN_LONG; f++; break;
+  case 'q': len = LEN_LLONG; f++; break;
+  case 'z': len = LEN_SIZE; f++; break;
+  case 't': len = LEN_PTRDIFF; f++; break;
+  case 'j': len = LEN_MAX; f++; break;
+  case 'L': len = LEN_LDOUBLE; f++; break;
+  default: break;
+  }
+  switch (*f) {
+  case 'd': case 'i': {
+    long long v = signed_arg(ap, len);
+    const char *sign = v < 0 ? "-" : sp.plus ? "+" : sp.space ? " " : "";
+    put_int(o, &sp, v < 0 ? -(unsigned long long)v : (unsigned long long)v, 10, false, sign);
+    break;
+  }
+  case 'u': case 'x': case 'X': case 'o': {
+    unsigned long long v = unsigned_arg(ap, len);
+    const char *prefix = sp.alt && v && *f == 'x' ? "0x" : sp.alt && v && *f == 'X' ? "0X" : "";
+    put_int(o, &sp, v, *f == 'u' ? 10 : *f == 'o' ? 8 : 16, *f == 'X', prefix);
+    break;
+  }
+  case 'p': {   /* 0x and hex, also for NULL (glibc prints "(nil)") */
+    struct spec hex = { .left = sp.left, .width = sp.width, .prec = -1 };
+    put_int(o, &hex, (uintptr_t)va_arg(*ap, void *), 16, false, "0x");
+    break;
+  }
+  case 's': {
+    const char *s = va_arg(*ap, const char *);
+    if (!s) s = "(null)";
+    int n = 0;
+    while ((sp.prec < 0 || n < sp.prec) && s[n]) n++;
+    put_text(o, &sp, s, n);
+    break;
+  }
+  case 'c': { char c = (char)va_arg(*ap, int); put_text(o, &sp, &c, 1); break; }
+  case '%': put(o, '%'); break;
+  case 'n': (void)va_arg(*ap, void *); break;   /* never stores: a report is no place for it */
+  case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 'a': case 'A':
+    /* not formatted (nothing here prints floating point): shown as written */
+    if (len == LEN_LDOUBLE) (void)va_arg(*ap, long double);
+    else (void)va_arg(*ap, double);
+    for (const char *c = pct; c <= f; c++) put(o, *c);
+    break;
+  default:   /* not a conversion: shown as written, nothing consumed */
+    for (const char *c = pct; c < f; c++) put(o, *c);
+    if (!*f) return f - 1;
+    put(o, *f);
+    break;
+  }
+  return f;
 }
 
 size_t hg_vformat(char *buf, size_t size, const char *fmt, va_list ap) {
   struct out o = { buf, size, 0 };
+  va_list args;
+  va_copy(args, ap);   /* (a va_list parameter may be an array: only a copy's address is portable) */
   for (const char *f = fmt; *f; f++) {
-    if (*f != '%') { put(&o, *f); continue; }
-    f++;
-    int width = 0;
-    while (*f >= '0' && *f <= '9') width = width * 10 + (*f++ - '0');
-    int longs = 0; bool z = false;
-    while (*f == 'l') { longs++; f++; }
-    if (*f == 'z') { z = true; f++; }
-    switch (*f) {
-    case 's': put_str(&o, va_arg(ap, const char *)); break;
-    case 'c': put(&o, (char)va_arg(ap, int)); break;
-    case '%': put(&o, '%'); break;
-    case 'p': put_str(&o, "0x"); put_num(&o, (uintptr_t)va_arg(ap, void *), 16, false, 0); break;
-    case 'd': {
-      long long v = z ? (long long)va_arg(ap, ptrdiff_t) : longs ? va_arg(ap, long) : va_arg(ap, int);
-      put_num(&o, v < 0 ? -(unsigned long long)v : (unsigned long long)v, 10, v < 0, width);
-      break;
-    }
-    case 'u': case 'x': {
-      unsigned long long v = z ? va_arg(ap, size_t)
-                           : longs == 2 ? va_arg(ap, unsigned long long)
-                           : longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
-      put_num(&o, v, *f == 'x' ? 16 : 10, false, width);
-      break;
-    }
-    default: put(&o, '%'); if (*f) put(&o, *f); else f--; break;
-    }
+    if (*f == '%') f = convert(&o, f, f + 1, &args);
+    else put(&o, *f);
   }
+  va_end(args);
   if (size) buf[o.len < size ? o.len : size - 1] = '\0';
   return o.len < size ? o.len : (size ? size - 1 : 0);
 }
