@@ -27,9 +27,10 @@
 
 #include "internal.h"
 
-/* Check mode (hg_check_init): the stubs wipe, hg_wipe_bytes each call (a multiple of
- * 128), enough for the deepest call but a report's or a first walk's. */
-extern HG_HIDDEN bool hg_wipe_on;
+/* Check mode (hg_check_init): the stubs wipe (hg_wipe_on not 0), hg_wipe_bytes each
+ * call (a multiple of 128), enough for the deepest call but a report's or a first
+ * walk's. */
+extern HG_HIDDEN uint8_t hg_wipe_on;   /* 2: with a frame-pointer record (below) */
 extern HG_HIDDEN size_t hg_wipe_bytes;
 void hg_wipe_init(size_t stack_depth);
 
@@ -47,10 +48,17 @@ void hg_wipe_init(size_t stack_depth);
 
 /* The stub `name` in front of body `body` (hidden unless exported).  Its CFA is its
  * stack pointer + 8, + 16 during the call: unwinders (the capture's walk, libunwind,
- * gdb) step through it to the program as through any frame.  The wipe (wipe.c) is
- * jumped to, not called: it returns to the program.  The stub's section and the
- * body's name (name_body) start as the function's did: heapguard.ld.in places both
- * where it placed the function (the warm text's patterns). */
+ * gdb) step through it to the program as through any frame.  In a program started
+ * without a loader (linked -static), where libunwind, a second copy loaded by the
+ * static dlopen, finds no unwind tables of the program's and walks by frame pointers,
+ * the stub keeps a frame-pointer record during the call (hg_wipe_on 2: the program's
+ * rbp, which the wipe then zeroes): without one the walk skipped the program's frame
+ * above it (programs/static_check).  Elsewhere that record would make the stub's a
+ * frame-pointer frame to the capture's walk, whose memo then checks a word more a
+ * capture (+20 instructions a pair).  The wipe (wipe.c) is jumped to, not called: it
+ * returns to the program.  The stub's section and the body's name (name_body) start as
+ * the function's did: heapguard.ld.in places both where it placed the function (the
+ * warm text's patterns). */
 #define HG_WIPE_STUB_ASM(name, body, visibility)                                                       \
   __asm__(".pushsection .text." #name ", \"ax\", @progbits\n"                                    \
           ".p2align 4\n"                                                                            \
@@ -58,15 +66,26 @@ void hg_wipe_init(size_t stack_depth);
           ".type " #name ", @function\n" #name ":\n"                                                \
           ".cfi_startproc\n"                                                                        \
           HG_WIPE_ENDBR                                                                             \
-          "  cmpb $0, hg_wipe_on(%rip)\n"                                                           \
-          "  jne 1f\n"                                                                              \
+          "  cmpb $1, hg_wipe_on(%rip)\n"                                                           \
+          "  jae 1f\n"                                                                              \
           "  jmp " #body "\n"                                                                       \
           "1:\n"                                                                                    \
+          "  ja 2f\n"                                                                               \
           "  sub $8, %rsp\n"                                                                        \
           "  .cfi_adjust_cfa_offset 8\n"                                                            \
           "  call " #body "\n"                                                                      \
           "  add $8, %rsp\n"                                                                        \
           "  .cfi_adjust_cfa_offset -8\n"                                                           \
+          "  jmp *hg_wipe_return(%rip)\n"                                                           \
+          "2:\n"                                                                                    \
+          "  push %rbp\n"                                                                           \
+          "  .cfi_adjust_cfa_offset 8\n"                                                            \
+          "  .cfi_rel_offset %rbp, 0\n"                                                             \
+          "  mov %rsp, %rbp\n"                                                                      \
+          "  call " #body "\n"                                                                      \
+          "  pop %rbp\n"                                                                            \
+          "  .cfi_adjust_cfa_offset -8\n"                                                           \
+          "  .cfi_restore %rbp\n"                                                                   \
           "  jmp *hg_wipe_return(%rip)\n"                                                           \
           ".cfi_endproc\n"                                                                          \
           ".size " #name ", .-" #name "\n"                                                         \
