@@ -74,6 +74,14 @@ void *hg_os_map_aligned(size_t size, size_t align) {
   return (void *)start;
 }
 
+const void *hg_os_map_file(int fd, size_t size) {
+  HG_ASSERT(size > 0 && size % HG_PAGE == 0);
+  count(&hg_os_calls.mmap);
+  long r = raw_syscall6(SYS_mmap, 0, (long)size, PROT_READ, MAP_PRIVATE, fd, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MMAP, r, HG_WHY_NONE, 0, 0, (long)size, PROT_READ, MAP_PRIVATE, fd, 0);
+  return r < 0 && r > -4096 ? NULL : (const void *)r;
+}
+
 void hg_os_unmap(void *p, size_t size) {
   HG_ASSERT(size > 0 && size % HG_PAGE == 0 && (uintptr_t)p % HG_PAGE == 0);
   count(&hg_os_calls.munmap);

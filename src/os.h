@@ -20,6 +20,9 @@ void *hg_os_map(size_t size);
 /* Like hg_os_map, aligned to `align` (a power of two above HG_PAGE), or NULL. */
 void *hg_os_map_aligned(size_t size, size_t align);
 void hg_os_unmap(void *p, size_t size);
+/* File fd's first `size` bytes, read-only and private (report time: the program's
+ * own ELF symbols, elf_symtab.c); NULL on any failure, none of them fatal. */
+const void *hg_os_map_file(int fd, size_t size);
 /* Resize a mapping, moving it if needed (realloc of large blocks); NULL on ENOMEM, or
  * when growing past the address space (the kernel's EINVAL). */
 void *hg_os_remap(void *p, size_t old_size, size_t new_size);

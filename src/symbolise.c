@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "elf_symtab.h"
 #include "maps.h"
 #include "options.h"
 #include "os.h"
@@ -86,7 +87,8 @@ static void refresh_modules(void) {
  * (__tls_get_addr answers NULL).  libdw's first one (libdw_alloc.c's thread_id, read
  * by dwfl_module_getsrc through dwarf_getaranges) crashed the first report with
  * SIGSEGV.  There frames are printed as module and offset, as without symbols (dladdr
- * knows no names in such a program). */
+ * knows no names in such a program), named from the executable's own symbol table
+ * (elf_symtab.c): function names, no file:line. */
 static bool started_without_loader(void) {
   const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
   unsigned long n = getauxval(AT_PHNUM);
@@ -283,13 +285,18 @@ static const char *base_name(const char *path) {
 }
 
 /* The allocator's entry points, which end the frames a statically linked allocator
- * leaves on top of a stack. */
+ * leaves on top of a stack; and the wiped functions (wipe.h) they jump to, whose frame
+ * is then the only one of the allocator's left ("by alloc_slow", "by
+ * hg_heap_free_slow" were printed above the program's frames). */
 static bool is_entry_point(const char *name) {
   static const char *const names[] = { "malloc", "free", "calloc", "realloc", "reallocarray",
                                        "memalign", "posix_memalign", "aligned_alloc", "valloc",
                                        "pvalloc", "malloc_usable_size", "__libc_malloc",
                                        "__libc_free", "__libc_calloc", "__libc_realloc",
-                                       "__libc_memalign", "__libc_valloc", "__libc_pvalloc" };
+                                       "__libc_memalign", "__libc_valloc", "__libc_pvalloc",
+                                       "alloc_slow", "hg_heap_alloc_slow", "hg_heap_free_slow",
+                                       "new_miss", "new_array_miss", "new_miss_nothrow",
+                                       "new_array_miss_nothrow", "new_aligned", "delete_slow" };
   if (!name) return false;
   for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
     if (strcmp(name, names[i]) == 0) return true;
@@ -406,13 +413,13 @@ static bool place_frames(struct places *p, const uintptr_t *frames, unsigned n) 
   return !hg_sigstack_small() && hg_maps_each(place_mapping, p);
 }
 
-/* "   at 0x...: ??? (in /usr/lib/x86_64-linux-gnu/libc.so.6+0x2a1b0)", or without the
- * part in parentheses when the frame is in no file. */
-static void print_placed(const struct places *p, unsigned i, const char *lead) {
+/* "   at 0x...: ??? (in /usr/lib/x86_64-linux-gnu/libc.so.6+0x2a1b0)" (func for ???,
+ * if known), or without the part in parentheses when the frame is in no file. */
+static void print_placed(const struct places *p, unsigned i, const char *lead, const char *func) {
   uintptr_t f = p->frames[i];
   if (i < p->n && p->module[i] >= 0)
-    hg_diag_line("   %s %p: ??? (in %s+0x%lx)", lead, (void *)f, p->path[(int)p->module[i]],
-                 (unsigned long)p->offset[i]);
+    hg_diag_line("   %s %p: %s (in %s+0x%lx)", lead, (void *)f, func ? func : "???",
+                 p->path[(int)p->module[i]], (unsigned long)p->offset[i]);
   else
     hg_diag_line("   %s %p: ???", lead, (void *)f);
 }
@@ -421,32 +428,47 @@ void hg_stack_print_raw(const uintptr_t *frames, unsigned n, unsigned depth) {
   struct places p;
   bool placed = place_frames(&p, frames, n);
   for (unsigned i = 0; i < n && i < depth; i++) {
-    if (placed) print_placed(&p, i, i ? "by" : "at");
+    if (placed) print_placed(&p, i, i ? "by" : "at", NULL);
     else hg_diag_line("   %s %p", i ? "by" : "at", (void *)frames[i]);
   }
 }
 
-/* hg_stack_print without the symboliser.  Out of line: its 9 KiB stay off the stack of
- * the symbolised reports. */
-static HG_NOINLINE void print_unsymbolised(const uintptr_t *frames, unsigned n, const char *api) {
+/* The name of frame f (not encoded), minus back, from the executable's symbol table. */
+static const char *exe_name(uintptr_t f, uintptr_t back) {
+  uint64_t offset;
+  return f & HG_FRAME_UNLOADED ? NULL : hg_elf_exe_symbol(f - back, &offset);
+}
+
+/* hg_stack_print without the symboliser; named: with names from the executable's
+ * symbol table (a program started without a loader), whose frames in the allocator
+ * are then dropped and whose start code is not printed, as hg_stack_print does.  Out
+ * of line: its 9 KiB stay off the stack of the symbolised reports. */
+static HG_NOINLINE void print_unsymbolised(const uintptr_t *frames, unsigned n, const char *api,
+                                           bool exact, bool named) {
   struct places p;
   uintptr_t copy[HG_STACK_MAX_DEPTH] = { 0 };   /* (one load each: a dlclose may be rewriting them) */
   if (n > HG_STACK_MAX_DEPTH) n = HG_STACK_MAX_DEPTH;
   for (unsigned i = 0; i < n; i++) copy[i] = __atomic_load_n(&frames[i], __ATOMIC_RELAXED);
   bool placed = place_frames(&p, copy, n);
+  unsigned first = 0;
+  if (named && !exact && hg_stack_linked_statically())
+    for (unsigned i = 0; i < n && i < HG_STACK_OWN_FRAMES_MAX; i++)
+      if (is_entry_point(exe_name(copy[i], 1))) first = i + 1;
   size_t depth = hg_opt.stack_depth ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
-  for (unsigned i = 0; i < n && i < depth; i++) {
-    const char *lead = (i == 0 && !api) ? "at" : "by";
+  for (unsigned i = first, shown = 0; i < n && shown < depth; i++, shown++) {
+    const char *lead = (i == first && !api) ? "at" : "by";
+    const char *func = named ? exe_name(copy[i], i == 0 && exact ? 0 : 1) : NULL;
     if (copy[i] & HG_FRAME_UNLOADED) {
       const struct hg_unloaded *o = hg_unloaded_get(hg_unload_index(copy[i]));
       uintptr_t file_offset, a = unloaded_address(copy[i], &file_offset);
       hg_diag_line("   %s %p: ??? (in %s+0x%lx, unloaded)", lead, (void *)a,
                    o && o->path[0] ? o->path : "an unloaded object", (unsigned long)file_offset);
     } else if (placed) {
-      print_placed(&p, i, lead);
+      print_placed(&p, i, lead, func);
     } else {
-      hg_diag_line("   %s %p: ???", lead, (void *)copy[i]);
+      hg_diag_line("   %s %p: %s", lead, (void *)copy[i], func ? func : "???");
     }
+    if (func && (strcmp(func, "main") == 0 || strncmp(func, "__libc_start_", 13) == 0)) break;
   }
 }
 
@@ -460,7 +482,7 @@ void hg_stack_print(hg_stack_t id, const char *api) {
   bool exact_first;
   const uintptr_t *frames = hg_stack_frames(id, &n, &exact_first);
   if (hg_stack_no_symbols || started_without_loader()) {
-    print_unsymbolised(frames, n, api);
+    print_unsymbolised(frames, n, api, exact_first, !hg_stack_no_symbols);
     return;
   }
   uintptr_t exact = exact_first ? 1 : 0;   /* frame 0: no return address */
