@@ -246,14 +246,7 @@ struct hg_block *hg_blocks_insert_slow(uintptr_t slot, struct hg_span *span) {
     }
   }
   a->user_hidden = (uintptr_t)s;
-  struct hg_block *r = &a[1 + idx];
-  memset(r, 0, sizeof *r);
-  r->slot = slot;
-  r->index = (uint32_t)(1 + idx);
-  a->raw++;
-  hg_blocks_live++;
-  hg_blocks_inserted++;
-  return r;
+  return hg_blocks_take(a, idx, slot);
 }
 
 /* hg_blocks_erase's path for the last record of its array (any record will do). */

@@ -2,8 +2,11 @@
 #include "init.h"
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -268,4 +271,13 @@ HG_EXPORT HG_NORETURN HG_COLD void quick_exit(int status) {
   }
   if (f) f(status);
   hg_exit_raw(status);   /* no libc's to run the handlers (a static link) */
+}
+
+bool hg_started_without_loader(void) {
+  const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+  unsigned long n = getauxval(AT_PHNUM);
+  if (!ph) return false;
+  for (unsigned long i = 0; i < n; i++)
+    if (ph[i].p_type == PT_INTERP) return false;
+  return true;
 }

@@ -53,6 +53,11 @@ bool hg_exit_shares_parent(void);
  * the crash, then the exit-time work, as _exit's (once per process; lock waits of this
  * thread limited the same way), the leak scan reading this thread's stack from sp up. */
 void hg_exit_work_crash(uintptr_t sp, void (*first)(void *), void *arg);
+/* Whether the program was started without a dynamic loader (no PT_INTERP in its
+ * program headers: linked -static or -static-pie, libheapguard.a in it).  There
+ * dlopen is glibc's partial static dlopen (libdw cannot run: symbolise.c) and the
+ * unwinder sees no unwind tables (the wipe stubs keep frame-pointer records: wipe.c). */
+bool hg_started_without_loader(void);
 /* The exit_group system call, for the library's own exits: nothing more is run. */
 HG_NORETURN void hg_exit_raw(int status);
 

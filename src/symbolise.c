@@ -20,6 +20,7 @@
 
 #include "diag.h"
 #include "elf_symtab.h"
+#include "init.h"
 #include "maps.h"
 #include "options.h"
 #include "os.h"
@@ -80,8 +81,8 @@ static void refresh_modules(void) {
   dw.report_end(dw.dwfl, NULL, NULL);
 }
 
-/* Whether the program was started without a dynamic loader (linked with -static or
- * -static-pie: no PT_INTERP in its program headers).  There dlopen is glibc's partial
+/* In a program started without a dynamic loader (hg_started_without_loader: linked
+ * with -static or -static-pie), dlopen is glibc's partial
  * static dlopen: the loaded libraries get a second libc and loader of their own, and
  * their thread-local variables are not set up for the program's threads
  * (__tls_get_addr answers NULL).  libdw's first one (libdw_alloc.c's thread_id, read
@@ -89,19 +90,10 @@ static void refresh_modules(void) {
  * SIGSEGV.  There frames are printed as module and offset, as without symbols (dladdr
  * knows no names in such a program), named from the executable's own symbol table
  * (elf_symtab.c): function names, no file:line. */
-static bool started_without_loader(void) {
-  const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
-  unsigned long n = getauxval(AT_PHNUM);
-  if (!ph) return false;
-  for (unsigned long i = 0; i < n; i++)
-    if (ph[i].p_type == PT_INTERP) return false;
-  return true;
-}
-
 static bool symboliser_ready(void) {
   if (dw.tried) return dw.dwfl != NULL;
   dw.tried = true;
-  if (started_without_loader()) return false;
+  if (hg_started_without_loader()) return false;
   void *lib = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!lib) return false;
 #define SYM(field, name) if (!(*(void **)&dw.field = dlsym(lib, name))) return false;
@@ -481,7 +473,7 @@ void hg_stack_print(hg_stack_t id, const char *api) {
   unsigned n;
   bool exact_first;
   const uintptr_t *frames = hg_stack_frames(id, &n, &exact_first);
-  if (hg_stack_no_symbols || started_without_loader()) {
+  if (hg_stack_no_symbols || hg_started_without_loader()) {
     print_unsymbolised(frames, n, api, exact_first, !hg_stack_no_symbols);
     return;
   }

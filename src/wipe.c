@@ -1,5 +1,6 @@
 /* wipe.c — the wipe behind check mode's entry stubs (wipe.h). */
 #include "wipe.h"
+#include "init.h"
 #include "stack.h"
 
 /* (Read by every stub, in the default mode too: with the data its paths read.) */
@@ -8,9 +9,6 @@ size_t hg_wipe_bytes;
 
 #if defined(HG_WIPE_STUBS)
 #include <cpuid.h>
-#include <elf.h>
-#include <link.h>
-#include <sys/auxv.h>
 
 /* Jumped to by a stub once its body returned: the stack pointer is the program's
  * again (it points at the return address).  Zeroes the hg_wipe_bytes below it, rounded
@@ -91,16 +89,6 @@ static bool avx_usable(void) {
   return (lo & 6) == 6;
 }
 
-/* Started without a loader (no PT_INTERP: linked -static or -static-pie; symbolise.c
- * asks the same). */
-static bool without_loader(void) {
-  const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
-  unsigned long n = getauxval(AT_PHNUM);
-  if (!ph) return false;
-  for (unsigned long i = 0; i < n; i++)
-    if (ph[i].p_type == PT_INTERP) return false;
-  return true;
-}
 #endif
 
 void hg_wipe_init(size_t stack_depth) {
@@ -110,6 +98,6 @@ void hg_wipe_init(size_t stack_depth) {
   hg_wipe_bytes = hg_align_up(512 + (stack_depth + HG_STACK_OWN_FRAMES_MAX) * sizeof(uintptr_t), 128);
 #if defined(HG_WIPE_STUBS)
   if (avx_usable()) hg_wipe_return = hg_wipe_avx;
-  hg_wipe_on = without_loader() ? 2 : 1;
+  hg_wipe_on = hg_started_without_loader() ? 2 : 1;
 #endif
 }
