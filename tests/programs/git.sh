@@ -42,7 +42,13 @@ EOF
 # ---- the project's own repository (read-only; both runs back to back) -------------
 G=(git -C "$HG_ROOT" --no-pager)
 run_both own-log      --any-status "${G[@]}" log --stat --no-color
-run_both own-revlist  --any-status "${G[@]}" rev-list --all --objects
+# rev-list --all and the clone read a bare copy taken once: another worktree of the same
+# repository (parallel work) can move a branch between the glibc and the heapguard run,
+# and the two outputs would differ for that alone.  No copy (not a repository, git
+# refusing): both read $HG_ROOT, whose statuses are compared as before.
+OWN=$T/own-snapshot.git
+git clone -q --bare --no-local "$HG_ROOT" "$OWN" 2>/dev/null || OWN=$HG_ROOT
+run_both own-revlist  --any-status git -C "$OWN" --no-pager rev-list --all --objects
 run_both own-status   --any-status "${G[@]}" status --porcelain --untracked-files=all
 run_both own-grep     --any-status "${G[@]}" grep -n malloc
 run_both own-grep-all --any-status "${G[@]}" grep -n -I --untracked -e malloc -e 'free(' -- . ':!build*'
@@ -57,7 +63,7 @@ run_both own-clone bash -c '
   git fsck --full --strict
   git rev-list --all --objects
   git count-objects -v | grep -E "^(count|in-pack|packs|prune-packable|garbage):"
-  ' "$HG_ROOT"
+  ' "$OWN"
 
 # ---- a generated repository with fixed hashes ------------------------------------
 # 300 commits on main (each edits three of 40 files: inserts, deletes and appends lines;
