@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "diag.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -31,6 +32,12 @@ static hg_lock_t open_lock HG_FORK_DATA = HG_LOCK_INIT;
 static hg_lock_t report_lock HG_FORK_DATA = HG_LOCK_INIT;
 static _Atomic int report_owner HG_FORK_DATA;
 static int report_depth HG_FORK_DATA;
+/* The owner's cancellation state, kept off while it reports: symbolising opens files
+ * (libdw reads /proc/PID/auxv and maps with open(2), a cancellation point), and a thread
+ * with a deferred cancellation pending that met a heap error was cancelled in its own
+ * report, holding this lock: every later report, and the summary at exit, waited for
+ * ever.  glibc's malloc_stats turns cancellation off the same way. */
+static int report_cancel_state;
 
 static hg_lock_t contexts_lock HG_FORK_DATA = HG_LOCK_INIT;
 static struct context contexts[MAX_CONTEXTS];
@@ -120,16 +127,21 @@ void hg_diag_line_raw(const char *fmt, ...) {
 void hg_diag_lock(void) {
   int self = (int)gettid();
   if (atomic_load_explicit(&report_owner, memory_order_relaxed) != self) {
+    int cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
     hg_lock(&report_lock);
     atomic_store_explicit(&report_owner, self, memory_order_relaxed);
+    report_cancel_state = cancel_state;
   }
   report_depth++;
 }
 
 void hg_diag_unlock(void) {
   if (--report_depth == 0) {
+    int cancel_state = report_cancel_state;
     atomic_store_explicit(&report_owner, 0, memory_order_relaxed);
     hg_unlock(&report_lock);
+    pthread_setcancelstate(cancel_state, NULL);
   }
 }
 
