@@ -8,6 +8,7 @@
 #include <emmintrin.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -616,7 +617,7 @@ bool hg_check_lock_patiently(void) {
                                                 memory_order_relaxed))
       return true;
     struct timespec ts = { 0, 1000000 };
-    nanosleep(&ts, NULL);
+    syscall(SYS_nanosleep, &ts, NULL);   /* not libc's: a cancellation point */
   }
   return false;
 }

@@ -200,7 +200,7 @@ void hg_diag_fork_child(void) {
    * "log.%%p" is one shared file named "log.%p"). */
   if (hg_opt.log_file && log_fd > 2) {
     if (hg_pid_path(NULL, 0, hg_opt.log_file, 0)) {
-      if (log_fd != err_fd) close(log_fd);
+      if (log_fd != err_fd) hg_sys_close(log_fd);
       log_fd = -1;
       log_to_file = false;
     }

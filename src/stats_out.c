@@ -663,7 +663,7 @@ void hg_stats_fork_child(void) {
   atomic_store(&pending, 0);
   if (!started) return;
   if (out_fd >= 0 && has_pid(hg_opt.stats_file)) {
-    if (out_fd != err_fd) close(out_fd);   /* a file of its own, opened when it prints */
+    if (out_fd != err_fd) hg_sys_close(out_fd);   /* a file of its own, opened when it prints */
     out_fd = -1;
   }
   hg_timeline_fork_child();

@@ -112,7 +112,7 @@ void hg_timeline_tick(void) {
 void hg_timeline_fork_child(void) {
   if (tl_fd >= 0) {
     atomic_store(&hg_timeline_on, false);
-    close(tl_fd);
+    hg_sys_close(tl_fd);
     tl_fd = -1;
     /* a name with %p: a file of its own; else the parent's file is not ours */
     if (hg_pid_path(NULL, 0, hg_opt.timeline, 0)) hg_timeline_open();

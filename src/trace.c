@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -168,7 +169,7 @@ void hg_trace_call_enter(void) {
 /* A call's line, then the kernel-call lines it made (pending), in one write if it can. */
 static void write_call(int fd, const char *line, size_t len) {
   struct iovec iov[2] = { { (void *)line, len }, { pending, pending_len } };
-  ssize_t w = writev(fd, iov, pending_len ? 2 : 1);
+  ssize_t w = syscall(SYS_writev, fd, iov, pending_len ? 2 : 1);   /* not libc's: a cancellation point */
   if (hg_likely(w >= 0 && (size_t)w == len + pending_len)) return;
   /* a short write (or none, interrupted): the rest, in order; or the write's error */
   int error = w < 0 && errno != EINTR ? errno : 0;
@@ -316,7 +317,7 @@ void hg_trace_fork_child(void) {
    * parent's refused a line) */
   int fd = out_fd >= 0 ? out_fd : failed_fd;
   if (hg_opt.trace && hg_pid_path(NULL, 0, hg_opt.trace, 0) && fd > 2) {
-    if (fd != err_fd) close(fd);
+    if (fd != err_fd) hg_sys_close(fd);
     failed_fd = -1;
     open_output();
   }

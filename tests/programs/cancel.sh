@@ -10,10 +10,16 @@
 # on to its cancellation point.  The report's symbolisation (libdw opening
 # /proc/PID/auxv) cancelled it inside its first report, holding the report lock: the
 # summary at exit waited for ever (every run timed out).
+# The same thread forking (cancel/fork.c) with a log, stats file, trace or timeline
+# named per process (%p): the child's fork handlers closed the parent's file with
+# libc's close(2), a cancellation point, so the child ended inside fork (status 0, or
+# SIGABRT in trace mode) instead of running on to its own _exit(7).  And
+# HEAPGUARD_TRACE_CALLS, whose lines were written with libc's writev: pending.c's
+# thread was cancelled inside malloc, holding the trace's lock (a hang).
 . "$(dirname "$0")/lib.sh"
 need gcc
 for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-for p in pending report; do
+for p in pending report fork; do
   gcc -O1 -g -pthread -Wall -Wextra -Werror -o "$T/$p" "$HG_ROOT/tests/programs/cancel/$p.c" \
     >"$T/$p.build.log" 2>&1 || { fail "cannot build $p.c"; sed 's/^/  | /' "$T/$p.build.log"; finish; }
 done
@@ -27,6 +33,12 @@ HEAPGUARD_SAMPLE_RATE=1 run_both sampled "$T/pending"
 HEAPGUARD_STATS=text HEAPGUARD_STATS_FILE="$T/stats.log" run_both stats "$T/pending"
 HEAPGUARD_TIMELINE="$T/timeline.jsonl" HEAPGUARD_TIMELINE_MS=1 run_both timeline "$T/pending"
 HEAPGUARD_TRACE="$T/trace.log" run_both trace "$T/pending"
+HEAPGUARD_TRACE="$T/trace-calls.log" HEAPGUARD_TRACE_CALLS=1 run_both trace-calls "$T/pending"
+HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE="$T/fork-check.%p.log" HEAPGUARD_LEAK_CHECK=no run_both fork-check "$T/fork"
+HEAPGUARD_STATS=text HEAPGUARD_STATS_FILE="$T/fork-stats.%p" run_both fork-stats "$T/fork"
+HEAPGUARD_TRACE="$T/fork-trace.%p" run_both fork-trace "$T/fork"
+HEAPGUARD_TIMELINE="$T/fork-timeline.%p" run_both fork-timeline "$T/fork"
+HEAPGUARD_TRACE="$T/fork-calls.log" HEAPGUARD_TRACE_CALLS=1 run_both fork-trace-calls "$T/fork"
 
 # report NAME STATUS SUMMARY ENV...: report.c preloaded with ENV (30 s at most) must
 # exit with STATUS, its thread cancelled after its reports, the log ending with SUMMARY
