@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -325,6 +326,15 @@ int hg_write_all(int fd, const char *s, size_t n) {
   while (n > 0) {
     long w = hg_sys_write(fd, s, n);
     if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) {
+      /* A non-blocking descriptor (the program set O_NONBLOCK on its stderr, as event
+       * loops do) whose pipe or socket is full: wait until it takes more, as a blocking
+       * one would, rather than drop the report's rest (its summary, with the error
+       * exit code still applied).  ppoll as a plain system call: libc's poll is a
+       * cancellation point. */
+      struct pollfd p = { .fd = fd, .events = POLLOUT };
+      if (syscall(SYS_ppoll, &p, 1, NULL, NULL, _NSIG / 8) >= 0 || errno == EINTR) continue;
+    }
     if (w <= 0) {
       error = w < 0 ? errno : EIO;
       break;

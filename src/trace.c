@@ -171,8 +171,9 @@ static void write_call(int fd, const char *line, size_t len) {
   struct iovec iov[2] = { { (void *)line, len }, { pending, pending_len } };
   ssize_t w = syscall(SYS_writev, fd, iov, pending_len ? 2 : 1);   /* not libc's: a cancellation point */
   if (hg_likely(w >= 0 && (size_t)w == len + pending_len)) return;
-  /* a short write (or none, interrupted): the rest, in order; or the write's error */
-  int error = w < 0 && errno != EINTR ? errno : 0;
+  /* a short write (or none: interrupted, or a full non-blocking stderr, which
+   * hg_write_all waits for): the rest, in order; or the write's error */
+  int error = w < 0 && errno != EINTR && errno != EAGAIN ? errno : 0;
   size_t done = w > 0 ? (size_t)w : 0;
   if (!error && done < len) {
     error = hg_write_all(fd, line + done, len - done);
