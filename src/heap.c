@@ -549,8 +549,9 @@ struct hg_heap *hg_heap_acquire(void) {
   return h;
 }
 
-/* The thread is gone: collect what others freed, return empty spans, and park the
- * heap (with its remaining spans) for the next new thread to adopt. */
+/* The thread is gone: collect what others freed, return empty spans (and the free pages
+ * beyond M_TRIM_THRESHOLD: hg_region_thread_exit), and park the heap (with its
+ * remaining spans) for the next new thread to adopt. */
 void hg_heap_abandon(struct hg_heap *h) {
   if (h == &hg_heap_empty) return;
   collect_remote(h);
@@ -577,6 +578,7 @@ void hg_heap_abandon(struct hg_heap *h) {
       s = next;
     }
   }
+  hg_region_thread_exit();
   hg_tls_heap = &hg_heap_empty;
   hg_lock(&heaps_lock);
   h->abandoned = true;

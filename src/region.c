@@ -611,10 +611,9 @@ void hg_region_shrink(struct hg_span *s, size_t new_npages) {
 
 /* ---- trim and stats --------------------------------------------------------------- */
 
-size_t hg_region_trim(size_t pad) {
+/* Lock held: shrink the break to pad bytes of free top, purge every free run. */
+static HG_NOINLINE size_t trim_all(size_t pad) {
   size_t released = 0;
-  hg_lock(&hg_region_lock);
-  hg_trace_cause(HG_CAUSE_TRIM, 0);
   if (brk_extent && brk_extent->end > brk_extent->start) {
     struct hg_span *top = free_neighbour(brk_extent->end - HG_PAGE, true);
     if (top) released += trim_top(top, pad);
@@ -624,8 +623,32 @@ size_t hg_region_trim(size_t pad) {
     if (!purge_run(dirty_head)) break;   /* locked: nothing more goes back */
     released += bytes;
   }
+  return released;
+}
+
+size_t hg_region_trim(size_t pad) {
+  hg_lock(&hg_region_lock);
+  hg_trace_cause(HG_CAUSE_TRIM, 0);
+  size_t released = trim_all(pad);
   hg_unlock(&hg_region_lock);
   return released;
+}
+
+/* A thread's exit is where a program's threads that have freed their blocks stop for
+ * good, and where its main thread goes on to print and exit, faulting in libc's
+ * formatting and exit code: with the freed pages still resident for the decay time,
+ * that moment was the process's peak RSS (wl_random, wl_larson, wl_prodcons; glibc's
+ * free trims an arena's top beyond M_TRIM_THRESHOLD at once).  So more than
+ * M_TRIM_THRESHOLD resident in free runs goes back here, as malloc_trim(M_TOP_PAD)
+ * would; less stays for the decay, so that a program whose threads come and go with a
+ * few blocks each does not pay a madvise and page faults per thread. */
+void hg_region_thread_exit(void) {
+  size_t dirty = __atomic_load_n(&dirty_pages, __ATOMIC_RELAXED);   /* a hint */
+  if (dirty < (hg_opt.trim_threshold >> HG_PAGE_SHIFT)) return;
+  hg_lock(&hg_region_lock);
+  hg_trace_cause(HG_CAUSE_EXIT, 0);
+  trim_all(trim_keep());
+  hg_unlock(&hg_region_lock);
 }
 
 void hg_region_stats(struct hg_region_stats *st) { hg_region_walk(st, false, NULL, NULL); }

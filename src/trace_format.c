@@ -246,6 +246,12 @@ static void add_giving_back(struct hg_trace_buf *b, unsigned sys, const struct h
     add(b, shrink ? " free at its top" : " of free pages");
     add(b, " (HEAPGUARD_DECAY_MS=0: at once)");
     break;
+  case HG_CAUSE_EXIT:
+    add(b, shrink ? " free at its top" : " of free pages");
+    add(b, " at a thread's exit: more than ");
+    add_bytes(b, hg_opt.trim_threshold);
+    add(b, " free and resident");
+    break;
   default:
     break;
   }
