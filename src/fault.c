@@ -424,13 +424,28 @@ HG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
   return 0;
 }
 
-/* glibc's signal(): BSD semantics (the handler stays, interrupted calls restart). */
+/* libc's signal() under its other name (glibc: both are __bsd_signal), which the
+ * library does not export: this reference reaches libc's, preloaded or linked. */
+extern sighandler_t bsd_signal(int sig, sighandler_t handler);
+
+/* A signal the handler is not installed for is libc's business: its signal() keeps
+ * what a program set with siginterrupt() (interrupted calls then fail with EINTR
+ * rather than restart: a program that times out a read with alarm() relies on it;
+ * the set of such signals is libc's own) and refuses SIG_ERR as a handler.  One of
+ * ours gets glibc's BSD semantics (the handler stays, interrupted calls restart: the
+ * kernel goes by our handler's SA_RESTART anyway, and a siginterrupt() of it changes
+ * that one, in the kernel). */
 HG_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
+  if (!__atomic_load_n(&installed, __ATOMIC_ACQUIRE) || !program_action_of(sig)) return bsd_signal(sig, handler);
+  if (handler == SIG_ERR) {
+    errno = EINVAL;
+    return SIG_ERR;
+  }
   struct sigaction act, old;
   memset(&act, 0, sizeof act);
   act.sa_handler = handler;
   sigemptyset(&act.sa_mask);
-  if (sig > 0 && sig < NSIG) sigaddset(&act.sa_mask, sig);
+  sigaddset(&act.sa_mask, sig);
   act.sa_flags = SA_RESTART;
   if (sigaction(sig, &act, &old) < 0) return SIG_ERR;
   return old.sa_handler;
