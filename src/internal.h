@@ -75,6 +75,13 @@
 #define HG_ALIAS(name) __attribute__((alias(#name), copy(name), visibility("default")))
 #endif
 
+/* Linked from libheapguard.a, every object of the library that is taken brings api.c's
+ * (malloc and the rest of glibc's malloc.o names): a program that calls, say, signal()
+ * or _exit() but never malloc itself (libc's printf does) would otherwise take glibc's
+ * malloc.o too, and the link fails on the names both define (__libc_mallinfo...).  An
+ * undefined global symbol is enough for the linker to take the archive member. */
+__asm__(".globl malloc");
+
 /* The allocator's page is the x86-64/arm64 base page; init checks the kernel agrees. */
 #define HG_PAGE_SHIFT 12
 #define HG_PAGE       ((size_t)1 << HG_PAGE_SHIFT)

@@ -142,4 +142,35 @@ if command -v addr2line >/dev/null && gcc -O0 -g -fno-builtin -no-pie -o "$T/cal
     sed 's/^/  report| /' "$T/caller.report" | head -n 16
   fi
 fi
+# A program that never calls malloc itself (printf does, inside libc) but calls a
+# function the library also exports (signal, _exit): linked, with heapguard's malloc.
+# (Taking fault.o or init.o without api.o brought glibc's malloc.o in as well: "multiple
+# definition of `__libc_mallinfo'".)
+cat >"$T/nomalloc.c" <<'C'
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+static void on_int(int sig) { (void)sig; }
+int main(void) {
+#ifdef CALL_EXIT   /* one or the other, not both */
+  printf("exit\n");
+  fflush(stdout);
+  _exit(0);
+#endif
+  signal(SIGINT, on_int);
+  printf("signal\n");
+  return 0;
+}
+C
+for arg in "" exit; do
+  HG_CHECKS=$((HG_CHECKS + 1))
+  bin=$T/nomalloc${arg:+_$arg}
+  if ! gcc -O1 ${arg:+-DCALL_EXIT} -o "$bin" "$T/nomalloc.c" "$HG_LIB_A" -static -pthread 2>"$bin.build"; then
+    fail "a static program calling ${arg:-signal} but not malloc does not link:"
+    grep -v 'in function\|warning' "$bin.build" | head -n 3 | sed 's/^/  | /'
+  elif ! HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE="$bin.report" "$bin" >/dev/null 2>&1 ||
+       ! grep -q 'ERROR SUMMARY: 0 errors' "$bin.report"; then
+    fail "a static program calling ${arg:-signal} but not malloc: no clean check-mode report (heapguard's malloc not linked in?)"
+  fi
+done
 finish
