@@ -148,7 +148,7 @@ $(LDSCRIPT): src/heapguard.ld.in Makefile
 
 $(LIB_SO): $(OBJS) $(LDSCRIPT)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) -shared -pthread $(LIBLDFLAGS) -Wl,-z,now $(RELR) -Wl,-soname,libheapguard.so $(NOFINI) \
+	$(Q)$(CC) -shared -pthread $(LIBLDFLAGS) -Wl,-z,now,-z,nodelete $(RELR) -Wl,-soname,libheapguard.so $(NOFINI) \
 	  -Wl,-T,$(LDSCRIPT) -o $@ $(OBJS)
 
 $(LIB_A): $(OBJS)

@@ -12,8 +12,8 @@
 #include "options.h"
 
 /* At exit: verify, scan for leaks, summarise, and turn errors into the exit status.
- * A destructor of the library runs after the program's own destructors and atexit
- * handlers, so memory they free is not reported.  A program that ends with _exit gets
+ * It runs after the program's atexit handlers and every object's destructors (init.c:
+ * hg_exit_defer), so memory they free is not reported, and their errors are counted.  A program that ends with _exit gets
  * the same from there (init.c); whichever comes first does it. */
 static _Atomic bool exit_done;
 
@@ -42,11 +42,18 @@ int hg_check_exit_abandoned(int status) {
   return exit_status(status);
 }
 
-__attribute__((destructor)) HG_DEFAULT_TEXT static void check_at_exit(void) {
-  if (!hg_check_on || hg_exit_shares_parent()) return;
+static HG_COLD void check_at_exit_last(void *unused) {
+  (void)unused;
+  if (hg_exit_shares_parent()) return;
   int status = hg_check_at_exit(-1);
   if (status != -1) {
     fflush(NULL);   /* what exit() would still have done */
     hg_exit_raw(status);
   }
+}
+
+/* After the other objects' destructors, when it can (init.c: hg_exit_defer). */
+__attribute__((destructor)) HG_DEFAULT_TEXT static void check_at_exit(void) {
+  if (!hg_check_on || hg_exit_shares_parent()) return;
+  if (!hg_exit_defer(check_at_exit_last)) check_at_exit_last(NULL);
 }

@@ -233,6 +233,25 @@ HG_EXPORT HG_NORETURN HG_DEFAULT_TEXT void _exit(int status) {
 }
 HG_EXPORT HG_NORETURN void _Exit(int status) HG_ALIAS(_exit);
 
+/* ---- after every destructor -----------------------------------------------------------
+ * exit() runs the atexit handlers, then every loaded object's destructors (_dl_fini),
+ * in the loader's order, which runs the library's before those of each object that
+ * does not depend on it: in a preloaded process, all the program's shared libraries and
+ * those it dlopen'ed.  A heap error in one of their destructors came after the
+ * summary, and the exit status was already decided (0); what they freed was counted
+ * live.  So the destructors (check_exit.c, stats_out.c) register their work as an
+ * exit handler of no object instead: glibc's exit runs a handler registered while it
+ * runs them once the current one (_dl_fini) returns, so the work comes after every
+ * destructor, before stdio's buffers are flushed.  The library is linked -z nodelete
+ * (Makefile), so the handler's code is still mapped then even in a process that
+ * dlopen'ed it.  Looked up, not imported (no lookup at start); a program linked
+ * statically has no dlsym, and runs the work at once, as before. */
+bool hg_exit_defer(void (*fn)(void *)) {
+  int (*reg)(void (*)(void *), void *, void *);
+  *(void **)&reg = dlsym(RTLD_DEFAULT, "__cxa_atexit");
+  return reg && reg(fn, NULL, NULL) == 0;
+}
+
 /* ---- quick_exit -----------------------------------------------------------------------
  * libc's quick_exit runs the at_quick_exit handlers, then libc's internal _exit, which
  * never comes to ours.  So the library exports quick_exit too, which notes the status

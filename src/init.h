@@ -58,6 +58,9 @@ void hg_exit_work_crash(uintptr_t sp, void (*first)(void *), void *arg);
  * dlopen is glibc's partial static dlopen (libdw cannot run: symbolise.c) and the
  * unwinder sees no unwind tables (the wipe stubs keep frame-pointer records: wipe.c). */
 bool hg_started_without_loader(void);
+/* From a destructor of the library at exit(): have fn run after every other object's
+ * destructor instead (true), or false if it cannot (then run it now).  See init.c. */
+bool hg_exit_defer(void (*fn)(void *));
 /* The exit_group system call, for the library's own exits: nothing more is run. */
 HG_NORETURN void hg_exit_raw(int status);
 

@@ -705,6 +705,12 @@ void hg_stats_exit_abandoned(void) {
   hg_write_all(output(), line, sizeof line - 1);
 }
 
+static HG_COLD void stats_at_exit_last(void *unused) {
+  (void)unused;
+  if (!hg_exit_shares_parent()) hg_stats_at_exit();
+}
+
+/* After the other objects' destructors, when it can (init.c: hg_exit_defer). */
 __attribute__((destructor)) HG_DEFAULT_TEXT static void stats_at_exit(void) {
-  if (started && !hg_exit_shares_parent()) hg_stats_at_exit();
+  if (started && !hg_exit_shares_parent() && !hg_exit_defer(stats_at_exit_last)) stats_at_exit_last(NULL);
 }
