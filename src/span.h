@@ -91,7 +91,10 @@ struct hg_span {
                                 kinds.  Either way only the owner's free of a slot with
                                 no remote free pending passes free's fast-path owner
                                 test */
-  char *base;                /* address of slot 0 (== start of the span) */
+  union {                    /* the span's first page, one address under two names: */
+    char *base;              /* SMALL: slot 0; MEDIUM/LARGE: the block */
+    uintptr_t start;         /* every kind: the first page */
+  };
   char *word_base;           /* SMALL: address of slot 64 * (the index of cur_word) */
   uint64_t *cur_word;        /* SMALL: the free_bits word malloc takes from next (a
                                 pointer: malloc loads it and the word, no index) */
@@ -117,8 +120,24 @@ struct hg_span {
   uint8_t in_brk;            /* the pages come from the brk heap (not an mmap region) */
   uint8_t zeroed;            /* MEDIUM/LARGE: the block's pages read as zero */
 
-  /* ---- second and third cache lines: the bitmaps ---- */
-  uint64_t free_bits[HG_SPAN_WORDS];         /* SMALL: 1 = slot free */
+  /* ---- second and third cache lines: the bitmaps ----
+   * A small span's free_bits become the free run's fields when its own descriptor
+   * describes its pages back in the region (hg_region_free): a remote free that races
+   * with that release is a double free, which could already meet the descriptor
+   * recycled for another span before these fields shared its bytes. */
+  union {
+    uint64_t free_bits[HG_SPAN_WORDS];       /* SMALL: 1 = slot free */
+    struct {                                 /* the kinds without slots */
+      size_t size;                           /* MEDIUM/LARGE: requested size (usable size
+                                                is the pages) */
+      size_t ndirty;                         /* FREE: upper bound on pages that may be
+                                                resident */
+      uint64_t freed_ms;                     /* FREE with ndirty > 0: when it last got
+                                                dirty pages */
+      struct hg_span *dirty_next, *dirty_prev; /* FREE with ndirty > 0: purge order,
+                                                  oldest first */
+    };
+  };
 
   _Atomic uint64_t remote_bits[HG_SPAN_WORDS]; /* SMALL: 1 = freed by another thread */
   _Atomic uint32_t remote_inflight;          /* SMALL: threads inside a remote free */
@@ -132,13 +151,8 @@ struct hg_span {
                                                 region's pages (hg_region_alloc_mapped) */
 
   /* ---- region and list bookkeeping ---- */
-  uintptr_t start;           /* first page address */
   size_t npages;             /* pages in the span */
-  size_t size;               /* MEDIUM/LARGE: requested size (usable size is the pages) */
-  size_t ndirty;             /* FREE: upper bound on pages that may be resident */
-  uint64_t freed_ms;         /* FREE with ndirty > 0: when it last got dirty pages */
   struct hg_span *next, *prev;           /* bin, heap partial list, or large list */
-  struct hg_span *dirty_next, *dirty_prev; /* FREE with ndirty > 0: purge order, oldest first */
   struct hg_stats_slots *req;            /* stats mode: requested bytes per slot (stats.h);
                                             kept when the descriptor is recycled */
   struct hg_block *check_records;        /* check mode: the records of the span's slots
@@ -148,6 +162,9 @@ struct hg_span {
 
 _Static_assert(sizeof(((struct hg_span *)0)->free_bits) == 64, "bitmap is one cache line");
 _Static_assert(offsetof(struct hg_span, free_bits) == 64, "the fast paths' fields fill the first line");
+/* Four cache lines: the metadata allocator aligns descriptors to 64 bytes, so at 304
+ * bytes each took 320 (2% of a 16 KiB span's pages). */
+_Static_assert(sizeof(struct hg_span) == 256, "a descriptor is four cache lines");
 
 static inline size_t hg_span_bytes(const struct hg_span *s) { return s->npages << HG_PAGE_SHIFT; }
 
