@@ -44,6 +44,12 @@ static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, 
 #endif
 
 static bool out_of_memory(long err) { return err == -ENOMEM || err == -EAGAIN; }
+/* A sandbox's refusal (a seccomp filter's EPERM or ENOSYS, a security module's EACCES)
+ * says nothing of the allocator's state: the call is answered as if the kernel had no
+ * memory for it (no mapping, the pages kept, the protection unchanged), as glibc's
+ * malloc carries on, where it used to abort the program.  Other errors (EINVAL, EFAULT)
+ * mean the allocator's own state is wrong: fatal. */
+static bool refused(long err) { return err == -EPERM || err == -EACCES || err == -ENOSYS; }
 
 static void count(_Atomic size_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
 
@@ -55,7 +61,7 @@ void *hg_os_map(size_t size) {
   HG_TRACE_SYSCALL(HG_SYS_MMAP, r, HG_WHY_NONE, 0, 0, (long)size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (r < 0 && r > -4096) {
-    if (out_of_memory(r)) return NULL;
+    if (out_of_memory(r) || refused(r)) return NULL;
     hg_fatal("mmap of %zu bytes failed with error %ld", size, -r);
   }
   return (void *)r;
@@ -87,7 +93,7 @@ void hg_os_unmap(void *p, size_t size) {
   count(&hg_os_calls.munmap);
   long r = raw_syscall6(SYS_munmap, (long)p, (long)size, 0, 0, 0, 0);
   HG_TRACE_SYSCALL(HG_SYS_MUNMAP, r, HG_WHY_NONE, 0, (long)p, (long)size, 0, 0, 0, 0);
-  if (r == -ENOMEM) {
+  if (r == -ENOMEM || refused(r)) {
     /* The kernel merges neighbouring anonymous mappings of the same protection into one
      * (a large block's with the program's own, or with another block's), and unmapping
      * a range inside one splits it: at vm.max_map_count mappings that is refused.  glibc
@@ -109,7 +115,7 @@ void *hg_os_remap(void *p, size_t old_size, size_t new_size) {
     /* Growing past the user address space (128 TiB with 4-level page tables) is
      * EINVAL from mremap where mmap says ENOMEM: realloc(p, 1 << 62) is out of memory
      * (NULL, the block kept), as glibc answers it, not a fatal error. */
-    if (out_of_memory(r) || (r == -EINVAL && new_size > old_size)) return NULL;
+    if (out_of_memory(r) || refused(r) || (r == -EINVAL && new_size > old_size)) return NULL;
     hg_fatal("mremap(%p, %zu, %zu) failed with error %ld", p, old_size, new_size, -r);
   }
   return (void *)r;
@@ -125,7 +131,8 @@ bool hg_os_decommit(void *p, size_t size) {
    * locked pages: a program that called mlockall(MCL_FUTURE) (chronyd, cryptsetup,
    * real-time programs) has every page of ours locked, and glibc's trims ignore it too
    * (tests/api/mlockall.c). */
-  if (r < 0 && !out_of_memory(r) && r != -EINVAL) hg_fatal("madvise(%p, %zu) failed with error %ld", p, size, -r);
+  if (r < 0 && !out_of_memory(r) && !refused(r) && r != -EINVAL)
+    hg_fatal("madvise(%p, %zu) failed with error %ld", p, size, -r);
   return r == 0;
 }
 
@@ -272,6 +279,6 @@ bool hg_os_protect(void *p, size_t size, bool access) {
                         0, 0, 0);
   HG_TRACE_SYSCALL(HG_SYS_MPROTECT, r, access ? HG_WHY_UNPROTECT : HG_WHY_PROTECT, 0, (long)p, (long)size,
                    access ? PROT_READ | PROT_WRITE : PROT_NONE, 0, 0, 0);
-  if (r < 0 && !out_of_memory(r)) hg_fatal("mprotect(%p, %zu) failed with error %ld", p, size, -r);
+  if (r < 0 && !out_of_memory(r) && !refused(r)) hg_fatal("mprotect(%p, %zu) failed with error %ld", p, size, -r);
   return r == 0;
 }
