@@ -38,6 +38,17 @@ static struct hg_heap check_heap;   /* every small slot of check mode */
 size_t hg_check_redzone;
 struct findings hg_check_pending;
 
+/* The work of check mode's entry points: where the stubs wipe (wipe.h), the entry
+ * points' own frames with the rest, so it may be inlined into them; elsewhere each entry
+ * point wipes only below its own frame, and the work keeps its own (scrub_stack).
+ * (bugs/bug_leak_thread_dead_stack: with check_realloc inlined and no stubs, gcc kept
+ * the new block's address in the entry point's frame, "still reachable".) */
+#if defined(HG_WIPE_STUBS)
+#define HG_CHECK_WORK
+#else
+#define HG_CHECK_WORK HG_NOINLINE
+#endif
+
 void hg_check_lock(void) { hg_lock_inline(&hg_check_mutex); }
 void hg_check_unlock(void) { hg_unlock_inline(&hg_check_mutex); }
 
@@ -374,8 +385,8 @@ static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, 
   return user;
 }
 
-static HG_NOINLINE void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, bool sampled,
-                                     hg_stack_t stack) {
+static HG_CHECK_WORK void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, bool sampled,
+                                       hg_stack_t stack) {
   return check_alloc_inline(n, align, api, zero, sampled, stack);
 }
 
@@ -411,8 +422,8 @@ static HG_NOINLINE void mismatch(const struct hg_block *b, void *p, enum hg_api 
 }
 
 /* size, align: what a sized or aligned operator delete says of the block (check.h). */
-static HG_NOINLINE void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_block *hint, size_t size,
-                                   size_t align) {
+static HG_CHECK_WORK void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_block *hint,
+                                     size_t size, size_t align) {
   struct findings *fs = &hg_check_pending;
   hg_lock_inline(&hg_check_mutex);
   struct hg_block *b = live_block(p, api, stack, fs, hint);
@@ -472,7 +483,7 @@ static HG_NOINLINE void populate_copy(uintptr_t q, size_t copy) {
 
 /* One stack for the whole call: the new block's allocation and the old one's free
  * happen at the same place. */
-static HG_NOINLINE void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block *hint) {
+static HG_CHECK_WORK void *check_realloc(void *p, size_t n, hg_stack_t stack, struct hg_block *hint) {
   if (!p) return check_alloc(n, HG_ALIGNMENT, HG_API_REALLOC, false, false, stack);
   if (n == 0) {   /* glibc: frees the block and returns NULL */
     check_free(p, HG_API_REALLOC, stack, hint, HG_SIZE_UNSAID, 0);
@@ -516,12 +527,9 @@ static size_t check_usable_size(const void *p, enum hg_api api) {
  * called wipes, after every frame of the allocator's has returned.  Elsewhere each
  * entry point wipes the stack its work used below it (a call that needed libunwind
  * wipes its deeper use itself: stack.c); its own frame is not wiped (the wipe is a
- * call below it), so the work is never inlined into one: check_alloc, check_malloc,
- * check_free and check_realloc are HG_NOINLINE.  (With check_realloc inlined in
- * hg_check_realloc, gcc kept the new block's address in the entry point's frame
- * across check_free: a thread's block leaked by realloc was "still reachable":
- * bugs/bug_leak_thread_dead_stack.)  What the frames above it saved stays there: the
- * false negative the stubs are for (bugs/bug_leak_register). */
+ * call below it), so the work is never inlined into one (HG_CHECK_WORK).  What the
+ * frames above it saved stays there: the false negative the stubs are for
+ * (bugs/bug_leak_register). */
 #if defined(HG_WIPE_STUBS)
 static inline void scrub_stack(void) {}
 #else
@@ -543,9 +551,8 @@ void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
   return p;
 }
 
-/* malloc's check_alloc, its arguments constants.  (Not inline in the entry point: the
- * entry point's own frame is not wiped, only what lies below it.) */
-static HG_NOINLINE void *check_malloc(size_t n, hg_stack_t stack) {
+/* malloc's check_alloc, its arguments constants (HG_CHECK_WORK: see above). */
+static HG_CHECK_WORK void *check_malloc(size_t n, hg_stack_t stack) {
   return check_alloc_inline(n, HG_ALIGNMENT, HG_API_MALLOC, false, false, stack);
 }
 
@@ -568,13 +575,16 @@ void *hg_check_alloc_sampled(size_t n, enum hg_api api) {
 
 size_t hg_check_block_size(const void *p, enum hg_api api) { return check_usable_size(p, api); }
 
-/* (Inline in each entry point: the stack is captured from the entry point's frame.) */
+/* (Inline in each entry point: the stack is captured from the entry point's frame.)
+ * sampling: sampled guard mode's call, counted in `inside` (hg_check_alloc_sampled);
+ * check mode never samples (divert_free). */
 static inline __attribute__((always_inline)) void free_entry(void *p, enum hg_api api, size_t size,
-                                                             size_t align, struct hg_block *hint) {
+                                                             size_t align, struct hg_block *hint,
+                                                             bool sampling) {
   int saved = errno;
-  inside++;
+  if (sampling) inside++;
   check_free(p, api, hg_stack_capture_at(__builtin_frame_address(0)), hint, size, align);
-  inside--;
+  if (sampling) inside--;
   scrub_stack();
   errno = saved;
 }
@@ -582,11 +592,11 @@ static inline __attribute__((always_inline)) void free_entry(void *p, enum hg_ap
 /* The block's record, freed or not, is usually out of the cache: asked for first, it
  * comes while the stack is walked (hint: hg_blocks_prefetch's). */
 void hg_check_free(void *p, enum hg_api api) {
-  free_entry(p, api, HG_SIZE_UNSAID, 0, hg_blocks_prefetch((uintptr_t)p));
+  free_entry(p, api, HG_SIZE_UNSAID, 0, hg_blocks_prefetch((uintptr_t)p), true);
 }
 
 void hg_check_delete(void *p, enum hg_api api, size_t size, size_t align) {
-  free_entry(p, api, size, align, hg_blocks_prefetch((uintptr_t)p));
+  free_entry(p, api, size, align, hg_blocks_prefetch((uintptr_t)p), true);
 }
 
 void *hg_check_realloc(void *p, size_t n) {
@@ -633,7 +643,7 @@ void *hg_check_malloc(size_t n) {
 }
 /* (free() has found p's span: not looked up again for the record's hint.) */
 static void divert_free(void *p, struct hg_span *s) {
-  free_entry(p, HG_API_FREE, HG_SIZE_UNSAID, 0, hg_blocks_prefetch_in(s, (uintptr_t)p));
+  free_entry(p, HG_API_FREE, HG_SIZE_UNSAID, 0, hg_blocks_prefetch_in(s, (uintptr_t)p), false);
 }
 static const struct hg_heap_divert check_divert = { hg_check_malloc, divert_free };
 
