@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "forkpages.h"
 #include "protect.h"
+#include "wipe.h"
 
 /* first_changed, but for the bytes in u's ranges (the pages the program made
  * unreadable: unreadable.h), which are not read.  u: NULL if none meets [from, to). */
@@ -184,6 +185,7 @@ size_t hg_check_verify(const char *when, bool exiting, struct hg_live_list *live
   }
 }
 
-__attribute__((visibility("default"))) size_t hg_check_heap(void) {
+/* (Its frames, 2 KiB without a report, wiped behind it: wipe.h.) */
+HG_WIPED_EXPORT_DEEP(size_t, hg_check_heap, (void), 4096) {
   return hg_check_on ? hg_check_verify("by hg_check_heap()", false, NULL) : 0;
 }

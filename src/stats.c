@@ -24,6 +24,7 @@
 #include "pagemap.h"
 #include "region.h"
 #include "span.h"
+#include "wipe.h"
 
 
 bool hg_stats_on;
@@ -377,7 +378,8 @@ HG_DEFAULT_TEXT bool hg_stats_fork_busy(void) {
 
 /* ---- hg_stats_get and glibc's interfaces ------------------------------------------ */
 
-HG_EXPORT int hg_stats_get(struct hg_stats *st, size_t size) {
+/* (Its frames, about 5 KiB, wiped behind it in check mode: wipe.h.) */
+HG_WIPED_EXPORT_DEEP(int, hg_stats_get, (struct hg_stats *st, size_t size), 8192) {
   if (!st || size < offsetof(struct hg_stats, requested)) return -1;   /* the first version */
   struct hg_snapshot *sn = hg_stats_acquire(false);
   hg_stats_snapshot(sn, false, false);

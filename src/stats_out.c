@@ -33,6 +33,7 @@
 #include "options.h"
 #include "span.h"
 #include "timeline.h"
+#include "wipe.h"
 
 
 static int out_fd = -1;                 /* the stats' output */
@@ -575,7 +576,8 @@ static bool print_now(bool in_signal, const char *when) {
   return done;
 }
 
-HG_EXPORT void hg_stats_print(void) {
+/* (As hg_stats_get.) */
+HG_WIPED_EXPORT_DEEP(void, hg_stats_print, (void), 8192) {
   int saved = errno;
   hg_init();
   print_now(false, "on hg_stats_print()");

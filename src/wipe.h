@@ -91,11 +91,49 @@ void hg_wipe_init(size_t stack_depth);
           ".size " #name ", .-" #name "\n"                                                         \
           ".popsection\n");
 
+/* The stub for a function called rarely whose frames reach deeper than hg_wipe_bytes
+ * (heapguard's own API: the verify and the stats use 2 to 5 KiB): `bytes` zeroed below
+ * the program's stack pointer, in place (rep stosq; rax, the result, kept in r8), after
+ * the frame-pointer record hg_wipe_on 2 keeps, here in both modes: these calls are rare. */
+#define HG_WIPE_DEEP_STUB_ASM(name, body, bytes)                                                   \
+  __asm__(".pushsection .text." #name ", \"ax\", @progbits\n"                                    \
+          ".p2align 4\n"                                                                            \
+          ".globl " #name "\n.type " #name ", @function\n" #name ":\n"                              \
+          ".cfi_startproc\n"                                                                        \
+          HG_WIPE_ENDBR                                                                             \
+          "  cmpb $1, hg_wipe_on(%rip)\n"                                                           \
+          "  jae 1f\n"                                                                              \
+          "  jmp " #body "\n"                                                                       \
+          "1:\n"                                                                                    \
+          "  push %rbp\n"                                                                           \
+          "  .cfi_adjust_cfa_offset 8\n"                                                            \
+          "  .cfi_rel_offset %rbp, 0\n"                                                             \
+          "  mov %rsp, %rbp\n"                                                                      \
+          "  call " #body "\n"                                                                      \
+          "  pop %rbp\n"                                                                            \
+          "  .cfi_adjust_cfa_offset -8\n"                                                           \
+          "  .cfi_restore %rbp\n"                                                                   \
+          "  mov %rax, %r8\n"                                                                       \
+          "  xor %eax, %eax\n"                                                                      \
+          "  lea -" #bytes "(%rsp), %rdi\n"                                                         \
+          "  mov $" #bytes " / 8, %ecx\n"                                                           \
+          "  rep stosq\n"                                                                           \
+          "  mov %r8, %rax\n"                                                                       \
+          "  ret\n"                                                                                 \
+          ".cfi_endproc\n"                                                                          \
+          ".size " #name ", .-" #name "\n"                                                         \
+          ".popsection\n");
+
 /* An exported function whose calls may enter check mode:
  *   HG_WIPED_EXPORT(void *, calloc, (size_t nmemb, size_t size)) { ...body... }
  * and a second exported name for it, HG_WIPED_ALIAS(__libc_calloc, calloc). */
 #define HG_WIPED_EXPORT(ret, name, params)                                                         \
   HG_WIPE_STUB_ASM(name, name##_body, ".globl")                                                      \
+  ret name##_body params;                                                                       \
+  HG_HIDDEN ret name##_body params
+/* The same with HG_WIPE_DEEP_STUB_ASM's stub. */
+#define HG_WIPED_EXPORT_DEEP(ret, name, params, bytes)                                            \
+  HG_WIPE_DEEP_STUB_ASM(name, name##_body, bytes)                                                  \
   ret name##_body params;                                                                       \
   HG_HIDDEN ret name##_body params
 #define HG_WIPED_ALIAS(alias, name)                                                                 \
@@ -108,6 +146,7 @@ void hg_wipe_init(size_t stack_depth);
   HG_HIDDEN HG_NOINLINE ret name##_body params
 #else
 #define HG_WIPED_EXPORT(ret, name, params) HG_EXPORT ret name params
+#define HG_WIPED_EXPORT_DEEP(ret, name, params, bytes) HG_EXPORT ret name params
 #define HG_WIPED_ALIAS(alias, name) extern __typeof__(name) alias HG_ALIAS(name);
 #define HG_WIPED_INTERNAL(ret, name, params)                                                       \
   HG_HIDDEN ret name params;                                                                        \

@@ -1,25 +1,25 @@
 // expect-error: memory-leak
 // expect-text: definitely lost: 800 bytes in 20 blocks
-// expect-text: bug_leak_register\.c:100\)
-// expect-text: bug_leak_register\.c:101\)
-// expect-text: bug_leak_register\.c:102\)
-// expect-text: bug_leak_register\.c:103\)
-// expect-text: bug_leak_register\.c:104\)
-// expect-text: bug_leak_register\.c:105\)
-// expect-text: bug_leak_register\.c:106\)
-// expect-text: bug_leak_register\.c:107\)
-// expect-text: bug_leak_register\.c:108\)
-// expect-text: bug_leak_register\.c:109\)
-// expect-text: bug_leak_register\.c:110\)
-// expect-text: bug_leak_register\.c:111\)
-// expect-text: bug_leak_register\.c:112\)
-// expect-text: bug_leak_register\.c:113\)
-// expect-text: bug_leak_register\.c:114\)
-// expect-text: bug_leak_register\.c:115\)
-// expect-text: bug_leak_register\.c:116\)
-// expect-text: bug_leak_register\.c:117\)
-// expect-text: bug_leak_register\.c:118\)
-// expect-text: bug_leak_register\.c:119\)
+// expect-text: bug_leak_register\.c:69\)
+// expect-text: bug_leak_register\.c:70\)
+// expect-text: bug_leak_register\.c:71\)
+// expect-text: bug_leak_register\.c:72\)
+// expect-text: bug_leak_register\.c:73\)
+// expect-text: bug_leak_register\.c:74\)
+// expect-text: bug_leak_register\.c:75\)
+// expect-text: bug_leak_register\.c:76\)
+// expect-text: bug_leak_register\.c:77\)
+// expect-text: bug_leak_register\.c:78\)
+// expect-text: bug_leak_register\.c:79\)
+// expect-text: bug_leak_register\.c:80\)
+// expect-text: bug_leak_register\.c:81\)
+// expect-text: bug_leak_register\.c:82\)
+// expect-text: bug_leak_register\.c:83\)
+// expect-text: bug_leak_register\.c:84\)
+// expect-text: bug_leak_register\.c:85\)
+// expect-text: bug_leak_register\.c:86\)
+// expect-text: bug_leak_register\.c:87\)
+// expect-text: bug_leak_register\.c:88\)
 /* A leaked block whose address the program held only in callee-saved registers
    (rbx, rbp, r12-r15: what gcc -O2 keeps a pointer in across a call) while it
    called an allocation function: the allocator's own frames saved those registers
@@ -38,38 +38,7 @@
 #if !defined(__x86_64__)
 int main(void) { return 77; }
 #else
-/* leak_across(fn, a, b, c): p = malloc(40), held in every callee-saved register and
-   nowhere else while fn(a, b, c) runs; returns fn's result, p forgotten. */
-uintptr_t leak_across(void *fn, uintptr_t a, uintptr_t b, uintptr_t c);
-__asm__(".text\n"
-        ".globl leak_across\n"
-        ".type leak_across, @function\n"
-        "leak_across:\n"
-        ".cfi_startproc\n"
-        "  push %rbx\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %rbx, 0\n"
-        "  push %rbp\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %rbp, 0\n"
-        "  push %r12\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %r12, 0\n"
-        "  push %r13\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %r13, 0\n"
-        "  push %r14\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %r14, 0\n"
-        "  push %r15\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %r15, 0\n"
-        "  sub $40, %rsp\n  .cfi_adjust_cfa_offset 40\n"
-        "  mov %rdi, 0(%rsp)\n  mov %rsi, 8(%rsp)\n  mov %rdx, 16(%rsp)\n  mov %rcx, 24(%rsp)\n"
-        "  mov $40, %edi\n"
-        "  call malloc@PLT\n"
-        "  mov %rax, %rbx\n  mov %rax, %rbp\n  mov %rax, %r12\n  mov %rax, %r13\n  mov %rax, %r14\n  mov %rax, %r15\n"
-        "  xor %eax, %eax\n"
-        "  mov 8(%rsp), %rdi\n  mov 16(%rsp), %rsi\n  mov 24(%rsp), %rdx\n"
-        "  call *0(%rsp)\n"
-        "  add $40, %rsp\n  .cfi_adjust_cfa_offset -40\n"
-        "  pop %r15\n  .cfi_adjust_cfa_offset -8\n"
-        "  pop %r14\n  .cfi_adjust_cfa_offset -8\n"
-        "  pop %r13\n  .cfi_adjust_cfa_offset -8\n"
-        "  pop %r12\n  .cfi_adjust_cfa_offset -8\n"
-        "  pop %rbp\n  .cfi_adjust_cfa_offset -8\n"
-        "  pop %rbx\n  .cfi_adjust_cfa_offset -8\n"
-        "  ret\n"
-        ".cfi_endproc\n"
-        ".size leak_across, .-leak_across\n");
+#include "../common/leak_across.h"
 
 #define F(f) ((void *)(uintptr_t)&(f))
 #define A(x) ((uintptr_t)(x))
