@@ -622,10 +622,7 @@ size_t hg_check_usable_size(const void *p) {
  * ever (the interrupted thread itself might hold it). */
 bool hg_check_lock_patiently(void) {
   for (int i = 0; i < 1000; i++) {
-    int expected = 0;
-    if (atomic_compare_exchange_strong_explicit(&hg_check_mutex.state, &expected, 1, memory_order_acquire,
-                                                memory_order_relaxed))
-      return true;
+    if (hg_trylock_inline(&hg_check_mutex)) return true;
     struct timespec ts = { 0, 1000000 };
     syscall(SYS_nanosleep, &ts, NULL);   /* not libc's: a cancellation point */
   }

@@ -128,6 +128,7 @@ static void fork_parent(void) {
 }
 
 static void fork_child(void) {
+  hg_lock_fork_child();
   if (hg_trace_on) hg_trace_fork_child();   /* first: the child's kernel calls carry its own pid */
   hg_meta_fork_child();
   hg_region_fork_child();

@@ -17,27 +17,33 @@ static void futex(_Atomic int *addr, int op, int val, const struct timespec *tim
 
 void hg_lock_wake(hg_lock_t *l) { futex(&l->state, FUTEX_WAKE, 1, NULL); }
 
-__thread char hg_lock_self;
-__thread hg_lock_t *hg_lock_midway;
+__thread int hg_lock_tid;
 
-/* One attempt of the wait to take the lock, by exchange (state 2: there may be
- * waiters) or, in the spin, by compare-and-swap.  This thread is midway (lock.h) only
- * from just before an attempt that succeeds until hg_lock_wait records the owner: while it
- * waits it holds nothing, and a handler that interrupts the wait may wait too (the
- * holder is another thread). */
-static inline bool attempt(hg_lock_t *l, hg_lock_t *outer, bool exchange) {
-  hg_lock_midway = l;
-  atomic_signal_fence(memory_order_seq_cst);
-  int expected = 0;
-  bool got = exchange ? atomic_exchange_explicit(&l->state, 2, memory_order_acquire) == 0
-                      : atomic_compare_exchange_weak_explicit(&l->state, &expected, 1,
-                                                              memory_order_acquire,
-                                                              memory_order_relaxed);
-  if (!got) {
-    atomic_signal_fence(memory_order_seq_cst);
-    hg_lock_midway = outer;
+int hg_lock_tid_make(void) { return hg_lock_tid = (int)syscall(SYS_gettid); }
+
+/* (The forking thread's id is its parent's thread's: a thread of the child could get
+ * that id once the parent's thread is gone.) */
+void hg_lock_fork_child(void) { hg_lock_tid = 0; }
+
+/* One attempt to take the lock for a thread that may then sleep (me: its id): taken
+ * with HG_LOCK_WAITERS set, since other threads may sleep on it too (mutex 2's "2");
+ * else the waiters' flag is set, and *seen is the word to sleep on. */
+static bool attempt(hg_lock_t *l, int me, int *seen) {
+  int s = atomic_load_explicit(&l->state, memory_order_relaxed);
+  for (;;) {
+    if (s == 0) {
+      if (atomic_compare_exchange_weak_explicit(&l->state, &s, me | HG_LOCK_WAITERS, memory_order_acquire,
+                                                memory_order_relaxed))
+        return true;
+    } else if (s & HG_LOCK_WAITERS) {
+      *seen = s;
+      return false;
+    } else if (atomic_compare_exchange_weak_explicit(&l->state, &s, s | HG_LOCK_WAITERS, memory_order_relaxed,
+                                                     memory_order_relaxed)) {
+      *seen = s | HG_LOCK_WAITERS;
+      return false;
+    }
   }
-  return got;
 }
 
 /* The thread doing _exit's exit-time work (init.c) waits for a lock at most about two
@@ -45,12 +51,13 @@ static inline bool attempt(hg_lock_t *l, hg_lock_t *outer, bool exchange) {
  * which would then never be released.  Another thread holding it runs on, and
  * releases it well within that time.  True when the lock is taken; false if this is
  * not that thread (it waits as usual). */
-static HG_COLD bool exit_wait(hg_lock_t *l, hg_lock_t *outer) {
+static HG_COLD bool exit_wait(hg_lock_t *l, int me) {
   if (atomic_load_explicit(&hg_exit_tid, memory_order_relaxed) != (int)syscall(SYS_gettid)) return false;
   for (int i = 0; i < 200; i++) {
-    if (attempt(l, outer, true)) return true;
+    int seen;
+    if (attempt(l, me, &seen)) return true;
     struct timespec ts = { 0, 10 * 1000 * 1000 };
-    futex(&l->state, FUTEX_WAIT, 2, &ts);
+    futex(&l->state, FUTEX_WAIT, seen, &ts);
   }
   hg_exit_abandon();
 }
@@ -60,14 +67,13 @@ static HG_COLD bool exit_wait(hg_lock_t *l, hg_lock_t *outer) {
  * (leak.c), which reads stacks, would miss a block the program keeps in one of them.  The
  * caller's values are the program's own or were saved by the allocator's frames above:
  * all of them are on this stack now.  Only the contended path pays the six stores. */
-static HG_NOINLINE void sleep_until_free(hg_lock_t *l, hg_lock_t *outer) {
+static HG_NOINLINE void sleep_until_free(hg_lock_t *l, int me) {
   __builtin_unwind_init();
-  while (!attempt(l, outer, true)) futex(&l->state, FUTEX_WAIT, 2, NULL);
+  int seen;
+  while (!attempt(l, me, &seen)) futex(&l->state, FUTEX_WAIT, seen, NULL);
 }
 
-/* This thread holds the lock it waits for, or was between taking it and recording
- * itself its owner (or between the two steps of releasing it): it was interrupted
- * inside the allocator by a signal whose handler called it again (malloc is not
+/* This thread holds the lock it waits for: it was interrupted inside the allocator by a signal whose handler called it again (malloc is not
  * async-signal-safe).  Waiting would hang the process for ever; glibc's malloc in that
  * case mostly finds its arena corrupt and aborts.  So do we, saying why. */
 static HG_COLD HG_NORETURN void self_deadlock(void) {
@@ -77,30 +83,24 @@ static HG_COLD HG_NORETURN void self_deadlock(void) {
            "would never end");
 }
 
-/* hg_lock's attempt failed; this thread's midway pointer is as before the call (OUTER:
- * a handler's, set if it interrupted this thread midway on a lock, lock.h).  Each
- * successful attempt below leaves it at L until the owner is recorded here. */
+/* hg_lock's attempt failed. */
 HG_NOINLINE void hg_lock_wait(hg_lock_t *l) {
-  hg_lock_t *outer = hg_lock_midway;
+  int me = hg_lock_me();
   /* A short spin first: the critical sections are a few hundred instructions. */
   for (int i = 0; i < 100; i++) {
-    if (atomic_load_explicit(&l->state, memory_order_relaxed) == 0 && attempt(l, outer, false))
-      goto taken;
+    int expected = 0;
+    if (atomic_load_explicit(&l->state, memory_order_relaxed) == 0 &&
+        atomic_compare_exchange_weak_explicit(&l->state, &expected, me, memory_order_acquire, memory_order_relaxed))
+      return;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ volatile("yield");
 #endif
   }
-  if (hg_unlikely(atomic_load_explicit(&hg_exit_tid, memory_order_relaxed)) && exit_wait(l, outer))
-    goto taken;
-  if (outer == l || atomic_load_explicit(&l->owner, memory_order_relaxed) == &hg_lock_self)
-    self_deadlock();
-  sleep_until_free(l, outer);
-taken:
-  atomic_store_explicit(&l->owner, &hg_lock_self, memory_order_relaxed);
-  atomic_signal_fence(memory_order_seq_cst);
-  hg_lock_midway = outer;
+  if (hg_unlikely(atomic_load_explicit(&hg_exit_tid, memory_order_relaxed)) && exit_wait(l, me)) return;
+  if ((atomic_load_explicit(&l->state, memory_order_relaxed) & ~HG_LOCK_WAITERS) == me) self_deadlock();
+  sleep_until_free(l, me);
 }
 
 void hg_lock(hg_lock_t *l) { hg_lock_inline(l); }

@@ -3,12 +3,14 @@
  * 4 threads each increment a shared plain counter 1,000,000 times under
  * hg_lock/hg_unlock: the final count is exact.  A second round makes the critical
  * section long enough (a yield inside) that waiters go to sleep on the futex, so the
- * state-2 wake path is exercised too; the lock ends unlocked (state 0).
+ * waiters' wake path is exercised too; the lock ends unlocked (state 0).
  */
 #include "check.h"
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "lock.h"
 
@@ -63,7 +65,8 @@ static void run(void *(*fn)(void *), unsigned long expect) {
 int main(void) {
   /* single-threaded basics */
   hg_lock(&lock);
-  CHECK_EQ(atomic_load(&lock.state), 1);
+  CHECK_EQ(atomic_load(&lock.state), hg_lock_me());   /* the holder's id (lock.h) */
+  CHECK(hg_lock_me() == (int)syscall(SYS_gettid));
   hg_unlock(&lock);
   CHECK_EQ(atomic_load(&lock.state), 0);
   hg_lock(&lock);

@@ -1,17 +1,17 @@
 /* unit/lock_signal: a signal handler that takes a lock its thread is just taking or
  * dropping must not wait for ever.
  *
- * hg_lock sets the lock's state, then its owner; hg_unlock clears the owner, then the
- * state.  A signal arriving between the two finds the lock held by no recorded owner:
- * a handler that then called the allocator (not async-signal-safe, but programs do)
- * slept on the futex for ever, where a thread interrupted while holding the lock gets
- * the self-deadlock abort (lock.c).  Rare in a real program (the storm test of
- * tests/programs/sigreenter.sh hung about once in 500 runs), near certain here: a
- * child takes and drops the lock in a tight loop under a SIGALRM storm whose handler
- * takes it too, skipping the moments the thread holds it with its owner set (that case
- * has its own check).  The child must end by itself: by the abort (a window was hit
- * and recognised) or by finishing its signals (none was hit); still running after 20 s
- * means a handler waits for ever.
+ * hg_lock used to set the lock's state, then its owner; hg_unlock cleared the owner,
+ * then the state.  A signal arriving between the two found the lock held by no recorded
+ * owner: a handler that then called the allocator (not async-signal-safe, but programs
+ * do) slept on the futex for ever, where a thread interrupted while holding the lock
+ * gets the self-deadlock abort (lock.c).  (Now the owner is the state: one step each.)
+ * Rare in a real program (the storm test of tests/programs/sigreenter.sh hung about
+ * once in 500 runs), near certain here: a child takes and drops the lock in a tight
+ * loop under a SIGALRM storm whose handler takes it too, skipping the moments the
+ * thread holds it (that case has its own check).  The child must end by itself: by the
+ * abort (a window was hit and recognised) or by finishing its signals (none was hit);
+ * still running after 20 s means a handler waits for ever.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -29,7 +29,7 @@ static volatile long handled;
 
 static void on_alarm(int sig) {
   (void)sig;
-  if (atomic_load_explicit(&lock.owner, memory_order_relaxed) == &hg_lock_self) return;
+  if ((atomic_load_explicit(&lock.state, memory_order_relaxed) & ~HG_LOCK_WAITERS) == hg_lock_me()) return;
   hg_lock(&lock);
   hg_unlock(&lock);
   handled++;
