@@ -4,9 +4,11 @@
  * free leaves errno alone, as glibc's do, from the very first call on: loading and
  * first using the stack unwinder (libunwind's memory checks read an empty pipe: EAGAIN;
  * its set-up sets errno to 0) must not show through.  Exit status 1 names the call.
- * tests/bugs/clean_errno.c runs the same program in check mode. */
+ * In the main thread and in another (errno is each thread's own).  tests/bugs/clean_errno.c
+ * runs the same program in check mode. */
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +55,16 @@ __attribute__((noinline)) static void calls(int depth) {
   KEEP(free(p));
 }
 
+static void *thread_calls(void *arg) {
+  (void)arg;
+  for (int depth = 0; depth < 20; depth += 3) calls(depth);
+  return NULL;
+}
+
 int main(void) {
   for (int depth = 0; depth < 20; depth += 3) calls(depth);
+  pthread_t t;
+  if (pthread_create(&t, NULL, thread_calls, NULL) != 0) return 2;
+  pthread_join(t, NULL);
   return changed;
 }
