@@ -4,6 +4,7 @@
 #include "init.h"
 #include "options.h"
 #include "region.h"
+#include "wipe.h"
 
 
 #define TRIM_NEVER (SIZE_MAX / 4)   /* a trim threshold or pad no heap reaches */
@@ -48,7 +49,7 @@ int __libc_mallopt(int param, int value) HG_ALIAS(mallopt);
 
 /* Give idle memory back now: every free page is purged and the top of the brk heap is
  * cut down to pad bytes.  Returns 1 if memory was released. */
-HG_EXPORT int malloc_trim(size_t pad) {
+HG_WIPED_EXPORT(int, malloc_trim, (size_t pad)) {
   hg_init();
   return hg_region_trim(pad) > 0;
 }

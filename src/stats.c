@@ -424,7 +424,8 @@ static size_t in_use_of(const struct hg_snapshot *sn) {
  * above, hblks/hblkhd = large blocks and their mappings, ordblks = free page runs,
  * smblks/fsmblks = free slots of small spans and their bytes, fordblks = the rest of
  * arena, keepcost = the free top of the heap. */
-HG_EXPORT struct mallinfo2 mallinfo2(void) {
+/* (glibc's interfaces, deep as hg_stats_get: wiped behind in check mode, wipe.h.) */
+HG_WIPED_EXPORT_DEEP(struct mallinfo2, mallinfo2, (void), 8192) {
   struct hg_snapshot *sn = hg_stats_acquire(false);
   hg_stats_snapshot(sn, false, false);
   struct mallinfo2 mi = { 0 };
@@ -444,7 +445,7 @@ HG_EXPORT struct mallinfo2 mallinfo2(void) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 /* The old interface truncates to int, as glibc's does. */
-HG_EXPORT struct mallinfo mallinfo(void) {
+HG_WIPED_EXPORT_DEEP(struct mallinfo, mallinfo, (void), 8192) {
   struct mallinfo2 m = mallinfo2();
   struct mallinfo mi = {
     .arena = (int)m.arena, .ordblks = (int)m.ordblks, .smblks = (int)m.smblks,
@@ -454,11 +455,11 @@ HG_EXPORT struct mallinfo mallinfo(void) {
   };
   return mi;
 }
-struct mallinfo __libc_mallinfo(void) HG_ALIAS(mallinfo);
+HG_WIPED_ALIAS(__libc_mallinfo, mallinfo)
 #pragma GCC diagnostic pop
 
 /* glibc's layout, so that scripts reading it keep working. */
-HG_EXPORT void malloc_stats(void) {
+HG_WIPED_EXPORT_DEEP(void, malloc_stats, (void), 8192) {
   struct hg_snapshot *sn = hg_stats_acquire(false);
   hg_stats_snapshot(sn, false, false);
   size_t system = arena_of(sn), in_use = in_use_of(sn);
@@ -475,7 +476,8 @@ HG_EXPORT void malloc_stats(void) {
 
 /* An options value other than 0 returns EINVAL itself, errno untouched: glibc's code
  * (its manual page says -1 and errno; programs written against glibc see EINVAL). */
-HG_EXPORT int malloc_info(int options, FILE *fp) {
+/* (6 KiB with its stdio calls.) */
+HG_WIPED_EXPORT_DEEP(int, malloc_info, (int options, FILE *fp), 8192) {
   if (options != 0) return EINVAL;
   struct hg_snapshot *sn = hg_stats_acquire(false);
   hg_stats_snapshot(sn, false, false);
