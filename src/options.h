@@ -26,8 +26,8 @@
     "it (or mallopt M_MMAP_THRESHOLD) turns off glibc's dynamic threshold")                \
   X(trim_threshold, TRIM_THRESHOLD, size, 128 * HG_KiB, SIZE_MAX,                          \
     "shrink the brk heap when this much is free at its top and idle for the decay time; "  \
-    "more than this free and resident goes back at a thread's exit (mallopt "              \
-    "M_TRIM_THRESHOLD)")                                                                   \
+    "more than this free and resident goes back at a thread's exit and after 16 blocks "   \
+    "above 32 KiB freed in a row (mallopt M_TRIM_THRESHOLD)")                              \
   X(top_pad, TOP_PAD, size, 64 * HG_KiB, SIZE_MAX,                                         \
     "free bytes left at the top of the brk heap when it shrinks (mallopt M_TOP_PAD)")      \
   X(decay_ms, DECAY_MS, count, 1000, SIZE_MAX,                                             \

@@ -447,6 +447,20 @@ static void populate_window(uintptr_t start, uintptr_t end, uintptr_t limit, uin
   *to = populated_to = e > end ? e : end;
 }
 
+/* Medium blocks freed one after another, with no span or medium block carved or grown
+ * in between (region_free_locked): a program dropping its big structures, at the end
+ * of a phase or of its run.  glibc's free trims its top beyond M_TRIM_THRESHOLD at
+ * once, and a program that goes on to print and exit faults in libc's formatting and
+ * exit code then: with the freed pages still resident for the decay time, that moment
+ * was the peak (wl_realloc frees its 64 strings and 64 vectors, then prints).  So from
+ * the TEARDOWN_FREES-th such free on, more than M_TRIM_THRESHOLD resident in free runs
+ * goes back, as at a thread's exit.  A loop that frees and allocates again, or frees
+ * fewer big blocks at a time, is not touched; one that frees many is, at most once
+ * per TEARDOWN_FREES of its frees, and the dynamic M_TRIM_THRESHOLD (twice the mmap
+ * threshold a free has raised) keeps big-block loops out as it does glibc's. */
+#define TEARDOWN_FREES 16
+static unsigned medium_frees_in_a_row;
+
 /* hg_region_alloc; with may_grow false (hg_region_alloc_resident), NULL unless a
  * free run fits already, has at least half the pages resident (the point is to reuse
  * them: clean pages cost the same page faults as a new mapping) and is not a top that
@@ -467,6 +481,7 @@ static struct hg_span *region_alloc(size_t npages, size_t align_pages, int kind,
     return NULL;
   }
   run_remove(r);
+  medium_frees_in_a_row = 0;
   uintptr_t r_end = run_end(r), pop_from = 0, pop_to = 0;
   uintptr_t start = r->start;
   if (align_pages > 1) start = hg_align_up(start, align_pages << HG_PAGE_SHIFT);
@@ -523,7 +538,10 @@ struct hg_span *hg_region_alloc_resident(size_t npages, size_t align_pages) {
   return region_alloc(npages, align_pages, HG_SPAN_MEDIUM, false);
 }
 
+static HG_NOINLINE size_t trim_all(size_t pad);
+
 static void region_free_locked(struct hg_span *s) {
+  bool medium = s->kind == HG_SPAN_MEDIUM;
   if (s->kind == HG_SPAN_SMALL) {
     small_span_pages -= s->npages;
   } else {
@@ -537,6 +555,12 @@ static void region_free_locked(struct hg_span *s) {
   struct hg_span *r = free_insert(s);
   maybe_trim(r);
   maybe_purge();
+  if (medium && ++medium_frees_in_a_row >= TEARDOWN_FREES &&
+      dirty_pages >= (hg_opt.trim_threshold >> HG_PAGE_SHIFT)) {
+    medium_frees_in_a_row = 0;
+    hg_trace_cause(HG_CAUSE_FREES, 0);
+    trim_all(trim_keep());
+  }
 }
 
 void hg_region_free_pages(const struct hg_span *s, struct hg_span *r) {
@@ -582,6 +606,7 @@ bool hg_region_grow(struct hg_span *s, size_t new_npages) {
     s->npages = new_npages;
     s->zeroed = 0;
     medium_pages += extra;
+    medium_frees_in_a_row = 0;
     ok = true;
   }
   hg_unlock(&hg_region_lock);

@@ -64,7 +64,8 @@ enum hg_why {
 };
 
 /* What made the allocator give memory back (HG_WHY_SHRINK, HG_WHY_PURGE). */
-enum hg_cause { HG_CAUSE_IDLE, HG_CAUSE_CAP, HG_CAUSE_NOW, HG_CAUSE_TRIM, HG_CAUSE_EXIT };
+enum hg_cause { HG_CAUSE_IDLE, HG_CAUSE_CAP, HG_CAUSE_NOW, HG_CAUSE_TRIM, HG_CAUSE_EXIT,
+                HG_CAUSE_FREES };
 
 struct hg_trace_ctx {
   unsigned why, cause;

@@ -252,6 +252,12 @@ static void add_giving_back(struct hg_trace_buf *b, unsigned sys, const struct h
     add_bytes(b, hg_opt.trim_threshold);
     add(b, " free and resident");
     break;
+  case HG_CAUSE_FREES:
+    add(b, shrink ? " free at its top" : " of free pages");
+    add(b, " after big blocks freed one after another: more than ");
+    add_bytes(b, hg_opt.trim_threshold);
+    add(b, " free and resident");
+    break;
   default:
     break;
   }
