@@ -38,6 +38,10 @@ static int report_depth HG_FORK_DATA;
  * report, holding this lock: every later report, and the summary at exit, waited for
  * ever.  glibc's malloc_stats turns cancellation off the same way. */
 static int report_cancel_state;
+/* And the program's limit of open files, raised while it reports (internal.h:
+ * hg_files_raise): symbolising opens the program's files. */
+static bool report_files_raised;
+static uint64_t report_files_limit;
 
 static hg_lock_t contexts_lock HG_FORK_DATA = HG_LOCK_INIT;
 static struct context contexts[MAX_CONTEXTS];
@@ -132,6 +136,7 @@ void hg_diag_lock(void) {
     hg_lock(&report_lock);
     atomic_store_explicit(&report_owner, self, memory_order_relaxed);
     report_cancel_state = cancel_state;
+    report_files_raised = hg_files_raise(&report_files_limit);
   }
   report_depth++;
 }
@@ -139,6 +144,7 @@ void hg_diag_lock(void) {
 void hg_diag_unlock(void) {
   if (--report_depth == 0) {
     int cancel_state = report_cancel_state;
+    if (report_files_raised) hg_files_restore(report_files_limit);
     atomic_store_explicit(&report_owner, 0, memory_order_relaxed);
     hg_unlock(&report_lock);
     pthread_setcancelstate(cancel_state, NULL);

@@ -131,6 +131,14 @@ int hg_sys_open(const char *path, int flags);
 long hg_sys_read(int fd, void *buf, size_t n);
 long hg_sys_write(int fd, const void *buf, size_t n);
 void hg_sys_close(int fd);
+/* A program at its limit of open files (RLIMIT_NOFILE's soft limit: a descriptor leak,
+ * or a sandbox's `ulimit -n`) has no descriptor to lend the library: the leak scan's
+ * /proc/self/maps and libdw's reads of the program's files (a report's symbols) failed,
+ * and the scan was skipped.  hg_files_raise lifts the soft limit by up to 64, never past
+ * the hard one, for the time of a report or an open; true (*old: the limit to put back
+ * with hg_files_restore) if it did.  errno is kept. */
+bool hg_files_raise(uint64_t *old);
+void hg_files_restore(uint64_t old);
 /* hg_pid_path: a file name option (HEAPGUARD_LOG_FILE, _TRACE, _STATS_FILE,
  * _TIMELINE) into out, with %p replaced by pid and %% by %; true if pattern had a %p
  * (one file per process).  out may be NULL to ask only that.  A name that does not

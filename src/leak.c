@@ -34,6 +34,7 @@
  * Lost blocks are grouped by allocation stack, largest group first; each group is one
  * error (kind memory-leak).  Still-reachable blocks are counted, not reported. */
 #define _GNU_SOURCE   /* dl_iterate_phdr */
+#include <errno.h>
 #include <link.h>
 #include <setjmp.h>
 #include <stdatomic.h>
@@ -424,7 +425,9 @@ static void list_live(struct scan *sc, uint32_t *list) {
 static bool mark_blocks(struct scan *sc) {
   hg_stop_others();
   if (!hg_maps_each(scan_mapping, sc)) {
+    int error = errno;
     hg_stop_release();
+    errno = error;
     return false;
   }
   for (unsigned i = 0; i < HG_EXIT_REGS; i++) consider(sc, sc->regs[i]);
@@ -543,9 +546,10 @@ static void leak_report(struct hg_live_list *l) {
     sc.stack = tb.stack;
     sc.cap = live;
     if (!mark_blocks(&sc)) {
+      int error = errno;
       hg_check_unlock();
-      hg_diag_line("leak check skipped: /proc/self/maps cannot be read, so the roots (data, "
-                   "stacks, thread-local storage) are unknown and every block would look lost");
+      hg_diag_line("leak check skipped: /proc/self/maps cannot be read (error %d), so the roots (data, "
+                   "stacks, thread-local storage) are unknown and every block would look lost", error);
       unmap_tables(&tb);
       return;
     }

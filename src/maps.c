@@ -41,7 +41,12 @@ static bool parse_line(char *line, struct hg_mapping *m) {
 
 bool hg_maps_each(bool (*fn)(const struct hg_mapping *m, void *arg), void *arg) {
   int fd = hg_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);   /* internal.h */
-  if (fd < 0) return false;
+  uint64_t limit;
+  if (fd < 0 && errno == EMFILE && hg_files_raise(&limit)) {
+    fd = hg_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    hg_files_restore(limit);
+  }
+  if (fd < 0) return false;   /* (errno: the open's) */
   char buf[8192];
   size_t len = 0;
   bool go = true, whole = true;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -320,6 +321,32 @@ int hg_sys_open(const char *path, int flags) {
 long hg_sys_read(int fd, void *buf, size_t n) { return syscall(SYS_read, fd, buf, n); }
 long hg_sys_write(int fd, const void *buf, size_t n) { return syscall(SYS_write, fd, buf, n); }
 void hg_sys_close(int fd) { syscall(SYS_close, fd); }
+
+struct files_limit { uint64_t cur, max; };   /* the kernel's struct rlimit64 */
+
+bool hg_files_raise(uint64_t *old) {
+  int saved = errno;
+  struct files_limit r;
+  bool raised = false;
+  if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &r) == 0 && r.cur < r.max) {
+    *old = r.cur;
+    r.cur = r.max - r.cur > 64 ? r.cur + 64 : r.max;
+    raised = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &r, NULL) == 0;
+  }
+  errno = saved;
+  return raised;
+}
+
+void hg_files_restore(uint64_t old) {
+  int saved = errno;
+  struct files_limit r;
+  /* (Descriptors opened above it meanwhile stay valid.) */
+  if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &r) == 0 && r.cur > old) {
+    r.cur = old;
+    syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &r, NULL);
+  }
+  errno = saved;
+}
 
 int hg_write_all(int fd, const char *s, size_t n) {
   int saved = errno, error = 0;
