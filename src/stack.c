@@ -372,7 +372,7 @@ static inline __attribute__((always_inline)) int walk(struct near *nb, uintptr_t
   unsigned k = 1;
   uintptr_t bp_at = (uintptr_t)fp;
   if (m) {
-    m->r[0].addr = ~(uintptr_t)(fp + 1);
+    m->r[0].addr = sizeof *fp;   /* (fp + 1) */
     m->r[0].word = ~ip;
   }
   for (;;) {
@@ -413,7 +413,7 @@ static inline __attribute__((always_inline)) int walk(struct near *nb, uintptr_t
       cfa = bp + 16;
       if (bp_at) {
         if (m && k < MEMO_READS) {
-          m->r[k].addr = ~bp_at;
+          m->r[k].addr = bp_at - (uintptr_t)fp;
           m->r[k].word = ~bp;
         }
         k++;
@@ -430,7 +430,7 @@ static inline __attribute__((always_inline)) int walk(struct near *nb, uintptr_t
     }
     ip = *(const uintptr_t *)(cfa - 8);
     if (m && k < MEMO_READS) {
-      m->r[k].addr = ~(cfa - 8);
+      m->r[k].addr = cfa - 8 - (uintptr_t)fp;
       m->r[k].word = ~ip;
     }
     k++;
@@ -577,10 +577,10 @@ bool hg_stack_holds(uintptr_t a) {
 
 hg_stack_t hg_stack_capture(void) { return hg_stack_capture_at(NULL); }
 
-/* Whether memo entry m (m->start checked) holds: each word it read is there again. */
-static inline bool memo_holds(const struct walk_memo *m) {
+/* Whether memo entry m (m->start checked: start) holds: each word it read is there again. */
+static inline bool memo_holds(const struct walk_memo *m, uintptr_t start) {
   for (unsigned i = 0; i < m->n; i++)
-    if (*(const uintptr_t *)~m->r[i].addr != ~m->r[i].word) return false;
+    if (*(const uintptr_t *)(start + m->r[i].addr) != ~m->r[i].word) return false;
   return true;
 }
 
@@ -643,7 +643,7 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
     __atomic_signal_fence(__ATOMIC_SEQ_CST);   /* (a handler's capture sees it set) */
     for (unsigned w = 0; w < 2; w++) {
       m = &ways[w];
-      if (m->start == (uintptr_t)frame && memo_holds(m)) {
+      if (m->start == (uintptr_t)frame && memo_holds(m, (uintptr_t)frame)) {
         hg_stack_t id = m->id;
         nb->memo_victim[set] = (uint8_t)(w ^ 1);
         __atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -57,10 +57,12 @@ extern HG_HIDDEN _Atomic uint64_t *hg_stack_rules;   /* 1 << RULES_LOG entries, 
  * reads those addresses again, in order, and stops at the first word that differs
  * (each address read is then one the walk itself would read now: no read a walk would
  * not make).  A dozen independent loads instead of a chain of dependent ones, the rule
- * lookups and the depot's hash: the common capture, repeating a recent one.  Addresses
- * and words are kept complemented (as a block record's user address, blocks.h): the
- * leak scan reads this memory, and a saved rbp may be a pointer into the heap, or the
- * stack a coroutine's heap block.  MEMO_READS reads at most; a longer walk is not kept. */
+ * lookups and the depot's hash: the common capture, repeating a recent one.  The leak
+ * scan reads this memory, and a saved rbp may be a pointer into the heap, or the stack
+ * a coroutine's heap block: addresses are kept as offsets from the start (small, never
+ * a pointer; one load and no complement a word checked: -8 instructions a check-mode
+ * pair), words complemented (as a block record's user address, blocks.h).  MEMO_READS
+ * reads at most; a longer walk is not kept. */
 #define MEMO_LOG   4    /* sets of two entries (a loop's malloc and free, at the same
                            frame address, would evict each other in one set in 16) */
 #define MEMO_READS 24
@@ -68,7 +70,7 @@ struct walk_memo {
   uintptr_t start;      /* the entry point's frame address; 0: empty */
   uint32_t n;           /* reads, in the walk's order */
   hg_stack_t id;        /* the stack found (never 0) */
-  struct { uintptr_t addr, word; } r[MEMO_READS];   /* both complemented */
+  struct { uintptr_t addr, word; } r[MEMO_READS];   /* addr: from start; word complemented */
 };
 
 /* A thread's caches, in a block of their own: the thread-local storage of every thread
