@@ -2,8 +2,10 @@
 #define _GNU_SOURCE
 #include "diag.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -26,6 +28,26 @@ static bool log_to_file;   /* log_fd is HEAPGUARD_LOG_FILE's, not err_fd */
  * there without a log file, or once the file refused a line. */
 static int err_fd = -1;
 static hg_lock_t open_lock HG_FORK_DATA = HG_LOCK_INIT;
+/* The file log_fd was opened on (device and inode).  A program may close every
+ * descriptor it did not open (close_range(3, ~0U) or closefrom: daemons do) and open
+ * files of its own, one of which may get log_fd's number: the reports were written
+ * into that file, and lost to the user.  Each line checks first (one fstat: reports
+ * are rare) and opens the output again if the descriptor is no longer it. */
+static dev_t log_dev;
+static ino_t log_ino;
+
+static void note_output(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) == 0) {
+    log_dev = st.st_dev;
+    log_ino = st.st_ino;
+  }
+}
+
+static bool output_is_ours(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && st.st_dev == log_dev && st.st_ino == log_ino;
+}
 
 /* The report lock is re-entrant: printing symbolises stacks, which allocates, and an
  * allocation may find (and report) an error of its own. */
@@ -62,9 +84,30 @@ static int output(void) {
         log_to_file = true;
       }
     }
+    note_output(fd);
     log_fd = fd;
   }
   hg_unlock(&open_lock);
+  return log_fd;
+}
+
+/* log_fd (stale) is the program's now, or closed: the log file is opened again (by its
+ * name, appended to), or stderr copied again from the program's fd 2.  The stale
+ * number is left alone: it is not ours to close. */
+static HG_COLD int output_again(int stale) {
+  int saved = errno;
+  hg_lock(&open_lock);
+  if (log_fd == stale) {
+    int fd = log_to_file ? hg_report_open(hg_opt.log_file, "log", 0) : -1;
+    if (fd < 0) {
+      log_to_file = false;
+      fd = err_fd = hg_stderr_copy();
+    }
+    note_output(fd);
+    log_fd = fd;
+  }
+  hg_unlock(&open_lock);
+  errno = saved;
   return log_fd;
 }
 
@@ -79,6 +122,7 @@ static HG_COLD void log_file_failed(int fd, int error, const char *line, size_t 
   if (log_to_file && log_fd == fd) {
     log_to_file = false;
     log_fd = err_fd;   /* the copy made at start: the program may have closed fd 2 since */
+    note_output(err_fd);
     /* The file's name, not the pattern: "%p" became this process's id when it was
      * opened (a child with a per-process name opens its own, hg_diag_fork_child). */
     char msg[4352];
@@ -113,7 +157,9 @@ void hg_diag_line(const char *fmt, ...) {
   va_start(ap, fmt);
   size_t n = format_line(line, sizeof line, fmt, ap);
   va_end(ap);
-  int fd = output(), error = hg_write_all(fd, line, n);
+  int fd = output();
+  if (hg_unlikely(!output_is_ours(fd))) fd = output_again(fd);
+  int error = hg_write_all(fd, line, n);
   if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
 }
 

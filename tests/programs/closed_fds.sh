@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Check and guard mode's report descriptor in a program that closes every descriptor
+# it did not open (close_range(3, ~0U): daemons, closefrom) and then opens files of its
+# own: one of them got the number of the library's copy of stderr (or of its log file),
+# and the reports were written into the program's file: its data corrupted, the reports
+# lost.  Now each report line checks that the descriptor is still the file it opened
+# (diag.c: output_is_ours) and opens the output again if not.  closed_fds/reuse.c opens
+# 600 descriptors on a data file, overflows a block and leaks one: the data file must
+# stay empty, and the reports (the overflow's, the leak's, the summary) reach stderr,
+# or the log file when one is named; status 99.
+. "$(dirname "$0")/lib.sh"
+need gcc
+for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+gcc -O0 -g -Wall -Wextra -Werror -o "$T/reuse" "$HG_ROOT/tests/programs/closed_fds/reuse.c" >"$T/build.log" 2>&1 ||
+  { fail "cannot build reuse.c"; sed 's/^/  | /' "$T/build.log"; finish; }
+assert_preload_works
+
+# expect NAME REPORT ENV...: reuse.c preloaded with ENV; the reports must be in the
+# file REPORT (its stderr, $T/NAME.err, or a log file), and the data file empty
+expect() {
+  local name=$1 report=$2; shift 2
+  HG_CHECKS=$((HG_CHECKS + 1))
+  rm -f "$T/$name.data"
+  { timeout -k 5 60 env "$@" LD_PRELOAD="$HG_LIB_SO" "$T/reuse" "$T/$name.data" >"$T/$name.out" 2>"$T/$name.err"; } 2>/dev/null
+  local st=$?
+  if [ -s "$T/$name.data" ]; then
+    fail "$name: heapguard wrote into the program's data file ($(wc -c <"$T/$name.data") bytes): $(head -n 1 "$T/$name.data")"
+  elif [ $st -ne 99 ] || ! grep -q 'ERROR: heap-buffer-overflow' "$report" ||
+       ! grep -q 'definitely lost: 40 bytes in 1 blocks' "$report" || ! grep -q 'ERROR SUMMARY: 2 errors' "$report"; then
+    fail "$name: wanted status 99 and the overflow, the leak and the summary in $(basename "$report"); got status $(status_desc $st)"
+    sed 's/^/  | /' "$report" | grep -v ' by \| at ' | head -n 8
+  else say "ok    $name: $(cat "$T/$name.out"); the reports in $(basename "$report"), the data file untouched"; fi
+}
+expect check "$T/check.err" HEAPGUARD_MODE=check
+expect guard "$T/guard.err" HEAPGUARD_MODE=guard
+expect check-log "$T/check.log" HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE="$T/check.log"
+finish
