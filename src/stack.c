@@ -500,16 +500,21 @@ static HG_NOINLINE void find_stack(void) {
   stack_hi = lo ? (uintptr_t)lo + size : 1;
 }
 
-static HG_NOINLINE void scrub_deep(void) {
-  uintptr_t sp = (uintptr_t)__builtin_frame_address(0), lo;
+size_t hg_stack_room(uintptr_t sp) {
   stack_t alt;
+  uintptr_t lo;
   if (sigaltstack(NULL, &alt) == 0 && (alt.ss_flags & SS_ONSTACK)) {
     lo = (uintptr_t)alt.ss_sp;
   } else {
     if (!stack_hi) find_stack();
     lo = sp > stack_lo && sp < stack_hi ? stack_lo : sp;
   }
-  size_t n = sp - lo > SCRUB_MARGIN ? sp - lo - SCRUB_MARGIN : 0;
+  return sp > lo ? sp - lo : 0;
+}
+
+static HG_NOINLINE void scrub_deep(void) {
+  size_t n = hg_stack_room((uintptr_t)__builtin_frame_address(0));
+  n = n > SCRUB_MARGIN ? n - SCRUB_MARGIN : 0;
   if (n > SCRUB_MAX) n = SCRUB_MAX;
   if (!n) return;
   char *area = __builtin_alloca(n);

@@ -59,6 +59,13 @@ hg_stack_t hg_stack_capture_context(void *ucontext);
 unsigned hg_stack_context_frames(void *ucontext, uintptr_t *frames, unsigned max);
 /* Is pc in heapguard's own code?  (Known only when it is a shared object.) */
 bool hg_stack_in_own_code(uintptr_t pc);
+
+/* How many bytes of the stack the calling thread runs on lie below sp: down to its
+ * alternate signal stack's base when it is on it, else to its thread stack's floor
+ * (found once per thread, by pthread_getattr_np: it allocates); 0 when sp is on
+ * neither (a coroutine's stack) or the bounds cannot be had now.  What a wipe below
+ * sp may zero without writing past the stack (stack.c's scrub, wipe.h's deep stubs). */
+size_t hg_stack_room(uintptr_t sp);
 /* Set: stacks are printed as raw addresses, without the symboliser (which allocates):
  * for reports made where that is not safe. */
 extern int hg_stack_no_symbols;

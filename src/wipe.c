@@ -106,6 +106,11 @@ __asm__(".text\n"
         ".cfi_endproc\n"
         ".size hg_wipe_avx, .-hg_wipe_avx\n");
 
+size_t hg_wipe_deep_room(uintptr_t sp, size_t want) {
+  size_t room = hg_stack_room(sp);
+  return (want < room ? want : room) & ~(size_t)7;
+}
+
 extern char hg_wipe_sse[], hg_wipe_avx[];
 /* The stubs jump through it (wipe.h). */
 HG_HIDDEN void *hg_wipe_return = hg_wipe_sse;

@@ -92,9 +92,14 @@ void hg_wipe_init(size_t stack_depth);
           ".popsection\n");
 
 /* The stub for a function called rarely whose frames reach deeper than hg_wipe_bytes
- * (heapguard's own API: the verify and the stats use 2 to 5 KiB): `bytes` zeroed below
- * the program's stack pointer, in place (rep stosq; rax, the result, kept in r8), after
- * the frame-pointer record hg_wipe_on 2 keeps, here in both modes: these calls are rare. */
+ * (heapguard's own API: the verify and the stats use 2 to 5 KiB): up to `bytes` zeroed
+ * below the program's stack pointer, in place (rep stosq; rax, the result, kept in r8),
+ * after the frame-pointer record hg_wipe_on 2 keeps, here in both modes: these calls are
+ * rare.  Never past the stack the call runs on (hg_wipe_deep_room, asked before the
+ * body runs, its arguments kept meanwhile: the bodies take at most four): mallinfo2()
+ * in a signal handler on an alternate stack (often a malloc'd block) or near a thread
+ * stack's floor used less than `bytes`, and the rest zeroed the program's memory below
+ * or faulted (bugs/clean_wipe_deep_floor). */
 #define HG_WIPE_DEEP_STUB_ASM(name, body, bytes)                                                   \
   __asm__(".pushsection .text." #name ", \"ax\", @progbits\n"                                    \
           ".p2align 4\n"                                                                            \
@@ -109,20 +114,41 @@ void hg_wipe_init(size_t stack_depth);
           "  .cfi_adjust_cfa_offset 8\n"                                                            \
           "  .cfi_rel_offset %rbp, 0\n"                                                             \
           "  mov %rsp, %rbp\n"                                                                      \
+          "  sub $48, %rsp\n"                                                                       \
+          "  .cfi_adjust_cfa_offset 48\n"                                                           \
+          "  mov %rdi, (%rsp)\n"                                                                    \
+          "  mov %rsi, 8(%rsp)\n"                                                                   \
+          "  mov %rdx, 16(%rsp)\n"                                                                  \
+          "  mov %rcx, 24(%rsp)\n"                                                                  \
+          "  lea 8(%rbp), %rdi\n"                                                                   \
+          "  mov $" #bytes ", %esi\n"                                                               \
+          "  call hg_wipe_deep_room\n"                                                              \
+          "  mov %rax, 32(%rsp)\n"                                                                  \
+          "  mov (%rsp), %rdi\n"                                                                    \
+          "  mov 8(%rsp), %rsi\n"                                                                   \
+          "  mov 16(%rsp), %rdx\n"                                                                  \
+          "  mov 24(%rsp), %rcx\n"                                                                  \
           "  call " #body "\n"                                                                      \
+          "  mov 32(%rsp), %rcx\n"                                                                  \
+          "  add $48, %rsp\n"                                                                       \
+          "  .cfi_adjust_cfa_offset -48\n"                                                          \
           "  pop %rbp\n"                                                                            \
           "  .cfi_adjust_cfa_offset -8\n"                                                           \
           "  .cfi_restore %rbp\n"                                                                   \
           "  mov %rax, %r8\n"                                                                       \
           "  xor %eax, %eax\n"                                                                      \
-          "  lea -" #bytes "(%rsp), %rdi\n"                                                         \
-          "  mov $" #bytes " / 8, %ecx\n"                                                           \
+          "  mov %rsp, %rdi\n"                                                                      \
+          "  sub %rcx, %rdi\n"                                                                      \
+          "  shr $3, %rcx\n"                                                                        \
           "  rep stosq\n"                                                                           \
           "  mov %r8, %rax\n"                                                                       \
           "  ret\n"                                                                                 \
           ".cfi_endproc\n"                                                                          \
           ".size " #name ", .-" #name "\n"                                                         \
           ".popsection\n");
+/* How many of `want` bytes below sp (the program's, at the deep stub's return address)
+ * its wipe may zero: a multiple of 8 (wipe.c). */
+HG_HIDDEN size_t hg_wipe_deep_room(uintptr_t sp, size_t want);
 
 /* An exported function whose calls may enter check mode:
  *   HG_WIPED_EXPORT(void *, calloc, (size_t nmemb, size_t size)) { ...body... }
