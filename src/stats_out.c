@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "guard.h"
@@ -159,12 +160,46 @@ static int stderr_fd(void) {
   return err_fd;
 }
 
+/* The file out_fd was opened on (device, inode): a program that closes every
+ * descriptor it did not open (close_range: daemons) and opens its own may give one
+ * out_fd's number, and the table went into the program's file.  Checked before each
+ * table (not from a signal handler), as check mode's reports are (diag.c). */
+static dev_t out_dev;
+static ino_t out_ino;
+
+static void note_output(void) {
+  struct stat st;
+  if (fstat(out_fd, &st) == 0) {
+    out_dev = st.st_dev;
+    out_ino = st.st_ino;
+  }
+}
+
 static int output(void) {
   if (out_fd >= 0) return out_fd;
   int fd = -1;
   if (hg_opt.stats_file) fd = hg_report_open(hg_opt.stats_file, "stats", 0);
   out_is_file = fd >= 0;
   out_fd = fd >= 0 ? fd : stderr_fd();
+  note_output();
+  return out_fd;
+}
+
+/* out_fd again if it is no longer the file it was (the stale number left alone: it is
+ * the program's): the stats file by name, or a new copy of the program's fd 2. */
+static int output_checked(void) {
+  int fd = output();
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_dev == out_dev && st.st_ino == out_ino) return fd;
+  int saved = errno;
+  fd = out_is_file ? hg_report_open(hg_opt.stats_file, "stats", 0) : -1;
+  if (fd < 0) {
+    out_is_file = false;
+    fd = err_fd = hg_stderr_copy();
+  }
+  out_fd = fd;
+  note_output();
+  errno = saved;
   return out_fd;
 }
 
@@ -525,6 +560,7 @@ static void text_table(struct ob *o, const struct hg_snapshot *sn, const char *w
 static HG_COLD void stats_file_failed(int error) {
   out_is_file = false;
   out_fd = stderr_fd();   /* the file stays open: a fork child may share it */
+  note_output();
   hg_stats_file_failed("stats", hg_opt.stats_file, error, "writing the stats to stderr instead");
 }
 
@@ -562,7 +598,7 @@ static bool print_locked(struct hg_snapshot *sn, bool in_signal, const char *whe
   bool json = hg_opt.stats == HG_STATS_JSON;
   if (!program[0]) read_program();   /* hg_stats_print() without stats mode */
   if (!fill(sn, in_signal, json)) return false;
-  int fd = in_signal && out_fd < 0 ? -1 : output();
+  int fd = in_signal ? out_fd : output_checked();
   if (fd < 0) return false;   /* a signal handler does not open files */
   put_table(sn, in_signal, json, type, when);
   return true;
@@ -681,13 +717,13 @@ static HG_COLD void stats_exit(void) {
     fill(sn, false, true);
     if (tl) hg_timeline_final(sn);
     if (json) {
-      output();
+      output_checked();
       put_table(sn, false, true, "final", "at exit");
     }
   }
   if (hg_opt.stats == HG_STATS_TEXT) {
     fill(sn, false, false);
-    output();
+    output_checked();
     put_table(sn, false, false, "final", "at exit");
   }
   hg_stats_release();

@@ -7,7 +7,8 @@
 # (diag.c: output_is_ours) and opens the output again if not.  closed_fds/reuse.c opens
 # 600 descriptors on a data file, overflows a block and leaks one: the data file must
 # stay empty, and the reports (the overflow's, the leak's, the summary) reach stderr,
-# or the log file when one is named; status 99.
+# or the log file when one is named; status 99.  The same for stats mode's table
+# (stderr, or its file), which went there too.
 . "$(dirname "$0")/lib.sh"
 need gcc
 for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
@@ -34,4 +35,20 @@ expect() {
 expect check "$T/check.err" HEAPGUARD_MODE=check
 expect guard "$T/guard.err" HEAPGUARD_MODE=guard
 expect check-log "$T/check.log" HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE="$T/check.log"
+
+# stats mode: the table at exit (stats_out.c: output_checked), on stderr or in its file
+for how in text json; do
+  HG_CHECKS=$((HG_CHECKS + 1))
+  rm -f "$T/stats-$how.data" "$T/stats-$how.file"
+  file=(); [ $how = json ] && file=(HEAPGUARD_STATS_FILE="$T/stats-$how.file")
+  { timeout -k 5 60 env HEAPGUARD_STATS=$how "${file[@]}" LD_PRELOAD="$HG_LIB_SO" "$T/reuse" "$T/stats-$how.data" \
+      >"$T/stats-$how.out" 2>"$T/stats-$how.err"; } 2>/dev/null
+  st=$?
+  out=$T/stats-$how.err; [ $how = json ] && out=$T/stats-$how.file
+  if [ -s "$T/stats-$how.data" ]; then
+    fail "stats $how: heapguard wrote into the program's data file: $(head -c 100 "$T/stats-$how.data")"
+  elif [ $st -ne 0 ] || ! grep -q 'heapguard stats for\|"type":"final"' "$out"; then
+    fail "stats $how: wanted status 0 and the table in $(basename "$out"); got status $(status_desc $st)"
+  else say "ok    stats $how: the table in $(basename "$out"), the data file untouched"; fi
+done
 finish
