@@ -679,7 +679,7 @@ HG_DEFAULT_TEXT void hg_check_start(void) {
 
 void hg_check_fork_prepare(void) {
   if (!hg_check_on && !hg_guard_sampling) return;
-  hg_lock_inline(&hg_check_mutex);
+  hg_lock_fork(&hg_check_mutex);
   hg_stack_fork_prepare();
 }
 
@@ -687,7 +687,7 @@ void hg_check_fork_parent(void) {
   if (!hg_check_on && !hg_guard_sampling) return;
   hg_stack_fork_parent();
   hg_forkpages_fork_parent();
-  hg_unlock_inline(&hg_check_mutex);
+  hg_unlock_fork(&hg_check_mutex);
 }
 
 void hg_check_fork_child(void) {

@@ -259,6 +259,6 @@ bool hg_depot_holds(uintptr_t a) {
   return b && a - b < (sizeof(hg_stack_t) << buckets_log);
 }
 
-void hg_depot_fork_prepare(void) { hg_lock(&depot_lock); }
-void hg_depot_fork_parent(void) { hg_unlock(&depot_lock); }
+void hg_depot_fork_prepare(void) { hg_lock_fork(&depot_lock); }
+void hg_depot_fork_parent(void) { hg_unlock_fork(&depot_lock); }
 void hg_depot_fork_child(void) { hg_lock_reset(&depot_lock); }

@@ -427,12 +427,12 @@ HG_DEFAULT_TEXT void hg_guard_start(void) {
 
 void hg_guard_fork_prepare(void) {
   hg_guard_pool_fork_prepare();
-  hg_lock(&spare_lock);
-  hg_lock(&index_lock);
+  hg_lock_fork(&spare_lock);
+  hg_lock_fork(&index_lock);
 }
 void hg_guard_fork_parent(void) {
-  hg_unlock(&index_lock);
-  hg_unlock(&spare_lock);
+  hg_unlock_fork(&index_lock);
+  hg_unlock_fork(&spare_lock);
   hg_guard_pool_fork_parent();
 }
 void hg_guard_fork_child(void) {

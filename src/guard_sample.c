@@ -323,7 +323,7 @@ bool hg_guard_pool_retire(uintptr_t slot) {
 }
 
 void hg_guard_pool_fork_prepare(void) {
-  hg_lock(&pool_lock);
+  hg_lock_fork(&pool_lock);
   /* A process that forks often gets the pool that forks cheaply (POOL_PAIRS): one
    * madvise clears the flags that kept the pairs apart, and they merge. */
   if (!pool_merged && ++pool_forks >= POOL_MERGE_FORKS) {
@@ -332,7 +332,7 @@ void hg_guard_pool_fork_prepare(void) {
       hg_os_advise((void *)pool_base, 2 * pool_fresh * HG_PAGE, HG_ADVISE_NORMAL);
   }
 }
-void hg_guard_pool_fork_parent(void) { hg_unlock(&pool_lock); }
+void hg_guard_pool_fork_parent(void) { hg_unlock_fork(&pool_lock); }
 void hg_guard_pool_fork_child(void) { hg_lock_reset(&pool_lock); }
 
 /* ---- sampled guard mode ------------------------------------------------------------- */

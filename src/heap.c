@@ -588,8 +588,8 @@ void hg_heap_abandon(struct hg_heap *h) {
   hg_unlock(&heaps_lock);
 }
 
-void hg_heap_fork_prepare(void) { hg_lock(&heaps_lock); }
-void hg_heap_fork_parent(void) { hg_unlock(&heaps_lock); }
+void hg_heap_fork_prepare(void) { hg_lock_fork(&heaps_lock); }
+void hg_heap_fork_parent(void) { hg_unlock_fork(&heaps_lock); }
 
 /* In the child only the forking thread exists: every other thread's heap is parked
  * for adoption.  (A thread caught mid-operation leaves at worst a leaked slot; see the

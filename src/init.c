@@ -108,7 +108,7 @@ void hg_sampled_forks_on(void) {
 }
 
 static void fork_prepare(void) {
-  hg_lock(&init_lock);
+  hg_lock_fork(&init_lock);
   if (hg_trace_calls) hg_trace_fork_prepare();   /* a traced call holds it around region and heap work */
   if (check_forks()) hg_check_fork_prepare();
   if (guard_forks()) hg_guard_fork_prepare();
@@ -124,10 +124,14 @@ static void fork_parent(void) {
   if (guard_forks()) hg_guard_fork_parent();
   if (check_forks()) hg_check_fork_parent();
   if (hg_trace_calls) hg_trace_fork_parent();
-  hg_unlock(&init_lock);
+  hg_unlock_fork(&init_lock);
 }
 
 static void fork_child(void) {
+  /* A fork from a signal handler that interrupted the allocator (lock.h): the child's
+   * heap is as the interrupted call left it, half-changed, so the child does no
+   * exit-time work (it would report what it finds there), as a vfork child does not. */
+  bool interrupted = hg_lock_fork_borrowed();
   hg_lock_fork_child();
   if (hg_trace_on) hg_trace_fork_child();   /* first: the child's kernel calls carry its own pid */
   hg_meta_fork_child();
@@ -136,22 +140,77 @@ static void fork_child(void) {
   if (guard_forks()) hg_guard_fork_child();
   if (check_forks()) hg_check_fork_child();
   if (hg_stats_fork_busy()) hg_stats_fork_child();
-  if (exit_work_wanted()) own_pid = raw_getpid();
+  if (exit_work_wanted() && !interrupted) own_pid = raw_getpid();
   hg_lock_reset(&init_lock);
 }
 
-/* What pthread_atfork does: it is a stub in libc_nonshared.a, which the linker puts at
- * the far end of the text, a 64 KiB window of the library's pages away from the rest of
- * the start-up code. */
-extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
-                             void *dso_handle);
+/* ---- fork handlers: ours before anyone's ------------------------------------------------
+ * glibc's fork() takes its malloc's locks after every prepare handler has run and lets
+ * them go before any parent or child handler runs, so every atfork handler may
+ * allocate.  Ours are atfork handlers: prepare handlers run in the reverse order of
+ * their registration, parent and child handlers in that order, so ours must be the
+ * first registered for everyone else's to find the allocator free.  Our constructor
+ * comes too late for that: a preloaded library is initialised after the program's own
+ * libraries, whose constructors may register handlers (a child handler that allocated
+ * found a lock taken in our prepare handler: the process aborted, "called again by a
+ * thread already inside it"; tests/api/atfork_alloc.c).  So the library exports
+ * __register_atfork too, which pthread_atfork (libc_nonshared.a's stub, linked into
+ * each object) calls: it registers ours first, once, then the caller's, with libc's.
+ * Ours are registered with libc's pthread_atfork of glibc before 2.28, a compat symbol
+ * every later libc.so keeps (__register_atfork with libc's own object handle), bound at
+ * load time as the import of __register_atfork was: our own name now means ours.  A
+ * caller's are forwarded to libc's __register_atfork, looked up then (warm text: a
+ * process whose libraries register none pays nothing).  In a static link neither
+ * exists: libc.a's __register_atfork (it comes with fork) takes the place of our weak
+ * one, and the constructor's priority runs ours before every other constructor (not
+ * before a preinit function's registration: that one stays first). */
+typedef int register_atfork_fn(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+                               void *dso_handle);
 extern void *__dso_handle;
+int hg_register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso_handle);
+HG_EXPORT int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+                                void *dso_handle) __attribute__((weak, alias("hg_register_atfork")));
+extern int libc_pthread_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
+    __attribute__((weak));
+#if defined(__x86_64__)
+__asm__(".symver libc_pthread_atfork, pthread_atfork@GLIBC_2.2.5");
+#elif defined(__aarch64__)
+__asm__(".symver libc_pthread_atfork, pthread_atfork@GLIBC_2.17");
+#endif
+static hg_lock_t atfork_lock = HG_LOCK_INIT;
+static _Atomic bool own_handlers_registered;
+
+static void register_own_handlers(void) {
+  if (atomic_load_explicit(&own_handlers_registered, memory_order_acquire)) return;
+  hg_lock(&atfork_lock);
+  if (!atomic_load_explicit(&own_handlers_registered, memory_order_relaxed)) {
+    /* Set first: libc's registration allocates, and an allocation that loads a library
+     * (check mode's unwinder) may run a constructor that registers: that one is then
+     * forwarded at once. */
+    atomic_store_explicit(&own_handlers_registered, true, memory_order_release);
+    if (libc_pthread_atfork) libc_pthread_atfork(fork_prepare, fork_parent, fork_child);
+    else if (__register_atfork != hg_register_atfork) __register_atfork(fork_prepare, fork_parent, fork_child, __dso_handle);
+  }
+  hg_unlock(&atfork_lock);
+}
+
+int hg_register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso_handle) {
+  static register_atfork_fn *libc_register;
+  hg_init();
+  register_own_handlers();
+  register_atfork_fn *f = __atomic_load_n(&libc_register, __ATOMIC_ACQUIRE);
+  if (!f && !hg_started_without_loader()) {
+    *(void **)&f = dlsym(RTLD_NEXT, "__register_atfork");
+    __atomic_store_n(&libc_register, f, __ATOMIC_RELEASE);
+  }
+  return f ? f(prepare, parent, child, dso_handle) : 0;   /* static: no fork to run them */
+}
 
 static void quick_exit_start(void);
 
 __attribute__((constructor(101))) static void hg_process_start(void) {
   hg_init();
-  __register_atfork(fork_prepare, fork_parent, fork_child, __dso_handle);
+  register_own_handlers();
   if (pthread_key_create(&exit_key, thread_exit) == 0) {
     atomic_store_explicit(&exit_key_ready, true, memory_order_release);
     if (hg_tls_heap != &hg_heap_empty) pthread_setspecific(exit_key, hg_tls_heap);

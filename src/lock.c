@@ -103,6 +103,36 @@ HG_NOINLINE void hg_lock_wait(hg_lock_t *l) {
   sleep_until_free(l, me);
 }
 
+/* Borrowed by the prepare handler (lock.h), until the parent's; only fork handlers,
+ * which init_lock (taken or borrowed first) keeps to one thread, touch it. */
+static hg_lock_t *borrowed[16];
+static unsigned nborrowed;
+
+void hg_lock_fork(hg_lock_t *l) {
+  if (hg_trylock_inline(l)) return;
+  if ((atomic_load_explicit(&l->state, memory_order_relaxed) & ~HG_LOCK_WAITERS) == hg_lock_me() &&
+      nborrowed < sizeof borrowed / sizeof borrowed[0]) {
+    borrowed[nborrowed++] = l;
+    return;
+  }
+  hg_lock_wait(l);
+}
+
+void hg_unlock_fork(hg_lock_t *l) {
+  for (unsigned i = 0; i < nborrowed; i++)
+    if (borrowed[i] == l) {
+      borrowed[i] = borrowed[--nborrowed];
+      return;
+    }
+  hg_unlock_inline(l);
+}
+
+bool hg_lock_fork_borrowed(void) {
+  bool any = nborrowed != 0;
+  nborrowed = 0;
+  return any;
+}
+
 void hg_lock(hg_lock_t *l) { hg_lock_inline(l); }
 void hg_unlock(hg_lock_t *l) { hg_unlock_inline(l); }
 bool hg_trylock(hg_lock_t *l) { return hg_trylock_inline(l); }

@@ -52,6 +52,17 @@ static inline void hg_unlock_inline(hg_lock_t *l) {
 void hg_lock(hg_lock_t *l);
 void hg_unlock(hg_lock_t *l);
 bool hg_trylock(hg_lock_t *l);
+/* The fork handlers' (init.c): take l, or borrow it if this thread holds it already
+ * (a signal handler that interrupted the allocator called fork:
+ * glibc's fork is async-signal-safe as far as its malloc goes, in a single-threaded
+ * process); and release it, unless it was borrowed: the interrupted code releases it
+ * when the handler returns.  The child resets every lock (hg_lock_reset): its heap is
+ * as the interrupted code left it, as glibc's child's is. */
+void hg_lock_fork(hg_lock_t *l);
+void hg_unlock_fork(hg_lock_t *l);
+/* The child forgets what was borrowed; true if anything was (its heap may be
+ * half-changed). */
+bool hg_lock_fork_borrowed(void);
 /* After fork the child's only thread owns every lock it took in the prepare handler. */
 static inline void hg_lock_reset(hg_lock_t *l) { atomic_store_explicit(&l->state, 0, memory_order_relaxed); }
 

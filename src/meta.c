@@ -77,6 +77,6 @@ void hg_meta_span_delete(struct hg_span *s) {
 
 size_t hg_meta_bytes_mapped(void) { return mapped; }
 
-void hg_meta_fork_prepare(void) { hg_lock(&meta_lock); }
-void hg_meta_fork_parent(void) { hg_unlock(&meta_lock); }
+void hg_meta_fork_prepare(void) { hg_lock_fork(&meta_lock); }
+void hg_meta_fork_parent(void) { hg_unlock_fork(&meta_lock); }
 void hg_meta_fork_child(void) { hg_lock_reset(&meta_lock); }

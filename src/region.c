@@ -716,6 +716,6 @@ bool hg_region_walk(struct hg_region_stats *st, bool try,
   return true;
 }
 
-void hg_region_fork_prepare(void) { hg_lock(&hg_region_lock); }
-void hg_region_fork_parent(void) { hg_unlock(&hg_region_lock); }
+void hg_region_fork_prepare(void) { hg_lock_fork(&hg_region_lock); }
+void hg_region_fork_parent(void) { hg_unlock_fork(&hg_region_lock); }
 void hg_region_fork_child(void) { hg_lock_reset(&hg_region_lock); }

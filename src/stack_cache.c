@@ -96,6 +96,6 @@ bool hg_stack_cache_holds(uintptr_t a) {
   return hg_stack_rules && a - (uintptr_t)hg_stack_rules < (sizeof(uint64_t) << RULES_LOG);
 }
 
-void hg_stack_cache_fork_prepare(void) { hg_lock(&near_lock); }
-void hg_stack_cache_fork_parent(void) { hg_unlock(&near_lock); }
+void hg_stack_cache_fork_prepare(void) { hg_lock_fork(&near_lock); }
+void hg_stack_cache_fork_parent(void) { hg_unlock_fork(&near_lock); }
 void hg_stack_cache_fork_child(void) { hg_lock_reset(&near_lock); }

@@ -301,11 +301,11 @@ HG_DEFAULT_TEXT void hg_trace_init(void) {
 }
 
 void hg_trace_fork_prepare(void) {
-  if (hg_trace_calls) hg_lock(&call_lock);
+  if (hg_trace_calls) hg_lock_fork(&call_lock);
 }
 
 void hg_trace_fork_parent(void) {
-  if (hg_trace_calls) hg_unlock(&call_lock);
+  if (hg_trace_calls) hg_unlock_fork(&call_lock);
 }
 
 void hg_trace_fork_child(void) {
