@@ -247,14 +247,10 @@ static void add_giving_back(struct hg_trace_buf *b, unsigned sys, const struct h
     add(b, " (HEAPGUARD_DECAY_MS=0: at once)");
     break;
   case HG_CAUSE_EXIT:
-    add(b, shrink ? " free at its top" : " of free pages");
-    add(b, " at a thread's exit: more than ");
-    add_bytes(b, hg_opt.trim_threshold);
-    add(b, " free and resident");
-    break;
   case HG_CAUSE_FREES:
     add(b, shrink ? " free at its top" : " of free pages");
-    add(b, " after big blocks freed one after another: more than ");
+    add(b, c->cause == HG_CAUSE_EXIT ? " at a thread's exit: more than "
+                                     : " after big blocks freed one after another: more than ");
     add_bytes(b, hg_opt.trim_threshold);
     add(b, " free and resident");
     break;

@@ -46,6 +46,15 @@ void hg_wipe_init(size_t stack_depth);
 #define HG_WIPE_ENDBR ""
 #endif
 
+/* Every stub's start: outside check mode (hg_wipe_on 0) a tail jump to the body;
+ * label 1 for the rest. */
+#define HG_WIPE_STUB_HEAD(body)                                                                    \
+  HG_WIPE_ENDBR                                                                                     \
+  "  cmpb $1, hg_wipe_on(%rip)\n"                                                                   \
+  "  jae 1f\n"                                                                                      \
+  "  jmp " #body "\n"                                                                               \
+  "1:\n"
+
 /* The stub `name` in front of body `body` (hidden unless exported).  Its CFA is its
  * stack pointer + 8, + 16 during the call: unwinders (the capture's walk, libunwind,
  * gdb) step through it to the program as through any frame.  In a program started
@@ -65,11 +74,7 @@ void hg_wipe_init(size_t stack_depth);
           ".globl " #name "\n" visibility " " #name "\n"                                            \
           ".type " #name ", @function\n" #name ":\n"                                                \
           ".cfi_startproc\n"                                                                        \
-          HG_WIPE_ENDBR                                                                             \
-          "  cmpb $1, hg_wipe_on(%rip)\n"                                                           \
-          "  jae 1f\n"                                                                              \
-          "  jmp " #body "\n"                                                                       \
-          "1:\n"                                                                                    \
+          HG_WIPE_STUB_HEAD(body)                                                                   \
           "  ja 2f\n"                                                                               \
           "  sub $8, %rsp\n"                                                                        \
           "  .cfi_adjust_cfa_offset 8\n"                                                            \
@@ -105,11 +110,7 @@ void hg_wipe_init(size_t stack_depth);
           ".p2align 4\n"                                                                            \
           ".globl " #name "\n.type " #name ", @function\n" #name ":\n"                              \
           ".cfi_startproc\n"                                                                        \
-          HG_WIPE_ENDBR                                                                             \
-          "  cmpb $1, hg_wipe_on(%rip)\n"                                                           \
-          "  jae 1f\n"                                                                              \
-          "  jmp " #body "\n"                                                                       \
-          "1:\n"                                                                                    \
+          HG_WIPE_STUB_HEAD(body)                                                                   \
           "  push %rbp\n"                                                                           \
           "  .cfi_adjust_cfa_offset 8\n"                                                            \
           "  .cfi_rel_offset %rbp, 0\n"                                                             \
