@@ -15,20 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { N = 64, SIZE = 64 << 10 };
+#include "../common/gives_back.h"
 
-/* Resident bytes, exact: smaps_rollup walks the page tables, where statm's per-CPU
- * counters can be off by a few hundred KiB.  0 if it cannot be read. */
-static size_t rss_bytes(void) {
-  FILE *f = fopen("/proc/self/smaps_rollup", "r");
-  if (!f) return 0;
-  char line[256];
-  size_t kb = 0;
-  while (fgets(line, sizeof line, f))
-    if (sscanf(line, "Rss: %zu kB", &kb) == 1) break;
-  fclose(f);
-  return kb << 10;
-}
+enum { N = 64, SIZE = 64 << 10 };
 
 static size_t allocate_and_free(void) {
   static unsigned char *p[N];
@@ -41,15 +30,4 @@ static size_t allocate_and_free(void) {
   return rss_bytes();
 }
 
-int main(void) {
-  size_t before = rss_bytes();
-  if (before == 0) check_skip("no /proc/self/smaps_rollup");
-  size_t after = allocate_and_free();
-  CHECKF(after < before + (2 << 20), "RSS %zu KiB before, %zu KiB after 4 MiB of blocks were freed",
-         before >> 10, after >> 10);
-  CHECK_EQ(mallopt(M_TRIM_THRESHOLD, -1), 1);
-  size_t kept = allocate_and_free();
-  CHECKF(kept >= after + (3 << 20), "M_TRIM_THRESHOLD -1: RSS %zu KiB, %zu KiB before", kept >> 10,
-         after >> 10);
-  return check_finish();
-}
+int main(void) { return gives_back_main(allocate_and_free, "4 MiB of blocks were freed", 3 << 20); }

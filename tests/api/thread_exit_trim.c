@@ -18,20 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { TOTAL = 8 << 20, MAXN = 20000 };
+#include "../common/gives_back.h"
 
-/* Resident bytes, exact: smaps_rollup walks the page tables, where statm's per-CPU
- * counters can be off by a few hundred KiB.  0 if it cannot be read. */
-static size_t rss_bytes(void) {
-  FILE *f = fopen("/proc/self/smaps_rollup", "r");
-  if (!f) return 0;
-  char line[256];
-  size_t kb = 0;
-  while (fgets(line, sizeof line, f))
-    if (sscanf(line, "Rss: %zu kB", &kb) == 1) break;
-  fclose(f);
-  return kb << 10;
-}
+enum { TOTAL = 8 << 20, MAXN = 20000 };
 
 static void *worker(void *arg) {
   (void)arg;
@@ -58,14 +47,5 @@ static size_t run_worker(void) {
 }
 
 int main(void) {
-  size_t before = rss_bytes();
-  if (before == 0) check_skip("no /proc/self/smaps_rollup");
-  size_t after = run_worker();
-  CHECKF(after < before + (2 << 20), "RSS %zu KiB before the thread, %zu KiB after it freed 8 MiB and exited",
-         before >> 10, after >> 10);
-  CHECK_EQ(mallopt(M_TRIM_THRESHOLD, -1), 1);
-  size_t kept = run_worker();
-  CHECKF(kept >= after + (4 << 20), "M_TRIM_THRESHOLD -1: RSS %zu KiB, %zu KiB before the second thread",
-         kept >> 10, after >> 10);
-  return check_finish();
+  return gives_back_main(run_worker, "a thread freed 8 MiB of blocks and exited", 4 << 20);
 }
