@@ -56,7 +56,8 @@ static inline uintptr_t hg_block_user(const struct hg_block *b) { return ~b->use
 static inline size_t hg_block_align(const struct hg_block *b) { return (size_t)1 << b->free_api; }
 
 struct hg_block *hg_blocks_find(uintptr_t slot);
-/* A new record for slot (zeroed but for the key), or NULL if the table cannot grow.
+/* A new record for slot, or NULL if the table cannot grow: its key and index set, its
+ * other fields the caller's to write, every one (zero: a record is zeroed when erased).
  * span: the span slot is in, if the caller knows it (it then needs no page map lookup),
  * else NULL. */
 struct hg_block *hg_blocks_insert_slow(uintptr_t slot, struct hg_span *span);
@@ -64,10 +65,10 @@ extern HG_HIDDEN size_t hg_blocks_live;       /* records in use */
 extern HG_HIDDEN size_t hg_blocks_inserted;   /* records ever added (hg_blocks_inserts) */
 /* (Inline for a small slot whose span has its records already, every allocation but a
  * span's first: the call and its frame were about 15 instructions.) */
-/* Record 1 + idx of array a (a[0] is its header), taken for slot: cleared and counted. */
+/* Record 1 + idx of array a (a[0] is its header), taken for slot: counted, its key and
+ * index set, its other fields left to the caller to write (hg_blocks_insert). */
 static inline struct hg_block *hg_blocks_take(struct hg_block *a, size_t idx, uintptr_t slot) {
   struct hg_block *r = &a[1 + idx];
-  memset(r, 0, sizeof *r);
   r->slot = slot;
   r->index = (uint32_t)(1 + idx);
   a->raw++;
@@ -75,12 +76,13 @@ static inline struct hg_block *hg_blocks_take(struct hg_block *a, size_t idx, ui
   hg_blocks_inserted++;
   return r;
 }
-static inline struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span) {
-  if (hg_likely(span && span->kind == HG_SPAN_SMALL)) {
-    size_t idx = hg_span_slot(span, slot - (uintptr_t)span->base);
+/* span: NULL, or the small span slot is in, slot number idx (the caller found both). */
+static inline struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *span, size_t idx) {
+  if (hg_likely(span != NULL)) {
+    HG_ASSERT(span->kind == HG_SPAN_SMALL && idx < span->nblocks && (uintptr_t)span->base + idx * span->bsize == slot);
     struct hg_block *a = span->check_records;
     /* (a's header names span: blocks.c) */
-    if (hg_likely(idx < span->nblocks && a)) return hg_blocks_take(a, idx, slot);
+    if (hg_likely(a != NULL)) return hg_blocks_take(a, idx, slot);
   }
   return hg_blocks_insert_slow(slot, span);
 }
@@ -88,6 +90,7 @@ static inline struct hg_block *hg_blocks_insert(uintptr_t slot, struct hg_span *
  * caller to give the slot back without looking it up again.  Inline but for the
  * array's last record (its array goes): every block leaving the quarantine erases one. */
 struct hg_span *hg_blocks_erase_last(struct hg_block *b);
+static inline bool hg_blocks_erase_is_last(const struct hg_block *b) { return (b - b->index)->raw == 1; }
 static inline struct hg_span *hg_blocks_erase(struct hg_block *b) {
   struct hg_block *a = b - b->index;   /* the array's header (blocks.c) */
   if (hg_unlikely(a->raw == 1)) return hg_blocks_erase_last(b);

@@ -55,26 +55,36 @@ void hg_check_unlock(void) { hg_unlock_inline(&hg_check_mutex); }
 /* ---- slots ------------------------------------------------------------------------------ */
 
 /* A slot of at least `total` bytes aligned to `align`; its size in *raw, its span in
- * *span (NULL if not known: hg_blocks_insert looks it up).  (Inlined: with a second,
- * cold caller, gcc made it a call with its prologue, every allocation.) */
+ * *span (a small span; NULL if not known: hg_blocks_insert looks it up) and its number
+ * in that span in *idx (for the record: no division to find it again).  (Inlined: with
+ * a second, cold caller, gcc made it a call with its prologue, every allocation.) */
 static inline __attribute__((always_inline)) void *slot_alloc(size_t total, size_t align, size_t *raw,
-                                                              struct hg_span **span) {
+                                                              struct hg_span **span, size_t *idx) {
   if (total <= HG_SMALL_MAX && align <= HG_PAGE) {
     for (unsigned c = hg_size_class(total); c < HG_NCLASSES; c++) {
-      if (hg_classes[c].size & (align - 1)) continue;   /* align: a power of two */
+      /* (align: a power of two; every class is a multiple of HG_ALIGNMENT) */
+      if (align > HG_ALIGNMENT && (hg_classes[c].size & (align - 1))) continue;
       *raw = hg_classes[c].size;
-      /* (hg_heap_alloc_in, its fast path here: the slot is then the current span's.) */
+      /* (hg_heap_alloc_in, its fast path here: the slot is then the current span's;
+       * hg_span_take_bits with the slot's number kept.) */
       struct hg_span *s = check_heap.cur[c];
       uint64_t *word = hg_span_cur_word(s), bits = *word;
       if (hg_likely(bits)) {
+        size_t i = hg_lowest_bit(bits);
+        *word = hg_bit_clear(bits, i);
+        s->left++;
         *span = s;
-        return hg_span_take_bits(s, word, bits);
+        *idx = ((uintptr_t)word - (uintptr_t)s->free_bits) * 8 + i;
+        char *p = s->word_base + (uint32_t)((uint32_t)i * s->bsize);
+        if (!p) __builtin_unreachable();   /* (a span's: no test for NULL follows) */
+        return p;
       }
       char *p = hg_heap_refill(&check_heap, hg_classes[c].size);
       /* The slot came from the class's current span (the one refilled); checked, not
        * assumed. */
       s = check_heap.cur[c];
       *span = p && s->kind == HG_SPAN_SMALL && (size_t)(p - s->base) < s->nblocks * s->bsize ? s : NULL;
+      if (*span) *idx = hg_span_slot(s, (size_t)(p - s->base));
       return p;
     }
   }
@@ -97,6 +107,21 @@ static inline void slot_free_in(struct hg_span *s, uintptr_t slot) {
   else hg_region_free_medium(s, (void *)slot);
 }
 
+/* The same, for a slot whose record said its number in its span, idx (the record's
+ * index less 1: a small span's records are indexed by slot number, blocks.h): no
+ * division to find it (hg_heap_free_local's, about 5 instructions a block leaving the
+ * quarantine). */
+static inline void slot_free_at(struct hg_span *s, uintptr_t slot, size_t idx) {
+  if (hg_likely(s && s->kind == HG_SPAN_SMALL)) {
+    HG_ASSERT(s->owner == &check_heap && idx < s->nblocks && (uintptr_t)s->base + idx * s->bsize == slot &&
+              !hg_bit_test(s->free_bits[idx >> 6], idx));
+    s->free_bits[idx >> 6] = hg_bit_set(s->free_bits[idx >> 6], idx);
+    if (hg_unlikely(--s->left == 0)) hg_heap_span_adjust(&check_heap, s);
+    return;
+  }
+  slot_free_in(s, slot);
+}
+
 static void slot_free(uintptr_t slot) { slot_free_in(NULL, slot); }
 
 /* ---- quarantine: a FIFO ring of slots, bounded by the bytes it holds ------------------- */
@@ -104,8 +129,6 @@ static void slot_free(uintptr_t slot) { slot_free_in(NULL, slot); }
 /* The ring holds the quarantined blocks' records (records never move), oldest first. */
 static struct hg_block **ring;
 static size_t ring_cap, ring_head, ring_len, quarantined_bytes;
-static size_t prefetched;            /* entries from the head prefetched (prefetch_next) */
-static size_t prefetched_all;        /* of those, entries whose poison was asked for whole */
 static size_t quarantined_guarded;   /* guarded blocks in the ring (their mappings count) */
 
 /* What a quarantined block costs: its slot, its record and its place in the ring.  For
@@ -139,12 +162,16 @@ static bool ring_push(struct hg_block *b) {
 
 /* The next blocks to leave the quarantine will be read (their records, their poison),
  * and they were freed long ago: start bringing them into the cache now, while the
- * program runs and the next calls capture their stacks.  In two steps, each entry
- * asked for once: PREFETCH_AHEAD entries from the head, the record and the slot's first
- * two lines; PREFETCH_WHOLE entries from the head (whose records came meanwhile), the
- * rest of the poison, up to PREFETCH_BYTES (the hardware prefetcher follows longer
- * runs): each block is a short run of its own, on which the read-back would otherwise
- * wait for one miss after another. */
+ * program runs and the next calls capture their stacks.  In two steps, each asked for
+ * as a block leaves (evict): the record and the slot's first two lines of the entry
+ * PREFETCH_AHEAD from the head, then, PREFETCH_AHEAD - PREFETCH_WHOLE blocks later
+ * (its record came meanwhile), the rest of its poison, up to PREFETCH_BYTES (the
+ * hardware prefetcher follows longer runs): each block is a short run of its own, on
+ * which the read-back would otherwise wait for one miss after another.  Every entry
+ * passes both places once as the head moves a block at a time, so none is asked for
+ * twice, and no count of what was asked for is kept (it was about 20 instructions of
+ * every free); the entries already within PREFETCH_AHEAD of the head when the
+ * quarantine first fills are not asked for. */
 #define PREFETCH_AHEAD 8
 #define PREFETCH_WHOLE 4
 #define PREFETCH_BYTES 4096
@@ -158,27 +185,6 @@ static inline void prefetch_poison(const struct hg_block *b) {
   if (b->flags & HG_BLOCK_GUARDED) return;
   size_t n = b->raw < PREFETCH_BYTES ? b->raw : PREFETCH_BYTES;
   for (size_t off = 0; off < n; off += 64) __builtin_prefetch((const char *)b->slot + off);
-}
-
-static void prefetch_next(void) {
-  struct hg_block *const *r = ring;
-  size_t len = ring_len, head = ring_head, mask = ring_cap - 1;
-  /* The common call: a block came in and one left, so one entry of each step is new
-   * (the loops below took about 50 instructions for it, every free). */
-  if (hg_likely(prefetched == PREFETCH_AHEAD - 1 && prefetched_all == PREFETCH_WHOLE - 1 &&
-                len >= PREFETCH_AHEAD)) {
-    prefetch_record(r[(head + PREFETCH_AHEAD - 1) & mask]);
-    prefetch_poison(r[(head + PREFETCH_WHOLE - 1) & mask]);
-    prefetched = PREFETCH_AHEAD;
-    prefetched_all = PREFETCH_WHOLE;
-    return;
-  }
-  size_t upto = len < PREFETCH_AHEAD ? len : PREFETCH_AHEAD;
-  for (size_t i = prefetched; i < upto; i++) prefetch_record(r[(head + i) & mask]);
-  prefetched = upto;
-  upto = len < PREFETCH_WHOLE ? len : PREFETCH_WHOLE;
-  for (size_t i = prefetched_all; i < upto; i++) prefetch_poison(r[(head + i) & mask]);
-  prefetched_all = upto;
 }
 
 static HG_NOINLINE void release_special(struct hg_block *b) {
@@ -198,12 +204,15 @@ static HG_NOINLINE void release_special(struct hg_block *b) {
  * slot neither guarded nor protected, in a few registers: with the others' work in
  * the same frame it took five callee-saved registers.) */
 static void release(struct hg_block *b) {
-  if (hg_unlikely(b->flags & (HG_BLOCK_PROTECTED | HG_BLOCK_GUARDED))) {
+  /* (The last record of its array too: hg_blocks_erase's call for it would need the
+   * slot and its number kept in callee-saved registers, every block.) */
+  if (hg_unlikely((b->flags & (HG_BLOCK_PROTECTED | HG_BLOCK_GUARDED)) || hg_blocks_erase_is_last(b))) {
     release_special(b);
     return;
   }
   uintptr_t slot = b->slot;
-  slot_free_in(hg_blocks_erase(b), slot);
+  size_t idx = b->index - 1;
+  slot_free_at(hg_blocks_erase(b), slot, idx);
 }
 
 /* Let blocks leave the quarantine until it holds at most `limit` bytes, verifying
@@ -215,11 +224,14 @@ static inline __attribute__((always_inline)) void evict(size_t limit, struct fin
   while (ring_len && (quarantined_bytes > limit ||
                       (quarantined_guarded && quarantined_guarded > hg_guard_quarantine_max())) &&
          room(fs)) {
-    struct hg_block *b = ring[ring_head];
-    ring_head = (ring_head + 1) & (ring_cap - 1);
-    ring_len--;
-    if (prefetched) prefetched--;
-    if (prefetched_all) prefetched_all--;
+    struct hg_block *const *r = ring;
+    size_t mask = ring_cap - 1, head = ring_head, len = ring_len - 1;
+    struct hg_block *b = r[head];
+    head = (head + 1) & mask;
+    ring_head = head;
+    ring_len = len;
+    if (len >= PREFETCH_AHEAD) prefetch_record(r[(head + PREFETCH_AHEAD - 1) & mask]);
+    if (len >= PREFETCH_WHOLE) prefetch_poison(r[(head + PREFETCH_WHOLE - 1) & mask]);
     if (b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
     quarantined_bytes -= quarantine_cost(b);
     if (b->flags & HG_BLOCK_GUARDED) quarantined_guarded--;
@@ -300,14 +312,16 @@ static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, 
                                                                       bool zero, bool sampled, hg_stack_t stack) {
   uint8_t asked = (uint8_t)(align ? __builtin_ctzl(align) : 0);   /* (a power of two) */
   if (align < HG_ALIGNMENT) align = HG_ALIGNMENT;
-  size_t left = hg_align_up(hg_check_redzone, align), total;
-  /* (n > HG_MAX_REQUEST makes total overflow or exceed it.) */
-  if (__builtin_add_overflow(left + hg_check_redzone, n, &total) || total > HG_MAX_REQUEST) {
+  /* (R is a multiple of HG_ALIGNMENT: malloc's left redzone is R, a constant's fold.) */
+  size_t left = align <= HG_ALIGNMENT ? hg_check_redzone : hg_align_up(hg_check_redzone, align);
+  /* left + R cannot overflow (R <= 4096, align a power of two); n > HG_MAX_REQUEST makes
+   * total wrap below n or exceed it. */
+  size_t total = left + hg_check_redzone + n;
+  if (hg_unlikely(total < n || total > HG_MAX_REQUEST)) {
     errno = ENOMEM;
     return NULL;
   }
-  bool internal = hg_stack_quiet != 0;
-  uint32_t serial = hg_leak_thread_serial ? hg_leak_thread_serial : hg_leak_new_thread_serial();
+  if (hg_unlikely(!hg_leak_thread_serial)) hg_leak_new_thread_serial();
   /* Guard mode: a mapping of the block's own, made outside the lock; when none can be
    * made now, a slot with redzones as in check mode. */
   /* The guarded slot's fields are locals, set only in guard mode (and sampled): check
@@ -345,12 +359,13 @@ static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, 
   hg_lock_inline(&hg_check_mutex);
   size_t raw = g_raw;
   struct hg_span *span = NULL;
-  void *slot = guarded ? (void *)g_slot : slot_alloc(total, align, &raw, &span);
-  struct hg_block *b = slot ? hg_blocks_insert((uintptr_t)slot, span) : NULL;
+  size_t idx = 0;
+  void *slot = guarded ? (void *)g_slot : slot_alloc(total, align, &raw, &span, &idx);
+  struct hg_block *b = slot ? hg_blocks_insert((uintptr_t)slot, span, idx) : NULL;
   if (!b && !guarded && drain(stack, api)) {   /* no memory for a slot or its record */
     if (slot) slot_free((uintptr_t)slot);
-    slot = slot_alloc(total, align, &raw, &span);
-    b = slot ? hg_blocks_insert((uintptr_t)slot, span) : NULL;
+    slot = slot_alloc(total, align, &raw, &span, &idx);
+    b = slot ? hg_blocks_insert((uintptr_t)slot, span, idx) : NULL;
   }
   if (!b) {
     if (guarded) hg_guard_unmap(g_slot, g_raw);
@@ -360,22 +375,30 @@ static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, 
     return NULL;
   }
   char *user = guarded ? (char *)g_user : (char *)slot + left;
-  left = (size_t)(user - (char *)slot);
-  b->user_hidden = ~(uintptr_t)user;
-  b->size = n;
-  b->raw = raw;
-  b->alloc_stack = stack;
-  b->alloc_thread = serial;
-  b->state = HG_BLOCK_LIVE;
-  b->flags = (uint8_t)((internal ? HG_BLOCK_INTERNAL : 0) | (guarded ? HG_BLOCK_GUARDED : 0));
-  b->alloc_api = (uint8_t)api;
-  b->free_api = asked;   /* a live block's alignment (blocks.h) */
+  /* Every field written once (hg_blocks_insert leaves them to its caller).  The
+   * thread's serial and whether the allocator itself asked are read here, not before
+   * the lock: kept across it, they were spilled to the stack and read back. */
+  *b = (struct hg_block){
+    .slot = (uintptr_t)slot,
+    .user_hidden = ~(uintptr_t)user,
+    .size = n,
+    .raw = raw,
+    .alloc_stack = stack,
+    .alloc_thread = hg_leak_thread_serial,
+    .state = HG_BLOCK_LIVE,
+    .flags = (uint8_t)((hg_stack_quiet ? HG_BLOCK_INTERNAL : 0) | (guarded ? HG_BLOCK_GUARDED : 0)),
+    .alloc_api = (uint8_t)api,
+    .free_api = asked,   /* a live block's alignment (blocks.h) */
+    .index = b->index,
+  };
   if (guarded) hg_stats_guarded(1, (ptrdiff_t)n, (ptrdiff_t)raw);   /* in no span (stats.h) */
   /* The redzones are written under the lock: a concurrent hg_check_heap() must never
-   * see a block whose redzones are not yet in place.  (A guarded slot's are already.) */
+   * see a block whose redzones are not yet in place.  (A guarded slot's are already.)
+   * Up to a page's alignment, the left redzone is the slot's first bytes
+   * (redzone_bounds). */
   if (!guarded) {
-    uintptr_t lo, hi;
-    redzone_bounds(b, (uintptr_t)user, &lo, &hi);
+    uintptr_t lo = (uintptr_t)slot, hi = (uintptr_t)slot + raw;
+    if (align > HG_PAGE) redzone_bounds(b, (uintptr_t)user, &lo, &hi);
     fill((void *)lo, HG_CHECK_REDZONE_BYTE, (uintptr_t)user - lo);
     fill(user + n, HG_CHECK_REDZONE_BYTE, hi - (uintptr_t)(user + n));
   }
@@ -462,7 +485,6 @@ static HG_CHECK_WORK void check_free(void *p, enum hg_api api, hg_stack_t stack,
       else poison(b, p);
       quarantined_bytes += quarantine_cost(b);
       evict(hg_opt.quarantine, fs, stack, api);
-      prefetch_next();
     }
   }
   unlock_report();
