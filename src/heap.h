@@ -36,6 +36,10 @@ struct hg_heap {
   struct hg_heap *next_abandoned;        /* pool of heaps without a thread */
   struct hg_span *zombies;               /* claimed spans whose descriptors wait for
                                             the remote frees inside them (span.h) */
+  size_t region_pages;                   /* pages the heap's thread carved from the
+                                            region or gave back to it (its spans, and
+                                            spans its remote frees claimed) since it
+                                            took the heap: hg_heap_abandon */
   bool abandoned;
   uint32_t id;                           /* from 1, in creation order (for stats) */
 };

@@ -665,11 +665,17 @@ size_t hg_region_trim(size_t pad) {
  * that moment was the process's peak RSS (wl_random, wl_larson, wl_prodcons; glibc's
  * free trims an arena's top beyond M_TRIM_THRESHOLD at once).  So more than
  * M_TRIM_THRESHOLD resident in free runs goes back here, as malloc_trim(M_TOP_PAD)
- * would; less stays for the decay, so that a program whose threads come and go with a
- * few blocks each does not pay a madvise and page faults per thread. */
-void hg_region_thread_exit(void) {
+ * would, when the thread itself moved at least M_TRIM_THRESHOLD of pages through the
+ * region (moved: carved as spans, or given back).  A thread that did less leaves the
+ * free pages, mostly other threads', for the decay: a program whose threads come and
+ * go with a few blocks each (a pool, a thread per request) would otherwise pay a
+ * madvise whenever M_TRIM_THRESHOLD of spans had been freed since the last one, and
+ * its next threads page faults for the pages they take again (wl_threads: 649 such
+ * exits in 20,000), which also made its threads overlap, and need heaps, more. */
+void hg_region_thread_exit(size_t moved_pages) {
   size_t dirty = __atomic_load_n(&dirty_pages, __ATOMIC_RELAXED);   /* a hint */
-  if (dirty < (hg_opt.trim_threshold >> HG_PAGE_SHIFT)) return;
+  size_t threshold = hg_opt.trim_threshold >> HG_PAGE_SHIFT;
+  if (dirty < threshold || moved_pages < threshold) return;
   hg_lock(&hg_region_lock);
   hg_trace_cause(HG_CAUSE_EXIT, 0);
   trim_all(trim_keep());

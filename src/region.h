@@ -76,9 +76,10 @@ size_t hg_large_recently_unmapped(const void *p);
 /* Return idle memory to the kernel now (malloc_trim): purge every free run, shrink
  * the brk heap down to pad bytes of free top.  Returns bytes released. */
 size_t hg_region_trim(size_t pad);
-/* A thread has exited (hg_heap_abandon, after giving back its empty spans): if more
- * than M_TRIM_THRESHOLD of free pages is resident, do the same with M_TOP_PAD. */
-void hg_region_thread_exit(void);
+/* A thread has exited (hg_heap_abandon, after giving back its empty spans and parking
+ * its heap), having carved or given back moved_pages pages: if both that and the free
+ * pages possibly resident exceed M_TRIM_THRESHOLD, do the same with M_TOP_PAD. */
+void hg_region_thread_exit(size_t moved_pages);
 
 struct hg_region_stats {
   size_t brk_bytes;           /* current size of the brk heap(s) */
