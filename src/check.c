@@ -307,9 +307,11 @@ static void zero_block(char *user, size_t n, const void *slot, bool guarded) {
 }
 
 /* sampled: sampled guard mode (a guarded slot or nothing).  stack: the caller's,
- * captured by the entry point. */
+ * captured by the entry point.  guardable: guard mode may be on (false: the caller
+ * knows it is off, and the guarded slot's locals fold away). */
 static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, size_t align, enum hg_api api,
-                                                                      bool zero, bool sampled, hg_stack_t stack) {
+                                                                      bool zero, bool sampled, bool guardable,
+                                                                      hg_stack_t stack) {
   uint8_t asked = (uint8_t)(align ? __builtin_ctzl(align) : 0);   /* (a power of two) */
   if (align < HG_ALIGNMENT) align = HG_ALIGNMENT;
   /* (R is a multiple of HG_ALIGNMENT: malloc's left redzone is R, a constant's fold.) */
@@ -321,7 +323,6 @@ static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, 
     errno = ENOMEM;
     return NULL;
   }
-  if (hg_unlikely(!hg_leak_thread_serial)) hg_leak_new_thread_serial();
   /* Guard mode: a mapping of the block's own, made outside the lock; when none can be
    * made now, a slot with redzones as in check mode. */
   /* The guarded slot's fields are locals, set only in guard mode (and sampled): check
@@ -331,7 +332,7 @@ static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, 
   size_t g_raw = 0;
   enum hg_guard_refusal refused = HG_GUARD_MADE;
   bool guarded = false;
-  if (hg_guard_on || sampled) {
+  if (sampled || (guardable && hg_guard_on)) {
     struct hg_guard_slot g = { 0, 0, 0, HG_GUARD_MADE };
     guarded = hg_guard_map(n, align, natural_alignment(api, n), &g);
     if (sampled && !guarded) return NULL;
@@ -384,7 +385,7 @@ static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, 
     .size = n,
     .raw = raw,
     .alloc_stack = stack,
-    .alloc_thread = hg_leak_thread_serial,
+    .alloc_thread = hg_likely(hg_leak_thread_serial) ? hg_leak_thread_serial : hg_leak_new_thread_serial(),
     .state = HG_BLOCK_LIVE,
     .flags = (uint8_t)((hg_stack_quiet ? HG_BLOCK_INTERNAL : 0) | (guarded ? HG_BLOCK_GUARDED : 0)),
     .alloc_api = (uint8_t)api,
@@ -399,8 +400,8 @@ static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, 
   if (!guarded) {
     uintptr_t lo = (uintptr_t)slot, hi = (uintptr_t)slot + raw;
     if (align > HG_PAGE) redzone_bounds(b, (uintptr_t)user, &lo, &hi);
-    fill((void *)lo, HG_CHECK_REDZONE_BYTE, (uintptr_t)user - lo);
-    fill(user + n, HG_CHECK_REDZONE_BYTE, hi - (uintptr_t)(user + n));
+    fill_redzone((void *)lo, (uintptr_t)user - lo);
+    fill_redzone(user + n, hi - (uintptr_t)(user + n));
   }
   hg_unlock_inline(&hg_check_mutex);
   if (hg_unlikely(refused)) hg_guard_fell_back(refused);   /* (printed once) */
@@ -410,7 +411,7 @@ static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, 
 
 static HG_CHECK_WORK void *check_alloc(size_t n, size_t align, enum hg_api api, bool zero, bool sampled,
                                        hg_stack_t stack) {
-  return check_alloc_inline(n, align, api, zero, sampled, stack);
+  return check_alloc_inline(n, align, api, zero, sampled, true, stack);
 }
 
 /* The live block starting at p, or NULL with a finding about p (lock held).  hint:
@@ -587,7 +588,10 @@ void *hg_check_alloc(size_t n, size_t align, enum hg_api api, bool zero) {
 
 /* malloc's check_alloc, its arguments constants (HG_CHECK_WORK: see above). */
 static HG_CHECK_WORK void *check_malloc(size_t n, hg_stack_t stack) {
-  return check_alloc_inline(n, HG_ALIGNMENT, HG_API_MALLOC, false, false, stack);
+  /* (Guard mode's path apart: its locals, kept across the lock, were about 8
+   * instructions of check mode's malloc.) */
+  if (hg_unlikely(hg_guard_on)) return check_alloc(n, HG_ALIGNMENT, HG_API_MALLOC, false, false, stack);
+  return check_alloc_inline(n, HG_ALIGNMENT, HG_API_MALLOC, false, false, false, stack);
 }
 
 /* Whether this thread is inside a check-mode call (sampled guard mode: a sampled
@@ -666,7 +670,20 @@ bool hg_check_lock_patiently(void) {
 
 /* ---- process life ------------------------------------------------------------------------------ */
 
-void *hg_check_malloc(size_t n) {
+#if defined(__has_attribute)
+#if __has_attribute(zero_call_used_regs)
+#define HG_ZERO_USED_REGS __attribute__((zero_call_used_regs("used-gpr")))
+#endif
+#endif
+#ifndef HG_ZERO_USED_REGS
+#define HG_ZERO_USED_REGS
+#endif
+
+/* The block's address leaves in rax alone: a copy gcc kept in another call-used
+ * register would stay in the program's registers after the call (the stubs wipe the
+ * stack, not registers) until overwritten, and the leak scan of a crash reads them: a
+ * block lost just before read "still reachable" (bugs/bug_crash_null, at -O0). */
+HG_ZERO_USED_REGS void *hg_check_malloc(size_t n) {
   int saved = ERRNO;
   void *p = check_malloc(n, hg_stack_capture_at(__builtin_frame_address(0)));
   scrub_stack();

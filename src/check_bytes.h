@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "check.h"
+
 /* First byte in [from, to) that is not `byte`, or 0.  Poison is checked 64 bytes a
  * step with SSE2 (every x86-64 has it): four compares, one mask, one branch; the
  * unaligned ends in one overlapping 16-byte load each (a byte at a time, they cost
@@ -68,6 +70,23 @@ static inline void fill(void *p, uint8_t byte, size_t n) {
     c[0] = (char)byte;
     c[n / 2] = (char)byte;
     c[n - 1] = (char)byte;
+  }
+}
+
+/* A redzone of an unguarded slot: n >= 16 bytes (R >= 16 on each side, check.c), so
+ * fill's tests for shorter runs are not made. */
+static inline void fill_redzone(void *p, size_t n) {
+  char *c = p;
+  if (n > 64) {
+    memset(c, HG_CHECK_REDZONE_BYTE, n);
+    return;
+  }
+  const __m128i v = _mm_set1_epi8((char)HG_CHECK_REDZONE_BYTE);
+  _mm_storeu_si128((__m128i *)c, v);
+  _mm_storeu_si128((__m128i *)(c + n - 16), v);
+  if (n > 32) {
+    _mm_storeu_si128((__m128i *)(c + 16), v);
+    _mm_storeu_si128((__m128i *)(c + n - 32), v);
   }
 }
 
