@@ -176,12 +176,25 @@ static bool ring_push(struct hg_block *b) {
 #define PREFETCH_WHOLE 4
 #define PREFETCH_BYTES 4096
 
+#define PREFETCH_SPAN 2
+
+static inline void prefetch_span(const struct hg_block *b) {
+  const struct hg_span *s = (const struct hg_span *)(b - b->index)->user_hidden;
+  if (!s) return;
+  __builtin_prefetch(s, 1);
+  __builtin_prefetch(&s->free_bits[((b->index - 1) >> 6) & (HG_SPAN_WORDS - 1)], 1);
+}
+
 static inline void prefetch_record(const struct hg_block *b) {
   __builtin_prefetch(b, 1);
   __builtin_prefetch((const char *)(b + 1) - 1, 1);   /* a record may span two lines */
 }
 
+/* (With the poison, the record's array header, which release reads and writes; then,
+ * PREFETCH_SPAN from the head, the span descriptor the header names: with the blocks of
+ * many spans in the quarantine, each was a miss of its own as the block left.) */
 static inline void prefetch_poison(const struct hg_block *b) {
+  __builtin_prefetch(b - b->index, 1);
   if (b->flags & HG_BLOCK_GUARDED) return;
   size_t n = b->raw < PREFETCH_BYTES ? b->raw : PREFETCH_BYTES;
   for (size_t off = 0; off < n; off += 64) __builtin_prefetch((const char *)b->slot + off);
@@ -232,6 +245,7 @@ static inline __attribute__((always_inline)) void evict(size_t limit, struct fin
     ring_len = len;
     if (len >= PREFETCH_AHEAD) prefetch_record(r[(head + PREFETCH_AHEAD - 1) & mask]);
     if (len >= PREFETCH_WHOLE) prefetch_poison(r[(head + PREFETCH_WHOLE - 1) & mask]);
+    if (len >= PREFETCH_SPAN) prefetch_span(r[(head + PREFETCH_SPAN - 1) & mask]);
     if (b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
     quarantined_bytes -= quarantine_cost(b);
     if (b->flags & HG_BLOCK_GUARDED) quarantined_guarded--;
