@@ -561,7 +561,7 @@ static size_t check_usable_size(const void *p, enum hg_api api) {
  * mode's frames) would be picked up by the leak scan at exit, in live frames made
  * later or in the stacks of other threads, which are scanned whole, and make leaked
  * blocks look reachable.  On x86-64 the stub in front of the function the program
- * called wipes, after every frame of the allocator's has returned.  Elsewhere each
+ * called runs the call on the thread's side stack, which the scan does not read.  Elsewhere each
  * entry point wipes the stack its work used below it (a call that needed libunwind
  * wipes its deeper use itself: stack.c); its own frame is not wiped (the wipe is a
  * call below it), so the work is never inlined into one (HG_CHECK_WORK).  What the

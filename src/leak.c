@@ -51,6 +51,7 @@
 #include "os.h"
 #include "pagemap.h"
 #include "stack.h"
+#include "wipe.h"
 #include "stop.h"
 #include "unreadable.h"
 
@@ -223,6 +224,7 @@ static bool scan_mapping(const struct hg_mapping *m, void *arg) {
   if (strcmp(m->path, "[vvar]") == 0 || strcmp(m->path, "[vsyscall]") == 0) return true;
   uintptr_t start = m->start, end = m->end;
   if (sc->own_sp >= start && sc->own_sp < end) start = sc->own_sp & ~(HG_PAGE - 1);
+  bool sides = hg_side_holds(start, end);   /* (a page at a time only then) */
   static unsigned char resident[4096];
   for (uintptr_t chunk = start; chunk < end; chunk += sizeof resident * HG_PAGE) {
     size_t pages = (end - chunk) / HG_PAGE;
@@ -235,6 +237,7 @@ static bool scan_mapping(const struct hg_mapping *m, void *arg) {
       if (hg_pagemap_get((const void *)page) || hg_guard_slot_of(page)) continue;
       if (hg_pagemap_holds(page, page + HG_PAGE)) continue;   /* the page map's root: offsets */
       if (hg_check_holds(page)) continue;   /* records, quarantine, depot: no program pointer */
+      if (sides && hg_side_holds(page, page + HG_PAGE)) continue;   /* side stacks: apart */
       uintptr_t from = page < sc->own_sp && sc->own_sp < page + HG_PAGE ? sc->own_sp : page;
       scan_range(sc, from, page + HG_PAGE);
     }
@@ -422,7 +425,10 @@ static void list_live(struct scan *sc, uint32_t *list) {
  * only in a register is not lost, and nothing changes under the scan (stop.c).
  * False, nothing marked, if /proc/self/maps cannot be read (/proc not mounted): the
  * roots are the mappings it lists, and without them every block would look lost. */
+static void scan_side(uintptr_t lo, uintptr_t hi, void *arg) { scan_range(arg, lo, hi); }
+
 static bool mark_blocks(struct scan *sc) {
+  hg_side_scan_prepare();
   hg_stop_others();
   if (!hg_maps_each(scan_mapping, sc)) {
     int error = errno;
@@ -430,6 +436,11 @@ static bool mark_blocks(struct scan *sc) {
     errno = error;
     return false;
   }
+  /* Check mode's side stacks (wipe.h): only the part a call in progress uses holds
+   * anything live (the frames of a thread stopped inside the allocator: the program's
+   * registers its calls saved, its signal frame's); the rest is what returned calls
+   * left. */
+  hg_side_each(scan_side, sc);
   for (unsigned i = 0; i < HG_EXIT_REGS; i++) consider(sc, sc->regs[i]);
   drain(sc);
   /* A fork child: the blocks of the parent's other threads still unreached may be held

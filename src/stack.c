@@ -22,6 +22,7 @@
 #include "options.h"
 #include "os.h"
 #include "unload.h"
+#include "wipe.h"
 
 
 __thread int hg_stack_quiet;
@@ -346,6 +347,13 @@ static HG_NOINLINE struct step step_slow(uintptr_t ip, uintptr_t sp, uintptr_t b
   return r;
 }
 
+/* Where a walk starts: the first return address at ra_at, the rbp then at bp_at, the
+ * memo's addresses kept as offsets from base (a frame record's address, whose return
+ * address and rbp are at base + 1 and base; or the program's stack pointer at the
+ * call, on the stack, with its rbp in the side stack's record: wipe.h).  base NULL:
+ * the frame the walk is inlined in. */
+struct origin { const uintptr_t *base, *ra_at, *bp_at; };
+
 /* The stack, from the cached rules; a frame whose rule is missing (or says so) is
  * stepped by libunwind, and the walk goes on from its caller.  It starts at the caller
  * of the function whose frame pointer is `start` (NULL: the frame it is inlined in,
@@ -355,10 +363,11 @@ static HG_NOINLINE struct step step_slow(uintptr_t ip, uintptr_t sp, uintptr_t b
  * Returns the number of frames, minus one less that if libunwind was used (-1 - n): its
  * stack usage is to be wiped. */
 static inline __attribute__((always_inline)) int walk(struct near *nb, uintptr_t *frames, int max,
-                                                        const void *start, uint64_t *hash,
+                                                        const struct origin *o, uint64_t *hash,
                                                         struct walk_memo *m) {
-  const uintptr_t *fp = start ? start : __builtin_frame_address(0);
-  uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
+  const uintptr_t *fp = o->base ? o->base : __builtin_frame_address(0);
+  const uintptr_t *ra_at = o->base ? o->ra_at : fp + 1, *bp_at0 = o->base ? o->bp_at : fp;
+  uintptr_t ip = *ra_at, sp = (uintptr_t)(ra_at + 1), bp = *bp_at0;
   uint64_t h = HASH_SEED;   /* the frames' hash (hash_frames), made on the way: the
                                walk waits on memory, the multiplies fit in between */
   int n = 0;
@@ -370,9 +379,9 @@ static inline __attribute__((always_inline)) int walk(struct near *nb, uintptr_t
    * current one was read, 0 once it is kept.  (Kept later than it was read: the words
    * its address came from are still before it.) */
   unsigned k = 1;
-  uintptr_t bp_at = (uintptr_t)fp;
+  uintptr_t bp_at = (uintptr_t)bp_at0;
   if (m) {
-    m->r[0].addr = sizeof *fp;   /* (fp + 1) */
+    m->r[0].addr = (uintptr_t)ra_at - (uintptr_t)fp;
     m->r[0].word = ~ip;
   }
   for (;;) {
@@ -513,7 +522,9 @@ size_t hg_stack_room(uintptr_t sp) {
 }
 
 static HG_NOINLINE void scrub_deep(void) {
-  size_t n = hg_stack_room((uintptr_t)__builtin_frame_address(0));
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+  if (hg_side_on(sp)) return;   /* check mode's side stack: not a root (wipe.h) */
+  size_t n = hg_stack_room(sp);
   n = n > SCRUB_MARGIN ? n - SCRUB_MARGIN : 0;
   if (n > SCRUB_MAX) n = SCRUB_MAX;
   if (!n) return;
@@ -591,11 +602,13 @@ static inline bool memo_holds(const struct walk_memo *m, uintptr_t start) {
 
 /* hg_stack_capture_at after its memo missed (m: the entry to fill, or NULL).  (Apart:
  * the memo's answer costs no prologue saving the walk's registers.) */
-static HG_NOINLINE hg_stack_t capture(const void *frame, struct near *nb, struct walk_memo *m) {
-  /* As many as needed, no more: check mode wipes the stack its calls used. */
+static HG_NOINLINE hg_stack_t capture(const uintptr_t *base, const uintptr_t *ra_at, const uintptr_t *bp_at,
+                                      uintptr_t key, struct near *nb, struct walk_memo *m) {
+  /* As many as needed, no more: the stack may be the program's (scrub_deep). */
   uintptr_t *frames = __builtin_alloca((size_t)capture_max * sizeof *frames);
   uint64_t hash;
-  int n = walk(nb, frames, capture_max, frame, &hash, m);
+  struct origin o = { base, ra_at, bp_at };
+  int n = walk(nb, frames, capture_max, &o, &hash, m);
   if (n < 0) {   /* libunwind walked */
     n = -1 - n;
     scrub_deep();
@@ -619,7 +632,7 @@ static HG_NOINLINE hg_stack_t capture(const void *frame, struct near *nb, struct
   if (m) {
     if (id && m->n) {
       m->id = id;
-      m->start = (uintptr_t)frame;
+      m->start = key;
     }
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     nb->memo_busy = 0;
@@ -636,25 +649,30 @@ static HG_NOINLINE hg_stack_t capture(const void *frame, struct near *nb, struct
   return id;
 }
 
-hg_stack_t hg_stack_capture_at(const void *frame) {
-  if (!capture_max || hg_stack_quiet) return 0;
+/* The capture from (base, ra_at, bp_at) (struct origin), its memo entries under key
+ * (base, and its low bit set when the walk starts from a side stack's record: the two
+ * walks read different words from the same base). */
+static inline __attribute__((always_inline)) hg_stack_t capture_memo(const uintptr_t *base,
+                                                                     const uintptr_t *ra_at,
+                                                                     const uintptr_t *bp_at,
+                                                                     uintptr_t key) {
   struct near *nb = near_get();
   struct walk_memo *m = NULL;
-  if (frame && nb != &hg_stack_near_shared && !nb->memo_busy) {
-    uintptr_t key = (uintptr_t)frame ^ ((const uintptr_t *)frame)[1];
-    unsigned set = (unsigned)((key * 0x9e3779b97f4a7c15u) >> (64 - MEMO_LOG));
+  if (nb != &hg_stack_near_shared && !nb->memo_busy) {
+    uintptr_t mix = key ^ *ra_at;
+    unsigned set = (unsigned)((mix * 0x9e3779b97f4a7c15u) >> (64 - MEMO_LOG));
     struct walk_memo *ways = &nb->memo[2 * set];   /* (its address made once, not per way) */
     nb->memo_busy = 1;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);   /* (a handler's capture sees it set) */
     for (unsigned w = 0; w < 2; w++) {
       m = &ways[w];
-      if (m->start == (uintptr_t)frame && memo_holds(m, (uintptr_t)frame)) {
+      if (m->start == key && memo_holds(m, (uintptr_t)base)) {
         hg_stack_t id = m->id;
         nb->memo_victim[set] = (uint8_t)(w ^ 1);
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         nb->memo_busy = 0;
 #ifdef HG_STACK_VERIFY   /* and every answer of the memo against the walk's */
-        hg_stack_t walked = capture(frame, nb, NULL);
+        hg_stack_t walked = capture(base, ra_at, bp_at, key, nb, NULL);
         if (walked != id) hg_message("stack verify: the memo says stack %u, the walk %u", id, walked);
 #endif
         return id;
@@ -664,7 +682,21 @@ hg_stack_t hg_stack_capture_at(const void *frame) {
     nb->memo_victim[set] ^= 1;
     m->start = 0;   /* rewritten by this walk */
   }
-  return capture(frame, nb, m);
+  return capture(base, ra_at, bp_at, key, nb, m);
+}
+
+static HG_NOINLINE hg_stack_t capture_frame(const uintptr_t *fp) {
+  return capture_memo(fp, fp + 1, fp, (uintptr_t)fp);
+}
+
+hg_stack_t hg_stack_capture_at(const void *frame) {
+  if (!capture_max || hg_stack_quiet) return 0;
+  if (!frame) return capture(NULL, NULL, NULL, 0, near_get(), NULL);
+  /* A call on the side stack starts from the program's frame (wipe.h). */
+  const uintptr_t *rec = hg_side_record();
+  if (!rec) return capture_frame(frame);
+  const uintptr_t *sp = (const uintptr_t *)rec[1];
+  return capture_memo(sp, sp, rec, (uintptr_t)sp | 1);
 }
 
 unsigned hg_stack_context_frames(void *ucontext, uintptr_t *frames, unsigned max) {
@@ -694,14 +726,17 @@ bool hg_stack_in_own_code(uintptr_t pc) { return pc >= own_text_lo && pc < own_t
 bool hg_stack_linked_statically(void) { return own_text_hi == 0; }
 
 void hg_stack_fork_prepare(void) {
+  hg_side_fork_prepare();
   hg_depot_fork_prepare();
   hg_stack_cache_fork_prepare();
 }
 void hg_stack_fork_parent(void) {
   hg_stack_cache_fork_parent();
   hg_depot_fork_parent();
+  hg_side_fork_parent();
 }
 void hg_stack_fork_child(void) {
   hg_stack_cache_fork_child();
   hg_depot_fork_child();
+  hg_side_fork_child();
 }

@@ -28,6 +28,7 @@
  *    another lock, which the scan does not take. */
 #include "stop.h"
 #include "sigaction.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +65,7 @@ static void on_stop(int sig, siginfo_t *si, void *ctx) {
    * returns at once). */
   if (si->si_code == SI_TKILL && si->si_pid == (pid_t)syscall(SYS_getpid) &&
       atomic_load_explicit(&stopping, memory_order_acquire)) {
+    hg_side_note_stop((uintptr_t)__builtin_frame_address(0));   /* below the signal frame */
     atomic_fetch_add_explicit(&arrived, 1, memory_order_release);
     futex(&arrived, FUTEX_WAKE, 1, NULL);
     while (atomic_load_explicit(&stopping, memory_order_acquire)) futex(&stopping, FUTEX_WAIT, 1, NULL);
