@@ -223,6 +223,27 @@ bool hg_os_advise(void *p, size_t size, enum hg_advice advice) {
  * counted and traced like the others. */
 extern void *__curbrk __attribute__((weak));
 
+/* glibc's brk() takes what the system call returns for the new break, and the kernel's
+ * brk never fails with an error, it returns the old break: so a seccomp filter's answer
+ * (SECCOMP_RET_ERRNO: -EPERM, -ENOSYS, ... as an address at the top of the address
+ * space) becomes libc's cached break, above any address asked for, and sbrk reports
+ * success: the allocator then used pages the kernel never gave (check mode crashed at
+ * start; tests/programs/seccomp.sh).  A break in the last page of the address space is
+ * such an error.  After a refused move the cache is put back to the break it held, so
+ * the program's own sbrk asks the kernel again, and the allocator does not ask again
+ * (a filter stays for the life of the process); after a refused first read it is left
+ * as it is: every later sbrk then fails without a system call (the overflow check of
+ * the error's address and the increment). */
+static bool brk_error(const void *p) { return (uintptr_t)p >= -(uintptr_t)4096; }
+static _Atomic bool brk_denied;
+
+static bool brk_refused(void *before) {
+  if (&__curbrk == NULL || !brk_error(__curbrk)) return false;
+  __curbrk = before;
+  atomic_store_explicit(&brk_denied, true, memory_order_relaxed);
+  return true;
+}
+
 void *hg_os_brk_current(void) {
   int saved = errno;
   bool first = &__curbrk != NULL && __curbrk == NULL;
@@ -230,7 +251,7 @@ void *hg_os_brk_current(void) {
   void *p = sbrk(0);
   errno = saved;
   if (first) HG_TRACE_SYSCALL(HG_SYS_BRK, (long)p, HG_WHY_BRK_READ, 0, 0, 0, 0, 0, 0, 0);
-  return p == (void *)-1 ? NULL : p;
+  return brk_error(p) ? NULL : p;   /* (void *)-1 included */
 }
 
 /* The brk system call as strace shows it: brk(the break asked for) = the break now
@@ -243,20 +264,23 @@ HG_COLD static void trace_brk(void *old, intptr_t delta) {
 }
 
 void *hg_os_brk_grow(size_t n) {
-  if (n > (size_t)PTRDIFF_MAX) return NULL;
+  if (n > (size_t)PTRDIFF_MAX || atomic_load_explicit(&brk_denied, memory_order_relaxed)) return NULL;
   int saved = errno;
   count(&hg_os_calls.brk);
   void *p = sbrk((intptr_t)n);
   errno = saved;
+  if (p != (void *)-1 && brk_refused(p)) p = (void *)-1;
   if (hg_unlikely(hg_trace_on)) trace_brk(p, (intptr_t)n);
   return p == (void *)-1 ? NULL : p;
 }
 
 bool hg_os_brk_shrink(size_t n) {
+  if (atomic_load_explicit(&brk_denied, memory_order_relaxed)) return false;
   int saved = errno;
   count(&hg_os_calls.brk);
   void *p = sbrk(-(intptr_t)n);
   errno = saved;
+  if (p != (void *)-1 && brk_refused(p)) p = (void *)-1;
   if (hg_unlikely(hg_trace_on)) trace_brk(p, -(intptr_t)n);
   return p != (void *)-1;
 }

@@ -6,8 +6,10 @@
 # free of a large block, realloc of one, or (check and guard mode) block protected.
 # Now a refusal (EPERM, EACCES, ENOSYS) is answered as the lack of memory is (os.c:
 # refused; a refused mmap makes the allocation fail with ENOMEM, where glibc would
-# grow its heap instead: not checked).  seccomp/deny.c, with munmap, mremap, madvise or
-# mprotect refused,
+# grow its heap instead: not checked).  A refused brk is worse: glibc's sbrk takes the
+# error (-EPERM) for the new break and says it grew, and heapguard used pages that were
+# never there (check mode crashed at start); os.c now sees through it (brk_refused).
+# seccomp/deny.c, with brk, munmap, mremap, madvise or mprotect refused,
 # must print "done" and exit 0 in the default mode, check and guard mode (no error in
 # their summary) and sampled guard mode (every block sampled, and 1 in 100), with no
 # "failed with error" line.  Skipped where no seccomp filter can be installed.
@@ -22,7 +24,7 @@ st=$?
 [ $st -eq 0 ] || { fail "glibc's malloc under the filter: status $st: $(cat "$T/glibc.out")"; finish; }
 assert_preload_works
 
-for call in "madvise 1" "madvise 38" "munmap 1" "mremap 1" "mprotect 1"; do
+for call in "brk 1" "brk 38" "madvise 1" "madvise 38" "munmap 1" "mremap 1" "mprotect 1"; do
   set -- $call
   for mode in default HEAPGUARD_MODE=check HEAPGUARD_MODE=guard HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_SAMPLE_RATE=100; do
     name="$1-$2-${mode#*=}"; name=${name//=/}

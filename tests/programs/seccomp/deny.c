@@ -2,8 +2,9 @@
  * name, argv[2]: the errno), as sandboxes do, then allocates: small, medium and large
  * blocks (the mmap threshold's own mappings, unmapped at free), a block grown by
  * realloc past it (mremap), malloc_trim (madvise), each block's contents checked.
- * glibc's malloc carries on whatever the call; heapguard aborted ("... failed with
- * error 1").  Prints "done", or what went wrong; exits 77 if no filter can be set. */
+ * glibc's malloc carries on whatever the call (a refused brk: it maps memory instead);
+ * heapguard aborted ("... failed with error 1"), or (brk) used heap pages that libc's
+ * sbrk said it had, but had not.  Prints "done", or what went wrong; exits 77 if no filter can be set. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/filter.h>
@@ -18,7 +19,7 @@
 #include <unistd.h>
 
 static const struct { const char *name; long nr; } calls[] = {
-  { "mmap", SYS_mmap }, { "munmap", SYS_munmap }, { "mremap", SYS_mremap },
+  { "brk", SYS_brk }, { "mmap", SYS_mmap }, { "munmap", SYS_munmap }, { "mremap", SYS_mremap },
   { "madvise", SYS_madvise }, { "mprotect", SYS_mprotect },
 };
 
@@ -45,6 +46,9 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof calls / sizeof *calls; i++)
     if (strcmp(argv[1], calls[i].name) == 0) nr = calls[i].nr;
   if (nr < 0) return 2;
+  /* The heap in use before the filter, as in a program that allocated at start: the
+   * later growths are the ones refused. */
+  void *before = malloc(100);
   if (deny(nr, atoi(argv[2])) != 0) {
     printf("cannot install a seccomp filter: %s\n", strerror(errno));
     return 77;
@@ -73,6 +77,7 @@ int main(int argc, char **argv) {
     free(grown);
     malloc_trim(0);
   }
+  free(before);
   puts("done");
   return 0;
 }
