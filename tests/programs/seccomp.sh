@@ -5,8 +5,9 @@
 # ("heapguard: madvise(...) failed with error 1") in every mode, at the first trim,
 # free of a large block, realloc of one, or (check and guard mode) block protected.
 # Now a refusal (EPERM, EACCES, ENOSYS) is answered as the lack of memory is (os.c:
-# refused; a refused mmap makes the allocation fail with ENOMEM, where glibc would
-# grow its heap instead: not checked).  A refused brk is worse: glibc's sbrk takes the
+# refused).  A refused mmap of a large block's own mapping (refused above 1 MiB: the
+# allocator's metadata must still be mapped) made the allocation fail with ENOMEM, where
+# glibc grows its heap instead; now the block comes from the heap too.  A refused brk is worse: glibc's sbrk takes the
 # error (-EPERM) for the new break and says it grew, and heapguard used pages that were
 # never there (check mode crashed at start); os.c now sees through it (brk_refused).
 # seccomp/deny.c, with brk, munmap, mremap, madvise or mprotect refused,
@@ -24,19 +25,19 @@ st=$?
 [ $st -eq 0 ] || { fail "glibc's malloc under the filter: status $st: $(cat "$T/glibc.out")"; finish; }
 assert_preload_works
 
-for call in "brk 1" "brk 38" "madvise 1" "madvise 38" "munmap 1" "mremap 1" "mprotect 1"; do
+for call in "brk 1" "brk 38" "mmap 1 1048576" "madvise 1" "madvise 38" "munmap 1" "mremap 1" "mprotect 1"; do
   set -- $call
   for mode in default HEAPGUARD_MODE=check HEAPGUARD_MODE=guard HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_SAMPLE_RATE=100; do
-    name="$1-$2-${mode#*=}"; name=${name//=/}
+    name="$1-$2${3:+-$3}-${mode#*=}"; name=${name//=/}
     HG_CHECKS=$((HG_CHECKS + 1))
     env=(); [ "$mode" = default ] || env=("$mode")
-    { timeout -k 5 60 env "${env[@]}" LD_PRELOAD="$HG_LIB_SO" "$T/deny" "$1" "$2" >"$T/$name.out" 2>"$T/$name.err"; } 2>/dev/null
+    { timeout -k 5 60 env "${env[@]}" LD_PRELOAD="$HG_LIB_SO" "$T/deny" "$@" >"$T/$name.out" 2>"$T/$name.err"; } 2>/dev/null
     st=$?
     if [ $st -ne 0 ] || [ "$(cat "$T/$name.out")" != done ] || grep -q 'failed with error' "$T/$name.err" ||
        { [ "${mode#HEAPGUARD_MODE}" != "$mode" ] && ! grep -q 'ERROR SUMMARY: 0 errors' "$T/$name.err"; }; then
-      fail "$1 refused with errno $2, $mode: status $(status_desc $st), stdout '$(head -c 200 "$T/$name.out")'"
+      fail "$1 refused with errno $2${3:+ above $3 bytes}, $mode: status $(status_desc $st), stdout '$(head -c 200 "$T/$name.out")'"
       grep -v ' by \| at ' "$T/$name.err" | sed 's/^/  | /' | head -n 6
-    else say "ok    $1 refused (errno $2), $mode"; fi
+    else say "ok    $1 refused (errno $2${3:+, above $3 bytes}), $mode"; fi
   done
 done
 finish

@@ -1,5 +1,6 @@
 /* Installs a seccomp filter that answers one system call with an error (argv[1]: its
- * name, argv[2]: the errno), as sandboxes do, then allocates: small, medium and large
+ * name, argv[2]: the errno; argv[3], optional: only when its length argument is above
+ * that), as sandboxes do, then allocates: small, medium and large
  * blocks (the mmap threshold's own mappings, unmapped at free), a block grown by
  * realloc past it (mremap), malloc_trim (madvise), each block's contents checked.
  * glibc's malloc carries on whatever the call (a refused brk: it maps memory instead);
@@ -23,10 +24,14 @@ static const struct { const char *name; long nr; } calls[] = {
   { "madvise", SYS_madvise }, { "mprotect", SYS_mprotect },
 };
 
-static int deny(long nr, int err) {
+/* Refuses call nr with errno err when its second argument (a length) is above `over`
+ * (its low 32 bits: the lengths here are below 4 GiB). */
+static int deny(long nr, int err, unsigned over) {
   struct sock_filter f[] = {
     BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 3),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+    BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, over, 0, 1),
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
@@ -41,7 +46,7 @@ static int check(const unsigned char *p, size_t n, unsigned char v) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) return 2;
+  if (argc != 3 && argc != 4) return 2;
   long nr = -1;
   for (size_t i = 0; i < sizeof calls / sizeof *calls; i++)
     if (strcmp(argv[1], calls[i].name) == 0) nr = calls[i].nr;
@@ -49,7 +54,7 @@ int main(int argc, char **argv) {
   /* The heap in use before the filter, as in a program that allocated at start: the
    * later growths are the ones refused. */
   void *before = malloc(100);
-  if (deny(nr, atoi(argv[2])) != 0) {
+  if (deny(nr, atoi(argv[2]), argc == 4 ? (unsigned)strtoul(argv[3], NULL, 0) : 0) != 0) {
     printf("cannot install a seccomp filter: %s\n", strerror(errno));
     return 77;
   }
@@ -57,7 +62,7 @@ int main(int argc, char **argv) {
   for (int round = 0; round < 3; round++) {
     for (int i = 0; i < 2000; i++) {
       size_t n = (size_t)(i * 37 + round) % 70000 + 1;
-      if (i % 250 == 0) n = 200000 + (size_t)i * 100;   /* above the mmap threshold */
+      if (i % 250 == 0) n = 200000 + (size_t)i * 1000;   /* above the mmap threshold, to 1.9 MB */
       keep[i] = malloc(n);
       if (!keep[i]) { printf("malloc(%zu) failed\n", n); return 1; }
       memset(keep[i], i & 255, n);
@@ -65,7 +70,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 2000; i += 2) free(keep[i]);
     for (int i = 1; i < 2000; i += 2) {
       size_t n = (size_t)(i * 37 + round) % 70000 + 1;
-      if (i % 250 == 0) n = 200000 + (size_t)i * 100;
+      if (i % 250 == 0) n = 200000 + (size_t)i * 1000;
       if (check(keep[i], n, (unsigned char)(i & 255))) { printf("block %d changed\n", i); return 1; }
       free(keep[i]);
     }
