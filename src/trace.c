@@ -4,6 +4,7 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -74,8 +75,35 @@ static HG_COLD void out_failed(int fd, int error) {
   hg_write_all(err_fd, line, n);
 }
 
+/* The trace's descriptor was closed under it (EBADF): a program that closes every
+ * descriptor it did not open (close_range(3, ~0U), closefrom: daemons do at start),
+ * stderr's copy too.  Then the trace went on nowhere, silently, with no word on the
+ * program's fd 2 either.  Now the file is opened again by its name (appended to), or
+ * stderr copied again from the program's fd 2, and the line written there.  The check
+ * costs nothing until then: a write's error.  (A number taken again by the program
+ * before the next line, its 500th file open, would still get the lines: a per-line
+ * fstat, as the reports have (diag.c), would double the trace's system calls.)  The
+ * thread that swaps out_fd reopens; another one writing meanwhile loses its line.
+ * Returns the new descriptor, or -1 (the trace stops, as out_failed says). */
+static HG_COLD int out_reopen(int stale) {
+  int expected = stale;
+  if (!__atomic_compare_exchange_n(&out_fd, &expected, -1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    return expected;
+  int saved = errno;
+  if (fcntl(err_fd, F_GETFD) < 0) err_fd = hg_stderr_copy();
+  int fd = out_is_file ? hg_report_open(hg_opt.trace, "trace", 0) : err_fd;
+  if (fd < 0) {   /* hg_report_open said why: the trace goes on on stderr */
+    out_is_file = false;
+    fd = err_fd;
+  }
+  __atomic_store_n(&out_fd, fd, __ATOMIC_RELAXED);
+  errno = saved;
+  return fd;
+}
+
 static void write_out(int fd, const char *s, size_t n) {
   int error = hg_write_all(fd, s, n);
+  if (hg_unlikely(error == EBADF) && (fd = out_reopen(fd)) >= 0) error = hg_write_all(fd, s, n);
   if (hg_unlikely(error)) out_failed(fd, error);
 }
 
@@ -171,6 +199,10 @@ static void write_call(int fd, const char *line, size_t len) {
   struct iovec iov[2] = { { (void *)line, len }, { pending, pending_len } };
   ssize_t w = syscall(SYS_writev, fd, iov, pending_len ? 2 : 1);   /* not libc's: a cancellation point */
   if (hg_likely(w >= 0 && (size_t)w == len + pending_len)) return;
+  if (w < 0 && errno == EBADF && (fd = out_reopen(fd)) >= 0) {   /* closed under us: nothing written */
+    w = syscall(SYS_writev, fd, iov, pending_len ? 2 : 1);
+    if (w >= 0 && (size_t)w == len + pending_len) return;
+  }
   /* a short write (or none: interrupted, or a full non-blocking stderr, which
    * hg_write_all waits for): the rest, in order; or the write's error */
   int error = w < 0 && errno != EINTR && errno != EAGAIN ? errno : 0;

@@ -8,7 +8,7 @@
 # 600 descriptors on a data file, overflows a block and leaks one: the data file must
 # stay empty, and the reports (the overflow's, the leak's, the summary) reach stderr,
 # or the log file when one is named; status 99.  The same for stats mode's table
-# (stderr, or its file), which went there too.
+# (stderr, or its file), which went there too.  And the trace, at the end.
 . "$(dirname "$0")/lib.sh"
 need gcc
 for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
@@ -50,5 +50,28 @@ for how in text json; do
   elif [ $st -ne 0 ] || ! grep -q 'heapguard stats for\|"type":"final"' "$out"; then
     fail "stats $how: wanted status 0 and the table in $(basename "$out"); got status $(status_desc $st)"
   else say "ok    stats $how: the table in $(basename "$out"), the data file untouched"; fi
+done
+
+# The trace (trace.c: out_reopen): its descriptors closed by close_range, the trace went
+# on nowhere; now it opens its file again (or copies stderr again) at the write's EBADF.
+# closed_fds/trace.c frees three 40 MiB blocks after the close: three munmap lines of
+# those sizes, in the trace file or on stderr, and the program's file untouched.
+gcc -O0 -g -Wall -Wextra -Werror -o "$T/trace" "$HG_ROOT/tests/programs/closed_fds/trace.c" >"$T/build.log" 2>&1 ||
+  { fail "cannot build trace.c"; sed 's/^/  | /' "$T/build.log"; finish; }
+for how in file stderr; do
+  HG_CHECKS=$((HG_CHECKS + 1))
+  rm -f "$T/trace-$how.data" "$T/trace-$how.file"
+  out=$T/trace-$how.err; setting=HEAPGUARD_TRACE=1
+  [ $how = file ] && out=$T/trace-$how.file setting=HEAPGUARD_TRACE=$out
+  { timeout -k 5 60 env "$setting" LD_PRELOAD="$HG_LIB_SO" "$T/trace" "$T/trace-$how.data" \
+      >"$T/trace-$how.out" 2>"$T/trace-$how.err"; } 2>/dev/null
+  st=$?
+  n=$(grep -Ec 'munmap\(0x[0-9a-f]*, 419[0-9]{5}\)' "$out" 2>/dev/null)
+  if [ -s "$T/trace-$how.data" ]; then
+    fail "trace to $how: heapguard wrote into the program's file: $(head -c 100 "$T/trace-$how.data")"
+  elif [ $st -ne 0 ] || [ "${n:-0}" -ne 3 ]; then
+    fail "trace to $how: wanted status 0 and the three 40 MiB munmap lines after the close; got status $(status_desc $st), ${n:-0} lines"
+    tail -n 4 "$out" | cut -c1-160 | sed 's/^/  | /'
+  else say "ok    trace to $how: the lines after close_range in $(basename "$out"), the program's file untouched"; fi
 done
 finish
