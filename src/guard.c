@@ -125,6 +125,7 @@ static size_t map_limit = 65530;   /* the kernel's default, until hg_guard_start
 static bool map_limit_unknown;     /* the file could not be read (no /proc): 65530 assumed */
 static size_t budget HG_DEFAULT_DATA;
 static _Atomic bool warned;
+static int refusal_error;   /* hg_os_refusal() at the last refusal, for the warning */
 
 static void set_budget(void) {
   size_t keep = map_limit / 8 > 1024 ? map_limit / 8 : 1024;
@@ -146,23 +147,35 @@ static void read_map_limit(void) {
 
 /* Guard mode's one warning: from here on some blocks get redzones only.  At the mapping
  * limit it ends with what raises the limit (a user reading it needs the knob's name and
- * a value: 262144 as the README says, or four times a limit already past it). */
+ * a value: 262144 as the README says, or four times a limit already past it).  A call
+ * that a sandbox forbids (a seccomp filter's EPERM or ENOSYS, a security module's
+ * EACCES: hg_os_forbidden) is said to be that, with its error, and no limit is blamed
+ * (the warning said "mapping limit" and told to raise vm.max_map_count for a refused
+ * mprotect: tests/programs/seccomp.sh). */
 void hg_guard_fell_back(enum hg_guard_refusal why) {
   if (!hg_guard_on || why == HG_GUARD_MADE || atomic_exchange(&warned, true)) return;
-  char near[224], raise[96] = "";
+  char cause[224], raise[96] = "";
+  int error = refusal_error;
+  bool forbidden = why != HG_GUARD_NO_BUDGET && hg_os_forbidden(error);
   /* Without /proc the limit is the kernel's default, assumed: said, since the real one
    * may be higher (and the warning then early). */
-  hg_format(near, sizeof near, "%zu guarded blocks are near the limit of vm.max_map_count (%zu%s)",
-            budget / 2, map_limit, map_limit_unknown ? ", assumed: /proc/sys/vm/max_map_count cannot be read" : "");
-  if (why != HG_GUARD_NO_MEMORY)
+  if (why == HG_GUARD_NO_BUDGET)
+    hg_format(cause, sizeof cause, "%zu guarded blocks are near the limit of vm.max_map_count (%zu%s)",
+              budget / 2, map_limit, map_limit_unknown ? ", assumed: /proc/sys/vm/max_map_count cannot be read" : "");
+  else if (forbidden)
+    hg_format(cause, sizeof cause, "the kernel refused %s (error %d: forbidden by a seccomp filter or a security "
+              "policy, not a lack of memory)", why == HG_GUARD_NO_MEMORY ? "a mapping" : "a guard page's mprotect",
+              error);
+  else if (why == HG_GUARD_NO_MEMORY)
+    hg_format(cause, sizeof cause, "the kernel refused a mapping (out of memory or address space)");
+  else
+    hg_format(cause, sizeof cause, "the kernel refused a guard page (mapping limit)");
+  if (why != HG_GUARD_NO_MEMORY && !forbidden)
     hg_format(raise, sizeof raise, "; to raise the limit: sysctl -w vm.max_map_count=%zu",
               map_limit < 262144 ? (size_t)262144 : map_limit * 4);
   hg_diag_line("WARNING: guard mode: %s; new blocks get check mode's redzones instead of a "
                "guard page (overflows found at free, bad reads not at all) while this lasts%s",
-               why == HG_GUARD_NO_BUDGET   ? near
-               : why == HG_GUARD_NO_MEMORY ? "the kernel refused a mapping (out of memory or address space)"
-                                           : "the kernel refused a guard page (mapping limit)",
-               raise);
+               cause, raise);
 }
 
 /* Sampled mode: HEAPGUARD_SAMPLE_QUARANTINE, at most half the pool (the rest for live
@@ -347,10 +360,13 @@ map:
   if (!m) {
     atomic_fetch_sub(&mappings, 2);
     g->refused = HG_GUARD_NO_MEMORY;
+    refusal_error = hg_os_refusal();
     return false;
   }
   uintptr_t slot = m + lead, guard = lead ? m : slot + raw;
-  if (!hg_os_protect((void *)guard, HG_PAGE, false) || !hg_guard_index_set(m, total >> HG_PAGE_SHIFT, slot)) {
+  bool protected = hg_os_protect((void *)guard, HG_PAGE, false);
+  if (!protected || !hg_guard_index_set(m, total >> HG_PAGE_SHIFT, slot)) {
+    refusal_error = protected ? ENOMEM : hg_os_refusal();   /* (the index: metadata) */
     hg_guard_index_set(m, total >> HG_PAGE_SHIFT, 0);
     hg_os_unmap((void *)m, total);
     atomic_fetch_sub(&mappings, 2);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "guard_internal.h"
 
+#include <errno.h>
 #include <time.h>
 
 #include "check.h"
@@ -116,7 +117,11 @@ static bool pool_init(void) {
   size_t meta = hg_align_up(words * sizeof *pool_free + n * sizeof *pool_ready, HG_PAGE);
   uintptr_t base = (uintptr_t)hg_os_map(bytes);
   uint64_t *m = hg_os_map(meta);
-  if (!base || !m) goto fail;
+  int error = ENOMEM;   /* what the kernel said, for the message: the index's is ENOMEM */
+  if (!base || !m) {
+    error = hg_os_refusal();
+    goto fail;
+  }
   pool_base = base;
   /* Does the kernel have guard markers?  Tried on slot 0's guard page (which gets one
    * anyway).  With them the pool stays read-write: a slot's first use needs no
@@ -125,7 +130,10 @@ static bool pool_init(void) {
   pool_markers = hg_os_guard_pages((void *)(base + (hg_guard_before() ? 0 : HG_PAGE)), HG_PAGE);
   pool_rw = pool_markers;
   if (pool_rw) hg_os_no_huge_pages((void *)base, bytes);
-  else if (!hg_os_protect((void *)base, bytes, false)) goto fail;
+  else if (!hg_os_protect((void *)base, bytes, false)) {
+    error = hg_os_refusal();
+    goto fail;
+  }
   for (size_t i = 0; i < n; i++)
     if (!hg_guard_index_set(base + 2 * i * HG_PAGE, 2, pool_slot(i))) goto fail;
   pool_free = m;
@@ -152,11 +160,16 @@ fail:
    * and guard page (without guard markers: up to 2 * HEAPGUARD_SAMPLE_MAX).  Said
    * once, not at every try that fails again. */
   if (!pool_refused) {
+    char cause[128];
     pool_refused = true;
+    if (hg_os_forbidden(error))   /* a sandbox's refusal: no limit to blame (guard.c) */
+      hg_format(cause, sizeof cause, "error %d: forbidden by a seccomp filter or a security policy", error);
+    else
+      hg_format(cause, sizeof cause, "out of memory, or at vm.max_map_count");
     hg_message("sampled guard mode: the kernel refused the pool of %zu guarded slots (%zu KiB of address "
-               "space: out of memory, or at vm.max_map_count); no allocation is sampled until it "
-               "can be mapped (tried again every %d samples due within the sample budget)",
-               n, (bytes + meta) >> 10, POOL_RETRY);
+               "space: %s); no allocation is sampled until it can be mapped (tried again every %d "
+               "samples due within the sample budget)",
+               n, (bytes + meta) >> 10, cause, POOL_RETRY);
   }
   return false;
 }

@@ -51,6 +51,10 @@ static bool out_of_memory(long err) { return err == -ENOMEM || err == -EAGAIN; }
  * mean the allocator's own state is wrong: fatal. */
 static bool refused(long err) { return err == -EPERM || err == -EACCES || err == -ENOSYS; }
 
+static __thread int last_refusal;
+int hg_os_refusal(void) { return last_refusal; }
+bool hg_os_forbidden(int error) { return refused(-(long)error); }
+
 static void count(_Atomic size_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
 
 void *hg_os_map(size_t size) {
@@ -61,6 +65,7 @@ void *hg_os_map(size_t size) {
   HG_TRACE_SYSCALL(HG_SYS_MMAP, r, HG_WHY_NONE, 0, 0, (long)size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (r < 0 && r > -4096) {
+    last_refusal = (int)-r;
     if (out_of_memory(r) || refused(r)) return NULL;
     hg_fatal("mmap of %zu bytes failed with error %ld", size, -r);
   }
@@ -112,6 +117,7 @@ void *hg_os_remap(void *p, size_t old_size, size_t new_size) {
   HG_TRACE_SYSCALL(HG_SYS_MREMAP, r, HG_WHY_NONE, 0, (long)p, (long)old_size, (long)new_size,
                    MREMAP_MAYMOVE, 0, 0);
   if (r < 0 && r > -4096) {
+    last_refusal = (int)-r;
     /* Growing past the user address space (128 TiB with 4-level page tables) is
      * EINVAL from mremap where mmap says ENOMEM: realloc(p, 1 << 62) is out of memory
      * (NULL, the block kept), as glibc answers it, not a fatal error. */
@@ -304,5 +310,6 @@ bool hg_os_protect(void *p, size_t size, bool access) {
   HG_TRACE_SYSCALL(HG_SYS_MPROTECT, r, access ? HG_WHY_UNPROTECT : HG_WHY_PROTECT, 0, (long)p, (long)size,
                    access ? PROT_READ | PROT_WRITE : PROT_NONE, 0, 0, 0);
   if (r < 0 && !out_of_memory(r) && !refused(r)) hg_fatal("mprotect(%p, %zu) failed with error %ld", p, size, -r);
+  if (r < 0) last_refusal = (int)-r;
   return r == 0;
 }

@@ -72,6 +72,14 @@ bool hg_os_brk_shrink(size_t n);
 
 size_t hg_os_page_size(void);
 
+/* The error of the calling thread's last refused hg_os_map, hg_os_remap or
+ * hg_os_protect (ENOMEM, EAGAIN; or a sandbox's EPERM, EACCES, ENOSYS), 0 if none yet:
+ * for the warnings that say why guard mode made no guard page.  hg_os_forbidden(e):
+ * e is a sandbox's refusal (a seccomp filter, a security module), not a lack of
+ * memory or a limit. */
+int hg_os_refusal(void);
+bool hg_os_forbidden(int error);
+
 /* CLOCK_MONOTONIC in microseconds, by a system call rather than libc's clock_gettime
  * (a vDSO call, faster): for the allocator's start time, taken in every process, which
  * then maps no page of libc's code for it (a 64 KiB window, by fault-around, in a
@@ -86,7 +94,8 @@ extern HG_HIDDEN struct hg_os_counters hg_os_calls;
 
 /* Make pages accessible (read-write) or not (PROT_NONE): guard mode's guard pages and
  * freed blocks.  Returns false if the kernel refused for lack of memory (ENOMEM: the
- * mapping count limit, when the change splits a mapping); fatal otherwise. */
+ * mapping count limit, when the change splits a mapping) or a sandbox forbids it
+ * (hg_os_refusal says which); fatal otherwise. */
 bool hg_os_protect(void *p, size_t size, bool access);
 
 #endif
