@@ -481,27 +481,31 @@ HG_WIPED_EXPORT_DEEP(int, malloc_info, (int options, FILE *fp), 8192) {
   if (options != 0) return EINVAL;
   struct hg_snapshot *sn = hg_stats_acquire(false);
   hg_stats_snapshot(sn, false, false);
-  size_t system = arena_of(sn), in_use = in_use_of(sn);
-  size_t free_bytes = system > in_use ? system - in_use : 0;
-  size_t runs = sn->free_runs, large_count = sn->large_blocks, large = sn->large_mapped;
+  /* glibc's totals are free chunks, counted and summed: "fast", its small ones, are
+   * the free slots of small spans (mallinfo2's smblks and fsmblks), "rest" the free
+   * page runs.  "rest" was arena less in use, with the runs' count: in guard mode,
+   * megabytes of guard pages and quarantined blocks said to be in 0 free blocks. */
+  size_t system = arena_of(sn), slots = sn->free_slots, slot_bytes = sn->free_slot_bytes;
+  size_t runs = sn->free_runs, run_bytes = sn->free_run_bytes;
+  size_t large_count = sn->large_blocks, large = sn->large_mapped;
   hg_stats_release();   /* no lock is held past this point: fputs may allocate */
   char buf[1536];
   hg_format(buf, sizeof buf,
             "<malloc version=\"1\">\n"
             "<heap nr=\"0\">\n<sizes>\n</sizes>\n"
-            "<total type=\"fast\" count=\"0\" size=\"0\"/>\n"
+            "<total type=\"fast\" count=\"%zu\" size=\"%zu\"/>\n"
             "<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n"
             "<system type=\"current\" size=\"%zu\"/>\n<system type=\"max\" size=\"%zu\"/>\n"
             "<aspace type=\"total\" size=\"%zu\"/>\n<aspace type=\"mprotect\" size=\"%zu\"/>\n"
             "</heap>\n"
-            "<total type=\"fast\" count=\"0\" size=\"0\"/>\n"
+            "<total type=\"fast\" count=\"%zu\" size=\"%zu\"/>\n"
             "<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n"
             "<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n"
             "<system type=\"current\" size=\"%zu\"/>\n<system type=\"max\" size=\"%zu\"/>\n"
             "<aspace type=\"total\" size=\"%zu\"/>\n<aspace type=\"mprotect\" size=\"%zu\"/>\n"
             "</malloc>\n",
-            runs, free_bytes, system, system, system, system,
-            runs, free_bytes, large_count, large,
+            slots, slot_bytes, runs, run_bytes, system, system, system, system,
+            slots, slot_bytes, runs, run_bytes, large_count, large,
             system + large, system + large, system, system);
   return fputs(buf, fp) < 0 ? -1 : 0;
 }

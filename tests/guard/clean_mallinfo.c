@@ -6,7 +6,10 @@
    and "system bytes".  They were 0 in guard mode: guarded slots are in no span of the
    default allocator, which is all the snapshot walked.  (The figures asked for are
    lower bounds: the C library allocates too, and in sampled mode a thread's first
-   requests may be served before the unwinder is ready, unsampled.) */
+   requests may be served before the unwinder is ready, unsampled.)  malloc_info's
+   totals count free blocks and their bytes: guard mode's said rest count="0" with a
+   size of megabytes (arena less in use: guard pages and quarantined blocks, which are
+   no free blocks). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <malloc.h>
@@ -48,6 +51,20 @@ static size_t malloc_stats_in_use(void) {
   return v;
 }
 
+/* Every <total type=... count="C" size="S"/> of malloc_info: no bytes without blocks. */
+static void malloc_info_totals(void) {
+  FILE *tmp = tmpfile();
+  if (!CHECK_NONNULL(tmp)) return;
+  CHECK_EQ(malloc_info(0, tmp), 0);
+  rewind(tmp);
+  char line[256], type[32];
+  size_t count, size;
+  while (fgets(line, sizeof line, tmp))
+    if (sscanf(line, "<total type=\"%31[a-z]\" count=\"%zu\" size=\"%zu\"", type, &count, &size) == 3)
+      CHECKF(count > 0 || size == 0, "malloc_info: %s count=\"%zu\" size=\"%zu\"", type, count, size);
+  fclose(tmp);
+}
+
 int main(void) {
   stats_get = (int (*)(struct hg_stats *, size_t))dlsym(RTLD_DEFAULT, "hg_stats_get");
   if (!CHECK_NONNULL(stats_get)) return check_finish();
@@ -61,6 +78,7 @@ int main(void) {
     if (CHECK_NONNULL(p[i])) memset(p[i], i, SIZE);
   }
   struct mallinfo2 during = mallinfo2();
+  malloc_info_totals();
   size_t stats1 = stats_in_use(&blocks1), ms1 = malloc_stats_in_use();
   fprintf(stderr, "uordblks %zu -> %zu, arena %zu -> %zu, hblkhd %zu -> %zu, in_use %zu -> %zu, "
           "blocks %zu -> %zu, malloc_stats %zu -> %zu\n", before.uordblks, during.uordblks,
@@ -89,6 +107,7 @@ int main(void) {
   CHECKF(after.uordblks + COUNT * SIZE <= during.uordblks, "uordblks %zu after the frees, %zu before",
          after.uordblks, during.uordblks);
   CHECKF(blocks2 + COUNT <= blocks1, "hg_stats blocks %zu after the frees, %zu before", blocks2, blocks1);
+  malloc_info_totals();
   free(first);
   return check_finish();
 }
