@@ -14,7 +14,7 @@
  * it would have without heapguard).
  *
  * Every other signal is the program's.  The library exports sigaction() and
- * signal(), so a program that installs its own handler for them has it recorded here
+ * signal() (and bsd_signal, ssignal, sysv_signal: libc's bypass its sigaction), so a program that installs its own handler for them has it recorded here
  * while ours stays installed in the kernel; ours then calls the program's for every
  * fault that is not ours, honouring SA_SIGINFO, SA_RESETHAND, SA_NODEFER and sa_mask,
  * SIG_IGN (a signal sent by kill() is ignored; a real fault cannot be, the kernel would
@@ -35,6 +35,7 @@
  * report runs on a stack of its own (sigstack.h): only the first checks run on the
  * thread's, which may be a MINSIGSTKSZ alternate stack or a small thread stack. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -424,9 +425,29 @@ HG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
   return 0;
 }
 
-/* libc's signal() under its other name (glibc: both are __bsd_signal), which the
- * library does not export: this reference reaches libc's, preloaded or linked. */
-extern sighandler_t bsd_signal(int sig, sighandler_t handler);
+/* libc's signal().  glibc's signal, bsd_signal and ssignal are one function
+ * (__bsd_signal), and the library exports all three: libc's is found by dlsym past the
+ * library (RTLD_NEXT), or, linked statically, by its internal name, which only libc.a
+ * has. */
+extern sighandler_t __bsd_signal(int sig, sighandler_t handler) __attribute__((weak));
+static sighandler_t libc_signal(int sig, sighandler_t handler) {
+  static sighandler_t (*_Atomic f)(int, sighandler_t);
+  sighandler_t (*g)(int, sighandler_t) = atomic_load_explicit(&f, memory_order_acquire);
+  if (!g) {
+    if (__bsd_signal) g = __bsd_signal;
+    else *(void **)&g = dlsym(RTLD_NEXT, "bsd_signal");
+    if (!g) {   /* neither: glibc's BSD semantics without its siginterrupt() record */
+      struct sigaction act, old;
+      memset(&act, 0, sizeof act);
+      act.sa_handler = handler;
+      sigaddset(&act.sa_mask, sig);
+      act.sa_flags = SA_RESTART;
+      return handler == SIG_ERR || __sigaction(sig, &act, &old) < 0 ? SIG_ERR : old.sa_handler;
+    }
+    atomic_store_explicit(&f, g, memory_order_release);
+  }
+  return g(sig, handler);
+}
 
 /* A signal the handler is not installed for is libc's business: its signal() keeps
  * what a program set with siginterrupt() (interrupted calls then fail with EINTR
@@ -436,7 +457,7 @@ extern sighandler_t bsd_signal(int sig, sighandler_t handler);
  * kernel goes by our handler's SA_RESTART anyway, and a siginterrupt() of it changes
  * that one, in the kernel). */
 HG_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
-  if (!__atomic_load_n(&installed, __ATOMIC_ACQUIRE) || !program_action_of(sig)) return bsd_signal(sig, handler);
+  if (!__atomic_load_n(&installed, __ATOMIC_ACQUIRE) || !program_action_of(sig)) return libc_signal(sig, handler);
   if (handler == SIG_ERR) {
     errno = EINVAL;
     return SIG_ERR;
@@ -450,3 +471,29 @@ HG_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
   if (sigaction(sig, &act, &old) < 0) return SIG_ERR;
   return old.sa_handler;
 }
+
+/* signal()'s other names in glibc, and its System V variant.  libc's own call its
+ * internal sigaction, past the library's: a program that installed its SIGSEGV
+ * handler with bsd_signal, ssignal or sysv_signal (or signal() compiled as
+ * __sysv_signal, as strict X/Open code is) displaced guard mode's handler in the
+ * kernel, and its guard pages' faults went to the program (tests/guard:
+ * bug_own_handler_sysv.c). */
+HG_EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler) HG_ALIAS(signal);
+HG_EXPORT sighandler_t ssignal(int sig, sighandler_t handler) HG_ALIAS(signal);
+
+/* glibc's, through the exported sigaction above: the handler is reset at its first
+ * signal, which is not blocked in it, and interrupted calls fail with EINTR. */
+HG_EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler) {
+  if (handler == SIG_ERR || sig < 1 || sig >= NSIG) {
+    errno = EINVAL;
+    return SIG_ERR;
+  }
+  struct sigaction act, old;
+  memset(&act, 0, sizeof act);
+  act.sa_handler = handler;
+  sigemptyset(&act.sa_mask);
+  act.sa_flags = SA_RESETHAND | SA_NODEFER;
+  if (sigaction(sig, &act, &old) < 0) return SIG_ERR;
+  return old.sa_handler;
+}
+HG_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t handler) HG_ALIAS(sysv_signal);
