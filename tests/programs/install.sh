@@ -41,6 +41,32 @@ for v in shared static; do
   got=$(LD_LIBRARY_PATH=$prefix/lib "$dir/$v") || { echo "$v: exit $?"; exit 1; }
   [ "$got" = "$want" ] || { echo "$v printed: $got (wanted: $want)"; exit 1; }
 done
+# A program that names no function of heapguard's (its allocations are libc's own:
+# strdup, fopen): the static library's members come in only for a symbol the link
+# needs, so it got glibc's malloc, silently.  pkg-config's flags and the README's
+# static link line name malloc (-Wl,-u,malloc): heapguard's, as check mode's summary
+# at exit shows; and under --as-needed (gcc's default here) the shared link dropped the
+# library: pkg-config's flags keep it (--no-as-needed around it).
+cat >"$dir/nomalloc.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+static char *keep;   /* still reachable: no leak for check mode to fail */
+int main(void) {
+  keep = strdup("no malloc named here");
+  printf("%zu\n", strlen(keep));
+  return 0;
+}
+C
+static_flags=$(sed -n 's|^gcc -o prog prog.c \(.*\)/path/to/heapguard/build/libheapguard.a \(.*\)  # static$|\1 LIB \2|p' "$HG_ROOT/README.md")
+[ -n "$static_flags" ] || { echo "no static link line in README.md"; exit 1; }
+# shellcheck disable=SC2046,SC2086
+gcc -o "$dir/nomalloc-shared" "$dir/nomalloc.c" -Wl,--as-needed $(pkg-config --libs heapguard) || exit 1
+# shellcheck disable=SC2086
+gcc -o "$dir/nomalloc-static" "$dir/nomalloc.c" ${static_flags/LIB/$prefix/lib/libheapguard.a} || exit 1
+for v in shared static; do
+  out=$(HEAPGUARD_MODE=check LD_LIBRARY_PATH=$prefix/lib "$dir/nomalloc-$v" 2>&1) || { echo "nomalloc-$v: exit $?"; exit 1; }
+  grep -q 'ERROR SUMMARY' <<<"$out" || { echo "nomalloc-$v: glibc's malloc, not heapguard's (no check mode summary): $out"; exit 1; }
+done
 ldd "$dir/shared" 2>/dev/null | grep -F "$prefix/lib/libheapguard.so" >/dev/null ||
   LD_LIBRARY_PATH=$prefix/lib ldd "$dir/shared" | grep -F "$prefix/lib/libheapguard.so" >/dev/null ||
   { echo "shared program does not load the installed library"; exit 1; }
@@ -51,4 +77,4 @@ if command -v nroff >/dev/null; then
 fi
 make -s -C "$HG_ROOT" uninstall PREFIX="$prefix" >/dev/null || exit 1
 [ -z "$(find "$prefix" -type f)" ] || { echo "uninstall left files:"; find "$prefix" -type f; exit 1; }
-echo "install, pkg-config, shared and static linking, man page, uninstall: ok"
+echo "install, pkg-config, shared and static linking (a program naming no malloc too), man page, uninstall: ok"
