@@ -47,7 +47,7 @@ bool hg_maps_each(bool (*fn)(const struct hg_mapping *m, void *arg), void *arg) 
     hg_files_restore(limit);
   }
   if (fd < 0) return false;   /* (errno: the open's) */
-  char buf[8192];
+  char buf[4096 + 256];   /* one line at least: a path of PATH_MAX, its fields and " (deleted)" */
   size_t len = 0;
   bool go = true, whole = true;
   while (go) {
