@@ -427,26 +427,31 @@ HG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 
 /* libc's signal().  glibc's signal, bsd_signal and ssignal are one function
  * (__bsd_signal), and the library exports all three: libc's is found by dlsym past the
- * library (RTLD_NEXT), or, linked statically, by its internal name, which only libc.a
- * has. */
+ * library (RTLD_NEXT), its name spelt on the stack (a string literal would be in
+ * .rodata, whose segment every process that sets a handler then mapped:
+ * tests/programs/resident.sh; a versioned reference, bsd_signal@GLIBC_2.2.5, binds to
+ * the library's own definition); linked statically, by its internal name, which only
+ * libc.a has. */
 extern sighandler_t __bsd_signal(int sig, sighandler_t handler) __attribute__((weak));
 static sighandler_t libc_signal(int sig, sighandler_t handler) {
   static sighandler_t (*_Atomic f)(int, sighandler_t);
   sighandler_t (*g)(int, sighandler_t) = atomic_load_explicit(&f, memory_order_acquire);
+  if (!g && __bsd_signal) g = __bsd_signal;
   if (!g) {
-    if (__bsd_signal) g = __bsd_signal;
-    else *(void **)&g = dlsym(RTLD_NEXT, "bsd_signal");
-    if (!g) {   /* neither: glibc's BSD semantics without its siginterrupt() record */
-      struct sigaction act, old;
-      memset(&act, 0, sizeof act);
-      act.sa_handler = handler;
-      sigaddset(&act.sa_mask, sig);
-      act.sa_flags = SA_RESTART;
-      return handler == SIG_ERR || __sigaction(sig, &act, &old) < 0 ? SIG_ERR : old.sa_handler;
-    }
-    atomic_store_explicit(&f, g, memory_order_release);
+    volatile char name[] = { 'b', 's', 'd', '_', 's', 'i', 'g', 'n', 'a', 'l', '\0' };
+    *(void **)&g = dlsym(RTLD_NEXT, (const char *)name);
   }
-  return g(sig, handler);
+  if (g) {
+    atomic_store_explicit(&f, g, memory_order_release);
+    return g(sig, handler);
+  }
+  /* neither: glibc's BSD semantics without its siginterrupt() record */
+  struct sigaction act, old;
+  memset(&act, 0, sizeof act);
+  act.sa_handler = handler;
+  sigaddset(&act.sa_mask, sig);
+  act.sa_flags = SA_RESTART;
+  return handler == SIG_ERR || __sigaction(sig, &act, &old) < 0 ? SIG_ERR : old.sa_handler;
 }
 
 /* A signal the handler is not installed for is libc's business: its signal() keeps

@@ -49,13 +49,22 @@ static bool out_of_memory(long err) { return err == -ENOMEM || err == -EAGAIN; }
  * memory for it (no mapping, the pages kept, the protection unchanged), as glibc's
  * malloc carries on, where it used to abort the program.  Other errors (EINVAL, EFAULT)
  * mean the allocator's own state is wrong: fatal. */
-static bool refused(long err) { return err == -EPERM || err == -EACCES || err == -ENOSYS; }
+static inline __attribute__((always_inline)) bool refused(long err) { return err == -EPERM || err == -EACCES || err == -ENOSYS; }
 
-static __thread int last_refusal;
-int hg_os_refusal(void) { return last_refusal; }
-bool hg_os_forbidden(int error) { return refused(-(long)error); }
+/* Not per thread: a thread-local costs every process a relocation in the default
+ * mode's pages, and the warnings that read it are once per process. */
+static _Atomic int last_refusal;
+HG_COLD int hg_os_refusal(void) { return atomic_load_explicit(&last_refusal, memory_order_relaxed); }
+HG_COLD bool hg_os_forbidden(int error) { return refused(-(long)error); }
+static void note_refusal(long r) { atomic_store_explicit(&last_refusal, (int)-r, memory_order_relaxed); }
 
 static void count(_Atomic size_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
+
+static HG_COLD HG_NOINLINE void *map_failed(long r, size_t size) {
+  note_refusal(r);
+  if (out_of_memory(r) || refused(r)) return NULL;
+  hg_fatal("mmap of %zu bytes failed with error %ld", size, -r);
+}
 
 void *hg_os_map(size_t size) {
   HG_ASSERT(size > 0 && size % HG_PAGE == 0);
@@ -64,12 +73,7 @@ void *hg_os_map(size_t size) {
                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   HG_TRACE_SYSCALL(HG_SYS_MMAP, r, HG_WHY_NONE, 0, 0, (long)size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (r < 0 && r > -4096) {
-    last_refusal = (int)-r;
-    if (out_of_memory(r) || refused(r)) return NULL;
-    hg_fatal("mmap of %zu bytes failed with error %ld", size, -r);
-  }
-  return (void *)r;
+  return r < 0 && r > -4096 ? map_failed(r, size) : (void *)r;
 }
 
 void *hg_os_map_aligned(size_t size, size_t align) {
@@ -117,7 +121,7 @@ void *hg_os_remap(void *p, size_t old_size, size_t new_size) {
   HG_TRACE_SYSCALL(HG_SYS_MREMAP, r, HG_WHY_NONE, 0, (long)p, (long)old_size, (long)new_size,
                    MREMAP_MAYMOVE, 0, 0);
   if (r < 0 && r > -4096) {
-    last_refusal = (int)-r;
+    note_refusal(r);
     /* Growing past the user address space (128 TiB with 4-level page tables) is
      * EINVAL from mremap where mmap says ENOMEM: realloc(p, 1 << 62) is out of memory
      * (NULL, the block kept), as glibc answers it, not a fatal error. */
@@ -235,20 +239,14 @@ extern void *__curbrk __attribute__((weak));
  * space) becomes libc's cached break, above any address asked for, and sbrk reports
  * success: the allocator then used pages the kernel never gave (check mode crashed at
  * start; tests/programs/seccomp.sh).  A break in the last page of the address space is
- * such an error.  After a refused move the cache is put back to the break it held, so
- * the program's own sbrk asks the kernel again, and the allocator does not ask again
- * (a filter stays for the life of the process); after a refused first read it is left
- * as it is: every later sbrk then fails without a system call (the overflow check of
- * the error's address and the increment). */
+ * such an error.  The cache is left as it is: every later sbrk that grows the heap then
+ * fails without a system call (libc's overflow check of the error's address and the
+ * increment), and hg_os_brk_current answers NULL, so the allocator does not ask again
+ * (a filter stays for the life of the process) and the heap goes on in mmap'd regions.
+ * (The program's own sbrk(0) gets the error's address, as it would with glibc's
+ * malloc, which is confused the same way.) */
 static bool brk_error(const void *p) { return (uintptr_t)p >= -(uintptr_t)4096; }
-static _Atomic bool brk_denied;
-
-static bool brk_refused(void *before) {
-  if (&__curbrk == NULL || !brk_error(__curbrk)) return false;
-  __curbrk = before;
-  atomic_store_explicit(&brk_denied, true, memory_order_relaxed);
-  return true;
-}
+static bool brk_refused(void) { return &__curbrk != NULL && brk_error(__curbrk); }
 
 void *hg_os_brk_current(void) {
   int saved = errno;
@@ -270,23 +268,22 @@ HG_COLD static void trace_brk(void *old, intptr_t delta) {
 }
 
 void *hg_os_brk_grow(size_t n) {
-  if (n > (size_t)PTRDIFF_MAX || atomic_load_explicit(&brk_denied, memory_order_relaxed)) return NULL;
+  if (n > (size_t)PTRDIFF_MAX) return NULL;
   int saved = errno;
   count(&hg_os_calls.brk);
   void *p = sbrk((intptr_t)n);
   errno = saved;
-  if (p != (void *)-1 && brk_refused(p)) p = (void *)-1;
+  if (brk_refused()) p = (void *)-1;
   if (hg_unlikely(hg_trace_on)) trace_brk(p, (intptr_t)n);
   return p == (void *)-1 ? NULL : p;
 }
 
 bool hg_os_brk_shrink(size_t n) {
-  if (atomic_load_explicit(&brk_denied, memory_order_relaxed)) return false;
   int saved = errno;
   count(&hg_os_calls.brk);
   void *p = sbrk(-(intptr_t)n);
   errno = saved;
-  if (p != (void *)-1 && brk_refused(p)) p = (void *)-1;
+  if (brk_refused()) p = (void *)-1;
   if (hg_unlikely(hg_trace_on)) trace_brk(p, -(intptr_t)n);
   return p != (void *)-1;
 }
@@ -310,6 +307,6 @@ bool hg_os_protect(void *p, size_t size, bool access) {
   HG_TRACE_SYSCALL(HG_SYS_MPROTECT, r, access ? HG_WHY_UNPROTECT : HG_WHY_PROTECT, 0, (long)p, (long)size,
                    access ? PROT_READ | PROT_WRITE : PROT_NONE, 0, 0, 0);
   if (r < 0 && !out_of_memory(r) && !refused(r)) hg_fatal("mprotect(%p, %zu) failed with error %ld", p, size, -r);
-  if (r < 0) last_refusal = (int)-r;
+  if (r < 0) note_refusal(r);
   return r == 0;
 }
