@@ -18,10 +18,9 @@
 # thread was cancelled inside malloc, holding the trace's lock (a hang).
 . "$(dirname "$0")/lib.sh"
 need gcc
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 for p in pending report fork; do
-  gcc -O1 -g -pthread -Wall -Wextra -Werror -o "$T/$p" "$HG_ROOT/tests/programs/cancel/$p.c" \
-    >"$T/$p.build.log" 2>&1 || { fail "cannot build $p.c"; sed 's/^/  | /' "$T/$p.build.log"; finish; }
+  build $p.c gcc -O1 -g -pthread -Wall -Wextra -Werror -o "$T/$p" "$HG_ROOT/tests/programs/cancel/$p.c"
 done
 assert_preload_works
 HG_CMD_TIMEOUT=30

@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
   return st;
 }
 C
-gcc -O1 -o "$T/bigfork" "$T/bigfork.c" || { fail "cannot build bigfork.c"; finish; }
+build bigfork.c gcc -O1 -o "$T/bigfork" "$T/bigfork.c"
 for how in freed realloc; do
   "$T/bigfork" "$how" "$kib" >"$T/$how.glibc" 2>&1; st=$?
   if [ $st != 0 ]; then say "$how under glibc: status $st, $(cat "$T/$how.glibc"): skipped"; continue; fi

@@ -11,9 +11,8 @@
 # Before the fix every child reported the holders' blocks definitely lost and exited 99.
 . "$(dirname "$0")/lib.sh"
 need gcc
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-gcc -O2 -g -pthread -Wall -Wextra -Werror -o "$T/forkthr" "$HG_ROOT/tests/programs/check_fork/forkthr.c" \
-  >"$T/build.log" 2>&1 || { fail "cannot build forkthr.c"; sed 's/^/  | /' "$T/build.log"; finish; }
+no_heapguard_env
+build forkthr.c gcc -O2 -g -pthread -Wall -Wextra -Werror -o "$T/forkthr" "$HG_ROOT/tests/programs/check_fork/forkthr.c"
 count() { grep -c -- "$1" "$2" 2>/dev/null || true; }
 bad=0
 for run in 1 2 3; do

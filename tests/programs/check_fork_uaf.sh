@@ -11,9 +11,8 @@
 # Each process writes its own log; blocks are told apart by address.
 . "$(dirname "$0")/lib.sh"
 need gcc
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-gcc -O1 -g -Wall -Wextra -Werror -o "$T/uaf" "$HG_ROOT/tests/programs/check_fork_uaf/uaf.c" \
-  >"$T/build.log" 2>&1 || { fail "cannot build uaf.c"; sed 's/^/  | /' "$T/build.log"; finish; }
+no_heapguard_env
+build uaf.c gcc -O1 -g -Wall -Wextra -Werror -o "$T/uaf" "$HG_ROOT/tests/programs/check_fork_uaf/uaf.c"
 mkdir -p "$T/logs"
 timeout -k 5 120 env HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE="$T/logs/%p.log" LD_PRELOAD="$HG_LIB_SO" \
   "$T/uaf" >"$T/out" 2>"$T/err"

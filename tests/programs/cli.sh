@@ -28,7 +28,7 @@ LIB=$(realpath "$HG_LIB_SO")
 VERSION=$(sed -n 's/^VERSION *:\?= *//p' "$HG_ROOT/Makefile")
 unset HEAPGUARD_LIB
 # the settings the CLI sets must come from it, not from the suite's environment
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 
 check() { HG_CHECKS=$((HG_CHECKS + 1)); }
 ok() { say "ok    $*"; }

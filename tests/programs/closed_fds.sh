@@ -11,9 +11,8 @@
 # (stderr, or its file), which went there too.  And the trace, at the end.
 . "$(dirname "$0")/lib.sh"
 need gcc
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-gcc -O0 -g -Wall -Wextra -Werror -o "$T/reuse" "$HG_ROOT/tests/programs/closed_fds/reuse.c" >"$T/build.log" 2>&1 ||
-  { fail "cannot build reuse.c"; sed 's/^/  | /' "$T/build.log"; finish; }
+no_heapguard_env
+build reuse.c gcc -O0 -g -Wall -Wextra -Werror -o "$T/reuse" "$HG_ROOT/tests/programs/closed_fds/reuse.c"
 assert_preload_works
 
 # expect NAME REPORT ENV...: reuse.c preloaded with ENV; the reports must be in the
@@ -56,8 +55,7 @@ done
 # on nowhere; now it opens its file again (or copies stderr again) at the write's EBADF.
 # closed_fds/trace.c frees three 40 MiB blocks after the close: three munmap lines of
 # those sizes, in the trace file or on stderr, and the program's file untouched.
-gcc -O0 -g -Wall -Wextra -Werror -o "$T/trace" "$HG_ROOT/tests/programs/closed_fds/trace.c" >"$T/build.log" 2>&1 ||
-  { fail "cannot build trace.c"; sed 's/^/  | /' "$T/build.log"; finish; }
+build trace.c gcc -O0 -g -Wall -Wextra -Werror -o "$T/trace" "$HG_ROOT/tests/programs/closed_fds/trace.c"
 for how in file stderr; do
   HG_CHECKS=$((HG_CHECKS + 1))
   rm -f "$T/trace-$how.data" "$T/trace-$how.file"

@@ -26,7 +26,7 @@ need make gcc
 build_cli
 LIB=$(realpath "$HG_LIB_SO")
 export HEAPGUARD_LIB=$LIB
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do [ "$v" = HEAPGUARD_LIB ] || unset "$v"; done
+no_heapguard_env HEAPGUARD_LIB
 
 check() { HG_CHECKS=$((HG_CHECKS + 1)); }
 ok() { say "ok    $*"; }

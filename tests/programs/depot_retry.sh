@@ -48,7 +48,7 @@ int main(void) {
   return 0;
 }
 C
-gcc -O1 -g -fno-builtin -fno-omit-frame-pointer -I"$HG_ROOT/tests/common" -o "$T/retry" "$T/retry.c" || { fail "cannot build retry.c"; finish; }
+build retry.c gcc -O1 -g -fno-builtin -fno-omit-frame-pointer -I"$HG_ROOT/tests/common" -o "$T/retry" "$T/retry.c"
 HG_CHECKS=$((HG_CHECKS + 1))
 HEAPGUARD_MODE=check HEAPGUARD_QUARANTINE=64K HEAPGUARD_LEAK_CHECK=no HEAPGUARD_LOG_FILE="$T/retry.log" \
   LD_PRELOAD="$HG_LIB_SO" timeout 300 "$T/retry" >"$T/retry.out" 2>"$T/retry.err"

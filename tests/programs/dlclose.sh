@@ -22,7 +22,7 @@ for pad in 4096 8192; do
   gcc -O2 -g -fomit-frame-pointer -fPIC -shared -DPAD=$pad -o "$T/plugin$pad.so" "$SRC/plugin.c" ||
     { fail "cannot build the plugin"; finish; }
 done
-gcc -O0 -g -o "$T/host" "$SRC/host.c" -ldl || { fail "cannot build the host"; finish; }
+build the-host gcc -O0 -g -o "$T/host" "$SRC/host.c" -ldl
 
 # The "alloc'd at" stack of the report on the block of $2 bytes in file $1.
 alloc_stack() {

@@ -28,11 +28,10 @@
 . "$(dirname "$0")/lib.sh"
 need gcc
 D=$HG_ROOT/tests/programs/exit
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 for p in leak child alarm threads regs; do
   opt=-O0; [ $p = regs ] && opt=-O2   # regs.c keeps its blocks in registers
-  gcc $opt -g -pthread -Wall -Wextra -Werror -o "$T/$p" "$D/$p.c" >"$T/$p.build.log" 2>&1 ||
-    { fail "cannot build $p.c"; sed 's/^/  | /' "$T/$p.build.log"; finish; }
+  build $p.c gcc $opt -g -pthread -Wall -Wextra -Werror -o "$T/$p" "$D/$p.c"
 done
 check() { HG_CHECKS=$((HG_CHECKS + 1)); }
 show() { sed 's/^/  | /' "$@" | head -n 30; }

@@ -11,9 +11,8 @@
 #   * hard limit 3 too (nothing can be lifted): the skip line says error 24 (EMFILE).
 . "$(dirname "$0")/lib.sh"
 need gcc
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-gcc -O0 -g -Wall -Wextra -Werror -o "$T/full" "$HG_ROOT/tests/programs/fd_limit/full.c" >"$T/build.log" 2>&1 ||
-  { fail "cannot build full.c"; sed 's/^/  | /' "$T/build.log"; finish; }
+no_heapguard_env
+build full.c gcc -O0 -g -Wall -Wextra -Werror -o "$T/full" "$HG_ROOT/tests/programs/fd_limit/full.c"
 assert_preload_works
 
 for mode in check guard; do

@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
   abort();   /* thread A: the crash report */
 }
 C
-gcc -O1 -pthread -o "$T/fork_report" "$T/fork_report.c" || { fail "cannot build fork_report.c"; finish; }
+build fork_report.c gcc -O1 -pthread -o "$T/fork_report" "$T/fork_report.c"
 
 HG_CHECKS=$((HG_CHECKS + 2))
 # exec keeps the shell's pid, so the parent's log (log.PID) is the FIFO made here; the

@@ -16,20 +16,18 @@
 . "$(dirname "$0")/lib.sh"
 need gcc g++
 assert_preload_works
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 SRC=$HG_ROOT/tests/programs/glibc_diff
 : "${HG_LIB_A:=${HG_LIB_SO%.so}.a}"
 SCALE=${GLIBC_DIFF_SCALE:-1}
 CFLAGS=(-std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread -fno-builtin)
-gcc "${CFLAGS[@]}" -o "$T/api_seq" "$SRC/api_seq.c" -ldl >"$T/build.log" 2>&1 &&
-  gcc "${CFLAGS[@]}" -o "$T/api_seq.linked" -DAPI_SEQ_NO_CFREE "$SRC/api_seq.c" "$HG_LIB_A" -ldl >>"$T/build.log" 2>&1 ||
-  { fail "cannot build api_seq.c"; sed 's/^/  | /' "$T/build.log"; finish; }
+build api_seq.c gcc "${CFLAGS[@]}" -o "$T/api_seq" "$SRC/api_seq.c" -ldl
+build api_seq.linked gcc "${CFLAGS[@]}" -o "$T/api_seq.linked" -DAPI_SEQ_NO_CFREE "$SRC/api_seq.c" "$HG_LIB_A" -ldl
 # C++: glibc_diff/new_seq.cc, every form of operator new and delete (libstdc++'s own
 # operators are the reference; heapguard's replace them)
 CXXFLAGS=(-std=gnu++17 -O1 -g -Wall -Wextra -Werror -fno-builtin -fsized-deallocation -fno-allocation-dce)
-g++ "${CXXFLAGS[@]}" -o "$T/new_seq" "$SRC/new_seq.cc" >>"$T/build.log" 2>&1 &&
-  g++ "${CXXFLAGS[@]}" -o "$T/new_seq.linked" "$SRC/new_seq.cc" "$HG_LIB_A" -pthread -ldl >>"$T/build.log" 2>&1 ||
-  { fail "cannot build new_seq.cc"; sed 's/^/  | /' "$T/build.log"; finish; }
+build new_seq.cc g++ "${CXXFLAGS[@]}" -o "$T/new_seq" "$SRC/new_seq.cc"
+build new_seq.linked g++ "${CXXFLAGS[@]}" -o "$T/new_seq.linked" "$SRC/new_seq.cc" "$HG_LIB_A" -pthread -ldl
 
 mode_env() {
   case $1 in

@@ -12,7 +12,7 @@ need make gcc nroff
 build_cli
 LIB=$(realpath "$HG_LIB_SO")
 unset HEAPGUARD_LIB
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 
 # hg NAME ARGS... — run the CLI; stdout in $T/NAME.out, stderr in $T/NAME.err, $st
 hg() {

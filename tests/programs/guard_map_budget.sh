@@ -27,7 +27,7 @@ int main(int argc, char **argv) {
   return 0;
 }
 C
-gcc -O1 -o "$T/many" "$T/many.c" || { fail "cannot build many.c"; finish; }
+build many.c gcc -O1 -o "$T/many" "$T/many.c"
 HG_CHECKS=$((HG_CHECKS + 2))
 HEAPGUARD_MODE=guard HEAPGUARD_LOG_FILE="$T/many.log" LD_PRELOAD="$HG_LIB_SO" \
   timeout "$HG_CMD_TIMEOUT" "$T/many" $((limit / 2 + 1000)) >"$T/many.out" 2>&1

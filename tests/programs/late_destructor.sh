@@ -16,11 +16,10 @@
 #   * stats mode: the table shows no live block (the destructor freed the only one).
 . "$(dirname "$0")/lib.sh"
 need gcc
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 D=$HG_ROOT/tests/programs/late_destructor
-gcc -O0 -g -fPIC -shared -Wall -Wextra -Werror -o "$T/liblate.so" "$D/lib.c" >"$T/build.log" 2>&1 &&
-  gcc -O0 -g -Wall -Wextra -Werror -o "$T/host" "$D/host.c" -L"$T" -llate -Wl,-rpath,"$T" >>"$T/build.log" 2>&1 ||
-  { fail "cannot build the library or the host"; sed 's/^/  | /' "$T/build.log"; finish; }
+build liblate.so gcc -O0 -g -fPIC -shared -Wall -Wextra -Werror -o "$T/liblate.so" "$D/lib.c"
+build host gcc -O0 -g -Wall -Wextra -Werror -o "$T/host" "$D/host.c" -L"$T" -llate -Wl,-rpath,"$T"
 assert_preload_works
 
 # run NAME ENV...: the host preloaded with ENV; stdout and the log (stderr) merged in

@@ -5,6 +5,12 @@
 # they default to the repository, build/libheapguard.so and build/tests.
 #
 #   need CMD...              skip (exit 77) when a command is missing
+#   no_heapguard_env [NAME...]
+#                            unset every HEAPGUARD_ variable but NAME...: for a test
+#                            that checks the defaults, or sets its own
+#   build NAME CMD...        run the build command CMD, its output in
+#                            $T/NAME.build.log; if it fails, the test fails showing that
+#                            log, and ends
 #   assert_preload_works     the library really loads and its malloc is the one in use
 #   run_both NAME [opts] CMD...
 #                            run CMD with glibc's malloc, then with LD_PRELOAD=$HG_LIB_SO;
@@ -64,6 +70,23 @@ need() {
     say "missing command: $c"
     exit 77
   done
+}
+
+no_heapguard_env() {
+  local v k keep
+  for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do
+    keep=0
+    for k in "$@"; do [ "$v" = "$k" ] && keep=1; done
+    [ $keep = 1 ] || unset "$v"
+  done
+}
+
+build() {
+  local name=$1; shift
+  "$@" >"$T/$name.build.log" 2>&1 && return 0
+  fail "cannot build $name: $*"
+  sed 's/^/  | /' "$T/$name.build.log"
+  finish
 }
 
 # status_desc STATUS — "134 (SIGABRT)" style description of an exit status
@@ -336,6 +359,15 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   expect_caught self-testbug 'TEST BUG' false
   expect_caught self-crash 'SIGSEGV' bash -c '[ "$HG_VARIANT" = glibc ] || kill -SEGV $$'
   HG_CMD_TIMEOUT=2 expect_caught self-timeout 'timed out after 2s' bash -c '[ "$HG_VARIANT" = glibc ] || sleep 30'
+  # no_heapguard_env keeps only what it is told to; build ends a failing test
+  HG_CHECKS=$((HG_CHECKS + 1))
+  got=$(HEAPGUARD_A=1 HEAPGUARD_B=2 bash -c '. "$1" >/dev/null; no_heapguard_env HEAPGUARD_B; env | grep ^HEAPGUARD_' env-test "$HG_ROOT/tests/programs/lib.sh")
+  if [ "$got" = HEAPGUARD_B=2 ]; then say "ok    no_heapguard_env: HEAPGUARD_B kept, HEAPGUARD_A gone"
+  else fail "no_heapguard_env left: $got"; fi
+  HG_CHECKS=$((HG_CHECKS + 1))
+  if ( build broken false ) >"$T/build.selftest" 2>&1; then fail "build did not fail on a failing command"
+  elif ! grep -q 'cannot build broken: false' "$T/build.selftest"; then fail "build failed without saying so:"; sed 's/^/  | /' "$T/build.selftest"
+  else say "ok    build: a failing build fails the test, saying so"; fi
   # first_ulimit must give the first limit of its range at which FOUND succeeds
   HG_CHECKS=$((HG_CHECKS + 1))
   at_least_20m() { [ "$(cat "$T/ulimit.out")" -ge 20000 ]; }

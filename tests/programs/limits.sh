@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
   return !big || !most || n1 < 16 || n2 < n1 * 3 / 4;
 }
 C
-gcc -O1 -I"$HG_ROOT/tests/common" -o "$T/refill" "$T/refill.c" || { fail "cannot build refill.c"; finish; }
+build refill.c gcc -O1 -I"$HG_ROOT/tests/common" -o "$T/refill" "$T/refill.c"
 "$T/refill" >"$T/refill.glibc" 2>&1 || { say "glibc: $(cat "$T/refill.glibc")"; fail "refill fails under glibc's malloc"; }
 for mode in check guard; do
   HG_CHECKS=$((HG_CHECKS + 1))
@@ -140,7 +140,7 @@ int main(void) {
   return 0;
 }
 C
-gcc -O1 -I"$HG_ROOT/tests/common" -o "$T/exitfull" "$T/exitfull.c" || { fail "cannot build exitfull.c"; finish; }
+build exitfull.c gcc -O1 -I"$HG_ROOT/tests/common" -o "$T/exitfull" "$T/exitfull.c"
 HG_CHECKS=$((HG_CHECKS + 1))
 HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE="$T/exitfull.log" LD_PRELOAD="$HG_LIB_SO" timeout 120 "$T/exitfull" \
   >"$T/exitfull.out" 2>&1
@@ -163,7 +163,7 @@ int main(void) {
   return 0;
 }
 C
-gcc -O0 -fno-builtin -o "$T/overflow" "$T/overflow.c" || { fail "cannot build overflow.c"; finish; }
+build overflow.c gcc -O0 -fno-builtin -o "$T/overflow" "$T/overflow.c"
 # Every limit from 4 to 20 MiB by 128 KiB: wherever a report has no stacks, stderr says
 # why (libunwind not loadable, no memory for the unwinder's tables or for the depot).
 # Searching from 16 MiB by 2 MiB found nothing on a machine whose window lies at 9-11
@@ -209,7 +209,7 @@ int main(int argc, char **argv) {
   return !p;
 }
 C
-gcc -O1 -o "$T/big16" "$T/big16.c" || { fail "cannot build big16.c"; finish; }
+build big16.c gcc -O1 -o "$T/big16" "$T/big16.c"
 base=$("$T/big16" vmsize)
 kib=$((base + 26624))
 ( ulimit -v "$kib" && exec "$T/big16" ) >"$T/big16.glibc" 2>&1 ||
@@ -253,7 +253,7 @@ int main(void) {
   return n >= 300000 ? 77 : ok != 2000;
 }
 C
-gcc -O1 -fno-builtin -o "$T/fullcount" "$T/fullcount.c" || { fail "cannot build fullcount.c"; finish; }
+build fullcount.c gcc -O1 -fno-builtin -o "$T/fullcount" "$T/fullcount.c"
 HG_CHECKS=$((HG_CHECKS + 1))
 HEAPGUARD_SAMPLE_RATE=1 LD_PRELOAD="$HG_LIB_SO" timeout 120 "$T/fullcount" >"$T/fullcount.out" 2>"$T/fullcount.err"
 st=$?

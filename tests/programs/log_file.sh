@@ -15,8 +15,8 @@
 # the timeline stop after one such line.  Before, all four lost their lines silently.
 . "$(dirname "$0")/lib.sh"
 need gcc sh bash
-gcc -O0 -g -o "$T/df" "$HG_ROOT/tests/programs/log_file/df.c" || { fail "cannot build df"; finish; }
-gcc -O1 -g -o "$T/many" "$HG_ROOT/tests/programs/log_file/many.c" || { fail "cannot build many"; finish; }
+build df gcc -O0 -g -o "$T/df" "$HG_ROOT/tests/programs/log_file/df.c"
+build many gcc -O1 -g -o "$T/many" "$HG_ROOT/tests/programs/log_file/many.c"
 TRUE=$(type -P true)   # the program, not the shell builtin
 count() { grep -c "$1" "$2" 2>/dev/null || true; }
 show() { sed 's/^/  | /' "$@" | head -n 40; }

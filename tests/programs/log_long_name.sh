@@ -11,7 +11,7 @@ cat >"$T/dbl.c" <<'C'
 #include <stdlib.h>
 int main(void) { char *p = malloc(16); free(p); free(p); return 0; }
 C
-gcc -O0 -g -o "$T/dbl" "$T/dbl.c" || { fail "cannot build dbl"; finish; }
+build dbl gcc -O0 -g -o "$T/dbl" "$T/dbl.c"
 mkdir -p "$T/d"
 dots=$(printf './%.0s' $(seq 2040))
 pattern="$T/d/${dots}log.%p.txt"   # about 4100 bytes: the cut fell inside "log"

@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
 }
 C
-gcc -O0 -g -o "$T/forker" "$T/forker.c" || { fail "cannot build forker"; finish; }
+build forker gcc -O0 -g -o "$T/forker" "$T/forker.c"
 
 HG_CHECKS=$((HG_CHECKS + 1))
 rm -f "$T"/log* "$T/moved"

@@ -72,8 +72,8 @@ long syscall(long n, ...) {
   return r;
 }
 C
-gcc -O1 -shared -fPIC -o "$T/shim.so" "$T/shim.c" || { fail "cannot build shim.c"; finish; }
-gcc -O1 -o "$T/keep" "$HG_ROOT/tests/common/keep.c" || { fail "cannot build keep.c"; finish; }
+build shim.c gcc -O1 -shared -fPIC -o "$T/shim.so" "$T/shim.c"
+build keep.c gcc -O1 -o "$T/keep" "$HG_ROOT/tests/common/keep.c"
 
 for mode in eio long eintr; do
   HG_CHECKS=$((HG_CHECKS + 2))

@@ -138,7 +138,7 @@ int main(int argc, char **argv) {
   return 0;
 }
 EOF
-gcc -O0 -o "$T/bug" "$T/bug.c" || { fail "cannot build the self-check's bug program"; finish; }
+build bug gcc -O0 -o "$T/bug" "$T/bug.c"
 # expect_caught REASON RUN_MODES_ARGS... — run_modes must fail, saying REASON
 expect_caught() {
   local reason=$1; shift

@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 need gcc unshare
 
-gcc -O1 -o "$T/keep" "$HG_ROOT/tests/common/keep.c" || { fail "cannot build keep.c"; finish; }
+build keep.c gcc -O1 -o "$T/keep" "$HG_ROOT/tests/common/keep.c"
 if ! unshare -Urm sh -c 'mount -t tmpfs none /proc && ! test -e /proc/self/maps' 2>/dev/null; then
   echo "cannot hide /proc in a user and mount namespace here (unshare -Urm, mount -t tmpfs)"
   exit 77
@@ -52,7 +52,7 @@ int main(int argc, char **argv) {
   return 0;
 }
 C
-gcc -O0 -g -o "$T/protect" "$T/protect.c" || { fail "cannot build protect.c"; finish; }
+build protect.c gcc -O0 -g -o "$T/protect" "$T/protect.c"
 # mode, argument, expected status, expected "hg_check_heap: N" line, a log line wanted
 while read -r mode arg want found line; do
   HG_CHECKS=$((HG_CHECKS + 2))
@@ -89,7 +89,7 @@ int main(void) {
   return 0;
 }
 C
-gcc -O1 -fno-builtin -o "$T/many" "$T/many.c" || { fail "cannot build many.c"; finish; }
+build many.c gcc -O1 -fno-builtin -o "$T/many" "$T/many.c"
 HG_CHECKS=$((HG_CHECKS + 1))
 unshare -Urm sh -c 'mount -t tmpfs none /proc && exec "$@"' sh \
   env HEAPGUARD_MODE=guard HEAPGUARD_LEAK_CHECK=no HEAPGUARD_LOG_FILE="$T/many.log" LD_PRELOAD="$HG_LIB_SO" \

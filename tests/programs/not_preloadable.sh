@@ -13,7 +13,7 @@
 need gcc readelf
 build_cli
 unset HEAPGUARD_LIB
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 
 # The program: creates the file named by its argument ("it ran"), exits 3.  It calls
 # malloc itself, so that a static link takes malloc from libheapguard.a given before

@@ -17,7 +17,7 @@ need make gcc python3 chromium
 FIX=$HG_ROOT/tests/programs/report
 
 build_cli
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 
 check() { HG_CHECKS=$((HG_CHECKS + 1)); }
 ok() { say "ok    $*"; }

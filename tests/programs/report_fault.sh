@@ -39,8 +39,8 @@ int main(int argc, char **argv) {
   return p[3];               /* a read after free: guard and sampled modes fault */
 }
 C
-gcc -O0 -g -o "$T/prog" "$T/prog.c" || { fail "cannot build prog.c"; finish; }
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+build prog.c gcc -O0 -g -o "$T/prog" "$T/prog.c"
+no_heapguard_env
 LINE='^==[0-9]+== the report itself faulted \(SIGSEGV at 0x10\) and stops here; the process ends by signal'
 
 # run NAME ARG ENV...: $st, the report in $T/NAME.log
@@ -65,7 +65,7 @@ for m in check:a:134:HEAPGUARD_MODE=check guard:u:139:HEAPGUARD_MODE=guard sampl
 done
 # the warning of a fault guard mode's alignment may have caused (fault.c:
 # hint_misaligned), sampled mode's: a report too, which faulted with no word
-gcc -O0 -g -o "$T/probe" "$HG_ROOT/tests/programs/sampled_align/probe.c" || { fail "cannot build the probe"; finish; }
+build the-probe gcc -O0 -g -o "$T/probe" "$HG_ROOT/tests/programs/sampled_align/probe.c"
 HG_CHECKS=$((HG_CHECKS + 1))
 { env HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_SAMPLE_ALIGN=8 HG_TEST_FAULT_IN_REPORT=1 HEAPGUARD_LOG_FILE="$T/sse8.log" \
     LD_PRELOAD="$HG_LIB_SO" "$T/probe" sse >"$T/sse8.out" 2>"$T/sse8.err"; } 2>/dev/null

@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
   return 0;
 }
 C
-gcc -O1 -g -fno-builtin -o "$T/budget" "$T/budget.c" || { fail "cannot build budget.c"; finish; }
+build budget.c gcc -O1 -g -fno-builtin -o "$T/budget" "$T/budget.c"
 
 # run NAME RATE BUDGET MODE: sets taken, skipped, ms (the process's lifetime, at most)
 run() {

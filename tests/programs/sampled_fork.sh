@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
   return st | churn() | forked(churn);
 }
 C
-gcc -O2 -o "$T/forks" "$T/forks.c" || { fail "cannot build the program"; finish; }
+build the-program gcc -O2 -o "$T/forks" "$T/forks.c"
 
 # The counts are measured without address-space randomisation where setarch can turn it
 # off: with it, where the stack, the heap and the libraries fall against page boundaries

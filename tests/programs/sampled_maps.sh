@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
   return 0;
 }
 C
-gcc -O1 -g -fno-builtin -o "$T/maps" "$T/maps.c" || { fail "cannot build maps.c"; finish; }
+build maps.c gcc -O1 -g -fno-builtin -o "$T/maps" "$T/maps.c"
 
 # Before the forks, a mapping a slot (its pair: data and guard page), and a few for the
 # pool's ends and its fresh slots.  After them, two mappings for each run of live slots

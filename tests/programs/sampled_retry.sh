@@ -52,7 +52,7 @@ int main(void) {
   return 0;
 }
 C
-gcc -O1 -g -fno-builtin -o "$T/retry" "$T/retry.c" || { fail "cannot build retry.c"; finish; }
+build retry.c gcc -O1 -g -fno-builtin -o "$T/retry" "$T/retry.c"
 HG_CHECKS=$((HG_CHECKS + 1))
 { HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_SAMPLE_BUDGET=0 HEAPGUARD_SAMPLE_MAX=4096 HEAPGUARD_LOG_FILE="$T/retry.log" LD_PRELOAD="$HG_LIB_SO" \
     timeout 120 "$T/retry" >"$T/retry.out" 2>"$T/retry.err"; } 2>/dev/null

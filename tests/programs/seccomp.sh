@@ -17,9 +17,8 @@
 # for a refused mprotect, sampled mode's for a refused pool did: they say the error).  Skipped where no seccomp filter can be installed.
 . "$(dirname "$0")/lib.sh"
 need gcc
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-gcc -O1 -g -Wall -Wextra -Werror -o "$T/deny" "$HG_ROOT/tests/programs/seccomp/deny.c" >"$T/build.log" 2>&1 ||
-  { fail "cannot build deny.c"; sed 's/^/  | /' "$T/build.log"; finish; }
+no_heapguard_env
+build deny.c gcc -O1 -g -Wall -Wextra -Werror -o "$T/deny" "$HG_ROOT/tests/programs/seccomp/deny.c"
 "$T/deny" madvise 1 >"$T/glibc.out" 2>&1
 st=$?
 [ $st -eq 77 ] && { say "$(cat "$T/glibc.out")"; exit 77; }

@@ -15,10 +15,9 @@
 #     thread in one of the default allocator's locks, as in default mode).
 . "$(dirname "$0")/lib.sh"
 need gcc
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 for p in xfsz storm; do
-  gcc -O1 -g -Wall -Wextra -Werror -o "$T/$p" "$HG_ROOT/tests/programs/sigreenter/$p.c" >"$T/$p.build.log" 2>&1 ||
-    { fail "cannot build $p.c"; sed 's/^/  | /' "$T/$p.build.log"; finish; }
+  build $p.c gcc -O1 -g -Wall -Wextra -Werror -o "$T/$p" "$HG_ROOT/tests/programs/sigreenter/$p.c"
 done
 assert_preload_works
 HG_CMD_TIMEOUT=20   # (expect_end's limit, for status_desc)

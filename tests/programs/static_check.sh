@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 : "${HG_LIB_A:=$(dirname "$HG_LIB_SO")/libheapguard.a}"
 need gcc
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 
 cat >"$T/uaf.c" <<'C'
 #include <stdlib.h>

@@ -10,7 +10,7 @@
 need gcc python3
 : "${HG_BUILD:=$HG_ROOT/build}"
 D=$HG_ROOT/tests/programs/stats
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 
 check() { HG_CHECKS=$((HG_CHECKS + 1)); }
 ok() { say "ok    $*"; }

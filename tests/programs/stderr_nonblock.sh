@@ -10,9 +10,8 @@
 # drained before the report is written would pass without testing anything).
 . "$(dirname "$0")/lib.sh"
 need gcc
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-gcc -O0 -g -Wall -Wextra -Werror -o "$T/full" "$HG_ROOT/tests/programs/stderr_nonblock/full.c" >"$T/build.log" 2>&1 ||
-  { fail "cannot build full.c"; sed 's/^/  | /' "$T/build.log"; finish; }
+no_heapguard_env
+build full.c gcc -O0 -g -Wall -Wextra -Werror -o "$T/full" "$HG_ROOT/tests/programs/stderr_nonblock/full.c"
 assert_preload_works
 
 # expect NAME STATUS REGEX ENV... [-- ARGS]: full.c preloaded with ENV, its stderr a

@@ -18,7 +18,7 @@ need gcc strace python3
 : "${HG_BUILD:=$HG_ROOT/build}"
 LIB=$HG_LIB_SO
 [ -f "$LIB" ] || { say "FAIL: $LIB does not exist (run make first)"; exit 1; }
-for v in $(env | sed -n 's/^\(HEAPGUARD_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+no_heapguard_env
 SRC=$HG_ROOT/tests/programs/trace
 CHECK="python3 $SRC/trace_check.py"
 STRACE_SET=trace=brk,mmap,munmap,madvise,mremap,mprotect

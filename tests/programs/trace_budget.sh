@@ -35,7 +35,7 @@ int main(void) {
   return 0;
 }
 C
-gcc -O1 -o "$T/bursts" "$T/bursts.c" || { fail "cannot build bursts.c"; finish; }
+build bursts.c gcc -O1 -o "$T/bursts" "$T/bursts.c"
 HG_CHECKS=$((HG_CHECKS + 4))
 HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_SAMPLE_BUDGET=200 HEAPGUARD_TRACE="$T/bursts.trace" \
   LD_PRELOAD="$HG_LIB_SO" timeout "$HG_CMD_TIMEOUT" "$T/bursts" >"$T/bursts.out" 2>&1
