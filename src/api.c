@@ -193,7 +193,9 @@ HG_WIPED_EXPORT(void *, calloc, (size_t nmemb, size_t size)) {
 
 /* Move block p (usable bytes) to a new block of n bytes. */
 static void *realloc_move(void *p, size_t usable, size_t n) {
+  struct hg_heap *h = n <= HG_SMALL_MAX ? hg_heap_move_begin(n) : NULL;
   void *q = alloc(n);
+  hg_heap_move_end(h);
   if (!q) return NULL;   /* errno is ENOMEM; p is untouched */
   memcpy(q, p, usable < n ? usable : n);
   free(p);

@@ -347,32 +347,35 @@ void hg_heap_init_private(struct hg_heap *h) {
   for (unsigned c = 0; c <= HG_NCLASSES; c++) h->cur[c] = &hg_span_empty;
 }
 
-/* Classes of at least BORROW_MIN bytes that have no span with a free slot borrow one
- * of the next BORROW_CLASSES classes' partial spans, at least half used, as their
- * current span before they carve a new one: the block takes a slot up to two classes
- * larger (up to about 1/4 more) that was free anyway, and a span that is nearly full
- * fills up instead of another span being added to a class whose few blocks (blocks of
- * a KiB or more in 32 KiB spans) leave a span's worth of slots free.  A borrowed span
- * keeps its class (its frees list it there again) and is current for the smaller
- * one, hence is_current() rather than h->cur[s->cls] wherever it matters.  Only
- * classes whose size is a multiple of the borrower's largest power-of-two divisor, or
- * of the page, lend: alloc_aligned and check mode pick a class by its size's
- * alignment, and slots sit at multiples of the size from a page boundary.  Measured
- * (peak RSS, medians of 9 interleaved runs): wl_realloc -2.1%, wl_random -0.5%; more
- * classes up or smaller classes saved more on wl_random but cost wl_realloc (four
- * classes up: +5.8%) or refills (all classes: wl_larson +2.4% instructions); see
- * docs/architecture.md. */
-#define BORROW_MIN     1024
-#define BORROW_CLASSES 2
+/* Classes of at least BORROW_MIN bytes that have no span with a free slot borrow a
+ * partial span of one of the next BORROW_CLASSES classes as their current span before
+ * they carve a new one: the block takes a larger slot that was free anyway, and a
+ * partly used span fills up instead of another span being added to a class whose few
+ * blocks (blocks of a KiB or more in 32 KiB spans) leave a span's worth of slots
+ * free.  A move realloc makes borrows less (HG_BORROW_CLASSES_MOVE classes up, from
+ * spans at least half used): a string grown step by step moves to a quarter more
+ * than its slot, and from a slot several classes larger than its size it would skip
+ * those classes at every step (h->realloc_moving, heap.h).  A borrowed span keeps its
+ * class (its frees list it there again) and is current for the smaller one, hence
+ * is_current() rather than h->cur[s->cls] wherever it matters.  Only classes whose
+ * size is a multiple of the borrower's largest power-of-two divisor, or of the page,
+ * lend: alloc_aligned and check mode pick a class by its size's alignment, and slots
+ * sit at multiples of the size from a page boundary.  Measured (peak RSS, medians of
+ * 9 interleaved runs): wl_random -5.6%, wl_realloc unchanged (it borrows only as a
+ * mover: with malloc's rule, +15%); see docs/architecture.md. */
+#define BORROW_MIN          1024
+#define BORROW_CLASSES      8   /* for malloc; realloc: HG_BORROW_CLASSES_MOVE */
 
 static struct hg_span *borrow(struct hg_heap *h, unsigned cls) {
   uint32_t size = hg_classes[cls].size, align = size & -size;
   if (size < BORROW_MIN) return NULL;
-  for (unsigned c = cls + 1; c <= cls + BORROW_CLASSES && c < HG_NCLASSES; c++) {
+  bool moving = h->realloc_moving;
+  unsigned last = cls + (moving ? HG_BORROW_CLASSES_MOVE : BORROW_CLASSES);
+  for (unsigned c = cls + 1; c <= last && c < HG_NCLASSES; c++) {
     uint32_t csize = hg_classes[c].size, calign = csize & -csize;
     if (calign < align && calign < HG_PAGE) continue;
     struct hg_span *s = h->partial[c];
-    if (!s || hg_span_used(s) * 2 < s->nblocks) continue;
+    if (!s || (moving && hg_span_used(s) * 2 < s->nblocks)) continue;
     partial_unlink(h, s);
     if (!make_current(s)) {   /* as in hg_heap_refill */
       s->listed = 0;
@@ -439,6 +442,21 @@ void *hg_heap_refill(struct hg_heap *h, size_t size) {
   }
   h->cur[cls] = s;
   return take(s);
+}
+
+/* The class's current span is one a malloc borrowed (heap.h, hg_heap_move_begin):
+ * give it up, so that the move's allocation refills by realloc's rule. */
+HG_COLD void hg_heap_unborrow_slow(struct hg_heap *h, unsigned cls) {
+  struct hg_span *s = h->cur[cls];
+  h->cur[cls] = &hg_span_empty;
+  if (span_seek(s)) {
+    partial_push(h, s);   /* back among its own class's spans */
+  } else {
+    s->listed = 0;
+    hg_span_set_watch(s, (uint16_t)(s->nblocks - 1));
+  }
+  atomic_store_explicit(&s->current, 0, memory_order_release);
+  if (s->listed && hg_span_used(s) == 0) try_release(h, s);
 }
 
 /* ---- free slow path ------------------------------------------------------------------ */

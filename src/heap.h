@@ -41,6 +41,7 @@ struct hg_heap {
                                             spans its remote frees claimed) since it
                                             took the heap: hg_heap_abandon */
   bool abandoned;
+  bool realloc_moving;                   /* realloc is moving a block (hg_heap_move_begin) */
   uint32_t id;                           /* from 1, in creation order (for stats) */
 };
 
@@ -163,6 +164,24 @@ static inline void *hg_heap_alloc_in(struct hg_heap *h, size_t size) {
   uint64_t *word = hg_span_cur_word(s), bits = *word;
   if (hg_likely(bits)) return hg_span_take_bits(s, word, bits);
   return hg_heap_refill(h, size);
+}
+
+/* Around realloc's move of a block to a small class: the move borrows only as
+ * realloc's moves do (heap.c, borrow), and if the thread's current span for the class
+ * is one that a malloc borrowed from more than HG_BORROW_CLASSES_MOVE classes up, it
+ * gives it up first, so the move refills by those rules. */
+#define HG_BORROW_CLASSES_MOVE 2
+void hg_heap_unborrow_slow(struct hg_heap *h, unsigned cls);
+static inline struct hg_heap *hg_heap_move_begin(size_t size) {
+  struct hg_heap *h = hg_tls_heap;
+  if (h == &hg_heap_empty) return NULL;
+  unsigned cls = hg_size_class(size);
+  h->realloc_moving = true;
+  if (hg_unlikely(h->cur[cls]->cls > cls + HG_BORROW_CLASSES_MOVE)) hg_heap_unborrow_slow(h, cls);
+  return h;
+}
+static inline void hg_heap_move_end(struct hg_heap *h) {
+  if (h) h->realloc_moving = false;
 }
 
 /* Free slot idx (< nblocks) of span s, owned by h: false, changing nothing, if the
