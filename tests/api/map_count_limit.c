@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #define MAX_MAPS 300000
+#define ROOM 8
 
 static long read_limit(void) {
   FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
@@ -38,8 +39,20 @@ int main(void) {
   }
   fprintf(stderr, "%ld one-page mappings made (vm.max_map_count %ld)\n", n, limit);
   /* The lowest mapping (made last) read-write, so that the next anonymous mapping,
-   * placed below it, merges with it; at most one mapping of room. */
+   * placed below it, merges with it. */
   if (n > 0 && (n - 1) % 2 == 1) munmap(maps[--n], 4096);
+  /* And ROOM mappings of room, holes in the middle of the run (each a mapping fewer:
+   * its two neighbours have the same protection but do not touch).  With none, how
+   * many mappings heapguard can still make depends on what it can give back (the spare
+   * guarded slots of guard mode, the number of which follows what ran before the
+   * fill), and a run that has none fails every allocation needing new metadata (a
+   * page map leaf for the heap's next range), as glibc's does when its brk cannot
+   * grow; with a few, the splits below still use them up and get refused. */
+  for (long i = 0; i < ROOM && n > 4 * ROOM; i++) {
+    long k = n / 2 + 2 * i;
+    munmap(maps[k], 4096);
+    maps[k] = NULL;
+  }
 
   static const size_t sizes[] = { 24, 1000, 5000, 40000, 200000, 300000, 1 << 20, 5 << 20 };
   long ok = 0, failed = 0;
@@ -82,7 +95,8 @@ int main(void) {
     }
   fprintf(stderr, "%ld allocations succeeded, %ld failed with ENOMEM\n", ok, failed);
   CHECK(ok > 0);
-  for (long i = 0; i < n; i++) munmap(maps[i], 4096);
+  for (long i = 0; i < n; i++)
+    if (maps[i]) munmap(maps[i], 4096);
   void *q = malloc(1 << 20);
   CHECK_NONNULL(q);
   free(q);
