@@ -152,6 +152,7 @@ static bool ring_push(struct hg_block *b) {
     struct hg_block **r = ring ? hg_os_remap(ring, ring_cap * sizeof *r, cap * sizeof *r)
                                : hg_os_map(cap * sizeof *r);
     if (!r) return false;
+    hg_os_huge_pages(r, cap * sizeof *r);   /* once it holds a whole huge page */
     if (ring_head) memcpy(r + ring_cap, r, ring_head * sizeof *r);
     ring = r;
     ring_cap = cap;

@@ -178,6 +178,17 @@ void hg_os_populate(void *p, size_t size) {
   if (r == -EINVAL || r == -EPERM || r == -ENOSYS) atomic_store_explicit(&refused, true, memory_order_relaxed);
 }
 
+void hg_os_huge_pages(void *p, size_t size) {
+  static _Atomic bool refused;
+  if (atomic_load_explicit(&refused, memory_order_relaxed) ||
+      hg_align_up((uintptr_t)p, HG_HUGE_PAGE) + HG_HUGE_PAGE > (uintptr_t)p + size)
+    return;
+  count(&hg_os_calls.madvise);
+  long r = raw_syscall6(SYS_madvise, (long)p, (long)size, MADV_HUGEPAGE, 0, 0, 0);
+  HG_TRACE_SYSCALL(HG_SYS_MADVISE, r, HG_WHY_HUGE_PAGES, 0, (long)p, (long)size, MADV_HUGEPAGE, 0, 0, 0);
+  if (r == -EINVAL || r == -EPERM || r == -ENOSYS) atomic_store_explicit(&refused, true, memory_order_relaxed);
+}
+
 /* Linux 6.13's guard markers (older <sys/mman.h> lack the name). */
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102

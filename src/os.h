@@ -43,6 +43,16 @@ void hg_os_no_huge_pages(void *p, size_t size);
  * Elsewhere memory is faulted in only as it is used. */
 extern HG_HIDDEN bool hg_os_populating;
 void hg_os_populate(void *p, size_t size);
+/* Ask for transparent huge pages (MADV_HUGEPAGE) on memory check mode's quarantine
+ * fills page after page (the region's runs, the block records, the ring): its callers
+ * ask only when hg_os_populating is set (the call is cold text, heapguard.ld.in), and
+ * only a range holding a whole aligned HG_HUGE_PAGE is advised: a
+ * 64 MiB quarantine then costs about 32 faults of 2 MiB instead of 16,000 of 4 KiB
+ * (the kernel zeroes a huge page in one go) and fewer TLB misses.  Advisory: a kernel
+ * without THP (EINVAL) is not asked again; with THP "never" the call succeeds and
+ * changes nothing.  Never in the default mode (its RSS: a huge page is resident whole). */
+#define HG_HUGE_PAGE (2 * HG_MiB)
+void hg_os_huge_pages(void *p, size_t size);
 /* Leave the pages out of core dumps (MADV_DONTDUMP).  Advisory.  Guard mode uses it on
  * guard pages for its side effect: a mapping's pages with and without the flag are
  * never merged into one kernel VMA, so protecting a slot between two guard pages

@@ -61,6 +61,7 @@ enum hg_why {
   HG_WHY_PROTECT,       /* guard mode: pages made inaccessible */
   HG_WHY_UNPROTECT,     /* guard mode: pages made accessible again */
   HG_WHY_POPULATE,      /* check mode: fresh pages about to be written, faulted in at once */
+  HG_WHY_HUGE_PAGES,    /* check mode: memory the quarantine fills, asked for in huge pages */
 };
 
 /* What made the allocator give memory back (HG_WHY_SHRINK, HG_WHY_PURGE). */

@@ -277,7 +277,8 @@ static void add_reason(struct hg_trace_buf *b, unsigned sys, const long *a, unsi
       } else {
         add(b, " needed + the ");
         add_bytes(b, hg_opt.heap_step);
-        add(b, " growth step)");
+        bool huge = hg_opt.mode == HG_MODE_CHECK || hg_opt.mode == HG_MODE_GUARD;   /* hg_os_populating */
+        add(b, huge ? " growth step, to a 2 MiB boundary)" : " growth step)");
       }
     }
     return;
@@ -376,6 +377,11 @@ static void add_reason(struct hg_trace_buf *b, unsigned sys, const long *a, unsi
     add(b, "%s: ", hg_diag_mode());
     add_bytes(b, (size_t)a[1]);
     add(b, " of fresh slots or block records faulted in at once (each would be written soon)");
+    return;
+  case HG_WHY_HUGE_PAGES:
+    add(b, "%s: ", hg_diag_mode());
+    add_bytes(b, (size_t)a[1]);
+    add(b, " the quarantine fills, asked for in 2 MiB pages (a fault each, not 512)");
     return;
   default:
     if (hg_check_on)

@@ -230,6 +230,16 @@ trace_of protect_sampled HEAPGUARD_SAMPLE_RATE=1 -- "$T/heap_intro"
 expect_line protect_sampled '# sampled guard mode: 8 KiB made inaccessible' "sampled guard mode: a freed sample's page protected, said as sampled mode's"
 expect_no_line protect_sampled '# guard mode|no reason recorded' "sampled guard mode: every line has a reason, none names guard mode"
 
+# check mode asks for huge pages on the memory its quarantine fills (a fault per 2 MiB,
+# not per 4 KiB); the default mode never does (its RSS)
+printf '#include <stdlib.h>\nint main(void) { for (int i = 0; i < 200000; i++) free(malloc(64)); return 0; }\n' >"$T/churn.c"
+gcc -O1 -fno-builtin -o "$T/churn" "$T/churn.c" || { fail "cannot build churn.c"; finish; }
+trace_of huge_check HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no -- "$T/churn"
+expect_line huge_check ' MADV_HUGEPAGE\) = .*# check mode: [0-9.]+ [KM]iB the quarantine fills, asked for in 2 MiB pages' \
+  "check mode: huge pages asked for the quarantine's memory, with the reason"
+trace_of huge_default -- "$T/churn"
+expect_no_line huge_default 'MADV_HUGEPAGE\)' "the default mode: no huge pages asked for"
+
 # off: nothing
 check
 env HEAPGUARD_TRACE= LD_PRELOAD="$LIB" "$T/big_alloc" >/dev/null 2>"$T/off.tr"
