@@ -345,6 +345,7 @@ HG_WIPED_INTERNAL(void *, hg_heap_alloc_slow, (size_t size)) {
 
 void hg_heap_init_private(struct hg_heap *h) {
   for (unsigned c = 0; c <= HG_NCLASSES; c++) h->cur[c] = &hg_span_empty;
+  h->borrow_narrow = true;
 }
 
 /* Classes of at least BORROW_MIN bytes that have no span with a free slot borrow a
@@ -355,7 +356,7 @@ void hg_heap_init_private(struct hg_heap *h) {
  * free.  A move realloc makes borrows less (HG_BORROW_CLASSES_MOVE classes up, from
  * spans at least half used): a string grown step by step moves to a quarter more
  * than its slot, and from a slot several classes larger than its size it would skip
- * those classes at every step (h->realloc_moving, heap.h).  A borrowed span keeps its
+ * those classes at every step (h->borrow_narrow, heap.h).  A borrowed span keeps its
  * class (its frees list it there again) and is current for the smaller one, hence
  * is_current() rather than h->cur[s->cls] wherever it matters.  Only classes whose
  * size is a multiple of the borrower's largest power-of-two divisor, or of the page,
@@ -369,7 +370,7 @@ void hg_heap_init_private(struct hg_heap *h) {
 static struct hg_span *borrow(struct hg_heap *h, unsigned cls) {
   uint32_t size = hg_classes[cls].size, align = size & -size;
   if (size < BORROW_MIN) return NULL;
-  bool moving = h->realloc_moving;
+  bool moving = h->borrow_narrow;
   unsigned last = cls + (moving ? HG_BORROW_CLASSES_MOVE : BORROW_CLASSES);
   for (unsigned c = cls + 1; c <= last && c < HG_NCLASSES; c++) {
     uint32_t csize = hg_classes[c].size, calign = csize & -csize;

@@ -41,7 +41,10 @@ struct hg_heap {
                                             spans its remote frees claimed) since it
                                             took the heap: hg_heap_abandon */
   bool abandoned;
-  bool realloc_moving;                   /* realloc is moving a block (hg_heap_move_begin) */
+  bool borrow_narrow;                    /* borrow by realloc's rule (heap.c, borrow): realloc
+                                            is moving a block (hg_heap_move_begin), or
+                                            a private heap, which check mode's realloc
+                                            uses too (wide: wl_realloc +3% there) */
   uint32_t id;                           /* from 1, in creation order (for stats) */
 };
 
@@ -176,12 +179,12 @@ static inline struct hg_heap *hg_heap_move_begin(size_t size) {
   struct hg_heap *h = hg_tls_heap;
   if (h == &hg_heap_empty) return NULL;
   unsigned cls = hg_size_class(size);
-  h->realloc_moving = true;
+  h->borrow_narrow = true;
   if (hg_unlikely(h->cur[cls]->cls > cls + HG_BORROW_CLASSES_MOVE)) hg_heap_unborrow_slow(h, cls);
   return h;
 }
 static inline void hg_heap_move_end(struct hg_heap *h) {
-  if (h) h->realloc_moving = false;
+  if (h) h->borrow_narrow = false;
 }
 
 /* Free slot idx (< nblocks) of span s, owned by h: false, changing nothing, if the
