@@ -102,10 +102,10 @@ static struct hg_block *array_new(size_t len) {
     /* (Check and guard modes: a chunk of 3 MiB aligned holds a whole huge page.) */
     size_t bytes = hg_blocks_chunk_records(nchunks) * sizeof(struct hg_block);
     struct hg_block *c = nchunks >= MAX_CHUNKS ? NULL
-                         : hg_os_populating && bytes >= HG_HUGE_PAGE ? hg_os_map_aligned(bytes, HG_HUGE_PAGE)
+                         : hg_os_huge_on && bytes >= HG_HUGE_PAGE ? hg_os_map_aligned(bytes, HG_HUGE_PAGE)
                          : hg_os_map(bytes);
     if (!c) return array_longer(len);
-    if (hg_os_populating) hg_os_huge_pages(c, bytes);
+    if (hg_os_huge_on) hg_os_huge_pages(c, bytes);
     chunks[nchunks++] = c;
     chunk_used = 0;
     populated = 0;   /* (in the last chunk) */

@@ -74,6 +74,7 @@ void hg_init_slow(void) {
     if (hg_opt.mode == HG_MODE_CHECK || hg_opt.mode == HG_MODE_GUARD) {
       hg_check_init();   /* before hg_options_changed, which reads hg_check_on */
       hg_os_populating = true;
+      hg_os_huge_on = hg_opt.huge_pages;
     }
     hg_options_changed();
     hg_trace_init();   /* after the modes that divert the heap: they win over call tracing */

@@ -178,9 +178,11 @@ void hg_os_populate(void *p, size_t size) {
   if (r == -EINVAL || r == -EPERM || r == -ENOSYS) atomic_store_explicit(&refused, true, memory_order_relaxed);
 }
 
+bool hg_os_huge_on;
+
 void hg_os_huge_pages(void *p, size_t size) {
   static _Atomic bool refused;
-  if (atomic_load_explicit(&refused, memory_order_relaxed) ||
+  if (!hg_os_huge_on || atomic_load_explicit(&refused, memory_order_relaxed) ||
       hg_align_up((uintptr_t)p, HG_HUGE_PAGE) + HG_HUGE_PAGE > (uintptr_t)p + size)
     return;
   count(&hg_os_calls.madvise);

@@ -53,6 +53,10 @@ void hg_os_populate(void *p, size_t size);
  * changes nothing.  Never in the default mode (its RSS: a huge page is resident whole). */
 #define HG_HUGE_PAGE (2 * HG_MiB)
 void hg_os_huge_pages(void *p, size_t size);
+/* Whether check mode's memory is asked for in huge pages: hg_os_populating and
+ * HEAPGUARD_HUGE_PAGES (on by default; off, for a machine whose fragmented memory
+ * makes the kernel stall in compaction at the faults: init.c). */
+extern HG_HIDDEN bool hg_os_huge_on;
 /* Leave the pages out of core dumps (MADV_DONTDUMP).  Advisory.  Guard mode uses it on
  * guard pages for its side effect: a mapping's pages with and without the flag are
  * never merged into one kernel VMA, so protecting a slot between two guard pages

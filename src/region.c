@@ -207,7 +207,7 @@ static struct extent *extent_new(uintptr_t start, uintptr_t end, bool in_brk) {
   return e;
 }
 
-/* Check and guard modes (hg_os_populating): the region's new memory is asked for in
+/* Check and guard modes (hg_os_huge_on): the region's new memory is asked for in
  * huge pages (hg_os_huge_pages), and the break ends on a huge page's boundary, so that
  * each growth is whole huge pages: a partial one at the top would be faulted in small
  * pages before the next growth completed it.  (Cold: the default mode's text is tight.) */
@@ -218,7 +218,7 @@ static HG_COLD size_t to_huge_page(uintptr_t cur, size_t want) {
 /* New pages [start, end) become a free run (clean: the kernel's pages read as zero). */
 static bool add_fresh(uintptr_t start, uintptr_t end, bool in_brk) {
   size_t npages = (end - start) >> HG_PAGE_SHIFT;
-  if (hg_unlikely(hg_os_populating)) hg_os_huge_pages((void *)start, end - start);
+  if (hg_unlikely(hg_os_huge_on)) hg_os_huge_pages((void *)start, end - start);
   struct hg_span *r = hg_meta_span_new();
   if (!r || !hg_pagemap_reserve(start, npages)) {
     if (r) hg_meta_span_delete(r);
@@ -246,7 +246,7 @@ static bool grow_brk(size_t need) {
   /* glibc grows by the request plus M_TOP_PAD; heapguard by the request plus the step,
    * so the next requests (and a shrink-then-grow cycle) need no system call. */
   size_t want = need + hg_align_up(hg_opt.heap_step, HG_PAGE) + slack;
-  if (hg_unlikely(hg_os_populating)) want = to_huge_page(cur, want);
+  if (hg_unlikely(hg_os_huge_on)) want = to_huge_page(cur, want);
   hg_trace_why(HG_WHY_HEAP_GROW, need, 0);
   void *p = hg_os_brk_grow(want);
   if (!p && want > need + slack) {

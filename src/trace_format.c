@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "guard.h"
 #include "options.h"
+#include "os.h"
 
 /* ---- formatting -------------------------------------------------------------------------- */
 
@@ -277,8 +278,7 @@ static void add_reason(struct hg_trace_buf *b, unsigned sys, const long *a, unsi
       } else {
         add(b, " needed + the ");
         add_bytes(b, hg_opt.heap_step);
-        bool huge = hg_opt.mode == HG_MODE_CHECK || hg_opt.mode == HG_MODE_GUARD;   /* hg_os_populating */
-        add(b, huge ? " growth step, to a 2 MiB boundary)" : " growth step)");
+        add(b, hg_os_huge_on ? " growth step, to a 2 MiB boundary)" : " growth step)");
       }
     }
     return;

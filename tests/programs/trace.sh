@@ -239,6 +239,8 @@ expect_line huge_check ' MADV_HUGEPAGE\) = .*# check mode: [0-9.]+ [KM]iB the qu
   "check mode: huge pages asked for the quarantine's memory, with the reason"
 trace_of huge_default -- "$T/churn"
 expect_no_line huge_default 'MADV_HUGEPAGE\)' "the default mode: no huge pages asked for"
+trace_of huge_off HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no HEAPGUARD_HUGE_PAGES=0 -- "$T/churn"
+expect_no_line huge_off 'MADV_HUGEPAGE\)|to a 2 MiB boundary' "check mode, HEAPGUARD_HUGE_PAGES=0: no huge pages asked for, the break not rounded to them"
 
 # off: nothing
 check
