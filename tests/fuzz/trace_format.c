@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
-bool hg_check_on, hg_guard_sampling;
+bool hg_check_on, hg_guard_sampling, hg_os_huge_on;
 const char *hg_diag_mode(void) { return hg_check_on ? "check mode" : "guard mode"; }
 
 /* add_bytes the slow way, without overflow. */
@@ -81,6 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   hg_check_on = in.flags & 2;
   hg_guard_sampling = in.flags & 4;
   hg_opt.use_brk = in.flags & 8;
+  hg_os_huge_on = in.flags & 16;
   hg_opt.mmap_threshold = in.mmap_threshold;
   hg_opt.decay_ms = in.decay_ms;
   hg_opt.dirty_max = in.dirty_max;
