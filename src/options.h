@@ -62,11 +62,11 @@
     "check mode: a freed block with at least this many bytes of whole pages in its "       \
     "first MiB has them made inaccessible while quarantined, so reads and writes after "   \
     "free there fault at once (0: never; poison only)")                                    \
-  X(huge_pages, HUGE_PAGES, bool, 1, 0,                                                    \
+  X(huge_pages, HUGE_PAGES, bool, 0, 0,                                                    \
     "check and guard modes: ask for transparent huge pages (madvise MADV_HUGEPAGE) for "   \
-    "the memory the quarantine fills, a page fault per 2 MiB instead of per 4 KiB; 0: "     \
-    "small pages, for a machine whose fragmented memory makes the kernel stall "           \
-    "compacting it (the default mode never asks)")                                         \
+    "the memory the quarantine fills, a page fault per 2 MiB instead of per 4 KiB: "       \
+    "faster where huge pages come cheap, but some runs much slower where they do not "     \
+    "(a virtual machine, fragmented memory); the default mode never asks")                 \
   X(redzone, REDZONE, size, 16, HG_MAX_REDZONE,                                            \
     "check mode: guard bytes on each side of every block (rounded up to 16, at most 4K)")  \
   X(stack_depth, STACK_DEPTH, count, 12, HG_MAX_STACK_DEPTH,                               \

@@ -54,8 +54,8 @@ void hg_os_populate(void *p, size_t size);
 #define HG_HUGE_PAGE (2 * HG_MiB)
 void hg_os_huge_pages(void *p, size_t size);
 /* Whether check mode's memory is asked for in huge pages: hg_os_populating and
- * HEAPGUARD_HUGE_PAGES (on by default; off, for a machine whose fragmented memory
- * makes the kernel stall in compaction at the faults: init.c). */
+ * HEAPGUARD_HUGE_PAGES (off by default: on this project's virtual machine a third to
+ * a half of the runs with them took 0.1-0.2 s more system time; docs/architecture.md). */
 extern HG_HIDDEN bool hg_os_huge_on;
 /* Leave the pages out of core dumps (MADV_DONTDUMP).  Advisory.  Guard mode uses it on
  * guard pages for its side effect: a mapping's pages with and without the flag are

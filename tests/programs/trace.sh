@@ -234,13 +234,13 @@ expect_no_line protect_sampled '# guard mode|no reason recorded' "sampled guard 
 # not per 4 KiB); the default mode never does (its RSS)
 printf '#include <stdlib.h>\nint main(void) { for (int i = 0; i < 200000; i++) free(malloc(64)); return 0; }\n' >"$T/churn.c"
 gcc -O1 -fno-builtin -o "$T/churn" "$T/churn.c" || { fail "cannot build churn.c"; finish; }
-trace_of huge_check HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no -- "$T/churn"
+trace_of huge_check HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no HEAPGUARD_HUGE_PAGES=1 -- "$T/churn"
 expect_line huge_check ' MADV_HUGEPAGE\) = .*# check mode: [0-9.]+ [KM]iB the quarantine fills, asked for in 2 MiB pages' \
   "check mode: huge pages asked for the quarantine's memory, with the reason"
 trace_of huge_default -- "$T/churn"
 expect_no_line huge_default 'MADV_HUGEPAGE\)' "the default mode: no huge pages asked for"
-trace_of huge_off HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no HEAPGUARD_HUGE_PAGES=0 -- "$T/churn"
-expect_no_line huge_off 'MADV_HUGEPAGE\)|to a 2 MiB boundary' "check mode, HEAPGUARD_HUGE_PAGES=0: no huge pages asked for, the break not rounded to them"
+trace_of huge_off HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no -- "$T/churn"
+expect_no_line huge_off 'MADV_HUGEPAGE\)|to a 2 MiB boundary' "check mode by default (HEAPGUARD_HUGE_PAGES=0): no huge pages asked for, the break not rounded to them"
 
 # off: nothing
 check
