@@ -454,6 +454,20 @@ static sighandler_t libc_signal(int sig, sighandler_t handler) {
   return handler == SIG_ERR || __sigaction(sig, &act, &old) < 0 ? SIG_ERR : old.sa_handler;
 }
 
+/* signal() and sysv_signal(): handler installed through the exported sigaction above
+ * (so that one of ours stays in the kernel), sig blocked while it runs if block_self;
+ * its old handler, or SIG_ERR. */
+static sighandler_t set_handler(int sig, sighandler_t handler, bool block_self, int flags) {
+  struct sigaction act, old;
+  memset(&act, 0, sizeof act);
+  act.sa_handler = handler;
+  sigemptyset(&act.sa_mask);
+  if (block_self) sigaddset(&act.sa_mask, sig);
+  act.sa_flags = flags;
+  if (sigaction(sig, &act, &old) < 0) return SIG_ERR;
+  return old.sa_handler;
+}
+
 /* A signal the handler is not installed for is libc's business: its signal() keeps
  * what a program set with siginterrupt() (interrupted calls then fail with EINTR
  * rather than restart: a program that times out a read with alarm() relies on it;
@@ -467,14 +481,7 @@ HG_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
     errno = EINVAL;
     return SIG_ERR;
   }
-  struct sigaction act, old;
-  memset(&act, 0, sizeof act);
-  act.sa_handler = handler;
-  sigemptyset(&act.sa_mask);
-  sigaddset(&act.sa_mask, sig);
-  act.sa_flags = SA_RESTART;
-  if (sigaction(sig, &act, &old) < 0) return SIG_ERR;
-  return old.sa_handler;
+  return set_handler(sig, handler, true, SA_RESTART);
 }
 
 /* signal()'s other names in glibc, and its System V variant.  libc's own call its
@@ -493,12 +500,6 @@ HG_EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler) {
     errno = EINVAL;
     return SIG_ERR;
   }
-  struct sigaction act, old;
-  memset(&act, 0, sizeof act);
-  act.sa_handler = handler;
-  sigemptyset(&act.sa_mask);
-  act.sa_flags = SA_RESETHAND | SA_NODEFER;
-  if (sigaction(sig, &act, &old) < 0) return SIG_ERR;
-  return old.sa_handler;
+  return set_handler(sig, handler, false, SA_RESETHAND | SA_NODEFER);
 }
 HG_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t handler) HG_ALIAS(sysv_signal);
