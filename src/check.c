@@ -38,9 +38,10 @@ static struct hg_heap check_heap;   /* every small slot of check mode */
 size_t hg_check_redzone;
 struct findings hg_check_pending;
 
-/* The work of check mode's entry points: where the stubs wipe (wipe.h), the entry
- * points' own frames with the rest, so it may be inlined into them; elsewhere each entry
- * point wipes only below its own frame, and the work keeps its own (scrub_stack).
+/* The work of check mode's entry points: where the stubs run the call on the side stack
+ * (wipe.h), the entry points' frames are there too, so it may be inlined into them;
+ * elsewhere each entry point wipes only below its own frame, and the work keeps its own
+ * (scrub_stack).
  * (bugs/bug_leak_thread_dead_stack: with check_realloc inlined and no stubs, gcc kept
  * the new block's address in the entry point's frame, "still reachable".) */
 #if defined(HG_WIPE_STUBS)
@@ -695,8 +696,8 @@ bool hg_check_lock_patiently(void) {
 #endif
 
 /* The block's address leaves in rax alone: a copy gcc kept in another call-used
- * register would stay in the program's registers after the call (the stubs wipe the
- * stack, not registers) until overwritten, and the leak scan of a crash reads them: a
+ * register would stay in the program's registers after the call (the stubs keep the
+ * stack apart, not registers) until overwritten, and the leak scan of a crash reads them: a
  * block lost just before read "still reachable" (bugs/bug_crash_null, at -O0). */
 HG_ZERO_USED_REGS void *hg_check_malloc(size_t n) {
   int saved = ERRNO;

@@ -185,7 +185,8 @@ size_t hg_check_verify(const char *when, bool exiting, struct hg_live_list *live
   }
 }
 
-/* (Its frames, 2 KiB without a report, wiped behind it: wipe.h.) */
+/* (Its frames, 2 KiB without a report: on the side stack in check mode, or that much
+ * wiped behind a call that cannot switch: wipe.h.) */
 HG_WIPED_EXPORT_DEEP(size_t, hg_check_heap, (void), 4096) {
   return hg_check_on ? hg_check_verify("by hg_check_heap()", false, NULL) : 0;
 }

@@ -56,7 +56,8 @@ void hg_exit_work_crash(uintptr_t sp, void (*first)(void *), void *arg);
 /* Whether the program was started without a dynamic loader (no PT_INTERP in its
  * program headers: linked -static or -static-pie, libheapguard.a in it).  There
  * dlopen is glibc's partial static dlopen (libdw cannot run: symbolise.c) and the
- * unwinder sees no unwind tables (the wipe stubs keep frame-pointer records: wipe.c). */
+ * unwinder sees no unwind tables (check mode's captures start from the program's frame,
+ * which libunwind there walks by frame pointers: wipe.h). */
 bool hg_started_without_loader(void);
 /* From a destructor of the library at exit(): have fn run after every other object's
  * destructor instead (true), or false if it cannot (then run it now).  See init.c. */

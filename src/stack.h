@@ -64,7 +64,8 @@ bool hg_stack_in_own_code(uintptr_t pc);
  * alternate signal stack's base when it is on it, else to its thread stack's floor
  * (found once per thread, by pthread_getattr_np: it allocates); 0 when sp is on
  * neither (a coroutine's stack) or the bounds cannot be had now.  What a wipe below
- * sp may zero without writing past the stack (stack.c's scrub, wipe.h's deep stubs). */
+ * sp may zero without writing past the stack (stack.c's scrub, and wipe.c's calls that
+ * cannot switch to the side stack: hg_side_wipe_room). */
 size_t hg_stack_room(uintptr_t sp);
 /* Set: stacks are printed as raw addresses, without the symboliser (which allocates):
  * for reports made where that is not safe. */

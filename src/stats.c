@@ -378,7 +378,8 @@ HG_DEFAULT_TEXT bool hg_stats_fork_busy(void) {
 
 /* ---- hg_stats_get and glibc's interfaces ------------------------------------------ */
 
-/* (Its frames, about 5 KiB, wiped behind it in check mode: wipe.h.) */
+/* (Its frames, about 5 KiB: on the side stack in check mode, or that much wiped
+ * behind a call that cannot switch: wipe.h.) */
 HG_WIPED_EXPORT_DEEP(int, hg_stats_get, (struct hg_stats *st, size_t size), 8192) {
   if (!st || size < offsetof(struct hg_stats, requested)) return -1;   /* the first version */
   struct hg_snapshot *sn = hg_stats_acquire(false);
@@ -424,7 +425,7 @@ static size_t in_use_of(const struct hg_snapshot *sn) {
  * above, hblks/hblkhd = large blocks and their mappings, ordblks = free page runs,
  * smblks/fsmblks = free slots of small spans and their bytes, fordblks = the rest of
  * arena, keepcost = the free top of the heap. */
-/* (glibc's interfaces, deep as hg_stats_get: wiped behind in check mode, wipe.h.) */
+/* (glibc's interfaces, deep as hg_stats_get: the same, wipe.h.) */
 HG_WIPED_EXPORT_DEEP(struct mallinfo2, mallinfo2, (void), 8192) {
   struct hg_snapshot *sn = hg_stats_acquire(false);
   hg_stats_snapshot(sn, false, false);

@@ -277,7 +277,7 @@ static const char *base_name(const char *path) {
 }
 
 /* The allocator's entry points, which end the frames a statically linked allocator
- * leaves on top of a stack; and the wiped functions (wipe.h) they jump to, whose frame
+ * leaves on top of a stack; and the stubbed functions (wipe.h) they jump to, whose frame
  * is then the only one of the allocator's left ("by alloc_slow", "by
  * hg_heap_free_slow" were printed above the program's frames). */
 static bool is_entry_point(const char *name) {
