@@ -5,9 +5,15 @@ N runs.
 
 Usage: python3 bench/check_overhead.py [--runs N] [--smoke] [--no-valgrind] [--no-asan]
            [--lib build/libheapguard.so] [--bin-dir build/bench]
-           [--only churn,random] [--out DIR]
+           [--only churn,random] [--out DIR] [--quarantine 4MiB,16MiB,...]
 Writes bench/results/check-overhead.md and .csv (smoke: bench/results/smoke/; --only
 writes nothing unless --out is given, so a partial run cannot replace the results).
+
+--quarantine SIZES measures the quarantine's trade instead: glibc and check mode at each
+size (HEAPGUARD_QUARANTINE), interleaved, into check-quarantine.md and .csv.  The
+quarantine is check mode's detection window (a write after free is caught if the block
+is still waiting when it happens, or when it leaves); its size is also most of check
+mode's cost on allocation-heavy loops, whose freed blocks leave it cold.
 
 Check mode is run as a user would (`HEAPGUARD_MODE=check`, defaults: 12-frame stacks
 on every malloc and free, 16-byte redzones, 64 MiB quarantine, leak scan at exit);
@@ -81,10 +87,12 @@ def run(argv, env, stdin_path, mode):
         # LeakSanitizer stops the program's threads with ptrace at exit, which fails in
         # a traced process: the launcher leaves it untraced (peak RSS from ru_maxrss).
         env["MEASURE_NO_TRACE"] = "1"
-    if mode in ("heapguard", "check"):
+    if mode in ("heapguard", "check") or mode.startswith("check@"):
         env["LD_PRELOAD"] = LIB
-    if mode == "check":
+    if mode == "check" or mode.startswith("check@"):
         env["HEAPGUARD_MODE"] = "check"
+        if mode.startswith("check@"):
+            env["HEAPGUARD_QUARANTINE"] = mode[len("check@"):]
         env["HEAPGUARD_LOG_FILE"] = "/dev/null"
         env["HEAPGUARD_ERROR_EXITCODE"] = "0"
     if mode == "memcheck":
@@ -105,11 +113,17 @@ def main():
     ap.add_argument("--bin-dir", default=BIN, help="the built workloads (default %(default)s)")
     ap.add_argument("--only", default=None, help="comma-separated workloads to run")
     ap.add_argument("--out", default=None, help="directory for the results")
+    ap.add_argument("--quarantine", default=None,
+                    help="comma-separated quarantine sizes: glibc against check mode at each")
     args = ap.parse_args()
     LIB, BIN = os.path.abspath(args.lib), os.path.abspath(args.bin_dir)
     only = set(args.only.split(",")) if args.only else None
     runs = args.runs or (1 if args.smoke else 3)
     modes = [m for m in MODES if not (m == "memcheck" and args.no_valgrind) and not (m == "asan" and args.no_asan)]
+    stem = "check-overhead"
+    if args.quarantine:
+        modes = ["glibc"] + ["check@" + q.strip() for q in args.quarantine.split(",") if q.strip()]
+        stem = "check-quarantine"
     out = args.out or os.path.join(BENCH, "results", "smoke" if args.smoke else "")
     write = not only or args.out
     os.makedirs(out, exist_ok=True)
@@ -137,27 +151,33 @@ def main():
     failed = any(status.values())
     if not write:
         return 1 if failed else 0
-    with open(os.path.join(out, "check-overhead.csv"), "w", newline="") as f:
+    with open(os.path.join(out, stem + ".csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["workload", "mode", "run", "wall_s", "cpu_s", "maxrss_kb", "status"])
         w.writerows(rows)
     names = [n for n, *_ in chosen]
     med = overhead.medians(res)
-    L = ["# Check mode's cost", "",
-         "Generated %s by `python3 bench/check_overhead.py%s` (%d run(s) each, interleaved; "
-         "medians).  Check mode: `HEAPGUARD_MODE=check` with its defaults; asan: the workload "
-         "built with `gcc -O2 -fsanitize=address -fno-omit-frame-pointer`, ASan's defaults "
-         "(bench/ programs only: python3 and sqlite3 would need rebuilding; its geometric mean "
-         "is over the workloads it ran); memcheck: `valgrind --leak-check=full`.  Peak RSS: "
-         "VmHWM at exit (bench/measure.c), but ru_maxrss for asan (LeakSanitizer cannot run "
-         "in a traced process)."
-         % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), " --smoke" if args.smoke else "", runs), ""]
+    title = "Check mode's cost by quarantine size" if args.quarantine else "Check mode's cost"
+    how = ("check@SIZE: check mode (`HEAPGUARD_MODE=check`) with `HEAPGUARD_QUARANTINE=SIZE`, its "
+           "other options at their defaults (the quarantine's is 64MiB).  Peak RSS: VmHWM at exit "
+           "(bench/measure.c)." if args.quarantine else
+           "Check mode: `HEAPGUARD_MODE=check` with its defaults; asan: the workload "
+           "built with `gcc -O2 -fsanitize=address -fno-omit-frame-pointer`, ASan's defaults "
+           "(bench/ programs only: python3 and sqlite3 would need rebuilding; its geometric mean "
+           "is over the workloads it ran); memcheck: `valgrind --leak-check=full`.  Peak RSS: "
+           "VmHWM at exit (bench/measure.c), but ru_maxrss for asan (LeakSanitizer cannot run "
+           "in a traced process).")
+    L = ["# " + title, "",
+         "Generated %s by `python3 bench/check_overhead.py%s` (%d run(s) each, interleaved; medians).  %s"
+         % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            (" --smoke" if args.smoke else "") + (" --quarantine " + args.quarantine if args.quarantine else ""),
+            runs, how), ""]
     for title, idx, unit in overhead.MEASURES:
         L += overhead.ratio_table("## %s (ratio to glibc)" % title, names, modes, med, status,
                                   "glibc", idx, unit, digits=1)
-    with open(os.path.join(out, "check-overhead.md"), "w") as f:
+    with open(os.path.join(out, stem + ".md"), "w") as f:
         f.write("\n".join(L) + "\n")
-    print("wrote %s" % os.path.join(out, "check-overhead.md"))
+    print("wrote %s" % os.path.join(out, stem + ".md"))
     return 1 if failed else 0
 
 
