@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -31,23 +30,13 @@ static hg_lock_t open_lock HG_FORK_DATA = HG_LOCK_INIT;
 /* The file log_fd was opened on (device and inode).  A program may close every
  * descriptor it did not open (close_range(3, ~0U) or closefrom: daemons do) and open
  * files of its own, one of which may get log_fd's number: the reports were written
- * into that file, and lost to the user.  Each line checks first (one fstat: reports
- * are rare) and opens the output again if the descriptor is no longer it. */
-static dev_t log_dev;
-static ino_t log_ino;
+ * into that file, and lost to the user.  Each line checks first (hg_file_same: one
+ * statx; reports are rare) and opens the output again if the number is no longer it. */
+static struct hg_file_id log_id;
 
-static void note_output(int fd) {
-  struct stat st;
-  if (fstat(fd, &st) == 0) {
-    log_dev = st.st_dev;
-    log_ino = st.st_ino;
-  }
-}
+static void note_output(int fd) { hg_file_id(fd, &log_id); }
 
-static bool output_is_ours(int fd) {
-  struct stat st;
-  return fstat(fd, &st) == 0 && st.st_dev == log_dev && st.st_ino == log_ino;
-}
+static bool output_is_ours(int fd) { return hg_file_same(fd, &log_id); }
 
 /* The report lock is re-entrant: printing symbolises stacks, which allocates, and an
  * allocation may find (and report) an error of its own. */
@@ -252,7 +241,7 @@ void hg_diag_fork_child(void) {
    * "log.%%p" is one shared file named "log.%p"). */
   if (hg_opt.log_file && log_fd > 2) {
     if (hg_pid_path(NULL, 0, hg_opt.log_file, 0)) {
-      if (log_fd != err_fd) hg_sys_close(log_fd);
+      if (log_fd != err_fd && output_is_ours(log_fd)) hg_sys_close(log_fd);
       log_fd = -1;
       log_to_file = false;
     }

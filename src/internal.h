@@ -148,6 +148,14 @@ bool hg_pid_path(char *out, size_t size, const char *pattern, int pid);
  * way of programs that dup2 onto low descriptors), else anywhere; 2 if none.  Reports
  * written to it survive the program closing its stderr (coreutils do before exit). */
 int hg_stderr_copy(void);
+/* hg_file_id: the file a descriptor of the library's is open on (device, inode); with
+ * hg_file_same, whether the number still is that file.  A program that closes every
+ * descriptor it did not open (close_range(3, ~0U), closefrom, a loop of close: daemons)
+ * and opens files of its own may get such a number, and the library's output went into
+ * the program's file.  One fstat each; a failed one (a closed number) is never the same. */
+struct hg_file_id { uint64_t dev, ino; };
+void hg_file_id(int fd, struct hg_file_id *id);
+bool hg_file_same(int fd, const struct hg_file_id *id);
 /* hg_report_open: the file a report option names for this process (pattern as for
  * hg_pid_path), open for appending at a descriptor of 500 or above if it can be, or -1
  * (with a message naming `what`).  The first process of a run to open a shared name

@@ -4,6 +4,7 @@
  * stdio is in an inconsistent state, so it formats into a stack buffer and writes with
  * write(2).  No function here allocates.  Also the pieces every report output shares:
  * file names with %p (hg_pid_path) and a private copy of stderr (hg_stderr_copy). */
+#define _GNU_SOURCE
 #include "internal.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -313,6 +315,37 @@ int hg_stderr_copy(void) {
   int fd = fcntl(2, F_DUPFD_CLOEXEC, 500);
   if (fd < 0) fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
   return fd < 0 ? 2 : fd;
+}
+
+/* statx asking for the inode only: fstat asks for the times too, and on kernels with
+ * multigrain timestamps (6.13 on) a file whose change time was read must take a
+ * fine-grained one, dirtying its inode, at its next write: a trace file checked before
+ * each line then cost 2.2 us a line instead of 0.8 (1.2 with this).  fstat where statx
+ * is missing (before Linux 4.11) or refused (a seccomp filter). */
+static bool file_id_of(int fd, struct hg_file_id *id) {
+  struct statx sx;
+  if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_INO, &sx) == 0) {
+    *id = (struct hg_file_id){ (uint64_t)sx.stx_dev_major << 32 | sx.stx_dev_minor, sx.stx_ino };
+    return true;
+  }
+  struct stat st;
+  if (errno == EBADF || fstat(fd, &st) != 0) return false;
+  *id = (struct hg_file_id){ (uint64_t)major(st.st_dev) << 32 | minor(st.st_dev), st.st_ino };
+  return true;
+}
+
+void hg_file_id(int fd, struct hg_file_id *id) {
+  int saved = errno;
+  if (!file_id_of(fd, id)) *id = (struct hg_file_id){ 0, 0 };
+  errno = saved;
+}
+
+bool hg_file_same(int fd, const struct hg_file_id *id) {
+  int saved = errno;
+  struct hg_file_id now;
+  bool same = file_id_of(fd, &now) && now.dev == id->dev && now.ino == id->ino;
+  errno = saved;
+  return same;
 }
 
 int hg_sys_open(const char *path, int flags) {

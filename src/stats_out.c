@@ -164,16 +164,9 @@ static int stderr_fd(void) {
  * descriptor it did not open (close_range: daemons) and opens its own may give one
  * out_fd's number, and the table went into the program's file.  Checked before each
  * table (not from a signal handler), as check mode's reports are (diag.c). */
-static dev_t out_dev;
-static ino_t out_ino;
+static struct hg_file_id out_id;
 
-static void note_output(void) {
-  struct stat st;
-  if (fstat(out_fd, &st) == 0) {
-    out_dev = st.st_dev;
-    out_ino = st.st_ino;
-  }
-}
+static void note_output(void) { hg_file_id(out_fd, &out_id); }
 
 static int output(void) {
   if (out_fd >= 0) return out_fd;
@@ -189,8 +182,7 @@ static int output(void) {
  * the program's): the stats file by name, or a new copy of the program's fd 2. */
 static int output_checked(void) {
   int fd = output();
-  struct stat st;
-  if (fstat(fd, &st) == 0 && st.st_dev == out_dev && st.st_ino == out_ino) return fd;
+  if (hg_file_same(fd, &out_id)) return fd;
   int saved = errno;
   fd = out_is_file ? hg_report_open(hg_opt.stats_file, "stats", 0) : -1;
   if (fd < 0) {

@@ -22,6 +22,7 @@
 #include "os.h"
 
 static int tl_fd = -1;                  /* the timeline, when this process writes it */
+static struct hg_file_id tl_id;         /* the file tl_fd was opened on (tl_checked) */
 static bool tl_failed;                  /* the timeline file refused a record (timeline_put) */
 _Atomic bool hg_timeline_on;
 static _Atomic uint64_t tl_next_ms;     /* CLOCK_MONOTONIC_COARSE deadline of the next sample */
@@ -56,10 +57,25 @@ static bool timeline_put(int error) {
   return false;
 }
 
+/* tl_fd, opened again by name (appended to) if it is no longer the timeline's file: a
+ * program that closes every descriptor it did not open (close_range(3, ~0U): daemons)
+ * and opens files of its own may give one its number, and the samples went into the
+ * program's file (internal.h: hg_file_id).  A statx per sample: samples are
+ * milliseconds apart.  -1 if it cannot be opened (hg_report_open said so): the
+ * timeline stops.  Under the stats lock. */
+static int tl_checked(void) {
+  if (hg_likely(hg_file_same(tl_fd, &tl_id))) return tl_fd;
+  tl_fd = hg_report_open(hg_opt.timeline, "timeline", HG_REPORT_NO_STDERR);
+  hg_file_id(tl_fd, &tl_id);
+  if (tl_fd < 0) atomic_store(&hg_timeline_on, false);
+  return tl_fd;
+}
+
 void hg_timeline_open(void) {
   tl_fd = hg_report_open(hg_opt.timeline, "timeline",
                          HG_REPORT_RESTART | HG_REPORT_FIRST_ONLY | HG_REPORT_NO_STDERR);
   if (tl_fd < 0) return;
+  hg_file_id(tl_fd, &tl_id);
   tl_failed = false;
   (void)hg_stats_acquire(false);   /* the line buffer */
   bool written = timeline_put(hg_stats_timeline_start(tl_fd));
@@ -81,7 +97,7 @@ static void timeline_sample(bool extra) {
   bool regular = now >= atomic_load(&tl_next_ms);
   if (atomic_load(&hg_timeline_on) && (regular || extra)) {
     atomic_store(&tl_growth_seen, growth_calls());
-    if (hg_stats_snapshot(sn, false, false))
+    if (hg_stats_snapshot(sn, false, false) && tl_checked() >= 0)
       timeline_put(hg_stats_timeline_sample(tl_fd, sn, regular));   /* one write per line */
     /* A sample walks every span: on a big heap it may take a while.  The next one is
      * at least the interval away, and at least 4 times this one's cost, so sampling
@@ -112,7 +128,7 @@ void hg_timeline_tick(void) {
 void hg_timeline_fork_child(void) {
   if (tl_fd >= 0) {
     atomic_store(&hg_timeline_on, false);
-    hg_sys_close(tl_fd);
+    if (hg_file_same(tl_fd, &tl_id)) hg_sys_close(tl_fd);   /* else the program's now */
     tl_fd = -1;
     /* a name with %p: a file of its own; else the parent's file is not ours */
     if (hg_pid_path(NULL, 0, hg_opt.timeline, 0)) hg_timeline_open();
@@ -122,5 +138,5 @@ void hg_timeline_fork_child(void) {
 bool hg_timeline_stop(void) { return atomic_exchange(&hg_timeline_on, false) && tl_fd >= 0; }
 
 void hg_timeline_final(const struct hg_snapshot *sn) {
-  timeline_put(hg_stats_timeline_final(tl_fd, sn));
+  if (tl_checked() >= 0) timeline_put(hg_stats_timeline_final(tl_fd, sn));
 }

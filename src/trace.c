@@ -31,6 +31,10 @@ static int out_fd = -1;
 static bool out_is_file;
 static int failed_fd = -1;   /* the file out_fd was, after it refused a line */
 static int err_fd = -1;      /* with a file: a copy of stderr, to say the file failed */
+/* The files out_fd and err_fd were opened on (hg_file_id), checked before each write:
+ * written only by the thread that swapped out_fd to -1 (out_reopen), so a reader that
+ * sees them half-written only goes the cold way, which checks again. */
+static struct hg_file_id out_id, err_id;
 static int pid;
 static uint64_t start_ns;
 
@@ -49,9 +53,23 @@ static void open_output(void) {
   out_is_file = fd >= 0;
   /* A copy of stderr survives the program closing fd 2 (coreutils do before exit): the
    * trace itself without a file, else the word that the file failed (out_failed). */
-  if (err_fd < 0) err_fd = hg_stderr_copy();
+  if (err_fd < 0) {
+    err_fd = hg_stderr_copy();
+    hg_file_id(err_fd, &err_id);
+  }
   out_fd = fd >= 0 ? fd : err_fd;
+  hg_file_id(out_fd, &out_id);
   errno = saved;
+}
+
+/* err_fd, copied again from the program's fd 2 if the program closed it or its
+ * number is another file now. */
+static int stderr_checked(void) {
+  if (!hg_file_same(err_fd, &err_id)) {
+    err_fd = hg_stderr_copy();
+    hg_file_id(err_fd, &err_id);
+  }
+  return err_fd;
 }
 
 /* The trace file refused a line (a full disk, /dev/full, a file size limit, EIO): one
@@ -72,36 +90,49 @@ static HG_COLD void out_failed(int fd, int error) {
   n += __builtin_strlen(line + n);
   n += hg_format(line + n, sizeof line - n - 1, " (error %d): the trace stops here", error);
   line[n++] = '\n';
-  hg_write_all(err_fd, line, n);
+  hg_write_all(stderr_checked(), line, n);
 }
 
-/* The trace's descriptor was closed under it (EBADF): a program that closes every
- * descriptor it did not open (close_range(3, ~0U), closefrom: daemons do at start),
- * stderr's copy too.  Then the trace went on nowhere, silently, with no word on the
- * program's fd 2 either.  Now the file is opened again by its name (appended to), or
- * stderr copied again from the program's fd 2, and the line written there.  The check
- * costs nothing until then: a write's error.  (A number taken again by the program
- * before the next line, its 500th file open, would still get the lines: a per-line
- * fstat, as the reports have (diag.c), would double the trace's system calls.)  The
- * thread that swaps out_fd reopens; another one writing meanwhile loses its line.
- * Returns the new descriptor, or -1 (the trace stops, as out_failed says). */
+/* The trace's descriptor is no longer its file: a program that closes every descriptor
+ * it did not open (close_range(3, ~0U), closefrom, a loop of close: daemons do at
+ * start) closed it, stderr's copy too, and may have opened files of its own since, one
+ * of which got the number (its 500th open; its 4th under `ulimit -n` below 500, where
+ * the copy could not go high).  The trace went on nowhere, or into the program's file.
+ * Each write checks first (out_checked: one fstat, about a tenth of a traced kernel
+ * call's cost, docs/architecture.md) and on a write's EBADF (closed between the check
+ * and the write) the file is opened again by its name (appended to), or stderr copied
+ * again from the program's fd 2, and the line written there.  The stale number is left
+ * alone: it is the program's now.  The thread that swaps out_fd reopens; another one
+ * writing meanwhile loses its line.  Returns the new descriptor, or -1 (the trace
+ * stops, as out_failed says). */
 static HG_COLD int out_reopen(int stale) {
   int expected = stale;
   if (!__atomic_compare_exchange_n(&out_fd, &expected, -1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
     return expected;
   int saved = errno;
-  if (fcntl(err_fd, F_GETFD) < 0) err_fd = hg_stderr_copy();
+  if (hg_file_same(stale, &out_id)) {   /* out_id was read half-written: still ours */
+    __atomic_store_n(&out_fd, stale, __ATOMIC_RELAXED);
+    errno = saved;
+    return stale;
+  }
+  stderr_checked();
   int fd = out_is_file ? hg_report_open(hg_opt.trace, "trace", 0) : err_fd;
   if (fd < 0) {   /* hg_report_open said why: the trace goes on on stderr */
     out_is_file = false;
     fd = err_fd;
   }
+  hg_file_id(fd, &out_id);
   __atomic_store_n(&out_fd, fd, __ATOMIC_RELAXED);
   errno = saved;
   return fd;
 }
 
+static int out_checked(int fd) {
+  return hg_likely(hg_file_same(fd, &out_id)) ? fd : out_reopen(fd);
+}
+
 static void write_out(int fd, const char *s, size_t n) {
+  if (hg_unlikely((fd = out_checked(fd)) < 0)) return;
   int error = hg_write_all(fd, s, n);
   if (hg_unlikely(error == EBADF) && (fd = out_reopen(fd)) >= 0) error = hg_write_all(fd, s, n);
   if (hg_unlikely(error)) out_failed(fd, error);
@@ -196,6 +227,7 @@ void hg_trace_call_enter(void) {
 
 /* A call's line, then the kernel-call lines it made (pending), in one write if it can. */
 static void write_call(int fd, const char *line, size_t len) {
+  if (hg_unlikely((fd = out_checked(fd)) < 0)) return;
   struct iovec iov[2] = { { (void *)line, len }, { pending, pending_len } };
   ssize_t w = syscall(SYS_writev, fd, iov, pending_len ? 2 : 1);   /* not libc's: a cancellation point */
   if (hg_likely(w >= 0 && (size_t)w == len + pending_len)) return;
@@ -350,7 +382,7 @@ void hg_trace_fork_child(void) {
    * parent's refused a line) */
   int fd = out_fd >= 0 ? out_fd : failed_fd;
   if (hg_opt.trace && hg_pid_path(NULL, 0, hg_opt.trace, 0) && fd > 2) {
-    if (fd != err_fd) hg_sys_close(fd);
+    if (fd != err_fd && hg_file_same(fd, &out_id)) hg_sys_close(fd);   /* else the program's now */
     failed_fd = -1;
     open_output();
   }

@@ -51,25 +51,33 @@ for how in text json; do
   else say "ok    stats $how: the table in $(basename "$out"), the data file untouched"; fi
 done
 
-# The trace (trace.c: out_reopen): its descriptors closed by close_range, the trace went
-# on nowhere; now it opens its file again (or copies stderr again) at the write's EBADF.
-# closed_fds/trace.c frees three 40 MiB blocks after the close: three munmap lines of
-# those sizes, in the trace file or on stderr, and the program's file untouched.
+# The trace (trace.c: out_reopen, out_checked): its descriptors closed by close_range,
+# the trace went on nowhere (fixed at the write's EBADF), and once the program opened
+# files of its own on those numbers (its 500th open; its first ones under `ulimit -n`
+# below 500, where the copies stay low) into the program's file.  Now every write
+# checks that its descriptor is still the trace's file.  closed_fds/trace.c frees three
+# 40 MiB blocks after the close and the opens: three munmap lines of those sizes, in
+# the trace file or on stderr, and the program's file untouched.  The timeline
+# (timeline.c: tl_checked) too: its samples and final record went into the program's
+# file; they must be in the timeline, ending with the final record.
 build trace.c gcc -O0 -g -Wall -Wextra -Werror -o "$T/trace" "$HG_ROOT/tests/programs/closed_fds/trace.c"
-for how in file stderr; do
+for how in file stderr file-low stderr-low timeline; do
   HG_CHECKS=$((HG_CHECKS + 1))
   rm -f "$T/trace-$how.data" "$T/trace-$how.file"
-  out=$T/trace-$how.err; setting=HEAPGUARD_TRACE=1
-  [ $how = file ] && out=$T/trace-$how.file setting=HEAPGUARD_TRACE=$out
-  { timeout -k 5 60 env "$setting" LD_PRELOAD="$HG_LIB_SO" "$T/trace" "$T/trace-$how.data" \
-      >"$T/trace-$how.out" 2>"$T/trace-$how.err"; } 2>/dev/null
+  out=$T/trace-$how.err setting=HEAPGUARD_TRACE=1 files=600 limit=4096
+  case $how in file*) out=$T/trace-$how.file setting=HEAPGUARD_TRACE=$out ;;
+               timeline) out=$T/trace-$how.file setting=HEAPGUARD_TIMELINE=$out ;; esac
+  case $how in *-low) files=8 limit=256 ;; esac
+  { (ulimit -n $limit; exec timeout -k 5 60 env "$setting" LD_PRELOAD="$HG_LIB_SO" "$T/trace" "$T/trace-$how.data" $files \
+      >"$T/trace-$how.out" 2>"$T/trace-$how.err"); } 2>/dev/null
   st=$?
   n=$(grep -Ec 'munmap\(0x[0-9a-f]*, 419[0-9]{5}\)' "$out" 2>/dev/null)
+  [ $how = timeline ] && { tail -n 1 "$out" | grep -q '"type":"final"' && n=3 || n=0; }
   if [ -s "$T/trace-$how.data" ]; then
-    fail "trace to $how: heapguard wrote into the program's file: $(head -c 100 "$T/trace-$how.data")"
+    fail "$how: heapguard wrote into the program's file: $(head -c 100 "$T/trace-$how.data")"
   elif [ $st -ne 0 ] || [ "${n:-0}" -ne 3 ]; then
-    fail "trace to $how: wanted status 0 and the three 40 MiB munmap lines after the close; got status $(status_desc $st), ${n:-0} lines"
+    fail "$how: wanted status 0 and the three 40 MiB munmap lines (or the final record) after the close; got status $(status_desc $st), ${n:-0} lines"
     tail -n 4 "$out" | cut -c1-160 | sed 's/^/  | /'
-  else say "ok    trace to $how: the lines after close_range in $(basename "$out"), the program's file untouched"; fi
+  else say "ok    $how: the lines after close_range in $(basename "$out"), the program's file untouched"; fi
 done
 finish
