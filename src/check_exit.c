@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "init.h"
 #include "options.h"
+#include "wipe.h"
 
 /* At exit: verify, scan for leaks, summarise, and turn errors into the exit status.
  * It runs after the program's atexit handlers and every object's destructors (init.c:
@@ -45,7 +46,7 @@ int hg_check_exit_abandoned(int status) {
 static HG_COLD void check_at_exit_last(void *unused) {
   (void)unused;
   if (hg_exit_shares_parent()) return;
-  int status = hg_check_at_exit(-1);
+  int status = hg_side_exit_call(hg_check_at_exit, -1);   /* off a small main stack */
   if (status != -1) {
     fflush(NULL);   /* what exit() would still have done */
     hg_exit_raw(status);

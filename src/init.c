@@ -21,6 +21,7 @@
 #include "sizeclass.h"
 #include "stats.h"
 #include "trace.h"
+#include "wipe.h"
 
 _Atomic int hg_init_done;
 /* 0 until init: the process's first malloc takes alloc_slow, which initialises (and
@@ -270,7 +271,7 @@ static HG_COLD int exit_work_from(int status, uintptr_t sp, void (*first)(void *
   hg_exit_sp = sp ? sp : (uintptr_t)&mark;
   atomic_store(&hg_exit_tid, (int)syscall(SYS_gettid));
   if (first) first(arg);
-  if (hg_check_on) exit_status = hg_check_at_exit(exit_status);
+  if (hg_check_on) exit_status = hg_side_exit_call(hg_check_at_exit, exit_status);
   if (hg_stats_on) hg_stats_at_exit();
   atomic_store(&hg_exit_tid, 0);
   return exit_status;

@@ -257,6 +257,32 @@ __asm__(".text\n"
         ".size hg_side_here, .-hg_side_here\n");
 #endif
 
+/* ---- the exit work ------------------------------------------------------------------ */
+
+/* The exit work (verify, leak scan, symbolised reports, summary) needs 8 to 12 KiB of
+ * stack and more (libdw reading a big line table): under a tiny main stack (`ulimit -s
+ * 16`) it died at exit in libunwind or libdw, every run.  It runs on the thread's side
+ * stack instead, through a stub as the allocation functions do (wipe.h).  Taken free
+ * (the stub switched: the record's stack pointer is the caller's, off the side stack),
+ * nothing on it is live but the work's own frames, which the scan must not read (stale
+ * copies of block addresses would hide leaks): exit_switched tells hg_side_note_stop.
+ * When the side stack is in use (a signal handler's _exit inside a call) or there is
+ * none (it could not be mapped), the work runs where it is, as before. */
+static __thread bool exit_switched;
+
+HG_WIPED_INTERNAL(int, side_exit, (int (*fn)(int), int status)) {
+  struct hg_side *s = hg_side;
+  bool switched = s && s->owned && hg_side_on((uintptr_t)__builtin_frame_address(0)) && !hg_side_on(*record_sp(s));
+  exit_switched = switched;
+  status = fn(status);
+  exit_switched = false;
+  return status;
+}
+
+int hg_side_exit_call(int (*fn)(int), int status) {
+  return hg_wipe_on ? side_exit(fn, status) : fn(status);
+}
+
 /* ---- the leak scan ------------------------------------------------------------------ */
 
 /* The part of the calling thread's side stack in use by a call, for a thread stopped
@@ -267,7 +293,7 @@ __asm__(".text\n"
 void hg_side_note_stop(uintptr_t sp) {
   struct hg_side *s = hg_side;
   if (!s || !s->owned) return;
-  uintptr_t from = hg_side_on(sp) ? sp : hg_side_free == 0 && *record_sp(s) ? s->lo + HG_PAGE : s->hi;
+  uintptr_t from = exit_switched ? s->hi : hg_side_on(sp) ? sp : hg_side_free == 0 && *record_sp(s) ? s->lo + HG_PAGE : s->hi;
   atomic_store_explicit(&s->scan_from, from, memory_order_relaxed);
 }
 

@@ -83,6 +83,10 @@ static inline bool hg_side_on(uintptr_t sp) {
   return s && sp - s->lo < s->hi - s->lo;
 }
 
+/* fn(status) on the calling thread's side stack when it is free, else where it is:
+ * the exit work (check_exit.c, init.c), which a tiny main stack cannot hold. */
+int hg_side_exit_call(int (*fn)(int), int status);
+
 /* The stubs' slow path's (wipe.c). */
 uintptr_t hg_side_acquire(uintptr_t sp);
 size_t hg_side_wipe_room(uintptr_t sp, size_t want);
