@@ -271,6 +271,24 @@ static HG_COLD bool written_before_start(int fd) {
   return mtime < start;
 }
 
+/* A report file opened for appending.  Not blocking: open(2) of a FIFO for writing
+ * waits for a reader, and with none (a `mkfifo` whose reader was not started, or has
+ * gone) the program hung before main, in its first malloc, without a word.  A reader
+ * may be on its way (`cat fifo &` just started): a second is given for one, then the
+ * caller says so (ENXIO).  Blocking again once open, so that writes to a FIFO wait for
+ * its reader as they would for any stream (a regular file ignores the flag). */
+static HG_COLD int open_output(const char *name) {
+  const int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+  int fd = hg_sys_open(name, flags | O_NONBLOCK);
+  for (int i = 0; fd < 0 && errno == ENXIO && i < 100; i++) {
+    struct timespec ts = { 0, 10 * 1000 * 1000 };
+    syscall(SYS_nanosleep, &ts, NULL);   /* not libc's: a cancellation point */
+    fd = hg_sys_open(name, flags | O_NONBLOCK);
+  }
+  if (fd >= 0) fcntl(fd, F_SETFL, O_APPEND);
+  return fd;
+}
+
 HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags) {
   char name[4096];
   int saved = errno;
@@ -283,7 +301,14 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
     errno = saved;
     return -1;
   }
-  int fd = hg_sys_open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC);
+  int fd = open_output(name);
+  if (fd < 0 && errno == ENXIO) {
+    hg_message("cannot open the %s file %s: a FIFO that no process opened for reading within "
+               "a second: %s", what, name,
+               (flags & HG_REPORT_NO_STDERR) ? "not written" : "writing to stderr instead");
+    errno = saved;
+    return -1;
+  }
   if (fd < 0) {
     hg_message("cannot open the %s file %s (error %d): %s", what, name, errno,
                (flags & HG_REPORT_NO_STDERR) ? "not written" : "writing to stderr instead");

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- values: the same syntax as the library's src/options.c ---------------------- */
 
@@ -200,10 +201,14 @@ static const struct cli_option trace_options[] = {
 static const char *const trace_defaults[] = { "HEAPGUARD_TRACE=stderr", NULL };
 
 /* trace --output=FILE without %p: the program's processes append to FILE, so it is
- * emptied once here, before the program starts. */
+ * emptied once here, before the program starts.  Only a regular file (or a new one):
+ * opening a FIFO here waited for its reader, then closing it gave the reader its end
+ * of file, and the program's trace found none (and /dev/null needs no emptying). */
 static void trace_fresh_output(void) {
   const char *out = getenv("HEAPGUARD_TRACE");
   if (!out || !*out || strcmp(out, "stderr") == 0 || strstr(out, "%p")) return;
+  struct stat st;
+  if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) return;
   FILE *f = fopen(out, "w");
   if (!f) cli_fail("cannot write the trace to %s: %s", out, strerror(errno));
   fclose(f);
