@@ -382,8 +382,13 @@ static char *read_all(FILE *f, size_t *len) {
   size_t cap = 1 << 16, n = 0;
   char *buf = malloc(cap);
   while (buf) {
-    n += fread(buf + n, 1, cap - n, f);
-    if (n < cap) break;
+    size_t got = fread(buf + n, 1, cap - n, f);
+    /* A timeline holds no NUL byte: one ends the reading, and the parser reports it
+     * where it is.  An endless device (/dev/zero, /dev/full, /dev/urandom) was read
+     * until memory ran out. */
+    bool nul = memchr(buf + n, '\0', got) != NULL;
+    n += got;
+    if (n < cap || nul) break;
     char *bigger = realloc(buf, cap *= 2);
     if (!bigger) free(buf);
     buf = bigger;

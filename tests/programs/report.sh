@@ -156,6 +156,10 @@ expect_error first-cut 1 'first-cut.jsonl:1:[0-9]+: .*ends inside its first reco
 : >"$T/empty.jsonl"
 expect_error empty 1 "empty.jsonl: empty" "$T/empty.jsonl"
 expect_error missing 1 "^heapguard: cannot read $T/nope.jsonl: No such file or directory$" "$T/nope.jsonl"
+# An endless device was read until memory ran out (the reading now stops at a NUL byte)
+check; timeout 30 "$HG" report /dev/zero -o "$T/zero.html" >/dev/null 2>"$T/zero.err"; st=$?
+if [ $st -eq 1 ] && grep -q '^heapguard: /dev/zero:1:1: expected a value, found byte 0x00$' "$T/zero.err"; then ok "endless: $(cat "$T/zero.err")"
+else fail "endless: heapguard report /dev/zero: status $st (124: it read on), $(head -c 200 "$T/zero.err")"; fi
 expect_error no-arg 2 "no timeline file given to 'report' \(see heapguard report --help\)"
 expect_error two-args 2 "takes one timeline file" "$T/a.jsonl" "$T/b.jsonl"
 expect_error bad-option 2 "unknown option '--colour' for 'report'" --colour=red "$FIX/timeline.jsonl"
