@@ -123,6 +123,15 @@ size_t hg_vformat(char *buf, size_t size, const char *fmt, __builtin_va_list ap)
 /* hg_write_all: all n bytes to fd (restarting after EINTR), errno kept; 0, or the error
  * of the write that failed (ENOSPC, EIO, EBADF...; EIO for a write of nothing). */
 int hg_write_all(int fd, const char *s, size_t n);
+/* Whether fd is a report file that is a FIFO or a socket (hg_report_open), whose reader
+ * may go: hg_write_all blocks SIGPIPE around its writes to one (the program is not
+ * killed for heapguard's output; EPIPE is the file refusing the line).  For a write of
+ * its own, a caller brackets it with hg_sigpipe_block (false: not blocked) and
+ * hg_sigpipe_restore(old mask, the write's error), which takes the SIGPIPE an EPIPE
+ * raised unless the program had SIGPIPE blocked already. */
+bool hg_is_pipe_output(int fd);
+bool hg_sigpipe_block(uint64_t *old);
+void hg_sigpipe_restore(uint64_t old, int error);
 /* open(2), read(2), write(2) and close(2) as plain system calls, errno set as libc's.
  * libc's are cancellation points, and glibc's malloc never is one (its internals use
  * their _nocancel forms): a thread with a cancellation pending (pthread_cancel, deferred)

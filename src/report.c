@@ -271,6 +271,55 @@ static HG_COLD bool written_before_start(int fd) {
   return mtime < start;
 }
 
+/* The report files that are FIFOs or sockets (hg_report_open), as fd + 1 (0: none).  A
+ * write to one whose reader has gone (`head` read what it wanted and exited) raised
+ * SIGPIPE, whose default action killed the program, status 141, for a file the user
+ * named for heapguard's output: there SIGPIPE is blocked for the write, its EPIPE
+ * taken as the file refusing a line (the callers' fallbacks: stderr, or the trace
+ * stops), and the signal the write raised consumed.  Not for the copies of stderr,
+ * which is the program's: a writer there gets SIGPIPE as the program would. */
+#define MAX_PIPE_OUTPUTS 8
+static _Atomic int pipe_outputs[MAX_PIPE_OUTPUTS];
+
+static void note_pipe_output(int fd) {
+  struct stat st;
+  bool pipe = fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+  for (unsigned i = 0; i < MAX_PIPE_OUTPUTS; i++) {   /* an old entry of this number goes */
+    int was = fd + 1;
+    atomic_compare_exchange_strong(&pipe_outputs[i], &was, 0);
+  }
+  for (unsigned i = 0; pipe && i < MAX_PIPE_OUTPUTS; i++) {
+    int none = 0;
+    if (atomic_compare_exchange_strong(&pipe_outputs[i], &none, fd + 1)) break;
+  }
+}
+
+bool hg_is_pipe_output(int fd) {
+  for (unsigned i = 0; i < MAX_PIPE_OUTPUTS; i++)
+    if (atomic_load_explicit(&pipe_outputs[i], memory_order_relaxed) == fd + 1) return true;
+  return false;
+}
+
+struct sigmask64 { uint64_t bits; };   /* the kernel's sigset_t (_NSIG / 8 bytes) */
+#define SIGPIPE_BIT (1ull << (SIGPIPE - 1))
+
+bool hg_sigpipe_block(uint64_t *old) {
+  struct sigmask64 set = { SIGPIPE_BIT }, was;
+  if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &was, sizeof set) != 0) return false;
+  *old = was.bits;
+  return true;
+}
+
+void hg_sigpipe_restore(uint64_t old, int error) {
+  if (error == EPIPE && !(old & SIGPIPE_BIT)) {   /* the write's SIGPIPE, pending: taken */
+    struct sigmask64 set = { SIGPIPE_BIT };
+    struct timespec zero = { 0, 0 };
+    syscall(SYS_rt_sigtimedwait, &set, NULL, &zero, sizeof set);
+  }
+  struct sigmask64 was = { old };
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &was, NULL, sizeof was);
+}
+
 /* A report file opened for appending.  Not blocking: open(2) of a FIFO for writing
  * waits for a reader, and with none (a `mkfifo` whose reader was not started, or has
  * gone) the program hung before main, in its first malloc, without a word.  A reader
@@ -331,6 +380,7 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
       hg_sys_close(fd);
       fd = high;
     }
+    note_pipe_output(fd);
   }
   errno = saved;
   return fd;
@@ -408,6 +458,8 @@ void hg_files_restore(uint64_t old) {
 
 int hg_write_all(int fd, const char *s, size_t n) {
   int saved = errno, error = 0;
+  uint64_t mask;
+  bool quiet = hg_unlikely(hg_is_pipe_output(fd)) && hg_sigpipe_block(&mask);
   while (n > 0) {
     long w = hg_sys_write(fd, s, n);
     if (w < 0 && errno == EINTR) continue;
@@ -426,6 +478,7 @@ int hg_write_all(int fd, const char *s, size_t n) {
     }
     s += w; n -= (size_t)w;
   }
+  if (quiet) hg_sigpipe_restore(mask, error);
   errno = saved;
   return error;
 }

@@ -225,14 +225,28 @@ void hg_trace_call_enter(void) {
   errno = 0;   /* to tell whether the call set it */
 }
 
+/* writev as a plain system call (libc's is a cancellation point), SIGPIPE blocked for
+ * a trace file that is a FIFO or a socket (hg_is_pipe_output: its reader may go). */
+static ssize_t writev_out(int fd, const struct iovec *iov, int n) {
+  uint64_t mask;
+  bool quiet = hg_unlikely(hg_is_pipe_output(fd)) && hg_sigpipe_block(&mask);
+  ssize_t w = syscall(SYS_writev, fd, iov, n);
+  if (quiet) {
+    int error = w < 0 ? errno : 0;
+    hg_sigpipe_restore(mask, error);
+    errno = error;
+  }
+  return w;
+}
+
 /* A call's line, then the kernel-call lines it made (pending), in one write if it can. */
 static void write_call(int fd, const char *line, size_t len) {
   if (hg_unlikely((fd = out_checked(fd)) < 0)) return;
   struct iovec iov[2] = { { (void *)line, len }, { pending, pending_len } };
-  ssize_t w = syscall(SYS_writev, fd, iov, pending_len ? 2 : 1);   /* not libc's: a cancellation point */
+  ssize_t w = writev_out(fd, iov, pending_len ? 2 : 1);
   if (hg_likely(w >= 0 && (size_t)w == len + pending_len)) return;
   if (w < 0 && errno == EBADF && (fd = out_reopen(fd)) >= 0) {   /* closed under us: nothing written */
-    w = syscall(SYS_writev, fd, iov, pending_len ? 2 : 1);
+    w = writev_out(fd, iov, pending_len ? 2 : 1);
     if (w >= 0 && (size_t)w == len + pending_len) return;
   }
   /* a short write (or none: interrupted, or a full non-blocking stderr, which

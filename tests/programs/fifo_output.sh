@@ -6,7 +6,8 @@
 # (report.c: open_output), then says the FIFO has none and goes on (stderr, or no
 # timeline).  A reader started a moment after the program gets the output; and
 # `heapguard trace --output=FIFO` no longer opens the FIFO itself to empty it (which
-# waited for the reader, then gave it its end of file before the program wrote).
+# waited for the reader, then gave it its end of file before the program wrote).  And
+# a reader that goes away no longer kills the program with SIGPIPE (below).
 . "$(dirname "$0")/lib.sh"
 need gcc
 no_heapguard_env
@@ -50,4 +51,47 @@ late() {   # late NAME WANT CMD...: CMD with a reader of the FIFO started 0.3 s 
 late trace-late 'brk(' env HEAPGUARD_TRACE="$T/fifo" LD_PRELOAD="$HG_LIB_SO" "$T/prog"
 late log-late 'ERROR SUMMARY' env HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE="$T/fifo" LD_PRELOAD="$HG_LIB_SO" "$T/prog"
 late cli-trace-late 'brk(' "$HG" trace --output="$T/fifo" -- "$T/prog"
+
+# A reader that goes away (it read what it wanted: `head`) before the program's next
+# line: the write raised SIGPIPE, which killed the program (status 141) for heapguard's
+# output.  Now the write's EPIPE is the file refusing a line (report.c:
+# hg_is_pipe_output): the trace stops, the reports and the stats go to stderr, each
+# after one line.  gone.c mallocs, sleeps 0.8 s (the reader has gone by then), then
+# maps and frees a 1 MiB block (two trace lines, a timeline sample) and exits (check
+# mode's summary, the stats table).
+cat >"$T/gone.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+static char *volatile keep;
+int main(void) {
+  keep = malloc(100);
+  usleep(800 * 1000);
+  free(keep);
+  keep = malloc(1 << 20);
+  keep[0] = 1;
+  free(keep);
+  puts("done");
+  return 0;
+}
+C
+build gone.c gcc -O0 -o "$T/gone" "$T/gone.c"
+for setting in "log:stderr instead HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE" "trace:stops here HEAPGUARD_TRACE" \
+               "stats:stderr instead HEAPGUARD_STATS=text HEAPGUARD_STATS_FILE" \
+               "timeline:stops here HEAPGUARD_STATS=text HEAPGUARD_TIMELINE_MS=1 HEAPGUARD_TIMELINE"; do
+  what=${setting%%:*}; rest=${setting#*:}; then=${rest%% HEAPGUARD*}
+  set -- ${rest#"$then "}
+  var=${!#}; envs=("${@:1:$#-1}")
+  HG_CHECKS=$((HG_CHECKS + 1))
+  (exec 3<"$T/fifo"; sleep 0.3) &
+  reader=$!
+  { timeout -k 5 $HG_CMD_TIMEOUT env "${envs[@]}" "$var=$T/fifo" LD_PRELOAD="$HG_LIB_SO" "$T/gone" >"$T/gone-$what.out" 2>"$T/gone-$what.err"; } 2>/dev/null
+  st=$?
+  wait $reader
+  if [ $st -ne 0 ] || [ "$(cat "$T/gone-$what.out")" != done ]; then
+    fail "$what to a FIFO whose reader went: status $(status_desc $st) (141: SIGPIPE), stdout: $(head -c 80 "$T/gone-$what.out")"
+  elif ! grep -q "cannot write the $what file $T/fifo (error 32).*$then" "$T/gone-$what.err"; then
+    fail "$what to a FIFO whose reader went: no line saying so: $(head -n 2 "$T/gone-$what.err")"
+  else say "ok    $what to a FIFO whose reader went: the program ran on; $(grep -o '(error 32).*' "$T/gone-$what.err")"; fi
+done
 finish
