@@ -338,6 +338,18 @@ static HG_COLD int open_output(const char *name) {
   return fd;
 }
 
+/* Whether fd is open on the file of the program's standard input, output or error:
+ * /dev/stdout, /dev/stderr or /proc/self/fd/1 named as the output, or the very file
+ * the shell redirected a stream to.  That file is the program's: with `>>` it holds
+ * what earlier runs wrote, and emptying it as a leftover of an earlier run lost it. */
+static HG_COLD bool program_stream(int fd) {
+  struct hg_file_id id;
+  hg_file_id(fd, &id);
+  for (int std = 0; std <= 2; std++)
+    if (hg_file_same(std, &id)) return true;
+  return false;
+}
+
 HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags) {
   char name[4096];
   int saved = errno;
@@ -371,7 +383,7 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
   if (locked_out && (flags & HG_REPORT_FIRST_ONLY)) {
     hg_sys_close(fd);
     fd = -1;
-  } else if (first && ((flags & HG_REPORT_RESTART) || written_before_start(fd))) {
+  } else if (first && ((flags & HG_REPORT_RESTART) || written_before_start(fd)) && !program_stream(fd)) {
     if (ftruncate(fd, 0) != 0) { /* a pipe or a device: nothing to empty */ }
   }
   if (fd >= 0) {   /* out of the way of programs that dup2 onto low descriptors */
