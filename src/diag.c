@@ -118,7 +118,8 @@ static HG_COLD void log_file_failed(int fd, int error, const char *line, size_t 
     size_t k = hg_format(msg, sizeof msg, "heapguard: cannot write the log file ");
     hg_pid_path(msg + k, 4096, hg_opt.log_file, (int)getpid());
     k += __builtin_strlen(msg + k);
-    k += hg_format(msg + k, sizeof msg - k - 1, " (error %d): writing to stderr instead", error);
+    k += hg_format(msg + k, sizeof msg - k - 1, " (error %d%s): writing to stderr instead", error,
+                   hg_error_words(error));
     msg[k++] = '\n';
     hg_write_all(err_fd, msg, k);
   }

@@ -180,6 +180,10 @@ bool hg_file_same(int fd, const struct hg_file_id *id);
 #define HG_REPORT_FIRST_ONLY 2u
 #define HG_REPORT_NO_STDERR  4u
 int hg_report_open(const char *pattern, const char *what, unsigned flags);
+/* ": <what the error means>" for the errors a report file meets (open and write), ""
+ * for others: a message's "(error 28: no space left on device)".  Not strerror, which
+ * may allocate (a locale's catalogue). */
+const char *hg_error_words(int error);
 /* hg_message: "heapguard: <text>\n" on stderr, formatted without allocating. */
 void hg_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* hg_fatal: print "heapguard: <text>" and abort with SIGABRT.  Used for every detected

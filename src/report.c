@@ -371,7 +371,7 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
     return -1;
   }
   if (fd < 0) {
-    hg_message("cannot open the %s file %s (error %d): %s", what, name, errno,
+    hg_message("cannot open the %s file %s (error %d%s): %s", what, name, errno, hg_error_words(errno),
                (flags & HG_REPORT_NO_STDERR) ? "not written" : "writing to stderr instead");
     errno = saved;
     return -1;
@@ -433,6 +433,32 @@ bool hg_file_same(int fd, const struct hg_file_id *id) {
   bool same = file_id_of(fd, &now) && now.dev == id->dev && now.ino == id->ino;
   errno = saved;
   return same;
+}
+
+const char *hg_error_words(int error) {
+  switch (error) {
+  case EPERM: return ": operation not permitted";
+  case ENOENT: return ": no such file or directory";
+  case EIO: return ": input/output error";
+  case EBADF: return ": bad file descriptor";
+  case EACCES: return ": permission denied";
+  case EEXIST: return ": file exists";
+  case ENOTDIR: return ": a component of the path is not a directory";
+  case EISDIR: return ": is a directory";
+  case EINVAL: return ": invalid argument";
+  case ENFILE: return ": too many open files in the system";
+  case EMFILE: return ": too many open files";
+  case ETXTBSY: return ": text file busy";
+  case EFBIG: return ": file too large";
+  case ENOSPC: return ": no space left on device";
+  case EROFS: return ": read-only file system";
+  case EPIPE: return ": broken pipe (its reader has gone)";
+  case ENAMETOOLONG: return ": file name too long";
+  case ELOOP: return ": too many levels of symbolic links";
+  case EDQUOT: return ": disk quota exceeded";
+  case ENOMEM: return ": out of memory";
+  default: return "";
+  }
 }
 
 int hg_sys_open(const char *path, int flags) {

@@ -203,7 +203,7 @@ HG_COLD void hg_stats_file_failed(const char *what, const char *pattern, int err
   size_t n = hg_format(line, sizeof line, "heapguard: cannot write the %s file ", what);
   hg_pid_path(line + n, 4096, pattern, (int)getpid());
   n += __builtin_strlen(line + n);
-  n += hg_format(line + n, sizeof line - n - 1, " (error %d): %s", error, then);
+  n += hg_format(line + n, sizeof line - n - 1, " (error %d%s): %s", error, hg_error_words(error), then);
   line[n++] = '\n';
   hg_write_all(stderr_fd(), line, n);
 }

@@ -88,7 +88,8 @@ static HG_COLD void out_failed(int fd, int error) {
   size_t n = hg_format(line, sizeof line, "heapguard: cannot write the trace file ");
   hg_pid_path(line + n, 4096, hg_opt.trace, pid);
   n += __builtin_strlen(line + n);
-  n += hg_format(line + n, sizeof line - n - 1, " (error %d): the trace stops here", error);
+  n += hg_format(line + n, sizeof line - n - 1, " (error %d%s): the trace stops here", error,
+                 hg_error_words(error));
   line[n++] = '\n';
   hg_write_all(stderr_checked(), line, n);
 }

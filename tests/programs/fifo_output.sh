@@ -90,8 +90,8 @@ for setting in "log:stderr instead HEAPGUARD_MODE=check HEAPGUARD_LOG_FILE" "tra
   wait $reader
   if [ $st -ne 0 ] || [ "$(cat "$T/gone-$what.out")" != done ]; then
     fail "$what to a FIFO whose reader went: status $(status_desc $st) (141: SIGPIPE), stdout: $(head -c 80 "$T/gone-$what.out")"
-  elif ! grep -q "cannot write the $what file $T/fifo (error 32).*$then" "$T/gone-$what.err"; then
+  elif ! grep -q "cannot write the $what file $T/fifo (error 32: broken pipe (its reader has gone)): .*$then" "$T/gone-$what.err"; then
     fail "$what to a FIFO whose reader went: no line saying so: $(head -n 2 "$T/gone-$what.err")"
-  else say "ok    $what to a FIFO whose reader went: the program ran on; $(grep -o '(error 32).*' "$T/gone-$what.err")"; fi
+  else say "ok    $what to a FIFO whose reader went: the program ran on; $(grep -o '(error 32.*' "$T/gone-$what.err")"; fi
 done
 finish

@@ -106,7 +106,7 @@ rm -f "$T"/lim.log.*
 limited 0 HEAPGUARD_MODE=check HEAPGUARD_LEAK_CHECK=no HEAPGUARD_LOG_FILE="$T/lim.log.%p" -- "$T/df"
 f=$(made "$T"/lim.log.*)
 if [ $st -ne 99 ] || [ -z "$f" ] ||
-   [ "$(count "cannot write the log file $f (error $EFBIG): writing to stderr instead" "$T/lim.err")" -ne 1 ] ||
+   [ "$(count "cannot write the log file $f (error $EFBIG: file too large): writing to stderr instead" "$T/lim.err")" -ne 1 ] ||
    [ "$(count 'ERROR: double-free' "$T/lim.err")" -ne 1 ]; then
   fail "log file at its size limit: wanted status 99 and one warning naming ${f:-the file} (status $st)"; show "$T/lim.err"
 else say "ok: a log file at its size limit: the warning names $(basename "$f"), not the %p pattern"; fi
@@ -115,7 +115,7 @@ else say "ok: a log file at its size limit: the warning names $(basename "$f"), 
 HG_CHECKS=$((HG_CHECKS + 1))
 limited 1024 HEAPGUARD_TRACE=/dev/full -- "$T/df" --no-bug
 if [ $st -ne 0 ] || [ "$(grep -c . "$T/lim.err")" -ne 1 ] ||
-   [ "$(count "cannot write the trace file /dev/full (error $ENOSPC): the trace stops here" "$T/lim.err")" -ne 1 ]; then
+   [ "$(count "cannot write the trace file /dev/full (error $ENOSPC: no space left on device): the trace stops here" "$T/lim.err")" -ne 1 ]; then
   fail "trace to /dev/full: wanted status 0 and exactly one line on stderr (status $st)"; show "$T/lim.err"
 else say "ok: a trace to /dev/full: one line on stderr, no trace there"; fi
 
@@ -124,7 +124,7 @@ rm -f "$T"/lim.tr.*
 limited 8 HEAPGUARD_TRACE="$T/lim.tr.%p" HEAPGUARD_TRACE_CALLS=1 -- "$T/many"
 f=$(made "$T"/lim.tr.*)
 if [ $st -ne 0 ] || [ -z "$f" ] || [ "$(grep -c . "$T/lim.err")" -ne 1 ] ||
-   [ "$(count "cannot write the trace file $f (error $EFBIG): the trace stops here" "$T/lim.err")" -ne 1 ] ||
+   [ "$(count "cannot write the trace file $f (error $EFBIG: file too large): the trace stops here" "$T/lim.err")" -ne 1 ] ||
    [ "$(count 'malloc(1048576)' "$f")" -lt 10 ]; then
   fail "trace filling up mid-run: wanted status 0, the trace's start in the file, one line on stderr (status $st)"
   show "$T/lim.err"
@@ -134,7 +134,7 @@ else say "ok: a trace file that fills up mid-run: its start kept, one line on st
 HG_CHECKS=$((HG_CHECKS + 1))
 limited 1024 HEAPGUARD_STATS=json HEAPGUARD_STATS_FILE=/dev/full -- "$T/df" --no-bug
 if [ $st -ne 0 ] || [ "$(grep -c . "$T/lim.err")" -ne 2 ] ||
-   [ "$(count "cannot write the stats file /dev/full (error $ENOSPC): writing the stats to stderr instead" "$T/lim.err")" -ne 1 ] ||
+   [ "$(count "cannot write the stats file /dev/full (error $ENOSPC: no space left on device): writing the stats to stderr instead" "$T/lim.err")" -ne 1 ] ||
    ! tail -n 1 "$T/lim.err" | grep -q '^{"type":"final",.*}$'; then
   fail "JSON stats to /dev/full: wanted one warning, then the JSON object on stderr (status $st)"; show "$T/lim.err" | cut -c1-150
 else say "ok: JSON stats to /dev/full: one warning, the object on stderr"; fi
@@ -144,7 +144,7 @@ rm -f "$T"/lim.st.*
 limited 1 HEAPGUARD_STATS=text HEAPGUARD_STATS_FILE="$T/lim.st.%p" -- "$T/many" 5
 f=$(made "$T"/lim.st.*)
 if [ $st -ne 0 ] || [ -z "$f" ] || [ "$(wc -c <"$f")" -ne 1024 ] ||
-   [ "$(count "cannot write the stats file $f (error $EFBIG): writing the stats to stderr instead" "$T/lim.err")" -ne 1 ] ||
+   [ "$(count "cannot write the stats file $f (error $EFBIG: file too large): writing the stats to stderr instead" "$T/lim.err")" -ne 1 ] ||
    [ "$(count 'heapguard stats for' "$T/lim.err")" -ne 1 ] || [ "$(count 'Per-thread caches' "$T/lim.err")" -ne 1 ]; then
   fail "text stats filling their file: wanted one warning, then the whole table on stderr (status $st)"; show "$T/lim.err"
 else say "ok: a stats file that fills up: one warning, the whole table on stderr"; fi
@@ -153,7 +153,7 @@ else say "ok: a stats file that fills up: one warning, the whole table on stderr
 HG_CHECKS=$((HG_CHECKS + 1))
 limited 1024 HEAPGUARD_TIMELINE=/dev/full -- "$T/df" --no-bug
 if [ $st -ne 0 ] || [ "$(grep -c . "$T/lim.err")" -ne 1 ] ||
-   [ "$(count "cannot write the timeline file /dev/full (error $ENOSPC): the timeline stops here, without its final record" "$T/lim.err")" -ne 1 ]; then
+   [ "$(count "cannot write the timeline file /dev/full (error $ENOSPC: no space left on device): the timeline stops here, without its final record" "$T/lim.err")" -ne 1 ]; then
   fail "timeline to /dev/full: wanted status 0 and exactly one line on stderr (status $st)"; show "$T/lim.err"
 else say "ok: a timeline to /dev/full: one line on stderr"; fi
 
@@ -162,7 +162,7 @@ rm -f "$T"/lim.tl.*
 limited 4 HEAPGUARD_TIMELINE="$T/lim.tl.%p" HEAPGUARD_TIMELINE_MS=1 -- "$T/many"
 f=$(made "$T"/lim.tl.*)
 if [ $st -ne 0 ] || [ -z "$f" ] || [ "$(grep -c . "$T/lim.err")" -ne 1 ] ||
-   [ "$(count "cannot write the timeline file $f (error $EFBIG): the timeline stops here, without its final record" "$T/lim.err")" -ne 1 ] ||
+   [ "$(count "cannot write the timeline file $f (error $EFBIG: file too large): the timeline stops here, without its final record" "$T/lim.err")" -ne 1 ] ||
    [ "$(count '"type":"sample"' "$f")" -lt 2 ] || [ "$(count '"type":"final"' "$f")" -ne 0 ]; then
   fail "timeline filling up mid-run: wanted its samples in the file, no final record, one line on stderr (status $st)"
   show "$T/lim.err"
