@@ -1,15 +1,23 @@
-/* check_exit.c — check mode at the process's end: the blocks verified, the leak scan,
- * the summary, and the errors turned into the exit status, once per process (check.h:
- * hg_check_at_exit).  Only check.h's interface is used: no state of check.c's. */
+/* check_exit.c — check mode's process life: its start, its fork handlers, check mode's
+ * lock from a signal handler, and the process's end: the blocks verified, the leak
+ * scan, the summary, and the errors turned into the exit status, once per process
+ * (check.h: hg_check_at_exit).  No state of check.c's but its lock. */
 #define _GNU_SOURCE
-#include "check.h"
+#include "check_slot.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "diag.h"
+#include "forkpages.h"
+#include "guard.h"
 #include "init.h"
 #include "options.h"
+#include "protect.h"
+#include "stack.h"
 #include "wipe.h"
 
 /* At exit: verify, scan for leaks, summarise, and turn errors into the exit status.
@@ -57,4 +65,50 @@ static HG_COLD void check_at_exit_last(void *unused) {
 __attribute__((destructor)) HG_DEFAULT_TEXT static void check_at_exit(void) {
   if (!hg_check_on || hg_exit_shares_parent()) return;
   if (!hg_exit_defer(check_at_exit_last)) check_at_exit_last(NULL);
+}
+
+/* ---- from a signal handler ---------------------------------------------------------------- */
+
+/* The lock, from a signal handler (guard mode's faults, the crash report): give up after about a second rather than wait for
+ * ever (the interrupted thread itself might hold it). */
+bool hg_check_lock_patiently(void) {
+  for (int i = 0; i < 1000; i++) {
+    if (hg_trylock_inline(&hg_check_mutex)) return true;
+    struct timespec ts = { 0, 1000000 };
+    syscall(SYS_nanosleep, &ts, NULL);   /* not libc's: a cancellation point */
+  }
+  return false;
+}
+
+/* ---- start and fork ---------------------------------------------------------------------------- */
+
+HG_DEFAULT_TEXT void hg_check_start(void) {
+  if (!hg_check_on) return;
+  hg_diag_init();
+  hg_stack_init();
+  hg_fault_install();   /* the crash report (crash.h); protected blocks' faults (protect.h) */
+  hg_protect_start();
+}
+
+void hg_check_fork_prepare(void) {
+  if (!hg_check_on && !hg_guard_sampling) return;
+  hg_lock_fork(&hg_check_mutex);
+  hg_stack_fork_prepare();
+}
+
+void hg_check_fork_parent(void) {
+  if (!hg_check_on && !hg_guard_sampling) return;
+  hg_stack_fork_parent();
+  hg_forkpages_fork_parent();
+  hg_unlock_fork(&hg_check_mutex);
+}
+
+void hg_check_fork_child(void) {
+  if (!hg_check_on && !hg_guard_sampling) return;
+  hg_stack_fork_child();
+  hg_lock_reset(&hg_check_mutex);
+  hg_leak_fork_child();
+  hg_forkpages_fork_child();
+  hg_diag_fork_child();
+  hg_fault_fork_child();
 }
