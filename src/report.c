@@ -411,7 +411,11 @@ int hg_stderr_copy(void) {
  * is missing (before Linux 4.11) or refused (a seccomp filter). */
 static bool file_id_of(int fd, struct hg_file_id *id) {
   struct statx sx;
-  if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_INO, &sx) == 0) {
+  /* The empty path on the stack, not a literal in .rodata: sampled mode's start runs
+   * this (diag.c), and .rodata is one more mapping it must not fault in
+   * (tests/programs/resident.sh). */
+  char empty[1] = { 0 };
+  if (syscall(SYS_statx, fd, empty, AT_EMPTY_PATH, STATX_INO, &sx) == 0) {
     *id = (struct hg_file_id){ (uint64_t)sx.stx_dev_major << 32 | sx.stx_dev_minor, sx.stx_ino };
     return true;
   }
