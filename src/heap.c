@@ -8,7 +8,6 @@
 #include "init.h"
 #include "lock.h"
 #include "meta.h"
-#include "os.h"
 #include "region.h"
 #include "stats.h"
 #include "trace.h"
@@ -548,26 +547,8 @@ static HG_NOINLINE void free_slow(void *p, struct hg_span *s) {
 
 /* ---- life of heaps -------------------------------------------------------------------- */
 
-/* Yields before a thread makes a heap of its own while other heaps exist and none is
- * parked (hg_heap_acquire). */
-#define ACQUIRE_YIELDS 4
-
 struct hg_heap *hg_heap_acquire(void) {
   hg_init();
-  /* A heap, once made, keeps its spans' pages resident for the life of the process (a
-   * page or more for each class it used: 70-80 pages a worker heap in wl_threads), and
-   * a pool or a thread per request gets as many heaps as threads that happened to be
-   * between their first malloc and their exit at once, most of them runnable, not
-   * running.  So a thread that would make one more while none is parked first lets
-   * the others run a few times, and adopts the heap one of them parks meanwhile: at
-   * most ACQUIRE_YIELDS system calls, once per thread, and never while heaps are
-   * parked.  wl_threads (20,000 threads, 4 at a time, 2 cores), medians of 15
-   * interleaved runs: peak RSS 2796 [2480-3260] -> 2480 [2460-2788] KiB (worker heaps
-   * 2 in 7 runs of 12 and 3 in 5 before, 2 in all 12 after; docs/architecture.md). */
-  for (int i = 0; i < ACQUIRE_YIELDS && __atomic_load_n(&heaps_all, __ATOMIC_RELAXED) &&
-                  !__atomic_load_n(&heaps_abandoned, __ATOMIC_RELAXED);
-       i++)
-    hg_os_yield();
   hg_lock(&heaps_lock);
   struct hg_heap *h = heaps_abandoned;
   if (h) {

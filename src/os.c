@@ -307,8 +307,6 @@ uint64_t hg_os_monotonic_us(void) {
   return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-void hg_os_yield(void) { raw_syscall6(SYS_sched_yield, 0, 0, 0, 0, 0, 0); }
-
 size_t hg_os_page_size(void) {
   size_t ps = getauxval(AT_PAGESZ);
   return ps ? ps : HG_PAGE;

@@ -100,11 +100,6 @@ bool hg_os_forbidden(int error);
  * program that does not call clock_gettime itself).  0 if the call fails. */
 uint64_t hg_os_monotonic_us(void);
 
-/* sched_yield, by a system call rather than libc's wrapper: a call into a page of
- * libc's code that the program does not run itself maps a 64 KiB window of it by
- * fault-around (hg_heap_acquire's yields: +64 KiB RSS in wl_threads). */
-void hg_os_yield(void);
-
 /* Counters of kernel calls made (read by stats). */
 struct hg_os_counters {
   _Atomic size_t brk, mmap, munmap, madvise, mremap, mprotect;
