@@ -17,7 +17,7 @@
 BENCH_BUILD  := $(BUILD)/bench
 BENCH_CFLAGS := -O2 -pthread -Wall -Wextra
 BENCH_PROGS  := $(patsubst bench/%.c,$(BENCH_BUILD)/%,$(sort $(wildcard bench/wl_*.c))) \
-                $(BENCH_BUILD)/measure $(BENCH_BUILD)/cg_pairs
+                $(BENCH_BUILD)/measure $(BENCH_BUILD)/cg_pairs $(BENCH_BUILD)/thread_start
 BENCH_RUN    := python3 bench/run.py --lib $(LIB_SO) --bin-dir $(BENCH_BUILD)
 BENCH_CG     := python3 bench/callgrind.py --lib $(LIB_SO) --bin-dir $(BENCH_BUILD)
 BENCH_ARGS   ?=
