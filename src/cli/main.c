@@ -446,8 +446,10 @@ static int parse_options(const struct command *cmd, int argc, char **argv, int i
     if (o->type == VALUE_PATH && named > PATH_BYTES_MAX)
       usage_error(cmd, "the value of --%s is too long: %zu bytes once %%p is replaced by a process id, "
                   "at most %d", o->name, named, PATH_BYTES_MAX);
+    /* (A value of thousands of bytes is shown by its start: the line stays one line.) */
     if (!valid_value(o, value, expected, sizeof expected))
-      usage_error(cmd, "bad value '%s' for --%s: expected %s", value, o->name, expected);
+      usage_error(cmd, "bad value '%.64s%s' for --%s: expected %s", value, strlen(value) > 64 ? "..." : "",
+                  o->name, expected);
     if (setenv(o->env, value, 1) != 0) cli_fail("cannot set %s: out of memory", o->env);
   }
   return i;

@@ -394,6 +394,9 @@ for c in "run sample-rate 1099511627776" "run sample-budget 1000000000" "run sam
   grep -q -- "$max" <("$HG" "$cmd" --help | tr -s ' \n' ' ') || { check; fail "heapguard $cmd --help does not state the largest --$opt ($max)"; }
 done
 usage_error bad_protect_min "bad value '1T' for --protect-min: expected a size" check --protect-min=1T touch @RAN@
+# a 5000-byte value: shown by its first 64 bytes (the whole of it made one 5 KiB line)
+usage_error bad_long "bad value '$(printf 'x%.0s' {1..64})\.\.\.' for --quarantine: expected a size in bytes" \
+  check --quarantine="$(printf 'x%.0s' {1..5000})" touch @RAN@
 # stats --signal: the library's syntax (numparse.h), never a fault's signal
 for pair in USR1:USR1 sigusr2:sigusr2 10:10 off:off 0:0; do
   expect "signal_${pair%%:*}" 0 "${pair#*:}" stats --signal="${pair%%:*}" \
