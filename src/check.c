@@ -35,6 +35,7 @@ hg_lock_t hg_check_mutex HG_FORK_DATA = HG_LOCK_INIT;
 static struct hg_heap check_heap;   /* every small slot of check mode */
 size_t hg_check_redzone;
 struct findings hg_check_pending;
+size_t hg_check_evict_above;
 
 /* The work of check mode's entry points: where the stubs run the call on the side stack
  * (wipe.h), the entry points' frames are there too, so it may be inlined into them;
@@ -289,12 +290,14 @@ static inline __attribute__((always_inline)) void evict(size_t limit, struct fin
  * report what was found when the findings fill up); the rest are left pending.  False
  * if nothing left. */
 static bool drain(hg_stack_t where, enum hg_api api) {
-  if (!ring_len) return false;
+  if (!ring_len || hg_check_evict_above == SIZE_MAX) return false;
   for (;;) {
     evict(0, &hg_check_pending, where, api);
     if (!ring_len) return true;
     hg_check_report_pending(false);
     hg_lock_inline(&hg_check_mutex);
+    /* (Its findings wait for a report to end, and have no more room: the rest stay.) */
+    if (hg_check_evict_above == SIZE_MAX) return true;
   }
 }
 
@@ -506,7 +509,7 @@ static HG_NOINLINE void free_apart(struct hg_block *b, void *p, enum hg_api api,
   quarantined_bytes += cost;
   struct hg_block *out[EVICT_APART];
   unsigned n = 0;
-  while (n < EVICT_APART && ring_len && quarantined_bytes > hg_opt.quarantine) {
+  while (n < EVICT_APART && ring_len && quarantined_bytes > hg_check_evict_above) {
     struct hg_block *e = ring[ring_head];
     /* (A guarded or protected block leaves under the lock: evict, below.) */
     if (e->state != HG_BLOCK_FREED || (e->flags & (HG_BLOCK_GUARDED | HG_BLOCK_PROTECTED))) break;
@@ -545,7 +548,7 @@ static HG_NOINLINE void free_apart(struct hg_block *b, void *p, enum hg_api api,
     }
     release(e);
   }
-  evict(hg_opt.quarantine, fs, stack, api);
+  evict(hg_check_evict_above, fs, stack, api);
   unlock_report();
 }
 
@@ -598,7 +601,7 @@ static HG_CHECK_WORK void check_free(void *p, enum hg_api api, hg_stack_t stack,
     if (guarded) quarantined_guarded++;
     else poison(b, p);
     quarantined_bytes += quarantine_cost(b);
-    evict(hg_opt.quarantine, fs, stack, api);
+    evict(hg_check_evict_above, fs, stack, api);
   }
   unlock_report();
 }
@@ -803,6 +806,7 @@ void hg_check_init(void) {
   hg_wipe_init(depth);
   ERRNO_INIT();
   hg_heap_init_private(&check_heap);
+  hg_check_init_quarantine();
   hg_check_on = true;
   hg_heap_divert = &check_divert;
 }

@@ -55,6 +55,9 @@ extern HG_HIDDEN bool hg_check_on;
  * hg_check_start from the library constructor (loads the unwinder). */
 void hg_check_init(void);
 void hg_check_start(void);
+/* The quarantine's bound, from the options: in hg_check_init, and for sampled guard
+ * mode's quarantine in hg_guard_init. */
+void hg_check_init_quarantine(void);
 /* The exit-time work (check_exit.c: verify, leak scan, summary), once per process:
  * from the library destructor at exit(), or from _exit (init.c).  Returns the status to
  * exit with: the error exit code if errors were found and it is set, else `status`.
@@ -143,6 +146,12 @@ extern HG_HIDDEN __thread uint32_t hg_leak_thread_serial;
 uint32_t hg_leak_new_thread_serial(void);
 /* From check mode's fork handler in the child (async-signal-safe: one load, one store). */
 void hg_leak_fork_child(void);
+
+/* Errors check mode finds in a thread that is printing a report (the symboliser's
+ * allocations: a free of its pushes a written block out of the quarantine) are not
+ * printed inside that report: they wait, and hg_diag_unlock prints them once it ends,
+ * the report lock still held (check_report.c).  No-op when none wait. */
+void hg_check_report_deferred(void);
 
 void hg_check_fork_prepare(void);
 void hg_check_fork_parent(void);

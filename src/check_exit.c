@@ -82,6 +82,8 @@ bool hg_check_lock_patiently(void) {
 
 /* ---- start and fork ---------------------------------------------------------------------------- */
 
+void hg_check_init_quarantine(void) { hg_check_evict_above = hg_opt.quarantine; }
+
 HG_DEFAULT_TEXT void hg_check_start(void) {
   if (!hg_check_on) return;
   hg_diag_init();

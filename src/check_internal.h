@@ -20,6 +20,8 @@ struct finding {
   const char *when;        /* how it was found without a call: "at exit", ... */
   int access;              /* a faulting access (guard mode): 1 READ, 2 WRITE, 3 unknown;
                               0: a changed byte found afterwards */
+  bool in_report;          /* found by heapguard's own call while it printed a report
+                              (deferred: hg_check_defer) */
   size_t size, align;      /* F_MISMATCH: what the deallocation said (check.h) */
 };
 
@@ -50,6 +52,18 @@ void hg_check_report(const struct finding *f);
 /* Report fs's findings, in order (no lock held); in sampled guard mode, any finding
  * ends the program (hg_guard_sampled_error). */
 void hg_check_report_all(const struct findings *fs);
+
+/* This thread is printing a report (hg_diag_reporting): fs's findings, from a call it
+ * made (check mode's lock held), wait until that report ends (check.h:
+ * hg_check_report_deferred) rather than be printed inside it.  False if they do not
+ * fit: the caller prints them now.  While the waiting findings come near to filling
+ * their room, blocks leave the quarantine only when it is drained (out of memory):
+ * hg_check_evict_above is SIZE_MAX, so the blocks whose verify might find more stay
+ * there, to be verified later, rather than their findings be lost. */
+bool hg_check_defer(const struct findings *fs);
+/* The quarantine's bytes above which blocks leave it: HEAPGUARD_QUARANTINE, or
+ * SIZE_MAX as above (check mode's lock). */
+extern HG_HIDDEN size_t hg_check_evict_above;
 
 /* Check mode's lock, from a signal handler (guard mode's faults, the crash report):
  * false after about a second without it (the interrupted thread itself may hold it). */

@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "guard.h"
 #include "maps.h"
+#include "options.h"
 #include "pagemap.h"
 #include "protect.h"
 #include "region.h"
@@ -74,7 +75,12 @@ static const char *kind_of(const struct finding *f) {
 }
 
 static void print_where(const struct finding *f) {
-  if (f->where_api != HG_API_NONE) hg_stack_print(f->where, hg_check_api_names[f->where_api]);
+  /* The call that found it is heapguard's (the symboliser's), and has no stack: said so,
+   * rather than "(no stack recorded)" under the allocation function's name. */
+  if (f->in_report && !f->where)
+    hg_diag_line("   (found %s%sby heapguard's own %s while it printed an earlier report)", f->when ? f->when : "",
+                 f->when ? ", " : "", hg_check_api_names[f->where_api]);
+  else if (f->where_api != HG_API_NONE) hg_stack_print(f->where, hg_check_api_names[f->where_api]);
   else if (f->access) hg_stack_print(f->where, NULL);
   else hg_diag_line("   (found %s)", f->when);
 }
@@ -299,13 +305,63 @@ static bool operators_of_two_objects(const struct finding *f) {
   return false;
 }
 
+static bool report_one(const struct finding *f) {
+  if (operators_of_two_objects(f)) return false;
+  hg_check_report(f);
+  return true;
+}
+
 void hg_check_report_all(const struct findings *fs) {
   unsigned reported = 0;
-  for (unsigned i = 0; i < fs->n; i++) {
-    if (operators_of_two_objects(&fs->f[i])) continue;
-    hg_check_report(&fs->f[i]);
-    reported++;
-  }
+  for (unsigned i = 0; i < fs->n; i++) reported += report_one(&fs->f[i]);
   /* Sampled guard mode runs in the default allocator, which stops at any heap error. */
+  if (reported && !hg_check_on) hg_guard_sampled_error();
+}
+
+/* ---- findings made while a report is printed (check.h: hg_check_report_deferred) ------ */
+
+/* The report lock's: only the thread printing a report adds to it (hg_check_defer) or
+ * prints from it.  A report's symbolisation frees about 4 KiB in 24 calls the first
+ * time (libdw loading), less later: with a quarantine full of blocks written after
+ * free, some 35 findings of 16-byte blocks, about 100 bytes each in the quarantine
+ * (bugs/bug_report_in_report).  A fixed array, no allocation: the blocks past its
+ * room wait in the quarantine (hg_check_evict_above). */
+#define DEFERRED_MAX (4 * MAX_FINDINGS)
+static struct {
+  unsigned n, next;   /* f[next .. n-1] wait; reset when all are printed */
+  bool holding;       /* hg_check_evict_above raised */
+  struct finding f[DEFERRED_MAX];
+} deferred;
+
+bool hg_check_defer(const struct findings *fs) {
+  if (fs->n > DEFERRED_MAX - deferred.n) return false;
+  for (unsigned i = 0; i < fs->n; i++) {
+    struct finding *f = &deferred.f[deferred.n++];
+    *f = fs->f[i];
+    f->in_report = true;
+  }
+  /* Evictions held back while room is left for more than a batch (a call's findings,
+   * at most MAX_FINDINGS): what the calls of the symboliser's may still find then (up
+   * to EVICT_APART blocks a free had taken off the ring, a bad pointer of its own).  A
+   * finding that finds no room is printed at once, inside the report: never lost. */
+  if (DEFERRED_MAX - deferred.n < 2 * MAX_FINDINGS) {
+    deferred.holding = true;
+    hg_check_evict_above = SIZE_MAX;
+  }
+  return true;
+}
+
+void hg_check_report_deferred(void) {
+  if (hg_likely(deferred.next == deferred.n)) return;
+  unsigned reported = 0;
+  /* Printing one may defer more (its own symbolisation): they are printed in turn. */
+  while (deferred.next < deferred.n) reported += report_one(&deferred.f[deferred.next++]);
+  deferred.n = deferred.next = 0;
+  if (deferred.holding) {
+    hg_check_lock();
+    hg_check_evict_above = hg_opt.quarantine;
+    hg_check_unlock();
+    deferred.holding = false;
+  }
   if (reported && !hg_check_on) hg_guard_sampled_error();
 }

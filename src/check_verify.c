@@ -79,7 +79,12 @@ HG_NOINLINE unsigned hg_check_report_pending(bool fill) {
   fs.n = hg_check_pending.n;
   memcpy(fs.f, hg_check_pending.f, fs.n * sizeof *fs.f);
   hg_check_pending.n = 0;
+  /* Found by a call the report being printed made (its symboliser's): printed after
+   * it, not inside it (check.h: hg_check_report_deferred).  (No stack to fill in: the
+   * call is heapguard's.) */
+  bool deferred = hg_diag_reporting() && hg_check_defer(&fs);
   hg_unlock_inline(&hg_check_mutex);
+  if (deferred) return fs.n;
   if (fill)
     for (unsigned i = 0; i < fs.n; i++)
       if (!fs.f[i].where) fs.f[i].where = hg_stack_capture();

@@ -43,6 +43,8 @@ static bool output_is_ours(int fd) { return hg_file_same(fd, &log_id); }
 static hg_lock_t report_lock HG_FORK_DATA = HG_LOCK_INIT;
 static _Atomic int report_owner HG_FORK_DATA;
 static int report_depth HG_FORK_DATA;
+/* Whether this thread holds the report lock (report_owner, without a gettid call). */
+static __thread bool reporting;
 /* The owner's cancellation state, kept off while it reports: symbolising opens files
  * (libdw reads /proc/PID/auxv and maps with open(2), a cancellation point), and a thread
  * with a deferred cancellation pending that met a heap error was cancelled in its own
@@ -171,16 +173,23 @@ void hg_diag_lock(void) {
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
     hg_lock(&report_lock);
     atomic_store_explicit(&report_owner, self, memory_order_relaxed);
+    reporting = true;
     report_cancel_state = cancel_state;
     report_files_raised = hg_files_raise(&report_files_limit);
   }
   report_depth++;
 }
 
+bool hg_diag_reporting(void) { return reporting; }
+
 void hg_diag_unlock(void) {
+  /* The errors found while this report was printed, after it (check.h), the lock still
+   * held: no other report comes between. */
+  if (report_depth == 1) hg_check_report_deferred();
   if (--report_depth == 0) {
     int cancel_state = report_cancel_state;
     if (report_files_raised) hg_files_restore(report_files_limit);
+    reporting = false;
     atomic_store_explicit(&report_owner, 0, memory_order_relaxed);
     hg_unlock(&report_lock);
     pthread_setcancelstate(cancel_state, NULL);
@@ -237,6 +246,7 @@ void hg_diag_fork_child(void) {
   hg_lock_reset(&contexts_lock);
   atomic_store_explicit(&report_owner, 0, memory_order_relaxed);
   report_depth = 0;
+  reporting = false;
   /* A per-process log name gets a file of its own; a shared name keeps the fd.  The
    * name is read as the parent read it (hg_pid_path: "%%" is a literal '%', so
    * "log.%%p" is one shared file named "log.%p"). */

@@ -29,9 +29,13 @@ void hg_diag_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * a signal taken while a report is written (fault.c). */
 void hg_diag_line_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Keep a multi-line report together: other threads wait, the same thread may nest. */
+/* Keep a multi-line report together: other threads wait, the same thread may nest.
+ * The outermost unlock first prints the errors check mode found meanwhile in this
+ * thread (check.h: hg_check_report_deferred). */
 void hg_diag_lock(void);
 void hg_diag_unlock(void);
+/* Whether this thread is printing a report (holds the lock above). */
+bool hg_diag_reporting(void);
 
 /* Count an error of `kind` detected at stack `where` about a block allocated at stack
  * `origin` (0 when unknown).  True if this context is new and must be printed. */

@@ -420,6 +420,7 @@ static void unmap_slot(uintptr_t slot, size_t raw) {
 HG_DEFAULT_TEXT void hg_guard_init(void) {
   if (hg_opt.mode == HG_MODE_GUARD) hg_guard_on = true;
   else if (hg_opt.mode == HG_MODE_RUN && hg_opt.sample_rate) hg_guard_sampling = true;
+  if (hg_guard_sampling) hg_check_init_quarantine();
   size_t want = hg_guard_sampling ? hg_opt.sample_align : hg_opt.guard_align;
   least_alignment = 1;
   while (least_alignment < want && least_alignment < HG_ALIGNMENT) least_alignment <<= 1;
