@@ -20,12 +20,7 @@
 #include "span.h"
 #include "stack.h"
 
-/* FREEING: freed, and in the hands of the one thread whose free made it so or whose
- * free took it off the quarantine's ring, which is writing its poison or reading it
- * back outside check mode's lock (check.c: check_free); in no structure, its bytes
- * are read by nobody else (the verify skips it), and it becomes FREED (and goes into
- * the ring, or away) under the lock again.  A free of it is a double free. */
-enum hg_block_state { HG_BLOCK_LIVE = 1, HG_BLOCK_FREED, HG_BLOCK_FREEING };
+enum hg_block_state { HG_BLOCK_LIVE = 1, HG_BLOCK_FREED };
 enum hg_block_flag {
   HG_BLOCK_INTERNAL = 1,   /* allocated by heapguard itself (symboliser): never a leak */
   HG_BLOCK_REPORTED = 16,  /* its corruption was reported: not again */

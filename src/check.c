@@ -49,19 +49,6 @@ size_t hg_check_evict_above;
 #define HG_CHECK_WORK HG_NOINLINE
 #endif
 
-/* Whether two threads have met at check mode's lock (one waited for it in malloc or
- * free): from then on frees do their cold work apart from it (free_apart).  Written and
- * read with the lock held; never cleared. */
-static bool contended;
-
-/* The lock, for malloc and free: a wait turns `contended` on. */
-static inline __attribute__((always_inline)) void check_lock(void) {
-  if (hg_unlikely(!hg_trylock_inline(&hg_check_mutex))) {
-    hg_lock_wait(&hg_check_mutex);
-    contended = true;
-  }
-}
-
 void hg_check_lock(void) { hg_lock_inline(&hg_check_mutex); }
 void hg_check_unlock(void) { hg_unlock_inline(&hg_check_mutex); }
 
@@ -159,20 +146,17 @@ bool hg_check_holds(uintptr_t a) {
   return (ring && a - (uintptr_t)ring < ring_cap * sizeof *ring) || hg_blocks_holds(a) || hg_stack_holds(a);
 }
 
-static HG_NOINLINE bool ring_grow(void) {
-  size_t cap = ring_cap ? ring_cap * 2 : 4096;
-  struct hg_block **r = ring ? hg_os_remap(ring, ring_cap * sizeof *r, cap * sizeof *r)
-                             : hg_os_map(cap * sizeof *r);
-  if (!r) return false;
-  hg_os_huge_pages(r, cap * sizeof *r);   /* once it holds a whole huge page */
-  if (ring_head) memcpy(r + ring_cap, r, ring_head * sizeof *r);
-  ring = r;
-  ring_cap = cap;
-  return true;
-}
-
-static inline __attribute__((always_inline)) bool ring_push(struct hg_block *b) {
-  if (hg_unlikely(ring_len == ring_cap) && !ring_grow()) return false;
+static bool ring_push(struct hg_block *b) {
+  if (ring_len == ring_cap) {
+    size_t cap = ring_cap ? ring_cap * 2 : 4096;
+    struct hg_block **r = ring ? hg_os_remap(ring, ring_cap * sizeof *r, cap * sizeof *r)
+                               : hg_os_map(cap * sizeof *r);
+    if (!r) return false;
+    hg_os_huge_pages(r, cap * sizeof *r);   /* once it holds a whole huge page */
+    if (ring_head) memcpy(r + ring_cap, r, ring_head * sizeof *r);
+    ring = r;
+    ring_cap = cap;
+  }
   ring[(ring_head + ring_len++) & (ring_cap - 1)] = b;
   return true;
 }
@@ -189,7 +173,6 @@ static inline __attribute__((always_inline)) bool ring_push(struct hg_block *b) 
  * twice, and no count of what was asked for is kept (it was about 20 instructions of
  * every free); the entries already within PREFETCH_AHEAD of the head when the
  * quarantine first fills are not asked for. */
-#define LEFT "when the block left the quarantine"
 #define PREFETCH_AHEAD 8
 #define PREFETCH_WHOLE 4
 #define PREFETCH_BYTES 4096
@@ -246,21 +229,6 @@ static void release(struct hg_block *b) {
   slot_free_at(hg_blocks_erase(b), slot, idx);
 }
 
-/* The block at the ring's head taken off it (ring_len > 0), the next ones' lines asked
- * for (see PREFETCH_AHEAD). */
-static inline __attribute__((always_inline)) struct hg_block *ring_pop(void) {
-  struct hg_block *const *r = ring;
-  size_t mask = ring_cap - 1, head = ring_head, len = ring_len - 1;
-  struct hg_block *b = r[head];
-  head = (head + 1) & mask;
-  ring_head = head;
-  ring_len = len;
-  if (len >= PREFETCH_AHEAD) prefetch_record(r[(head + PREFETCH_AHEAD - 1) & mask]);
-  if (len >= PREFETCH_WHOLE) prefetch_poison(r[(head + PREFETCH_WHOLE - 1) & mask]);
-  if (len >= PREFETCH_SPAN) prefetch_span(r[(head + PREFETCH_SPAN - 1) & mask]);
-  return b;
-}
-
 /* Let blocks leave the quarantine until it holds at most `limit` bytes, verifying
  * each; stop early when the findings are full (the rest leave on a later call).
  * (Inlined, as slot_alloc: drain is its other caller.) */
@@ -270,11 +238,19 @@ static inline __attribute__((always_inline)) void evict(size_t limit, struct fin
   while (ring_len && (quarantined_bytes > limit ||
                       (quarantined_guarded && quarantined_guarded > hg_guard_quarantine_max())) &&
          room(fs)) {
-    struct hg_block *b = ring_pop();
+    struct hg_block *const *r = ring;
+    size_t mask = ring_cap - 1, head = ring_head, len = ring_len - 1;
+    struct hg_block *b = r[head];
+    head = (head + 1) & mask;
+    ring_head = head;
+    ring_len = len;
+    if (len >= PREFETCH_AHEAD) prefetch_record(r[(head + PREFETCH_AHEAD - 1) & mask]);
+    if (len >= PREFETCH_WHOLE) prefetch_poison(r[(head + PREFETCH_WHOLE - 1) & mask]);
+    if (len >= PREFETCH_SPAN) prefetch_span(r[(head + PREFETCH_SPAN - 1) & mask]);
     if (b->state != HG_BLOCK_FREED) continue;   /* cannot happen: the ring owns it */
     quarantined_bytes -= quarantine_cost(b);
     if (b->flags & HG_BLOCK_GUARDED) quarantined_guarded--;
-    check_freed(b, fs, where, where_api, LEFT);
+    check_freed(b, fs, where, where_api, "when the block left the quarantine");
     release(b);
   }
 }
@@ -398,7 +374,7 @@ static inline __attribute__((always_inline)) void *check_alloc_inline(size_t n, 
       refused = g.refused;
     }
   }
-  check_lock();
+  hg_lock_inline(&hg_check_mutex);
   size_t raw = g_raw;
   struct hg_span *span = NULL;
   size_t idx = 0;
@@ -465,7 +441,6 @@ static HG_NOINLINE struct hg_block *live_block_slow(const void *p, enum hg_api o
   struct finding f = { .shape = F_BAD_POINTER, .op = op, .addr = a, .where = where, .where_api = op };
   if (b) {
     f.block = *b;
-    if (f.block.state == HG_BLOCK_FREEING) f.block.state = HG_BLOCK_FREED;   /* (as reported) */
     if (hg_block_user(b) == a) f.shape = F_DOUBLE_FREE;
   }
   add(fs, f);
@@ -487,121 +462,48 @@ static HG_NOINLINE void mismatch(const struct hg_block *b, void *p, enum hg_api 
                                            .where = stack, .where_api = api, .size = size, .align = align });
 }
 
-/* The blocks one free takes off the ring to verify apart; more (a big block freed
- * after many small ones) leave under the lock, as before. */
-#define EVICT_APART 4
-
-/* The common free (a plain block, held in the quarantine): the cold memory work, its
- * poison written and its redzones read, and the poison and redzones of the blocks it
- * pushes out of the quarantine read back, is done outside check mode's lock, which is
- * taken twice, briefly: first the double-free test and the state change LIVE ->
- * FREEING, the quarantine's bytes reserved and the blocks leaving taken off the ring
- * (FREEING too: blocks.h); then the findings, if any (the slow checks), the block into
- * the ring, and the blocks that left given back.  Under the one lock for everything,
- * two threads spent most of their time waiting for it (wl_larson, 2 threads). */
-static HG_NOINLINE void free_apart(struct hg_block *b, void *p, enum hg_api api, hg_stack_t stack) {
-  struct findings *fs = &hg_check_pending;
-  b->state = HG_BLOCK_FREEING;
-  b->free_stack = stack;
-  uint8_t align_log = b->free_api;   /* (the live block's: its redzones' report below) */
-  b->free_api = (uint8_t)api;
-  size_t cost = quarantine_cost(b);
-  quarantined_bytes += cost;
-  struct hg_block *out[EVICT_APART];
-  unsigned n = 0;
-  while (n < EVICT_APART && ring_len && quarantined_bytes > hg_check_evict_above) {
-    struct hg_block *e = ring[ring_head];
-    /* (A guarded or protected block leaves under the lock: evict, below.) */
-    if (e->state != HG_BLOCK_FREED || (e->flags & (HG_BLOCK_GUARDED | HG_BLOCK_PROTECTED))) break;
-    ring_pop();
-    quarantined_bytes -= quarantine_cost(e);
-    e->state = HG_BLOCK_FREEING;
-    out[n++] = e;
-  }
-  unlock_report();
-  fill(p, HG_CHECK_FREED_BYTE, poisoned_bytes(b));
-  bool clean = slot_clean(b, false);
-  unsigned dirty = 0;
-  for (unsigned i = 0; i < n; i++)
-    if (!slot_clean(out[i], true)) dirty |= 1u << i;
-  hg_lock_inline(&hg_check_mutex);
-  if (hg_unlikely(!clean)) {   /* reported as at the free's start: a live block's */
-    b->state = HG_BLOCK_LIVE;
-    b->free_api = align_log;
-    hg_check_redzones_slow(b, fs, stack, api, NULL, NULL);
-    b->free_api = (uint8_t)api;
-  }
-  b->state = HG_BLOCK_FREED;
-  if (hg_unlikely(!ring_push(b))) {
-    quarantined_bytes -= cost;
-    release(b);
-  }
-  for (unsigned i = 0; i < n; i++) {
-    struct hg_block *e = out[i];
-    if (hg_unlikely(dirty & (1u << i))) {
-      if (!room(fs)) {   /* reported now, the lock taken again */
-        hg_check_report_pending(false);
-        hg_lock_inline(&hg_check_mutex);
-      }
-      e->state = HG_BLOCK_FREED;
-      hg_check_freed_slow(e, fs, stack, api, LEFT, NULL);
-    }
-    release(e);
-  }
-  evict(hg_check_evict_above, fs, stack, api);
-  unlock_report();
-}
-
 /* size, align: what a sized or aligned operator delete says of the block (check.h). */
 static HG_CHECK_WORK void check_free(void *p, enum hg_api api, hg_stack_t stack, struct hg_block *hint,
                                      size_t size, size_t align) {
   struct findings *fs = &hg_check_pending;
-  check_lock();
+  hg_lock_inline(&hg_check_mutex);
   struct hg_block *b = live_block(p, api, stack, fs, hint);
-  if (!b) {
-    unlock_report();
-    return;
-  }
-  /* The wrong function for the block: reported, and freed all the same (Valgrind's
-   * way: the program goes on as if the right one had been called). */
-  if (hg_unlikely(!hg_check_dealloc_fits(b, api, size, align))) mismatch(b, p, api, stack, size, align);
-  /* (A plain block held in the quarantine: see free_apart.) */
-  if (hg_unlikely(contended) && b->raw <= hg_opt.quarantine / 4 && !(b->flags & HG_BLOCK_GUARDED) &&
-      !(hg_protect_on && b->size >= hg_opt.protect_min)) {
-    free_apart(b, p, api, stack);
-    return;
-  }
-  check_redzones(b, fs, stack, api, NULL);
-  b->state = HG_BLOCK_FREED;
-  b->free_stack = stack;
-  b->free_api = (uint8_t)api;
-  bool guarded = b->flags & HG_BLOCK_GUARDED;
-  if (guarded) hg_stats_guarded(-1, -(ptrdiff_t)b->size, -(ptrdiff_t)b->raw);
-  /* Held unless too big (or, below, no memory for the ring): then gone at once. */
-  bool hold = b->raw <= hg_opt.quarantine / 4;
-  if (hold && guarded) {
-    if (hg_guard_sampling && hg_check_pending.n == 0) {
-      /* Sampled mode: the slot's mprotect, the dearest part of a sampled free (one
-       * to 40 us with other threads running: it flushes their TLBs), is made outside
-       * the lock, which other threads' samples wait for.  The record, marked freed,
-       * stays where it is meanwhile (records never move, and only the quarantine
-       * releases a freed one): a second free of p is reported as before. */
-      uintptr_t slot = b->slot;
-      size_t raw = b->raw;
-      hg_unlock_inline(&hg_check_mutex);
-      hold = hg_guard_retire(slot, raw);
-      hg_lock_inline(&hg_check_mutex);
-    } else {
-      hold = hg_guard_retire(b->slot, b->raw);
+  if (b) {
+    /* The wrong function for the block: reported, and freed all the same (Valgrind's
+     * way: the program goes on as if the right one had been called). */
+    if (hg_unlikely(!hg_check_dealloc_fits(b, api, size, align))) mismatch(b, p, api, stack, size, align);
+    check_redzones(b, fs, stack, api, NULL);
+    b->state = HG_BLOCK_FREED;
+    b->free_stack = stack;
+    b->free_api = (uint8_t)api;
+    bool guarded = b->flags & HG_BLOCK_GUARDED;
+    if (guarded) hg_stats_guarded(-1, -(ptrdiff_t)b->size, -(ptrdiff_t)b->raw);
+    /* Held unless too big (or, below, no memory for the ring): then gone at once. */
+    bool hold = b->raw <= hg_opt.quarantine / 4;
+    if (hold && guarded) {
+      if (hg_guard_sampling && hg_check_pending.n == 0) {
+        /* Sampled mode: the slot's mprotect, the dearest part of a sampled free (one
+         * to 40 us with other threads running: it flushes their TLBs), is made outside
+         * the lock, which other threads' samples wait for.  The record, marked freed,
+         * stays where it is meanwhile (records never move, and only the quarantine
+         * releases a freed one): a second free of p is reported as before. */
+        uintptr_t slot = b->slot;
+        size_t raw = b->raw;
+        hg_unlock_inline(&hg_check_mutex);
+        hold = hg_guard_retire(slot, raw);
+        hg_lock_inline(&hg_check_mutex);
+      } else {
+        hold = hg_guard_retire(b->slot, b->raw);
+      }
     }
-  }
-  if (!hold || !ring_push(b)) {
-    release(b);
-  } else {
-    if (guarded) quarantined_guarded++;
-    else poison(b, p);
-    quarantined_bytes += quarantine_cost(b);
-    evict(hg_check_evict_above, fs, stack, api);
+    if (!hold || !ring_push(b)) {
+      release(b);
+    } else {
+      if (guarded) quarantined_guarded++;
+      else poison(b, p);
+      quarantined_bytes += quarantine_cost(b);
+      evict(hg_check_evict_above, fs, stack, api);
+    }
   }
   unlock_report();
 }
@@ -810,3 +712,5 @@ void hg_check_init(void) {
   hg_check_on = true;
   hg_heap_divert = &check_divert;
 }
+
+

@@ -245,7 +245,6 @@ bool hg_check_block_near(uintptr_t addr, struct hg_block *out) {
     if (b && addr < hg_block_user(b) + b->size) b = NULL;
   }
   if (b) *out = *b;
-  if (b && out->state == HG_BLOCK_FREEING) out->state = HG_BLOCK_FREED;   /* (blocks.h) */
   hg_check_unlock();
   return b != NULL;
 }

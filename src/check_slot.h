@@ -124,17 +124,6 @@ static inline bool check_freed(struct hg_block *b, struct findings *fs, hg_stack
   return hg_check_freed_slow(b, fs, where, where_api, when, NULL);
 }
 
-/* Whether the slot of a block freed apart (check.c: free_apart) is as it should be:
- * its redzones (freed false) or its redzones and poison (freed true).  Read outside
- * the lock, so nothing is reported here: false sends the block to the slow checks,
- * which say what and where, under the lock.  Only a plain block, neither guarded nor
- * protected.  (check_verify.c) */
-bool hg_check_slot_clean_slow(const struct hg_block *b, bool freed);
-static inline __attribute__((always_inline)) bool slot_clean(const struct hg_block *b, bool freed) {
-  if (slot_pass_fits(b)) return slot_intact(b, freed);
-  return hg_check_slot_clean_slow(b, freed);
-}
-
 /* The findings pending, taken out (lock held), then the lock released and they are
  * reported; a finding with no stack gets the caller's when `fill` (usable_size).
  * (check_verify.c) */

@@ -66,14 +66,6 @@ HG_NOINLINE bool hg_check_freed_slow(struct hg_block *b, struct findings *fs, hg
   return hg_check_redzones_slow(b, fs, where, where_api, when, u);
 }
 
-HG_NOINLINE bool hg_check_slot_clean_slow(const struct hg_block *b, bool freed) {
-  if (b->flags & HG_BLOCK_REPORTED) return true;   /* (not checked again) */
-  uintptr_t user = hg_block_user(b), lo, hi;
-  if (freed && first_changed(user, user + poisoned_bytes(b), HG_CHECK_FREED_BYTE)) return false;
-  redzone_bounds(b, user, &lo, &hi);
-  return !first_changed(lo, user, HG_CHECK_REDZONE_BYTE) && !first_changed(user + b->size, hi, HG_CHECK_REDZONE_BYTE);
-}
-
 HG_NOINLINE unsigned hg_check_report_pending(bool fill) {
   struct findings fs;
   fs.n = hg_check_pending.n;
@@ -177,8 +169,7 @@ size_t hg_check_verify(const char *when, bool exiting, struct hg_live_list *live
         }
         around = unreadable_around(b, &u, probing ? &probe : NULL, &probed);
       }
-      /* (A FREEING block's bytes are being written or read by the thread that has it.) */
-      if (!b->slot || b->state == HG_BLOCK_FREEING) continue;
+      if (!b->slot) continue;
       bool is_live = b->state == HG_BLOCK_LIVE;
       if (live && is_live) list_live(live, i, b);
       if (hg_unlikely(around != NULL)) {

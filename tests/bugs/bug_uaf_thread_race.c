@@ -6,8 +6,8 @@
 // expect-text: bug_uaf_thread_race\.c:43\)
 // expect-text: bug_uaf_thread_race\.c:42\)
 /* Two threads churn blocks of many sizes through a small quarantine, with check
-   mode's lock contended (frees then poison and verify outside it: check.c,
-   free_apart); one of them writes into a block it freed, and past the end of another
+   mode's lock contended (any form of its locking must pass: as in
+   bug_double_free_race); one of them writes into a block it freed, and past the end of another
    before freeing it.  Each bug is reported exactly once: the write after free when
    the block leaves the quarantine (some other free pushes it out), the overflow at
    its free; the hundreds of thousands of clean blocks around them, none.  (The
