@@ -712,5 +712,3 @@ void hg_check_init(void) {
   hg_check_on = true;
   hg_heap_divert = &check_divert;
 }
-
-

@@ -340,8 +340,8 @@ bool hg_check_defer(const struct findings *fs) {
     f->in_report = true;
   }
   /* Evictions held back while room is left for more than a batch (a call's findings,
-   * at most MAX_FINDINGS): what the calls of the symboliser's may still find then (up
-   * to EVICT_APART blocks a free had taken off the ring, a bad pointer of its own).  A
+   * at most MAX_FINDINGS): what the calls of the symboliser's may still find then (the
+   * blocks one free pushes out of the quarantine, a bad pointer of its own).  A
    * finding that finds no room is printed at once, inside the report: never lost. */
   if (DEFERRED_MAX - deferred.n < 2 * MAX_FINDINGS) {
     deferred.holding = true;

@@ -161,7 +161,8 @@ int hg_stderr_copy(void);
  * hg_file_same, whether the number still is that file.  A program that closes every
  * descriptor it did not open (close_range(3, ~0U), closefrom, a loop of close: daemons)
  * and opens files of its own may get such a number, and the library's output went into
- * the program's file.  One fstat each; a failed one (a closed number) is never the same. */
+ * the program's file.  One statx each (fstat where statx is refused); a failed one (a
+ * closed number) is never the same. */
 struct hg_file_id { uint64_t dev, ino; };
 void hg_file_id(int fd, struct hg_file_id *id);
 bool hg_file_same(int fd, const struct hg_file_id *id);

@@ -99,7 +99,7 @@ static HG_COLD void out_failed(int fd, int error) {
  * start) closed it, stderr's copy too, and may have opened files of its own since, one
  * of which got the number (its 500th open; its 4th under `ulimit -n` below 500, where
  * the copy could not go high).  The trace went on nowhere, or into the program's file.
- * Each write checks first (out_checked: one fstat, about a tenth of a traced kernel
+ * Each write checks first (out_checked: one statx, about a tenth of a traced kernel
  * call's cost, docs/architecture.md) and on a write's EBADF (closed between the check
  * and the write) the file is opened again by its name (appended to), or stderr copied
  * again from the program's fd 2, and the line written there.  The stale number is left
@@ -235,7 +235,7 @@ static ssize_t writev_out(int fd, const struct iovec *iov, int n) {
   if (quiet) {
     int error = w < 0 ? errno : 0;
     hg_sigpipe_restore(mask, error);
-    errno = error;
+    if (w < 0) errno = error;   /* (the restore's calls may have set it) */
   }
   return w;
 }
