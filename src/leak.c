@@ -31,8 +31,11 @@
  *
  * Blocks left unreached are lost.  A lost block reachable from another lost block is
  * "indirectly lost" (the rest of a leaked list); the others are "definitely lost".
- * Lost blocks are grouped by allocation stack, largest group first; each group is one
- * error (kind memory-leak).  Still-reachable blocks are counted, not reported. */
+ * There is no "possibly lost": a pointer into a block's middle reaches it.  Lost
+ * blocks are grouped by allocation stack, largest group first; each group is one error
+ * (kind memory-leak).  Still-reachable blocks are counted; grouped and printed the same
+ * way only when asked (HEAPGUARD_SHOW_LEAK_KINDS, HEAPGUARD_ERRORS_FOR_LEAK_KINDS,
+ * which choose the kinds printed and those counted as errors). */
 #define _GNU_SOURCE   /* dl_iterate_phdr */
 #include <errno.h>
 #include <link.h>
@@ -247,8 +250,11 @@ static bool scan_mapping(const struct hg_mapping *m, void *arg) {
 
 struct group {
   hg_stack_t stack;
-  uint8_t indirect, api;
-  size_t bytes, blocks;
+  uint32_t first;   /* the live-list position of its first block: groups of equal size
+                       keep the order in which their stacks were first met */
+  uint32_t blocks;
+  uint8_t kind, api;   /* kind: 0 definitely lost, 1 indirectly lost, 2 still reachable */
+  size_t bytes;
 };
 
 struct totals {
@@ -256,6 +262,9 @@ struct totals {
    * held by the parent's vanished threads */
   size_t bytes[4], blocks[4];
 };
+
+/* The kinds' bits (numparse.h) by struct group's kind. */
+static const unsigned kind_bit[3] = { HG_LEAK_KIND_DEFINITE, HG_LEAK_KIND_INDIRECT, HG_LEAK_KIND_REACHABLE };
 
 static void sort_groups(struct group *g, size_t n) {
   /* Shell sort, largest first (no qsort: it may allocate). */
@@ -268,8 +277,36 @@ static void sort_groups(struct group *g, size_t n) {
       }
 }
 
-/* Group the lost blocks by (stack, indirect) into g (room for every block). */
-static size_t make_groups(struct scan *sc, struct group *g, size_t room, struct totals *t) {
+/* Heap sort (n log n even for the hundreds of thousands of reachable blocks of a big
+ * program, in place) by key: by (stack, kind), then by first. */
+static bool before_by_stack(const struct group *a, const struct group *b) {
+  return a->stack != b->stack ? a->stack < b->stack : a->kind < b->kind;
+}
+static bool before_by_first(const struct group *a, const struct group *b) { return a->first < b->first; }
+
+static void heap_sort(struct group *g, size_t n, bool (*before)(const struct group *, const struct group *)) {
+  if (n < 2) return;
+  for (size_t end = n, start = n / 2;;) {
+    if (start) start--;
+    else if (--end) { struct group t = g[0]; g[0] = g[end]; g[end] = t; }
+    else return;
+    for (size_t root = start, child; (child = 2 * root + 1) < end; root = child) {
+      if (child + 1 < end && before(&g[child], &g[child + 1])) child++;
+      if (!before(&g[root], &g[child])) break;
+      struct group t = g[root];
+      g[root] = g[child];
+      g[child] = t;
+    }
+  }
+}
+
+/* Group the lost blocks, and with `reachable` the still reachable ones, by (stack,
+ * kind) into g (room for every block): a group a block, sorted by (stack, kind) and
+ * merged, put back in the order their first blocks came, then largest first.  (A
+ * linear search of the groups for each block cost blocks times groups: fine for a
+ * program's few leaks, not for the reachable blocks of one that exits holding
+ * 100,000.) */
+static size_t make_groups(struct scan *sc, struct group *g, size_t room, struct totals *t, bool reachable) {
   size_t n = 0;
   for (size_t l = 0; l < sc->nlive; l++) {
     struct hg_block *b = hg_blocks_at(sc->live[l]);
@@ -278,19 +315,27 @@ static size_t make_groups(struct scan *sc, struct group *g, size_t room, struct 
     unsigned k = (m & M_PARENT) ? 3 : (m & M_REACHED) ? 2 : (m & M_INDIRECT) ? 1 : 0;
     t->bytes[k] += b->size;
     t->blocks[k]++;
-    if (k >= 2) continue;
-    size_t j;
-    for (j = 0; j < n; j++)   /* linear: lost blocks are few in a program worth reporting */
-      if (g[j].stack == b->alloc_stack && g[j].indirect == k) break;
-    if (j == n) {
-      if (n == room) continue;
-      g[n++] = (struct group){ b->alloc_stack, (uint8_t)k, b->alloc_api, 0, 0 };
-    }
-    g[j].bytes += b->size;
-    g[j].blocks++;
+    if (k == 3 || (k == 2 && !reachable) || n == room) continue;
+    g[n++] = (struct group){ b->alloc_stack, (uint32_t)l, 1, (uint8_t)k, b->alloc_api, b->size };
   }
-  sort_groups(g, n);
-  return n;
+  heap_sort(g, n, before_by_stack);
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (m && g[m - 1].stack == g[i].stack && g[m - 1].kind == g[i].kind) {
+      struct group *into = &g[m - 1];
+      into->bytes += g[i].bytes;
+      into->blocks++;
+      if (g[i].first < into->first) {
+        into->first = g[i].first;
+        into->api = g[i].api;
+      }
+    } else {
+      g[m++] = g[i];
+    }
+  }
+  heap_sort(g, m, before_by_first);
+  sort_groups(g, m);
+  return m;
 }
 
 /* Live blocks scanned with tables in hg_leak_report's frame (about 2.5 KiB), not mapped. */
@@ -471,27 +516,41 @@ static bool mark_blocks(struct scan *sc) {
   return true;
 }
 
-/* --leak-check=full: each group as an error, largest first, with its allocation stack. */
+/* --leak-check=full: each group, largest first, with its allocation stack: as an
+ * error if its kind is one of --errors-for-leak-kinds (counted even when not printed,
+ * as Valgrind does), printed if one of --show-leak-kinds (a record not an error
+ * without "ERROR:", in Valgrind's words). */
 static void print_groups(const struct group *groups, size_t ngroups) {
-  static const char *const how[] = { "definitely", "indirectly" };
+  static const char *const how[] = { "definitely lost", "indirectly lost", "still reachable" };
   for (size_t i = 0; i < ngroups; i++) {
     const struct group *g = &groups[i];
-    /* The context's "where" tells definite (0) from indirect (1) groups of one stack. */
-    if (!hg_diag_error("memory-leak", g->indirect, g->stack)) continue;
+    bool error = hg_opt.errors_for_leak_kinds & kind_bit[g->kind];
+    /* The context's "where" tells the kinds of one stack apart. */
+    if (error && !hg_diag_error("memory-leak", g->kind, g->stack)) continue;
+    if (!(hg_opt.show_leak_kinds & kind_bit[g->kind])) continue;
     hg_diag_lock();
-    hg_diag_line("ERROR: memory-leak: %zu bytes in %zu blocks are %s lost in loss record %zu of %zu",
-                 g->bytes, g->blocks, how[g->indirect], i + 1, ngroups);
+    hg_diag_line("%s%zu bytes in %u blocks are %s in loss record %zu of %zu", error ? "ERROR: memory-leak: " : "",
+                 g->bytes, g->blocks, how[g->kind], i + 1, ngroups);
     hg_stack_print(g->stack, hg_check_api_names[g->api]);
     hg_diag_unlock();
   }
 }
 
-/* The totals; with --leak-check=summary, the lost blocks first as one error. */
+/* The totals; with --leak-check=summary, the blocks of --errors-for-leak-kinds first
+ * as one error ("lost": both kinds of lost). */
 static void print_summary(const struct totals *t) {
-  if (hg_opt.leak_check == HG_LEAKS_SUMMARY && (t->blocks[0] || t->blocks[1])) {
+  unsigned errors = hg_opt.errors_for_leak_kinds;
+  size_t bytes = 0, blocks = 0;
+  for (unsigned k = 0; k < 3; k++)
+    if (errors & kind_bit[k]) bytes += t->bytes[k], blocks += t->blocks[k];
+  if (hg_opt.leak_check == HG_LEAKS_SUMMARY && blocks) {
+    unsigned lost = errors & (HG_LEAK_KIND_DEFINITE | HG_LEAK_KIND_INDIRECT);
+    const char *what = lost == HG_LEAK_KIND_DEFINITE ? "definitely lost" : lost == HG_LEAK_KIND_INDIRECT ? "indirectly lost"
+                       : lost ? "lost" : "";
     hg_diag_error("memory-leak", 0, 0);
-    hg_diag_line("ERROR: memory-leak: %zu bytes in %zu blocks are lost (--leak-check=full shows where)",
-                 t->bytes[0] + t->bytes[1], t->blocks[0] + t->blocks[1]);
+    hg_diag_line("ERROR: memory-leak: %zu bytes in %zu blocks are %s%s%s (--leak-check=full shows where)", bytes, blocks,
+                 what, *what && (errors & HG_LEAK_KIND_REACHABLE) ? " or " : "",
+                 errors & HG_LEAK_KIND_REACHABLE ? "still reachable" : "");
   }
   hg_diag_lock();
   hg_diag_line("LEAK SUMMARY:");
@@ -564,7 +623,11 @@ static void leak_report(struct hg_live_list *l) {
       unmap_tables(&tb);
       return;
     }
-    ngroups = make_groups(&sc, tb.groups, live, &t);
+    /* Reachable blocks grouped only when a record of theirs is wanted: full mode, and
+     * the kind shown or an error (else their groups would only number the others'). */
+    bool reachable = hg_opt.leak_check == HG_LEAKS_FULL &&
+                     ((hg_opt.show_leak_kinds | hg_opt.errors_for_leak_kinds) & HG_LEAK_KIND_REACHABLE);
+    ngroups = make_groups(&sc, tb.groups, live, &t, reachable);
   }
   hg_check_unlock();
 

@@ -103,4 +103,48 @@ static inline bool hg_parse_signal(const char *s, size_t *out) {
   return false;
 }
 
+/* Leak kinds, Valgrind's words for them: --show-leak-kinds, --errors-for-leak-kinds (and
+ * a suppression's match-leak-kinds) take a set of them.  heapguard finds no "possible"
+ * leak (a block reached only by a pointer into its middle counts as reachable), so that
+ * kind is accepted, for Valgrind's command lines, and matches nothing. */
+enum {
+  HG_LEAK_KIND_DEFINITE = 1,
+  HG_LEAK_KIND_INDIRECT = 2,
+  HG_LEAK_KIND_POSSIBLE = 4,
+  HG_LEAK_KIND_REACHABLE = 8,
+  HG_LEAK_KIND_ALL = 15,
+};
+
+/* s[0..len): "all", "none", or kinds separated by commas (definite,indirect,possible,
+ * reachable, in any order), into *out as HG_LEAK_KIND_ bits.  False for anything else
+ * (an empty word, "all" or "none" among others): no set is written "none". */
+static inline bool hg_parse_leak_kinds(const char *s, size_t len, unsigned *out) {
+  static const char names[4][10] = { "definite", "indirect", "possible", "reachable" };
+  if (len == 3 && s[0] == 'a' && s[1] == 'l' && s[2] == 'l') {
+    *out = HG_LEAK_KIND_ALL;
+    return true;
+  }
+  if (len == 4 && s[0] == 'n' && s[1] == 'o' && s[2] == 'n' && s[3] == 'e') {
+    *out = 0;
+    return true;
+  }
+  unsigned set = 0;
+  for (const char *end = s + len;;) {
+    size_t n = 0;
+    while (s + n < end && s[n] != ',') n++;
+    unsigned k = 0;
+    for (; k < 4; k++) {
+      size_t i = 0;
+      while (i < n && names[k][i] && names[k][i] == s[i]) i++;
+      if (i == n && !names[k][n]) break;
+    }
+    if (k == 4) return false;
+    set |= 1u << k;
+    if (s + n == end) break;
+    s += n + 1;
+  }
+  *out = set;
+  return true;
+}
+
 #endif

@@ -76,6 +76,8 @@ static bool parse_output(const char *s, const char **out) {
   return parse_file(s, out);
 }
 
+static bool parse_kinds(const char *s, unsigned *out) { return hg_parse_leak_kinds(s, strlen(s), out); }
+
 static const char *const stats_names[] = { "off", "text", "json" };
 static bool parse_stats(const char *s, unsigned *out) { return parse_word(s, out, stats_names, 3); }
 
@@ -94,7 +96,9 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
                                                 "fault, KILL or STOP (0 or off: none)"),
                                          [9] = "after or before",
                                          [10] = "stderr or a file name (1: stderr), or empty or 0 for none",
-                                         [11] = "1, 2, 4, 8 or 16" };
+                                         [11] = "1, 2, 4, 8 or 16",
+                                         [12] = ("definite, indirect, possible and reachable, any of "
+                                                 "them separated by commas, or all or none") };
 #define TYPE_INDEX_size  0
 #define TYPE_INDEX_bool  1
 #define TYPE_INDEX_count 2
@@ -107,6 +111,7 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
 #define TYPE_INDEX_side  9
 #define TYPE_INDEX_output 10
 #define TYPE_INDEX_align 11
+#define TYPE_INDEX_kinds 12
 
 /* Defaults as text, the way the README's table shows them. */
 static size_t show_size(char *buf, size_t size, size_t v) {
@@ -124,6 +129,18 @@ static size_t show_path(char *buf, size_t size, const char *v) { return hg_forma
 static size_t show_file(char *buf, size_t size, const char *v) { return hg_format(buf, size, "%s", v ? v : "off"); }
 static size_t show_output(char *buf, size_t size, const char *v) { return show_file(buf, size, v); }
 static size_t show_stats(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", stats_names[v]); }
+/* Cold, as the other show_ functions are by being inlined into the cold callers: as a
+ * function of its own in the hot text it made every default-mode process map a
+ * seventh page of it (programs/resident). */
+HG_COLD static size_t show_kinds(char *buf, size_t size, unsigned v) {
+  static const char *const names[] = { "definite", "indirect", "possible", "reachable" };
+  if (v == HG_LEAK_KIND_ALL) return hg_format(buf, size, "all");
+  if (!v) return hg_format(buf, size, "none");
+  size_t n = 0;   /* (hg_format returns what it wrote: n stays below size) */
+  for (unsigned k = 0; k < 4; k++)
+    if (v >> k & 1) n += hg_format(buf + n, size - n, "%s%s", n ? "," : "", names[k]);
+  return n;
+}
 static size_t show_signal(char *buf, size_t size, size_t v) {
   return v ? hg_format(buf, size, "%zu", v) : hg_format(buf, size, "off");
 }
@@ -142,6 +159,7 @@ static bool in_range_align(size_t v, size_t max) { return v <= max; }
 #define in_range_output(v, max) ((void)(v), true)
 #define in_range_stats(v, max) ((void)(v), true)
 #define in_range_signal(v, max) ((void)(v), true)
+#define in_range_kinds(v, max) ((void)(v), true)
 
 /* A well-formed value above the largest: the message gives the range. */
 HG_COLD static void out_of_range(const char *env, const char *value, unsigned type, size_t max) {

@@ -13,7 +13,8 @@
  * (run|check|guard), leaks (no|summary|full), side (after|before),
  * path (any text; kept as a pointer into the environment, never copied; default
  * stderr), file (the same, default off), stats (off|text|json), signal (a name such as
- * USR1 or SIGUSR1, or a number). */
+ * USR1 or SIGUSR1, or a number), kinds (leak kinds: numparse.h's hg_parse_leak_kinds,
+ * HG_LEAK_KIND_ bits). */
 #ifndef HG_OPTIONS_H
 #define HG_OPTIONS_H
 
@@ -55,6 +56,15 @@
   X(leak_check, LEAK_CHECK, leaks, HG_LEAKS_FULL, 0,                                       \
     "check mode: at exit, no: no leak scan; summary: totals only; full: every leak, "      \
     "grouped by allocation stack")                                                         \
+  X(show_leak_kinds, SHOW_LEAK_KINDS, kinds, HG_LEAK_KIND_DEFINITE | HG_LEAK_KIND_INDIRECT, 0, \
+    "check mode, --leak-check=full: the leaks printed with their allocation stack, as "    \
+    "Valgrind's option: definite, indirect, possible (heapguard finds none: a block "      \
+    "reached only through an interior pointer is reachable), reachable, separated by "     \
+    "commas, or all or none")                                                              \
+  X(errors_for_leak_kinds, ERRORS_FOR_LEAK_KINDS, kinds,                                   \
+    HG_LEAK_KIND_DEFINITE | HG_LEAK_KIND_INDIRECT, 0,                                      \
+    "check mode: the leaks counted as errors (in the ERROR SUMMARY and towards "           \
+    "HEAPGUARD_ERROR_EXITCODE), the same words")                                           \
   X(quarantine, QUARANTINE, size, 64 * HG_MiB, SIZE_MAX,                                   \
     "check mode: freed blocks are held (poisoned) until this many bytes are waiting, so "  \
     "writes after free and double frees are caught")                                       \
@@ -148,6 +158,7 @@ enum hg_stats_format { HG_STATS_OFF, HG_STATS_TEXT, HG_STATS_JSON };
 #define HG_OPT_FIELD_signal size_t      /* a signal number, 0 for none */
 #define HG_OPT_FIELD_file  const char *   /* like path, but off by default */
 #define HG_OPT_FIELD_output const char * /* like file, and "stderr" for stderr */
+#define HG_OPT_FIELD_kinds unsigned      /* HG_LEAK_KIND_ bits */
 
 struct hg_options {
 #define X(field, env, type, def, max, doc) HG_OPT_FIELD_##type field;

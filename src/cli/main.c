@@ -27,6 +27,7 @@ enum value_type {
   VALUE_WORD,   /* one of words */
   VALUE_FLAG,   /* takes no value: sets env to `sets` (--calls, --json) */
   VALUE_SIGNAL, /* a signal name or number, as HEAPGUARD_STATS_SIGNAL takes */
+  VALUE_KINDS,  /* a set of leak kinds, as HEAPGUARD_SHOW_LEAK_KINDS takes */
 };
 
 struct cli_option {
@@ -79,6 +80,12 @@ static bool valid_value(const struct cli_option *o, const char *value, char *exp
     snprintf(expected, size, "a signal name such as USR1 or a number, not of a fault, KILL "
                              "or STOP (0 or off: none)");
     return hg_parse_signal(value, &v);
+  case VALUE_KINDS: {
+    unsigned kinds;
+    snprintf(expected, size, "definite, indirect, possible and reachable, any of them "
+                             "separated by commas, or all or none");
+    return hg_parse_leak_kinds(value, strlen(value), &kinds);
+  }
   case VALUE_WORD: {   /* "no, summary or full" */
     size_t n = 0;
     for (const char *const *w = o->words; *w; w++)
@@ -126,6 +133,16 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
   { "leak-check", "HEAPGUARD_LEAK_CHECK", VALUE_WORD, "no|summary|full", "full", 0,           \
     leak_check_words,                                                                         \
     "at exit: no leak scan, totals only, or every leak grouped by allocation stack", NULL },  \
+  { "show-leak-kinds", "HEAPGUARD_SHOW_LEAK_KINDS", VALUE_KINDS, "KINDS", "definite,indirect", \
+    0, NULL,                                                                                  \
+    "with --leak-check=full, the leaks printed with their allocation stack: definite, "      \
+    "indirect, possible (heapguard finds none: a block reached only by a pointer into it "   \
+    "is reachable), reachable, separated by commas, or all or none; reachable shows what "   \
+    "holds memory at exit", NULL },                                                           \
+  { "errors-for-leak-kinds", "HEAPGUARD_ERRORS_FOR_LEAK_KINDS", VALUE_KINDS, "KINDS",         \
+    "definite,indirect", 0, NULL,                                                             \
+    "the leaks counted as errors, towards the ERROR SUMMARY and --error-exitcode (counted "   \
+    "even when --show-leak-kinds does not print them); the same words", NULL },              \
   { "quarantine", "HEAPGUARD_QUARANTINE", VALUE_SIZE, "SIZE", "64M", SIZE_MAX, NULL,          \
     "freed blocks are held, poisoned, until this many bytes are waiting, so uses "            \
     "after free and double frees are caught; K/KiB, M/MiB, G/GiB suffixes", NULL },           \

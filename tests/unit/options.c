@@ -445,6 +445,33 @@ int main(void) {
     }
   }
 
+  /* ---- leak kinds (numparse.h's hg_parse_leak_kinds): Valgrind's sets ---- */
+  {
+    static const struct { const char *value; unsigned want; } good[] = {
+      { "definite", HG_LEAK_KIND_DEFINITE }, { "reachable,indirect", HG_LEAK_KIND_REACHABLE | HG_LEAK_KIND_INDIRECT },
+      { "all", HG_LEAK_KIND_ALL }, { "none", 0 }, { "possible", HG_LEAK_KIND_POSSIBLE },
+      { "definite,indirect,possible,reachable", HG_LEAK_KIND_ALL }, { "definite,definite", HG_LEAK_KIND_DEFINITE },
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+      char entry[96];
+      snprintf(entry, sizeof entry, "HEAPGUARD_ERRORS_FOR_LEAK_KINDS=%s", good[i].value);
+      char *env[] = { entry, NULL };
+      run_with(env);
+      CHECKF(hg_opt.errors_for_leak_kinds == good[i].want && captured[0] == '\0', "%s: kinds %u, stderr \"%s\"",
+             entry, hg_opt.errors_for_leak_kinds, captured);
+    }
+    static const char *const bad[] = { "", "Definite", "definite,", ",definite", "definite,,indirect", "all,definite",
+                                       "none,reachable", "definitely", "defin", "reachable indirect" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+      char entry[96];
+      snprintf(entry, sizeof entry, "HEAPGUARD_SHOW_LEAK_KINDS=%s", bad[i]);
+      char *env[] = { entry, NULL };
+      run_with(env);
+      OPT_SAME_EXCEPT((void)0);
+      CHECKF(lines(captured) == 1 && strstr(captured, "or all or none") != NULL, "%s: stderr \"%s\"", entry, captured);
+    }
+  }
+
   /* ---- hg_options_describe lists every option ---- */
   {
     static char buf[8192];
