@@ -212,6 +212,7 @@ static void quick_exit_start(void);
 
 __attribute__((constructor(101))) static void hg_process_start(void) {
   hg_init();
+  if (hg_unlikely(!hg_opt.children)) hg_children_leave();
   register_own_handlers();
   if (pthread_key_create(&exit_key, thread_exit) == 0) {
     atomic_store_explicit(&exit_key_ready, true, memory_order_release);

@@ -59,6 +59,10 @@ void hg_exit_work_crash(uintptr_t sp, void (*first)(void *), void *arg);
  * unwinder sees no unwind tables (check mode's captures start from the program's frame,
  * which libunwind there walks by frame pointers: wipe.h). */
 bool hg_started_without_loader(void);
+
+/* HEAPGUARD_CHILDREN=no: take the library out of the environment the programs this
+ * process runs inherit (children.c).  The constructor's, before main. */
+void hg_children_leave(void);
 /* From a destructor of the library at exit(): have fn run after every other object's
  * destructor instead (true), or false if it cannot (then run it now).  See init.c. */
 bool hg_exit_defer(void (*fn)(void *));

@@ -49,6 +49,12 @@
     "run: the fast allocator; check: redzones, quarantine, leak scan and error reports "   \
     "(what `heapguard check` sets); guard: check mode with every block against an "        \
     "inaccessible page, so bad reads and writes fault at once (`heapguard guard`)")        \
+  X(children, CHILDREN, bool, 1, 0,                                                        \
+    "the programs this one runs (exec, posix_spawn, system, popen, in a forked child "     \
+    "too) run with heapguard as well, in the same mode and with the same settings; 0: "    \
+    "only this one (a forked child that does not exec is still this program): at its "     \
+    "start the library takes its LD_PRELOAD entry and the HEAPGUARD_ variables out of "    \
+    "the environment; `--trace-children`, whose default is no under Valgrind")             \
   X(log_file, LOG_FILE, path, 0, 0,                                                        \
     "check mode: write error reports to this file instead of stderr; %p in the name "      \
     "becomes the process id; a run's processes append to it (before and after an exec "    \

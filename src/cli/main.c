@@ -103,6 +103,15 @@ static bool valid_value(const struct cli_option *o, const char *value, char *exp
 
 static const char *const leak_check_words[] = { "no", "summary", "full", NULL };
 
+/* Every command that runs a program: whether the programs it runs in turn get
+ * heapguard too (Valgrind's name and words; its default is no, heapguard's yes). */
+static const char *const yes_no_words[] = { "yes", "no", NULL };
+#define CHILDREN_OPTION                                                                       \
+  { "trace-children", "HEAPGUARD_CHILDREN", VALUE_WORD, "yes|no", "yes", 0, yes_no_words,     \
+    "yes: the programs the program runs (exec, posix_spawn, system, popen; a shell's "       \
+    "commands) run with heapguard too, each with its own report; no: only the program "      \
+    "named (and its forked children that do not exec), as Valgrind's default", NULL }
+
 static const struct cli_option stats_options[] = {
   { "json", "HEAPGUARD_STATS", VALUE_FLAG, NULL, NULL, 0, NULL,
     "print the stats as one JSON object (the timeline's \"final\" record) instead of a table",
@@ -121,6 +130,7 @@ static const struct cli_option stats_options[] = {
     "at most one timeline sample per MS milliseconds, 0 to 3600000 (samples are taken by "
     "allocations)",
     NULL },
+  CHILDREN_OPTION,
 };
 static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
 
@@ -163,6 +173,7 @@ static const struct cli_option check_options[] = {
     "them made inaccessible while quarantined, so reads and writes after free there "
     "fault at once and are reported with their stack (0: never, poison only; only "
     "while it is at most a quarter of --quarantine); K/KiB, M/MiB, G/GiB suffixes", NULL },
+  CHILDREN_OPTION,
 };
 
 static const char *const guard_side_words[] = { "after", "before", NULL };
@@ -179,6 +190,7 @@ static const struct cli_option guard_options[] = {
     "break programs that rely on it with aligned SSE accesses (Python's ctypes, Rust's "
     "HashMap)", NULL },
   CHECK_OPTIONS
+  CHILDREN_OPTION,
 };
 
 static const struct cli_option run_options[] = {
@@ -205,6 +217,7 @@ static const struct cli_option run_options[] = {
     "least alignment of a sampled block, as --guard-align is guard mode's: 16, glibc's, "
     "keeps programs that rely on it working (clang's operator new, SSE stores); less "
     "catches overreads closer to a block's end", NULL },
+  CHILDREN_OPTION,
 };
 
 static const struct cli_option trace_options[] = {
@@ -214,6 +227,7 @@ static const struct cli_option trace_options[] = {
   { "output", "HEAPGUARD_TRACE", VALUE_PATH, "FILE", "stderr", 0, NULL,
     "write the trace to FILE instead of standard error; %p in FILE becomes the process "
     "id, so each process of the program writes its own file", NULL },
+  CHILDREN_OPTION,
 };
 static const char *const trace_defaults[] = { "HEAPGUARD_TRACE=stderr", NULL };
 
@@ -275,7 +289,7 @@ static const struct command commands[] = {
     "bytes requested, in use, free and mapped from the kernel, internal fragmentation\n"
     "per size class, external fragmentation, counts of calls and kernel calls, and the\n"
     "per-thread caches.  Every process of the program prints its own (run by a shell,\n"
-    "each command does).",
+    "each command does; with --trace-children=no, only the program and its forks).",
     OPTIONS(stats_options), stats_defaults, NULL, "show the stats of" },
   { "trace", "run", "run a program and show every call its allocator makes to the kernel",
     "Runs program with libheapguard.so preloaded and writes a line for every call the\n"

@@ -177,6 +177,7 @@ for cmd in run check guard trace stats; do
   differ=""
   while read -r def var; do
     [ "$cmd:$var" = trace:TRACE ] && continue
+    case $def in yes) def=1 ;; no) def=0 ;; esac   # a boolean's words (--trace-children)
     grep -qF "| \`HEAPGUARD_$var\` | $def |" "$HG_ROOT/README.md" || differ+=" HEAPGUARD_$var ($def)"
   done < <(tr -s ' \n' ' ' <"$T/defaults_$cmd.out" | grep -o 'Default [^;]*; sets HEAPGUARD_[A-Z_]*' |
            sed 's/^Default \(.*\); sets HEAPGUARD_/\1 /')
