@@ -164,7 +164,7 @@ CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 CLIFLAGS := -std=gnu11 $(WARN) -O2 -g -DHG_VERSION='"$(VERSION)"'
 
 # report.c builds in the page template src/cli/report.html (.incbin, from this directory).
-$(CLI): $(CLI_SRCS) $(wildcard src/cli/*.h) src/numparse.h src/cli/report.html | $(BUILD)/.deps
+$(CLI): $(CLI_SRCS) $(wildcard src/cli/*.h) src/numparse.h src/supp_parse.h src/cli/report.html | $(BUILD)/.deps
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CLIFLAGS) -o $@ $(CLI_SRCS)
 

@@ -46,9 +46,9 @@ static inline bool hg_check_dealloc_fits(const struct hg_block *b, enum hg_api a
          (size == HG_SIZE_UNSAID || size == b->size) && (!align || align == hg_block_align(b));
 }
 
-/* Report finding f (no lock held): counted, and printed if its context is new
- * (hg_diag_error). */
-void hg_check_report(const struct finding *f);
+/* Report finding f (no lock held): counted, and printed if its context is new and no
+ * suppression matches it (hg_diag_error_site); false if it was not printed. */
+bool hg_check_report(const struct finding *f);
 /* Report fs's findings, in order (no lock held); in sampled guard mode, any finding
  * ends the program (hg_guard_sampled_error). */
 void hg_check_report_all(const struct findings *fs);

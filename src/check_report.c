@@ -16,6 +16,7 @@
 #include "pagemap.h"
 #include "protect.h"
 #include "region.h"
+#include "suppress.h"
 
 /* Where a pointer the allocator does not own lies, in words. */
 static void describe_foreign(uintptr_t a) {
@@ -133,9 +134,31 @@ static void print_mismatch(const struct finding *f, const char *kind) {
   hg_diag_line(" Address %p is 0 bytes inside a block of size %zu alloc'd", (void *)f->addr, b->size);
 }
 
-void hg_check_report(const struct finding *f) {
+/* The stack a suppression matches f on (suppress.h): its report's first, where it was
+ * found; but for a write after free found later (a malloc pushing the block out of
+ * the quarantine, the exit), the free's, the code that kept using the block, since the
+ * finding call is unrelated; and the allocation's when no call found it (at exit, by
+ * heapguard's own call).  A fault (guard mode, a protected freed block) is never
+ * suppressed: the program cannot go on past the access. */
+static bool site_of(const struct finding *f, struct hg_supp_site *s) {
+  if (f->access) return false;
+  if (f->shape == F_AFTER_FREE) {
+    *s = (struct hg_supp_site){ f->block.free_stack, f->block.free_api, 0,
+                                "found after the free: heapguard matches it on the free's stack" };
+  } else if (f->where_api != HG_API_NONE && (f->where || !f->in_report)) {
+    *s = (struct hg_supp_site){ f->where, f->where_api, 0, NULL };
+  } else {
+    *s = (struct hg_supp_site){ f->block.alloc_stack, f->block.alloc_api, 0,
+                                "found without a call to name: heapguard matches it on the allocation's stack" };
+  }
+  return true;
+}
+
+bool hg_check_report(const struct finding *f) {
   const char *kind = kind_of(f);
-  if (!hg_diag_error(kind, f->where, f->block.alloc_stack)) return;
+  struct hg_supp_site site;
+  bool suppressible = site_of(f, &site);
+  if (hg_diag_error_site(kind, f->where, f->block.alloc_stack, suppressible ? &site : NULL) <= 0) return false;
   const struct hg_block *b = &f->block;
   uintptr_t user = hg_block_user(b);
   const char *op = hg_check_api_names[f->op];
@@ -178,8 +201,9 @@ void hg_check_report(const struct finding *f) {
                      "or never handed out)", (void *)f->addr);
       else
         describe_foreign(f->addr);
+      if (suppressible) hg_diag_suppression(kind, &site);
       hg_diag_unlock();
-      return;
+      return true;
     }
     hg_diag_line("ERROR: %s: %s(%p) of a pointer that is not the start of a block", kind, op,
                  (void *)f->addr);
@@ -199,7 +223,9 @@ void hg_check_report(const struct finding *f) {
     break;
   }
   print_block_origin(b);
+  if (suppressible) hg_diag_suppression(kind, &site);
   hg_diag_unlock();
+  return true;
 }
 
 bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where) {
@@ -306,8 +332,8 @@ static bool operators_of_two_objects(const struct finding *f) {
 
 static bool report_one(const struct finding *f) {
   if (operators_of_two_objects(f)) return false;
-  hg_check_report(f);
-  return true;
+  /* (Sampled mode goes on after a suppressed error: not printed, not the program's end.) */
+  return hg_check_report(f);
 }
 
 void hg_check_report_all(const struct findings *fs) {

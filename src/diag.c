@@ -11,6 +11,7 @@
 #include "guard.h"
 #include "lock.h"
 #include "options.h"
+#include "suppress.h"
 
 #define MAX_CONTEXTS 4096
 
@@ -58,7 +59,17 @@ static uint64_t report_files_limit;
 
 static hg_lock_t contexts_lock HG_FORK_DATA = HG_LOCK_INIT;
 static struct context contexts[MAX_CONTEXTS];
+/* Context i matched a suppression (suppress.h): counted apart, never printed.  Bits
+ * beside the table, not a field in it, which would grow it by a third (the library's
+ * address space at start: programs/limits). */
+static uint8_t suppressed_bits[MAX_CONTEXTS / 8];
+static bool is_suppressed(const struct context *c) {
+  size_t i = (size_t)(c - contexts);
+  return suppressed_bits[i / 8] >> (i % 8) & 1;
+}
 static size_t ncontexts HG_FORK_DATA, nerrors HG_FORK_DATA, ndropped HG_FORK_DATA;
+/* Errors a suppression matched, and their contexts (those of them in the table too). */
+static size_t nsuppressed HG_FORK_DATA, nsuppressed_contexts HG_FORK_DATA;
 
 static int output(void) {
   if (log_fd >= 0) return log_fd;
@@ -155,6 +166,19 @@ void hg_diag_line(const char *fmt, ...) {
   if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
 }
 
+void hg_diag_text(const char *fmt, ...) {
+  char line[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  size_t n = hg_vformat(line, sizeof line - 1, fmt, ap);
+  va_end(ap);
+  line[n++] = '\n';
+  int fd = output();
+  if (hg_unlikely(!output_is_ours(fd))) fd = output_again(fd);
+  int error = hg_write_all(fd, line, n);
+  if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
+}
+
 void hg_diag_line_raw(const char *fmt, ...) {
   char line[512];
   va_list ap;
@@ -196,26 +220,88 @@ void hg_diag_unlock(void) {
   }
 }
 
-bool hg_diag_error(const char *kind, uint32_t where, uint32_t origin) {
-  bool fresh = true;
-  hg_lock(&contexts_lock);
-  nerrors++;
-  size_t i;
-  for (i = 0; i < ncontexts; i++) {
+/* The context (contexts_lock held), or NULL. */
+static struct context *find_context(const char *kind, uint32_t where, uint32_t origin) {
+  for (size_t i = 0; i < ncontexts; i++) {
     struct context *c = &contexts[i];
     /* Kinds are string constants: one pointer per kind. */
-    if (c->kind == kind && c->where == where && c->origin == origin) break;
+    if (c->kind == kind && c->where == where && c->origin == origin) return c;
   }
-  if (i < ncontexts) {
-    contexts[i].count++;
-    fresh = false;
+  return NULL;
+}
+
+/* One more error of context c (contexts_lock held): 0, or -1 if it is suppressed. */
+static int repeat(struct context *c) {
+  c->count++;
+  if (is_suppressed(c)) {
+    nsuppressed++;
+    return -1;
+  }
+  nerrors++;
+  return 0;
+}
+
+int hg_diag_error_site(const char *kind, uint32_t where, uint32_t origin, const struct hg_supp_site *site) {
+  hg_lock(&contexts_lock);
+  struct context *c = find_context(kind, where, origin);
+  if (c) {
+    int r = repeat(c);
+    hg_unlock(&contexts_lock);
+    return r;
+  }
+  bool suppressed = false, matched = false;
+  if (site && hg_supp_loaded) {
+    /* A new context: matched once, outside the contexts' lock (symbolising allocates,
+     * and an allocation may find an error of its own), inside the report lock, as a
+     * report's symbolising is (what an allocation there finds waits for its end); the
+     * table looked at again after, for another thread's error of the same context. */
+    hg_unlock(&contexts_lock);
+    hg_diag_lock();
+    matched = true;
+    suppressed = hg_supp_match(kind, site);
+    hg_lock(&contexts_lock);
+    c = find_context(kind, where, origin);
+  }
+  int r = 1;
+  if (c) {
+    r = repeat(c);
   } else if (ncontexts < MAX_CONTEXTS) {
+    if (suppressed) suppressed_bits[ncontexts / 8] |= (uint8_t)(1u << (ncontexts % 8));
     contexts[ncontexts++] = (struct context){ kind, where, origin, 1 };
-  } else {
+  } else if (!suppressed) {
     ndropped++;   /* table full: still printed, counted as a context of its own */
   }
+  if (!c && suppressed) {
+    nsuppressed++;
+    nsuppressed_contexts++;
+    r = -1;
+  } else if (!c) {
+    nerrors++;
+  }
   hg_unlock(&contexts_lock);
-  return fresh;
+  if (matched) hg_diag_unlock();
+  return r;
+}
+
+bool hg_diag_error(const char *kind, uint32_t where, uint32_t origin) {
+  return hg_diag_error_site(kind, where, origin, NULL) > 0;
+}
+
+bool hg_diag_suppressed(const char *kind, const struct hg_supp_site *site) {
+  hg_diag_lock();
+  bool matched = hg_supp_match(kind, site);
+  if (matched) {
+    hg_lock(&contexts_lock);
+    nsuppressed++;
+    nsuppressed_contexts++;
+    hg_unlock(&contexts_lock);
+  }
+  hg_diag_unlock();
+  return matched;
+}
+
+void hg_diag_suppression(const char *kind, const struct hg_supp_site *site) {
+  if (hg_opt.gen_suppressions) hg_supp_print(kind, site);
 }
 
 size_t hg_diag_error_count(void) {
@@ -229,13 +315,21 @@ void hg_diag_summary(void) {
   hg_diag_lock();
   hg_lock(&contexts_lock);
   hg_fault_test_point();   /* the tests' fault in a report (fault.c) */
-  size_t repeated = 0;
+  size_t repeated = 0, number = 0;
   for (size_t i = 0; i < ncontexts; i++) {
+    if (is_suppressed(&contexts[i])) continue;
+    number++;
     if (contexts[i].count < 2) continue;
     if (repeated++ == 0) hg_diag_line("Errors seen more than once (reported once each):");
-    hg_diag_line("   %zu times: %s (context %zu)", contexts[i].count, contexts[i].kind, i + 1);
+    hg_diag_line("   %zu times: %s (context %zu)", contexts[i].count, contexts[i].kind, number);
   }
-  hg_diag_line("ERROR SUMMARY: %zu errors from %zu contexts", nerrors, ncontexts + ndropped);
+  if (hg_supp_loaded) {   /* Valgrind's form; without suppressions, the summary as it was */
+    hg_supp_print_used();
+    hg_diag_line("ERROR SUMMARY: %zu errors from %zu contexts (suppressed: %zu from %zu)", nerrors,
+                 number + ndropped, nsuppressed, nsuppressed_contexts);
+  } else {
+    hg_diag_line("ERROR SUMMARY: %zu errors from %zu contexts", nerrors, ncontexts + ndropped);
+  }
   hg_unlock(&contexts_lock);
   hg_diag_unlock();
 }
@@ -257,5 +351,7 @@ void hg_diag_fork_child(void) {
       log_to_file = false;
     }
   }
-  ncontexts = nerrors = ndropped = 0;
+  if (hg_supp_loaded) __builtin_memset(suppressed_bits, 0, sizeof suppressed_bits);
+  ncontexts = nerrors = ndropped = nsuppressed = nsuppressed_contexts = 0;
+  if (hg_supp_loaded) hg_supp_fork_child();
 }

@@ -41,6 +41,24 @@ bool hg_diag_reporting(void);
  * `origin` (0 when unknown).  True if this context is new and must be printed. */
 bool hg_diag_error(const char *kind, uint32_t where, uint32_t origin);
 
+/* The same, for an error a suppression may match (suppress.h; site NULL: none can):
+ * 1 if the context is new and must be printed, 0 if it was seen before, -1 if it is
+ * suppressed (its context matched a suppression, decided once, the first time: not
+ * printed, not counted among the errors, counted in the summary's "suppressed").
+ * A new context is matched inside the report lock, so its symbolising nests in no
+ * other report. */
+struct hg_supp_site;
+int hg_diag_error_site(const char *kind, uint32_t where, uint32_t origin, const struct hg_supp_site *site);
+/* Whether a suppression matches an error that is not counted as one (a leak under
+ * --leak-check=summary, whose lost blocks are one error): if so, counted as suppressed. */
+bool hg_diag_suppressed(const char *kind, const struct hg_supp_site *site);
+/* After an error's report (inside hg_diag_lock): with --gen-suppressions=all, the
+ * suppression that would match it. */
+void hg_diag_suppression(const char *kind, const struct hg_supp_site *site);
+/* A line without the "==PID== " prefix (a generated suppression, to paste as it is). */
+void hg_diag_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The errors counted (suppressed ones are not): the exit status follows it. */
 size_t hg_diag_error_count(void);
 /* "ERROR SUMMARY: N errors from M contexts", with the count of each repeated one. */
 void hg_diag_summary(void);

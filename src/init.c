@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "suppress.h"
 #include "guard.h"
 #include "heap.h"
 #include "lock.h"
@@ -77,6 +78,8 @@ void hg_init_slow(void) {
       hg_os_populating = true;
       hg_os_huge_on = hg_opt.huge_pages;
     }
+    /* (A file's errors are its own lines here, at start, in every process.) */
+    if ((hg_check_on || hg_guard_sampling) && hg_opt.suppressions) hg_supp_init();
     hg_options_changed();
     hg_trace_init();   /* after the modes that divert the heap: they win over call tracing */
     atomic_store_explicit(&hg_init_done, 1, memory_order_release);

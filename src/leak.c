@@ -54,6 +54,7 @@
 #include "os.h"
 #include "pagemap.h"
 #include "stack.h"
+#include "suppress.h"
 #include "wipe.h"
 #include "stop.h"
 #include "unreadable.h"
@@ -258,9 +259,9 @@ struct group {
 };
 
 struct totals {
-  /* definitely lost, indirectly lost, still reachable, and (a fork child) taken as
-   * held by the parent's vanished threads */
-  size_t bytes[4], blocks[4];
+  /* definitely lost, indirectly lost, still reachable, (a fork child) taken as held by
+   * the parent's vanished threads, and lost but matched by a suppression */
+  size_t bytes[5], blocks[5];
 };
 
 /* The kinds' bits (numparse.h) by struct group's kind. */
@@ -516,22 +517,46 @@ static bool mark_blocks(struct scan *sc) {
   return true;
 }
 
+/* A group a suppression matched (suppress.h) leaves its kind's total for the
+ * suppressed line. */
+static void suppressed(const struct group *g, struct totals *t) {
+  t->bytes[g->kind] -= g->bytes;
+  t->blocks[g->kind] -= g->blocks;
+  t->bytes[4] += g->bytes;
+  t->blocks[4] += g->blocks;
+}
+
 /* --leak-check=full: each group, largest first, with its allocation stack: as an
  * error if its kind is one of --errors-for-leak-kinds (counted even when not printed,
  * as Valgrind does), printed if one of --show-leak-kinds (a record not an error
- * without "ERROR:", in Valgrind's words). */
-static void print_groups(const struct group *groups, size_t ngroups) {
+ * without "ERROR:", in Valgrind's words); either way not if a suppression matches it
+ * (then it is counted as suppressed).  Summary mode: only the suppressions matched. */
+static void print_groups(const struct group *groups, size_t ngroups, struct totals *t) {
   static const char *const how[] = { "definitely lost", "indirectly lost", "still reachable" };
   for (size_t i = 0; i < ngroups; i++) {
     const struct group *g = &groups[i];
     bool error = hg_opt.errors_for_leak_kinds & kind_bit[g->kind];
-    /* The context's "where" tells the kinds of one stack apart. */
-    if (error && !hg_diag_error("memory-leak", g->kind, g->stack)) continue;
-    if (!(hg_opt.show_leak_kinds & kind_bit[g->kind])) continue;
+    bool shown = hg_opt.show_leak_kinds & kind_bit[g->kind];
+    struct hg_supp_site site = { g->stack, g->api, kind_bit[g->kind], NULL };
+    if (hg_opt.leak_check != HG_LEAKS_FULL || !error) {
+      if (hg_supp_loaded && (hg_opt.leak_check != HG_LEAKS_FULL || shown) &&
+          hg_diag_suppressed("memory-leak", &site)) {
+        suppressed(g, t);
+        continue;
+      }
+      if (hg_opt.leak_check != HG_LEAKS_FULL) continue;
+    } else {
+      /* The context's "where" tells the kinds of one stack apart. */
+      int r = hg_diag_error_site("memory-leak", g->kind, g->stack, &site);
+      if (r < 0) suppressed(g, t);
+      if (r <= 0) continue;
+    }
+    if (!shown) continue;
     hg_diag_lock();
     hg_diag_line("%s%zu bytes in %u blocks are %s in loss record %zu of %zu", error ? "ERROR: memory-leak: " : "",
                  g->bytes, g->blocks, how[g->kind], i + 1, ngroups);
     hg_stack_print(g->stack, hg_check_api_names[g->api]);
+    hg_diag_suppression("memory-leak", &site);
     hg_diag_unlock();
   }
 }
@@ -557,6 +582,7 @@ static void print_summary(const struct totals *t) {
   hg_diag_line("   definitely lost: %zu bytes in %zu blocks", t->bytes[0], t->blocks[0]);
   hg_diag_line("   indirectly lost: %zu bytes in %zu blocks", t->bytes[1], t->blocks[1]);
   hg_diag_line("   still reachable: %zu bytes in %zu blocks", t->bytes[2], t->blocks[2]);
+  if (hg_supp_loaded) hg_diag_line("        suppressed: %zu bytes in %zu blocks", t->bytes[4], t->blocks[4]);
   if (t->blocks[3])
     hg_diag_line("   parent threads' blocks: %zu bytes in %zu blocks (allocated before fork() by threads this "
                  "child has not, maybe in their registers: not errors)", t->bytes[3], t->blocks[3]);
@@ -632,7 +658,7 @@ static void leak_report(struct hg_live_list *l) {
   hg_check_unlock();
 
   /* Print with the lock released: symbolising allocates. */
-  if (hg_opt.leak_check == HG_LEAKS_FULL) print_groups(tb.groups, ngroups);
+  print_groups(tb.groups, ngroups, &t);
   print_summary(&t);
   unmap_tables(&tb);
 }

@@ -79,6 +79,12 @@ static bool parse_output(const char *s, const char **out) {
 static bool parse_kinds(const char *s, unsigned *out) { return hg_parse_leak_kinds(s, strlen(s), out); }
 
 static const char *const stats_names[] = { "off", "text", "json" };
+/* (No table of the two words: its pointers would be relocated, in the relro page.) */
+static bool parse_gen(const char *s, bool *out) {
+  if (strcmp(s, "no") != 0 && strcmp(s, "all") != 0) return false;
+  *out = s[0] == 'a';
+  return true;
+}
 static bool parse_stats(const char *s, unsigned *out) { return parse_word(s, out, stats_names, 3); }
 
 /* Signals: the syntax is numparse.h's, shared with the CLI's stats --signal. */
@@ -98,7 +104,9 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
                                          [10] = "stderr or a file name (1: stderr), or empty or 0 for none",
                                          [11] = "1, 2, 4, 8 or 16",
                                          [12] = ("definite, indirect, possible and reachable, any of "
-                                                 "them separated by commas, or all or none") };
+                                                 "them separated by commas, or all or none"),
+                                         [13] = ("no or all (Valgrind's yes asks at each error: "
+                                                 "there is no terminal to ask in)") };
 #define TYPE_INDEX_size  0
 #define TYPE_INDEX_bool  1
 #define TYPE_INDEX_count 2
@@ -112,6 +120,7 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
 #define TYPE_INDEX_output 10
 #define TYPE_INDEX_align 11
 #define TYPE_INDEX_kinds 12
+#define TYPE_INDEX_gen   13
 
 /* Defaults as text, the way the README's table shows them. */
 static size_t show_size(char *buf, size_t size, size_t v) {
@@ -128,6 +137,7 @@ static size_t show_leaks(char *buf, size_t size, unsigned v) { return hg_format(
 static size_t show_path(char *buf, size_t size, const char *v) { return hg_format(buf, size, "%s", v ? v : "stderr"); }
 static size_t show_file(char *buf, size_t size, const char *v) { return hg_format(buf, size, "%s", v ? v : "off"); }
 static size_t show_output(char *buf, size_t size, const char *v) { return show_file(buf, size, v); }
+static size_t show_gen(char *buf, size_t size, bool v) { return hg_format(buf, size, "%s", v ? "all" : "no"); }
 static size_t show_stats(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", stats_names[v]); }
 /* Cold, as the other show_ functions are by being inlined into the cold callers: as a
  * function of its own in the hot text it made every default-mode process map a
@@ -160,6 +170,7 @@ static bool in_range_align(size_t v, size_t max) { return v <= max; }
 #define in_range_stats(v, max) ((void)(v), true)
 #define in_range_signal(v, max) ((void)(v), true)
 #define in_range_kinds(v, max) ((void)(v), true)
+#define in_range_gen(v, max) ((void)(v), true)
 
 /* A well-formed value above the largest: the message gives the range. */
 HG_COLD static void out_of_range(const char *env, const char *value, unsigned type, size_t max) {

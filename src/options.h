@@ -14,7 +14,8 @@
  * path (any text; kept as a pointer into the environment, never copied; default
  * stderr), file (the same, default off), stats (off|text|json), signal (a name such as
  * USR1 or SIGUSR1, or a number), kinds (leak kinds: numparse.h's hg_parse_leak_kinds,
- * HG_LEAK_KIND_ bits). */
+ * HG_LEAK_KIND_ bits), gen (no|all: Valgrind's --gen-suppressions without its
+ * interactive yes). */
 #ifndef HG_OPTIONS_H
 #define HG_OPTIONS_H
 
@@ -87,6 +88,14 @@
     "check mode: guard bytes on each side of every block (rounded up to 16, at most 4K)")  \
   X(stack_depth, STACK_DEPTH, count, 12, HG_MAX_STACK_DEPTH,                               \
     "check mode: frames recorded per allocation and free (0: none, at most 64)")           \
+  X(suppressions, SUPPRESSIONS, file, 0, 0,                                                \
+    "check and guard modes (and sampled guard mode): suppression files, Valgrind's "       \
+    "syntax, ':' between them; an error a suppression matches is not reported and does "   \
+    "not count towards the error exit code; a file that cannot be read or parsed is left " \
+    "out after one line")                                                                  \
+  X(gen_suppressions, GEN_SUPPRESSIONS, gen, 0, 0,                                         \
+    "check and guard modes: all: after each error, the suppression that would match it, " \
+    "ready to paste into a suppression file; no: none")                                   \
   X(error_exitcode, ERROR_EXITCODE, count, 99, HG_MAX_EXITCODE,                            \
     "check mode: exit status, 0 to 255, of a program in which errors were found (0: "      \
     "keep the program's own)")                                                             \
@@ -165,6 +174,7 @@ enum hg_stats_format { HG_STATS_OFF, HG_STATS_TEXT, HG_STATS_JSON };
 #define HG_OPT_FIELD_file  const char *   /* like path, but off by default */
 #define HG_OPT_FIELD_output const char * /* like file, and "stderr" for stderr */
 #define HG_OPT_FIELD_kinds unsigned      /* HG_LEAK_KIND_ bits */
+#define HG_OPT_FIELD_gen   bool           /* no: false, all: true */
 
 struct hg_options {
 #define X(field, env, type, def, max, doc) HG_OPT_FIELD_##type field;

@@ -76,6 +76,16 @@ extern int hg_stack_no_symbols;
  * frame, symbolised.  Allocates (the symboliser): call with no allocator lock held. */
 void hg_stack_print(hg_stack_t id, const char *api);
 
+/* The frames hg_stack_print shows of stack id (the same first and last, at most
+ * HEAPGUARD_STACK_DEPTH), symbolised, at most max of them into out; their count.  A
+ * field is NULL (line 0) where unknown; the strings live as long as the symboliser's
+ * view of the process.  For suppressions (suppress.c).  Allocates, as printing does. */
+struct hg_frame_where {
+  const char *func, *file, *module;
+  int line;
+};
+unsigned hg_stack_where(hg_stack_t id, struct hg_frame_where *out, unsigned max);
+
 /* Print frames[0..n), at most depth of them, as "   at"/"   by" lines without the
  * symboliser and without the depot: each frame's module and offset from
  * /proc/self/maps, or the bare address (crash.c, in heapguard's own code: no lock, no

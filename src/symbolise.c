@@ -242,10 +242,11 @@ static bool symboliser_ready(void) {
   return dw.dwfl != NULL;
 }
 
-struct where {
+struct where {   /* = struct hg_frame_where (stack.h) */
   const char *func, *file, *module;
   int line;
 };
+_Static_assert(sizeof(struct where) == sizeof(struct hg_frame_where), "the same fields");
 
 /* ---- compilation units by address, for modules without .debug_aranges -----------------
  *
@@ -629,4 +630,39 @@ void hg_stack_print(hg_stack_t id, const char *api) {
     if (w.func && (strcmp(w.func, "main") == 0 || strncmp(w.func, "__libc_start_", 13) == 0)) break;
   }
   hg_stack_quiet--;
+}
+
+unsigned hg_stack_where(hg_stack_t id, struct hg_frame_where *out, unsigned max) {
+  unsigned n, k = 0;
+  bool exact_first;
+  const uintptr_t *frames = id ? hg_stack_frames(id, &n, &exact_first) : NULL;
+  if (!frames) return 0;
+  bool named = !hg_stack_no_symbols && hg_started_without_loader();
+  uintptr_t exact = exact_first ? 1 : 0;
+  hg_stack_quiet++;
+  unsigned first = 0;
+  if (hg_stack_linked_statically() && !exact) {   /* as hg_stack_print: from the entry point on */
+    for (unsigned i = 0; i < n && i < HG_STACK_OWN_FRAMES_MAX; i++) {
+      uintptr_t f = __atomic_load_n(&frames[i], __ATOMIC_RELAXED);
+      struct where w = { 0 };
+      if (named) w.func = exe_name(f, 1);
+      else symbolise_frame(f, 1, &w);
+      if (is_entry_point(w.func)) first = i + 1;
+    }
+  }
+  size_t depth = hg_opt.stack_depth ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
+  for (unsigned i = first; i < n && k < depth && k < max; i++) {
+    uintptr_t f = __atomic_load_n(&frames[i], __ATOMIC_RELAXED), back = i == 0 ? 1 - exact : 1;
+    struct where w = { 0 };
+    if (named) w.func = exe_name(f, back);
+    else symbolise_frame(f, back, &w);
+    if ((f & HG_FRAME_UNLOADED) && !w.module) {
+      const struct hg_unloaded *o = hg_unloaded_get(hg_unload_index(f));
+      if (o && o->path[0]) w.module = o->path;
+    }
+    __builtin_memcpy(&out[k++], &w, sizeof w);
+    if (w.func && (strcmp(w.func, "main") == 0 || strncmp(w.func, "__libc_start_", 13) == 0)) break;
+  }
+  hg_stack_quiet--;
+  return k;
 }

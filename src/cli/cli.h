@@ -26,6 +26,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_error, then exit with CLI_USAGE_ERROR. */
 __attribute__((format(printf, 1, 2), noreturn)) void cli_fail(const char *fmt, ...);
 
+/* Exit with CLI_USAGE_ERROR and "FILE:LINE: what is wrong" unless path is a suppression
+ * file the library can load (suppressions.c). */
+void cli_check_suppressions(const char *path);
+
 /* The absolute path of libheapguard.so: $HEAPGUARD_LIB, else next to this executable,
  * else ../lib/ from it.  Exits with CLI_USAGE_ERROR, saying where it looked, if none
  * exists. */

@@ -28,6 +28,7 @@ enum value_type {
   VALUE_FLAG,   /* takes no value: sets env to `sets` (--calls, --json) */
   VALUE_SIGNAL, /* a signal name or number, as HEAPGUARD_STATS_SIGNAL takes */
   VALUE_KINDS,  /* a set of leak kinds, as HEAPGUARD_SHOW_LEAK_KINDS takes */
+  VALUE_SUPP,   /* a suppression file (suppressions.c), repeatable: the files join with ':' */
 };
 
 struct cli_option {
@@ -76,6 +77,9 @@ static bool valid_value(const struct cli_option *o, const char *value, char *exp
   case VALUE_FLAG:
     snprintf(expected, size, "no value");
     return false;
+  case VALUE_SUPP:   /* (read and parsed by parse_options) */
+    snprintf(expected, size, "a file name");
+    return *value != '\0';
   case VALUE_SIGNAL:
     snprintf(expected, size, "a signal name such as USR1 or a number, not of a fault, KILL "
                              "or STOP (0 or off: none)");
@@ -102,6 +106,7 @@ static bool valid_value(const struct cli_option *o, const char *value, char *exp
 /* ---- the commands ---------------------------------------------------------------- */
 
 static const char *const leak_check_words[] = { "no", "summary", "full", NULL };
+static const char *const gen_suppressions_words[] = { "no", "all", NULL };
 
 /* Every command that runs a program: whether the programs it runs in turn get
  * heapguard too (Valgrind's name and words; its default is no, heapguard's yes). */
@@ -163,7 +168,16 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
   { "error-exitcode", "HEAPGUARD_ERROR_EXITCODE", VALUE_COUNT, "N", "99", HG_MAX_EXITCODE,       \
     NULL,                                                                                     \
     "exit status, 0 to 255, of a program in which errors were found (0: keep the "            \
-    "program's own)", NULL },
+    "program's own)", NULL },                                                                 \
+  { "suppressions", "HEAPGUARD_SUPPRESSIONS", VALUE_SUPP, "FILE", "off", 0, NULL,             \
+    "a suppression file in Valgrind's syntax (Memcheck:Leak, heapguard:double-free, "        \
+    "fun:, obj:, src:, ..., * and ? wildcards), checked before the program runs; "            \
+    "repeatable: the files join with ':'; an error a suppression matches is not reported "   \
+    "and does not count towards the error exit status", NULL },                              \
+  { "gen-suppressions", "HEAPGUARD_GEN_SUPPRESSIONS", VALUE_WORD, "no|all", "no", 0,         \
+    gen_suppressions_words,                                                                   \
+    "all: after each error, print the suppression that matches it, ready to paste into a "   \
+    "suppression file (Valgrind's interactive yes is refused)", NULL },
 
 static const struct cli_option check_options[] = {
   CHECK_OPTIONS
@@ -478,9 +492,28 @@ static int parse_options(const struct command *cmd, int argc, char **argv, int i
       usage_error(cmd, "the value of --%s is too long: %zu bytes once %%p is replaced by a process id, "
                   "at most %d", o->name, named, PATH_BYTES_MAX);
     /* (A value of thousands of bytes is shown by its start: the line stays one line.) */
+    if (strcmp(o->name, "gen-suppressions") == 0 && strcmp(value, "yes") == 0)
+      usage_error(cmd, "--gen-suppressions=yes asks at each error, as Valgrind does, which heapguard "
+                  "cannot (the program has the terminal): use --gen-suppressions=all");
     if (!valid_value(o, value, expected, sizeof expected))
       usage_error(cmd, "bad value '%.64s%s' for --%s: expected %s", value, strlen(value) > 64 ? "..." : "",
                   o->name, expected);
+    if (o->type == VALUE_SUPP) {   /* the second and later join the first */
+      static bool first_done;
+      cli_check_suppressions(value);
+      /* Absolute: the program's processes may start in other directories (a script's
+       * cd), and each reads the files at its start. */
+      char *abs = realpath(value, NULL);
+      if (abs) value = abs;
+      const char *was = getenv(o->env);
+      if (first_done && was) {
+        char *both = malloc(strlen(was) + strlen(value) + 2);
+        if (!both) cli_fail("cannot set %s: out of memory", o->env);
+        sprintf(both, "%s:%s", was, value);
+        value = both;
+      }
+      first_done = true;
+    }
     if (setenv(o->env, value, 1) != 0) cli_fail("cannot set %s: out of memory", o->env);
   }
   return i;

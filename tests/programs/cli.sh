@@ -177,8 +177,10 @@ for cmd in run check guard trace stats; do
   differ=""
   while read -r def var; do
     [ "$cmd:$var" = trace:TRACE ] && continue
-    case $def in yes) def=1 ;; no) def=0 ;; esac   # a boolean's words (--trace-children)
-    grep -qF "| \`HEAPGUARD_$var\` | $def |" "$HG_ROOT/README.md" || differ+=" HEAPGUARD_$var ($def)"
+    alt=$def
+    case $def in yes) alt=1 ;; no) alt=0 ;; esac   # a boolean's words (--trace-children); a word's as it is
+    grep -qF "| \`HEAPGUARD_$var\` | $def |" "$HG_ROOT/README.md" ||
+      grep -qF "| \`HEAPGUARD_$var\` | $alt |" "$HG_ROOT/README.md" || differ+=" HEAPGUARD_$var ($def)"
   done < <(tr -s ' \n' ' ' <"$T/defaults_$cmd.out" | grep -o 'Default [^;]*; sets HEAPGUARD_[A-Z_]*' |
            sed 's/^Default \(.*\); sets HEAPGUARD_/\1 /')
   for flag in $(grep -o '^  \(-[a-z], \)\?--[a-z][a-z-]*' "$T/defaults_$cmd.out" | grep -o -- '--[a-z-]*'); do
