@@ -120,6 +120,28 @@ else
   say "skip  valgrind_file (valgrind is not installed)"
 fi
 
+# C++: what valgrind writes names operator new by its mangled name (fun:_Znwm), and a
+# new[]'d block given to free() is its Memcheck:Free (heapguard's mismatched-free).
+if command -v valgrind >/dev/null && command -v g++ >/dev/null; then
+  cat >"$T/cxx.cc" <<'C'
+#include <cstdlib>
+struct S { int a[5]; };
+__attribute__((noinline)) S *make() { return new S; }
+int main() { S *volatile p = make(); p = nullptr; (void)p; int *q = new int[4]; free(q); return 0; }
+C
+  build cxx g++ -g -O0 -o "$T/cxx" "$T/cxx.cc"
+  valgrind --leak-check=full --gen-suppressions=all --log-file="$T/vgc.log" "$T/cxx" >/dev/null 2>&1
+  grep -v '^==' "$T/vgc.log" >"$T/vgc.supp"
+  hg cxx_plain "$T/cxx"
+  expect cxx_plain 99 'ERROR: mismatched-free' 'ERROR: memory-leak: 20 bytes'
+  hg cxx --suppressions="$T/vgc.supp" "$T/cxx"
+  expect cxx 0 '\(suppressed: 2 from 2\)$' 'suppressed: 20 bytes in 1 blocks$' ! 'ERROR:'
+  HG_CHECKS=$((HG_CHECKS + 1))
+  grep -q '^   fun:_Znwm$' "$T/vgc.supp" || { fail "cxx: valgrind's file has no fun:_Znwm"; cat "$T/vgc.supp"; }
+else
+  say "skip  cxx (valgrind or g++ is not installed)"
+fi
+
 # Every leak suppressed: status 0, no ERROR line, the counts in the summaries; by the
 # environment form, two files joined with ':'.
 supp all_leaks.supp <<'S'
