@@ -224,18 +224,29 @@ static bool has_prefix(const char *s) {
 }
 #define PREFIX_LEN 10   /* strlen("HEAPGUARD_") */
 
-static const char *const option_names[] = {
-#define X(field, env, type, def, max, doc) #env,
+/* The names one after another ("MMAP_THRESHOLD\0TRIM_THRESHOLD\0..."), not a table of
+ * pointers, in a .rodata section of their own: the core objects' .rodata is renamed into
+ * the relro part (Makefile: HOT_CONST), which every process writes and which must stay
+ * within one page (programs/resident); the table took 296 bytes of it.  Only an unknown
+ * name and the documentation test read them. */
+__attribute__((section(".rodata.hg_option_names"))) static const char option_names[] =
+#define X(field, env, type, def, max, doc) #env "\0"
   HG_OPTIONS(X)
 #undef X
-};
+  ;
+#define X(field, env, type, def, max, doc) +1
+enum { NOPTIONS = 0 HG_OPTIONS(X) };
+#undef X
+
+static const char *next_name(const char *s) { return s + strlen(s) + 1; }
 
 /* The option an unknown name was probably meant to be: the same letters and digits,
  * ignoring case and underscores (SAMPLERATE, sample_rate, Sample_Rate), so that a typo
  * is not just "ignored" but says what to write.  NULL if none. */
 static const char *nearest_name(const char *name, size_t len) {
-  for (unsigned i = 0; i < sizeof option_names / sizeof *option_names; i++) {
-    const char *a = name, *end = name + len, *b = option_names[i];
+  const char *n = option_names;
+  for (unsigned i = 0; i < NOPTIONS; i++, n = next_name(n)) {
+    const char *a = name, *end = name + len, *b = n;
     for (;;) {
       while (a < end && *a == '_') a++;
       while (*b == '_') b++;
@@ -244,7 +255,7 @@ static const char *nearest_name(const char *name, size_t len) {
       if (c != *b) break;
       a++, b++;
     }
-    if (a == end && !*b) return option_names[i];
+    if (a == end && !*b) return n;
   }
   return NULL;
 }
@@ -281,8 +292,13 @@ void hg_options_init(void) {
 }
 
 
-unsigned hg_options_count(void) { return sizeof option_names / sizeof *option_names; }
-const char *hg_options_name(unsigned i) { return i < hg_options_count() ? option_names[i] : NULL; }
+unsigned hg_options_count(void) { return NOPTIONS; }
+const char *hg_options_name(unsigned i) {
+  if (i >= NOPTIONS) return NULL;
+  const char *n = option_names;
+  while (i--) n = next_name(n);
+  return n;
+}
 
 size_t hg_options_default_text(unsigned i, char *buf, size_t size) {
   unsigned k = 0;
