@@ -71,6 +71,8 @@ static size_t ncontexts HG_FORK_DATA, nerrors HG_FORK_DATA, ndropped HG_FORK_DAT
 /* Errors a suppression matched, and their contexts (those of them in the table too). */
 static size_t nsuppressed HG_FORK_DATA, nsuppressed_contexts HG_FORK_DATA;
 
+bool hg_diag_silent;
+
 static int output(void) {
   if (log_fd >= 0) return log_fd;
   hg_lock(&open_lock);
@@ -155,6 +157,7 @@ static size_t format_line(char *line, size_t size, const char *fmt, va_list ap) 
 }
 
 void hg_diag_line(const char *fmt, ...) {
+  if (hg_diag_silent) return;
   char line[2048];
   va_list ap;
   va_start(ap, fmt);
@@ -167,6 +170,7 @@ void hg_diag_line(const char *fmt, ...) {
 }
 
 void hg_diag_text(const char *fmt, ...) {
+  if (hg_diag_silent) return;
   char line[2048];
   va_list ap;
   va_start(ap, fmt);
@@ -180,6 +184,7 @@ void hg_diag_text(const char *fmt, ...) {
 }
 
 void hg_diag_line_raw(const char *fmt, ...) {
+  if (hg_diag_silent) return;
   char line[512];
   va_list ap;
   va_start(ap, fmt);
@@ -242,6 +247,7 @@ static int repeat(struct context *c) {
 }
 
 int hg_diag_error_site(const char *kind, uint32_t where, uint32_t origin, const struct hg_supp_site *site) {
+  if (hg_diag_silent) return 0;
   hg_lock(&contexts_lock);
   struct context *c = find_context(kind, where, origin);
   if (c) {
@@ -312,6 +318,7 @@ size_t hg_diag_error_count(void) {
 }
 
 void hg_diag_summary(void) {
+  if (hg_diag_silent) return;
   hg_diag_lock();
   hg_lock(&contexts_lock);
   hg_fault_test_point();   /* the tests' fault in a report (fault.c) */

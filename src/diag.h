@@ -67,4 +67,10 @@ void hg_diag_summary(void);
  * forget the parent's errors. */
 void hg_diag_fork_child(void);
 
+/* HEAPGUARD_CHILD_SILENT_AFTER_FORK in a forked child (init.c sets it, in every mode,
+ * before the child runs): every line above goes nowhere, and hg_diag_error(_site) says no
+ * context is new, so no report is even composed.  An exec starts a new image, with
+ * this false again. */
+extern HG_HIDDEN bool hg_diag_silent;
+
 #endif

@@ -213,7 +213,8 @@ static void report_fault(void *arg) {
   }
   f->reported = true;
   hg_diag_summary();
-  if (hg_opt.error_exitcode) hg_exit_raw((int)(hg_opt.error_exitcode & 255));   /* not _exit's work */
+  /* A silent fork child (diag.h) dies by the signal, its own status. */
+  if (hg_opt.error_exitcode && !hg_diag_silent) hg_exit_raw((int)(hg_opt.error_exitcode & 255));   /* not _exit's work */
 }
 
 /* Runs fn(f) on a stack of its own (sigstack.h), always: the thread's own stack may

@@ -523,5 +523,7 @@ bool hg_guard_sample_size(const void *p, const char *op, size_t *n) {
 
 void hg_guard_sampled_error(void) {
   hg_diag_summary();
+  /* Fatal in a silent fork child too, as the default mode's double free is: one line. */
+  if (hg_diag_silent) hg_fatal("heap error in a block sampled by guard mode (a silent fork child: not reported)");
   hg_fatal("heap error in a block sampled by guard mode (reported above)");
 }

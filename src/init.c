@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "diag.h"
 #include "suppress.h"
 #include "guard.h"
 #include "heap.h"
@@ -45,7 +46,8 @@ static _Atomic bool exit_key_ready;
 
 /* The process's id as the constructor or our fork handler last saw it, when a mode
  * has exit-time work (else 0): a vfork child (and posix_spawn's, and one made by a
- * fork that ran no atfork handler) has another id, which _exit tells by. */
+ * fork that ran no atfork handler) has another id, which _exit tells by; so has a
+ * silent fork child (fork_child), which keeps its parent's. */
 static pid_t own_pid;
 static bool exit_work_wanted(void) { return hg_check_on || hg_stats_on; }
 static pid_t raw_getpid(void) { return (pid_t)syscall(SYS_getpid); }
@@ -138,6 +140,13 @@ static void fork_child(void) {
    * exit-time work (it would report what it finds there), as a vfork child does not. */
   bool interrupted = hg_lock_fork_borrowed();
   hg_lock_fork_child();
+  /* HEAPGUARD_CHILD_SILENT_AFTER_FORK: before the modes' handlers, which read it (the
+   * timeline's).  The child keeps the parent's own_pid (below), so that it does no
+   * exit-time work (no verify, leak scan, summary, stats table or error exit code: the
+   * status is its own) and no crash report, as a vfork child; its errors are still
+   * found, and printed nowhere (diag.h). */
+  bool silent = hg_unlikely(hg_opt.child_silent_after_fork);
+  if (silent) hg_diag_silent = true;
   if (hg_trace_on) hg_trace_fork_child();   /* first: the child's kernel calls carry its own pid */
   hg_meta_fork_child();
   hg_region_fork_child();
@@ -145,7 +154,7 @@ static void fork_child(void) {
   if (guard_forks()) hg_guard_fork_child();
   if (check_forks()) hg_check_fork_child();
   if (hg_stats_fork_busy()) hg_stats_fork_child();
-  if (exit_work_wanted() && !interrupted) own_pid = raw_getpid();
+  if (exit_work_wanted() && !interrupted && !silent) own_pid = raw_getpid();
   hg_lock_reset(&init_lock);
 }
 

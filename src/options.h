@@ -56,6 +56,11 @@
     "only this one (a forked child that does not exec is still this program): at its "     \
     "start the library takes its LD_PRELOAD entry and the HEAPGUARD_ variables out of "    \
     "the environment; `--trace-children`, whose default is no under Valgrind")             \
+  X(child_silent_after_fork, CHILD_SILENT_AFTER_FORK, bool, 0, 0,                         \
+    "a forked child that has not exec'd prints nothing: no error report, crash report, "  \
+    "exit-time check (verify, leak scan: not run), summary or stats table, and its exit " \
+    "status is its own; an exec starts a program that reports as usual; "                 \
+    "`--child-silent-after-fork`, as Valgrind's")                                          \
   X(log_file, LOG_FILE, path, 0, 0,                                                        \
     "check mode: write error reports to this file instead of stderr; %p in the name "      \
     "becomes the process id; a run's processes append to it (before and after an exec "    \

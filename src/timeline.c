@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
+
 #include "options.h"
 #include "os.h"
 
@@ -130,8 +132,9 @@ void hg_timeline_fork_child(void) {
     atomic_store(&hg_timeline_on, false);
     if (hg_file_same(tl_fd, &tl_id)) hg_sys_close(tl_fd);   /* else the program's now */
     tl_fd = -1;
-    /* a name with %p: a file of its own; else the parent's file is not ours */
-    if (hg_pid_path(NULL, 0, hg_opt.timeline, 0)) hg_timeline_open();
+    /* a name with %p: a file of its own; else the parent's file is not ours; a silent
+     * child (diag.h) writes none */
+    if (!hg_diag_silent && hg_pid_path(NULL, 0, hg_opt.timeline, 0)) hg_timeline_open();
   }
 }
 

@@ -116,6 +116,13 @@ static const char *const yes_no_words[] = { "yes", "no", NULL };
     "yes: the programs the program runs (exec, posix_spawn, system, popen; a shell's "       \
     "commands) run with heapguard too, each with its own report; no: only the program "      \
     "named (and its forked children that do not exec), as Valgrind's default", NULL }
+/* The commands whose forked children report: check, guard, run (sampled) and stats. */
+#define CHILD_SILENT_OPTION                                                                   \
+  { "child-silent-after-fork", "HEAPGUARD_CHILD_SILENT_AFTER_FORK", VALUE_WORD, "yes|no", "no", \
+    0, yes_no_words,                                                                          \
+    "yes: a forked child that has not exec'd prints nothing (no error report, crash report, " \
+    "exit-time check or leak scan: not run, summary or stats table) and exits with its own "  \
+    "status, not the error exit code; what it execs reports as usual; as Valgrind's", NULL }
 
 static const struct cli_option stats_options[] = {
   { "json", "HEAPGUARD_STATS", VALUE_FLAG, NULL, NULL, 0, NULL,
@@ -136,6 +143,7 @@ static const struct cli_option stats_options[] = {
     "allocations)",
     NULL },
   CHILDREN_OPTION,
+  CHILD_SILENT_OPTION,
 };
 static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
 
@@ -188,6 +196,7 @@ static const struct cli_option check_options[] = {
     "fault at once and are reported with their stack (0: never, poison only; only "
     "while it is at most a quarter of --quarantine); K/KiB, M/MiB, G/GiB suffixes", NULL },
   CHILDREN_OPTION,
+  CHILD_SILENT_OPTION,
 };
 
 static const char *const guard_side_words[] = { "after", "before", NULL };
@@ -205,6 +214,7 @@ static const struct cli_option guard_options[] = {
     "HashMap)", NULL },
   CHECK_OPTIONS
   CHILDREN_OPTION,
+  CHILD_SILENT_OPTION,
 };
 
 static const struct cli_option run_options[] = {
@@ -232,6 +242,7 @@ static const struct cli_option run_options[] = {
     "keeps programs that rely on it working (clang's operator new, SSE stores); less "
     "catches overreads closer to a block's end", NULL },
   CHILDREN_OPTION,
+  CHILD_SILENT_OPTION,
 };
 
 static const struct cli_option trace_options[] = {
