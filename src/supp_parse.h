@@ -138,6 +138,15 @@ static inline bool hg_supp_fail(struct hg_supp_parse *p, unsigned line, const ch
   return false;
 }
 
+/* The length of s's first run of characters not in stops (strcspn, which the library
+ * does not import: one import more is a symbol lookup and an IFUNC resolver in every
+ * process that loads it, about 1,300 instructions at start; see children.c). */
+static inline size_t hg_supp_span(const char *s, const char *stops) {
+  size_t n = 0;
+  while (s[n] && !__builtin_strchr(stops, s[n])) n++;
+  return n;
+}
+
 /* The kind line "Tool[,Tool...]:Kind": *kinds, whether any tool is one of heapguard's
  * two (*ours), and whether the kind is Memcheck's Param (one more line follows) or a
  * leak kind (match-leak-kinds may follow).  False, with p's error set, if it is
@@ -152,7 +161,7 @@ static inline bool hg_supp_kind_line(struct hg_supp_parse *p, unsigned line, cha
   const char *kind = colon + 1;
   bool known = false;
   for (char *t = s; t < colon;) {
-    size_t len = strcspn(t, ",:");
+    size_t len = hg_supp_span(t, ",:");
     if (t + len > colon) len = (size_t)(colon - t);
     uint32_t k = 0;
     if (len == 8 && memcmp(t, "Memcheck", 8) == 0) {

@@ -96,7 +96,7 @@ static HG_COLD void load(const char *path, size_t len) {
 void hg_supp_init(void) {
   const char *list = hg_opt.suppressions;
   while (list && *list) {
-    size_t len = strcspn(list, ":");
+    size_t len = hg_supp_span(list, ":");
     if (len) load(list, len);
     list += len;
     if (*list) list++;
