@@ -330,8 +330,18 @@ static bool operators_of_two_objects(const struct finding *f) {
   return false;
 }
 
+/* Sampled guard mode in a silent fork child (diag.h: no context is new there, so
+ * hg_check_report prints nothing and says so): whether f would have been reported,
+ * i.e. whether it ends the child, as it would end a child that is not silent and as
+ * the default mode's double free does.  Only a suppression spares it. */
+static bool ends_silent_child(const struct finding *f) {
+  struct hg_supp_site site;
+  return !(site_of(f, &site) && hg_supp_loaded && hg_diag_suppressed(kind_of(f), &site));
+}
+
 static bool report_one(const struct finding *f) {
   if (operators_of_two_objects(f)) return false;
+  if (hg_unlikely(hg_diag_silent) && !hg_check_on) return ends_silent_child(f);
   /* (Sampled mode goes on after a suppressed error: not printed, not the program's end.) */
   return hg_check_report(f);
 }

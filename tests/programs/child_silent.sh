@@ -14,6 +14,8 @@
 #   * yes: a child's crash (SIGSEGV) has no crash report, the child dies by the signal;
 #     guard mode: a child's overflow into a guard page has no report, the child dies by
 #     SIGSEGV (its own death, not the error exit code); no: both reported;
+#   * sampled guard mode: a silent child's error in a sampled block still ends it
+#     (SIGABRT, one line, no report), unless a suppression matches it;
 #   * stats: one table and one timeline with yes, two with no;
 #   * a bad value is refused by the CLI (status 2).
 . "$(dirname "$0")/lib.sh"
@@ -87,6 +89,30 @@ for ch in no yes; do
     fail "guard overflow, $ch: reports, child status, logs: $n $(child_status) $(logs), wanted $want; status $st"
     show "$LOGS"/*.log "$T/err"
   else say "ok: guard overflow, $ch: $n $(child_status) $(logs)"; fi
+done
+
+# sampled guard mode (every malloc sampled): a child's double free of a sampled block
+# ends it (SIGABRT), silent or not, as the default mode's double free does; silent, with
+# no report, only the one line that says why (before the fix the silent child went on
+# and exited 5); a suppression matching it spares the child either way.
+printf '{\n   df\n   heapguard:double-free\n   fun:free\n   fun:main\n}\n' >"$T/df.supp"
+for ch in no yes; do
+  for supp in none "$T/df.supp"; do
+    fresh
+    envs=(HEAPGUARD_LOG_FILE="$LOGS/%p.log"); [ "$supp" = none ] || envs+=(HEAPGUARD_SUPPRESSIONS="$supp")
+    env "${envs[@]}" "$HG" run --sample-rate=1 --child-silent-after-fork=$ch -- "$T/forker" exit >"$T/out" 2>"$T/err"; st=$?
+    line=$(grep -c 'heap error in a block sampled by guard mode' "$T/err")
+    silent_line=$(grep -c 'a silent fork child: not reported' "$T/err")
+    if [ "$supp" != none ]; then want="5 0 0 0"
+    elif [ $ch = yes ]; then want="134 0 1 1"
+    else want="134 1 1 0"; fi
+    got="$(child_status) $(has 'ERROR: double-free') $line $silent_line"
+    HG_CHECKS=$((HG_CHECKS + 1))
+    if [ "$got" != "$want" ] || [ $st -ne 0 ]; then
+      fail "sampled, $ch, suppressions $supp: child status, reports, fatal lines, silent lines: $got, wanted $want; status $st"
+      show "$LOGS"/*.log "$T/err"
+    else say "ok: sampled, $ch, suppressions ${supp##*/}: $got"; fi
+  done
 done
 
 # stats: the child's table and timeline (%p: a file of its own)
