@@ -241,6 +241,23 @@ static const struct cli_option run_options[] = {
     "least alignment of a sampled block, as --guard-align is guard mode's: 16, glibc's, "
     "keeps programs that rely on it working (clang's operator new, SSE stores); less "
     "catches overreads closer to a block's end", NULL },
+  /* Sampled guard mode's reports are guard mode's: the same ways to direct, deepen and
+   * suppress them (the default mode's one-line messages always go to stderr). */
+  { "log-file", "HEAPGUARD_LOG_FILE", VALUE_PATH, "PATH", "stderr", 0, NULL,
+    "sampled guard mode: write its reports to PATH instead of standard error (the "
+    "default mode's one-line messages, a double free's, stay there); %p in PATH becomes "
+    "the process id, so each process of a program writes its own file", NULL },
+  { "stack-depth", "HEAPGUARD_STACK_DEPTH", VALUE_COUNT, "N", "12", HG_MAX_STACK_DEPTH, NULL,
+    "sampled guard mode: frames recorded per sampled allocation and free, 0 to 64 (0: "
+    "none)", NULL },
+  { "error-exitcode", "HEAPGUARD_ERROR_EXITCODE", VALUE_COUNT, "N", "99", HG_MAX_EXITCODE, NULL,
+    "sampled guard mode: exit status, 0 to 255, of a program stopped by a bad access to a "
+    "sampled block (0: it dies by the signal); an error found at a call (a double free) "
+    "stops it with SIGABRT", NULL },
+  { "suppressions", "HEAPGUARD_SUPPRESSIONS", VALUE_SUPP, "FILE", "off", 0, NULL,
+    "sampled guard mode: a suppression file in Valgrind's syntax, as check mode's; "
+    "repeatable: the files join with ':'; an error in a sampled block that a suppression "
+    "matches is not reported and does not stop the program", NULL },
   CHILDREN_OPTION,
   CHILD_SILENT_OPTION,
 };

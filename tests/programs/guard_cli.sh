@@ -63,6 +63,8 @@ sees run_sample HEAPGUARD_MODE=run HEAPGUARD_SAMPLE_RATE=1000 -- run --sample-ra
 sees run_sample_space HEAPGUARD_SAMPLE_RATE=0 -- run --sample-rate 0
 sees run_sample_pool HEAPGUARD_SAMPLE_MAX=64 HEAPGUARD_SAMPLE_QUARANTINE=8 HEAPGUARD_SAMPLE_ALIGN=4 -- \
      run --sample-max=64 --sample-quarantine=8 --sample-align=4
+sees run_sample_reports HEAPGUARD_LOG_FILE=x.%p HEAPGUARD_STACK_DEPTH=20 HEAPGUARD_ERROR_EXITCODE=3 -- \
+     run --log-file=x.%p --stack-depth 20 --error-exitcode=3
 
 # usage_error NAME REGEX ARGS... — status 2, nothing on stdout, one stderr line, not run
 usage_error() {
@@ -81,6 +83,8 @@ usage_error bad_sample_align "bad value '3' for --sample-align: expected 1, 2, 4
 usage_error neg_rate "bad value '-1' for --sample-rate" run --sample-rate=-1
 usage_error rate_eats_program "bad value '[^']*/probe' for --sample-rate" run --sample-rate
 usage_error side_in_check "unknown option '--guard-side' for 'check'" check --guard-side=after
+usage_error run_supp_missing "$T/no.supp: cannot read the suppression file" run --suppressions="$T/no.supp"
+usage_error run_exitcode_range "bad value '256' for --error-exitcode" run --error-exitcode=256
 usage_error rate_in_guard "unknown option '--sample-rate' for 'guard'" guard --sample-rate=5
 usage_error bad_redzone_guard "bad value '5000' for --redzone" guard --redzone=5000
 
@@ -100,14 +104,15 @@ else ok "guard --help documents its options"; fi
 check; hg run_help run --help
 missing=""
 for o in sample-rate:0:SAMPLE_RATE sample-max:512:SAMPLE_MAX sample-quarantine:64:SAMPLE_QUARANTINE \
-         sample-align:16:SAMPLE_ALIGN; do
+         sample-align:16:SAMPLE_ALIGN log-file:stderr:LOG_FILE stack-depth:12:STACK_DEPTH \
+         error-exitcode:99:ERROR_EXITCODE suppressions:off:SUPPRESSIONS; do
   IFS=: read -r opt def env <<<"$o"
   grep -q -- "^  --$opt=" "$T/run_help.out" || missing+=" --$opt"
   tr -s ' \n' ' ' <"$T/run_help.out" | grep "Default $def; sets HEAPGUARD_$env\." >/dev/null ||
     missing+=" (default $def, HEAPGUARD_$env)"
 done
 if [ "$st" -ne 0 ] || [ -n "$missing" ]; then fail "run --help: status $st; missing:$missing"; show run_help
-else ok "run --help documents --sample-rate, --sample-max, --sample-quarantine, --sample-align"; fi
+else ok "run --help documents --sample-*, --log-file, --stack-depth, --error-exitcode, --suppressions"; fi
 check; hg main_help --help
 if grep -Eq '^  guard ' "$T/main_help.out"; then ok "heapguard --help lists guard"
 else fail "heapguard --help does not list guard"; show main_help; fi
@@ -156,6 +161,16 @@ e2e guard_before 99 'ERROR: heap-buffer-underflow: READ before the start of a 10
     guard --guard-side=before "$T/bug" under 100
 e2e sampled_overread 99 'ERROR: heap-buffer-overflow: READ past the end of a 112-byte block' \
     run --sample-rate=1 "$T/bug" over 112
+e2e sampled_exitcode 7 'ERROR: heap-buffer-overflow: READ past the end of a 112-byte block' \
+    run --sample-rate=1 --error-exitcode=7 "$T/bug" over 112
+# sampled mode's report in --log-file, not on stderr; with --stack-depth=0, no stacks
+check; hg sampled_log run --sample-rate=1 --log-file="$T/sampled.log" --stack-depth=0 "$T/bug" over 112
+if [ "$st" -ne 99 ] || grep -q 'ERROR:' "$T/sampled_log.err" ||
+   ! grep -q 'ERROR: heap-buffer-overflow' "$T/sampled.log" || grep -q 'bug\.c' "$T/sampled.log" ||
+   [ "$(grep -c '(no stack recorded)' "$T/sampled.log")" -ne 2 ]; then
+  fail "sampled_log: status $st (wanted 99), the report in $T/sampled.log only, no stacks"
+  show sampled_log; sed 's/^/  log| /' "$T/sampled.log"
+else ok "sampled_log: the report in --log-file, no stacks"; fi
 e2e sampled_align8 99 'ERROR: heap-buffer-overflow: READ past the end of a 104-byte block' \
     run --sample-rate=1 --sample-align=8 "$T/bug" over 104
 # sampled mode's default alignment, 16 (glibc's): a 104-byte block ends 8 bytes before
