@@ -184,6 +184,30 @@ static inline bool hg_supp_kind_line(struct hg_supp_parse *p, unsigned line, cha
   return true;
 }
 
+/* Valgrind's wildcards in a frame's pattern: '*' any run of characters, '?' any one.
+ * (Here with the parser for tests/fuzz/suppressions.c, which checks it against a
+ * reference.)  Backtracking to the last '*' only: a later star can take all an
+ * earlier one would, so the match takes O(|p| |s|) steps at worst, never exponential. */
+static inline bool hg_supp_glob(const char *p, const char *s) {
+  const char *star = NULL, *resume = NULL;
+  while (*s) {
+    if (*p == '*') {
+      star = p++;
+      resume = s;
+    } else if (*p == '?' || *p == *s) {
+      p++;
+      s++;
+    } else if (star) {
+      p = star + 1;
+      s = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (*p == '*') p++;
+  return !*p;
+}
+
 /* Parse text[0..len) (text[len] must be writable: a NUL goes there).  False on the first
  * syntax error, with p->err_line, p->err and p->err_text set. */
 static inline bool hg_supp_parse(char *text, size_t len, struct hg_supp_parse *p) {
@@ -239,7 +263,9 @@ static inline bool hg_supp_parse(char *text, size_t len, struct hg_supp_parse *p
           unsigned n = 0;
           const char *d = colon + 1;
           while (*d >= '0' && *d <= '9' && n < 100000000) n = n * 10 + (unsigned)(*d++ - '0');
-          if (*d || n == 0) return hg_supp_fail(p, c.line, "expected src:FILE or src:FILE:LINE, LINE a number", f);
+          /* (src::12 would leave an empty FILE, which no frame has: refused, as src: is) */
+          if (*d || n == 0 || colon == f + 4)
+            return hg_supp_fail(p, c.line, "expected src:FILE or src:FILE:LINE, LINE a number", f);
           *colon = '\0';
           fr->line = n;
         }

@@ -105,27 +105,6 @@ void hg_supp_init(void) {
 
 /* ---- matching ------------------------------------------------------------------------ */
 
-/* Valgrind's wildcards: '*' any run of characters, '?' any one. */
-static bool glob(const char *p, const char *s) {
-  const char *star = NULL, *resume = NULL;
-  while (*s) {
-    if (*p == '*') {
-      star = p++;
-      resume = s;
-    } else if (*p == '?' || *p == *s) {
-      p++;
-      s++;
-    } else if (star) {
-      p = star + 1;
-      s = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (*p == '*') p++;
-  return !*p;
-}
-
 /* A frame of the stack being matched: the entry point's (func its name as Valgrind's
  * replacement has it, alt as heapguard prints it) or a symbolised one. */
 struct frame {
@@ -141,12 +120,12 @@ static const char *base_name(const char *path) {
 static bool frame_matches(const struct hg_supp_frame *p, const struct frame *f) {
   switch (p->type) {
   case HG_SF_FUN:   /* (an unknown function is "???", as printed: fun:* matches any frame) */
-    return glob(p->pat, f->func ? f->func : "???") || (f->alt && glob(p->pat, f->alt));
+    return hg_supp_glob(p->pat, f->func ? f->func : "???") || (f->alt && hg_supp_glob(p->pat, f->alt));
   case HG_SF_OBJ:
-    return f->module && glob(p->pat, f->module);
+    return f->module && hg_supp_glob(p->pat, f->module);
   case HG_SF_SRC:
     if (!f->file || (p->line && (int)p->line != f->line)) return false;
-    return glob(p->pat, base_name(f->file)) || glob(p->pat, f->file);
+    return hg_supp_glob(p->pat, base_name(f->file)) || hg_supp_glob(p->pat, f->file);
   }
   return false;
 }

@@ -29,6 +29,7 @@ FLAGS="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1 -Isr
 declare -A SOURCES=(
   [json]="src/cli/json.c"
   [options]="src/report.c"
+  [suppressions]=""                              # supp_parse.h is header-only
   [trace_format]="src/options.c src/report.c"   # trace_format.c is included
 )
 
@@ -39,10 +40,10 @@ if ! $CLANG $FLAGS "$OUT/probe.c" -o "$OUT/probe" >"$OUT/probe.log" 2>&1; then
 fi
 
 status=0
-for name in json options trace_format; do
+for name in json options suppressions trace_format; do
   bin=$OUT/fuzz_$name
   # shellcheck disable=SC2086
-  if ! $CLANG $FLAGS "tests/fuzz/$name.c" ${SOURCES[$name]} -o "$bin" >"$bin.build.log" 2>&1; then
+  if ! $CLANG $FLAGS "tests/fuzz/$name.c" ${SOURCES[$name]:-} -o "$bin" >"$bin.build.log" 2>&1; then
     echo "FAIL: fuzz_$name does not build:"; tail -n 20 "$bin.build.log"; status=1; continue
   fi
   corpus=tests/fuzz/corpus/$name

@@ -349,6 +349,8 @@ printf 'fun:a\n' >"$T/brace.supp"
 bad brace "^heapguard: $T/brace.supp:1: expected '\{'"
 printf '{\n   x\n   Memcheck:Free\n}\n' >"$T/empty.supp"
 bad empty "^heapguard: $T/empty.supp:4: a suppression needs at least one frame"
+printf '{\n   x\n   Memcheck:Leak\n   src::12\n}\n' >"$T/srcline.supp"   # no FILE (found by tests/fuzz)
+bad srcline "^heapguard: $T/srcline.supp:4: expected src:FILE or src:FILE:LINE"
 bad missing "^heapguard: $T/missing.supp: cannot read the suppression file: No such file"
 HG_CHECKS=$((HG_CHECKS + 1))
 "$HG" check --gen-suppressions=yes -- true >/dev/null 2>"$T/yes.err"; st=$?
