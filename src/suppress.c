@@ -130,20 +130,9 @@ static bool frame_matches(const struct hg_supp_frame *p, const struct frame *f) 
   return false;
 }
 
-/* Whether pattern p[0..np) matches the stack's first frames (it may have more): "..."
- * stands for any number of frames, none too. */
-static bool frames_match(const struct hg_supp_frame *p, unsigned np, const struct frame *f, unsigned nf) {
-  for (; np; p++, np--, f++, nf--) {
-    if (p->type == HG_SF_DOTS) {
-      while (np && p->type == HG_SF_DOTS) p++, np--;
-      if (!np) return true;
-      for (unsigned k = 0; k <= nf; k++)
-        if (frames_match(p, np, f + k, nf - k)) return true;
-      return false;
-    }
-    if (!nf || !frame_matches(p, f)) return false;
-  }
-  return true;
+/* (hg_supp_frames_match's test: ctx is the stack's frames.) */
+static bool frame_at_matches(const struct hg_supp_frame *p, unsigned j, const void *ctx) {
+  return frame_matches(p, (const struct frame *)ctx + j);
 }
 
 /* The entry points' names in Valgrind's stacks (its replacement functions; C++'s
@@ -200,7 +189,7 @@ bool hg_supp_match(const char *kind, const struct hg_supp_site *site) {
         n = collect(site, frames);
         collected = true;
       }
-      if (frames_match(file->frames + s->first, s->nframes, frames, n)) {
+      if (hg_supp_frames_match(file->frames + s->first, s->nframes, n, frame_at_matches, frames)) {
         s->used++;
         return true;
       }

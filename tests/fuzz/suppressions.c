@@ -9,7 +9,9 @@
  *     or a constant;
  *   - read as PATTERN '\n' SUBJECT, each cut at 64 bytes, and hg_supp_glob's answer
  *     compared with a reference written the slow way (a table of which prefixes
- *     match).
+ *     match); and the same two as a suppression's frames and a stack, a character a
+ *     frame ('*' "...", '?' a pattern any frame matches), for hg_supp_frames_match,
+ *     which matches the stack's first frames: the reference with a '*' appended.
  * Built with nothing else: supp_parse.h and numparse.h are header-only. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +59,7 @@ static void check_parse(const uint8_t *data, size_t size) {
 /* hg_supp_glob the slow way: m[i][j], whether p's first i characters match s's first j. */
 #define GLOB_MAX 64
 static bool ref_glob(const char *p, size_t np, const char *s, size_t ns) {
-  static bool m[GLOB_MAX + 1][GLOB_MAX + 1];
+  static bool m[GLOB_MAX + 2][GLOB_MAX + 2];
   m[0][0] = true;
   for (size_t j = 1; j <= ns; j++) m[0][j] = false;
   for (size_t i = 1; i <= np; i++) {
@@ -68,6 +70,31 @@ static bool ref_glob(const char *p, size_t np, const char *s, size_t ns) {
     }
   }
   return m[np][ns];
+}
+
+/* Frame j (the subject's character j) and pattern p (a character): the same, or '?'. */
+static bool frame_is(const struct hg_supp_frame *p, unsigned j, const void *ctx) {
+  return p->pat[0] == '?' || p->pat[0] == ((const char *)ctx)[j];
+}
+
+static void check_frames(const char *pat, size_t np, const char *subj, size_t ns) {
+  struct hg_supp_frame frames[GLOB_MAX];
+  char pats[GLOB_MAX][2];
+  for (size_t i = 0; i < np; i++) {
+    pats[i][0] = pat[i];
+    pats[i][1] = '\0';
+    frames[i] = pat[i] == '*' ? (struct hg_supp_frame){ NULL, HG_SF_DOTS, 0 }
+                              : (struct hg_supp_frame){ pats[i], HG_SF_FUN, 0 };
+  }
+  char any_after[GLOB_MAX + 2];
+  memcpy(any_after, pat, np);
+  any_after[np] = '*';
+  bool got = hg_supp_frames_match(frames, (unsigned)np, (unsigned)ns, frame_is, subj);
+  bool want = ref_glob(any_after, np + 1, subj, ns);
+  if (got != want) {
+    fprintf(stderr, "hg_supp_frames_match(\"%s\", \"%s\") = %d, expected %d\n", pat, subj, got, want);
+    abort();
+  }
 }
 
 static void check_glob(const uint8_t *data, size_t size) {
@@ -83,6 +110,7 @@ static void check_glob(const uint8_t *data, size_t size) {
     fprintf(stderr, "hg_supp_glob(\"%s\", \"%s\") = %d, expected %d\n", pat, subj, got, want);
     abort();
   }
+  check_frames(pat, np, subj, ns);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

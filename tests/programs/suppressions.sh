@@ -313,6 +313,27 @@ sed -i 's/Memcheck:Free/heapguard:invalid-free/' "$T/df.supp"   # another kind: 
 hg df_kind --suppressions="$T/df.supp" "$P" d
 expect df_kind 99 'ERROR: double-free' ! used_suppression
 
+# Many "..." in one suppression: matched in np * nf steps.  Trying every split at every
+# "..." took minutes for 24 of them at --stack-depth=64 (a double free 70 calls deep;
+# the last frame matches nothing, so every split was tried); HG_CMD_TIMEOUT stops it.
+cat >"$T/deep.c" <<'C'
+#include <stdlib.h>
+__attribute__((noinline)) void rec(int n) {
+  if (n) { rec(n - 1); __asm__ volatile(""); }
+  else { char *p = malloc(8); free(p); free(p); }
+}
+int main(void) { rec(70); return 0; }
+C
+gcc -O0 -g -o "$T/deep" "$T/deep.c" || fail "cannot build deep.c"
+{ printf '{\n   many dots\n   heapguard:double-free\n'
+  for i in $(seq 24); do printf '   ...\n   fun:re*\n'; done
+  printf '   fun:nowhere\n}\n'; } >"$T/dots.supp"
+hg dots --stack-depth=64 --suppressions="$T/dots.supp" "$T/deep"
+expect dots 99 'ERROR: double-free' '\(suppressed: 0 from 0\)'
+sed -i 's/fun:nowhere/fun:rec/' "$T/dots.supp"   # now it matches
+hg dots_match --stack-depth=64 --suppressions="$T/dots.supp" "$T/deep"
+expect dots_match 0 '\(suppressed: 1 from 1\)' ! 'ERROR:'
+
 # --gen-suppressions=all: a block after each error; pasted back as a file, it
 # suppresses every one of them (the leak, indirect leak, double free, overflow, and
 # the write after free matched on its free's stack).
