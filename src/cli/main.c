@@ -258,6 +258,10 @@ static const struct cli_option run_options[] = {
     "sampled guard mode: a suppression file in Valgrind's syntax, as check mode's; "
     "repeatable: the files join with ':'; an error in a sampled block that a suppression "
     "matches is not reported and does not stop the program", NULL },
+  { "gen-suppressions", "HEAPGUARD_GEN_SUPPRESSIONS", VALUE_WORD, "no|all", "no", 0,
+    gen_suppressions_words,
+    "sampled guard mode: all: after each error, print the suppression that matches it, "
+    "ready to paste into a suppression file", NULL },
   CHILDREN_OPTION,
   CHILD_SILENT_OPTION,
 };

@@ -63,8 +63,8 @@ sees run_sample HEAPGUARD_MODE=run HEAPGUARD_SAMPLE_RATE=1000 -- run --sample-ra
 sees run_sample_space HEAPGUARD_SAMPLE_RATE=0 -- run --sample-rate 0
 sees run_sample_pool HEAPGUARD_SAMPLE_MAX=64 HEAPGUARD_SAMPLE_QUARANTINE=8 HEAPGUARD_SAMPLE_ALIGN=4 -- \
      run --sample-max=64 --sample-quarantine=8 --sample-align=4
-sees run_sample_reports HEAPGUARD_LOG_FILE=x.%p HEAPGUARD_STACK_DEPTH=20 HEAPGUARD_ERROR_EXITCODE=3 -- \
-     run --log-file=x.%p --stack-depth 20 --error-exitcode=3
+sees run_sample_reports HEAPGUARD_LOG_FILE=x.%p HEAPGUARD_STACK_DEPTH=20 HEAPGUARD_ERROR_EXITCODE=3 \
+     HEAPGUARD_GEN_SUPPRESSIONS=all -- run --log-file=x.%p --stack-depth 20 --error-exitcode=3 --gen-suppressions=all
 
 # usage_error NAME REGEX ARGS... — status 2, nothing on stdout, one stderr line, not run
 usage_error() {
@@ -84,6 +84,7 @@ usage_error neg_rate "bad value '-1' for --sample-rate" run --sample-rate=-1
 usage_error rate_eats_program "bad value '[^']*/probe' for --sample-rate" run --sample-rate
 usage_error side_in_check "unknown option '--guard-side' for 'check'" check --guard-side=after
 usage_error run_supp_missing "$T/no.supp: cannot read the suppression file" run --suppressions="$T/no.supp"
+usage_error run_gen_yes "use --gen-suppressions=all" run --gen-suppressions=yes
 usage_error run_exitcode_range "bad value '256' for --error-exitcode" run --error-exitcode=256
 usage_error rate_in_guard "unknown option '--sample-rate' for 'guard'" guard --sample-rate=5
 usage_error bad_redzone_guard "bad value '5000' for --redzone" guard --redzone=5000
@@ -105,7 +106,7 @@ check; hg run_help run --help
 missing=""
 for o in sample-rate:0:SAMPLE_RATE sample-max:512:SAMPLE_MAX sample-quarantine:64:SAMPLE_QUARANTINE \
          sample-align:16:SAMPLE_ALIGN log-file:stderr:LOG_FILE stack-depth:12:STACK_DEPTH \
-         error-exitcode:99:ERROR_EXITCODE suppressions:off:SUPPRESSIONS; do
+         error-exitcode:99:ERROR_EXITCODE suppressions:off:SUPPRESSIONS gen-suppressions:no:GEN_SUPPRESSIONS; do
   IFS=: read -r opt def env <<<"$o"
   grep -q -- "^  --$opt=" "$T/run_help.out" || missing+=" --$opt"
   tr -s ' \n' ' ' <"$T/run_help.out" | grep "Default $def; sets HEAPGUARD_$env\." >/dev/null ||
