@@ -17,6 +17,7 @@
 #include "protect.h"
 #include "region.h"
 #include "suppress.h"
+#include "xml.h"
 
 /* Where a pointer the allocator does not own lies, in words. */
 static void describe_foreign(uintptr_t a) {
@@ -164,6 +165,7 @@ bool hg_check_report(const struct finding *f) {
   const char *op = hg_check_api_names[f->op];
   const char *state = b->state == HG_BLOCK_FREED ? "free'd" : "alloc'd";
   hg_diag_lock();
+  if (hg_xml_on) hg_xml_error(kind, f->access);
   switch (f->shape) {
   case F_OVERFLOW:
     hg_diag_line("ERROR: %s: %s past the end of a %zu-byte block", kind, access_word(f), b->size);

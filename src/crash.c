@@ -39,6 +39,7 @@
 #include "sigstack.h"
 #include "stack.h"
 #include "trace.h"
+#include "xml.h"
 
 /* The interrupted registers: a root of the leak scan (a block the crashing thread held
  * only in a register is not lost).  Never read by the code: `used` and the barrier
@@ -278,6 +279,7 @@ static void report(void *arg) {
   c->where = hg_stack_capture_context(c->uc);
   hg_diag_error("fatal-signal", c->where, 0);
   hg_diag_lock();
+  if (hg_xml_on) hg_xml_fatal(c->sig, signal_name(c->sig));
   print_header(c);
   if (c->where) hg_stack_print(c->where, NULL);
   else hg_diag_line("   at %p", (void *)hg_context_pc(c->uc));
@@ -319,6 +321,7 @@ static void crash_report(void *arg) {
   if (c.own || small_stack) hg_stack_no_symbols = 1;
   if (c.own) {
     /* No lock, no allocation, not even the depot's: the lines, and why nothing more. */
+    if (hg_xml_on) hg_xml_fatal(sig, signal_name(sig));
     print_header(&c);
     if (!c.nframes) hg_diag_line("   at %p", (void *)hg_context_pc(uc));
     hg_stack_print_raw(c.frames, c.nframes, hg_opt.stack_depth);
@@ -326,6 +329,7 @@ static void crash_report(void *arg) {
     hg_diag_line("Process terminating with the default action of signal %d (%s)", sig, signal_name(sig));
     hg_diag_line("no heap check, leak check or summary: the signal came in heapguard's own code, "
                  "which may hold its locks");
+    if (hg_xml_on) hg_xml_abandon();   /* no summary to end the document */
     return;
   }
   if (hg_opt.leak_check != HG_LEAKS_NO && small_stack) {

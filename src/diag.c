@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -12,6 +13,7 @@
 #include "lock.h"
 #include "options.h"
 #include "suppress.h"
+#include "xml.h"
 
 #define MAX_CONTEXTS 4096
 
@@ -68,6 +70,9 @@ static bool is_suppressed(const struct context *c) {
   return suppressed_bits[i / 8] >> (i % 8) & 1;
 }
 static size_t ncontexts HG_FORK_DATA, nerrors HG_FORK_DATA, ndropped HG_FORK_DATA;
+/* The context this thread's last hg_diag_error_site found new: its index, or past the
+ * table for one it had no room for (xml.h: an error's unique id). */
+static __thread size_t last_new_context;
 /* Errors a suppression matched, and their contexts (those of them in the table too). */
 static size_t nsuppressed HG_FORK_DATA, nsuppressed_contexts HG_FORK_DATA;
 
@@ -167,6 +172,9 @@ void hg_diag_line(const char *fmt, ...) {
   if (hg_unlikely(!output_is_ours(fd))) fd = output_again(fd);
   int error = hg_write_all(fd, line, n);
   if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
+  /* (The reporting thread's lines only: another's, outside any report, is no part of
+   * the error being written.) */
+  if (hg_unlikely(hg_xml_on) && reporting) hg_xml_line(line, n);
 }
 
 void hg_diag_text(const char *fmt, ...) {
@@ -214,7 +222,10 @@ bool hg_diag_reporting(void) { return reporting; }
 void hg_diag_unlock(void) {
   /* The errors found while this report was printed, after it (check.h), the lock still
    * held: no other report comes between. */
-  if (report_depth == 1) hg_check_report_deferred();
+  if (report_depth == 1) {
+    hg_check_report_deferred();
+    if (hg_xml_on) hg_xml_report_end();
+  }
   if (--report_depth == 0) {
     int cancel_state = report_cancel_state;
     if (report_files_raised) hg_files_restore(report_files_limit);
@@ -273,8 +284,10 @@ int hg_diag_error_site(const char *kind, uint32_t where, uint32_t origin, const 
     r = repeat(c);
   } else if (ncontexts < MAX_CONTEXTS) {
     if (suppressed) suppressed_bits[ncontexts / 8] |= (uint8_t)(1u << (ncontexts % 8));
+    last_new_context = ncontexts;
     contexts[ncontexts++] = (struct context){ kind, where, origin, 1 };
   } else if (!suppressed) {
+    last_new_context = MAX_CONTEXTS + ndropped;
     ndropped++;   /* table full: still printed, counted as a context of its own */
   }
   if (!c && suppressed) {
@@ -310,6 +323,23 @@ void hg_diag_suppression(const char *kind, const struct hg_supp_site *site) {
   if (hg_opt.gen_suppressions) hg_supp_print(kind, site);
 }
 
+size_t hg_diag_last_unique(void) { return last_new_context; }
+
+/* The document's end (xml.h): each context's count, but a leak's or a crash's (as
+ * Memcheck's, whose <errorcounts> has no leak: each leak record is an error of its
+ * own), and the suppressions used.  contexts_lock held. */
+static void xml_summary(void) {
+  hg_xml_finish_begin();
+  for (size_t i = 0; i < ncontexts; i++) {
+    const char *kind = contexts[i].kind;
+    if (is_suppressed(&contexts[i]) || strcmp(kind, "memory-leak") == 0 || strcmp(kind, "fatal-signal") == 0) continue;
+    hg_xml_count(contexts[i].count, i);
+  }
+  hg_xml_counts_end();
+  if (hg_supp_loaded) hg_supp_print_used(true);
+  hg_xml_finish_end();
+}
+
 size_t hg_diag_error_count(void) {
   hg_lock(&contexts_lock);
   size_t n = nerrors;
@@ -331,12 +361,13 @@ void hg_diag_summary(void) {
     hg_diag_line("   %zu times: %s (context %zu)", contexts[i].count, contexts[i].kind, number);
   }
   if (hg_supp_loaded) {   /* Valgrind's form; without suppressions, the summary as it was */
-    hg_supp_print_used();
+    hg_supp_print_used(false);
     hg_diag_line("ERROR SUMMARY: %zu errors from %zu contexts (suppressed: %zu from %zu)", nerrors,
                  number + ndropped, nsuppressed, nsuppressed_contexts);
   } else {
     hg_diag_line("ERROR SUMMARY: %zu errors from %zu contexts", nerrors, ncontexts + ndropped);
   }
+  if (hg_xml_on) xml_summary();
   hg_unlock(&contexts_lock);
   hg_diag_unlock();
 }
@@ -358,6 +389,7 @@ void hg_diag_fork_child(void) {
       log_to_file = false;
     }
   }
+  if (hg_xml_on) hg_xml_fork_child();
   if (hg_supp_loaded) __builtin_memset(suppressed_bits, 0, sizeof suppressed_bits);
   ncontexts = nerrors = ndropped = nsuppressed = nsuppressed_contexts = 0;
   if (hg_supp_loaded) hg_supp_fork_child();

@@ -58,6 +58,10 @@ void hg_diag_suppression(const char *kind, const struct hg_supp_site *site);
 /* A line without the "==PID== " prefix (a generated suppression, to paste as it is). */
 void hg_diag_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The unique id of the error this thread's last hg_diag_error(_site) counted as a new
+ * context: the context's number (xml.h: the <error>'s and its <errorcounts> pair's). */
+size_t hg_diag_last_unique(void);
+
 /* The errors counted (suppressed ones are not): the exit status follows it. */
 size_t hg_diag_error_count(void);
 /* "ERROR SUMMARY: N errors from M contexts", with the count of each repeated one. */

@@ -58,6 +58,7 @@
 #include "sigstack.h"
 #include "stack.h"
 #include "trace.h"
+#include "xml.h"
 
 
 static bool installed;
@@ -162,6 +163,7 @@ static HG_COLD HG_NOINLINE void report_faulted(int sig, const siginfo_t *si) {
   hg_diag_line_raw("the report itself faulted (SIG%s at %p) and stops here; the process ends by "
                    "signal %d (SIG%s), the one reported",
                    name ? name : "?", si->si_addr, reported, rname ? rname : "?");
+  if (hg_xml_on) hg_xml_abandon();   /* what was written of the report, closed: a document still */
   restore_default(reported);
   uint64_t set = (uint64_t)1 << (reported - 1);
   syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof set);

@@ -176,10 +176,14 @@ bool hg_file_same(int fd, const struct hg_file_id *id);
  * processes wrote is kept — or, with HG_REPORT_RESTART, whatever it holds (a file that
  * is one record per run); with HG_REPORT_FIRST_ONLY, any process of the run but the
  * first gets -1.  The message says the caller writes to stderr instead, unless
- * HG_REPORT_NO_STDERR (the caller then writes nothing). */
+ * HG_REPORT_NO_STDERR (the caller then writes nothing).  With HG_REPORT_ALONE, a file
+ * that another process of the run holds (its flock) or wrote since this process started
+ * (this process before an exec, too) is not opened: -1, after a message saying so (a
+ * file that is one document per process, which a second writer would spoil). */
 #define HG_REPORT_RESTART    1u
 #define HG_REPORT_FIRST_ONLY 2u
 #define HG_REPORT_NO_STDERR  4u
+#define HG_REPORT_ALONE      8u
 int hg_report_open(const char *pattern, const char *what, unsigned flags);
 /* ": <what the error means>" for the errors a report file meets (open and write), ""
  * for others: a message's "(error 28: no space left on device)".  Not strerror, which

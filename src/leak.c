@@ -58,6 +58,7 @@
 #include "wipe.h"
 #include "stop.h"
 #include "unreadable.h"
+#include "xml.h"
 
 /* Threads, for a fork child's scan.  A forked child has only the thread that called
  * fork().  The others' stacks and TLS are still mapped, and scanned as roots like every
@@ -553,6 +554,7 @@ static void print_groups(const struct group *groups, size_t ngroups, struct tota
     }
     if (!shown) continue;
     hg_diag_lock();
+    if (hg_xml_on) hg_xml_leak(g->kind, g->bytes, g->blocks, error);
     hg_diag_line("%s%zu bytes in %u blocks are %s in loss record %zu of %zu", error ? "ERROR: memory-leak: " : "",
                  g->bytes, g->blocks, how[g->kind], i + 1, ngroups);
     hg_stack_print(g->stack, hg_check_api_names[g->api]);

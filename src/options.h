@@ -65,6 +65,14 @@
     "check mode: write error reports to this file instead of stderr; %p in the name "      \
     "becomes the process id; a run's processes append to it (before and after an exec "    \
     "too), a file left by an earlier run is emptied first")                                \
+  X(xml, XML, bool, 0, 0,                                                                  \
+    "check and guard modes: also write the errors as Valgrind's XML (protocol 4, "         \
+    "Memcheck's kinds) to HEAPGUARD_XML_FILE, one document per process; the text reports " \
+    "still go to stderr or the log file; `--xml=yes`")                                     \
+  X(xml_file, XML_FILE, file, 0, 0,                                                        \
+    "with HEAPGUARD_XML: the XML file; %p in the name becomes the process id (without it " \
+    "only the run's first process writes one, the others say so: use %p when the "        \
+    "program forks or runs others); a file left by an earlier run is emptied")             \
   X(leak_check, LEAK_CHECK, leaks, HG_LEAKS_FULL, 0,                                       \
     "check mode: at exit, no: no leak scan; summary: totals only; full: every leak, "      \
     "grouped by allocation stack")                                                         \

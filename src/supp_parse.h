@@ -42,6 +42,14 @@ enum {
   HG_SK_MISMATCHED_ALIGN, HG_SK_LEAK, HG_SK_FATAL, HG_SK_COUNT
 };
 
+/* Kind name's HG_SK_ index; HG_SK_COUNT if it is none of them. */
+static inline unsigned hg_supp_kind_index(const char *kind) {
+  static const char names[HG_SK_COUNT][HG_SUPP_KIND_LEN] = { HG_SUPP_KIND_NAMES };
+  for (unsigned i = 0; i < HG_SK_COUNT; i++)
+    if (strcmp(kind, names[i]) == 0) return i;
+  return HG_SK_COUNT;
+}
+
 enum { HG_SF_FUN, HG_SF_OBJ, HG_SF_SRC, HG_SF_DOTS };
 struct hg_supp_frame {
   const char *pat;   /* NULL for "..." */

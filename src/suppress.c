@@ -14,6 +14,7 @@
 #include "options.h"
 #include "os.h"
 #include "supp_parse.h"
+#include "xml.h"
 
 bool hg_supp_loaded HG_FORK_DATA;   /* (read by a fork child: diag.c) */
 
@@ -167,15 +168,8 @@ static unsigned collect(const struct hg_supp_site *site, struct frame *out) {
   return n;
 }
 
-static unsigned kind_index(const char *kind) {
-  static const char names[HG_SK_COUNT][HG_SUPP_KIND_LEN] = { HG_SUPP_KIND_NAMES };
-  for (unsigned i = 0; i < HG_SK_COUNT; i++)
-    if (strcmp(kind, names[i]) == 0) return i;
-  return HG_SK_COUNT;
-}
-
 bool hg_supp_match(const char *kind, const struct hg_supp_site *site) {
-  unsigned k = kind_index(kind);
+  unsigned k = hg_supp_kind_index(kind);
   if (k >= HG_SK_FATAL) return false;   /* a crash ends the program: never suppressed */
   struct frame frames[HG_STACK_MAX_DEPTH + 1];
   unsigned n = 0;
@@ -216,11 +210,13 @@ void hg_supp_print(const char *kind, const struct hg_supp_site *site) {
   hg_diag_text("}");
 }
 
-void hg_supp_print_used(void) {
+void hg_supp_print_used(bool xml) {
   for (unsigned fi = 0; fi < nfiles; fi++)
     for (size_t i = 0; i < files[fi].n; i++) {
       const struct hg_supp *s = &files[fi].supps[i];
-      if (s->used) hg_diag_line("used_suppression: %6zu %s %s:%u", s->used, s->name, files[fi].path, s->line);
+      if (!s->used) continue;
+      if (xml) hg_xml_suppcount(s->used, s->name);
+      else hg_diag_line("used_suppression: %6zu %s %s:%u", s->used, s->name, files[fi].path, s->line);
     }
 }
 

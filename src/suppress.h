@@ -41,8 +41,9 @@ bool hg_supp_match(const char *kind, const struct hg_supp_site *site);
 void hg_supp_print(const char *kind, const struct hg_supp_site *site);
 
 /* "used_suppression: N name file:line" for each suppression that matched (the
- * summary's, as Valgrind's -v shows them). */
-void hg_supp_print_used(void);
+ * summary's, as Valgrind's -v shows them); xml: each as the XML document's <suppcounts>
+ * pair instead (xml.h). */
+void hg_supp_print_used(bool xml);
 /* A fork child counts its own errors (diag.c forgets the parent's): the uses too. */
 void hg_supp_fork_child(void);
 

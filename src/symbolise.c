@@ -27,6 +27,7 @@
 #include "os.h"
 #include "sigstack.h"
 #include "unload.h"
+#include "xml.h"
 
 static struct {
   bool tried;
@@ -525,6 +526,8 @@ static bool place_frames(struct places *p, const uintptr_t *frames, unsigned n) 
  * if known), or without the part in parentheses when the frame is in no file. */
 static void print_placed(const struct places *p, unsigned i, const char *lead, const char *func) {
   uintptr_t f = p->frames[i];
+  if (hg_xml_on)
+    hg_xml_frame(f, i < p->n && p->module[i] >= 0 ? p->path[(int)p->module[i]] : NULL, func, NULL, 0);
   if (i < p->n && p->module[i] >= 0)
     hg_diag_line("   %s %p: %s (in %s+0x%lx)", lead, (void *)f, func ? func : "???",
                  p->path[(int)p->module[i]], (unsigned long)p->offset[i]);
@@ -535,10 +538,16 @@ static void print_placed(const struct places *p, unsigned i, const char *lead, c
 void hg_stack_print_raw(const uintptr_t *frames, unsigned n, unsigned depth) {
   struct places p;
   bool placed = place_frames(&p, frames, n);
+  if (hg_xml_on) hg_xml_stack_begin(NULL);
   for (unsigned i = 0; i < n && i < depth; i++) {
-    if (placed) print_placed(&p, i, i ? "by" : "at", NULL);
-    else hg_diag_line("   %s %p", i ? "by" : "at", (void *)frames[i]);
+    if (placed) {
+      print_placed(&p, i, i ? "by" : "at", NULL);
+      continue;
+    }
+    if (hg_xml_on) hg_xml_frame(frames[i], NULL, NULL, NULL, 0);
+    hg_diag_line("   %s %p", i ? "by" : "at", (void *)frames[i]);
   }
+  if (hg_xml_on) hg_xml_stack_end();
 }
 
 /* The name of frame f (not encoded), minus back, from the executable's symbol table. */
@@ -569,18 +578,20 @@ static HG_NOINLINE void print_unsymbolised(const uintptr_t *frames, unsigned n, 
     if (copy[i] & HG_FRAME_UNLOADED) {
       const struct hg_unloaded *o = hg_unloaded_get(hg_unload_index(copy[i]));
       uintptr_t file_offset, a = unloaded_address(copy[i], &file_offset);
+      if (hg_xml_on) hg_xml_frame(a, o && o->path[0] ? o->path : NULL, NULL, NULL, 0);
       hg_diag_line("   %s %p: ??? (in %s+0x%lx, unloaded)", lead, (void *)a,
                    o && o->path[0] ? o->path : "an unloaded object", (unsigned long)file_offset);
     } else if (placed) {
       print_placed(&p, i, lead, func);
     } else {
+      if (hg_xml_on) hg_xml_frame(copy[i], NULL, func, NULL, 0);
       hg_diag_line("   %s %p: %s", lead, (void *)copy[i], func ? func : "???");
     }
     if (func && (strcmp(func, "main") == 0 || strncmp(func, "__libc_start_", 13) == 0)) break;
   }
 }
 
-void hg_stack_print(hg_stack_t id, const char *api) {
+static void print_stack(hg_stack_t id, const char *api) {
   if (api) hg_diag_line("   at %s (heapguard)", api);
   if (!id) {
     hg_diag_line("   %s(no stack recorded)", api ? "by " : "");
@@ -612,6 +623,10 @@ void hg_stack_print(hg_stack_t id, const char *api) {
     symbolise_frame(f, i == 0 ? 1 - exact : 1, &w);
     const char *lead = (i == first && !api) ? "at" : "by";
     const char *func = w.func ? w.func : "???";
+    if (hg_xml_on) {
+      uintptr_t file_offset;
+      hg_xml_frame(f & HG_FRAME_UNLOADED ? unloaded_address(f, &file_offset) : f, w.module, w.func, w.file, w.line);
+    }
     if (f & HG_FRAME_UNLOADED) {
       uintptr_t file_offset, a = unloaded_address(f, &file_offset);
       if (w.file)
@@ -630,6 +645,12 @@ void hg_stack_print(hg_stack_t id, const char *api) {
     if (w.func && (strcmp(w.func, "main") == 0 || strncmp(w.func, "__libc_start_", 13) == 0)) break;
   }
   hg_stack_quiet--;
+}
+
+void hg_stack_print(hg_stack_t id, const char *api) {
+  if (hg_xml_on) hg_xml_stack_begin(api);   /* its frames given one by one, its lines not */
+  print_stack(id, api);
+  if (hg_xml_on) hg_xml_stack_end();
 }
 
 unsigned hg_stack_where(hg_stack_t id, struct hg_frame_where *out, unsigned max) {

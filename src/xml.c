@@ -1,0 +1,454 @@
+/* xml.c — Valgrind's XML output (see xml.h).
+ *
+ * The document, as Memcheck 3.19 writes it (protocol version 4): a preamble, <pid>,
+ * <ppid>, <tool>, <args>, <status> RUNNING, one <error> per error context (each with
+ * <unique>, <tid>, <kind>, <what> or a leak's <xwhat>, then <stack>s and <auxwhat>s in
+ * the order the text report prints them), <status> FINISHED, <errorcounts>,
+ * <suppcounts>.  Kinds are Memcheck's where it has the error (supp_parse.h's kinds
+ * mapped in memcheck_kind); heapguard's own name stays in the <what> text.
+ *
+ * State (the report lock orders its changes): whether the document is open, an error
+ * or a fatal signal is being written, a stack is open, and the <what> line waiting for
+ * what follows it (a "(found at exit)" line joins it, where a stack would have been). */
+#define _GNU_SOURCE
+#include "xml.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "options.h"
+#include "supp_parse.h"
+
+bool hg_xml_on;
+
+enum doc { DOC_NONE, DOC_LAZY, DOC_OPEN, DOC_LOST, DOC_DONE };
+/* DOC_LAZY: a forked child's, opened at its first output; DOC_LOST: a forked child
+ * whose file is its parent's (no %p), which writes none. */
+static enum doc doc;
+static int xml_fd = -1;
+static struct hg_file_id xml_id;   /* a program's close of every descriptor: not written into another file */
+static enum part { PART_NONE, PART_ERROR, PART_FATAL } part;
+static bool in_stack, what_pending;
+/* The open error is a leak record: its first line is <xwhat>'s text, with these. */
+static bool leak;
+static size_t leak_bytes, leak_blocks;
+static size_t nstacks;   /* of the open part */
+static char what[2048];
+static size_t what_len;
+static size_t unlisted_unique = (size_t)1 << 32;   /* errors with no context (leak records not errors) */
+static struct timespec started;
+
+/* ---- output: a buffer on the caller's stack, written whole ---------------------------- */
+
+struct xout {
+  size_t n;
+  char buf[1024];
+};
+
+static void xflush(struct xout *o) {
+  if (o->n && xml_fd >= 0 && hg_file_same(xml_fd, &xml_id)) hg_write_all(xml_fd, o->buf, o->n);
+  o->n = 0;
+}
+
+static void xput(struct xout *o, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (o->n == sizeof o->buf) xflush(o);
+    o->buf[o->n++] = s[i];
+  }
+}
+
+static void __attribute__((format(printf, 2, 3))) xprintf(struct xout *o, const char *fmt, ...) {
+  char tmp[512];
+  va_list ap;
+  va_start(ap, fmt);
+  size_t k = hg_vformat(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  xput(o, tmp, k);
+}
+
+/* n bytes of s as element text: the markup characters and '"' as entities, the control
+ * characters XML 1.0 refuses as '?' (a file name may hold any byte).  An apostrophe
+ * stays one, as in Memcheck's "free'd": text compared with Valgrind's stays the same. */
+static void xesc(struct xout *o, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    switch (c) {
+    case '&': xput(o, "&amp;", 5); break;
+    case '<': xput(o, "&lt;", 4); break;
+    case '>': xput(o, "&gt;", 4); break;
+    case '"': xput(o, "&quot;", 6); break;
+    default: {
+      char k = c < 0x20 && c != '\t' && c != '\n' ? '?' : (char)c;
+      xput(o, &k, 1);
+    }
+    }
+  }
+}
+
+/* <tag>text</tag> on a line, indented. */
+static void xelem(struct xout *o, const char *indent, const char *tag, const char *text) {
+  xprintf(o, "%s<%s>", indent, tag);
+  xesc(o, text, __builtin_strlen(text));
+  xprintf(o, "</%s>\n", tag);
+}
+
+/* ---- the document ------------------------------------------------------------------------ */
+
+/* "dd:hh:mm:ss.mmm " since the start, as Valgrind's <time>. */
+static void status(struct xout *o, const char *state) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  long long ms = (now.tv_sec - started.tv_sec) * 1000LL + (now.tv_nsec - started.tv_nsec) / 1000000;
+  if (ms < 0) ms = 0;
+  xprintf(o, "<status>\n  <state>%s</state>\n  <time>%02lld:%02lld:%02lld:%02lld.%03lld </time>\n</status>\n\n",
+          state, ms / 86400000, ms / 3600000 % 24, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+}
+
+/* The program's arguments, from /proc/self/cmdline (NUL-separated), each escaped: as
+ * the preamble's "Command:" line (sep ' ') or as <exe> and <arg> elements (sep 0). */
+static void args(struct xout *o, bool elements) {
+  int fd = hg_sys_open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (elements) xprintf(o, "    <exe>?</exe>\n");
+    return;
+  }
+  char chunk[256];
+  long got;
+  unsigned index = 0;
+  bool in_arg = false;
+  while ((got = hg_sys_read(fd, chunk, sizeof chunk)) > 0) {
+    for (long i = 0; i < got; i++) {
+      if (!in_arg) {
+        if (elements) xprintf(o, "    <%s>", index ? "arg" : "exe");
+        else if (index) xput(o, " ", 1);
+        in_arg = true;
+      }
+      if (chunk[i]) {
+        xesc(o, &chunk[i], 1);
+        continue;
+      }
+      if (elements) xprintf(o, "</%s>\n", index ? "arg" : "exe");
+      in_arg = false;
+      index++;
+    }
+  }
+  if (in_arg && elements) xprintf(o, "</%s>\n", index ? "arg" : "exe");
+  hg_sys_close(fd);
+}
+
+static void preamble(void) {
+  struct xout o = { 0 };
+  xprintf(&o, "<?xml version=\"1.0\"?>\n\n<valgrindoutput>\n\n<protocolversion>4</protocolversion>\n"
+              "<protocoltool>memcheck</protocoltool>\n\n<preamble>\n");
+  xprintf(&o, "  <line>heapguard, a memory error detector (%s)</line>\n", hg_diag_mode());
+  xprintf(&o, "  <line>Valgrind's XML: Memcheck's kinds, heapguard's words</line>\n  <line>Command: ");
+  args(&o, false);
+  xprintf(&o, "</line>\n</preamble>\n\n<pid>%d</pid>\n<ppid>%ld</ppid>\n<tool>memcheck</tool>\n\n", (int)getpid(),
+          syscall(SYS_getppid));
+  xprintf(&o, "<args>\n  <vargv>\n    <exe>heapguard</exe>\n  </vargv>\n  <argv>\n");
+  args(&o, true);
+  xprintf(&o, "  </argv>\n</args>\n\n");
+  status(&o, "RUNNING");
+  xflush(&o);
+}
+
+/* Open this process's file; false (and hg_xml_on off) if it cannot be written. */
+static bool open_document(void) {
+  clock_gettime(CLOCK_MONOTONIC, &started);
+  xml_fd = hg_report_open(hg_opt.xml_file, "XML", HG_REPORT_FIRST_ONLY | HG_REPORT_NO_STDERR | HG_REPORT_ALONE);
+  if (xml_fd < 0) {
+    doc = DOC_DONE;
+    hg_xml_on = false;
+    return false;
+  }
+  hg_file_id(xml_fd, &xml_id);
+  doc = DOC_OPEN;
+  preamble();
+  return true;
+}
+
+void hg_xml_start(void) {
+  if (!hg_opt.xml) return;
+  if (!hg_opt.xml_file || !*hg_opt.xml_file) {
+    hg_message("HEAPGUARD_XML=yes needs HEAPGUARD_XML_FILE (Valgrind's --xml-file): no XML written");
+    return;
+  }
+  hg_xml_on = true;
+  open_document();
+}
+
+/* Whether the document can take a part now (a forked child's opened first). */
+static bool writable(void) {
+  if (doc == DOC_LAZY) return open_document();
+  return doc == DOC_OPEN;
+}
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+/* Memcheck's kind for heapguard's (supp_parse.h's names): the invalid accesses by how
+ * the bytes were touched (a write found in check mode's poison or redzone, after the
+ * fact, is one), the bad deallocations as InvalidFree or MismatchedFree. */
+static const char *memcheck_kind(const char *kind, int access) {
+  switch (hg_supp_kind_index(kind)) {
+  case HG_SK_OVERFLOW:
+  case HG_SK_UNDERFLOW:
+  case HG_SK_AFTER_FREE: return access == 1 ? "InvalidRead" : "InvalidWrite";
+  case HG_SK_DOUBLE_FREE:
+  case HG_SK_INVALID_FREE:
+  case HG_SK_INVALID_REALLOC:
+  case HG_SK_INVALID_POINTER: return "InvalidFree";
+  case HG_SK_MISMATCHED_FREE:
+  case HG_SK_MISMATCHED_SIZE:
+  case HG_SK_MISMATCHED_ALIGN: return "MismatchedFree";
+  default: return "InvalidRead";
+  }
+}
+
+static void close_stack(struct xout *o) {
+  if (!in_stack) return;
+  xprintf(o, "  </stack>\n");
+  in_stack = false;
+}
+
+/* The waiting <what>, or a leak's <xwhat> with its counts. */
+static void flush_what(struct xout *o) {
+  if (!what_pending) return;
+  what_pending = false;
+  xprintf(o, leak ? "  <xwhat>\n    <text>" : "  <what>");
+  xesc(o, what, what_len);
+  if (leak)
+    xprintf(o, "</text>\n    <leakedbytes>%zu</leakedbytes>\n    <leakedblocks>%zu</leakedblocks>\n  </xwhat>\n",
+            leak_bytes, leak_blocks);
+  else
+    xprintf(o, "</what>\n");
+}
+
+/* Whatever part is open, closed. */
+static void close_part(struct xout *o) {
+  close_stack(o);
+  if (part == PART_ERROR) {
+    if (what_pending) {   /* a report with no stack: still one, as consumers expect */
+      flush_what(o);
+      xprintf(o, "  <stack>\n  </stack>\n");
+    }
+    xprintf(o, "</error>\n\n");
+  } else if (part == PART_FATAL) {
+    xprintf(o, "</fatal_signal>\n\n");
+  }
+  part = PART_NONE;
+}
+
+static int tid(void) { return gettid() == getpid() ? 1 : (int)gettid(); }
+
+static bool begin_part(enum part p) {
+  if (doc == DOC_LOST) {   /* said once, at the first error: a clean child says nothing */
+    doc = DOC_DONE;
+    hg_xml_on = false;
+    hg_message("a forked child's errors are not in the XML file %s, its parent's (no %%p in the name)",
+               hg_opt.xml_file);
+    return false;
+  }
+  if (!writable()) return false;
+  struct xout o = { 0 };
+  close_part(&o);
+  xflush(&o);
+  part = p;
+  nstacks = 0;
+  what_pending = leak = false;
+  what_len = 0;
+  return true;
+}
+
+void hg_xml_error(const char *kind, int access) {
+  if (!begin_part(PART_ERROR)) return;
+  struct xout o = { 0 };
+  xprintf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>%d</tid>\n  <kind>%s</kind>\n", hg_diag_last_unique(), tid(),
+          memcheck_kind(kind, access));
+  xflush(&o);
+  what_pending = true;   /* the report's first line */
+}
+
+void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, bool counted) {
+  static const char kinds[][20] = { "Leak_DefinitelyLost", "Leak_IndirectlyLost", "Leak_StillReachable" };
+  if (leak_kind > 2 || !begin_part(PART_ERROR)) return;
+  struct xout o = { 0 };
+  xprintf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>1</tid>\n  <kind>%s</kind>\n",
+          counted ? hg_diag_last_unique() : unlisted_unique++, kinds[leak_kind]);
+  xflush(&o);
+  what_pending = leak = true;
+  leak_bytes = bytes;
+  leak_blocks = blocks;
+}
+
+void hg_xml_fatal(int sig, const char *signame) {
+  if (!begin_part(PART_FATAL)) return;
+  struct xout o = { 0 };
+  xprintf(&o, "<fatal_signal>\n  <tid>%d</tid>\n  <signo>%d</signo>\n  <signame>%s</signame>\n", tid(), sig,
+          signame);
+  xflush(&o);
+}
+
+/* The message of a report line: past "==pid== ". */
+static const char *message(const char *line, size_t n, size_t *len) {
+  size_t i = 0;
+  if (n > 2 && line[0] == '=' && line[1] == '=') {
+    for (i = 2; i + 2 < n && !(line[i] == '=' && line[i + 1] == '=' && line[i + 2] == ' '); i++) continue;
+    i += 3;
+  }
+  if (i > n) i = n;
+  *len = n - i;
+  if (*len && line[n - 1] == '\n') --*len;
+  return line + i;
+}
+
+void hg_xml_line(const char *line, size_t n) {
+  if (part == PART_NONE || in_stack || doc != DOC_OPEN) return;
+  if (part == PART_FATAL) return;   /* its stack only: the rest is the text's */
+  size_t len;
+  const char *m = message(line, n, &len);
+  if (what_pending && what_len == 0) {
+    /* The headline: "ERROR: " is the text's (and a leak's kind, Valgrind's text has none) */
+    const char *cut = leak ? "ERROR: memory-leak: " : "ERROR: ";
+    size_t k = __builtin_strlen(cut);
+    if (len >= k && __builtin_memcmp(m, cut, k) == 0) m += k, len -= k;
+    if (len > sizeof what - 1) len = sizeof what - 1;
+    __builtin_memcpy(what, m, len);
+    what_len = len;
+    return;
+  }
+  size_t lead = 0;
+  while (lead < len && m[lead] == ' ') lead++;
+  struct xout o = { 0 };
+  if (what_pending && lead == 3 && len > 3 && m[3] == '(') {
+    /* "(found at exit)": where the finding call's stack would be, which there is not:
+     * said in the <what>, and an empty <stack> keeps the error's shape. */
+    size_t room = sizeof what - 1 - what_len;
+    size_t k = len - lead < room - 1 ? len - lead : room ? room - 1 : 0;
+    if (k) {
+      what[what_len++] = ' ';
+      __builtin_memcpy(what + what_len, m + lead, k);
+      what_len += k;
+    }
+    flush_what(&o);
+    xprintf(&o, "  <stack>\n  </stack>\n");
+    nstacks++;
+    xflush(&o);
+    return;
+  }
+  flush_what(&o);
+  xprintf(&o, "  <auxwhat>");
+  xesc(&o, m + lead, len - lead);
+  xprintf(&o, "</auxwhat>\n");
+  xflush(&o);
+}
+
+void hg_xml_stack_begin(const char *api) {
+  if (part == PART_NONE || in_stack || doc != DOC_OPEN) return;
+  if (part == PART_FATAL && nstacks) return;   /* a fatal signal has one stack */
+  struct xout o = { 0 };
+  flush_what(&o);
+  xprintf(&o, "  <stack>\n");
+  in_stack = true;
+  nstacks++;
+  if (api) xprintf(&o, "    <frame>\n      <ip>0x0</ip>\n      <fn>%s</fn>\n    </frame>\n", api);
+  xflush(&o);
+}
+
+void hg_xml_frame(uintptr_t ip, const char *obj, const char *fn, const char *file, int line) {
+  if (!in_stack) return;
+  struct xout o = { 0 };
+  xprintf(&o, "    <frame>\n      <ip>0x%lX</ip>\n", (unsigned long)ip);
+  if (obj) xelem(&o, "      ", "obj", obj);
+  if (fn) xelem(&o, "      ", "fn", fn);
+  if (file) {
+    const char *slash = __builtin_strrchr(file, '/');
+    if (slash && slash != file) {
+      xprintf(&o, "      <dir>");
+      xesc(&o, file, (size_t)(slash - file));
+      xprintf(&o, "</dir>\n");
+    }
+    xelem(&o, "      ", "file", slash ? slash + 1 : file);
+    if (line > 0) xprintf(&o, "      <line>%d</line>\n", line);
+  }
+  xprintf(&o, "    </frame>\n");
+  xflush(&o);
+}
+
+void hg_xml_stack_end(void) {
+  if (!in_stack) return;
+  struct xout o = { 0 };
+  close_stack(&o);
+  xflush(&o);
+}
+
+void hg_xml_report_end(void) {
+  if (part == PART_NONE || doc != DOC_OPEN) return;
+  struct xout o = { 0 };
+  close_part(&o);
+  xflush(&o);
+}
+
+/* ---- the end ------------------------------------------------------------------------------ */
+
+void hg_xml_finish_begin(void) {
+  if (!writable()) return;
+  struct xout o = { 0 };
+  close_part(&o);
+  status(&o, "FINISHED");
+  xprintf(&o, "<errorcounts>\n");
+  xflush(&o);
+}
+
+void hg_xml_count(size_t count, size_t unique) {
+  if (doc != DOC_OPEN) return;
+  struct xout o = { 0 };
+  xprintf(&o, "  <pair>\n    <count>%zu</count>\n    <unique>0x%zx</unique>\n  </pair>\n", count, unique);
+  xflush(&o);
+}
+
+void hg_xml_counts_end(void) {
+  if (doc != DOC_OPEN) return;
+  struct xout o = { 0 };
+  xprintf(&o, "</errorcounts>\n\n<suppcounts>\n");
+  xflush(&o);
+}
+
+void hg_xml_suppcount(size_t count, const char *name) {
+  if (doc != DOC_OPEN) return;
+  struct xout o = { 0 };
+  xprintf(&o, "  <pair>\n    <count>%zu</count>\n", count);
+  xelem(&o, "    ", "name", name);
+  xprintf(&o, "  </pair>\n");
+  xflush(&o);
+}
+
+void hg_xml_finish_end(void) {
+  if (doc != DOC_OPEN) return;
+  struct xout o = { 0 };
+  xprintf(&o, "</suppcounts>\n\n</valgrindoutput>\n\n");
+  xflush(&o);
+  doc = DOC_DONE;
+}
+
+void hg_xml_abandon(void) {
+  if (doc != DOC_OPEN) return;
+  struct xout o = { 0 };
+  close_part(&o);
+  status(&o, "FINISHED");
+  xprintf(&o, "<errorcounts>\n</errorcounts>\n\n<suppcounts>\n</suppcounts>\n\n</valgrindoutput>\n\n");
+  xflush(&o);
+  doc = DOC_DONE;
+}
+
+void hg_xml_fork_child(void) {
+  /* The parent's descriptor is its document's: never written by the child. */
+  if (xml_fd >= 0 && hg_file_same(xml_fd, &xml_id)) hg_sys_close(xml_fd);
+  xml_fd = -1;
+  part = PART_NONE;
+  in_stack = what_pending = leak = false;
+  doc = hg_pid_path(NULL, 0, hg_opt.xml_file, 0) ? DOC_LAZY : DOC_LOST;
+}

@@ -1,0 +1,67 @@
+/* xml.h — check and guard modes' errors as Valgrind's XML (protocol version 4, what
+ * Memcheck writes with --xml=yes): HEAPGUARD_XML with HEAPGUARD_XML_FILE.
+ *
+ * One document per process, opened at check mode's start (a forked child's at its first
+ * output: its own file, with %p in the name) and closed by the error summary, or by a
+ * fault that ends the process.  The text reports are not changed: the writer follows
+ * them.  A reporter says what kind of report starts (hg_xml_error, hg_xml_leak,
+ * hg_xml_fatal); the lines it then prints (diag.c hands each to hg_xml_line) become
+ * the error's <what> (the first) and <auxwhat>s, and the stacks it prints
+ * (symbolise.c: hg_xml_stack_begin, hg_xml_frame, hg_xml_stack_end) its <stack>s.  The
+ * report's end (the report lock's outermost unlock) closes the <error>.
+ *
+ * Nothing here allocates: formatted with hg_vformat into stack buffers, written with
+ * write(2), so it runs in a signal handler (guard mode's faults, crash reports) too.
+ * Called with the report lock held (diag.h), which orders the document's parts. */
+#ifndef HG_XML_H
+#define HG_XML_H
+
+#include "internal.h"
+
+/* Whether this process may write a document (HEAPGUARD_XML set, and its file not
+ * refused): the callers test it before any call below. */
+extern HG_HIDDEN bool hg_xml_on;
+
+/* At check mode's start: open the file and write the preamble. */
+void hg_xml_start(void);
+
+/* A report of heapguard's kind `kind` begins (the report lock held): an <error>.
+ * access: check_internal.h's finding access (2: a write, 1: a read, 0: check mode's
+ * written bytes, 3: unknown), which picks Memcheck's InvalidRead or InvalidWrite. */
+void hg_xml_error(const char *kind, int access);
+/* A leak record: leak_kind 0 definitely, 1 indirectly lost, 2 still reachable;
+ * counted: an error whose context was just counted (else one shown, not an error). */
+void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, bool counted);
+/* A crash report (crash.c): a <fatal_signal> with the first stack printed. */
+void hg_xml_fatal(int sig, const char *signame);
+
+/* One line of a report, as diag.c formatted it ("==pid== " first). */
+void hg_xml_line(const char *line, size_t n);
+
+/* A stack printed (stack.h: hg_stack_print); api: the allocator call it was taken in,
+ * shown as its first frame, or NULL.  Its text lines are not the document's. */
+void hg_xml_stack_begin(const char *api);
+/* One frame: file may be a full path (split into <dir> and <file>); NULL: unknown. */
+void hg_xml_frame(uintptr_t ip, const char *obj, const char *fn, const char *file, int line);
+void hg_xml_stack_end(void);
+
+/* The outermost report lock's release: the report's <error> is complete. */
+void hg_xml_report_end(void);
+
+/* The end of the document, from the error summary (diag.c): <status> FINISHED, then
+ * <errorcounts> (pairs of each error context's count and unique id, given one by one
+ * with hg_xml_count) and <suppcounts> (hg_xml_suppcount), and </valgrindoutput>. */
+void hg_xml_finish_begin(void);
+void hg_xml_count(size_t count, size_t unique);
+void hg_xml_counts_end(void);
+void hg_xml_suppcount(size_t count, const char *name);
+void hg_xml_finish_end(void);
+/* The process dies without a summary (a fault in heapguard's own code or in a report):
+ * whatever is open is closed, and the document ends. */
+void hg_xml_abandon(void);
+
+/* After fork, in the child: a document of its own (with %p in the name), opened at its
+ * first output; without %p, none, and a warning at its first error. */
+void hg_xml_fork_child(void);
+
+#endif

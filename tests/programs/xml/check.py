@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""tests/programs/xml.sh's reader of an XML document (Valgrind's protocol 4).
+
+    check.py FILE CHECK...     the document parses, is protocol 4 by Memcheck's name,
+                               its last <status> is FINISHED, and each CHECK holds:
+      kinds=K1,K2,...          the errors' <kind>s, in order (kinds= : no error)
+      top=KIND:FN:FILE:LINE    the first error of KIND: the first frame of its stacks that
+                               is the program's (not heapguard's entry point, ip 0x0; a
+                               stack may be empty: found at exit) is FN in FILE at LINE
+      leak=KIND:BYTES:BLOCKS   an error of KIND with these <leakedbytes>, <leakedblocks>
+      counts=N1,N2,...         <errorcounts>' counts, in order, each pair's unique an error's
+      supp=NAME:N              <suppcounts> has NAME used N times
+      fatal=SIGNAME            a <fatal_signal> of that signal
+      argv=A1,A2,...           <argv>'s <arg>s after <exe>
+      pid=N                    <pid> is N
+    check.py --shape OURS THEIRS KIND
+                               the first error of KIND in both: the same child elements
+                               in the same order, the same <leakedbytes> if a leak
+Prints one line per failed check; exit status 1 if any failed."""
+import sys
+import xml.etree.ElementTree as ET
+
+failed = []
+
+
+def fail(msg):
+    failed.append(msg)
+    print("FAIL: " + msg)
+
+
+def load(path):
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as e:
+        fail("%s: not a well-formed document: %s" % (path, e))
+        sys.exit(1)
+    if root.tag != "valgrindoutput":
+        fail("%s: root is <%s>" % (path, root.tag))
+    return root
+
+
+def errors_of(root, kind=None):
+    return [e for e in root.findall("error") if kind is None or e.findtext("kind") == kind]
+
+
+def top_frame(err):
+    for stack in err.findall("stack"):
+        for f in stack.findall("frame"):
+            if f.findtext("ip") != "0x0":
+                return f
+    return None
+
+
+def check(path, checks):
+    root = load(path)
+    if root.findtext("protocolversion") != "4" or root.findtext("protocoltool") != "memcheck":
+        fail("%s: not protocol 4 of memcheck" % path)
+    states = [s.findtext("state") for s in root.findall("status")]
+    if states[:1] != ["RUNNING"] or states[-1:] != ["FINISHED"]:
+        fail("%s: statuses %s, wanted RUNNING first and FINISHED last" % (path, states))
+    uniques = {e.findtext("unique") for e in errors_of(root)}
+    for c in checks:
+        what, _, arg = c.partition("=")
+        if what == "kinds":
+            got = [e.findtext("kind") for e in errors_of(root)]
+            want = [k for k in arg.split(",") if k]
+            if got != want:
+                fail("%s: kinds %s, wanted %s" % (path, got, want))
+        elif what == "top":
+            kind, fn, file, line = arg.split(":")
+            errs = errors_of(root, kind)
+            f = top_frame(errs[0]) if errs else None
+            got = None if f is None else (f.findtext("fn"), f.findtext("file"), f.findtext("line"))
+            if got != (fn, file, line):
+                fail("%s: top frame of %s is %s, wanted %s" % (path, kind, got, (fn, file, line)))
+        elif what == "leak":
+            kind, nbytes, blocks = arg.split(":")
+            got = [(e.findtext("xwhat/leakedbytes"), e.findtext("xwhat/leakedblocks")) for e in errors_of(root, kind)]
+            if (nbytes, blocks) not in got:
+                fail("%s: %s leaks %s, wanted %s bytes in %s blocks" % (path, kind, got, nbytes, blocks))
+        elif what == "counts":
+            pairs = root.findall("errorcounts/pair")
+            got = [p.findtext("count") for p in pairs]
+            want = [n for n in arg.split(",") if n]
+            if got != want:
+                fail("%s: errorcounts %s, wanted %s" % (path, got, want))
+            for p in pairs:
+                if p.findtext("unique") not in uniques:
+                    fail("%s: errorcounts names unique %s, no error's" % (path, p.findtext("unique")))
+        elif what == "supp":
+            name, n = arg.rsplit(":", 1)
+            got = [(p.findtext("name"), p.findtext("count")) for p in root.findall("suppcounts/pair")]
+            if (name, n) not in got:
+                fail("%s: suppcounts %s, wanted %s used %s times" % (path, got, name, n))
+        elif what == "fatal":
+            got = [f.findtext("signame") for f in root.findall("fatal_signal")]
+            if got != [arg]:
+                fail("%s: fatal signals %s, wanted %s" % (path, got, arg))
+        elif what == "argv":
+            got = [a.text for a in root.findall("args/argv/arg")]
+            if got != arg.split(","):
+                fail("%s: argv %s, wanted %s" % (path, got, arg.split(",")))
+        elif what == "pid":
+            if root.findtext("pid") != arg:
+                fail("%s: pid %s, wanted %s" % (path, root.findtext("pid"), arg))
+        else:
+            fail("unknown check " + c)
+
+
+def shape(ours, theirs, kind):
+    a, b = errors_of(load(ours), kind), errors_of(load(theirs), kind)
+    if not a or not b:
+        fail("no %s error in %s" % (kind, ours if not a else theirs))
+        return
+    ta, tb = [c.tag for c in a[0]], [c.tag for c in b[0]]
+    if ta != tb:
+        fail("%s: %s's elements %s, Valgrind's %s" % (kind, ours, ta, tb))
+    la, lb = a[0].findtext("xwhat/leakedbytes"), b[0].findtext("xwhat/leakedbytes")
+    if la != lb:
+        fail("%s: leaked bytes %s, Valgrind's %s" % (kind, la, lb))
+
+
+if sys.argv[1] == "--shape":
+    shape(*sys.argv[2:5])
+else:
+    check(sys.argv[1], sys.argv[2:])
+sys.exit(1 if failed else 0)
