@@ -120,6 +120,18 @@ static inline uintptr_t hg_page_of(const void *p) { return (uintptr_t)p >> HG_PA
 size_t hg_format(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 size_t hg_vformat(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
+/* A buffered writer to fd, in the caller's buffer (stats tables, the XML document):
+ * hg_ob_put and hg_ob_printf (at most 511 bytes a call) fill it, writing it out when
+ * full; hg_ob_flush writes the rest.  After a write fails nothing more is written. */
+struct hg_ob {
+  int fd;
+  char *buf;
+  size_t cap, len;
+  int error;   /* the first write that failed (ENOSPC, EFBIG, EIO...) */
+};
+void hg_ob_flush(struct hg_ob *o);
+void hg_ob_put(struct hg_ob *o, const char *s, size_t n);
+void hg_ob_printf(struct hg_ob *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* hg_write_all: all n bytes to fd (restarting after EINTR), errno kept; 0, or the error
  * of the write that failed (ENOSPC, EIO, EBADF...; EIO for a write of nothing). */
 int hg_write_all(int fd, const char *s, size_t n);

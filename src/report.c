@@ -409,6 +409,31 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
   return fd;
 }
 
+void hg_ob_flush(struct hg_ob *o) {
+  if (o->len && !o->error) o->error = hg_write_all(o->fd, o->buf, o->len);
+  o->len = 0;
+}
+
+void hg_ob_put(struct hg_ob *o, const char *s, size_t n) {
+  while (n) {
+    if (o->len == o->cap) hg_ob_flush(o);
+    size_t k = o->cap - o->len < n ? o->cap - o->len : n;
+    __builtin_memcpy(o->buf + o->len, s, k);
+    o->len += k;
+    s += k;
+    n -= k;
+  }
+}
+
+void hg_ob_printf(struct hg_ob *o, const char *fmt, ...) {
+  char tmp[512];
+  va_list ap;
+  va_start(ap, fmt);
+  size_t n = hg_vformat(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  hg_ob_put(o, tmp, n);
+}
+
 int hg_stderr_copy(void) {
   int fd = fcntl(2, F_DUPFD_CLOEXEC, 500);
   if (fd < 0) fd = fcntl(2, F_DUPFD_CLOEXEC, 3);

@@ -52,41 +52,6 @@ static size_t big_cap;
 static struct hg_stats_span *recs;
 static size_t recs_cap;
 
-/* ---- a buffered writer --------------------------------------------------------------- */
-
-struct ob {
-  int fd;
-  char *buf;
-  size_t cap, len;
-  int error;   /* the first write that failed (ENOSPC, EFBIG, EIO...): nothing more is written */
-};
-
-static void ob_flush(struct ob *o) {
-  if (o->len && !o->error) o->error = hg_write_all(o->fd, o->buf, o->len);
-  o->len = 0;
-}
-
-static void ob_put(struct ob *o, const char *s, size_t n) {
-  while (n) {
-    if (o->len == o->cap) ob_flush(o);
-    size_t k = o->cap - o->len < n ? o->cap - o->len : n;
-    memcpy(o->buf + o->len, s, k);
-    o->len += k;
-    s += k;
-    n -= k;
-  }
-}
-
-static void ob_printf(struct ob *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ob_printf(struct ob *o, const char *fmt, ...) {
-  char tmp[512];
-  va_list ap;
-  va_start(ap, fmt);
-  size_t n = hg_vformat(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  ob_put(o, tmp, n);
-}
-
 /* v / 10^digits with `digits` decimals ("12.500"), into buf; returns the length. */
 static size_t fixed(char *buf, size_t size, uint64_t v, unsigned digits) {
   uint64_t scale = 1;
@@ -102,32 +67,32 @@ static size_t fixed(char *buf, size_t size, uint64_t v, unsigned digits) {
   return n;
 }
 
-static void ob_fixed(struct ob *o, uint64_t v, unsigned digits) {
+static void ob_fixed(struct hg_ob *o, uint64_t v, unsigned digits) {
   char tmp[48];
-  ob_put(o, tmp, fixed(tmp, sizeof tmp, v, digits));
+  hg_ob_put(o, tmp, fixed(tmp, sizeof tmp, v, digits));
 }
 
 /* s right-aligned in width columns. */
-static void ob_right(struct ob *o, const char *s, size_t width) {
+static void ob_right(struct hg_ob *o, const char *s, size_t width) {
   size_t n = strlen(s);
-  for (; n < width; width--) ob_put(o, " ", 1);
-  ob_put(o, s, n);
+  for (; n < width; width--) hg_ob_put(o, " ", 1);
+  hg_ob_put(o, s, n);
 }
 
-static void ob_json_string(struct ob *o, const char *s) {
-  ob_put(o, "\"", 1);
+static void ob_json_string(struct hg_ob *o, const char *s) {
+  hg_ob_put(o, "\"", 1);
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
     if (c == '"' || c == '\\') {
       char esc[2] = { '\\', (char)c };
-      ob_put(o, esc, 2);
+      hg_ob_put(o, esc, 2);
     } else if (c < 0x20) {
-      ob_printf(o, "\\u00%c%c", "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
+      hg_ob_printf(o, "\\u00%c%c", "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
     } else {
-      ob_put(o, (const char *)&c, 1);
+      hg_ob_put(o, (const char *)&c, 1);
     }
   }
-  ob_put(o, "\"", 1);
+  hg_ob_put(o, "\"", 1);
 }
 
 /* "1.5 MiB" style, one decimal (tenths rounded down).  In 128 bits: bytes * 10 wraps
@@ -230,7 +195,7 @@ static bool fill(struct hg_snapshot *sn, bool in_signal, bool spans) {
 }
 
 /* An output buffer for sn's report: the line buffer, or a bigger one for a long map. */
-static struct ob writer(int fd, const struct hg_snapshot *sn, bool in_signal) {
+static struct hg_ob writer(int fd, const struct hg_snapshot *sn, bool in_signal) {
   size_t need = 64 * 1024 + sn->nspans * 128 + (size_t)sn->nheaps * 2048;
   if (need > sizeof line_buf && big_cap < need && !in_signal) {
     char *b = meta_array(need);
@@ -239,8 +204,8 @@ static struct ob writer(int fd, const struct hg_snapshot *sn, bool in_signal) {
       big_cap = hg_align_up(need, HG_PAGE);
     }
   }
-  if (need > sizeof line_buf && big_cap >= need) return (struct ob){ fd, big_buf, big_cap, 0, 0 };
-  return (struct ob){ fd, line_buf, sizeof line_buf, 0, 0 };
+  if (need > sizeof line_buf && big_cap >= need) return (struct hg_ob){ fd, big_buf, big_cap, 0, 0 };
+  return (struct hg_ob){ fd, line_buf, sizeof line_buf, 0, 0 };
 }
 
 /* ---- JSON ----------------------------------------------------------------------------- */
@@ -248,22 +213,22 @@ static struct ob writer(int fd, const struct hg_snapshot *sn, bool in_signal) {
 static size_t waste_of(size_t in_use, size_t requested) { return in_use > requested ? in_use - requested : 0; }
 
 /* The fields every timeline record has ("sample" and "final"), object left open. */
-static void json_figures(struct ob *o, const struct hg_snapshot *sn, const char *type) {
-  ob_printf(o, "{\"type\":\"%s\",\"t_ms\":", type);
+static void json_figures(struct hg_ob *o, const struct hg_snapshot *sn, const char *type) {
+  hg_ob_printf(o, "{\"type\":\"%s\",\"t_ms\":", type);
   ob_fixed(o, sn->t_us, 3);
-  ob_printf(o, ",\"requested\":%zu,\"in_use\":%zu,\"mapped\":%zu,\"meta\":%zu,\"rss\":%zu",
+  hg_ob_printf(o, ",\"requested\":%zu,\"in_use\":%zu,\"mapped\":%zu,\"meta\":%zu,\"rss\":%zu",
             sn->requested, sn->in_use, sn->mapped, sn->meta, sn->rss);
-  ob_printf(o, ",\"free\":%zu,\"free_runs\":%zu,\"largest_free\":%zu,\"external_frag\":",
+  hg_ob_printf(o, ",\"free\":%zu,\"free_runs\":%zu,\"largest_free\":%zu,\"external_frag\":",
             sn->free, sn->free_runs, sn->largest_free);
   ob_fixed(o, hg_stats_frag_e4(sn), 4);
-  ob_printf(o, ",\"internal_waste\":%zu,\"mallocs\":%zu,\"frees\":%zu,\"kernel_calls\":%zu",
+  hg_ob_printf(o, ",\"internal_waste\":%zu,\"mallocs\":%zu,\"frees\":%zu,\"kernel_calls\":%zu",
             waste_of(sn->in_use, sn->requested), sn->mallocs, sn->frees, sn->kernel_calls);
   /* additions to the contract (docs/stats-format.md) */
-  ob_printf(o, ",\"blocks\":%zu,\"heap\":%zu,\"regions\":%zu,\"large\":%zu,\"guarded_mapped\":%zu,"
+  hg_ob_printf(o, ",\"blocks\":%zu,\"heap\":%zu,\"regions\":%zu,\"large\":%zu,\"guarded_mapped\":%zu,"
                "\"free_run_bytes\":%zu,\"free_slot_bytes\":%zu,\"largest_run\":%zu,\"span_tail\":%zu,\"dirty\":%zu",
             sn->blocks, sn->heap, sn->regions, sn->large_mapped, sn->guarded_mapped, sn->free_run_bytes,
             sn->free_slot_bytes, sn->largest_run, sn->span_tail, sn->dirty);
-  ob_printf(o, ",\"brk\":%zu,\"mmap\":%zu,\"munmap\":%zu,\"madvise\":%zu,\"mremap\":%zu,\"exact\":%s",
+  hg_ob_printf(o, ",\"brk\":%zu,\"mmap\":%zu,\"munmap\":%zu,\"madvise\":%zu,\"mremap\":%zu,\"exact\":%s",
             sn->brk, sn->mmap, sn->munmap, sn->madvise, sn->mremap, sn->exact ? "true" : "false");
 }
 
@@ -277,111 +242,111 @@ static const char *kind_name(unsigned kind) {
 }
 
 /* "classes": each size class with live blocks or spans. */
-static void json_classes(struct ob *o, const struct hg_snapshot *sn) {
-  ob_printf(o, ",\"classes\":[");
+static void json_classes(struct hg_ob *o, const struct hg_snapshot *sn) {
+  hg_ob_printf(o, ",\"classes\":[");
   bool first = true;
   for (unsigned c = 0; c < HG_NCLASSES; c++) {
     const struct hg_stats_class *k = &sn->classes[c];
     if (!k->live && !k->spans) continue;
     size_t in_use = k->live * hg_classes[c].size;
-    ob_printf(o, "%s{\"size\":%u,\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu,"
+    hg_ob_printf(o, "%s{\"size\":%u,\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu,"
                  "\"spans\":%zu,\"slots\":%zu,\"free_slots\":%zu}",
               first ? "" : ",", hg_classes[c].size, k->live, k->requested, in_use,
               waste_of(in_use, k->requested), k->spans, k->slots, k->free_slots);
     first = false;
   }
-  ob_printf(o, "]");
+  hg_ob_printf(o, "]");
 }
 
 /* "kinds": small, medium and large blocks. */
-static void json_kinds(struct ob *o, const struct hg_snapshot *sn) {
-  ob_printf(o, ",\"kinds\":{\"small\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
+static void json_kinds(struct hg_ob *o, const struct hg_snapshot *sn) {
+  hg_ob_printf(o, ",\"kinds\":{\"small\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
             sn->small_blocks, sn->small_requested, sn->small_in_use,
             waste_of(sn->small_in_use, sn->small_requested));
-  ob_printf(o, ",\"medium\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
+  hg_ob_printf(o, ",\"medium\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
             sn->medium_blocks, sn->medium_requested, sn->medium_in_use,
             waste_of(sn->medium_in_use, sn->medium_requested));
-  ob_printf(o, ",\"large\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
+  hg_ob_printf(o, ",\"large\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu}",
             sn->large_blocks, sn->large_requested, sn->large_in_use,
             waste_of(sn->large_in_use, sn->large_requested));
-  ob_printf(o, ",\"guarded\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu,"
+  hg_ob_printf(o, ",\"guarded\":{\"live\":%zu,\"requested\":%zu,\"in_use\":%zu,\"waste\":%zu,"
                "\"allocated\":%zu,\"skipped\":%zu}}",
             sn->guarded_blocks, sn->guarded_requested, sn->guarded_in_use,
             waste_of(sn->guarded_in_use, sn->guarded_requested), sn->guarded_allocs, sn->samples_skipped);
 }
 
 /* "spans": the map of the heap, in address order, and how many did not fit in it. */
-static void json_spans(struct ob *o, const struct hg_snapshot *sn) {
-  ob_printf(o, ",\"spans\":[");
+static void json_spans(struct hg_ob *o, const struct hg_snapshot *sn) {
+  hg_ob_printf(o, ",\"spans\":[");
   for (size_t i = 0; i < sn->nspans; i++) {
     const struct hg_stats_span *s = &sn->spans[i];
-    ob_printf(o, "%s{\"start\":%zu,\"bytes\":%zu,\"kind\":\"%s\",\"class_size\":%u,\"used\":%u,\"slots\":%u}",
+    hg_ob_printf(o, "%s{\"start\":%zu,\"bytes\":%zu,\"kind\":\"%s\",\"class_size\":%u,\"used\":%u,\"slots\":%u}",
               i ? "," : "", (size_t)s->start, s->bytes, kind_name(s->kind), s->class_size,
               (unsigned)s->used, (unsigned)s->slots);
   }
-  ob_printf(o, "],\"spans_missing\":%zu", sn->spans_lost);
+  hg_ob_printf(o, "],\"spans_missing\":%zu", sn->spans_lost);
 }
 
 /* "threads": each heap that holds small-block spans, with its spans by class. */
-static void json_threads(struct ob *o, const struct hg_snapshot *sn) {
-  ob_printf(o, ",\"threads\":[");
+static void json_threads(struct hg_ob *o, const struct hg_snapshot *sn) {
+  hg_ob_printf(o, ",\"threads\":[");
   bool first = true;
   for (unsigned i = 0; i <= HG_STATS_THREADS; i++) {
     const struct hg_stats_heap *h = &sn->heaps[i];
     if (!h->spans) continue;
-    ob_printf(o, "%s{\"id\":%u,\"spans\":%zu,\"free_slots\":%zu,\"free_bytes\":%zu,\"remote\":%zu,"
+    hg_ob_printf(o, "%s{\"id\":%u,\"spans\":%zu,\"free_slots\":%zu,\"free_bytes\":%zu,\"remote\":%zu,"
                  "\"state\":\"%s\",\"classes\":[",
               first ? "" : ",", h->id, h->spans, h->free_slots, h->free_bytes, h->remote,
               i == HG_STATS_THREADS ? "others" : h->parked ? "parked" : "live");
     bool k_first = true;
     for (unsigned c = 0; c < HG_NCLASSES; c++) {
       if (!h->class_spans[c]) continue;
-      ob_printf(o, "%s{\"size\":%u,\"spans\":%u,\"free_slots\":%u}", k_first ? "" : ",",
+      hg_ob_printf(o, "%s{\"size\":%u,\"spans\":%u,\"free_slots\":%u}", k_first ? "" : ",",
                 hg_classes[c].size, (unsigned)h->class_spans[c], (unsigned)h->class_free[c]);
       k_first = false;
     }
-    ob_printf(o, "]}");
+    hg_ob_printf(o, "]}");
     first = false;
   }
-  ob_printf(o, "]");
+  hg_ob_printf(o, "]");
 }
 
 /* The "final" object (also what `heapguard stats --json` prints), with its newline. */
-static void json_final(struct ob *o, const struct hg_snapshot *sn, const char *type, const char *when) {
+static void json_final(struct hg_ob *o, const struct hg_snapshot *sn, const char *type, const char *when) {
   json_figures(o, sn, type);
-  ob_printf(o, ",\"when\":\"%s\",\"version\":\"%s\",\"pid\":%d,\"program\":", when, HEAPGUARD_VERSION,
+  hg_ob_printf(o, ",\"when\":\"%s\",\"version\":\"%s\",\"pid\":%d,\"program\":", when, HEAPGUARD_VERSION,
             (int)getpid());
   ob_json_string(o, program);
-  ob_printf(o, ",\"page_size\":%zu", HG_PAGE);
-  if (sn->peak_rss) ob_printf(o, ",\"peak_rss\":%zu", sn->peak_rss);
+  hg_ob_printf(o, ",\"page_size\":%zu", HG_PAGE);
+  if (sn->peak_rss) hg_ob_printf(o, ",\"peak_rss\":%zu", sn->peak_rss);
   json_classes(o, sn);
   json_kinds(o, sn);
   json_spans(o, sn);
   json_threads(o, sn);
-  ob_printf(o, "}\n");
+  hg_ob_printf(o, "}\n");
 }
 
 /* ---- the text table ------------------------------------------------------------------- */
 
 /* "  label.....  value  (human)  note": the columns of the Memory and Calls sections. */
-static void row_text(struct ob *o, const char *label, const char *value, const char *hum,
+static void row_text(struct hg_ob *o, const char *label, const char *value, const char *hum,
                      const char *note) {
-  ob_printf(o, "  %s", label);
-  for (size_t n = strlen(label); n < 32; n++) ob_put(o, " ", 1);
+  hg_ob_printf(o, "  %s", label);
+  for (size_t n = strlen(label); n < 32; n++) hg_ob_put(o, " ", 1);
   ob_right(o, value, 14);
-  ob_put(o, "  ", 2);
+  hg_ob_put(o, "  ", 2);
   ob_right(o, hum, 10);
-  ob_printf(o, "  %s\n", note);
+  hg_ob_printf(o, "  %s\n", note);
 }
 
-static void row(struct ob *o, const char *label, size_t bytes, const char *note) {
+static void row(struct hg_ob *o, const char *label, size_t bytes, const char *note) {
   char num[32], hum[32] = "";
   hg_format(num, sizeof num, "%zu", bytes);
   if (bytes >= 1024) human(hum, sizeof hum, bytes);
   row_text(o, label, num, hum, note);
 }
 
-static void count_row(struct ob *o, const char *label, size_t n, const char *note) {
+static void count_row(struct hg_ob *o, const char *label, size_t n, const char *note) {
   char num[32];
   hg_format(num, sizeof num, "%zu", n);
   row_text(o, label, num, "", note);
@@ -394,7 +359,7 @@ static void pct(char *buf, size_t size, size_t part, size_t whole) {
   fixed(buf, size, (uint64_t)v, 2);
 }
 
-static void class_row(struct ob *o, const char *name, size_t live, size_t requested, size_t in_use,
+static void class_row(struct hg_ob *o, const char *name, size_t live, size_t requested, size_t in_use,
                       const char *spans, const char *free_slots) {
   char b[6][32];
   hg_format(b[0], 32, "%zu", live);
@@ -410,23 +375,23 @@ static void class_row(struct ob *o, const char *name, size_t live, size_t reques
   ob_right(o, b[4], 8);
   ob_right(o, spans, 8);
   ob_right(o, free_slots, 12);
-  ob_put(o, "\n", 1);
+  hg_ob_put(o, "\n", 1);
 }
 
 /* "==pid== heapguard stats for PROGRAM (pid N), WHEN, T ms after start" */
-static void table_title(struct ob *o, const struct hg_snapshot *sn, const char *when) {
+static void table_title(struct hg_ob *o, const struct hg_snapshot *sn, const char *when) {
   char ms[64];
   fixed(ms, sizeof ms, sn->t_us, 3);
-  ob_printf(o, "==%d== heapguard stats for %s (pid %d), %s, %s ms after start\n", (int)getpid(),
+  hg_ob_printf(o, "==%d== heapguard stats for %s (pid %d), %s, %s ms after start\n", (int)getpid(),
             program, (int)getpid(), when, ms);
 }
 
 /* Memory: requested, in use, fragmentation inside blocks and between them, what is
  * mapped and resident. */
-static void memory_section(struct ob *o, const struct hg_snapshot *sn) {
+static void memory_section(struct hg_ob *o, const struct hg_snapshot *sn) {
   char a[64], b[128];
   size_t waste = waste_of(sn->in_use, sn->requested);
-  ob_printf(o, "\nMemory                                            bytes\n");
+  hg_ob_printf(o, "\nMemory                                            bytes\n");
   hg_format(b, sizeof b, "what the program asked for, %zu live blocks", sn->blocks);
   row(o, "requested (live blocks)", sn->requested, b);
   row(o, "in use (usable size of blocks)", sn->in_use, "size classes, pages and mappings they got");
@@ -448,14 +413,14 @@ static void memory_section(struct ob *o, const struct hg_snapshot *sn) {
   if (sn->rss) row(o, "resident (RSS)", sn->rss, "the whole process, /proc/self/statm");
   else row_text(o, "resident (RSS)", "unknown", "", "/proc/self/statm cannot be read");
   if (!sn->exact)
-    ob_printf(o, "  (requested bytes of small blocks are known only in stats mode: where unknown,\n"
+    hg_ob_printf(o, "  (requested bytes of small blocks are known only in stats mode: where unknown,\n"
                  "   their usable size is counted)\n");
 }
 
 /* Calls: blocks allocated and freed, and the kernel calls by kind. */
-static void calls_section(struct ob *o, const struct hg_snapshot *sn) {
+static void calls_section(struct hg_ob *o, const struct hg_snapshot *sn) {
   char b[128];
-  ob_printf(o, "\nCalls                                            count\n");
+  hg_ob_printf(o, "\nCalls                                            count\n");
   count_row(o, "blocks allocated", sn->mallocs,
             hg_stats_on ? "malloc, calloc, realloc (when it moves), memalign, ..."
                         : "medium and large only: small blocks are counted in stats mode");
@@ -472,9 +437,9 @@ static void calls_section(struct ob *o, const struct hg_snapshot *sn) {
 
 /* Internal fragmentation by size class: a row for each class with live blocks or
  * spans, then medium, large and the total. */
-static void classes_section(struct ob *o, const struct hg_snapshot *sn) {
-  ob_printf(o, "\nInternal fragmentation by size class (classes with live blocks or spans)\n");
-  ob_printf(o, "   class      live     requested        in use       waste  waste%%   spans  free slots\n");
+static void classes_section(struct hg_ob *o, const struct hg_snapshot *sn) {
+  hg_ob_printf(o, "\nInternal fragmentation by size class (classes with live blocks or spans)\n");
+  hg_ob_printf(o, "   class      live     requested        in use       waste  waste%%   spans  free slots\n");
   for (unsigned c = 0; c < HG_NCLASSES; c++) {
     const struct hg_stats_class *k = &sn->classes[c];
     if (!k->live && !k->spans) continue;
@@ -492,13 +457,13 @@ static void classes_section(struct ob *o, const struct hg_snapshot *sn) {
   if (sn->span_tail) {
     char tail[32];
     hg_format(tail, sizeof tail, "%zu", sn->span_tail);
-    ob_printf(o, "  (and %s bytes at the ends of small-block spans, too short for a slot)\n", tail);
+    hg_ob_printf(o, "  (and %s bytes at the ends of small-block spans, too short for a slot)\n", tail);
   }
 }
 
 /* One heap's row: its id ("others": the threads past HG_STATS_THREADS, together), state,
  * counts, then "size:spans/free slots" for each class it has spans of, six to a line. */
-static void heap_row(struct ob *o, const struct hg_stats_heap *h, bool others) {
+static void heap_row(struct hg_ob *o, const struct hg_stats_heap *h, bool others) {
   char id[16], spans[24], free_slots[24], free_bytes[24], remote[24];
   if (others) hg_format(id, sizeof id, "others"); else hg_format(id, sizeof id, "%u", h->id);
   hg_format(spans, sizeof spans, "%zu", h->spans);
@@ -506,42 +471,42 @@ static void heap_row(struct ob *o, const struct hg_stats_heap *h, bool others) {
   hg_format(free_bytes, sizeof free_bytes, "%zu", h->free_bytes);
   hg_format(remote, sizeof remote, "%zu", h->remote);
   ob_right(o, id, 8);
-  ob_printf(o, "  %s", others ? "-     " : h->parked ? "parked" : "live  ");
+  hg_ob_printf(o, "  %s", others ? "-     " : h->parked ? "parked" : "live  ");
   ob_right(o, spans, 7);
   ob_right(o, free_slots, 12);
   ob_right(o, free_bytes, 12);
   ob_right(o, remote, 8);
-  ob_put(o, " ", 1);
+  hg_ob_put(o, " ", 1);
   unsigned col = 0;
   for (unsigned c = 0; c < HG_NCLASSES; c++) {
     if (!h->class_spans[c]) continue;
     if (col == 6) {   /* a new line, under the first class of this one */
-      ob_put(o, "\n", 1);
+      hg_ob_put(o, "\n", 1);
       ob_right(o, "", 56);
       col = 0;
     }
-    ob_printf(o, " %u:%u/%u", hg_classes[c].size, (unsigned)h->class_spans[c], (unsigned)h->class_free[c]);
+    hg_ob_printf(o, " %u:%u/%u", hg_classes[c].size, (unsigned)h->class_spans[c], (unsigned)h->class_free[c]);
     col++;
   }
-  ob_put(o, "\n", 1);
+  hg_ob_put(o, "\n", 1);
 }
 
 /* Per-thread caches: a row for each heap that holds small-block spans. */
-static void heaps_section(struct ob *o, const struct hg_snapshot *sn) {
-  ob_printf(o, "\nPer-thread caches: each heap's small-block spans and their free slots\n");
-  ob_printf(o, "    heap  state    spans  free slots  free bytes  remote  size:spans/free slots\n");
+static void heaps_section(struct hg_ob *o, const struct hg_snapshot *sn) {
+  hg_ob_printf(o, "\nPer-thread caches: each heap's small-block spans and their free slots\n");
+  hg_ob_printf(o, "    heap  state    spans  free slots  free bytes  remote  size:spans/free slots\n");
   for (unsigned i = 0; i <= HG_STATS_THREADS; i++)
     if (sn->heaps[i].spans) heap_row(o, &sn->heaps[i], i == HG_STATS_THREADS);
 }
 
 /* The text table: a title line, then four sections, then a blank line. */
-static void text_table(struct ob *o, const struct hg_snapshot *sn, const char *when) {
+static void text_table(struct hg_ob *o, const struct hg_snapshot *sn, const char *when) {
   table_title(o, sn, when);
   memory_section(o, sn);
   calls_section(o, sn);
   classes_section(o, sn);
   heaps_section(o, sn);
-  ob_put(o, "\n", 1);
+  hg_ob_put(o, "\n", 1);
 }
 
 /* ---- printing the stats --------------------------------------------------------------- */
@@ -560,9 +525,9 @@ static HG_COLD void stats_file_failed(int error) {
  * stderr, whole (stats_file_failed).  Under the stats lock. */
 static void put_table(const struct hg_snapshot *sn, bool in_signal, bool json, const char *type,
                       const char *when) {
-  struct ob o = writer(out_fd, sn, in_signal);
+  struct hg_ob o = writer(out_fd, sn, in_signal);
   if (json) json_final(&o, sn, type, when); else text_table(&o, sn, when);
-  ob_flush(&o);
+  hg_ob_flush(&o);
   if (hg_unlikely(o.error) && out_is_file) {
     stats_file_failed(o.error);
     put_table(sn, in_signal, json, type, when);   /* once: out_is_file is false now */
@@ -625,29 +590,29 @@ static void on_signal(int sig) {
  * or for the final record in the buffer sized for its map, under the stats lock. */
 
 int hg_stats_timeline_start(int fd) {
-  struct ob o = { fd, line_buf, sizeof line_buf, 0, 0 };
-  ob_printf(&o, "{\"type\":\"start\",\"version\":\"%s\",\"pid\":%d,\"program\":", HEAPGUARD_VERSION,
+  struct hg_ob o = { fd, line_buf, sizeof line_buf, 0, 0 };
+  hg_ob_printf(&o, "{\"type\":\"start\",\"version\":\"%s\",\"pid\":%d,\"program\":", HEAPGUARD_VERSION,
             (int)getpid());
   ob_json_string(&o, program);
-  ob_printf(&o, ",\"page_size\":%zu,\"interval_ms\":%zu,\"t_ms\":", HG_PAGE, hg_opt.timeline_ms);
+  hg_ob_printf(&o, ",\"page_size\":%zu,\"interval_ms\":%zu,\"t_ms\":", HG_PAGE, hg_opt.timeline_ms);
   ob_fixed(&o, hg_stats_now_us(), 3);
-  ob_printf(&o, "}\n");
-  ob_flush(&o);
+  hg_ob_printf(&o, "}\n");
+  hg_ob_flush(&o);
   return o.error;
 }
 
 int hg_stats_timeline_sample(int fd, const struct hg_snapshot *sn, bool regular) {
-  struct ob o = { fd, line_buf, sizeof line_buf, 0, 0 };
+  struct hg_ob o = { fd, line_buf, sizeof line_buf, 0, 0 };
   json_figures(&o, sn, "sample");
-  ob_printf(&o, "%s}\n", regular ? "" : ",\"extra\":true");
-  ob_flush(&o);
+  hg_ob_printf(&o, "%s}\n", regular ? "" : ",\"extra\":true");
+  hg_ob_flush(&o);
   return o.error;
 }
 
 int hg_stats_timeline_final(int fd, const struct hg_snapshot *sn) {
-  struct ob o = writer(fd, sn, false);
+  struct hg_ob o = writer(fd, sn, false);
   json_final(&o, sn, "final", "at exit");
-  ob_flush(&o);
+  hg_ob_flush(&o);
   return o.error;
 }
 

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "xml.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
@@ -44,76 +45,60 @@ static struct timespec started;
 
 /* ---- output: a buffer on the caller's stack, written whole ---------------------------- */
 
-struct xout {
-  size_t n;
-  char buf[1024];
-};
-
-static void xflush(struct xout *o) {
-  if (o->n && xml_fd >= 0 && hg_file_same(xml_fd, &xml_id)) hg_write_all(xml_fd, o->buf, o->n);
-  o->n = 0;
+/* A writer for one part of the document; to no descriptor (nothing written) if the
+ * file's number is no longer the file's (a program closed every descriptor). */
+static struct hg_ob writer(char *buf, size_t size) {
+  int fd = xml_fd >= 0 && hg_file_same(xml_fd, &xml_id) ? xml_fd : -1;
+  return (struct hg_ob){ fd, buf, size, 0, fd < 0 ? EBADF : 0 };
 }
-
-static void xput(struct xout *o, const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (o->n == sizeof o->buf) xflush(o);
-    o->buf[o->n++] = s[i];
-  }
-}
-
-static void __attribute__((format(printf, 2, 3))) xprintf(struct xout *o, const char *fmt, ...) {
-  char tmp[512];
-  va_list ap;
-  va_start(ap, fmt);
-  size_t k = hg_vformat(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  xput(o, tmp, k);
-}
+#define XML_OUT(o) \
+  char o##_room[1024]; \
+  struct hg_ob o = writer(o##_room, sizeof o##_room)
 
 /* n bytes of s as element text: the markup characters and '"' as entities, the control
  * characters XML 1.0 refuses as '?' (a file name may hold any byte).  An apostrophe
  * stays one, as in Memcheck's "free'd": text compared with Valgrind's stays the same. */
-static void xesc(struct xout *o, const char *s, size_t n) {
+static void xesc(struct hg_ob *o, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
     switch (c) {
-    case '&': xput(o, "&amp;", 5); break;
-    case '<': xput(o, "&lt;", 4); break;
-    case '>': xput(o, "&gt;", 4); break;
-    case '"': xput(o, "&quot;", 6); break;
+    case '&': hg_ob_put(o, "&amp;", 5); break;
+    case '<': hg_ob_put(o, "&lt;", 4); break;
+    case '>': hg_ob_put(o, "&gt;", 4); break;
+    case '"': hg_ob_put(o, "&quot;", 6); break;
     default: {
       char k = c < 0x20 && c != '\t' && c != '\n' ? '?' : (char)c;
-      xput(o, &k, 1);
+      hg_ob_put(o, &k, 1);
     }
     }
   }
 }
 
 /* <tag>text</tag> on a line, indented. */
-static void xelem(struct xout *o, const char *indent, const char *tag, const char *text) {
-  xprintf(o, "%s<%s>", indent, tag);
+static void xelem(struct hg_ob *o, const char *indent, const char *tag, const char *text) {
+  hg_ob_printf(o, "%s<%s>", indent, tag);
   xesc(o, text, __builtin_strlen(text));
-  xprintf(o, "</%s>\n", tag);
+  hg_ob_printf(o, "</%s>\n", tag);
 }
 
 /* ---- the document ------------------------------------------------------------------------ */
 
 /* "dd:hh:mm:ss.mmm " since the start, as Valgrind's <time>. */
-static void status(struct xout *o, const char *state) {
+static void status(struct hg_ob *o, const char *state) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   long long ms = (now.tv_sec - started.tv_sec) * 1000LL + (now.tv_nsec - started.tv_nsec) / 1000000;
   if (ms < 0) ms = 0;
-  xprintf(o, "<status>\n  <state>%s</state>\n  <time>%02lld:%02lld:%02lld:%02lld.%03lld </time>\n</status>\n\n",
+  hg_ob_printf(o, "<status>\n  <state>%s</state>\n  <time>%02lld:%02lld:%02lld:%02lld.%03lld </time>\n</status>\n\n",
           state, ms / 86400000, ms / 3600000 % 24, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
 }
 
 /* The program's arguments, from /proc/self/cmdline (NUL-separated), each escaped: as
  * the preamble's "Command:" line (sep ' ') or as <exe> and <arg> elements (sep 0). */
-static void args(struct xout *o, bool elements) {
+static void args(struct hg_ob *o, bool elements) {
   int fd = hg_sys_open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (elements) xprintf(o, "    <exe>?</exe>\n");
+    if (elements) hg_ob_printf(o, "    <exe>?</exe>\n");
     return;
   }
   char chunk[256];
@@ -123,37 +108,37 @@ static void args(struct xout *o, bool elements) {
   while ((got = hg_sys_read(fd, chunk, sizeof chunk)) > 0) {
     for (long i = 0; i < got; i++) {
       if (!in_arg) {
-        if (elements) xprintf(o, "    <%s>", index ? "arg" : "exe");
-        else if (index) xput(o, " ", 1);
+        if (elements) hg_ob_printf(o, "    <%s>", index ? "arg" : "exe");
+        else if (index) hg_ob_put(o, " ", 1);
         in_arg = true;
       }
       if (chunk[i]) {
         xesc(o, &chunk[i], 1);
         continue;
       }
-      if (elements) xprintf(o, "</%s>\n", index ? "arg" : "exe");
+      if (elements) hg_ob_printf(o, "</%s>\n", index ? "arg" : "exe");
       in_arg = false;
       index++;
     }
   }
-  if (in_arg && elements) xprintf(o, "</%s>\n", index ? "arg" : "exe");
+  if (in_arg && elements) hg_ob_printf(o, "</%s>\n", index ? "arg" : "exe");
   hg_sys_close(fd);
 }
 
 static void preamble(void) {
-  struct xout o = { 0 };
-  xprintf(&o, "<?xml version=\"1.0\"?>\n\n<valgrindoutput>\n\n<protocolversion>4</protocolversion>\n"
+  XML_OUT(o);
+  hg_ob_printf(&o, "<?xml version=\"1.0\"?>\n\n<valgrindoutput>\n\n<protocolversion>4</protocolversion>\n"
               "<protocoltool>memcheck</protocoltool>\n\n<preamble>\n");
-  xprintf(&o, "  <line>heapguard, a memory error detector (%s)</line>\n", hg_diag_mode());
-  xprintf(&o, "  <line>Valgrind's XML: Memcheck's kinds, heapguard's words</line>\n  <line>Command: ");
+  hg_ob_printf(&o, "  <line>heapguard, a memory error detector (%s)</line>\n", hg_diag_mode());
+  hg_ob_printf(&o, "  <line>Valgrind's XML: Memcheck's kinds, heapguard's words</line>\n  <line>Command: ");
   args(&o, false);
-  xprintf(&o, "</line>\n</preamble>\n\n<pid>%d</pid>\n<ppid>%ld</ppid>\n<tool>memcheck</tool>\n\n", (int)getpid(),
+  hg_ob_printf(&o, "</line>\n</preamble>\n\n<pid>%d</pid>\n<ppid>%ld</ppid>\n<tool>memcheck</tool>\n\n", (int)getpid(),
           syscall(SYS_getppid));
-  xprintf(&o, "<args>\n  <vargv>\n    <exe>heapguard</exe>\n  </vargv>\n  <argv>\n");
+  hg_ob_printf(&o, "<args>\n  <vargv>\n    <exe>heapguard</exe>\n  </vargv>\n  <argv>\n");
   args(&o, true);
-  xprintf(&o, "  </argv>\n</args>\n\n");
+  hg_ob_printf(&o, "  </argv>\n</args>\n\n");
   status(&o, "RUNNING");
-  xflush(&o);
+  hg_ob_flush(&o);
 }
 
 /* Open this process's file; false (and hg_xml_on off) if it cannot be written. */
@@ -208,36 +193,36 @@ static const char *memcheck_kind(const char *kind, int access) {
   }
 }
 
-static void close_stack(struct xout *o) {
+static void close_stack(struct hg_ob *o) {
   if (!in_stack) return;
-  xprintf(o, "  </stack>\n");
+  hg_ob_printf(o, "  </stack>\n");
   in_stack = false;
 }
 
 /* The waiting <what>, or a leak's <xwhat> with its counts. */
-static void flush_what(struct xout *o) {
+static void flush_what(struct hg_ob *o) {
   if (!what_pending) return;
   what_pending = false;
-  xprintf(o, leak ? "  <xwhat>\n    <text>" : "  <what>");
+  hg_ob_printf(o, leak ? "  <xwhat>\n    <text>" : "  <what>");
   xesc(o, what, what_len);
   if (leak)
-    xprintf(o, "</text>\n    <leakedbytes>%zu</leakedbytes>\n    <leakedblocks>%zu</leakedblocks>\n  </xwhat>\n",
+    hg_ob_printf(o, "</text>\n    <leakedbytes>%zu</leakedbytes>\n    <leakedblocks>%zu</leakedblocks>\n  </xwhat>\n",
             leak_bytes, leak_blocks);
   else
-    xprintf(o, "</what>\n");
+    hg_ob_printf(o, "</what>\n");
 }
 
 /* Whatever part is open, closed. */
-static void close_part(struct xout *o) {
+static void close_part(struct hg_ob *o) {
   close_stack(o);
   if (part == PART_ERROR) {
     if (what_pending) {   /* a report with no stack: still one, as consumers expect */
       flush_what(o);
-      xprintf(o, "  <stack>\n  </stack>\n");
+      hg_ob_printf(o, "  <stack>\n  </stack>\n");
     }
-    xprintf(o, "</error>\n\n");
+    hg_ob_printf(o, "</error>\n\n");
   } else if (part == PART_FATAL) {
-    xprintf(o, "</fatal_signal>\n\n");
+    hg_ob_printf(o, "</fatal_signal>\n\n");
   }
   part = PART_NONE;
 }
@@ -253,9 +238,9 @@ static bool begin_part(enum part p) {
     return false;
   }
   if (!writable()) return false;
-  struct xout o = { 0 };
+  XML_OUT(o);
   close_part(&o);
-  xflush(&o);
+  hg_ob_flush(&o);
   part = p;
   nstacks = 0;
   what_pending = leak = false;
@@ -265,20 +250,20 @@ static bool begin_part(enum part p) {
 
 void hg_xml_error(const char *kind, int access) {
   if (!begin_part(PART_ERROR)) return;
-  struct xout o = { 0 };
-  xprintf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>%d</tid>\n  <kind>%s</kind>\n", hg_diag_last_unique(), tid(),
+  XML_OUT(o);
+  hg_ob_printf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>%d</tid>\n  <kind>%s</kind>\n", hg_diag_last_unique(), tid(),
           memcheck_kind(kind, access));
-  xflush(&o);
+  hg_ob_flush(&o);
   what_pending = true;   /* the report's first line */
 }
 
 void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, bool counted) {
   static const char kinds[][20] = { "Leak_DefinitelyLost", "Leak_IndirectlyLost", "Leak_StillReachable" };
   if (leak_kind > 2 || !begin_part(PART_ERROR)) return;
-  struct xout o = { 0 };
-  xprintf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>1</tid>\n  <kind>%s</kind>\n",
+  XML_OUT(o);
+  hg_ob_printf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>1</tid>\n  <kind>%s</kind>\n",
           counted ? hg_diag_last_unique() : unlisted_unique++, kinds[leak_kind]);
-  xflush(&o);
+  hg_ob_flush(&o);
   what_pending = leak = true;
   leak_bytes = bytes;
   leak_blocks = blocks;
@@ -286,10 +271,10 @@ void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, bool counted) 
 
 void hg_xml_fatal(int sig, const char *signame) {
   if (!begin_part(PART_FATAL)) return;
-  struct xout o = { 0 };
-  xprintf(&o, "<fatal_signal>\n  <tid>%d</tid>\n  <signo>%d</signo>\n  <signame>%s</signame>\n", tid(), sig,
+  XML_OUT(o);
+  hg_ob_printf(&o, "<fatal_signal>\n  <tid>%d</tid>\n  <signo>%d</signo>\n  <signame>%s</signame>\n", tid(), sig,
           signame);
-  xflush(&o);
+  hg_ob_flush(&o);
 }
 
 /* The message of a report line: past "==pid== ". */
@@ -322,7 +307,7 @@ void hg_xml_line(const char *line, size_t n) {
   }
   size_t lead = 0;
   while (lead < len && m[lead] == ' ') lead++;
-  struct xout o = { 0 };
+  XML_OUT(o);
   if (what_pending && lead == 3 && len > 3 && m[3] == '(') {
     /* "(found at exit)": where the finding call's stack would be, which there is not:
      * said in the <what>, and an empty <stack> keeps the error's shape. */
@@ -334,113 +319,113 @@ void hg_xml_line(const char *line, size_t n) {
       what_len += k;
     }
     flush_what(&o);
-    xprintf(&o, "  <stack>\n  </stack>\n");
+    hg_ob_printf(&o, "  <stack>\n  </stack>\n");
     nstacks++;
-    xflush(&o);
+    hg_ob_flush(&o);
     return;
   }
   flush_what(&o);
-  xprintf(&o, "  <auxwhat>");
+  hg_ob_printf(&o, "  <auxwhat>");
   xesc(&o, m + lead, len - lead);
-  xprintf(&o, "</auxwhat>\n");
-  xflush(&o);
+  hg_ob_printf(&o, "</auxwhat>\n");
+  hg_ob_flush(&o);
 }
 
 void hg_xml_stack_begin(const char *api) {
   if (part == PART_NONE || in_stack || doc != DOC_OPEN) return;
   if (part == PART_FATAL && nstacks) return;   /* a fatal signal has one stack */
-  struct xout o = { 0 };
+  XML_OUT(o);
   flush_what(&o);
-  xprintf(&o, "  <stack>\n");
+  hg_ob_printf(&o, "  <stack>\n");
   in_stack = true;
   nstacks++;
-  if (api) xprintf(&o, "    <frame>\n      <ip>0x0</ip>\n      <fn>%s</fn>\n    </frame>\n", api);
-  xflush(&o);
+  if (api) hg_ob_printf(&o, "    <frame>\n      <ip>0x0</ip>\n      <fn>%s</fn>\n    </frame>\n", api);
+  hg_ob_flush(&o);
 }
 
 void hg_xml_frame(uintptr_t ip, const char *obj, const char *fn, const char *file, int line) {
   if (!in_stack) return;
-  struct xout o = { 0 };
-  xprintf(&o, "    <frame>\n      <ip>0x%lX</ip>\n", (unsigned long)ip);
+  XML_OUT(o);
+  hg_ob_printf(&o, "    <frame>\n      <ip>0x%lX</ip>\n", (unsigned long)ip);
   if (obj) xelem(&o, "      ", "obj", obj);
   if (fn) xelem(&o, "      ", "fn", fn);
   if (file) {
     const char *slash = __builtin_strrchr(file, '/');
     if (slash && slash != file) {
-      xprintf(&o, "      <dir>");
+      hg_ob_printf(&o, "      <dir>");
       xesc(&o, file, (size_t)(slash - file));
-      xprintf(&o, "</dir>\n");
+      hg_ob_printf(&o, "</dir>\n");
     }
     xelem(&o, "      ", "file", slash ? slash + 1 : file);
-    if (line > 0) xprintf(&o, "      <line>%d</line>\n", line);
+    if (line > 0) hg_ob_printf(&o, "      <line>%d</line>\n", line);
   }
-  xprintf(&o, "    </frame>\n");
-  xflush(&o);
+  hg_ob_printf(&o, "    </frame>\n");
+  hg_ob_flush(&o);
 }
 
 void hg_xml_stack_end(void) {
   if (!in_stack) return;
-  struct xout o = { 0 };
+  XML_OUT(o);
   close_stack(&o);
-  xflush(&o);
+  hg_ob_flush(&o);
 }
 
 void hg_xml_report_end(void) {
   if (part == PART_NONE || doc != DOC_OPEN) return;
-  struct xout o = { 0 };
+  XML_OUT(o);
   close_part(&o);
-  xflush(&o);
+  hg_ob_flush(&o);
 }
 
 /* ---- the end ------------------------------------------------------------------------------ */
 
 void hg_xml_finish_begin(void) {
   if (!writable()) return;
-  struct xout o = { 0 };
+  XML_OUT(o);
   close_part(&o);
   status(&o, "FINISHED");
-  xprintf(&o, "<errorcounts>\n");
-  xflush(&o);
+  hg_ob_printf(&o, "<errorcounts>\n");
+  hg_ob_flush(&o);
 }
 
 void hg_xml_count(size_t count, size_t unique) {
   if (doc != DOC_OPEN) return;
-  struct xout o = { 0 };
-  xprintf(&o, "  <pair>\n    <count>%zu</count>\n    <unique>0x%zx</unique>\n  </pair>\n", count, unique);
-  xflush(&o);
+  XML_OUT(o);
+  hg_ob_printf(&o, "  <pair>\n    <count>%zu</count>\n    <unique>0x%zx</unique>\n  </pair>\n", count, unique);
+  hg_ob_flush(&o);
 }
 
 void hg_xml_counts_end(void) {
   if (doc != DOC_OPEN) return;
-  struct xout o = { 0 };
-  xprintf(&o, "</errorcounts>\n\n<suppcounts>\n");
-  xflush(&o);
+  XML_OUT(o);
+  hg_ob_printf(&o, "</errorcounts>\n\n<suppcounts>\n");
+  hg_ob_flush(&o);
 }
 
 void hg_xml_suppcount(size_t count, const char *name) {
   if (doc != DOC_OPEN) return;
-  struct xout o = { 0 };
-  xprintf(&o, "  <pair>\n    <count>%zu</count>\n", count);
+  XML_OUT(o);
+  hg_ob_printf(&o, "  <pair>\n    <count>%zu</count>\n", count);
   xelem(&o, "    ", "name", name);
-  xprintf(&o, "  </pair>\n");
-  xflush(&o);
+  hg_ob_printf(&o, "  </pair>\n");
+  hg_ob_flush(&o);
 }
 
 void hg_xml_finish_end(void) {
   if (doc != DOC_OPEN) return;
-  struct xout o = { 0 };
-  xprintf(&o, "</suppcounts>\n\n</valgrindoutput>\n\n");
-  xflush(&o);
+  XML_OUT(o);
+  hg_ob_printf(&o, "</suppcounts>\n\n</valgrindoutput>\n\n");
+  hg_ob_flush(&o);
   doc = DOC_DONE;
 }
 
 void hg_xml_abandon(void) {
   if (doc != DOC_OPEN) return;
-  struct xout o = { 0 };
+  XML_OUT(o);
   close_part(&o);
   status(&o, "FINISHED");
-  xprintf(&o, "<errorcounts>\n</errorcounts>\n\n<suppcounts>\n</suppcounts>\n\n</valgrindoutput>\n\n");
-  xflush(&o);
+  hg_ob_printf(&o, "<errorcounts>\n</errorcounts>\n\n<suppcounts>\n</suppcounts>\n\n</valgrindoutput>\n\n");
+  hg_ob_flush(&o);
   doc = DOC_DONE;
 }
 
