@@ -19,7 +19,6 @@
 #include "protect.h"
 #include "stack.h"
 #include "wipe.h"
-#include "xml.h"
 
 /* At exit: verify, scan for leaks, summarise, and turn errors into the exit status.
  * It runs after the program's atexit handlers and every object's destructors (init.c:
@@ -88,7 +87,6 @@ void hg_check_init_quarantine(void) { hg_check_evict_above = hg_opt.quarantine; 
 HG_DEFAULT_TEXT void hg_check_start(void) {
   if (!hg_check_on) return;
   hg_diag_init();
-  hg_xml_start();   /* (HEAPGUARD_XML: its preamble, before any report) */
   hg_stack_init();
   hg_fault_install();   /* the crash report (crash.h); protected blocks' faults (protect.h) */
   hg_protect_start();

@@ -165,7 +165,7 @@ bool hg_check_report(const struct finding *f) {
   const char *op = hg_check_api_names[f->op];
   const char *state = b->state == HG_BLOCK_FREED ? "free'd" : "alloc'd";
   hg_diag_lock();
-  if (hg_xml_on) hg_xml_error(kind, f->access);
+  if (hg_xml_on) hg_xml_error(kind, f->access, hg_diag_context_number(kind, f->where, f->block.alloc_stack));
   switch (f->shape) {
   case F_OVERFLOW:
     hg_diag_line("ERROR: %s: %s past the end of a %zu-byte block", kind, access_word(f), b->size);

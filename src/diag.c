@@ -70,9 +70,6 @@ static bool is_suppressed(const struct context *c) {
   return suppressed_bits[i / 8] >> (i % 8) & 1;
 }
 static size_t ncontexts HG_FORK_DATA, nerrors HG_FORK_DATA, ndropped HG_FORK_DATA;
-/* The context this thread's last hg_diag_error_site found new: its index, or past the
- * table for one it had no room for (xml.h: an error's unique id). */
-static __thread size_t last_new_context;
 /* Errors a suppression matched, and their contexts (those of them in the table too). */
 static size_t nsuppressed HG_FORK_DATA, nsuppressed_contexts HG_FORK_DATA;
 
@@ -120,7 +117,13 @@ static HG_COLD int output_again(int stale) {
   return log_fd;
 }
 
-void hg_diag_init(void) { output(); }
+void hg_diag_init(void) {
+  output();
+  /* Check and guard modes' document (sampled mode has none): here, in the settings
+   * text, not in hg_check_start, the default mode's hot text, which a call more took
+   * past its sixth page (programs/resident). */
+  if (hg_check_on && hg_opt.xml) hg_xml_start();
+}
 
 /* The log file refused a line (a full disk, /dev/full, EIO): the reports go to stderr
  * from here on, after one line saying so, rather than nowhere while the program still
@@ -284,10 +287,8 @@ int hg_diag_error_site(const char *kind, uint32_t where, uint32_t origin, const 
     r = repeat(c);
   } else if (ncontexts < MAX_CONTEXTS) {
     if (suppressed) suppressed_bits[ncontexts / 8] |= (uint8_t)(1u << (ncontexts % 8));
-    last_new_context = ncontexts;
     contexts[ncontexts++] = (struct context){ kind, where, origin, 1 };
   } else if (!suppressed) {
-    last_new_context = MAX_CONTEXTS + ndropped;
     ndropped++;   /* table full: still printed, counted as a context of its own */
   }
   if (!c && suppressed) {
@@ -323,7 +324,13 @@ void hg_diag_suppression(const char *kind, const struct hg_supp_site *site) {
   if (hg_opt.gen_suppressions) hg_supp_print(kind, site);
 }
 
-size_t hg_diag_last_unique(void) { return last_new_context; }
+size_t hg_diag_context_number(const char *kind, uint32_t where, uint32_t origin) {
+  hg_lock(&contexts_lock);
+  const struct context *c = find_context(kind, where, origin);
+  size_t number = c ? (size_t)(c - contexts) : SIZE_MAX;
+  hg_unlock(&contexts_lock);
+  return number;
+}
 
 /* The document's end (xml.h): each context's count, but a leak's or a crash's (as
  * Memcheck's, whose <errorcounts> has no leak: each leak record is an error of its

@@ -58,9 +58,11 @@ void hg_diag_suppression(const char *kind, const struct hg_supp_site *site);
 /* A line without the "==PID== " prefix (a generated suppression, to paste as it is). */
 void hg_diag_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The unique id of the error this thread's last hg_diag_error(_site) counted as a new
- * context: the context's number (xml.h: the <error>'s and its <errorcounts> pair's). */
-size_t hg_diag_last_unique(void);
+/* The number of the context of an error counted by hg_diag_error(_site), SIZE_MAX if
+ * the table had no room for it (xml.h: the <error>'s unique id, its <errorcounts>
+ * pair's).  Looked up, not kept per thread: a TLS variable more is a relocation more,
+ * which took the hot text's last page to a seventh (programs/resident). */
+size_t hg_diag_context_number(const char *kind, uint32_t where, uint32_t origin);
 
 /* The errors counted (suppressed ones are not): the exit status follows it. */
 size_t hg_diag_error_count(void);

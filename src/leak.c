@@ -554,7 +554,8 @@ static void print_groups(const struct group *groups, size_t ngroups, struct tota
     }
     if (!shown) continue;
     hg_diag_lock();
-    if (hg_xml_on) hg_xml_leak(g->kind, g->bytes, g->blocks, error);
+    if (hg_xml_on)
+      hg_xml_leak(g->kind, g->bytes, g->blocks, error ? hg_diag_context_number("memory-leak", g->kind, g->stack) : SIZE_MAX);
     hg_diag_line("%s%zu bytes in %u blocks are %s in loss record %zu of %zu", error ? "ERROR: memory-leak: " : "",
                  g->bytes, g->blocks, how[g->kind], i + 1, ngroups);
     hg_stack_print(g->stack, hg_check_api_names[g->api]);

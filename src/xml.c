@@ -40,7 +40,9 @@ static size_t leak_bytes, leak_blocks;
 static size_t nstacks;   /* of the open part */
 static char what[2048];
 static size_t what_len;
-static size_t unlisted_unique = (size_t)1 << 32;   /* errors with no context (leak records not errors) */
+/* The <unique> of an error with no context (a leak record that is not an error, one
+ * the contexts' table had no room for): past any context's number. */
+static size_t unlisted_unique = (size_t)1 << 32;
 static struct timespec started;
 
 /* ---- output: a buffer on the caller's stack, written whole ---------------------------- */
@@ -90,11 +92,12 @@ static void status(struct hg_ob *o, const char *state) {
   long long ms = (now.tv_sec - started.tv_sec) * 1000LL + (now.tv_nsec - started.tv_nsec) / 1000000;
   if (ms < 0) ms = 0;
   hg_ob_printf(o, "<status>\n  <state>%s</state>\n  <time>%02lld:%02lld:%02lld:%02lld.%03lld </time>\n</status>\n\n",
-          state, ms / 86400000, ms / 3600000 % 24, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+               state, ms / 86400000, ms / 3600000 % 24, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
 }
 
 /* The program's arguments, from /proc/self/cmdline (NUL-separated), each escaped: as
- * the preamble's "Command:" line (sep ' ') or as <exe> and <arg> elements (sep 0). */
+ * <exe> and <arg> elements, or (!elements) as the preamble's "Command:" line, separated
+ * by spaces. */
 static void args(struct hg_ob *o, bool elements) {
   int fd = hg_sys_open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -128,12 +131,12 @@ static void args(struct hg_ob *o, bool elements) {
 static void preamble(void) {
   XML_OUT(o);
   hg_ob_printf(&o, "<?xml version=\"1.0\"?>\n\n<valgrindoutput>\n\n<protocolversion>4</protocolversion>\n"
-              "<protocoltool>memcheck</protocoltool>\n\n<preamble>\n");
+                   "<protocoltool>memcheck</protocoltool>\n\n<preamble>\n");
   hg_ob_printf(&o, "  <line>heapguard, a memory error detector (%s)</line>\n", hg_diag_mode());
   hg_ob_printf(&o, "  <line>Valgrind's XML: Memcheck's kinds, heapguard's words</line>\n  <line>Command: ");
   args(&o, false);
-  hg_ob_printf(&o, "</line>\n</preamble>\n\n<pid>%d</pid>\n<ppid>%ld</ppid>\n<tool>memcheck</tool>\n\n", (int)getpid(),
-          syscall(SYS_getppid));
+  hg_ob_printf(&o, "</line>\n</preamble>\n\n<pid>%d</pid>\n<ppid>%ld</ppid>\n<tool>memcheck</tool>\n\n",
+               (int)getpid(), syscall(SYS_getppid));
   hg_ob_printf(&o, "<args>\n  <vargv>\n    <exe>heapguard</exe>\n  </vargv>\n  <argv>\n");
   args(&o, true);
   hg_ob_printf(&o, "  </argv>\n</args>\n\n");
@@ -207,7 +210,7 @@ static void flush_what(struct hg_ob *o) {
   xesc(o, what, what_len);
   if (leak)
     hg_ob_printf(o, "</text>\n    <leakedbytes>%zu</leakedbytes>\n    <leakedblocks>%zu</leakedblocks>\n  </xwhat>\n",
-            leak_bytes, leak_blocks);
+                 leak_bytes, leak_blocks);
   else
     hg_ob_printf(o, "</what>\n");
 }
@@ -227,6 +230,8 @@ static void close_part(struct hg_ob *o) {
   part = PART_NONE;
 }
 
+/* Valgrind numbers its threads from 1, the main thread's; heapguard's <tid> is 1 for
+ * the main thread and the kernel's id for the others. */
 static int tid(void) { return gettid() == getpid() ? 1 : (int)gettid(); }
 
 static bool begin_part(enum part p) {
@@ -248,21 +253,23 @@ static bool begin_part(enum part p) {
   return true;
 }
 
-void hg_xml_error(const char *kind, int access) {
+static size_t unique(size_t context) { return context == SIZE_MAX ? unlisted_unique++ : context; }
+
+void hg_xml_error(const char *kind, int access, size_t context) {
   if (!begin_part(PART_ERROR)) return;
   XML_OUT(o);
-  hg_ob_printf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>%d</tid>\n  <kind>%s</kind>\n", hg_diag_last_unique(), tid(),
-          memcheck_kind(kind, access));
+  hg_ob_printf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>%d</tid>\n  <kind>%s</kind>\n", unique(context), tid(),
+               memcheck_kind(kind, access));
   hg_ob_flush(&o);
   what_pending = true;   /* the report's first line */
 }
 
-void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, bool counted) {
+void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, size_t context) {
   static const char kinds[][20] = { "Leak_DefinitelyLost", "Leak_IndirectlyLost", "Leak_StillReachable" };
   if (leak_kind > 2 || !begin_part(PART_ERROR)) return;
   XML_OUT(o);
   hg_ob_printf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>1</tid>\n  <kind>%s</kind>\n",
-          counted ? hg_diag_last_unique() : unlisted_unique++, kinds[leak_kind]);
+               unique(context), kinds[leak_kind]);
   hg_ob_flush(&o);
   what_pending = leak = true;
   leak_bytes = bytes;
@@ -273,7 +280,7 @@ void hg_xml_fatal(int sig, const char *signame) {
   if (!begin_part(PART_FATAL)) return;
   XML_OUT(o);
   hg_ob_printf(&o, "<fatal_signal>\n  <tid>%d</tid>\n  <signo>%d</signo>\n  <signame>%s</signame>\n", tid(), sig,
-          signame);
+               signame);
   hg_ob_flush(&o);
 }
 

@@ -27,11 +27,12 @@ void hg_xml_start(void);
 
 /* A report of heapguard's kind `kind` begins (the report lock held): an <error>.
  * access: check_internal.h's finding access (2: a write, 1: a read, 0: check mode's
- * written bytes, 3: unknown), which picks Memcheck's InvalidRead or InvalidWrite. */
-void hg_xml_error(const char *kind, int access);
-/* A leak record: leak_kind 0 definitely, 1 indirectly lost, 2 still reachable;
- * counted: an error whose context was just counted (else one shown, not an error). */
-void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, bool counted);
+ * written bytes, 3: unknown), which picks Memcheck's InvalidRead or InvalidWrite.
+ * context: its error context's number (diag.h: hg_diag_context_number), the <unique>;
+ * SIZE_MAX: none (a leak record that is not an error), one past the contexts' given. */
+void hg_xml_error(const char *kind, int access, size_t context);
+/* A leak record: leak_kind 0 definitely, 1 indirectly lost, 2 still reachable. */
+void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, size_t context);
 /* A crash report (crash.c): a <fatal_signal> with the first stack printed. */
 void hg_xml_fatal(int sig, const char *signame);
 

@@ -157,7 +157,7 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
     "yes: also write the errors as Valgrind's XML (protocol 4, Memcheck's kinds: what CI "   \
     "plugins and IDEs read) to --xml-file, which it needs; the text reports are still "      \
     "written (unlike Valgrind's)", NULL },                                                    \
-  { "xml-file", "HEAPGUARD_XML_FILE", VALUE_PATH, "PATH", "none", 0, NULL,                    \
+  { "xml-file", "HEAPGUARD_XML_FILE", VALUE_PATH, "PATH", "off", 0, NULL,                     \
     "with --xml=yes, the XML file: one document per process, so put %p (the process id) "   \
     "in PATH when the program forks or runs others (without it only the first process "      \
     "writes one, and the others say so)", NULL },                                             \
