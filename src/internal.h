@@ -189,9 +189,9 @@ bool hg_file_same(int fd, const struct hg_file_id *id);
  * is one record per run); with HG_REPORT_FIRST_ONLY, any process of the run but the
  * first gets -1.  The message says the caller writes to stderr instead, unless
  * HG_REPORT_NO_STDERR (the caller then writes nothing).  With HG_REPORT_ALONE, a file
- * that another process of the run holds (its flock) or wrote since this process started
- * (this process before an exec, too) is not opened: -1, after a message saying so (a
- * file that is one document per process, which a second writer would spoil). */
+ * that another process of the run holds (its flock, with HG_REPORT_FIRST_ONLY) is not
+ * opened: -1, after a message saying so (a file that is one document, which a second
+ * writer would spoil). */
 #define HG_REPORT_RESTART    1u
 #define HG_REPORT_FIRST_ONLY 2u
 #define HG_REPORT_NO_STDERR  4u

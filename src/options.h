@@ -72,7 +72,8 @@
   X(xml_file, XML_FILE, file, 0, 0,                                                        \
     "with HEAPGUARD_XML: the XML file; %p in the name becomes the process id (without it " \
     "only the run's first process writes one, the others say so: use %p when the "        \
-    "program forks or runs others); a file left by an earlier run is emptied")             \
+    "program forks or runs others); an exec in the same process continues its document; " \
+    "a file left by an earlier run is emptied")                                            \
   X(leak_check, LEAK_CHECK, leaks, HG_LEAKS_FULL, 0,                                       \
     "check mode: at exit, no: no leak scan; summary: totals only; full: every leak, "      \
     "grouped by allocation stack")                                                         \

@@ -257,22 +257,19 @@ static HG_COLD long long process_start_ns(void) {
   return (long long)(ticks * (1000000000ULL / (unsigned long long)hz));
 }
 
-/* When the regular, non-empty file open on fd was last written: 0 before this process
- * started, 1 since (its modification time taken from the real-time clock to time since
- * boot), -1 if it is empty, not a regular file, or unknown. */
-static HG_COLD int written_when(int fd) {
+/* Whether the regular, non-empty file open on fd was last written before this process
+ * started (its modification time taken from the real-time clock to time since boot). */
+static HG_COLD bool written_before_start(int fd) {
   struct stat st;
   struct timespec real, boot;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return -1;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return false;
   long long start = process_start_ns();
   if (start < 0 || clock_gettime(CLOCK_REALTIME, &real) != 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0)
-    return -1;   /* unknown: keep what is there rather than lose a report */
+    return false;   /* unknown: keep what is there rather than lose a report */
   long long offset = (real.tv_sec - boot.tv_sec) * 1000000000LL + (real.tv_nsec - boot.tv_nsec);
   long long mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec - offset;
-  return mtime < start ? 0 : 1;
+  return mtime < start;
 }
-
-static bool written_before_start(int fd) { return written_when(fd) == 0; }
 
 /* The report files that are FIFOs or sockets (hg_report_open), as fd + 1 (0: none).  A
  * write to one whose reader has gone (`head` read what it wanted and exited) raised
@@ -383,12 +380,11 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
     first = flock(fd, LOCK_EX | LOCK_NB) == 0;
     locked_out = !first && errno == EWOULDBLOCK;
   }
-  if ((flags & HG_REPORT_ALONE) && (locked_out || written_when(fd) == 1)) {
-    /* Another process of the run has its document there (or this one had, before an
-     * exec: the same pid): appending would make one file of two documents. */
-    hg_message("not writing the %s file %s: another process of this run (or this process "
-               "before an exec) writes its own there; put %%p in the name for one file per process",
-               what, name);
+  if ((flags & HG_REPORT_ALONE) && locked_out) {
+    /* Another process of the run has its document there: appending would make one
+     * file of two documents. */
+    hg_message("not writing the %s file %s: another process of this run writes its own there; "
+               "put %%p in the name for one file per process", what, name);
     hg_sys_close(fd);
     fd = -1;
   } else if (locked_out && (flags & HG_REPORT_FIRST_ONLY)) {

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,9 +41,11 @@ static size_t leak_bytes, leak_blocks;
 static size_t nstacks;   /* of the open part */
 static char what[2048];
 static size_t what_len;
-/* The <unique> of an error with no context (a leak record that is not an error, one
- * the contexts' table had no room for): past any context's number. */
-static size_t unlisted_unique = (size_t)1 << 32;
+/* An error's <unique> is its context's number (diag.h) plus unique_base: 0, or, in a
+ * document continued after an exec (open_document), past every number the image
+ * before it can have used.  An error with no context (a leak record that is not an
+ * error, one the contexts' table had no room for) gets one of its own, above them. */
+static size_t unique_base, unlisted_unique = (size_t)1 << 48;
 static struct timespec started;
 
 /* ---- output: a buffer on the caller's stack, written whole ---------------------------- */
@@ -144,10 +147,40 @@ static void preamble(void) {
   hg_ob_flush(&o);
 }
 
-/* Open this process's file; false (and hg_xml_on off) if it cannot be written. */
+/* Whether the document in fd, of size bytes, is closed (ends with </valgrindoutput>). */
+static bool document_closed(int fd, off_t size) {
+  static const char end[] = "</valgrindoutput>";
+  char tail[32];
+  off_t from = size > (off_t)sizeof tail ? size - (off_t)sizeof tail : 0;
+  long n = syscall(SYS_pread64, fd, tail, sizeof tail, from);
+  for (long i = 0; i + (long)sizeof end - 1 <= n; i++)
+    if (__builtin_memcmp(tail + i, end, sizeof end - 1) == 0) return true;
+  return false;
+}
+
+/* Open this process's file; false (and hg_xml_on off) if it cannot be written.
+ * hg_report_open empties a file left by an earlier run, and (no %p in the name)
+ * refuses one another live process of the run holds.  What it keeps is a document
+ * written since this process started: this process's own before an exec (the same
+ * pid, so the same name with %p; without it, the exec closed the descriptor and its
+ * lock), left open since an exec runs no exit code: the new image continues it (a
+ * shell's `exec prog`, `bash -c prog`), its errors after the old image's.  Or a
+ * finished process's closed document: refused. */
 static bool open_document(void) {
   clock_gettime(CLOCK_MONOTONIC, &started);
-  xml_fd = hg_report_open(hg_opt.xml_file, "XML", HG_REPORT_FIRST_ONLY | HG_REPORT_NO_STDERR | HG_REPORT_ALONE);
+  bool per_process = hg_pid_path(NULL, 0, hg_opt.xml_file, 0);
+  xml_fd = hg_report_open(hg_opt.xml_file, "XML",
+                          HG_REPORT_NO_STDERR | (per_process ? 0 : HG_REPORT_FIRST_ONLY | HG_REPORT_ALONE));
+  struct stat st;
+  off_t size = xml_fd >= 0 && fstat(xml_fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
+  if (size > 0 && document_closed(xml_fd, size)) {
+    char name[256];
+    hg_pid_path(name, sizeof name, hg_opt.xml_file, (int)getpid());
+    hg_message("not writing the XML file %s: it holds another process's finished document; put "
+               "%%p in the name for one file per process", name[0] ? name : hg_opt.xml_file);
+    hg_sys_close(xml_fd);
+    xml_fd = -1;
+  }
   if (xml_fd < 0) {
     doc = DOC_DONE;
     hg_xml_on = false;
@@ -155,7 +188,14 @@ static bool open_document(void) {
   }
   hg_file_id(xml_fd, &xml_id);
   doc = DOC_OPEN;
-  preamble();
+  if (size > 0) {
+    /* The old image's uniques are context numbers, below 4096 (and its base), and every
+     * image writes more than a byte: a base of 4096 a byte is past them. */
+    unique_base = (size_t)size << 12;
+    unlisted_unique = ((size_t)1 << 48) + unique_base;
+  } else {
+    preamble();
+  }
   return true;
 }
 
@@ -253,7 +293,7 @@ static bool begin_part(enum part p) {
   return true;
 }
 
-static size_t unique(size_t context) { return context == SIZE_MAX ? unlisted_unique++ : context; }
+static size_t unique(size_t context) { return context == SIZE_MAX ? unlisted_unique++ : unique_base + context; }
 
 void hg_xml_error(const char *kind, int access, size_t context) {
   if (!begin_part(PART_ERROR)) return;
@@ -398,7 +438,8 @@ void hg_xml_finish_begin(void) {
 void hg_xml_count(size_t count, size_t unique) {
   if (doc != DOC_OPEN) return;
   XML_OUT(o);
-  hg_ob_printf(&o, "  <pair>\n    <count>%zu</count>\n    <unique>0x%zx</unique>\n  </pair>\n", count, unique);
+  hg_ob_printf(&o, "  <pair>\n    <count>%zu</count>\n    <unique>0x%zx</unique>\n  </pair>\n", count,
+               unique_base + unique);
   hg_ob_flush(&o);
 }
 

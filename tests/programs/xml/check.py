@@ -2,7 +2,8 @@
 """tests/programs/xml.sh's reader of an XML document (Valgrind's protocol 4).
 
     check.py FILE CHECK...     the document parses, is protocol 4 by Memcheck's name,
-                               its last <status> is FINISHED, and each CHECK holds:
+                               its first <status> is RUNNING and its last FINISHED, its
+                               errors' <unique>s differ, and each CHECK holds:
       kinds=K1,K2,...          the errors' <kind>s, in order (kinds= : no error)
       top=KIND:FN:FILE:LINE    the first error of KIND: the first frame of its stacks that
                                is the program's (not heapguard's entry point, ip 0x0; a
@@ -58,7 +59,10 @@ def check(path, checks):
     states = [s.findtext("state") for s in root.findall("status")]
     if states[:1] != ["RUNNING"] or states[-1:] != ["FINISHED"]:
         fail("%s: statuses %s, wanted RUNNING first and FINISHED last" % (path, states))
-    uniques = {e.findtext("unique") for e in errors_of(root)}
+    listed = [e.findtext("unique") for e in errors_of(root)]
+    uniques = set(listed)
+    if len(uniques) != len(listed):
+        fail("%s: the errors' uniques are not all different: %s" % (path, listed))
     for c in checks:
         what, _, arg = c.partition("=")
         if what == "kinds":
