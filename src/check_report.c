@@ -76,15 +76,34 @@ static const char *kind_of(const struct finding *f) {
   return "?";
 }
 
+static bool site_of(const struct finding *f, struct hg_supp_site *s);
+
+/* An error found with no stack of its own, in its XML form (xml.h): its first <stack>
+ * is the one a suppression matches it on (site_of), the free's for a write after
+ * free, so that a viewer has a place in the source to show. */
+static void xml_site_stack(const struct finding *f) {
+  struct hg_supp_site site;
+  if (!hg_xml_on || !site_of(f, &site)) return;
+  hg_diag_xml_only = true;
+  hg_stack_print(site.stack, hg_check_api_names[site.api]);
+  hg_diag_xml_only = false;
+}
+
 static void print_where(const struct finding *f) {
   /* The call that found it is heapguard's (the symboliser's), and has no stack: said so,
    * rather than "(no stack recorded)" under the allocation function's name. */
-  if (f->in_report && !f->where)
+  if (f->in_report && !f->where) {
     hg_diag_line("   (found %s%sby heapguard's own %s while it printed an earlier report)", f->when ? f->when : "",
                  f->when ? ", " : "", hg_check_api_names[f->where_api]);
-  else if (f->where_api != HG_API_NONE) hg_stack_print(f->where, hg_check_api_names[f->where_api]);
-  else if (f->access) hg_stack_print(f->where, NULL);
-  else hg_diag_line("   (found %s)", f->when);
+    xml_site_stack(f);
+  } else if (f->where_api != HG_API_NONE) {
+    hg_stack_print(f->where, hg_check_api_names[f->where_api]);
+  } else if (f->access) {
+    hg_stack_print(f->where, NULL);
+  } else {
+    hg_diag_line("   (found %s)", f->when);
+    xml_site_stack(f);
+  }
 }
 
 /* How the bytes were touched: check mode finds written bytes; guard mode's faults say. */

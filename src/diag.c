@@ -164,6 +164,8 @@ static size_t format_line(char *line, size_t size, const char *fmt, va_list ap) 
   return n;
 }
 
+bool hg_diag_xml_only;
+
 void hg_diag_line(const char *fmt, ...) {
   if (hg_diag_silent) return;
   char line[2048];
@@ -171,6 +173,10 @@ void hg_diag_line(const char *fmt, ...) {
   va_start(ap, fmt);
   size_t n = format_line(line, sizeof line, fmt, ap);
   va_end(ap);
+  if (hg_unlikely(hg_diag_xml_only)) {
+    if (hg_xml_on && reporting) hg_xml_line(line, n);
+    return;
+  }
   int fd = output();
   if (hg_unlikely(!output_is_ours(fd))) fd = output_again(fd);
   int error = hg_write_all(fd, line, n);

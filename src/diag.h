@@ -24,6 +24,10 @@ const char *hg_diag_mode(void);
 /* One line of a report. */
 void hg_diag_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Set (the report lock held) while a report prints what only its XML form has
+ * (xml.h): hg_diag_line's lines then go to the document alone. */
+extern HG_HIDDEN bool hg_diag_xml_only;
+
 /* One line as hg_diag_line writes it, but with no lock (not even the log file's, to
  * open it: to stderr's copy, or fd 2, if it is not open yet): async-signal-safe, for
  * a signal taken while a report is written (fault.c). */

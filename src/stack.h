@@ -83,6 +83,7 @@ void hg_stack_print(hg_stack_t id, const char *api);
 struct hg_frame_where {
   const char *func, *file, *module;
   int line;
+  const char *comp_dir;   /* a relative file's directory (its compilation unit's) */
 };
 unsigned hg_stack_where(hg_stack_t id, struct hg_frame_where *out, unsigned max);
 

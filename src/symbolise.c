@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <sys/auxv.h>
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,10 @@ static struct {
   int (*standard_find_debuginfo)(Dwfl_Module *, void **, const char *, Dwarf_Addr, const char *,
                                  const char *, GElf_Word, char **);
   int (*build_id)(Dwfl_Module *, const unsigned char **, GElf_Addr *);
+  /* A line's compilation directory, for the XML's <dir> (NULL: libdw lacks them). */
+  const char *(*line_comp_dir)(Dwfl_Line *);
+  Dwarf_Attribute *(*attr)(Dwarf_Die *, unsigned int, Dwarf_Attribute *);
+  const char *(*formstring)(Dwarf_Attribute *);
 } dw;
 
 /* ---- separate debug files, without the network unless asked -------------------------
@@ -234,6 +239,9 @@ static bool symboliser_ready(void) {
   *(void **)&dw.lineno = dlsym(lib, "dwarf_lineno");
   *(void **)&dw.ranges = dlsym(lib, "dwarf_ranges");
   *(void **)&dw.build_id = dlsym(lib, "dwfl_module_build_id");
+  *(void **)&dw.line_comp_dir = dlsym(lib, "dwfl_line_comp_dir");
+  *(void **)&dw.attr = dlsym(lib, "dwarf_attr");
+  *(void **)&dw.formstring = dlsym(lib, "dwarf_formstring");
   dw.callbacks.find_debuginfo = find_debuginfo;
   dw.offline_callbacks.find_debuginfo = find_debuginfo;
   dw.offline_callbacks.debuginfo_path = &dw.debuginfo_path;
@@ -246,6 +254,7 @@ static bool symboliser_ready(void) {
 struct where {   /* = struct hg_frame_where (stack.h) */
   const char *func, *file, *module;
   int line;
+  const char *comp_dir;   /* the compiler's directory, which a relative file is in */
 };
 _Static_assert(sizeof(struct where) == sizeof(struct hg_frame_where), "the same fields");
 
@@ -344,6 +353,7 @@ static void source_line(Dwfl_Module *m, Dwarf_Addr a, struct where *w) {
   Dwfl_Line *l = dw.getsrc(m, a);
   if (l) {
     w->file = dw.lineinfo(l, NULL, &w->line, NULL, NULL, NULL);
+    if (w->file && w->file[0] != '/' && dw.line_comp_dir) w->comp_dir = dw.line_comp_dir(l);
     return;
   }
   if (!dw.nextcu || !dw.haspc || !dw.getsrc_die || !dw.linesrc || !dw.lineno) return;
@@ -359,6 +369,9 @@ static void source_line(Dwfl_Module *m, Dwarf_Addr a, struct where *w) {
   if (!cu) return;
   Dwarf_Line *line = dw.getsrc_die(cu, a - bias);
   if (line && dw.lineno(line, &w->line) == 0) w->file = dw.linesrc(line, NULL, NULL);
+  Dwarf_Attribute a_dir;
+  if (w->file && w->file[0] != '/' && dw.attr && dw.formstring && dw.attr(cu, DW_AT_comp_dir, &a_dir))
+    w->comp_dir = dw.formstring(&a_dir);
 }
 
 static void symbolise(uintptr_t pc, struct where *w) {
@@ -527,7 +540,7 @@ static bool place_frames(struct places *p, const uintptr_t *frames, unsigned n) 
 static void print_placed(const struct places *p, unsigned i, const char *lead, const char *func) {
   uintptr_t f = p->frames[i];
   if (hg_xml_on)
-    hg_xml_frame(f, i < p->n && p->module[i] >= 0 ? p->path[(int)p->module[i]] : NULL, func, NULL, 0);
+    hg_xml_frame(f, i < p->n && p->module[i] >= 0 ? p->path[(int)p->module[i]] : NULL, func, NULL, NULL, 0);
   if (i < p->n && p->module[i] >= 0)
     hg_diag_line("   %s %p: %s (in %s+0x%lx)", lead, (void *)f, func ? func : "???",
                  p->path[(int)p->module[i]], (unsigned long)p->offset[i]);
@@ -544,7 +557,7 @@ void hg_stack_print_raw(const uintptr_t *frames, unsigned n, unsigned depth) {
       print_placed(&p, i, i ? "by" : "at", NULL);
       continue;
     }
-    if (hg_xml_on) hg_xml_frame(frames[i], NULL, NULL, NULL, 0);
+    if (hg_xml_on) hg_xml_frame(frames[i], NULL, NULL, NULL, NULL, 0);
     hg_diag_line("   %s %p", i ? "by" : "at", (void *)frames[i]);
   }
   if (hg_xml_on) hg_xml_stack_end();
@@ -578,13 +591,13 @@ static HG_NOINLINE void print_unsymbolised(const uintptr_t *frames, unsigned n, 
     if (copy[i] & HG_FRAME_UNLOADED) {
       const struct hg_unloaded *o = hg_unloaded_get(hg_unload_index(copy[i]));
       uintptr_t file_offset, a = unloaded_address(copy[i], &file_offset);
-      if (hg_xml_on) hg_xml_frame(a, o && o->path[0] ? o->path : NULL, NULL, NULL, 0);
+      if (hg_xml_on) hg_xml_frame(a, o && o->path[0] ? o->path : NULL, NULL, NULL, NULL, 0);
       hg_diag_line("   %s %p: ??? (in %s+0x%lx, unloaded)", lead, (void *)a,
                    o && o->path[0] ? o->path : "an unloaded object", (unsigned long)file_offset);
     } else if (placed) {
       print_placed(&p, i, lead, func);
     } else {
-      if (hg_xml_on) hg_xml_frame(copy[i], NULL, func, NULL, 0);
+      if (hg_xml_on) hg_xml_frame(copy[i], NULL, func, NULL, NULL, 0);
       hg_diag_line("   %s %p: %s", lead, (void *)copy[i], func ? func : "???");
     }
     if (func && (strcmp(func, "main") == 0 || strncmp(func, "__libc_start_", 13) == 0)) break;
@@ -625,7 +638,8 @@ static void print_stack(hg_stack_t id, const char *api) {
     const char *func = w.func ? w.func : "???";
     if (hg_xml_on) {
       uintptr_t file_offset;
-      hg_xml_frame(f & HG_FRAME_UNLOADED ? unloaded_address(f, &file_offset) : f, w.module, w.func, w.file, w.line);
+      hg_xml_frame(f & HG_FRAME_UNLOADED ? unloaded_address(f, &file_offset) : f, w.module, w.func, w.file,
+                   w.comp_dir, w.line);
     }
     if (f & HG_FRAME_UNLOADED) {
       uintptr_t file_offset, a = unloaded_address(f, &file_offset);

@@ -35,6 +35,12 @@ static int xml_fd = -1;
 static struct hg_file_id xml_id;   /* a program's close of every descriptor: not written into another file */
 static enum part { PART_NONE, PART_ERROR, PART_FATAL } part;
 static bool in_stack, what_pending;
+/* A "(found at exit)" line stood where the finding call's stack would be: the next
+ * stack printed is the error's first (check_report.c prints, for the document only,
+ * the stack a suppression matches it on), else an empty one is owed before the next
+ * <auxwhat>. */
+static bool primary_owed;
+static unsigned stack_frames;   /* frames in the open <stack> */
 /* The open error is a leak record: its first line is <xwhat>'s text, with these. */
 static bool leak;
 static size_t leak_bytes, leak_blocks;
@@ -236,9 +242,13 @@ static const char *memcheck_kind(const char *kind, int access) {
   }
 }
 
+/* A stack with no frame (none recorded, --stack-depth=0): one frame with no address,
+ * since Valgrind's schema says a <stack> holds at least one <frame>. */
+#define NO_FRAME "    <frame>\n      <ip>0x0</ip>\n    </frame>\n"
+
 static void close_stack(struct hg_ob *o) {
   if (!in_stack) return;
-  hg_ob_printf(o, "  </stack>\n");
+  hg_ob_printf(o, "%s  </stack>\n", stack_frames ? "" : NO_FRAME);
   in_stack = false;
 }
 
@@ -261,7 +271,7 @@ static void close_part(struct hg_ob *o) {
   if (part == PART_ERROR) {
     if (what_pending) {   /* a report with no stack: still one, as consumers expect */
       flush_what(o);
-      hg_ob_printf(o, "  <stack>\n  </stack>\n");
+      hg_ob_printf(o, "  <stack>\n" NO_FRAME "  </stack>\n");
     }
     hg_ob_printf(o, "</error>\n\n");
   } else if (part == PART_FATAL) {
@@ -288,7 +298,7 @@ static bool begin_part(enum part p) {
   hg_ob_flush(&o);
   part = p;
   nstacks = 0;
-  what_pending = leak = false;
+  what_pending = leak = primary_owed = false;
   what_len = 0;
   return true;
 }
@@ -357,7 +367,7 @@ void hg_xml_line(const char *line, size_t n) {
   XML_OUT(o);
   if (what_pending && lead == 3 && len > 3 && m[3] == '(') {
     /* "(found at exit)": where the finding call's stack would be, which there is not:
-     * said in the <what>, and an empty <stack> keeps the error's shape. */
+     * said in the <what>, which waits for the error's first stack (primary_owed). */
     size_t room = sizeof what - 1 - what_len;
     size_t k = len - lead < room - 1 ? len - lead : room ? room - 1 : 0;
     if (k) {
@@ -365,11 +375,14 @@ void hg_xml_line(const char *line, size_t n) {
       __builtin_memcpy(what + what_len, m + lead, k);
       what_len += k;
     }
-    flush_what(&o);
-    hg_ob_printf(&o, "  <stack>\n  </stack>\n");
-    nstacks++;
-    hg_ob_flush(&o);
+    primary_owed = true;
     return;
+  }
+  if (primary_owed) {   /* no stack came: an empty one keeps the error's shape */
+    flush_what(&o);
+    hg_ob_printf(&o, "  <stack>\n" NO_FRAME "  </stack>\n");
+    nstacks++;
+    primary_owed = false;
   }
   flush_what(&o);
   hg_ob_printf(&o, "  <auxwhat>");
@@ -385,22 +398,31 @@ void hg_xml_stack_begin(const char *api) {
   flush_what(&o);
   hg_ob_printf(&o, "  <stack>\n");
   in_stack = true;
+  primary_owed = false;
   nstacks++;
+  stack_frames = api != NULL;
   if (api) hg_ob_printf(&o, "    <frame>\n      <ip>0x0</ip>\n      <fn>%s</fn>\n    </frame>\n", api);
   hg_ob_flush(&o);
 }
 
-void hg_xml_frame(uintptr_t ip, const char *obj, const char *fn, const char *file, int line) {
+void hg_xml_frame(uintptr_t ip, const char *obj, const char *fn, const char *file, const char *comp_dir,
+                  int line) {
   if (!in_stack) return;
   XML_OUT(o);
+  stack_frames++;
   hg_ob_printf(&o, "    <frame>\n      <ip>0x%lX</ip>\n", (unsigned long)ip);
   if (obj) xelem(&o, "      ", "obj", obj);
   if (fn) xelem(&o, "      ", "fn", fn);
   if (file) {
+    /* <dir> absolute, as Valgrind's: a name relative to the compiler's directory
+     * (gcc src/a.c) is joined to it, so that a viewer can open the file. */
     const char *slash = __builtin_strrchr(file, '/');
-    if (slash && slash != file) {
+    bool relative = file[0] != '/' && comp_dir && comp_dir[0] == '/';
+    if (relative || (slash && slash != file)) {
       hg_ob_printf(&o, "      <dir>");
-      xesc(&o, file, (size_t)(slash - file));
+      if (relative) xesc(&o, comp_dir, __builtin_strlen(comp_dir));
+      if (relative && slash) hg_ob_printf(&o, "/");
+      if (slash) xesc(&o, file, (size_t)(slash - file));
       hg_ob_printf(&o, "</dir>\n");
     }
     xelem(&o, "      ", "file", slash ? slash + 1 : file);
@@ -482,6 +504,6 @@ void hg_xml_fork_child(void) {
   if (xml_fd >= 0 && hg_file_same(xml_fd, &xml_id)) hg_sys_close(xml_fd);
   xml_fd = -1;
   part = PART_NONE;
-  in_stack = what_pending = leak = false;
+  in_stack = what_pending = leak = primary_owed = false;
   doc = hg_pid_path(NULL, 0, hg_opt.xml_file, 0) ? DOC_LAZY : DOC_LOST;
 }

@@ -42,8 +42,10 @@ void hg_xml_line(const char *line, size_t n);
 /* A stack printed (stack.h: hg_stack_print); api: the allocator call it was taken in,
  * shown as its first frame, or NULL.  Its text lines are not the document's. */
 void hg_xml_stack_begin(const char *api);
-/* One frame: file may be a full path (split into <dir> and <file>); NULL: unknown. */
-void hg_xml_frame(uintptr_t ip, const char *obj, const char *fn, const char *file, int line);
+/* One frame: file may be a path (split into <dir> and <file>), relative to comp_dir
+ * (its compilation unit's directory, or NULL); NULL: unknown. */
+void hg_xml_frame(uintptr_t ip, const char *obj, const char *fn, const char *file, const char *comp_dir,
+                  int line);
 void hg_xml_stack_end(void);
 
 /* The outermost report lock's release: the report's <error> is complete. */

@@ -3,10 +3,13 @@
 # XML, protocol version 4, for the CI plugins and IDEs that read Memcheck's.  Each
 # document is read by xml/check.py (python3's xml.etree).  Checks:
 #   * each kind, on tests/bugs and tests/guard programs: the <kind>s (Memcheck's names),
-#     the top frame's function, file and line, the leaks' bytes and blocks, the
-#     <errorcounts> (an error seen three times: 3); guard mode's faults (a write:
-#     InvalidWrite, a read: InvalidRead) and a crash (<fatal_signal>): the document is
-#     closed though the process dies of the signal, and when the report itself faults;
+#     the first stack's top frame's function, file and line (the free's for a write
+#     after free found at exit: no stack is empty, as Valgrind's schema says), its
+#     <dir> absolute (joined to the compiler's directory for a relative name), the
+#     leaks' bytes and blocks, the <errorcounts> (an error seen three times: 3); guard
+#     mode's faults (a write: InvalidWrite, a read: InvalidRead) and a crash
+#     (<fatal_signal>): the document is closed though the process dies of the signal,
+#     and when the report itself faults;
 #   * beside real `valgrind --xml=yes` (when installed): the same elements in the same
 #     order in an error, the same kinds, the same leaked bytes (xml/leak.c: a leak both
 #     find whole; with a stale pointer left on the stack, Valgrind's count of a loop's
@@ -45,6 +48,9 @@ build df gcc -O0 -g -w -o "$T/df" "$HG_ROOT/tests/programs/log_file/df.c"
 # A source file whose name needs escaping
 mkdir -p "$T/src" && cp "$B/bug_double_free_small.c" "$T/src/a&b<c>\"d\".c"
 build escaped gcc -O0 -g -w -o "$T/escaped" "$T/src/a&b<c>\"d\".c"
+# built as `gcc bugs/bug_uaf.c` from tests/: its line table's directory is "bugs",
+# relative to the compiler's (libdw leaves such a name relative)
+(cd "$HG_ROOT/tests" && gcc -O0 -g -w -o "$T/relative" bugs/bug_uaf.c) || fail "cannot build bugs/bug_uaf.c"
 show() { for f in "$@"; do say "  --- $f"; sed 's/^/  | /' "$f" | head -n 60; done; }
 
 # xml NAME MODE [ENV...] -- PROG ARGS...: PROG under `heapguard MODE --xml=yes`, its
@@ -68,6 +74,9 @@ expect() {
 # ---- each kind ---------------------------------------------------------------------------
 xml uaf check -- "$T/bug_uaf"
 expect uaf kinds=InvalidWrite top=InvalidWrite:main:bug_uaf.c:12 counts=1
+# <dir> absolute (Valgrind's): the compiler's directory joined to a relative name
+xml relative check -- "$T/relative"
+expect relative kinds=InvalidWrite top=InvalidWrite:main:bug_uaf.c:12 "dirs=$T/relative"
 xml double_free check -- "$T/bug_double_free_small"
 expect double_free kinds=InvalidFree top=InvalidFree:main:bug_double_free_small.c:12 counts=1
 xml interior check -- "$T/bug_free_interior"

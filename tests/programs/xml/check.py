@@ -3,11 +3,15 @@
 
     check.py FILE CHECK...     the document parses, is protocol 4 by Memcheck's name,
                                its first <status> is RUNNING and its last FINISHED, its
-                               errors' <unique>s differ, and each CHECK holds:
+                               errors' <unique>s differ, every <stack> has a <frame> (as
+                               Valgrind's schema says), and each CHECK holds:
       kinds=K1,K2,...          the errors' <kind>s, in order (kinds= : no error)
-      top=KIND:FN:FILE:LINE    the first error of KIND: the first frame of its stacks that
-                               is the program's (not heapguard's entry point, ip 0x0; a
-                               stack may be empty: found at exit) is FN in FILE at LINE
+      top=KIND:FN:FILE:LINE    the first error of KIND: the first frame of its first stack
+                               that is the program's (not heapguard's entry point, ip
+                               0x0) is FN in FILE at LINE (an error found with no stack
+                               of its own, at exit: the free's, or the allocation's)
+      dirs=OBJ                 every frame of OBJ with a <file> has an absolute <dir>,
+                               and <dir>/<file> exists
       leak=KIND:BYTES:BLOCKS   an error of KIND with these <leakedbytes>, <leakedblocks>
       counts=N1,N2,...         <errorcounts>' counts, in order, each pair's unique an error's
       supp=NAME:N              <suppcounts> has NAME used N times
@@ -45,10 +49,9 @@ def errors_of(root, kind=None):
 
 
 def top_frame(err):
-    for stack in err.findall("stack"):
-        for f in stack.findall("frame"):
-            if f.findtext("ip") != "0x0":
-                return f
+    for f in err.find("stack").findall("frame"):
+        if f.findtext("ip") != "0x0":
+            return f
     return None
 
 
@@ -59,6 +62,10 @@ def check(path, checks):
     states = [s.findtext("state") for s in root.findall("status")]
     if states[:1] != ["RUNNING"] or states[-1:] != ["FINISHED"]:
         fail("%s: statuses %s, wanted RUNNING first and FINISHED last" % (path, states))
+    for stack in root.iter("stack"):
+        if not stack.findall("frame"):
+            fail("%s: a <stack> without a <frame>" % path)
+            break
     listed = [e.findtext("unique") for e in errors_of(root)]
     uniques = set(listed)
     if len(uniques) != len(listed):
@@ -104,6 +111,16 @@ def check(path, checks):
             got = [a.text for a in root.findall("args/argv/arg")]
             if got != arg.split(","):
                 fail("%s: argv %s, wanted %s" % (path, got, arg.split(",")))
+        elif what == "dirs":
+            import os
+            frames = [f for f in root.iter("frame") if f.findtext("obj") == arg and f.findtext("file")]
+            if not frames:
+                fail("%s: no frame of %s with a file" % (path, arg))
+            for f in frames:
+                d, name = f.findtext("dir") or "", f.findtext("file")
+                if not d.startswith("/") or not os.path.exists(os.path.join(d, name)):
+                    fail("%s: frame %s: dir %r, file %r: not an absolute path to it" % (path, f.findtext("fn"), d, name))
+                    break
         elif what == "pid":
             if root.findtext("pid") != arg:
                 fail("%s: pid %s, wanted %s" % (path, root.findtext("pid"), arg))
