@@ -5,8 +5,9 @@
  * roots that points into a live block (to its start or inside it) makes the block
  * reachable, and the words of reachable blocks are followed in turn.  The roots are
  * every readable and writable mapping of the process except the allocator's own block
- * pages: the data and bss of every loaded object, thread stacks, thread-local storage
- * (in the threads' stacks or in the loader's memory).  The other threads are stopped
+ * pages and devices: the data and bss of every loaded object, thread stacks,
+ * thread-local storage (in the threads' stacks or in the loader's memory), the program's
+ * own mappings, shared ones too.  The other threads are stopped
  * for the scan (stop.c) by a signal whose frame puts their registers on their stacks,
  * so a block one of them holds only in a register is reachable.  The exiting thread's stack is
  * scanned from the frame that called exit(): below it lie only libc's exit machinery
@@ -43,6 +44,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "blocks.h"
 #include "check.h"
@@ -215,6 +217,21 @@ static void scan_relro(struct scan *sc, uintptr_t start, uintptr_t end) {
   }
 }
 
+/* Whether a mapping of path, shared or under /dev/, maps a device, whose memory the scan
+ * does not read (a GPU's or a frame buffer's: slow, or with effects), as Valgrind's
+ * memcheck does not: a character or block device but /dev/zero, whose mappings are
+ * memory.  Everything else is memory the program may keep pointers in: anonymous
+ * shared memory ("/dev/zero (deleted)" in the maps), memfds, System V segments, files
+ * in /dev/shm and elsewhere mapped shared; Valgrind reads them all, and blocks whose
+ * only pointers were there were "definitely lost" (bugs/clean_reachable_shared).  A
+ * path stat cannot find (deleted, as those often are: " (deleted)" ends it) is taken
+ * as memory too. */
+static bool device_mapping(const char *path) {
+  struct stat st;
+  if (path[0] != '/' || strcmp(path, "/dev/zero") == 0 || stat(path, &st) != 0) return false;
+  return S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode);
+}
+
 /* One root mapping: its resident pages that are not the allocator's.  (And in the same
  * read of the maps, the unreadable ones noted: blocks are read only after it.) */
 static bool scan_mapping(const struct hg_mapping *m, void *arg) {
@@ -225,7 +242,7 @@ static bool scan_mapping(const struct hg_mapping *m, void *arg) {
     if (m->path[0] == '/' && !m->shared) scan_relro(sc, m->start, m->end);
     return true;
   }
-  if (strncmp(m->path, "/dev/", 5) == 0 || (m->shared && m->path[0] == '/')) return true;
+  if ((m->shared || strncmp(m->path, "/dev/", 5) == 0) && device_mapping(m->path)) return true;
   if (strcmp(m->path, "[vvar]") == 0 || strcmp(m->path, "[vsyscall]") == 0) return true;
   uintptr_t start = m->start, end = m->end;
   if (sc->own_sp >= start && sc->own_sp < end) start = sc->own_sp & ~(HG_PAGE - 1);
