@@ -59,14 +59,20 @@ static enum mismatch mismatch_of(const struct finding *f) {
   return MM_SIZE;
 }
 
+/* Whether api gives a block back: free or an operator delete. */
+static bool releases(enum hg_api api) { return api == HG_API_FREE || (api >= HG_API_DELETE && api < HG_API_COUNT); }
+
 static const char *kind_of(const struct finding *f) {
   switch (f->shape) {
   case F_OVERFLOW: return "heap-buffer-overflow";
   case F_UNDERFLOW: return "heap-buffer-underflow";
   case F_AFTER_FREE: return "heap-use-after-free";
-  case F_DOUBLE_FREE: return f->op == HG_API_FREE ? "double-free" : "invalid-realloc";
+  /* A deallocation of any form (free, every operator delete) is a double free or an
+   * invalid free; realloc's are invalid-realloc; malloc_usable_size's, invalid-pointer.
+   * (A double delete was "invalid-realloc": bugs/bug_cxx_double_delete.) */
+  case F_DOUBLE_FREE: return f->op == HG_API_REALLOC ? "invalid-realloc" : "double-free";
   case F_BAD_POINTER:
-    return f->op == HG_API_FREE ? "invalid-free" : f->op == HG_API_REALLOC ? "invalid-realloc" : "invalid-pointer";
+    return f->op == HG_API_REALLOC ? "invalid-realloc" : releases(f->op) ? "invalid-free" : "invalid-pointer";
   case F_MISMATCH: {
     static const char *const kinds[] = { "mismatched-free", "mismatched-delete-alignment",
                                          "mismatched-delete-size" };
