@@ -67,12 +67,16 @@ static const char *kind_of(const struct finding *f) {
   case F_OVERFLOW: return "heap-buffer-overflow";
   case F_UNDERFLOW: return "heap-buffer-underflow";
   case F_AFTER_FREE: return "heap-use-after-free";
-  /* A deallocation of any form (free, every operator delete) is a double free or an
-   * invalid free; realloc's are invalid-realloc; malloc_usable_size's, invalid-pointer.
-   * (A double delete was "invalid-realloc": bugs/bug_cxx_double_delete.) */
-  case F_DOUBLE_FREE: return f->op == HG_API_REALLOC ? "invalid-realloc" : "double-free";
+  /* A deallocation of any form (free, every operator delete) of a freed block is a
+   * double free, of another pointer an invalid free; realloc's are invalid-realloc,
+   * malloc_usable_size's invalid-pointer.  (A double delete was "invalid-realloc":
+   * bugs/bug_cxx_double_delete; malloc_usable_size of a freed block too:
+   * bugs/bug_usable_size_bad.) */
+  case F_DOUBLE_FREE:
   case F_BAD_POINTER:
-    return f->op == HG_API_REALLOC ? "invalid-realloc" : releases(f->op) ? "invalid-free" : "invalid-pointer";
+    if (f->op == HG_API_REALLOC) return "invalid-realloc";
+    if (!releases(f->op)) return "invalid-pointer";
+    return f->shape == F_DOUBLE_FREE ? "double-free" : "invalid-free";
   case F_MISMATCH: {
     static const char *const kinds[] = { "mismatched-free", "mismatched-delete-alignment",
                                          "mismatched-delete-size" };

@@ -152,7 +152,7 @@ done
 # free, and may drop a block that is written and never read); -w: the bugs are on purpose.
 BUGS_CFLAGS="-g -pthread -w -fno-builtin -Iinclude"
 BUGS_TIMEOUT=${BUGS_TIMEOUT:-30}
-BUGS_KINDS="heap-buffer-overflow heap-buffer-underflow heap-use-after-free double-free invalid-free invalid-realloc memory-leak fatal-signal"
+BUGS_KINDS="heap-buffer-overflow heap-buffer-underflow heap-use-after-free double-free invalid-free invalid-realloc invalid-pointer memory-leak fatal-signal"
 # C++ (*.cc): new-expressions the optimiser could drop (allocation DCE) are kept: by
 # -fno-builtin with clang++, which has no -fno-allocation-dce, and by that with g++.
 BUGS_CXXFLAGS="-std=gnu++17 -g -pthread -w -fno-builtin -fsized-deallocation -Iinclude"
