@@ -70,7 +70,7 @@ static const char *kind_of(const struct finding *f) {
   /* A deallocation of any form (free, every operator delete) of a freed block is a
    * double free, of another pointer an invalid free; realloc's are invalid-realloc,
    * malloc_usable_size's invalid-pointer.  (A double delete was "invalid-realloc":
-   * bugs/bug_cxx_double_delete; malloc_usable_size of a freed block too:
+   * bugs/bug_double_delete; malloc_usable_size of a freed block too:
    * bugs/bug_usable_size_bad.) */
   case F_DOUBLE_FREE:
   case F_BAD_POINTER:

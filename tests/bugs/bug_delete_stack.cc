@@ -1,7 +1,7 @@
 // expect-error: invalid-free
 // expect-text: ERROR: invalid-free: operator delete\(void\*(, size_t)?\)\(0x[0-9a-f]+\)
 // expect-text: Address 0x[0-9a-f]+ is on a thread's stack
-// expect-text: bug_cxx_delete_stack\.cc:18\)
+// expect-text: bug_delete_stack\.cc:18\)
 /* delete of an object that lives on the stack: an invalid free, as free() of a stack
    address is (it was reported under the kind "invalid-pointer", malloc_usable_size's). */
 struct Point {
