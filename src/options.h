@@ -110,6 +110,11 @@
   X(gen_suppressions, GEN_SUPPRESSIONS, gen, 0, 0,                                         \
     "check and guard modes: all: after each error, the suppression that would match it, " \
     "ready to paste into a suppression file; no: none")                                   \
+  X(demangle, DEMANGLE, bool, 1, 0,                                                        \
+    "check and guard modes (and sampled guard mode): C++ function names in reports' "      \
+    "stacks (text and XML) demangled, app::make(int) for _ZN3app4makeEi, by libstdc++'s "  \
+    "__cxa_demangle when the program has it loaded; suppressions match the mangled names " \
+    "whatever this says; `--demangle=yes|no`, as Valgrind's")                              \
   X(error_exitcode, ERROR_EXITCODE, count, 99, HG_MAX_EXITCODE,                            \
     "check mode: exit status, 0 to 255, of a program in which errors were found (0: "      \
     "keep the program's own)")                                                             \

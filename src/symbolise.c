@@ -401,6 +401,39 @@ static void symbolise(uintptr_t pc, struct where *w) {
   }
 }
 
+/* ---- C++ names, demangled for display ------------------------------------------------
+ *
+ * By libstdc++'s __cxa_demangle (a C++ program has libstdc++.so.6 loaded; a home-made
+ * demangler would get templates, lambdas and ABI tags wrong), looked up with dlsym only
+ * when a name is mangled: no import, nothing loaded.  It allocates (with malloc: ours,
+ * with hg_stack_quiet set, as libdw's allocations), so it is called where libdw is,
+ * from the printer only.  Suppressions and --gen-suppressions keep the mangled names,
+ * as Valgrind's do (hg_stack_where is not demangled). */
+typedef char *(*cxa_demangle_fn)(const char *mangled, char *buf, size_t *len, int *status);
+static struct {
+  cxa_demangle_fn fn;
+  unsigned generation;   /* hg_unload_generation when fn was found (a dlclose may unload it) */
+} cxa;
+
+/* name demangled, in memory from malloc the caller frees; NULL if not mangled, not
+ * demangled (--demangle=no, no libstdc++ loaded) or not valid. */
+static char *demangled(const char *name) {
+  if (!hg_opt.demangle || !name || name[0] != '_' || name[1] != 'Z') return NULL;
+  unsigned generation = atomic_load_explicit(&hg_unload_generation, memory_order_acquire);
+  if (!cxa.fn || cxa.generation != generation) {   /* (not found: looked up again next time) */
+    *(void **)&cxa.fn = dlsym(RTLD_DEFAULT, "__cxa_demangle");
+    cxa.generation = generation;
+  }
+  if (!cxa.fn) return NULL;
+  int status = -1;
+  char *text = cxa.fn(name, NULL, NULL, &status);
+  if (status != 0) {
+    free(text);
+    text = NULL;
+  }
+  return text;
+}
+
 static const char *base_name(const char *path) {
   const char *slash = strrchr(path, '/');
   return slash ? slash + 1 : path;
@@ -635,11 +668,12 @@ static void print_stack(hg_stack_t id, const char *api) {
     struct where w;
     symbolise_frame(f, i == 0 ? 1 - exact : 1, &w);
     const char *lead = (i == first && !api) ? "at" : "by";
-    const char *func = w.func ? w.func : "???";
+    char *readable = demangled(w.func);
+    const char *func = readable ? readable : w.func ? w.func : "???";
     if (hg_xml_on) {
       uintptr_t file_offset;
-      hg_xml_frame(f & HG_FRAME_UNLOADED ? unloaded_address(f, &file_offset) : f, w.module, w.func, w.file,
-                   w.comp_dir, w.line);
+      hg_xml_frame(f & HG_FRAME_UNLOADED ? unloaded_address(f, &file_offset) : f, w.module,
+                   readable ? readable : w.func, w.file, w.comp_dir, w.line);
     }
     if (f & HG_FRAME_UNLOADED) {
       uintptr_t file_offset, a = unloaded_address(f, &file_offset);
@@ -655,6 +689,7 @@ static void print_stack(hg_stack_t id, const char *api) {
       hg_diag_line("   %s %p: %s (in %s)", lead, (void *)f, func, w.module);
     else
       hg_diag_line("   %s %p: ???", lead, (void *)f);
+    free(readable);
     /* Below main is libc's start code. */
     if (w.func && (strcmp(w.func, "main") == 0 || strncmp(w.func, "__libc_start_", 13) == 0)) break;
   }

@@ -142,6 +142,40 @@ else
   say "skip  cxx (valgrind or g++ is not installed)"
 fi
 
+# C++ names: the report prints them demangled (app::make(int)), the suppressions match
+# them mangled, as Valgrind's do (fun:_ZN3app4makeEi; a demangled fun: line matches
+# nothing), and --gen-suppressions writes them mangled.
+if command -v g++ >/dev/null; then
+  cat >"$T/names.cc" <<'C'
+namespace app { __attribute__((noinline)) int *make(int n) { return new int[n]; } }
+int main() { int *volatile p = app::make(5); p = nullptr; (void)p; return 0; }
+C
+  build names g++ -g -O0 -o "$T/names" "$T/names.cc"
+  supp mangled.supp <<'S'
+{
+   app make, mangled
+   Memcheck:Leak
+   fun:_Znam
+   fun:_ZN3app4makeEi
+}
+S
+  supp demangled.supp <<'S'
+{
+   app make, demangled
+   Memcheck:Leak
+   fun:_Znam
+   fun:app::make(int)
+}
+S
+  hg names_mangled --suppressions="$T/mangled.supp" "$T/names"
+  expect names_mangled 0 'suppressed: 20 bytes in 1 blocks$' ! 'ERROR:'
+  hg names_demangled --suppressions="$T/demangled.supp" --gen-suppressions=all "$T/names"
+  expect names_demangled 99 'ERROR: memory-leak: 20 bytes' 'by 0x[0-9a-f]+: app::make\(int\) \(names\.cc:1\)' \
+    '^   fun:_ZN3app4makeEi$' ! 'fun:app::make'
+else
+  say "skip  names (g++ is not installed)"
+fi
+
 # Every leak suppressed: status 0, no ERROR line, the counts in the summaries; by the
 # environment form, two files joined with ':'.
 supp all_leaks.supp <<'S'

@@ -9,7 +9,8 @@
 #     leaks' bytes and blocks, the <errorcounts> (an error seen three times: 3); guard
 #     mode's faults (a write: InvalidWrite, a read: InvalidRead) and a crash
 #     (<fatal_signal>): the document is closed though the process dies of the signal,
-#     and when the report itself faults;
+#     and when the report itself faults; C++ names demangled in <fn> (mangled with
+#     HEAPGUARD_DEMANGLE=no);
 #   * beside real `valgrind --xml=yes` (when installed): the same elements in the same
 #     order in an error, the same kinds, the same leaked bytes (xml/leak.c: a leak both
 #     find whole; with a stale pointer left on the stack, Valgrind's count of a loop's
@@ -40,6 +41,7 @@ for p in bug_uaf bug_double_free_small bug_free_interior bug_overflow_small bug_
   build "$p" gcc -O0 -g -w -o "$T/$p" "$B/$p.c"
 done
 build bug_cxx_new_free g++ -O0 -g -w -o "$T/bug_cxx_new_free" "$B/bug_cxx_new_free.cc"
+build bug_demangled g++ -O0 -g -w -o "$T/bug_demangled" "$B/bug_demangled.cc"
 build bug_overwrite gcc -O0 -g -w -o "$T/bug_overwrite" "$G/bug_overwrite.c"
 build bug_overread gcc -O0 -g -w -o "$T/bug_overread" "$G/bug_overread.c"
 build family gcc -O0 -g -w -o "$T/family" "$D/family.c"
@@ -90,6 +92,11 @@ expect leaks kinds=Leak_IndirectlyLost,Leak_DefinitelyLost leak=Leak_DefinitelyL
   leak=Leak_IndirectlyLost:4096:1 top=Leak_DefinitelyLost:buffer_new:bug_leak_indirect.c:15 counts=
 xml mismatch check -- "$T/bug_cxx_new_free"
 expect mismatch kinds=MismatchedFree top=MismatchedFree:main:bug_cxx_new_free.cc:15
+# C++ names demangled in <fn>, as Valgrind's (--demangle=yes); mangled with --demangle=no
+xml demangled check -- "$T/bug_demangled"
+expect demangled "stack=InvalidFree:drop(Node*)@bug_demangled.cc@22|main@bug_demangled.cc@27"
+xml mangled check HEAPGUARD_DEMANGLE=no -- "$T/bug_demangled"
+expect mangled "stack=InvalidFree:_ZL4dropP4Node@bug_demangled.cc@22|main@bug_demangled.cc@27"
 xml realloc_freed check -- "$T/bug_realloc_freed"
 expect realloc_freed kinds=InvalidFree top=InvalidFree:main:bug_realloc_freed.c:11
 xml thrice check -- "$T/bug_same_error_thrice"

@@ -10,6 +10,9 @@
                                that is the program's (not heapguard's entry point, ip
                                0x0) is FN in FILE at LINE (an error found with no stack
                                of its own, at exit: the free's, or the allocation's)
+      stack=KIND:F1|F2|...     the first error of KIND: its first stack's frames that are
+                               the program's begin with F1, F2, ..., each FN@FILE@LINE
+                               (names may have ':' and '|'-free C++ in them)
       dirs=OBJ                 every frame of OBJ with a <file> has an absolute <dir>,
                                and <dir>/<file> exists
       leak=KIND:BYTES:BLOCKS   an error of KIND with these <leakedbytes>, <leakedblocks>
@@ -84,6 +87,14 @@ def check(path, checks):
             got = None if f is None else (f.findtext("fn"), f.findtext("file"), f.findtext("line"))
             if got != (fn, file, line):
                 fail("%s: top frame of %s is %s, wanted %s" % (path, kind, got, (fn, file, line)))
+        elif what == "stack":
+            kind, _, listed_frames = arg.partition(":")
+            want = [tuple(f.split("@")) for f in listed_frames.split("|")]
+            errs = errors_of(root, kind)
+            frames = [] if not errs else [f for f in errs[0].find("stack").findall("frame") if f.findtext("ip") != "0x0"]
+            got = [(f.findtext("fn"), f.findtext("file"), f.findtext("line")) for f in frames][:len(want)]
+            if got != want:
+                fail("%s: the first stack of %s begins %s, wanted %s" % (path, kind, got, want))
         elif what == "leak":
             kind, nbytes, blocks = arg.split(":")
             got = [(e.findtext("xwhat/leakedbytes"), e.findtext("xwhat/leakedblocks")) for e in errors_of(root, kind)]
