@@ -272,6 +272,14 @@ static void describe_address(const struct crash *c) {
   describe_registers(c);
 }
 
+/* The crash's <fatal_signal> (xml.h): its si_code always; for a signal the hardware
+ * raised (si_code > 0), what the code means and the address, as Valgrind's has them. */
+static void xml_fatal(const struct crash *c) {
+  int code = c->si ? c->si->si_code : 0;
+  const char *name, *event = code > 0 ? code_meaning(c->sig, code, &name) : NULL;
+  hg_xml_fatal(c->sig, signal_name(c->sig), code, event, event ? c->si->si_addr : NULL);
+}
+
 /* The report proper: hg_exit_work_crash's first step (its lock waits are limited: the
  * depot's lock, taken for a new stack, may be held by a thread that crashed too). */
 static void report(void *arg) {
@@ -279,7 +287,7 @@ static void report(void *arg) {
   c->where = hg_stack_capture_context(c->uc);
   hg_diag_error("fatal-signal", c->where, 0);
   hg_diag_lock();
-  if (hg_xml_on) hg_xml_fatal(c->sig, signal_name(c->sig));
+  if (hg_xml_on) xml_fatal(c);
   print_header(c);
   if (c->where) hg_stack_print(c->where, NULL);
   else hg_diag_line("   at %p", (void *)hg_context_pc(c->uc));
@@ -321,7 +329,7 @@ static void crash_report(void *arg) {
   if (c.own || small_stack) hg_stack_no_symbols = 1;
   if (c.own) {
     /* No lock, no allocation, not even the depot's: the lines, and why nothing more. */
-    if (hg_xml_on) hg_xml_fatal(sig, signal_name(sig));
+    if (hg_xml_on) xml_fatal(&c);
     print_header(&c);
     if (!c.nframes) hg_diag_line("   at %p", (void *)hg_context_pc(uc));
     hg_stack_print_raw(c.frames, c.nframes, hg_opt.stack_depth);

@@ -326,11 +326,12 @@ void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, size_t context
   leak_blocks = blocks;
 }
 
-void hg_xml_fatal(int sig, const char *signame) {
+void hg_xml_fatal(int sig, const char *signame, int code, const char *event, const void *addr) {
   if (!begin_part(PART_FATAL)) return;
   XML_OUT(o);
-  hg_ob_printf(&o, "<fatal_signal>\n  <tid>%d</tid>\n  <signo>%d</signo>\n  <signame>%s</signame>\n", tid(), sig,
-               signame);
+  hg_ob_printf(&o, "<fatal_signal>\n  <tid>%d</tid>\n  <signo>%d</signo>\n  <signame>%s</signame>\n  <sicode>%d</sicode>\n",
+               tid(), sig, signame, code);
+  if (event) hg_ob_printf(&o, "  <event>%s</event>\n  <siaddr>%p</siaddr>\n", event, addr);
   hg_ob_flush(&o);
 }
 

@@ -33,8 +33,10 @@ void hg_xml_start(void);
 void hg_xml_error(const char *kind, int access, size_t context);
 /* A leak record: leak_kind 0 definitely, 1 indirectly lost, 2 still reachable. */
 void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, size_t context);
-/* A crash report (crash.c): a <fatal_signal> with the first stack printed. */
-void hg_xml_fatal(int sig, const char *signame);
+/* A crash report (crash.c): a <fatal_signal> with the first stack printed; code: the
+ * signal's si_code; event: what the kernel's code means, for a signal the hardware
+ * raised, with the faulting address addr (Valgrind's <event> and <siaddr>), or NULL. */
+void hg_xml_fatal(int sig, const char *signame, int code, const char *event, const void *addr);
 
 /* One line of a report, as diag.c formatted it ("==pid== " first). */
 void hg_xml_line(const char *line, size_t n);

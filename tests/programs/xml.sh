@@ -106,7 +106,7 @@ expect guard_write kinds=InvalidWrite top=InvalidWrite:copy:bug_overwrite.c:16 c
 xml guard_read guard HEAPGUARD_GUARD_ALIGN=1 -- "$T/bug_overread"
 expect guard_read kinds=InvalidRead top=InvalidRead:main:bug_overread.c:18
 xml crash check -- "$T/bug_crash_null"
-expect crash fatal=SIGSEGV kinds=Leak_DefinitelyLost
+expect crash fatal=SIGSEGV:1:0x8 kinds=Leak_DefinitelyLost
 # A fault in the report itself (fault.c's report_faulted, made by the tests' hook at the
 # summary): the process dies with no summary, its document closed all the same.
 xml report_faulted guard HEAPGUARD_GUARD_ALIGN=8 HG_TEST_FAULT_IN_REPORT=1 -- "$T/bug_overwrite"
@@ -126,6 +126,15 @@ if type -P valgrind >/dev/null; then
     vkinds=$(python3 -c 'import sys,xml.etree.ElementTree as E; print(",".join(e.findtext("kind") for e in E.parse(sys.argv[1]).getroot().iter("error")))' "$T/$p.vg.xml")
     expect "$p.hg" "kinds=$vkinds"
   done
+  # the crash: <fatal_signal>'s elements in Valgrind's order, the same code and address
+  valgrind --xml=yes --xml-file="$T/crash.vg.xml" "$T/bug_crash_null" >/dev/null 2>&1
+  HG_CHECKS=$((HG_CHECKS + 1))
+  fatal_of='import sys,xml.etree.ElementTree as E
+f = E.parse(sys.argv[1]).getroot().find("fatal_signal")
+print(" ".join(c.tag + ("" if c.tag in ("stack", "event") else "=" + (c.text or "")) for c in f) if f is not None else "none")'
+  hgf=$(python3 -c "$fatal_of" "$T/crash.xml") vgf=$(python3 -c "$fatal_of" "$T/crash.vg.xml")
+  if [ "$hgf" = "$vgf" ]; then say "ok: crash: <fatal_signal> as Valgrind's: $hgf"
+  else fail "crash beside Valgrind: heapguard's <fatal_signal> '$hgf', Valgrind's '$vgf'"; fi
 else
   say "(valgrind is not installed: the documents are not compared with Valgrind's)"
 fi

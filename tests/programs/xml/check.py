@@ -18,7 +18,8 @@
       leak=KIND:BYTES:BLOCKS   an error of KIND with these <leakedbytes>, <leakedblocks>
       counts=N1,N2,...         <errorcounts>' counts, in order, each pair's unique an error's
       supp=NAME:N              <suppcounts> has NAME used N times
-      fatal=SIGNAME            a <fatal_signal> of that signal
+      fatal=SIGNAME[:CODE[:ADDR]]  a <fatal_signal> of that signal (with that
+                               <sicode>, <siaddr>)
       argv=A1,A2,...           <argv>'s <arg>s after <exe>
       pid=N                    <pid> is N
     check.py --shape OURS THEIRS KIND
@@ -115,7 +116,9 @@ def check(path, checks):
             if (name, n) not in got:
                 fail("%s: suppcounts %s, wanted %s used %s times" % (path, got, name, n))
         elif what == "fatal":
-            got = [f.findtext("signame") for f in root.findall("fatal_signal")]
+            # NAME[:SICODE[:SIADDR]]: the signal, its si_code and faulting address
+            fields = ("signame", "sicode", "siaddr")[:len(arg.split(":"))]
+            got = [":".join(f.findtext(t) or "-" for t in fields) for f in root.findall("fatal_signal")]
             if got != [arg]:
                 fail("%s: fatal signals %s, wanted %s" % (path, got, arg))
         elif what == "argv":
