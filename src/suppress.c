@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -192,22 +193,42 @@ bool hg_supp_match(const char *kind, const struct hg_supp_site *site) {
   return false;
 }
 
+/* One line of a generated suppression: to the log, and into the XML document's
+ * <rawtext> when there is one. */
+static void supp_line(const char *fmt, ...) {
+  char line[2048];   /* (hg_diag_text's) */
+  va_list ap;
+  va_start(ap, fmt);
+  hg_vformat(line, sizeof line, fmt, ap);
+  va_end(ap);
+  hg_diag_text("%s", line);
+  if (hg_xml_on) hg_xml_suppression_line(line);
+}
+
 void hg_supp_print(const char *kind, const struct hg_supp_site *site) {
   static const char leak_words[][10] = { [HG_LEAK_KIND_DEFINITE] = "definite", [HG_LEAK_KIND_INDIRECT] = "indirect",
                                         [HG_LEAK_KIND_POSSIBLE] = "possible", [HG_LEAK_KIND_REACHABLE] = "reachable" };
   struct frame frames[HG_STACK_MAX_DEPTH + 1];
   unsigned n = collect(site, frames);
-  if (site->note) hg_diag_text("# %s", site->note);
-  hg_diag_text("{");
-  hg_diag_text("   <insert_a_suppression_name_here>");
-  hg_diag_text("   heapguard:%s", kind);
-  if (site->leak_kind && site->leak_kind < sizeof leak_words / sizeof *leak_words && leak_words[site->leak_kind][0])
-    hg_diag_text("   match-leak-kinds: %s", leak_words[site->leak_kind]);
-  for (unsigned i = 0; i < n; i++) {
-    if (frames[i].func) hg_diag_text("   fun:%s", frames[i].func);
-    else hg_diag_text("   obj:%s", frames[i].module ? frames[i].module : "*");
+  const char *leak = site->leak_kind && site->leak_kind < sizeof leak_words / sizeof *leak_words &&
+                             leak_words[site->leak_kind][0]
+                         ? leak_words[site->leak_kind]
+                         : NULL;
+  if (hg_xml_on) {
+    hg_xml_suppression_begin(kind, leak);
+    for (unsigned i = 0; i < n; i++) hg_xml_sframe(frames[i].func, frames[i].module ? frames[i].module : "*");
   }
-  hg_diag_text("}");
+  if (site->note) hg_diag_text("# %s", site->note);   /* (the log's only: Valgrind's has none) */
+  supp_line("{");
+  supp_line("   <insert_a_suppression_name_here>");
+  supp_line("   heapguard:%s", kind);
+  if (leak) supp_line("   match-leak-kinds: %s", leak);
+  for (unsigned i = 0; i < n; i++) {
+    if (frames[i].func) supp_line("   fun:%s", frames[i].func);
+    else supp_line("   obj:%s", frames[i].module ? frames[i].module : "*");
+  }
+  supp_line("}");
+  if (hg_xml_on) hg_xml_suppression_end();
 }
 
 void hg_supp_print_used(bool xml) {

@@ -473,6 +473,52 @@ void hg_xml_counts_end(void) {
   hg_ob_flush(&o);
 }
 
+/* A generated suppression, inside its error (the part still open): Valgrind's
+ * <suppression>: its frames as elements (hg_xml_sframe), then the log's lines in
+ * <rawtext> (hg_xml_suppression_line), then hg_xml_suppression_end.  Names hold no
+ * "]]>": the CDATA needs no escape. */
+static bool in_suppression, in_rawtext;
+
+void hg_xml_suppression_begin(const char *kind, const char *leak_kinds) {
+  if (part != PART_ERROR || doc != DOC_OPEN) return;
+  XML_OUT(o);
+  close_stack(&o);
+  flush_what(&o);
+  hg_ob_printf(&o, "  <suppression>\n    <sname>insert_a_suppression_name_here</sname>\n"
+                   "    <skind>heapguard:%s</skind>\n", kind);
+  if (leak_kinds) hg_ob_printf(&o, "    <skaux>match-leak-kinds: %s</skaux>\n", leak_kinds);
+  hg_ob_flush(&o);
+  in_suppression = true;
+}
+
+void hg_xml_sframe(const char *fun, const char *obj) {
+  if (!in_suppression) return;
+  XML_OUT(o);
+  hg_ob_printf(&o, "    <sframe> <%s>", fun ? "fun" : "obj");
+  const char *name = fun ? fun : obj;
+  xesc(&o, name, __builtin_strlen(name));
+  hg_ob_printf(&o, "</%s> </sframe>\n", fun ? "fun" : "obj");
+  hg_ob_flush(&o);
+}
+
+void hg_xml_suppression_line(const char *line) {
+  if (!in_suppression) return;
+  XML_OUT(o);
+  if (!in_rawtext) hg_ob_printf(&o, "    <rawtext>\n<![CDATA[\n");
+  in_rawtext = true;
+  hg_ob_printf(&o, "%s\n", line);
+  hg_ob_flush(&o);
+}
+
+void hg_xml_suppression_end(void) {
+  if (!in_suppression) return;
+  XML_OUT(o);
+  if (in_rawtext) hg_ob_printf(&o, "]]>\n    </rawtext>\n");
+  hg_ob_printf(&o, "  </suppression>\n");
+  hg_ob_flush(&o);
+  in_suppression = in_rawtext = false;
+}
+
 void hg_xml_suppcount(size_t count, const char *name) {
   if (doc != DOC_OPEN) return;
   XML_OUT(o);

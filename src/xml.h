@@ -33,6 +33,13 @@ void hg_xml_start(void);
 void hg_xml_error(const char *kind, int access, size_t context);
 /* A leak record: leak_kind 0 definitely, 1 indirectly lost, 2 still reachable. */
 void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, size_t context);
+/* --gen-suppressions (suppress.c): a <suppression> in the error just reported: begin
+ * (kind: heapguard's, leak_kinds: its match-leak-kinds or NULL), each frame (fun, or
+ * obj if fun is NULL), each line of its text as the log has it, end. */
+void hg_xml_suppression_begin(const char *kind, const char *leak_kinds);
+void hg_xml_sframe(const char *fun, const char *obj);
+void hg_xml_suppression_line(const char *line);
+void hg_xml_suppression_end(void);
 /* A crash report (crash.c): a <fatal_signal> with the first stack printed; code: the
  * signal's si_code; event: what the kernel's code means, for a signal the hardware
  * raised, with the faulting address addr (Valgrind's <event> and <siaddr>), or NULL. */

@@ -112,6 +112,15 @@ expect crash fatal=SIGSEGV:1:0x8 kinds=Leak_DefinitelyLost
 xml report_faulted guard HEAPGUARD_GUARD_ALIGN=8 HG_TEST_FAULT_IN_REPORT=1 -- "$T/bug_overwrite"
 expect report_faulted kinds=InvalidWrite counts=
 
+# --gen-suppressions: a <suppression> in each error, as Valgrind's, whose text
+# suppresses the error when given back with --suppressions
+for p in bug_double_free_small leak; do
+  xml "gen_$p" check HEAPGUARD_GEN_SUPPRESSIONS=all -- "$T/$p"
+  expect "gen_$p" "supps=$T/gen_$p.supp"
+  xml "gen_${p}_back" check HEAPGUARD_SUPPRESSIONS="$T/gen_$p.supp" -- "$T/$p"
+  expect "gen_${p}_back" kinds= "supp=<insert_a_suppression_name_here>:1"
+done
+
 # ---- beside Valgrind's --------------------------------------------------------------------
 if type -P valgrind >/dev/null; then
   for c in bug_double_free_small:InvalidFree bug_free_interior:InvalidFree bug_uaf:InvalidWrite \

@@ -21,6 +21,8 @@
       fatal=SIGNAME[:CODE[:ADDR]]  a <fatal_signal> of that signal (with that
                                <sicode>, <siaddr>)
       argv=A1,A2,...           <argv>'s <arg>s after <exe>
+      supps=FILE               every error ends with a <suppression> as Valgrind's
+                               (--gen-suppressions); their <rawtext>s written to FILE
       pid=N                    <pid> is N
     check.py --shape OURS THEIRS KIND
                                the first error of KIND in both: the same child elements
@@ -121,6 +123,37 @@ def check(path, checks):
             got = [":".join(f.findtext(t) or "-" for t in fields) for f in root.findall("fatal_signal")]
             if got != [arg]:
                 fail("%s: fatal signals %s, wanted %s" % (path, got, arg))
+        elif what == "supps":
+            # --gen-suppressions: each error ends with one <suppression> shaped as
+            # Valgrind's; their <rawtext>s are written to the file arg
+            texts = []
+            for e in root.iter("error"):
+                sups = e.findall("suppression")
+                tags = [c.tag for c in e]
+                if len(sups) != 1 or tags[-1] != "suppression":
+                    fail("%s: error %s: %d <suppression>s, its elements %s" % (path, e.findtext("unique"), len(sups), tags))
+                    continue
+                sup = sups[0]
+                order = [c.tag for c in sup]
+                shape = ["sname", "skind"] + (["skaux"] if "skaux" in order else [])
+                nframes = order.count("sframe")
+                if order != shape + ["sframe"] * nframes + ["rawtext"] or nframes == 0:
+                    fail("%s: <suppression> elements %s" % (path, order))
+                kind = (e.findtext("what") or e.findtext("xwhat/text") or "").split(":")[0]
+                if e.findtext("kind").startswith("Leak_"):
+                    kind = "memory-leak"
+                if sup.findtext("skind") != "heapguard:" + kind:
+                    fail("%s: <skind> %s for an error of kind %s" % (path, sup.findtext("skind"), kind))
+                raw = sup.findtext("rawtext") or ""
+                funs = [l.strip()[4:] for l in raw.splitlines() if l.strip().startswith("fun:")]
+                sfuns = [f.findtext("fun") for f in sup.findall("sframe") if f.find("fun") is not None]
+                if funs != sfuns:
+                    fail("%s: <rawtext> frames %s, <sframe>s %s" % (path, funs, sfuns))
+                texts.append(raw.strip() + "\n")
+            if not texts:
+                fail("%s: no error has a <suppression>" % path)
+            with open(arg, "w") as f:
+                f.write("".join(texts))
         elif what == "argv":
             got = [a.text for a in root.findall("args/argv/arg")]
             if got != arg.split(","):
