@@ -101,7 +101,8 @@
   X(redzone, REDZONE, size, 16, HG_MAX_REDZONE,                                            \
     "check mode: guard bytes on each side of every block (rounded up to 16, at most 4K)")  \
   X(stack_depth, STACK_DEPTH, count, 12, HG_MAX_STACK_DEPTH,                               \
-    "check mode: frames recorded per allocation and free (0: none, at most 64)")           \
+    "check mode: frames recorded per allocation and free (0: none, at most 64), and "      \
+    "most frames printed per stack, inlined calls counting as frames (READ_INLINE_INFO)")  \
   X(suppressions, SUPPRESSIONS, file, 0, 0,                                                \
     "check and guard modes (and sampled guard mode): suppression files, Valgrind's "       \
     "syntax, ':' between them; an error a suppression matches is not reported and does "   \
@@ -115,6 +116,12 @@
     "stacks (text and XML) demangled, app::make(int) for _ZN3app4makeEi, by libstdc++'s "  \
     "__cxa_demangle when the program has it loaded; suppressions match the mangled names " \
     "whatever this says; `--demangle=yes|no`, as Valgrind's")                              \
+  X(read_inline_info, READ_INLINE_INFO, bool, 1, 0,                                       \
+    "check and guard modes (and sampled guard mode): a function inlined into its caller "  \
+    "is shown in reports' stacks as a frame of its own (the same address), with the "       \
+    "caller's line of the call under the caller's name, from the debug information; "      \
+    "frames count towards STACK_DEPTH as printed; `--read-inline-info=yes|no`, as "         \
+    "Valgrind's")                                                                          \
   X(error_exitcode, ERROR_EXITCODE, count, 99, HG_MAX_EXITCODE,                            \
     "check mode: exit status, 0 to 255, of a program in which errors were found (0: "      \
     "keep the program's own)")                                                             \

@@ -84,6 +84,9 @@ struct hg_frame_where {
   const char *func, *file, *module;
   int line;
   const char *comp_dir;   /* a relative file's directory (its compilation unit's) */
+  /* An inlined function's plain name (DW_AT_name: "drop" where func is
+   * "_ZN3app4dropEP4Node"), which Valgrind prints and its suppressions name; else NULL. */
+  const char *inline_name;
 };
 unsigned hg_stack_where(hg_stack_t id, struct hg_frame_where *out, unsigned max);
 

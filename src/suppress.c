@@ -108,7 +108,8 @@ void hg_supp_init(void) {
 /* ---- matching ------------------------------------------------------------------------ */
 
 /* A frame of the stack being matched: the entry point's (func its name as Valgrind's
- * replacement has it, alt as heapguard prints it) or a symbolised one. */
+ * replacement has it, alt as heapguard prints it) or a symbolised one (alt: an inlined
+ * function's plain name, as Valgrind names it, func its mangled one). */
 struct frame {
   const char *func, *alt, *file, *module;
   int line;
@@ -165,7 +166,8 @@ static unsigned collect(const struct hg_supp_site *site, struct frame *out) {
   }
   struct hg_frame_where w[HG_STACK_MAX_DEPTH];
   unsigned k = hg_stack_where(site->stack, w, HG_STACK_MAX_DEPTH);
-  for (unsigned i = 0; i < k; i++) out[n++] = (struct frame){ w[i].func, NULL, w[i].file, w[i].module, w[i].line };
+  for (unsigned i = 0; i < k; i++)
+    out[n++] = (struct frame){ w[i].func, w[i].inline_name, w[i].file, w[i].module, w[i].line };
   return n;
 }
 

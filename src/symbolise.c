@@ -68,6 +68,15 @@ static struct {
   const char *(*line_comp_dir)(Dwfl_Line *);
   Dwarf_Attribute *(*attr)(Dwarf_Die *, unsigned int, Dwarf_Attribute *);
   const char *(*formstring)(Dwarf_Attribute *);
+  /* Inlined calls (inline_frames; NULL if libdw lacks one: none shown). */
+  Dwarf_Die *(*addrdie)(Dwfl_Module *, Dwarf_Addr, Dwarf_Addr *);
+  int (*getscopes)(Dwarf_Die *, Dwarf_Addr, Dwarf_Die **);
+  int (*getscopes_die)(Dwarf_Die *, Dwarf_Die **);
+  int (*tag)(Dwarf_Die *);
+  Dwarf_Attribute *(*attr_integrate)(Dwarf_Die *, unsigned int, Dwarf_Attribute *);
+  int (*formudata)(Dwarf_Attribute *, Dwarf_Word *);
+  int (*getsrcfiles)(Dwarf_Die *, Dwarf_Files **, size_t *);
+  const char *(*filesrc)(Dwarf_Files *, size_t, Dwarf_Word *, Dwarf_Word *);
 } dw;
 
 /* ---- separate debug files, without the network unless asked -------------------------
@@ -178,6 +187,7 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 }
 
 static void forget_cu_tables(void);
+static void forget_symbols(void);
 
 /* One loaded object for the session, from the loader's list: its file at its load
  * bias (the program's file: the name it was started by, AT_EXECFN; objects with no
@@ -194,6 +204,7 @@ static int report_object(struct dl_phdr_info *info, size_t size, void *arg) {
  * exported ones, and no file:line, with no word of why). */
 static void refresh_modules(void) {
   forget_cu_tables();   /* a module gone is freed, and its address may be a new one's */
+  forget_symbols();
   dw.generation = atomic_load_explicit(&hg_unload_generation, memory_order_acquire);
   dw.report_begin(dw.dwfl);
   if (dw.proc_report(dw.dwfl, getpid()) != 0) dl_iterate_phdr(report_object, NULL);
@@ -242,6 +253,14 @@ static bool symboliser_ready(void) {
   *(void **)&dw.line_comp_dir = dlsym(lib, "dwfl_line_comp_dir");
   *(void **)&dw.attr = dlsym(lib, "dwarf_attr");
   *(void **)&dw.formstring = dlsym(lib, "dwarf_formstring");
+  *(void **)&dw.addrdie = dlsym(lib, "dwfl_module_addrdie");
+  *(void **)&dw.getscopes = dlsym(lib, "dwarf_getscopes");
+  *(void **)&dw.getscopes_die = dlsym(lib, "dwarf_getscopes_die");
+  *(void **)&dw.tag = dlsym(lib, "dwarf_tag");
+  *(void **)&dw.attr_integrate = dlsym(lib, "dwarf_attr_integrate");
+  *(void **)&dw.formudata = dlsym(lib, "dwarf_formudata");
+  *(void **)&dw.getsrcfiles = dlsym(lib, "dwarf_getsrcfiles");
+  *(void **)&dw.filesrc = dlsym(lib, "dwarf_filesrc");
   dw.callbacks.find_debuginfo = find_debuginfo;
   dw.offline_callbacks.find_debuginfo = find_debuginfo;
   dw.offline_callbacks.debuginfo_path = &dw.debuginfo_path;
@@ -255,6 +274,7 @@ struct where {   /* = struct hg_frame_where (stack.h) */
   const char *func, *file, *module;
   int line;
   const char *comp_dir;   /* the compiler's directory, which a relative file is in */
+  const char *inline_name;
 };
 _Static_assert(sizeof(struct where) == sizeof(struct hg_frame_where), "the same fields");
 
@@ -345,6 +365,20 @@ static Dwarf_Die *cu_find(const struct cu_table *t, Dwarf_Addr a) {
   return NULL;
 }
 
+/* The compilation unit of m holding address a (its bias into *bias) by the units' own
+ * ranges, for a module without .debug_aranges; NULL if none or libdw lacks the means. */
+static Dwarf_Die *unit_by_ranges(Dwfl_Module *m, Dwarf_Addr a, Dwarf_Addr *bias) {
+  if (!dw.nextcu || !dw.haspc) return NULL;
+  Dwarf_Die *cu = NULL;
+  const struct cu_table *t = cu_table(m);
+  if (t) {
+    *bias = t->bias;
+    return cu_find(t, a - *bias);
+  }
+  while ((cu = dw.nextcu(m, cu, bias)) != NULL && dw.haspc(cu, a - *bias) <= 0) {}
+  return cu;
+}
+
 /* The file and line of address a in module m, into w.  libdw's dwfl_module_getsrc finds
  * a's compilation unit by .debug_aranges, which clang does not emit (gcc does): without
  * them it fails ("address out of range") and every frame of a clang-built program had
@@ -356,16 +390,9 @@ static void source_line(Dwfl_Module *m, Dwarf_Addr a, struct where *w) {
     if (w->file && w->file[0] != '/' && dw.line_comp_dir) w->comp_dir = dw.line_comp_dir(l);
     return;
   }
-  if (!dw.nextcu || !dw.haspc || !dw.getsrc_die || !dw.linesrc || !dw.lineno) return;
+  if (!dw.getsrc_die || !dw.linesrc || !dw.lineno) return;
   Dwarf_Addr bias;
-  Dwarf_Die *cu = NULL;
-  const struct cu_table *t = cu_table(m);
-  if (t) {
-    bias = t->bias;
-    cu = cu_find(t, a - bias);
-  } else {
-    while ((cu = dw.nextcu(m, cu, &bias)) != NULL && dw.haspc(cu, a - bias) <= 0) {}
-  }
+  Dwarf_Die *cu = unit_by_ranges(m, a, &bias);
   if (!cu) return;
   Dwarf_Line *line = dw.getsrc_die(cu, a - bias);
   if (line && dw.lineno(line, &w->line) == 0) w->file = dw.linesrc(line, NULL, NULL);
@@ -374,9 +401,87 @@ static void source_line(Dwfl_Module *m, Dwarf_Addr a, struct where *w) {
     w->comp_dir = dw.formstring(&a_dir);
 }
 
-static void symbolise(uintptr_t pc, struct where *w) {
+/* ---- inlined calls, one frame each (Valgrind's --read-inline-info=yes) ----------------
+ *
+ * A function inlined into its caller leaves no frame of its own: its code is the
+ * caller's, and the address's line (in the inlined function) was printed under the
+ * caller's name.  The debug information keeps the nesting: the address is inside
+ * DW_TAG_inlined_subroutine entries, innermost first, each naming the inlined function
+ * (its abstract origin's DW_AT_linkage_name, mangled like the symbol table's names, else
+ * DW_AT_name) and the file and line of the call (DW_AT_call_file, DW_AT_call_line),
+ * which is where the next frame out is.  As eu-addr2line -i: dwarf_getscopes finds the
+ * innermost scope, dwarf_getscopes_die the scopes physically around it (getscopes
+ * continues past an inlined entry in its abstract definition).  Both allocate their
+ * array (freed here) and walk the unit's entries from its top: report time only. */
+#define INLINE_MAX 16   /* frames one address expands to, at most (the rest: the outermost's) */
+
+/* die's attribute `name` (through its abstract origin), a string; NULL if none. */
+static const char *die_string(Dwarf_Die *die, unsigned name) {
+  Dwarf_Attribute a;
+  return dw.attr_integrate(die, name, &a) ? dw.formstring(&a) : NULL;
+}
+
+/* out[0] is address a of module m symbolised (the symbol table's function, a's line):
+ * out[0..n) becomes the inlined functions at a, innermost first, each with the line it
+ * was at, then the function a is in, with the line of the outermost inlined call; n. */
+static unsigned inline_frames(Dwfl_Module *m, Dwarf_Addr a, struct where *out) {
+  if (!hg_opt.read_inline_info || !dw.addrdie || !dw.getscopes || !dw.getscopes_die || !dw.tag ||
+      !dw.attr_integrate || !dw.formudata || !dw.getsrcfiles || !dw.filesrc || !dw.attr || !dw.formstring)
+    return 1;
+  Dwarf_Addr bias;
+  Dwarf_Die *cu = dw.addrdie(m, a, &bias);
+  if (!cu) cu = unit_by_ranges(m, a, &bias);
+  Dwarf_Die *scopes = NULL;
+  if (!cu || dw.getscopes(cu, a - bias, &scopes) <= 0) {
+    free(scopes);
+    return 1;
+  }
+  Dwarf_Die innermost = scopes[0];
+  free(scopes);
+  scopes = NULL;
+  int nscopes = dw.getscopes_die(&innermost, &scopes);
+  Dwarf_Files *files;
+  size_t nfiles;
+  struct where outer = out[0];   /* the symbol's: its name ends the list */
+  unsigned n = 0;
+  if (nscopes > 1 && dw.getsrcfiles(cu, &files, &nfiles) == 0) {
+    for (int i = 0; i < nscopes - 1 && n < INLINE_MAX - 1; i++) {
+      if (dw.tag(&scopes[i]) != DW_TAG_inlined_subroutine) continue;
+      /* Named as the symbol table would name it, mangled (then demangled for display
+       * like the others: Valgrind 3.19 prints the bare DW_AT_name, "put" for
+       * app::Pool<long>::put(long*)), which suppressions may name too. */
+      out[n] = outer;
+      out[n].inline_name = die_string(&scopes[i], DW_AT_name);
+      out[n].func = die_string(&scopes[i], DW_AT_linkage_name);
+      if (!out[n].func) out[n].func = die_string(&scopes[i], DW_AT_MIPS_linkage_name);
+      if (!out[n].func) out[n].func = out[n].inline_name;
+      n++;
+      Dwarf_Attribute at;
+      Dwarf_Word file = 0, line = 0;   /* the call's, which the next frame out is at */
+      outer.file = dw.attr(&scopes[i], DW_AT_call_file, &at) && dw.formudata(&at, &file) == 0 && file < nfiles
+                       ? dw.filesrc(files, file, NULL, NULL) : NULL;
+      outer.line = dw.attr(&scopes[i], DW_AT_call_line, &at) && dw.formudata(&at, &line) == 0 ? (int)line : 0;
+      if (!outer.file) outer.line = 0;
+      outer.comp_dir = outer.file && outer.file[0] != '/' && dw.attr(cu, DW_AT_comp_dir, &at) ? dw.formstring(&at) : NULL;
+    }
+  }
+  free(scopes);
+  out[n++] = outer;
+  return n;
+}
+
+/* The function, file and line of address a of module m into out[0..n), its inlined
+ * calls first (inline_frames); n. */
+static unsigned module_frames(Dwfl_Module *m, Dwarf_Addr a, struct where *out) {
+  out[0].func = dw.addrname(m, a);
+  source_line(m, a, &out[0]);
+  return inline_frames(m, a, out);
+}
+
+static unsigned symbolise(uintptr_t pc, struct where *out) {
+  struct where *w = out;
   *w = (struct where){ 0 };
-  if (hg_stack_no_symbols) return;
+  if (hg_stack_no_symbols) return 1;
   if (symboliser_ready()) {
     /* Stale after a dlclose: an object mapped since may be where one of the old view's
      * was. */
@@ -388,10 +493,8 @@ static void symbolise(uintptr_t pc, struct where *w) {
       m = dw.addrmodule(dw.dwfl, pc);
     }
     if (m) {
-      w->func = dw.addrname(m, pc);
-      source_line(m, pc, w);
       w->module = dw.modinfo(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-      return;
+      return module_frames(m, pc, out);
     }
   }
   Dl_info info;
@@ -399,6 +502,7 @@ static void symbolise(uintptr_t pc, struct where *w) {
     w->func = info.dli_sname;
     w->module = info.dli_fname;
   }
+  return 1;
 }
 
 /* ---- C++ names, demangled for display ------------------------------------------------
@@ -480,24 +584,100 @@ static Dwfl *offline_session(void) {
 }
 
 /* An encoded frame (unload.h), minus back (1 for a return address: the call itself). */
-static void symbolise_unloaded(uintptr_t frame, uintptr_t back, struct where *w) {
+static unsigned symbolise_unloaded(uintptr_t frame, uintptr_t back, struct where *out) {
+  struct where *w = out;
   *w = (struct where){ 0 };
   const struct hg_unloaded *o = hg_unloaded_get(hg_unload_index(frame));
-  if (!o) return;
+  if (!o) return 1;
   w->module = o->path[0] ? o->path : "an unloaded object";
-  if (hg_stack_no_symbols || !symboliser_ready() || !offline_session()) return;
+  if (hg_stack_no_symbols || !symboliser_ready() || !offline_session()) return 1;
   GElf_Addr a = ((GElf_Addr)hg_unload_index(frame) + 1) << HG_UNLOAD_OFFSET_BITS;
   a += hg_unload_offset(frame) - back;
   Dwfl_Module *m = dw.addrmodule(dw.offline, a);
-  if (!m) return;
-  w->func = dw.addrname(m, a);
-  source_line(m, a, w);
+  return m ? module_frames(m, a, out) : 1;
 }
 
-/* Frame f (encoded or not), minus back. */
-static void symbolise_frame(uintptr_t f, uintptr_t back, struct where *w) {
-  if (f & HG_FRAME_UNLOADED) symbolise_unloaded(f, back, w);
-  else symbolise(f - back, w);
+/* ---- symbolised addresses, remembered until the modules are read again --------------
+ *
+ * A report of thousands of leaks symbolises the same few thousand addresses again and
+ * again (their stacks share callers), and an address costs a symbol table search, a
+ * line table search and, for its inlined calls, two walks over its unit's entries
+ * (inline_frames): a leak report of python3's blocks at exit (--show-leak-kinds=all,
+ * 23,671 records, 211,549 frames) took 11.1 s of CPU without inlined calls, 13.7 s with
+ * them, 2.9 s with this table (docs/architecture.md).  So each address's frames are
+ * kept, by address (an unloaded object's in its encoded form, which names the object),
+ * in memory mapped for them on the first report (not malloc: check mode's blocks), and
+ * forgotten with the modules (refresh_modules: their strings are libdw's).  Full:
+ * addresses are symbolised as before, uncached.  Reports are printed one at a time (the
+ * report lock), as the unit tables above are read. */
+#define SYM_SLOTS (1u << 15)
+#define SYM_POOL (1u << 16)   /* frames kept, inlined ones included */
+#define SYM_PROBES 32
+static struct sym_cache {
+  struct sym_slot {
+    uintptr_t key;   /* the address (f minus back); 0: empty */
+    uint32_t epoch;  /* sym.epoch when stored: an older one is empty */
+    uint32_t first;  /* its frames: pool[first, first + n) */
+    uint32_t n;
+  } *slots;
+  struct where *pool;
+  uint32_t used, epoch;
+  bool failed;   /* no memory for it: no cache */
+} sym;
+
+static void forget_symbols(void) {
+  sym.epoch++;
+  sym.used = 0;
+}
+
+static struct sym_slot *sym_slot(uintptr_t key, bool *found) {
+  *found = false;
+  if (!sym.slots && !sym.failed) {
+    size_t bytes = hg_align_up(SYM_SLOTS * sizeof *sym.slots + SYM_POOL * sizeof *sym.pool, HG_PAGE);
+    char *mem = hg_os_map(bytes);
+    sym.failed = !mem;
+    if (mem) {
+      sym.slots = (struct sym_slot *)mem;
+      sym.pool = (struct where *)(mem + SYM_SLOTS * sizeof *sym.slots);
+      sym.epoch = 1;
+    }
+  }
+  if (!sym.slots) return NULL;
+  size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - 15));
+  for (unsigned probe = 0; probe < SYM_PROBES; probe++) {
+    struct sym_slot *slot = &sym.slots[(h + probe) & (SYM_SLOTS - 1)];
+    if (slot->epoch != sym.epoch) return slot;   /* (empty: not stored since the modules were read) */
+    if (slot->key == key) {
+      *found = true;
+      return slot;
+    }
+  }
+  return NULL;
+}
+
+/* Frame f (encoded or not), minus back, into out[0..n) (room for INLINE_MAX): the
+ * functions inlined at it, innermost first, then its own; n (at least 1). */
+static unsigned symbolise_frame(uintptr_t f, uintptr_t back, struct where out[INLINE_MAX]) {
+  /* (Stale after a dlclose, before the cache is read: an object mapped since may be
+   * where one of the old view's was.) */
+  if (!hg_stack_no_symbols && dw.dwfl &&
+      dw.generation != atomic_load_explicit(&hg_unload_generation, memory_order_acquire))
+    refresh_modules();
+  bool found;
+  struct sym_slot *slot = hg_stack_no_symbols ? NULL : sym_slot(f - back, &found);
+  if (slot && found) {
+    __builtin_memcpy(out, &sym.pool[slot->first], slot->n * sizeof *out);
+    return slot->n;
+  }
+  uint32_t epoch = sym.epoch;
+  unsigned n = f & HG_FRAME_UNLOADED ? symbolise_unloaded(f, back, out) : symbolise(f - back, out);
+  /* (Not if the modules were read again meanwhile: the slot is then another epoch's.) */
+  if (slot && epoch == sym.epoch && sym.used + n <= SYM_POOL) {
+    __builtin_memcpy(&sym.pool[sym.used], out, n * sizeof *out);
+    *slot = (struct sym_slot){ f - back, sym.epoch, sym.used, n };
+    sym.used += n;
+  }
+  return n;
 }
 
 /* Where frame f of an unloaded object was mapped, and its offset in the file. */
@@ -637,6 +817,51 @@ static HG_NOINLINE void print_unsymbolised(const uintptr_t *frames, unsigned n, 
   }
 }
 
+/* Does frame w end the stack?  Below main is libc's start code. */
+static bool stack_end(const struct where *w) {
+  return w->func && (strcmp(w->func, "main") == 0 || strncmp(w->func, "__libc_start_", 13) == 0);
+}
+
+/* In a statically linked program (where the allocator's own frames are not told apart
+ * at capture), the first of frames[0..n) after the allocator's entry point (an inlined
+ * function's name counts as its frame's). */
+static unsigned first_program_frame(const uintptr_t *frames, unsigned n, bool exact) {
+  unsigned first = 0;
+  if (!hg_stack_linked_statically() || exact) return 0;
+  for (unsigned i = 0; i < n && i < HG_STACK_OWN_FRAMES_MAX; i++) {
+    struct where w[INLINE_MAX];
+    unsigned k = symbolise_frame(__atomic_load_n(&frames[i], __ATOMIC_RELAXED), 1, w);
+    for (unsigned j = 0; j < k; j++)
+      if (is_entry_point(w[j].func)) first = i + 1;
+  }
+  return first;
+}
+
+/* One symbolised line of frame f (encoded or not): w, demangled for display. */
+static void print_frame(uintptr_t f, const char *lead, const struct where *w) {
+  char *readable = demangled(w->func);
+  const char *func = readable ? readable : w->func ? w->func : "???";
+  uintptr_t file_offset = 0, a = f & HG_FRAME_UNLOADED ? unloaded_address(f, &file_offset) : f;
+  if (hg_xml_on) hg_xml_frame(a, w->module, readable ? readable : w->func, w->file, w->comp_dir, w->line);
+  if (f & HG_FRAME_UNLOADED) {
+    if (w->file)
+      hg_diag_line("   %s %p: %s (%s:%d) (in %s, unloaded)", lead, (void *)a, func, base_name(w->file), w->line,
+                   w->module);
+    else
+      hg_diag_line("   %s %p: %s (in %s+0x%lx, unloaded)", lead, (void *)a, func, w->module,
+                   (unsigned long)file_offset);
+  } else if (w->file)
+    hg_diag_line("   %s %p: %s (%s:%d)", lead, (void *)f, func, base_name(w->file), w->line);
+  else if (w->module)
+    hg_diag_line("   %s %p: %s (in %s)", lead, (void *)f, func, w->module);
+  else
+    hg_diag_line("   %s %p: ???", lead, (void *)f);
+  free(readable);
+}
+
+/* --stack-depth counts the frames printed, inlined ones included, as Valgrind's
+ * --num-callers does: a stack of 12 return addresses may print more than 12 lines
+ * only if the depth allows them. */
 static void print_stack(hg_stack_t id, const char *api) {
   if (api) hg_diag_line("   at %s (heapguard)", api);
   if (!id) {
@@ -652,46 +877,20 @@ static void print_stack(hg_stack_t id, const char *api) {
   }
   uintptr_t exact = exact_first ? 1 : 0;   /* frame 0: no return address */
   hg_stack_quiet++;
-  unsigned first = 0;
-  if (hg_stack_linked_statically() && !exact) {   /* drop frames down to the entry point */
-    for (unsigned i = 0; i < n && i < HG_STACK_OWN_FRAMES_MAX; i++) {
-      struct where w;
-      symbolise_frame(__atomic_load_n(&frames[i], __ATOMIC_RELAXED), 1, &w);
-      if (is_entry_point(w.func)) first = i + 1;
-    }
-  }
-  size_t depth = hg_opt.stack_depth ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
-  for (unsigned i = first, shown = 0; i < n && shown < depth; i++, shown++) {
+  unsigned first = first_program_frame(frames, n, exact);
+  size_t depth = hg_opt.stack_depth ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH, shown = 0;
+  for (unsigned i = first; i < n && shown < depth; i++) {
     /* (One load: a dlclose may be rewriting it.) */
     uintptr_t f = __atomic_load_n(&frames[i], __ATOMIC_RELAXED);
     /* A return address points after the call: look up the call itself. */
-    struct where w;
-    symbolise_frame(f, i == 0 ? 1 - exact : 1, &w);
-    const char *lead = (i == first && !api) ? "at" : "by";
-    char *readable = demangled(w.func);
-    const char *func = readable ? readable : w.func ? w.func : "???";
-    if (hg_xml_on) {
-      uintptr_t file_offset;
-      hg_xml_frame(f & HG_FRAME_UNLOADED ? unloaded_address(f, &file_offset) : f, w.module,
-                   readable ? readable : w.func, w.file, w.comp_dir, w.line);
+    struct where w[INLINE_MAX];
+    unsigned k = symbolise_frame(f, i == 0 ? 1 - exact : 1, w);
+    bool end = false;
+    for (unsigned j = 0; j < k && shown < depth; j++, shown++) {
+      print_frame(f, shown == 0 && !api ? "at" : "by", &w[j]);
+      end |= stack_end(&w[j]);
     }
-    if (f & HG_FRAME_UNLOADED) {
-      uintptr_t file_offset, a = unloaded_address(f, &file_offset);
-      if (w.file)
-        hg_diag_line("   %s %p: %s (%s:%d) (in %s, unloaded)", lead, (void *)a, func, base_name(w.file), w.line,
-                     w.module);
-      else
-        hg_diag_line("   %s %p: %s (in %s+0x%lx, unloaded)", lead, (void *)a, func, w.module,
-                     (unsigned long)file_offset);
-    } else if (w.file)
-      hg_diag_line("   %s %p: %s (%s:%d)", lead, (void *)f, func, base_name(w.file), w.line);
-    else if (w.module)
-      hg_diag_line("   %s %p: %s (in %s)", lead, (void *)f, func, w.module);
-    else
-      hg_diag_line("   %s %p: ???", lead, (void *)f);
-    free(readable);
-    /* Below main is libc's start code. */
-    if (w.func && (strcmp(w.func, "main") == 0 || strncmp(w.func, "__libc_start_", 13) == 0)) break;
+    if (end) break;
   }
   hg_stack_quiet--;
 }
@@ -711,27 +910,30 @@ unsigned hg_stack_where(hg_stack_t id, struct hg_frame_where *out, unsigned max)
   uintptr_t exact = exact_first ? 1 : 0;
   hg_stack_quiet++;
   unsigned first = 0;
-  if (hg_stack_linked_statically() && !exact) {   /* as hg_stack_print: from the entry point on */
-    for (unsigned i = 0; i < n && i < HG_STACK_OWN_FRAMES_MAX; i++) {
-      uintptr_t f = __atomic_load_n(&frames[i], __ATOMIC_RELAXED);
-      struct where w = { 0 };
-      if (named) w.func = exe_name(f, 1);
-      else symbolise_frame(f, 1, &w);
-      if (is_entry_point(w.func)) first = i + 1;
-    }
+  if (named && hg_stack_linked_statically() && !exact) {   /* as print_unsymbolised */
+    for (unsigned i = 0; i < n && i < HG_STACK_OWN_FRAMES_MAX; i++)
+      if (is_entry_point(exe_name(__atomic_load_n(&frames[i], __ATOMIC_RELAXED), 1))) first = i + 1;
+  } else if (!named) {
+    first = first_program_frame(frames, n, exact);
   }
   size_t depth = hg_opt.stack_depth ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   for (unsigned i = first; i < n && k < depth && k < max; i++) {
     uintptr_t f = __atomic_load_n(&frames[i], __ATOMIC_RELAXED), back = i == 0 ? 1 - exact : 1;
-    struct where w = { 0 };
-    if (named) w.func = exe_name(f, back);
-    else symbolise_frame(f, back, &w);
-    if ((f & HG_FRAME_UNLOADED) && !w.module) {
+    struct where w[INLINE_MAX] = { { 0 } };
+    unsigned m = 1;
+    if (named) w[0].func = exe_name(f, back);
+    else m = symbolise_frame(f, back, w);
+    if ((f & HG_FRAME_UNLOADED) && !w[0].module) {
       const struct hg_unloaded *o = hg_unloaded_get(hg_unload_index(f));
-      if (o && o->path[0]) w.module = o->path;
+      if (o && o->path[0]) w[0].module = o->path;
     }
-    __builtin_memcpy(&out[k++], &w, sizeof w);
-    if (w.func && (strcmp(w.func, "main") == 0 || strncmp(w.func, "__libc_start_", 13) == 0)) break;
+    bool end = false;
+    for (unsigned j = 0; j < m && k < depth && k < max; j++) {
+      if (!w[j].module) w[j].module = w[0].module;
+      __builtin_memcpy(&out[k++], &w[j], sizeof w[j]);
+      end |= stack_end(&w[j]);
+    }
+    if (end) break;
   }
   hg_stack_quiet--;
   return k;

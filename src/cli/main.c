@@ -180,11 +180,19 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
   { "redzone", "HEAPGUARD_REDZONE", VALUE_SIZE, "BYTES", "16", HG_MAX_REDZONE, NULL,          \
     "guard bytes on each side of every block, rounded up to 16; at most 4096", NULL },        \
   { "stack-depth", "HEAPGUARD_STACK_DEPTH", VALUE_COUNT, "N", "12", HG_MAX_STACK_DEPTH, NULL, \
-    "frames recorded per allocation and free, 0 to 64 (0: none)", NULL },                     \
+    "frames recorded per allocation and free, 0 to 64 (0: none), and most frames printed "   \
+    "per stack, a function inlined into its caller counting as one (Valgrind's "              \
+    "--num-callers)", NULL },                                                                 \
   { "demangle", "HEAPGUARD_DEMANGLE", VALUE_WORD, "yes|no", "yes", 0, yes_no_words,            \
     "yes: C++ names in the reports' stacks are demangled (app::make(int)), as Valgrind's; "  \
     "no: printed as the object file has them (_ZN3app4makeEi); suppressions match the "      \
     "mangled names either way", NULL },                                                       \
+  { "read-inline-info", "HEAPGUARD_READ_INLINE_INFO", VALUE_WORD, "yes|no", "yes", 0,          \
+    yes_no_words,                                                                             \
+    "yes: a function inlined into its caller is a frame of its own in the reports' stacks "  \
+    "(the same address; the caller's frame at the line of the call), as Valgrind's, and "   \
+    "counts towards --stack-depth's frames printed; no: the caller's name only, at the "     \
+    "inlined function's line", NULL },                                                        \
   { "error-exitcode", "HEAPGUARD_ERROR_EXITCODE", VALUE_COUNT, "N", "99", HG_MAX_EXITCODE,       \
     NULL,                                                                                     \
     "exit status, 0 to 255, of a program in which errors were found (0: keep the "            \
@@ -265,6 +273,9 @@ static const struct cli_option run_options[] = {
   { "demangle", "HEAPGUARD_DEMANGLE", VALUE_WORD, "yes|no", "yes", 0, yes_no_words,
     "sampled guard mode: C++ names in its reports' stacks demangled (yes) or not (no), as "
     "check mode's", NULL },
+  { "read-inline-info", "HEAPGUARD_READ_INLINE_INFO", VALUE_WORD, "yes|no", "yes", 0, yes_no_words,
+    "sampled guard mode: inlined functions shown as frames of their own (yes) or not (no), "
+    "as check mode's", NULL },
   { "error-exitcode", "HEAPGUARD_ERROR_EXITCODE", VALUE_COUNT, "N", "99", HG_MAX_EXITCODE, NULL,
     "sampled guard mode: exit status, 0 to 255, of a program stopped by a bad access to a "
     "sampled block (0: it dies by the signal); an error found at a call (a double free) "

@@ -7,7 +7,9 @@
 # writes it) suppresses the same errors; a double free by heapguard:double-free; what
 # --gen-suppressions=all prints, pasted back, suppresses the same errors; bad files
 # stop the CLI with status 2 and file:line, and are left out, with one line, by the
-# library; without a suppression file the summary is unchanged.
+# library; without a suppression file the summary is unchanged; C++ names printed
+# demangled are matched and generated mangled; a function inlined into its caller is a
+# frame fun: lines match (by its mangled or its plain name) and generated files name.
 . "$(dirname "$0")/lib.sh"
 need gcc
 : "${HG_BUILD:=$HG_ROOT/build}"
@@ -172,6 +174,42 @@ S
   hg names_demangled --suppressions="$T/demangled.supp" --gen-suppressions=all "$T/names"
   expect names_demangled 99 'ERROR: memory-leak: 20 bytes' 'by 0x[0-9a-f]+: app::make\(int\) \(names\.cc:1\)' \
     '^   fun:_ZN3app4makeEi$' ! 'fun:app::make'
+
+  # A function inlined into main is a frame of its own, which a fun: line matches by its
+  # mangled name or by its plain one (DW_AT_name: what Valgrind prints and writes for an
+  # inlined frame); --gen-suppressions writes it, mangled, between operator new[] and main.
+  cat >"$T/inl.cc" <<'C'
+namespace app { __attribute__((always_inline)) inline int *grab(int n) { return new int[n]; } }
+int main() { int *volatile p = app::grab(5); p = nullptr; (void)p; return 0; }
+C
+  build inl g++ -g -O2 -o "$T/inl" "$T/inl.cc"
+  supp inl_mangled.supp <<'S'
+{
+   grab inlined, mangled
+   Memcheck:Leak
+   fun:_Znam
+   fun:_ZN3app4grabEi
+   fun:main
+}
+S
+  supp inl_plain.supp <<'S'
+{
+   grab inlined, as Valgrind names it
+   Memcheck:Leak
+   fun:_Znam
+   fun:grab
+   fun:main
+}
+S
+  hg inl_mangled --suppressions="$T/inl_mangled.supp" "$T/inl"
+  expect inl_mangled 0 'suppressed: 20 bytes in 1 blocks$' ! 'ERROR:'
+  hg inl_plain --suppressions="$T/inl_plain.supp" "$T/inl"
+  expect inl_plain 0 'suppressed: 20 bytes in 1 blocks$' ! 'ERROR:'
+  hg inl_gen --gen-suppressions=all "$T/inl"
+  expect inl_gen 99 'by 0x[0-9a-f]+: app::grab\(int\) \(inl\.cc:1\)' 'by 0x[0-9a-f]+: main \(inl\.cc:2\)'
+  HG_CHECKS=$((HG_CHECKS + 1))
+  grep -A2 '^   fun:_Znam$' "$T/inl_gen.log" | tr '\n' ' ' | grep -q '^   fun:_Znam    fun:_ZN3app4grabEi    fun:main $' ||
+    { fail "inl_gen: no fun:_Znam, fun:_ZN3app4grabEi, fun:main"; show inl_gen; }
 else
   say "skip  names (g++ is not installed)"
 fi

@@ -10,7 +10,8 @@
 #     mode's faults (a write: InvalidWrite, a read: InvalidRead) and a crash
 #     (<fatal_signal>): the document is closed though the process dies of the signal,
 #     and when the report itself faults; C++ names demangled in <fn> (mangled with
-#     HEAPGUARD_DEMANGLE=no);
+#     HEAPGUARD_DEMANGLE=no); an inlined call a <frame> of its own (none with
+#     HEAPGUARD_READ_INLINE_INFO=no);
 #   * beside real `valgrind --xml=yes` (when installed): the same elements in the same
 #     order in an error, the same kinds, the same leaked bytes (xml/leak.c: a leak both
 #     find whole; with a stale pointer left on the stack, Valgrind's count of a loop's
@@ -42,6 +43,7 @@ for p in bug_uaf bug_double_free_small bug_free_interior bug_overflow_small bug_
 done
 build bug_cxx_new_free g++ -O0 -g -w -o "$T/bug_cxx_new_free" "$B/bug_cxx_new_free.cc"
 build bug_demangled g++ -O0 -g -w -o "$T/bug_demangled" "$B/bug_demangled.cc"
+build bug_inlined g++ -O2 -g -w -fno-allocation-dce -o "$T/bug_inlined" "$B/bug_inlined.cc"
 build bug_overwrite gcc -O0 -g -w -o "$T/bug_overwrite" "$G/bug_overwrite.c"
 build bug_overread gcc -O0 -g -w -o "$T/bug_overread" "$G/bug_overread.c"
 build family gcc -O0 -g -w -o "$T/family" "$D/family.c"
@@ -97,6 +99,16 @@ xml demangled check -- "$T/bug_demangled"
 expect demangled "stack=InvalidFree:drop(Node*)@bug_demangled.cc@22|main@bug_demangled.cc@27"
 xml mangled check HEAPGUARD_DEMANGLE=no -- "$T/bug_demangled"
 expect mangled "stack=InvalidFree:_ZL4dropP4Node@bug_demangled.cc@22|main@bug_demangled.cc@27"
+# Inlined calls as frames of their own (--read-inline-info=yes), the same <ip>; or not
+xml inlined check -- "$T/bug_inlined"
+expect inlined "stack=InvalidFree:app::drop(Node*)@bug_inlined.cc@21|release@bug_inlined.cc@24|main@bug_inlined.cc@31" \
+  sameip=InvalidFree:3
+# HEAPGUARD_STACK_DEPTH counts the frames printed, inlined ones too (--num-callers)
+xml inlined_depth check HEAPGUARD_STACK_DEPTH=2 -- "$T/bug_inlined"
+expect inlined_depth "stack=InvalidFree:app::drop(Node*)@bug_inlined.cc@21|release@bug_inlined.cc@24" \
+  frames=InvalidFree:2
+xml not_inlined check HEAPGUARD_READ_INLINE_INFO=no -- "$T/bug_inlined"
+expect not_inlined "stack=InvalidFree:main@bug_inlined.cc@21"
 xml realloc_freed check -- "$T/bug_realloc_freed"
 expect realloc_freed kinds=InvalidFree top=InvalidFree:main:bug_realloc_freed.c:11
 xml thrice check -- "$T/bug_same_error_thrice"

@@ -13,6 +13,8 @@
       stack=KIND:F1|F2|...     the first error of KIND: its first stack's frames that are
                                the program's begin with F1, F2, ..., each FN@FILE@LINE
                                (names may have ':' and '|'-free C++ in them)
+      sameip=KIND:N            ... its first N such frames have one <ip> (inlined calls)
+      frames=KIND:N            ... it has N such frames
       dirs=OBJ                 every frame of OBJ with a <file> has an absolute <dir>,
                                and <dir>/<file> exists
       leak=KIND:BYTES:BLOCKS   an error of KIND with these <leakedbytes>, <leakedblocks>
@@ -61,6 +63,12 @@ def top_frame(err):
     return None
 
 
+def program_frames(root, kind):
+    """The frames of the first stack of the first error of KIND that are the program's."""
+    errs = errors_of(root, kind)
+    return [] if not errs else [f for f in errs[0].find("stack").findall("frame") if f.findtext("ip") != "0x0"]
+
+
 def check(path, checks):
     root = load(path)
     if root.findtext("protocolversion") != "4" or root.findtext("protocoltool") != "memcheck":
@@ -93,11 +101,21 @@ def check(path, checks):
         elif what == "stack":
             kind, _, listed_frames = arg.partition(":")
             want = [tuple(f.split("@")) for f in listed_frames.split("|")]
-            errs = errors_of(root, kind)
-            frames = [] if not errs else [f for f in errs[0].find("stack").findall("frame") if f.findtext("ip") != "0x0"]
+            frames = program_frames(root, kind)
             got = [(f.findtext("fn"), f.findtext("file"), f.findtext("line")) for f in frames][:len(want)]
             if got != want:
                 fail("%s: the first stack of %s begins %s, wanted %s" % (path, kind, got, want))
+        elif what == "sameip":
+            kind, _, n = arg.partition(":")
+            frames = program_frames(root, kind)
+            ips = [f.findtext("ip") for f in frames[:int(n)]]
+            if len(ips) != int(n) or len(set(ips)) != 1:
+                fail("%s: the first %s frames of %s's first stack do not share one <ip>: %s" % (path, n, kind, ips))
+        elif what == "frames":
+            kind, _, n = arg.partition(":")
+            frames = program_frames(root, kind)
+            if len(frames) != int(n):
+                fail("%s: the first stack of %s has %d frames, wanted %s" % (path, kind, len(frames), n))
         elif what == "leak":
             kind, nbytes, blocks = arg.split(":")
             got = [(e.findtext("xwhat/leakedbytes"), e.findtext("xwhat/leakedblocks")) for e in errors_of(root, kind)]
