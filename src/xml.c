@@ -475,8 +475,7 @@ void hg_xml_counts_end(void) {
 
 /* A generated suppression, inside its error (the part still open): Valgrind's
  * <suppression>: its frames as elements (hg_xml_sframe), then the log's lines in
- * <rawtext> (hg_xml_suppression_line), then hg_xml_suppression_end.  Names hold no
- * "]]>": the CDATA needs no escape. */
+ * <rawtext> (hg_xml_suppression_line), then hg_xml_suppression_end. */
 static bool in_suppression, in_rawtext;
 
 void hg_xml_suppression_begin(const char *kind, const char *leak_kinds) {
@@ -506,7 +505,14 @@ void hg_xml_suppression_line(const char *line) {
   XML_OUT(o);
   if (!in_rawtext) hg_ob_printf(&o, "    <rawtext>\n<![CDATA[\n");
   in_rawtext = true;
-  hg_ob_printf(&o, "%s\n", line);
+  /* Put, not printf (whose line is 512 bytes: a template's mangled name is longer); a
+   * "]]>" (a file name may hold one) ends the CDATA section and opens the next. */
+  for (const char *end; (end = __builtin_strstr(line, "]]>")) != NULL; line = end + 2) {
+    hg_ob_put(&o, line, (size_t)(end - line) + 2);
+    hg_ob_put(&o, "]]><![CDATA[", 12);
+  }
+  hg_ob_put(&o, line, __builtin_strlen(line));
+  hg_ob_put(&o, "\n", 1);
   hg_ob_flush(&o);
 }
 

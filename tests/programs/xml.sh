@@ -48,6 +48,10 @@ build bug_overwrite gcc -O0 -g -w -o "$T/bug_overwrite" "$G/bug_overwrite.c"
 build bug_overread gcc -O0 -g -w -o "$T/bug_overread" "$G/bug_overread.c"
 build family gcc -O0 -g -w -o "$T/family" "$D/family.c"
 build leak gcc -O0 -g -w -o "$T/leak" "$D/leak.c"
+build longname g++ -O0 -g -w -o "$T/longname" "$D/longname.cc"
+# a program whose frames have no function name (stripped), in a directory whose name
+# ends a CDATA section: its suppression's obj: line holds "]]>"
+mkdir -p "$T/d]]>e" && build stripped gcc -O0 -g -w -o "$T/d]]>e/stripped" "$D/leak.c" && strip "$T/d]]>e/stripped"
 build df gcc -O0 -g -w -o "$T/df" "$HG_ROOT/tests/programs/log_file/df.c"
 # A source file whose name needs escaping
 mkdir -p "$T/src" && cp "$B/bug_double_free_small.c" "$T/src/a&b<c>\"d\".c"
@@ -126,11 +130,12 @@ expect report_faulted kinds=InvalidWrite counts=
 
 # --gen-suppressions: a <suppression> in each error, as Valgrind's, whose text
 # suppresses the error when given back with --suppressions
-for p in bug_double_free_small leak; do
-  xml "gen_$p" check HEAPGUARD_GEN_SUPPRESSIONS=all -- "$T/$p"
-  expect "gen_$p" "supps=$T/gen_$p.supp"
-  xml "gen_${p}_back" check HEAPGUARD_SUPPRESSIONS="$T/gen_$p.supp" -- "$T/$p"
-  expect "gen_${p}_back" kinds= "supp=<insert_a_suppression_name_here>:1"
+for p in bug_double_free_small leak longname 'd]]>e/stripped'; do
+  n=gen_${p##*/}
+  xml "$n" check HEAPGUARD_GEN_SUPPRESSIONS=all -- "$T/$p"
+  expect "$n" "supps=$T/$n.supp"
+  xml "${n}_back" check HEAPGUARD_SUPPRESSIONS="$T/$n.supp" -- "$T/$p"
+  expect "${n}_back" kinds= "supp=<insert_a_suppression_name_here>:1"
 done
 
 # ---- beside Valgrind's --------------------------------------------------------------------
