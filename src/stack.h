@@ -84,9 +84,12 @@ struct hg_frame_where {
   const char *func, *file, *module;
   int line;
   const char *comp_dir;   /* a relative file's directory (its compilation unit's) */
-  /* An inlined function's plain name (DW_AT_name: "drop" where func is
-   * "_ZN3app4dropEP4Node"), which Valgrind prints and its suppressions name; else NULL. */
-  const char *inline_name;
+  /* Another name of the function, which suppressions' fun: lines match too; else NULL:
+   * an inlined function's plain name (DW_AT_name: "drop" where func is
+   * "_ZN3app4dropEP4Node"), which Valgrind prints and its suppressions name; or the
+   * symbol table's name a function goes by less its underscores ("__strdup" where
+   * func is "strdup", as Valgrind names it). */
+  const char *alias;
 };
 unsigned hg_stack_where(hg_stack_t id, struct hg_frame_where *out, unsigned max);
 

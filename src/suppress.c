@@ -167,7 +167,7 @@ static unsigned collect(const struct hg_supp_site *site, struct frame *out) {
   struct hg_frame_where w[HG_STACK_MAX_DEPTH];
   unsigned k = hg_stack_where(site->stack, w, HG_STACK_MAX_DEPTH);
   for (unsigned i = 0; i < k; i++)
-    out[n++] = (struct frame){ w[i].func, w[i].inline_name, w[i].file, w[i].module, w[i].line };
+    out[n++] = (struct frame){ w[i].func, w[i].alias, w[i].file, w[i].module, w[i].line };
   return n;
 }
 

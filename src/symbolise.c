@@ -39,6 +39,8 @@ static struct {
   int (*proc_report)(Dwfl *, pid_t);
   Dwfl_Module *(*addrmodule)(Dwfl *, Dwarf_Addr);
   const char *(*addrname)(Dwfl_Module *, GElf_Addr);
+  /* (optional: plain_alias's) */
+  const char *(*addrinfo)(Dwfl_Module *, GElf_Addr, GElf_Off *, GElf_Sym *, GElf_Word *, Elf **, Dwarf_Addr *);
   Dwfl_Line *(*getsrc)(Dwfl_Module *, Dwarf_Addr);
   const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *, Dwarf_Word *);
   const char *(*modinfo)(Dwfl_Module *, void ***, Dwarf_Addr *, Dwarf_Addr *, Dwarf_Addr *,
@@ -260,6 +262,7 @@ static bool symboliser_ready(void) {
   *(void **)&dw.attr_integrate = dlsym(lib, "dwarf_attr_integrate");
   *(void **)&dw.formudata = dlsym(lib, "dwarf_formudata");
   *(void **)&dw.getsrcfiles = dlsym(lib, "dwarf_getsrcfiles");
+  *(void **)&dw.addrinfo = dlsym(lib, "dwfl_module_addrinfo");
   *(void **)&dw.filesrc = dlsym(lib, "dwarf_filesrc");
   dw.callbacks.find_debuginfo = find_debuginfo;
   dw.offline_callbacks.find_debuginfo = find_debuginfo;
@@ -274,7 +277,7 @@ struct where {   /* = struct hg_frame_where (stack.h) */
   const char *func, *file, *module;
   int line;
   const char *comp_dir;   /* the compiler's directory, which a relative file is in */
-  const char *inline_name;
+  const char *alias;
 };
 _Static_assert(sizeof(struct where) == sizeof(struct hg_frame_where), "the same fields");
 
@@ -451,10 +454,10 @@ static unsigned inline_frames(Dwfl_Module *m, Dwarf_Addr a, struct where *out) {
        * like the others: Valgrind 3.19 prints the bare DW_AT_name, "put" for
        * app::Pool<long>::put(long*)), which suppressions may name too. */
       out[n] = outer;
-      out[n].inline_name = die_string(&scopes[i], DW_AT_name);
+      out[n].alias = die_string(&scopes[i], DW_AT_name);
       out[n].func = die_string(&scopes[i], DW_AT_linkage_name);
       if (!out[n].func) out[n].func = die_string(&scopes[i], DW_AT_MIPS_linkage_name);
-      if (!out[n].func) out[n].func = out[n].inline_name;
+      if (!out[n].func) out[n].func = out[n].alias;
       n++;
       Dwarf_Attribute at;
       Dwarf_Word file = 0, line = 0;   /* the call's, which the next frame out is at */
@@ -470,10 +473,34 @@ static unsigned inline_frames(Dwfl_Module *m, Dwarf_Addr a, struct where *out) {
   return n;
 }
 
+/* The name Valgrind gives the function at address a of module m, if name (the one
+ * libdw picked among the symbol's aliases) is another: libc's strdup is __strdup too
+ * (and __GI___strdup in its debug symbols), and libdw may pick either; readers and
+ * Valgrind's suppression files know it as strdup.  Name less a "__GI_" and its leading
+ * underscores, if the process's symbol of that name is the same function: the one
+ * dlsym finds starts where name's does (an interposed strdup does not: name stays).
+ * NULL if none. */
+static const char *plain_alias(Dwfl_Module *m, Dwarf_Addr a, const char *name) {
+  if (!name || name[0] != '_' || name[1] != '_' || !dw.addrinfo) return NULL;
+  const char *plain = name;
+  if (strncmp(plain, "__GI_", 5) == 0) plain += 5;
+  while (*plain == '_') plain++;
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  if (!*plain || !dw.addrinfo(m, a, &offset, &sym, NULL, NULL, NULL)) return NULL;
+  void *same = dlsym(RTLD_DEFAULT, plain);
+  return same && (Dwarf_Addr)(uintptr_t)same == a - offset ? plain : NULL;
+}
+
 /* The function, file and line of address a of module m into out[0..n), its inlined
  * calls first (inline_frames); n. */
 static unsigned module_frames(Dwfl_Module *m, Dwarf_Addr a, struct where *out) {
   out[0].func = dw.addrname(m, a);
+  const char *plain = plain_alias(m, a, out[0].func);
+  if (plain) {
+    out[0].alias = out[0].func;
+    out[0].func = plain;
+  }
   source_line(m, a, &out[0]);
   return inline_frames(m, a, out);
 }

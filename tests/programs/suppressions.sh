@@ -214,6 +214,28 @@ else
   say "skip  names (g++ is not installed)"
 fi
 
+# A function with several names is printed by the one Valgrind prints: libc's strdup
+# is __strdup too, which libdw picked ("by __strdup (strdup.c:42)"); a fun: line matches
+# it by either name, and --gen-suppressions writes strdup, as Valgrind's.
+printf '#include <string.h>\nint main(void) { char *volatile s = strdup("hello"); s = 0; (void)s; return 0; }\n' \
+  >"$T/dup.c"
+build dup gcc -g -O0 -o "$T/dup" "$T/dup.c"
+for name in strdup __strdup; do
+  supp "dup_$name.supp" <<S
+{
+   strdup's block, as $name
+   Memcheck:Leak
+   fun:malloc
+   fun:$name
+   fun:main
+}
+S
+  hg "dup_$name" --suppressions="$T/dup_$name.supp" "$T/dup"
+  expect "dup_$name" 0 'suppressed: 6 bytes in 1 blocks$' ! 'ERROR:'
+done
+hg dup_gen --gen-suppressions=all "$T/dup"
+expect dup_gen 99 'by 0x[0-9a-f]+: strdup \(' '^   fun:strdup$' ! '__strdup'
+
 # Every leak suppressed: status 0, no ERROR line, the counts in the summaries; by the
 # environment form, two files joined with ':'.
 supp all_leaks.supp <<'S'
