@@ -7,6 +7,7 @@
 #include "check.h"
 #include "blocks.h"
 #include "stack.h"
+#include "thread_id.h"
 
 enum shape { F_OVERFLOW, F_UNDERFLOW, F_AFTER_FREE, F_DOUBLE_FREE, F_BAD_POINTER, F_MISMATCH };
 
@@ -23,6 +24,7 @@ struct finding {
   bool in_report;          /* found by heapguard's own call while it printed a report
                               (deferred: hg_check_defer) */
   size_t size, align;      /* F_MISMATCH: what the deallocation said (check.h) */
+  struct hg_thread_id thread;   /* the thread that found it (add) */
 };
 
 #define MAX_FINDINGS 8

@@ -194,7 +194,9 @@ bool hg_check_report(const struct finding *f) {
   const char *op = hg_check_api_names[f->op];
   const char *state = b->state == HG_BLOCK_FREED ? "free'd" : "alloc'd";
   hg_diag_lock();
-  if (hg_xml_on) hg_xml_error(kind, f->access, hg_diag_context_number(kind, f->where, f->block.alloc_stack));
+  hg_diag_thread(&f->thread);
+  if (hg_xml_on)
+    hg_xml_error(kind, f->access, hg_diag_context_number(kind, f->where, f->block.alloc_stack), &f->thread);
   switch (f->shape) {
   case F_OVERFLOW:
     hg_diag_line("ERROR: %s: %s past the end of a %zu-byte block", kind, access_word(f), b->size);
@@ -271,6 +273,7 @@ bool hg_check_report_fault(uintptr_t addr, int access, hg_stack_t where) {
   if (b) f.block = *b;
   hg_check_unlock();
   if (!b) return false;
+  hg_thread_id_get(&f.thread);
   uintptr_t user = hg_block_user(&f.block), lo, hi;
   if (heap) {
     /* Only a protected page faults; the block may have left meanwhile (then the access

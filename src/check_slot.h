@@ -31,7 +31,10 @@ extern HG_HIDDEN struct findings hg_check_pending;
 static inline bool room(const struct findings *fs) { return fs->n < MAX_FINDINGS; }
 
 static inline void add(struct findings *fs, struct finding f) {
-  if (fs->n < MAX_FINDINGS) fs->f[fs->n++] = f;
+  if (fs->n < MAX_FINDINGS) {
+    hg_thread_id_get(&f.thread);
+    fs->f[fs->n++] = f;
+  }
 }
 
 /* A guarded slot's slack (guard.h: the bytes of its pages around the block that no

@@ -38,6 +38,7 @@
 #include "options.h"
 #include "sigstack.h"
 #include "stack.h"
+#include "thread_id.h"
 #include "trace.h"
 #include "xml.h"
 
@@ -180,10 +181,12 @@ static bool in_own_code(const struct crash *c) {
   return false;
 }
 
-static void print_header(const struct crash *c) {
+/* The thread by its number in reports (thread_id.h) and the kernel's id (gdb's LWP,
+ * ps -L's): the main thread's is the process's, and left unsaid. */
+static void print_header(const struct crash *c, const struct hg_thread_id *t) {
   const siginfo_t *si = c->si;
-  char thread[32] = "";
-  if (gettid() != getpid()) hg_format(thread, sizeof thread, " in thread %d", (int)gettid());
+  char thread[48] = "";
+  if (gettid() != getpid()) hg_format(thread, sizeof thread, " in thread %u (tid %d)", t->number, (int)gettid());
   const char *sname = signal_name(c->sig);
   if (si->si_code <= 0) {
     bool self = si->si_pid == getpid();
@@ -274,10 +277,10 @@ static void describe_address(const struct crash *c) {
 
 /* The crash's <fatal_signal> (xml.h): its si_code always; for a signal the hardware
  * raised (si_code > 0), what the code means and the address, as Valgrind's has them. */
-static void xml_fatal(const struct crash *c) {
+static void xml_fatal(const struct crash *c, const struct hg_thread_id *t) {
   int code = c->si ? c->si->si_code : 0;
   const char *name, *event = code > 0 ? code_meaning(c->sig, code, &name) : NULL;
-  hg_xml_fatal(c->sig, signal_name(c->sig), code, event, event ? c->si->si_addr : NULL);
+  hg_xml_fatal(c->sig, signal_name(c->sig), code, event, event ? c->si->si_addr : NULL, t);
 }
 
 /* The report proper: hg_exit_work_crash's first step (its lock waits are limited: the
@@ -287,8 +290,11 @@ static void report(void *arg) {
   c->where = hg_stack_capture_context(c->uc);
   hg_diag_error("fatal-signal", c->where, 0);
   hg_diag_lock();
-  if (hg_xml_on) xml_fatal(c);
-  print_header(c);
+  struct hg_thread_id t;
+  hg_thread_id_get(&t);
+  hg_diag_thread(&t);
+  if (hg_xml_on) xml_fatal(c, &t);
+  print_header(c, &t);
   if (c->where) hg_stack_print(c->where, NULL);
   else hg_diag_line("   at %p", (void *)hg_context_pc(c->uc));
   describe_address(c);
@@ -329,8 +335,11 @@ static void crash_report(void *arg) {
   if (c.own || small_stack) hg_stack_no_symbols = 1;
   if (c.own) {
     /* No lock, no allocation, not even the depot's: the lines, and why nothing more. */
-    if (hg_xml_on) xml_fatal(&c);
-    print_header(&c);
+    struct hg_thread_id t;
+    hg_thread_id_get(&t);
+    hg_diag_thread(&t);
+    if (hg_xml_on) xml_fatal(&c, &t);
+    print_header(&c, &t);
     if (!c.nframes) hg_diag_line("   at %p", (void *)hg_context_pc(uc));
     hg_stack_print_raw(c.frames, c.nframes, hg_opt.stack_depth);
     describe_address(&c);

@@ -13,6 +13,7 @@
 #include "lock.h"
 #include "options.h"
 #include "suppress.h"
+#include "thread_id.h"
 #include "xml.h"
 
 #define MAX_CONTEXTS 4096
@@ -119,6 +120,7 @@ static HG_COLD int output_again(int stale) {
 
 void hg_diag_init(void) {
   output();
+  hg_thread_id_start();
   /* Check and guard modes' document (sampled mode has none): here, in the settings
    * text, not in hg_check_start, the default mode's hot text, which a call more took
    * past its sixth page (programs/resident). */
@@ -166,6 +168,14 @@ static size_t format_line(char *line, size_t size, const char *fmt, va_list ap) 
 
 bool hg_diag_xml_only;
 
+/* Line [0, n) to the text output (stderr or the log file). */
+static void write_text(const char *line, size_t n) {
+  int fd = output();
+  if (hg_unlikely(!output_is_ours(fd))) fd = output_again(fd);
+  int error = hg_write_all(fd, line, n);
+  if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
+}
+
 void hg_diag_line(const char *fmt, ...) {
   if (hg_diag_silent) return;
   char line[2048];
@@ -177,10 +187,7 @@ void hg_diag_line(const char *fmt, ...) {
     if (hg_xml_on && reporting) hg_xml_line(line, n);
     return;
   }
-  int fd = output();
-  if (hg_unlikely(!output_is_ours(fd))) fd = output_again(fd);
-  int error = hg_write_all(fd, line, n);
-  if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
+  write_text(line, n);
   /* (The reporting thread's lines only: another's, outside any report, is no part of
    * the error being written.) */
   if (hg_unlikely(hg_xml_on) && reporting) hg_xml_line(line, n);
@@ -194,10 +201,22 @@ void hg_diag_text(const char *fmt, ...) {
   size_t n = hg_vformat(line, sizeof line - 1, fmt, ap);
   va_end(ap);
   line[n++] = '\n';
-  int fd = output();
-  if (hg_unlikely(!output_is_ours(fd))) fd = output_again(fd);
-  int error = hg_write_all(fd, line, n);
-  if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
+  write_text(line, n);
+}
+
+/* The thread of the last error printed: Valgrind's count starts at 1, so a program
+ * whose errors are all the main thread's never sees the line.  (The report lock's.) */
+static uint32_t last_thread_printed = 1;
+
+void hg_diag_thread(const struct hg_thread_id *t) {
+  if (hg_diag_silent || !t->number || t->number == last_thread_printed) return;
+  last_thread_printed = t->number;
+  if (hg_diag_xml_only) return;   /* the document has it as <tid> */
+  char line[128];
+  size_t n = hg_format(line, sizeof line - 1, "==%d== Thread %u%s%s:", (int)getpid(), t->number,
+                       t->name[0] ? " " : "", t->name);
+  line[n++] = '\n';
+  write_text(line, n);
 }
 
 void hg_diag_line_raw(const char *fmt, ...) {

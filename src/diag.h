@@ -24,6 +24,12 @@ const char *hg_diag_mode(void);
 /* One line of a report. */
 void hg_diag_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Before an error's first line (inside hg_diag_lock): Valgrind's "Thread N name:" if
+ * thread t is not the one whose error was printed last; in the text alone (XML has
+ * <tid>, thread_id.h). */
+struct hg_thread_id;
+void hg_diag_thread(const struct hg_thread_id *t);
+
 /* Set (the report lock held) while a report prints what only its XML form has
  * (xml.h): hg_diag_line's lines then go to the document alone. */
 extern HG_HIDDEN bool hg_diag_xml_only;

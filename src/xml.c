@@ -23,6 +23,7 @@
 
 #include "diag.h"
 #include "options.h"
+#include "thread_id.h"
 #include "supp_parse.h"
 
 bool hg_xml_on;
@@ -280,9 +281,11 @@ static void close_part(struct hg_ob *o) {
   part = PART_NONE;
 }
 
-/* Valgrind numbers its threads from 1, the main thread's; heapguard's <tid> is 1 for
- * the main thread and the kernel's id for the others. */
-static int tid(void) { return gettid() == getpid() ? 1 : (int)gettid(); }
+/* <tid> and, if the program named the thread, <threadname> (thread_id.h). */
+static void thread_elements(struct hg_ob *o, const struct hg_thread_id *t) {
+  hg_ob_printf(o, "  <tid>%u</tid>\n", t->number);
+  if (t->name[0]) xelem(o, "  ", "threadname", t->name);
+}
 
 static bool begin_part(enum part p) {
   if (doc == DOC_LOST) {   /* said once, at the first error: a clean child says nothing */
@@ -305,11 +308,12 @@ static bool begin_part(enum part p) {
 
 static size_t unique(size_t context) { return context == SIZE_MAX ? unlisted_unique++ : unique_base + context; }
 
-void hg_xml_error(const char *kind, int access, size_t context) {
+void hg_xml_error(const char *kind, int access, size_t context, const struct hg_thread_id *t) {
   if (!begin_part(PART_ERROR)) return;
   XML_OUT(o);
-  hg_ob_printf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>%d</tid>\n  <kind>%s</kind>\n", unique(context), tid(),
-               memcheck_kind(kind, access));
+  hg_ob_printf(&o, "<error>\n  <unique>0x%zx</unique>\n", unique(context));
+  thread_elements(&o, t);
+  hg_ob_printf(&o, "  <kind>%s</kind>\n", memcheck_kind(kind, access));
   hg_ob_flush(&o);
   what_pending = true;   /* the report's first line */
 }
@@ -326,11 +330,13 @@ void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, size_t context
   leak_blocks = blocks;
 }
 
-void hg_xml_fatal(int sig, const char *signame, int code, const char *event, const void *addr) {
+void hg_xml_fatal(int sig, const char *signame, int code, const char *event, const void *addr,
+                  const struct hg_thread_id *t) {
   if (!begin_part(PART_FATAL)) return;
   XML_OUT(o);
-  hg_ob_printf(&o, "<fatal_signal>\n  <tid>%d</tid>\n  <signo>%d</signo>\n  <signame>%s</signame>\n  <sicode>%d</sicode>\n",
-               tid(), sig, signame, code);
+  hg_ob_printf(&o, "<fatal_signal>\n");
+  thread_elements(&o, t);
+  hg_ob_printf(&o, "  <signo>%d</signo>\n  <signame>%s</signame>\n  <sicode>%d</sicode>\n", sig, signame, code);
   if (event) hg_ob_printf(&o, "  <event>%s</event>\n  <siaddr>%p</siaddr>\n", event, addr);
   hg_ob_flush(&o);
 }

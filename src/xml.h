@@ -29,8 +29,10 @@ void hg_xml_start(void);
  * access: check_internal.h's finding access (2: a write, 1: a read, 0: check mode's
  * written bytes, 3: unknown), which picks Memcheck's InvalidRead or InvalidWrite.
  * context: its error context's number (diag.h: hg_diag_context_number), the <unique>;
- * SIZE_MAX: none (a leak record that is not an error), one past the contexts' given. */
-void hg_xml_error(const char *kind, int access, size_t context);
+ * SIZE_MAX: none (a leak record that is not an error), one past the contexts' given.
+ * t: the thread that found it (<tid>, <threadname>). */
+struct hg_thread_id;
+void hg_xml_error(const char *kind, int access, size_t context, const struct hg_thread_id *t);
 /* A leak record: leak_kind 0 definitely, 1 indirectly lost, 2 still reachable. */
 void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, size_t context);
 /* --gen-suppressions (suppress.c): a <suppression> in the error just reported: begin
@@ -42,8 +44,10 @@ void hg_xml_suppression_line(const char *line);
 void hg_xml_suppression_end(void);
 /* A crash report (crash.c): a <fatal_signal> with the first stack printed; code: the
  * signal's si_code; event: what the kernel's code means, for a signal the hardware
- * raised, with the faulting address addr (Valgrind's <event> and <siaddr>), or NULL. */
-void hg_xml_fatal(int sig, const char *signame, int code, const char *event, const void *addr);
+ * raised, with the faulting address addr (Valgrind's <event> and <siaddr>), or NULL;
+ * t: the thread it killed. */
+void hg_xml_fatal(int sig, const char *signame, int code, const char *event, const void *addr,
+                  const struct hg_thread_id *t);
 
 /* One line of a report, as diag.c formatted it ("==pid== " first). */
 void hg_xml_line(const char *line, size_t n);

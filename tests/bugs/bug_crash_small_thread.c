@@ -1,5 +1,5 @@
 // expect-error: fatal-signal
-// expect-text: ERROR: fatal-signal: SIGSEGV \(signal 11\) in thread [0-9]+: READ at address 0x8: address not mapped \(SEGV_MAPERR\)
+// expect-text: ERROR: fatal-signal: SIGSEGV \(signal 11\) in thread 2 \(tid [0-9]+\): READ at address 0x8: address not mapped \(SEGV_MAPERR\)
 // expect-text: at 0x[0-9a-f]+: crash \(bug_crash_small_thread\.c:23\)
 // expect-text: Process terminating with the default action of signal 11 \(SIGSEGV\)
 // expect-text: ERROR SUMMARY: 1 errors from 1 contexts

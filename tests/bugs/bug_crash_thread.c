@@ -1,5 +1,5 @@
 // expect-error: fatal-signal
-// expect-text: ERROR: fatal-signal: SIGSEGV \(signal 11\) in thread [0-9]+: WRITE at address 0x10
+// expect-text: ERROR: fatal-signal: SIGSEGV \(signal 11\) in thread 2 \(tid [0-9]+\): WRITE at address 0x10
 // expect-text: crasher \(bug_crash_thread\.c:24\)
 // expect-text: definitely lost: 0 bytes in 0 blocks
 // expect-status: 139

@@ -41,6 +41,8 @@ for p in bug_uaf bug_double_free_small bug_free_interior bug_overflow_small bug_
          bug_realloc_freed bug_same_error_thrice bug_crash_null clean_calloc; do
   build "$p" gcc -O0 -g -w -o "$T/$p" "$B/$p.c"
 done
+build bug_thread_named gcc -O0 -g -w -pthread -o "$T/bug_thread_named" "$B/bug_thread_named.c"
+build bug_crash_thread gcc -O0 -g -w -pthread -o "$T/bug_crash_thread" "$B/bug_crash_thread.c"
 build bug_cxx_new_free g++ -O0 -g -w -o "$T/bug_cxx_new_free" "$B/bug_cxx_new_free.cc"
 build bug_demangled g++ -O0 -g -w -o "$T/bug_demangled" "$B/bug_demangled.cc"
 build bug_inlined g++ -O2 -g -w -fno-allocation-dce -o "$T/bug_inlined" "$B/bug_inlined.cc"
@@ -87,6 +89,12 @@ xml relative check -- "$T/relative"
 expect relative kinds=InvalidWrite top=InvalidWrite:main:bug_uaf.c:12 "dirs=$T/relative"
 xml double_free check -- "$T/bug_double_free_small"
 expect double_free kinds=InvalidFree top=InvalidFree:main:bug_double_free_small.c:12 counts=1
+# the thread that found each error: <tid> its number (the main thread's 1), <threadname>
+# the name the program gave it; the thread a crash killed
+xml threads check -- "$T/bug_thread_named"
+expect threads kinds=InvalidFree,InvalidFree,InvalidFree tids=2/worker,3,1
+xml crash_thread check -- "$T/bug_crash_thread"
+expect crash_thread fatal=SIGSEGV fataltid=2
 xml interior check -- "$T/bug_free_interior"
 expect interior kinds=InvalidFree top=InvalidFree:main:bug_free_interior.c:12
 xml overflow check -- "$T/bug_overflow_small"
@@ -141,7 +149,7 @@ done
 # ---- beside Valgrind's --------------------------------------------------------------------
 if type -P valgrind >/dev/null; then
   for c in bug_double_free_small:InvalidFree bug_free_interior:InvalidFree bug_uaf:InvalidWrite \
-           leak:Leak_DefinitelyLost; do
+           leak:Leak_DefinitelyLost bug_thread_named:InvalidFree; do
     p=${c%%:*} kind=${c#*:}
     valgrind --xml=yes --xml-file="$T/$p.vg.xml" --leak-check=full "$T/$p" >/dev/null 2>&1
     xml "$p.hg" check -- "$T/$p"

@@ -26,6 +26,9 @@
       supps=FILE               every error ends with a <suppression> as Valgrind's
                                (--gen-suppressions); their <rawtext>s written to FILE
       pid=N                    <pid> is N
+      tids=T1,T2,...           the errors' threads, in order: each <tid>, and
+                               "/<threadname>" if it has one
+      fataltid=T               the <fatal_signal>'s thread, as in tids=
     check.py --shape OURS THEIRS KIND
                                the first error of KIND in both: the same child elements
                                in the same order, the same <leakedbytes> if a leak
@@ -186,6 +189,14 @@ def check(path, checks):
                 if not d.startswith("/") or not os.path.exists(os.path.join(d, name)):
                     fail("%s: frame %s: dir %r, file %r: not an absolute path to it" % (path, f.findtext("fn"), d, name))
                     break
+        elif what in ("tids", "fataltid"):
+            def thread(e):
+                name = e.findtext("threadname")
+                return e.findtext("tid") + ("/" + name if name is not None else "")
+            parts = errors_of(root) if what == "tids" else root.findall("fatal_signal")
+            got = [thread(e) for e in parts]
+            if got != arg.split(","):
+                fail("%s: %s %s, wanted %s" % (path, what, got, arg.split(",")))
         elif what == "pid":
             if root.findtext("pid") != arg:
                 fail("%s: pid %s, wanted %s" % (path, root.findtext("pid"), arg))
