@@ -116,6 +116,12 @@ static void print_placed(const struct places *p, unsigned i, const char *lead, c
 }
 
 void hg_stack_print_raw(const uintptr_t *frames, unsigned n, unsigned depth) {
+  /* The first frame is where the signal came, the others return addresses: printed
+   * less 1, a byte of their call (print_frame in symbolise.c). */
+  uintptr_t calls[HG_STACK_MAX_DEPTH];
+  if (n > HG_STACK_MAX_DEPTH) n = HG_STACK_MAX_DEPTH;
+  for (unsigned i = 0; i < n; i++) calls[i] = frames[i] - (i ? 1 : 0);
+  frames = calls;
   struct places p;
   bool placed = place_frames(&p, frames, n);
   if (hg_xml_on) hg_xml_stack_begin(NULL);
@@ -145,19 +151,27 @@ HG_NOINLINE void hg_stack_print_unsymbolised(const uintptr_t *frames, unsigned n
   struct places p;
   uintptr_t copy[HG_STACK_MAX_DEPTH] = { 0 };   /* (one load each: a dlclose may be rewriting them) */
   if (n > HG_STACK_MAX_DEPTH) n = HG_STACK_MAX_DEPTH;
-  for (unsigned i = 0; i < n; i++) copy[i] = __atomic_load_n(&frames[i], __ATOMIC_RELAXED);
+  /* A return address is printed less 1, a byte of its call (print_frame in
+   * symbolise.c); an unloaded object's frame, encoded, once decoded. */
+  uintptr_t back[HG_STACK_MAX_DEPTH];
+  for (unsigned i = 0; i < n; i++) {
+    copy[i] = __atomic_load_n(&frames[i], __ATOMIC_RELAXED);
+    back[i] = i == 0 && exact ? 0 : 1;
+    if (!(copy[i] & HG_FRAME_UNLOADED)) copy[i] -= back[i];
+  }
   bool placed = place_frames(&p, copy, n);
   unsigned first = 0;
   if (named && !exact && hg_stack_linked_statically())
     for (unsigned i = 0; i < n && i < HG_STACK_OWN_FRAMES_MAX; i++)
-      if (hg_stack_is_entry_point(hg_stack_exe_name(copy[i], 1))) first = i + 1;
+      if (hg_stack_is_entry_point(hg_stack_exe_name(copy[i], 0))) first = i + 1;
   size_t depth = hg_opt.stack_depth ? hg_opt.stack_depth : HG_STACK_MAX_DEPTH;
   for (unsigned i = first, shown = 0; i < n && shown < depth; i++, shown++) {
     const char *lead = (i == first && !api) ? "at" : "by";
-    const char *func = named ? hg_stack_exe_name(copy[i], i == 0 && exact ? 0 : 1) : NULL;
+    const char *func = named ? hg_stack_exe_name(copy[i], 0) : NULL;
     if (copy[i] & HG_FRAME_UNLOADED) {
       const struct hg_unloaded *o = hg_unloaded_get(hg_unload_index(copy[i]));
-      uintptr_t file_offset, a = hg_stack_unloaded_address(copy[i], &file_offset);
+      uintptr_t file_offset, a = hg_stack_unloaded_address(copy[i], &file_offset) - back[i];
+      file_offset -= back[i];
       if (hg_xml_on) hg_xml_frame(a, o && o->path[0] ? o->path : NULL, NULL, NULL, NULL, 0);
       hg_diag_line("   %s %p: ??? (in %s+0x%lx, unloaded)", lead, (void *)a,
                    o && o->path[0] ? o->path : "an unloaded object", (unsigned long)file_offset);

@@ -708,11 +708,17 @@ static unsigned first_program_frame(const uintptr_t *frames, unsigned n, bool ex
   return first;
 }
 
-/* One symbolised line of frame f (encoded or not): w, demangled for display. */
-static void print_frame(uintptr_t f, const char *lead, const struct where *w) {
+/* One symbolised line of frame f (encoded or not): w, demangled for display.  back: 1
+ * if f is a return address.  The address printed is then f - 1, a byte of the call
+ * instruction, as Valgrind prints it: the one addr2line (or gdb's info line) turns into
+ * the call's line, where the return address may be the next line's, or the next
+ * function's after a call that does not return. */
+static void print_frame(uintptr_t f, uintptr_t back, const char *lead, const struct where *w) {
   char *readable = demangled(w->func);
   const char *func = readable ? readable : w->func ? w->func : "???";
   uintptr_t file_offset = 0, a = f & HG_FRAME_UNLOADED ? hg_stack_unloaded_address(f, &file_offset) : f;
+  a -= back;
+  file_offset -= back;
   if (hg_xml_on) hg_xml_frame(a, w->module, readable ? readable : w->func, w->file, w->comp_dir, w->line);
   if (f & HG_FRAME_UNLOADED) {
     if (w->file)
@@ -722,11 +728,11 @@ static void print_frame(uintptr_t f, const char *lead, const struct where *w) {
       hg_diag_line("   %s %p: %s (in %s+0x%lx, unloaded)", lead, (void *)a, func, w->module,
                    (unsigned long)file_offset);
   } else if (w->file)
-    hg_diag_line("   %s %p: %s (%s:%d)", lead, (void *)f, func, base_name(w->file), w->line);
+    hg_diag_line("   %s %p: %s (%s:%d)", lead, (void *)a, func, base_name(w->file), w->line);
   else if (w->module)
-    hg_diag_line("   %s %p: %s (in %s)", lead, (void *)f, func, w->module);
+    hg_diag_line("   %s %p: %s (in %s)", lead, (void *)a, func, w->module);
   else
-    hg_diag_line("   %s %p: ???", lead, (void *)f);
+    hg_diag_line("   %s %p: ???", lead, (void *)a);
   free(readable);
 }
 
@@ -755,10 +761,11 @@ static void print_stack(hg_stack_t id, const char *api) {
     uintptr_t f = __atomic_load_n(&frames[i], __ATOMIC_RELAXED);
     /* A return address points after the call: look up the call itself. */
     struct where w[INLINE_MAX];
-    unsigned k = symbolise_frame(f, i == 0 ? 1 - exact : 1, w);
+    uintptr_t back = i == 0 ? 1 - exact : 1;
+    unsigned k = symbolise_frame(f, back, w);
     bool end = false;
     for (unsigned j = 0; j < k && shown < depth; j++, shown++) {
-      print_frame(f, shown == 0 && !api ? "at" : "by", &w[j]);
+      print_frame(f, back, shown == 0 && !api ? "at" : "by", &w[j]);
       end |= stack_end(&w[j]);
     }
     if (end) break;

@@ -235,12 +235,12 @@ for size in "$minsig" $((minsig + 2048)); do
 done
 
 # 8. A crash in heapguard's own code: frames as module+offset, and the program's frame
-# is main's (addr2line, on the call: the return address less 1).
+# is main's (addr2line on the printed offset: the call's, the return address less 1).
 check
 run ownnull env LD_PRELOAD="$LIB" HEAPGUARD_MODE=check "$T/ownnull"
 off=$(sed -n 's|.* by 0x[0-9a-f]*: ??? (in .*/ownnull+0x\([0-9a-f]*\))$|\1|p' "$T/ownnull.err" | head -n 1)
 func=
-[ -n "$off" ] && command -v addr2line >/dev/null && func=$(addr2line -f -e "$T/ownnull" "$(printf '0x%x' $((0x$off - 1)))" | head -n 1)
+[ -n "$off" ] && command -v addr2line >/dev/null && func=$(addr2line -f -e "$T/ownnull" "0x$off" | head -n 1)
 if [ "$st" = 139 ] && grep -q "came in heapguard's own code" "$T/ownnull.err" &&
    grep -Eq ' at 0x[0-9a-f]+: \?\?\? \(in .*libheapguard\.so\+0x[0-9a-f]+\)$' "$T/ownnull.err" &&
    grep -Eq ' by 0x[0-9a-f]+: \?\?\? \(in .*libc\.so\.6\+0x[0-9a-f]+\)$' "$T/ownnull.err" &&
