@@ -57,6 +57,7 @@
 #include "pagemap.h"
 #include "stack.h"
 #include "suppress.h"
+#include "thread_id.h"
 #include "wipe.h"
 #include "stop.h"
 #include "unreadable.h"
@@ -550,6 +551,9 @@ static void suppressed(const struct group *g, struct totals *t) {
  * without "ERROR:", in Valgrind's words); either way not if a suppression matches it
  * (then it is counted as suppressed).  Summary mode: only the suppressions matched. */
 static void print_groups(const struct group *groups, size_t ngroups, struct totals *t) {
+  /* A loss record is the main thread's, as Valgrind's (its XML <tid> 1): after an error
+   * of another thread, "Thread 1:" comes before it. */
+  static const struct hg_thread_id exit_thread = { 1, "" };
   static const char *const how[] = { "definitely lost", "indirectly lost", "still reachable" };
   for (size_t i = 0; i < ngroups; i++) {
     const struct group *g = &groups[i];
@@ -571,6 +575,7 @@ static void print_groups(const struct group *groups, size_t ngroups, struct tota
     }
     if (!shown) continue;
     hg_diag_lock();
+    hg_diag_thread(&exit_thread);
     if (hg_xml_on)
       hg_xml_leak(g->kind, g->bytes, g->blocks, error ? hg_diag_context_number("memory-leak", g->kind, g->stack) : SIZE_MAX);
     hg_diag_line("%s%zu bytes in %u blocks are %s in loss record %zu of %zu", error ? "ERROR: memory-leak: " : "",
