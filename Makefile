@@ -151,9 +151,13 @@ $(LIB_SO): $(OBJS) $(LDSCRIPT)
 	$(Q)$(CC) -shared -pthread $(LIBLDFLAGS) -Wl,-z,now,-z,nodelete $(RELR) -Wl,-soname,libheapguard.so $(NOFINI) \
 	  -Wl,-T,$(LDSCRIPT) -o $@ $(OBJS)
 
-$(LIB_A): $(OBJS)
+# The archive leaves out dlopen.c's dlopen: in a program linked with -static, glibc's
+# static dlopen is the only one, and the wrapper, taking the place of it, found none to
+# go on to (dlsym RTLD_NEXT): heapguard's own dlopen of libunwind failed.
+A_OBJS := $(filter-out $(BUILD)/obj/dlopen.o,$(OBJS))
+$(LIB_A): $(A_OBJS)
 	$(if $(Q),@echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $(OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $(A_OBJS)
 
 lib: $(LIB_SO) $(LIB_A)
 
