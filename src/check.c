@@ -229,6 +229,26 @@ static void release(struct hg_block *b) {
   slot_free_at(hg_blocks_erase(b), slot, idx);
 }
 
+void hg_check_quarantined(struct hg_check_quarantined *q) {
+  *q = (struct hg_check_quarantined){ 0 };
+  hg_lock_inline(&hg_check_mutex);
+  for (size_t i = 0; i < ring_len; i++) {
+    const struct hg_block *b = ring[(ring_head + i) & (ring_cap - 1)];
+    if (b->state != HG_BLOCK_FREED || (b->flags & HG_BLOCK_GUARDED)) continue;
+    const struct hg_span *s = hg_pagemap_get((const void *)b->slot);
+    if (!s) continue;
+    if (s->kind == HG_SPAN_SMALL) {
+      q->small_bytes += s->bsize;
+      q->small_blocks++;
+    } else if (s->kind == HG_SPAN_MEDIUM && !s->own_mapping) {
+      q->medium_bytes += hg_span_bytes(s);
+      q->medium_requested += s->size;
+      q->medium_blocks++;
+    }
+  }
+  hg_unlock_inline(&hg_check_mutex);
+}
+
 /* Let blocks leave the quarantine until it holds at most `limit` bytes, verifying
  * each; stop early when the findings are full (the rest leave on a later call).
  * (Inlined, as slot_alloc: drain is its other caller.) */

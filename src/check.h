@@ -78,6 +78,14 @@ void hg_check_delete(void *p, enum hg_api api, size_t size, size_t align);
  * block p from malloc or aligned_alloc: record p as api's, of n bytes (the runtime may
  * have asked for more) and aligned to `align` (0: not an aligned form). */
 void hg_check_retag(void *p, enum hg_api api, size_t n, size_t align);
+/* The slots the quarantine holds in small spans and in medium spans of the region,
+ * bytes as the stats count them (the class size; the span) and blocks: freed by the
+ * program, so not in use to mallinfo2 (stats.c).  Guarded slots are counted out when
+ * freed (hg_stats_guarded); a slot with a mapping of its own stays mapped, hblkhd's. */
+struct hg_check_quarantined {
+  size_t small_bytes, small_blocks, medium_bytes, medium_requested, medium_blocks;
+};
+void hg_check_quarantined(struct hg_check_quarantined *q);
 void *hg_check_realloc(void *p, size_t n);
 size_t hg_check_usable_size(const void *p);
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "guard.h"
 #include "heap.h"
 #include "heapguard.h"
@@ -290,6 +291,10 @@ static void sort_spans(struct hg_stats_span *v, size_t n) {
   }
 }
 
+/* *from less n, no lower than 0 (the figures of a snapshot are read without a lock
+ * that would freeze the program between the walk and this). */
+static void take(size_t *from, size_t n) { *from -= n < *from ? n : *from; }
+
 bool hg_stats_snapshot(struct hg_snapshot *sn, bool try, bool spans) {
   hg_init();
   struct hg_stats_span *keep = sn->spans;
@@ -304,6 +309,18 @@ bool hg_stats_snapshot(struct hg_snapshot *sn, bool try, bool spans) {
   if (!hg_region_walk(&r, try, visit, &w)) return false;
   if (spans) sort_spans(sn->spans, sn->nspans);
 
+  /* Check mode's quarantined slots: in use to the spans, freed to the program (and to
+   * mallinfo2's uordblks, whose blocks are glibc's allocated chunks). */
+  if (hg_check_on && !try) {
+    struct hg_check_quarantined q;
+    hg_check_quarantined(&q);
+    take(&sn->small_in_use, q.small_bytes);
+    take(&sn->small_requested, q.small_bytes);   /* (unobserved: slots, as small_in_use) */
+    take(&sn->small_blocks, q.small_blocks);
+    take(&sn->medium_in_use, q.medium_bytes);
+    take(&sn->medium_requested, q.medium_requested);
+    take(&sn->medium_blocks, q.medium_blocks);
+  }
   sn->heap = r.brk_bytes;
   sn->regions = r.mmap_region_bytes;
   sn->large_mapped = r.large_bytes;
