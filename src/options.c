@@ -55,7 +55,7 @@ static bool parse_side(const char *s, unsigned *out) { return parse_word(s, out,
 static bool parse_leaks(const char *s, unsigned *out) { return parse_word(s, out, leaks_names, 3); }
 static bool parse_path(const char *s, const char **out) {
   if (!*s) return false;
-  *out = s;
+  *out = hg_options_keep_text(s);
   return true;
 }
 /* An output that is off by default: empty or a "no" word turns it off; a "yes" word is
@@ -66,7 +66,7 @@ static bool parse_file(const char *s, const char **out) {
     if (on) return false;
     s = "";
   }
-  *out = *s ? s : NULL;
+  *out = *s ? hg_options_keep_text(s) : NULL;
   return true;
 }
 /* The same, for an output that can go to stderr: a "yes" word means stderr (the trace). */

@@ -11,8 +11,8 @@
  * Types: size (bytes; accepts K/KiB/M/MiB/G/GiB suffixes), bool (1/0, true/false,
  * on/off, yes/no), count (a plain integer), align (1, 2, 4, 8 or 16), mode
  * (run|check|guard), leaks (no|summary|full), side (after|before),
- * path (any text; kept as a pointer into the environment, never copied; default
- * stderr), file (the same, default off), stats (off|text|json), signal (a name such as
+ * path (any text; copied out of the environment at start, which a program may write
+ * over later: options_text.c; default stderr), file (the same, default off), stats (off|text|json), signal (a name such as
  * USR1 or SIGUSR1, or a number), kinds (leak kinds: numparse.h's hg_parse_leak_kinds,
  * HG_LEAK_KIND_ bits), gen (no|all: Valgrind's --gen-suppressions without its
  * interactive yes). */
@@ -194,7 +194,7 @@ enum hg_stats_format { HG_STATS_OFF, HG_STATS_TEXT, HG_STATS_JSON };
 #define HG_OPT_FIELD_mode  unsigned
 #define HG_OPT_FIELD_leaks unsigned
 #define HG_OPT_FIELD_side  unsigned
-#define HG_OPT_FIELD_path  const char *   /* points into environ, or NULL */
+#define HG_OPT_FIELD_path  const char *   /* its copy (options_text.c), or NULL */
 #define HG_OPT_FIELD_stats unsigned
 #define HG_OPT_FIELD_signal size_t      /* a signal number, 0 for none */
 #define HG_OPT_FIELD_file  const char *   /* like path, but off by default */
@@ -215,6 +215,9 @@ extern HG_HIDDEN struct hg_options hg_opt;
  * may run before libc is initialised).  Bad values and unknown names are reported on
  * stderr and ignored. */
 void hg_options_init(void);
+/* s, the value of an option naming a file, copied where the program cannot write over
+ * it (options_text.c); s itself when the pool is full. */
+const char *hg_options_keep_text(const char *s);
 
 /* Help text for every option into buf (for the CLI and the docs). */
 size_t hg_options_describe(char *buf, size_t size);

@@ -3,7 +3,8 @@
  * (hg_parse_size, hg_parse_digits, hg_parse_signal, checked against a reference
  * written the slow way) and the file name patterns (hg_pid_path: %p, %%), checked
  * for staying inside their buffer and for what they expand to.  Built with
- * src/report.c (hg_format, hg_message); options.c is included for its static apply. */
+ * src/report.c (hg_format, hg_message) and src/options_text.c (hg_options_keep_text);
+ * options.c is included for its static apply. */
 #include "../../src/options.c"
 
 #include <stdio.h>

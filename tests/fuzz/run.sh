@@ -28,9 +28,9 @@ FLAGS="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1 -Isr
 # NAME: the sources of each driver, beyond tests/fuzz/NAME.c
 declare -A SOURCES=(
   [json]="src/cli/json.c"
-  [options]="src/report.c"
+  [options]="src/report.c src/options_text.c"
   [suppressions]=""                              # supp_parse.h is header-only
-  [trace_format]="src/options.c src/report.c"   # trace_format.c is included
+  [trace_format]="src/options.c src/options_text.c src/report.c"   # trace_format.c is included
 )
 
 if ! command -v "$CLANG" >/dev/null 2>&1; then echo "no $CLANG: the fuzzers need clang (libFuzzer)"; exit 77; fi
