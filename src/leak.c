@@ -30,13 +30,23 @@
  * reports those really lost.  The child's blocks and the forking thread's stay
  * reported.
  *
+ * A block the roots reach only through a chain with a pointer into a block's middle
+ * (not its start) is "possibly lost", as Valgrind's memcheck calls it: the program may
+ * still compute its start, or may have lost it.  Pointers into a block's middle that
+ * Valgrind's heuristics (--leak-check-heuristics, all by default) recognise count as
+ * pointers to its start: 8 bytes in, after the size a block holds (length64: SQLite's
+ * allocations) or after the element count of a C++ new[] array (newarray), and 24
+ * bytes in, after the header of a copy-on-write std::string of libstdc++'s old ABI
+ * (stdstring).  Possibly lost blocks are not errors and not printed by default
+ * (heapguard's defaults: definite and indirect), but counted in the summary.
+ *
  * Blocks left unreached are lost.  A lost block reachable from another lost block is
  * "indirectly lost" (the rest of a leaked list); the others are "definitely lost".
- * There is no "possibly lost": a pointer into a block's middle reaches it.  Lost
- * blocks are grouped by allocation stack, largest group first; each group is one error
- * (kind memory-leak).  Still-reachable blocks are counted; grouped and printed the same
- * way only when asked (HEAPGUARD_SHOW_LEAK_KINDS, HEAPGUARD_ERRORS_FOR_LEAK_KINDS,
- * which choose the kinds printed and those counted as errors). */
+ * Lost blocks are grouped by allocation stack, largest group first; each group is one
+ * error (kind memory-leak).  Possibly lost and still-reachable blocks are counted;
+ * grouped and printed the same way only when asked (HEAPGUARD_SHOW_LEAK_KINDS,
+ * HEAPGUARD_ERRORS_FOR_LEAK_KINDS, which choose the kinds printed and those counted as
+ * errors). */
 #define _GNU_SOURCE   /* dl_iterate_phdr */
 #include <errno.h>
 #include <link.h>
@@ -117,6 +127,11 @@ enum mark {
   M_PARENT = 128,   /* fork child: unreached, but allocated by a thread of the parent that
                        the child has not: taken as reachable (with M_REACHED) */
   M_ALL = M_REACHED | M_INDIRECT | M_LEADER | M_PARENT,
+  /* Possibly lost (the first phase): reached only through a pointer into a block's
+   * middle somewhere on the way.  Both bits, a pair no other block has (the second
+   * phase marks indirect only blocks the first did not reach), so that the flags byte,
+   * full, needs no other: tests of M_REACHED alone take it for reached. */
+  M_POSSIBLE = M_REACHED | M_INDIRECT,
 };
 _Static_assert(!(M_ALL & (HG_BLOCK_INTERNAL | HG_BLOCK_REPORTED | HG_BLOCK_GUARDED | HG_BLOCK_PROTECTED)),
                "the marks share the records' flags byte");
@@ -133,6 +148,9 @@ struct scan {
   uintptr_t lo, hi;             /* bounds of all live blocks: a quick first filter */
   uintptr_t own_sp;             /* the calling thread's stack: scanned from here up */
   struct hg_block *leader;      /* second phase: the lost block being expanded */
+  bool definite;                /* first phase: the words read are the roots' or a
+                                   reachable block's, not a possibly lost one's */
+  bool overflowed;              /* a block marked found no room on the stack */
   uintptr_t regs[HG_EXIT_REGS]; /* exit()'s caller's callee-saved registers: roots too */
   struct hg_unreadable unreadable; /* noted in the walk of the roots, before any block is
                                     * read (the other threads stopped: nothing maps or
@@ -147,20 +165,48 @@ static inline uint8_t *mark_of(struct scan *sc, struct hg_block *b, size_t i) {
   return &sc->marks[i != SIZE_MAX ? i : hg_blocks_number(b)];
 }
 
-/* Word w found somewhere reachable (or, in the second phase, in a lost block). */
+/* Whether w, inside live block b (at user) but not at its start, is taken as pointing
+ * to its start, by Valgrind's heuristics (see the top): the block's first words are
+ * read only where they can be. */
+static HG_NOINLINE bool heuristic_start(const struct scan *sc, const struct hg_block *b, uintptr_t user, uintptr_t w) {
+  const size_t word = sizeof(size_t);
+  size_t size = b->size, off = w - user;
+  if ((off != word && off != 3 * word) || size < off || hg_unreadable_meets(&sc->unreadable, user, w))
+    return false;
+  const size_t *head = (const size_t *)user;
+  if (off == word) {
+    size_t n = head[0];
+    return n && (n == size - word || (size - word) % n == 0);   /* length64, newarray */
+  }
+  /* stdstring: length, capacity and reference count, then capacity + 1 bytes */
+  return head[1] == size - 3 * word - 1 && head[0] <= head[1];
+}
+
+/* Word w found somewhere reachable (or, in the second phase, in a lost block).  In the
+ * first phase, a block is reached (M_REACHED) by a pointer to its start from a root
+ * or a reached block, and possibly lost (M_POSSIBLE) by any other pointer from those,
+ * or any pointer from a possibly lost block; a possibly lost block reached later is
+ * pushed again, so that its own become reached too.  A block is then pushed at most
+ * twice, and the stack has room for each once: a push that finds it full is noted, and
+ * the marked blocks are scanned again (mark_blocks). */
 static void consider(struct scan *sc, uintptr_t w) {
   if (w < sc->lo || w >= sc->hi) return;
   struct hg_block *b = hg_blocks_containing(w);
   if (!b || b->state != HG_BLOCK_LIVE) return;
   uint8_t *m = mark_of(sc, b, SIZE_MAX);
   if (!sc->leader) {
-    if (*m & M_REACHED) return;
-    *m |= M_REACHED;
+    uint8_t state = *m & M_POSSIBLE;
+    if (state == M_REACHED) return;
+    uintptr_t user = hg_block_user(b);
+    bool reached = sc->definite && (w == user || heuristic_start(sc, b, user, w));
+    if (!reached && state == M_POSSIBLE) return;
+    *m = (uint8_t)((*m & ~M_POSSIBLE) | (reached ? M_REACHED : M_POSSIBLE));
   } else {
     if (b == sc->leader || (*m & (M_REACHED | M_INDIRECT))) return;
     *m = (uint8_t)((*m & ~M_LEADER) | M_INDIRECT);
   }
   if (sc->depth < sc->cap) sc->stack[sc->depth++] = b;
+  else sc->overflowed = true;
 }
 
 static void scan_range(struct scan *sc, uintptr_t from, uintptr_t to) {
@@ -183,7 +229,12 @@ static inline void scan_block(struct scan *sc, const struct hg_block *b) {
 }
 
 static void drain(struct scan *sc) {
-  while (sc->depth) scan_block(sc, sc->stack[--sc->depth]);
+  while (sc->depth) {
+    struct hg_block *b = sc->stack[--sc->depth];
+    if (!sc->leader) sc->definite = (*mark_of(sc, b, SIZE_MAX) & M_POSSIBLE) == M_REACHED;
+    scan_block(sc, b);
+  }
+  sc->definite = true;
 }
 
 /* The loaded objects' RELRO (PT_GNU_RELRO): data the loader makes read-only once it
@@ -273,18 +324,22 @@ struct group {
   uint32_t first;   /* the live-list position of its first block: groups of equal size
                        keep the order in which their stacks were first met */
   uint32_t blocks;
-  uint8_t kind, api;   /* kind: 0 definitely lost, 1 indirectly lost, 2 still reachable */
+  uint8_t kind, api;   /* kind: enum kind */
   size_t bytes;
 };
 
+/* A group's kind, and the totals' indices: the four kinds of blocks, then (a fork
+ * child) those taken as held by the parent's vanished threads, and those lost but
+ * matched by a suppression. */
+enum kind { K_DEFINITE, K_INDIRECT, K_POSSIBLE, K_REACHABLE, K_PARENT, K_SUPPRESSED, K_TOTALS };
+
 struct totals {
-  /* definitely lost, indirectly lost, still reachable, (a fork child) taken as held by
-   * the parent's vanished threads, and lost but matched by a suppression */
-  size_t bytes[5], blocks[5];
+  size_t bytes[K_TOTALS], blocks[K_TOTALS];
 };
 
 /* The kinds' bits (numparse.h) by struct group's kind. */
-static const unsigned kind_bit[3] = { HG_LEAK_KIND_DEFINITE, HG_LEAK_KIND_INDIRECT, HG_LEAK_KIND_REACHABLE };
+static const unsigned kind_bit[K_PARENT] = { HG_LEAK_KIND_DEFINITE, HG_LEAK_KIND_INDIRECT, HG_LEAK_KIND_POSSIBLE,
+                                             HG_LEAK_KIND_REACHABLE };
 
 static void sort_groups(struct group *g, size_t n) {
   /* Shell sort, largest first (no qsort: it may allocate). */
@@ -326,16 +381,20 @@ static void heap_sort(struct group *g, size_t n, bool (*before)(const struct gro
  * linear search of the groups for each block cost blocks times groups: fine for a
  * program's few leaks, not for the reachable blocks of one that exits holding
  * 100,000.) */
-static size_t make_groups(struct scan *sc, struct group *g, size_t room, struct totals *t, bool reachable) {
+static size_t make_groups(struct scan *sc, struct group *g, size_t room, struct totals *t, unsigned wanted) {
   size_t n = 0;
   for (size_t l = 0; l < sc->nlive; l++) {
     struct hg_block *b = hg_blocks_at(sc->live[l]);
     if (b->flags & HG_BLOCK_INTERNAL) continue;
     uint8_t m = *mark_of(sc, b, sc->live[l]);
-    unsigned k = (m & M_PARENT) ? 3 : (m & M_REACHED) ? 2 : (m & M_INDIRECT) ? 1 : 0;
+    enum kind k = (m & M_PARENT)                   ? K_PARENT
+                  : (m & M_POSSIBLE) == M_POSSIBLE ? K_POSSIBLE
+                  : (m & M_REACHED)                ? K_REACHABLE
+                  : (m & M_INDIRECT)               ? K_INDIRECT
+                                                   : K_DEFINITE;
     t->bytes[k] += b->size;
     t->blocks[k]++;
-    if (k == 3 || (k == 2 && !reachable) || n == room) continue;
+    if (k == K_PARENT || ((k == K_POSSIBLE || k == K_REACHABLE) && !(wanted & kind_bit[k])) || n == room) continue;
     g[n++] = (struct group){ b->alloc_stack, (uint32_t)l, 1, (uint8_t)k, b->alloc_api, b->size };
   }
   heap_sort(g, n, before_by_stack);
@@ -508,6 +567,20 @@ static bool mark_blocks(struct scan *sc) {
   hg_side_each(scan_side, sc);
   for (unsigned i = 0; i < HG_EXIT_REGS; i++) consider(sc, sc->regs[i]);
   drain(sc);
+  /* More blocks waited than the stack holds (consider): every reached and possibly lost
+   * block is scanned again, until a pass marks nothing new that found no room.  (Marks
+   * only go up, so this ends; it takes many possibly lost blocks reached later.) */
+  while (sc->overflowed) {
+    sc->overflowed = false;
+    for (size_t k = 0; k < sc->nlive; k++) {
+      struct hg_block *b = hg_blocks_at(sc->live[k]);
+      uint8_t state = *mark_of(sc, b, sc->live[k]) & M_POSSIBLE;
+      if (!state) continue;
+      sc->definite = state == M_REACHED;
+      scan_block(sc, b);
+      drain(sc);
+    }
+  }
   /* A fork child: the blocks of the parent's other threads still unreached may be held
    * in those threads' registers, which the child has not (their stacks and TLS were
    * scanned above): taken as reachable, with what they point to, and counted apart.
@@ -541,8 +614,8 @@ static bool mark_blocks(struct scan *sc) {
 static void suppressed(const struct group *g, struct totals *t) {
   t->bytes[g->kind] -= g->bytes;
   t->blocks[g->kind] -= g->blocks;
-  t->bytes[4] += g->bytes;
-  t->blocks[4] += g->blocks;
+  t->bytes[K_SUPPRESSED] += g->bytes;
+  t->blocks[K_SUPPRESSED] += g->blocks;
 }
 
 /* --leak-check=full: each group, largest first, with its allocation stack: as an
@@ -554,7 +627,7 @@ static void print_groups(const struct group *groups, size_t ngroups, struct tota
   /* A loss record is the main thread's, as Valgrind's (its XML <tid> 1): after an error
    * of another thread, "Thread 1:" comes before it. */
   static const struct hg_thread_id exit_thread = { 1, "" };
-  static const char *const how[] = { "definitely lost", "indirectly lost", "still reachable" };
+  static const char *const how[] = { "definitely lost", "indirectly lost", "possibly lost", "still reachable" };
   for (size_t i = 0; i < ngroups; i++) {
     const struct group *g = &groups[i];
     bool error = hg_opt.errors_for_leak_kinds & kind_bit[g->kind];
@@ -591,12 +664,15 @@ static void print_groups(const struct group *groups, size_t ngroups, struct tota
 static void print_summary(const struct totals *t) {
   unsigned errors = hg_opt.errors_for_leak_kinds;
   size_t bytes = 0, blocks = 0;
-  for (unsigned k = 0; k < 3; k++)
+  for (unsigned k = 0; k < K_PARENT; k++)
     if (errors & kind_bit[k]) bytes += t->bytes[k], blocks += t->blocks[k];
   if (hg_opt.leak_check == HG_LEAKS_SUMMARY && blocks) {
-    unsigned lost = errors & (HG_LEAK_KIND_DEFINITE | HG_LEAK_KIND_INDIRECT);
-    const char *what = lost == HG_LEAK_KIND_DEFINITE ? "definitely lost" : lost == HG_LEAK_KIND_INDIRECT ? "indirectly lost"
-                       : lost ? "lost" : "";
+    unsigned lost = errors & (HG_LEAK_KIND_DEFINITE | HG_LEAK_KIND_INDIRECT | HG_LEAK_KIND_POSSIBLE);
+    const char *what = lost == HG_LEAK_KIND_DEFINITE   ? "definitely lost"
+                       : lost == HG_LEAK_KIND_INDIRECT ? "indirectly lost"
+                       : lost == HG_LEAK_KIND_POSSIBLE ? "possibly lost"
+                       : lost                          ? "lost"
+                                                       : "";
     hg_diag_error("memory-leak", 0, 0);
     hg_diag_line("ERROR: memory-leak: %zu bytes in %zu blocks are %s%s%s (--leak-check=full shows where)", bytes, blocks,
                  what, *what && (errors & HG_LEAK_KIND_REACHABLE) ? " or " : "",
@@ -604,13 +680,15 @@ static void print_summary(const struct totals *t) {
   }
   hg_diag_lock();
   hg_diag_line("LEAK SUMMARY:");
-  hg_diag_line("   definitely lost: %zu bytes in %zu blocks", t->bytes[0], t->blocks[0]);
-  hg_diag_line("   indirectly lost: %zu bytes in %zu blocks", t->bytes[1], t->blocks[1]);
-  hg_diag_line("   still reachable: %zu bytes in %zu blocks", t->bytes[2], t->blocks[2]);
-  if (hg_supp_loaded) hg_diag_line("        suppressed: %zu bytes in %zu blocks", t->bytes[4], t->blocks[4]);
-  if (t->blocks[3])
+  hg_diag_line("   definitely lost: %zu bytes in %zu blocks", t->bytes[K_DEFINITE], t->blocks[K_DEFINITE]);
+  hg_diag_line("   indirectly lost: %zu bytes in %zu blocks", t->bytes[K_INDIRECT], t->blocks[K_INDIRECT]);
+  hg_diag_line("     possibly lost: %zu bytes in %zu blocks", t->bytes[K_POSSIBLE], t->blocks[K_POSSIBLE]);
+  hg_diag_line("   still reachable: %zu bytes in %zu blocks", t->bytes[K_REACHABLE], t->blocks[K_REACHABLE]);
+  if (hg_supp_loaded)
+    hg_diag_line("        suppressed: %zu bytes in %zu blocks", t->bytes[K_SUPPRESSED], t->blocks[K_SUPPRESSED]);
+  if (t->blocks[K_PARENT])
     hg_diag_line("   parent threads' blocks: %zu bytes in %zu blocks (allocated before fork() by threads this "
-                 "child has not, maybe in their registers: not errors)", t->bytes[3], t->blocks[3]);
+                 "child has not, maybe in their registers: not errors)", t->bytes[K_PARENT], t->blocks[K_PARENT]);
   hg_diag_unlock();
 }
 
@@ -622,7 +700,8 @@ static void leak_report(struct hg_live_list *l) {
    * addresses from earlier calls, which would hide leaks. */
   uintptr_t regs[HG_EXIT_REGS] = { 0 };   /* (_exit's path stores them above hg_exit_sp: init.c) */
   uintptr_t exit_sp = hg_exit_sp ? hg_exit_sp : hg_stack_exit_caller_sp(regs);   /* _exit's caller: init.c */
-  struct scan sc = { .own_sp = exit_sp ? exit_sp : (uintptr_t)__builtin_frame_address(0), .lo = UINTPTR_MAX };
+  struct scan sc = { .own_sp = exit_sp ? exit_sp : (uintptr_t)__builtin_frame_address(0), .lo = UINTPTR_MAX,
+                     .definite = true };
   __builtin_memcpy(sc.regs, regs, sizeof regs);
   struct totals t = { { 0 }, { 0 } };
   /* A few dozen blocks need no mapping at all (this frame is below the exiting
@@ -674,11 +753,11 @@ static void leak_report(struct hg_live_list *l) {
       unmap_tables(&tb);
       return;
     }
-    /* Reachable blocks grouped only when a record of theirs is wanted: full mode, and
-     * the kind shown or an error (else their groups would only number the others'). */
-    bool reachable = hg_opt.leak_check == HG_LEAKS_FULL &&
-                     ((hg_opt.show_leak_kinds | hg_opt.errors_for_leak_kinds) & HG_LEAK_KIND_REACHABLE);
-    ngroups = make_groups(&sc, tb.groups, live, &t, reachable);
+    /* Possibly lost and reachable blocks grouped only when a record of theirs is
+     * wanted: full mode, and the kind shown or an error (else their groups would only
+     * number the others'). */
+    unsigned wanted = hg_opt.leak_check == HG_LEAKS_FULL ? hg_opt.show_leak_kinds | hg_opt.errors_for_leak_kinds : 0;
+    ngroups = make_groups(&sc, tb.groups, live, &t, wanted);
   }
   hg_check_unlock();
 

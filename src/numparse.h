@@ -104,9 +104,8 @@ static inline bool hg_parse_signal(const char *s, size_t *out) {
 }
 
 /* Leak kinds, Valgrind's words for them: --show-leak-kinds, --errors-for-leak-kinds (and
- * a suppression's match-leak-kinds) take a set of them.  heapguard finds no "possible"
- * leak (a block reached only by a pointer into its middle counts as reachable), so that
- * kind is accepted, for Valgrind's command lines, and matches nothing. */
+ * a suppression's match-leak-kinds) take a set of them (leak.c: "possible" is a block
+ * reached only through pointers into blocks' middles). */
 enum {
   HG_LEAK_KIND_DEFINITE = 1,
   HG_LEAK_KIND_INDIRECT = 2,

@@ -79,9 +79,8 @@
     "grouped by allocation stack")                                                         \
   X(show_leak_kinds, SHOW_LEAK_KINDS, kinds, HG_LEAK_KIND_DEFINITE | HG_LEAK_KIND_INDIRECT, 0, \
     "check mode, --leak-check=full: the leaks printed with their allocation stack, as "    \
-    "Valgrind's option: definite, indirect, possible (heapguard finds none: a block "      \
-    "reached only through an interior pointer is reachable), reachable, separated by "     \
-    "commas, or all or none")                                                              \
+    "Valgrind's option: definite, indirect, possible (reached only through pointers into " \
+    "their middle), reachable, separated by commas, or all or none")                       \
   X(errors_for_leak_kinds, ERRORS_FOR_LEAK_KINDS, kinds,                                   \
     HG_LEAK_KIND_DEFINITE | HG_LEAK_KIND_INDIRECT, 0,                                      \
     "check mode: the leaks counted as errors (in the ERROR SUMMARY and towards "           \

@@ -319,8 +319,9 @@ void hg_xml_error(const char *kind, int access, size_t context, const struct hg_
 }
 
 void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, size_t context) {
-  static const char kinds[][20] = { "Leak_DefinitelyLost", "Leak_IndirectlyLost", "Leak_StillReachable" };
-  if (leak_kind > 2 || !begin_part(PART_ERROR)) return;
+  static const char kinds[][20] = { "Leak_DefinitelyLost", "Leak_IndirectlyLost", "Leak_PossiblyLost",
+                                    "Leak_StillReachable" };
+  if (leak_kind > 3 || !begin_part(PART_ERROR)) return;
   XML_OUT(o);
   hg_ob_printf(&o, "<error>\n  <unique>0x%zx</unique>\n  <tid>1</tid>\n  <kind>%s</kind>\n",
                unique(context), kinds[leak_kind]);

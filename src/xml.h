@@ -33,7 +33,7 @@ void hg_xml_start(void);
  * t: the thread that found it (<tid>, <threadname>). */
 struct hg_thread_id;
 void hg_xml_error(const char *kind, int access, size_t context, const struct hg_thread_id *t);
-/* A leak record: leak_kind 0 definitely, 1 indirectly lost, 2 still reachable. */
+/* A leak record: leak_kind 0 definitely, 1 indirectly, 2 possibly lost, 3 still reachable. */
 void hg_xml_leak(unsigned leak_kind, size_t bytes, size_t blocks, size_t context);
 /* --gen-suppressions (suppress.c): a <suppression> in the error just reported: begin
  * (kind: heapguard's, leak_kinds: its match-leak-kinds or NULL), each frame (fun, or

@@ -13,9 +13,10 @@ so DIR/hg.strace, `strace -f -e trace=execve,clone,clone3,fork,vfork` of its run
 each pid's), in pid order among those of one command; without hg.strace, by pid order.  For each pair it prints the error reports by kind,
 the LEAK SUMMARY side by side, and the loss records that differ, keyed by kind and the
 allocation stack's top frames (function names; a frame without one is "???" and its
-object).  Valgrind's "possibly lost" is heapguard's "still reachable" (an interior pointer
-reaches a block), so a fourth column adds them up.  Exit status 0; the report is for a
-person.
+object).  A fourth column adds "possibly lost" and "still reachable" up (heapguard
+counted a block reached only through an interior pointer "still reachable" before it had
+a "possibly lost" kind, and logs of that time are compared too).  Exit status 0; the
+report is for a person.
 """
 import collections
 import os

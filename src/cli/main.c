@@ -167,9 +167,8 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
   { "show-leak-kinds", "HEAPGUARD_SHOW_LEAK_KINDS", VALUE_KINDS, "KINDS", "definite,indirect", \
     0, NULL,                                                                                  \
     "with --leak-check=full, the leaks printed with their allocation stack: definite, "      \
-    "indirect, possible (heapguard finds none: a block reached only by a pointer into it "   \
-    "is reachable), reachable, separated by commas, or all or none; reachable shows what "   \
-    "holds memory at exit", NULL },                                                           \
+    "indirect, possible (reached only through pointers into blocks' middles), reachable, "   \
+    "separated by commas, or all or none; reachable shows what holds memory at exit", NULL }, \
   { "errors-for-leak-kinds", "HEAPGUARD_ERRORS_FOR_LEAK_KINDS", VALUE_KINDS, "KINDS",         \
     "definite,indirect", 0, NULL,                                                             \
     "the leaks counted as errors, towards the ERROR SUMMARY and --error-exitcode (counted "   \

@@ -1,8 +1,8 @@
 /* leak_kinds/kinds.c — blocks of every kind at exit, from known functions, for
  * tests/programs/leak_kinds.sh:
  *   still reachable: 3 blocks of 100 bytes from hold_three (a global array points to
- *     them), 1 of 500 from hold_big, and 1 of 64 from hold_inside, held only by a pointer
- *     into its middle (Valgrind's "possibly lost": reachable here);
+ *     them), 1 of 500 from hold_big;
+ *   possibly lost: 1 of 64 from hold_inside, held only by a pointer into its middle;
  *   definitely lost: 1 block of 48 bytes from lose_list, the head of a list whose
  *   indirectly lost: 2 blocks of 32 bytes, from two other lines of lose_list.
  * With "reachable-only" as argument, only the reachable blocks. */
