@@ -11,7 +11,8 @@
 #     (<fatal_signal>): the document is closed though the process dies of the signal,
 #     and when the report itself faults; C++ names demangled in <fn> (mangled with
 #     HEAPGUARD_DEMANGLE=no); an inlined call a <frame> of its own (none with
-#     HEAPGUARD_READ_INLINE_INFO=no);
+#     HEAPGUARD_READ_INLINE_INFO=no); possibly lost records (Leak_PossiblyLost, with
+#     --show-leak-kinds=possible); each error's thread (<tid>, <threadname>);
 #   * beside real `valgrind --xml=yes` (when installed): the same elements in the same
 #     order in an error, the same kinds, the same leaked bytes (xml/leak.c: a leak both
 #     find whole; with a stale pointer left on the stack, Valgrind's count of a loop's
@@ -43,6 +44,7 @@ for p in bug_uaf bug_double_free_small bug_free_interior bug_overflow_small bug_
 done
 build bug_thread_named gcc -O0 -g -w -pthread -o "$T/bug_thread_named" "$B/bug_thread_named.c"
 build bug_crash_thread gcc -O0 -g -w -pthread -o "$T/bug_crash_thread" "$B/bug_crash_thread.c"
+build possible g++ -O0 -g -w -o "$T/possible" "$HG_ROOT/tests/programs/leak_kinds/possible.cc"
 build bug_cxx_new_free g++ -O0 -g -w -o "$T/bug_cxx_new_free" "$B/bug_cxx_new_free.cc"
 build bug_demangled g++ -O0 -g -w -o "$T/bug_demangled" "$B/bug_demangled.cc"
 build bug_inlined g++ -O2 -g -w -fno-allocation-dce -o "$T/bug_inlined" "$B/bug_inlined.cc"
@@ -104,6 +106,10 @@ expect underflow kinds=InvalidWrite top=InvalidWrite:main:bug_underflow.c:12
 xml leaks check -- "$T/bug_leak_indirect"
 expect leaks kinds=Leak_IndirectlyLost,Leak_DefinitelyLost leak=Leak_DefinitelyLost:16:1 \
   leak=Leak_IndirectlyLost:4096:1 top=Leak_DefinitelyLost:buffer_new:bug_leak_indirect.c:15 counts=
+# possibly lost records (--show-leak-kinds=possible): Leak_PossiblyLost, not errors
+xml possible check HEAPGUARD_SHOW_LEAK_KINDS=possible -- "$T/possible"
+expect possible kinds=Leak_PossiblyLost,Leak_PossiblyLost,Leak_PossiblyLost,Leak_PossiblyLost \
+  leak=Leak_PossiblyLost:116:1 leak=Leak_PossiblyLost:64:1 counts=
 xml mismatch check -- "$T/bug_cxx_new_free"
 expect mismatch kinds=MismatchedFree top=MismatchedFree:main:bug_cxx_new_free.cc:15
 # C++ names demangled in <fn>, as Valgrind's (--demangle=yes); mangled with --demangle=no
