@@ -152,10 +152,11 @@ struct scan {
                                    reachable block's, not a possibly lost one's */
   bool overflowed;              /* a block marked found no room on the stack */
   uintptr_t regs[HG_EXIT_REGS]; /* exit()'s caller's callee-saved registers: roots too */
-  struct hg_unreadable unreadable; /* noted in the walk of the roots, before any block is
-                                    * read (the other threads stopped: nothing maps or
-                                    * protects meanwhile); in this frame, below exit()'s
-                                    * caller's: not a root */
+  struct hg_unreadable unreadable; /* noted in a walk of the maps before the roots'
+                                    * (note_mapping), before any block is read (the other
+                                    * threads stopped: nothing maps or protects
+                                    * meanwhile); in this frame, below exit()'s caller's:
+                                    * not a root */
 };
 
 /* Live block b's mark (its bits beside M_ALL are not the scan's: kept as they are);
@@ -284,11 +285,20 @@ static bool device_mapping(const char *path) {
   return S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode);
 }
 
-/* One root mapping: its resident pages that are not the allocator's.  (And in the same
- * read of the maps, the unreadable ones noted: blocks are read only after it.) */
-static bool scan_mapping(const struct hg_mapping *m, void *arg) {
+/* The unreadable mappings, in a read of the maps of its own before the roots' walk:
+ * a pointer met in the roots may make consider read its block's first words (Valgrind's
+ * heuristics), whatever the block's address.  (Noted in the roots' walk itself, a block
+ * in a mapping the walk had not reached yet was read unchecked: a SIGSEGV in the scan
+ * if the program had made it unreadable.) */
+static bool note_mapping(const struct hg_mapping *m, void *arg) {
   struct scan *sc = arg;
   hg_unreadable_note(&sc->unreadable, m, sc->lo, sc->hi);
+  return true;
+}
+
+/* One root mapping: its resident pages that are not the allocator's. */
+static bool scan_mapping(const struct hg_mapping *m, void *arg) {
+  struct scan *sc = arg;
   if (!m->readable) return true;
   if (!m->writable) {
     if (m->path[0] == '/' && !m->shared) scan_relro(sc, m->start, m->end);
@@ -554,7 +564,7 @@ static void scan_side(uintptr_t lo, uintptr_t hi, void *arg) { scan_range(arg, l
 static bool mark_blocks(struct scan *sc) {
   hg_side_scan_prepare();
   hg_stop_others();
-  if (!hg_maps_each(scan_mapping, sc)) {
+  if (!hg_maps_each(note_mapping, sc) || !hg_maps_each(scan_mapping, sc)) {
     int error = errno;
     hg_stop_release();
     errno = error;
