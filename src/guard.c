@@ -337,14 +337,13 @@ bool hg_guard_map(size_t n, size_t align, bool natural, struct hg_guard_slot *g)
    * too (with body > 0 it is already: body is a multiple of a). */
   size_t raw = hg_align_up(body ? body : 1, a > HG_PAGE ? a : HG_PAGE), pad = PAD_BEFORE;
   size_t total = raw + HG_PAGE + pad;
-  size_t lead = HG_PAGE;   /* the mapping's start to the slot's: the guard page, or pad */
-  bool before = !pad;
+  bool before = !pad;   /* (the mapping then starts with the guard page, else with pad) */
   if (hg_guard_sampling) {
     uintptr_t slot = raw == HG_PAGE && a <= HG_PAGE ? hg_guard_pool_take() : 0;
     if (!slot) return false;
     g->slot = slot;
     g->raw = raw;
-    g->user = hg_guard_before() ? slot : slot + raw - body;   /* (the pool's own layout) */
+    g->user = before ? slot : slot + raw - body;   /* (the pool's own layout) */
     return true;
   }
   if (raw <= SPARE_PAGES * HG_PAGE && a <= HG_PAGE) {
@@ -373,7 +372,7 @@ map:
     uintptr_t base = (uintptr_t)hg_os_map(total + a);
     m = 0;
     if (base) {
-      m = hg_align_up(base + lead, a) - lead;
+      m = hg_align_up(base + HG_PAGE, a) - HG_PAGE;
       if (m > base) hg_os_unmap((void *)base, m - base);
       if (base + total + a > m + total) hg_os_unmap((void *)(m + total), base + total + a - (m + total));
     }
@@ -385,7 +384,7 @@ map:
     refusal_error = hg_os_refusal();
     return false;
   }
-  uintptr_t slot = m + lead, guard = before ? m : slot + raw;
+  uintptr_t slot = m + HG_PAGE, guard = before ? m : slot + raw;   /* a page before it either way */
   bool protected = hg_os_protect((void *)guard, HG_PAGE, false);
   if (protected && pad) pad_guard(m);
   if (!protected || !hg_guard_index_set(m, total >> HG_PAGE_SHIFT, slot)) {
