@@ -70,6 +70,19 @@ static bool is_suppressed(const struct context *c) {
   size_t i = (size_t)(c - contexts);
   return suppressed_bits[i / 8] >> (i % 8) & 1;
 }
+/* HEAPGUARD_ERROR_LIMIT: once this many contexts of errors the program goes on after
+ * have been printed, a new one is counted (and kept in the table while it has room,
+ * so that its repeats are counted too) but not printed, and is marked here: the
+ * summary's list of repeats and the XML's counts leave out what the reader never saw.
+ * Valgrind's number; its cut-off also stops the counting, which here stays exact. */
+#define ERROR_LIMIT_SHOWN 1000
+static uint8_t unshown_bits[MAX_CONTEXTS / 8];
+static bool is_unshown(const struct context *c) {
+  size_t i = (size_t)(c - contexts);
+  return unshown_bits[i / 8] >> (i % 8) & 1;
+}
+static size_t nshown HG_FORK_DATA;   /* contexts printed that the limit counts */
+static bool limit_said HG_FORK_DATA;
 static size_t ncontexts HG_FORK_DATA, nerrors HG_FORK_DATA, ndropped HG_FORK_DATA;
 /* Errors a suppression matched, and their contexts (those of them in the table too). */
 static size_t nsuppressed HG_FORK_DATA, nsuppressed_contexts HG_FORK_DATA;
@@ -308,13 +321,20 @@ int hg_diag_error_site(const char *kind, uint32_t where, uint32_t origin, const 
     c = find_context(kind, where, origin);
   }
   int r = 1;
+  /* Errors the program goes on after, the ones a suppression may match (a site), are
+   * limited; a leak record or a fatal error never is. */
+  bool limited = site && strcmp(kind, "memory-leak") != 0;
+  bool over_limit = !c && !suppressed && limited && hg_opt.error_limit && nshown >= ERROR_LIMIT_SHOWN;
+  bool say_limit = over_limit && !limit_said;
+  if (say_limit) limit_said = true;
   if (c) {
     r = repeat(c);
   } else if (ncontexts < MAX_CONTEXTS) {
     if (suppressed) suppressed_bits[ncontexts / 8] |= (uint8_t)(1u << (ncontexts % 8));
+    if (over_limit) unshown_bits[ncontexts / 8] |= (uint8_t)(1u << (ncontexts % 8));
     contexts[ncontexts++] = (struct context){ kind, where, origin, 1 };
   } else if (!suppressed) {
-    ndropped++;   /* table full: still printed, counted as a context of its own */
+    ndropped++;   /* table full: counted as a context of its own (printed, within the limit) */
   }
   if (!c && suppressed) {
     nsuppressed++;
@@ -322,9 +342,18 @@ int hg_diag_error_site(const char *kind, uint32_t where, uint32_t origin, const 
     r = -1;
   } else if (!c) {
     nerrors++;
+    if (over_limit) r = 0;
+    else if (limited) nshown++;
   }
   hg_unlock(&contexts_lock);
   if (matched) hg_diag_unlock();
+  if (say_limit) {   /* (in the report lock: never inside another thread's report) */
+    hg_diag_lock();
+    hg_diag_line("More than %d different errors reported: the errors of new contexts from here on are",
+                 ERROR_LIMIT_SHOWN);
+    hg_diag_line("counted in the ERROR SUMMARY but not printed (--error-limit=no prints them all).");
+    hg_diag_unlock();
+  }
   return r;
 }
 
@@ -364,7 +393,9 @@ static void xml_summary(void) {
   hg_xml_finish_begin();
   for (size_t i = 0; i < ncontexts; i++) {
     const char *kind = contexts[i].kind;
-    if (is_suppressed(&contexts[i]) || strcmp(kind, "memory-leak") == 0 || strcmp(kind, "fatal-signal") == 0) continue;
+    if (is_suppressed(&contexts[i]) || is_unshown(&contexts[i]) || strcmp(kind, "memory-leak") == 0 ||
+        strcmp(kind, "fatal-signal") == 0)
+      continue;
     hg_xml_count(contexts[i].count, i);
   }
   hg_xml_counts_end();
@@ -388,7 +419,7 @@ void hg_diag_summary(void) {
   for (size_t i = 0; i < ncontexts; i++) {
     if (is_suppressed(&contexts[i])) continue;
     number++;
-    if (contexts[i].count < 2) continue;
+    if (contexts[i].count < 2 || is_unshown(&contexts[i])) continue;
     if (repeated++ == 0) hg_diag_line("Errors seen more than once (reported once each):");
     hg_diag_line("   %zu times: %s (context %zu)", contexts[i].count, contexts[i].kind, number);
   }
@@ -423,6 +454,8 @@ void hg_diag_fork_child(void) {
   }
   if (hg_xml_on) hg_xml_fork_child();
   if (hg_supp_loaded) __builtin_memset(suppressed_bits, 0, sizeof suppressed_bits);
-  ncontexts = nerrors = ndropped = nsuppressed = nsuppressed_contexts = 0;
+  if (nshown >= ERROR_LIMIT_SHOWN) __builtin_memset(unshown_bits, 0, sizeof unshown_bits);
+  ncontexts = nerrors = ndropped = nsuppressed = nsuppressed_contexts = nshown = 0;
+  limit_said = false;
   if (hg_supp_loaded) hg_supp_fork_child();
 }

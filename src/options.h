@@ -124,6 +124,12 @@
   X(error_exitcode, ERROR_EXITCODE, count, 99, HG_MAX_EXITCODE,                            \
     "check mode: exit status, 0 to 255, of a program in which errors were found (0: "      \
     "keep the program's own)")                                                             \
+  X(error_limit, ERROR_LIMIT, bool, 1, 0,                                                  \
+    "check and guard modes: after 1000 different errors have been reported, the errors of " \
+    "new contexts are counted (ERROR SUMMARY, exit status) but not printed, with a line "  \
+    "saying so, so a program with a bug on every path cannot bury its first reports; 0: "  \
+    "print them all; leaks and fatal errors are always printed; `--error-limit`, as "      \
+    "Valgrind's")                                                                          \
   X(guard_side, GUARD_SIDE, side, HG_GUARD_AFTER, 0,                                       \
     "guard mode: the inaccessible page is after each block (after: overflows fault) or "   \
     "before it (before: underflows fault)")                                                \

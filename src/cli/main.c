@@ -196,6 +196,10 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
     NULL,                                                                                     \
     "exit status, 0 to 255, of a program in which errors were found (0: keep the "            \
     "program's own)", NULL },                                                                 \
+  { "error-limit", "HEAPGUARD_ERROR_LIMIT", VALUE_WORD, "yes|no", "yes", 0, yes_no_words,      \
+    "yes: after 1000 different errors have been reported, new ones are counted (in the "      \
+    "ERROR SUMMARY and towards --error-exitcode) but not printed, after a line saying so; "   \
+    "leaks and fatal errors are always printed; no: print every error, as Valgrind's", NULL }, \
   { "suppressions", "HEAPGUARD_SUPPRESSIONS", VALUE_SUPP, "FILE", "off", 0, NULL,             \
     "a suppression file in Valgrind's syntax (Memcheck:Leak, heapguard:double-free, "        \
     "fun:, obj:, src:, ..., * and ? wildcards), checked before the program runs; "            \
