@@ -410,11 +410,21 @@ size_t hg_diag_error_count(void) {
   return n;
 }
 
+static void summary_text(void);
+
 void hg_diag_summary(void) {
   if (hg_diag_silent) return;
   hg_diag_lock();
   hg_lock(&contexts_lock);
   hg_fault_test_point();   /* the tests' fault in a report (fault.c) */
+  if (!hg_opt.quiet) summary_text();
+  if (hg_xml_on) xml_summary();
+  hg_unlock(&contexts_lock);
+  hg_diag_unlock();
+}
+
+/* The repeated contexts and the ERROR SUMMARY line (contexts_lock held). */
+static void summary_text(void) {
   size_t repeated = 0, number = 0;
   for (size_t i = 0; i < ncontexts; i++) {
     if (is_suppressed(&contexts[i])) continue;
@@ -430,9 +440,6 @@ void hg_diag_summary(void) {
   } else {
     hg_diag_line("ERROR SUMMARY: %zu errors from %zu contexts", nerrors, ncontexts + ndropped);
   }
-  if (hg_xml_on) xml_summary();
-  hg_unlock(&contexts_lock);
-  hg_diag_unlock();
 }
 
 void hg_diag_fork_child(void) {

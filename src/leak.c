@@ -688,6 +688,7 @@ static void print_summary(const struct totals *t) {
                  what, *what && (errors & HG_LEAK_KIND_REACHABLE) ? " or " : "",
                  errors & HG_LEAK_KIND_REACHABLE ? "still reachable" : "");
   }
+  if (hg_opt.quiet) return;   /* -q: the loss records are the errors; the totals are not */
   hg_diag_lock();
   hg_diag_line("LEAK SUMMARY:");
   hg_diag_line("   definitely lost: %zu bytes in %zu blocks", t->bytes[K_DEFINITE], t->blocks[K_DEFINITE]);

@@ -124,6 +124,10 @@
   X(error_exitcode, ERROR_EXITCODE, count, 99, HG_MAX_EXITCODE,                            \
     "check mode: exit status, 0 to 255, of a program in which errors were found (0: "      \
     "keep the program's own)")                                                             \
+  X(quiet, QUIET, bool, 0, 0,                                                              \
+    "check and guard modes: print the errors (loss records among them) and nothing else: " \
+    "no LEAK SUMMARY, no list of repeated errors, no ERROR SUMMARY, so a clean run prints " \
+    "nothing (warnings still do); the XML document is complete; `-q`, as Valgrind's")       \
   X(error_limit, ERROR_LIMIT, bool, 1, 0,                                                  \
     "check and guard modes: after 1000 different errors have been reported, the errors of " \
     "new contexts are counted (ERROR SUMMARY, exit status) but not printed, with a line "  \

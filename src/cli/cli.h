@@ -7,6 +7,9 @@
 #ifndef HG_CLI_H
 #define HG_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #ifndef HG_VERSION
 #define HG_VERSION "unknown"
 #endif
@@ -35,6 +38,13 @@ void cli_check_suppressions(const char *path);
  * exists. */
 char *cli_find_library(void);
 
+/* Valgrind's spelling of one of check mode's options (arg, as given), for check and
+ * guard (valgrind.c): true if it is one heapguard knows, with out (size bytes) holding
+ * heapguard's form to parse instead, or empty when there is nothing to set (accepted,
+ * or ignored after a line saying why); false if it is not.  Exits with
+ * CLI_USAGE_ERROR for one asking for another tool (--tool=helgrind). */
+bool cli_valgrind_option(const char *command, const char *arg, char *out, size_t size);
+
 /* Put lib in front of LD_PRELOAD (keeping what is there) and set HEAPGUARD_MODE. */
 void cli_preload(const char *lib, const char *mode);
 
@@ -47,8 +57,6 @@ void cli_preload(const char *lib, const char *mode);
  * capabilities, for another ELF class or machine, or a script whose interpreter is one
  * of those.  If so, why ("it is statically linked ...") is written to why.
  * (preloadable.c) */
-#include <stdbool.h>
-#include <stddef.h>
 bool cli_not_preloadable(const char *program, const char *lib_path, char *why, size_t size);
 
 /* Run argv (PATH search as a shell does) and end as it ends: the same exit status, or

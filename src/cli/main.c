@@ -198,8 +198,13 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
     "program's own)", NULL },                                                                 \
   { "error-limit", "HEAPGUARD_ERROR_LIMIT", VALUE_WORD, "yes|no", "yes", 0, yes_no_words,      \
     "yes: after 1000 different errors have been reported, new ones are counted (in the "      \
-    "ERROR SUMMARY and towards --error-exitcode) but not printed, after a line saying so; "   \
-    "leaks and fatal errors are always printed; no: print every error, as Valgrind's", NULL }, \
+    "ERROR SUMMARY and towards --error-exitcode) but not printed, after a line saying so "    \
+    "(leaks and fatal errors are always printed); no: every error is printed. Valgrind's "    \
+    "option", NULL },                                                                         \
+  { "quiet", "HEAPGUARD_QUIET", VALUE_FLAG, NULL, NULL, 0, NULL,                              \
+    "print the errors (loss records among them) and nothing else: no LEAK SUMMARY, list of "  \
+    "repeated errors or ERROR SUMMARY, so that a clean run prints nothing (warnings still "   \
+    "do); -q, as Valgrind's", "1" },                                                          \
   { "suppressions", "HEAPGUARD_SUPPRESSIONS", VALUE_SUPP, "FILE", "off", 0, NULL,             \
     "a suppression file in Valgrind's syntax (Memcheck:Leak, heapguard:double-free, "        \
     "fun:, obj:, src:, ..., * and ? wildcards), checked before the program runs; "            \
@@ -513,6 +518,16 @@ static const char *refusal(const struct command *cmd) {
 
 static bool is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
 
+/* cmd's option that arg ("--name" or "--name=value") names, or NULL. */
+static const struct cli_option *find_option(const struct command *cmd, const char *arg) {
+  if (arg[0] != '-' || arg[1] != '-') return NULL;
+  size_t len = strcspn(arg + 2, "=");
+  for (size_t k = 0; k < cmd->n_options; k++)
+    if (strlen(cmd->options[k].name) == len && memcmp(cmd->options[k].name, arg + 2, len) == 0)
+      return &cmd->options[k];
+  return NULL;
+}
+
 /* Parse cmd's options from argv (after the command name); set their variables.
  * Returns the index of the program. */
 static int parse_options(const struct command *cmd, int argc, char **argv, int i) {
@@ -524,12 +539,12 @@ static int parse_options(const struct command *cmd, int argc, char **argv, int i
       command_help(stdout, cmd);
       exit(fflush(stdout) == 0 ? 0 : 1);
     }
-    const struct cli_option *o = NULL;
-    if (arg[1] == '-') {
-      size_t len = strcspn(arg + 2, "=");
-      for (size_t k = 0; k < cmd->n_options && !o; k++)
-        if (strlen(cmd->options[k].name) == len && memcmp(cmd->options[k].name, arg + 2, len) == 0)
-          o = &cmd->options[k];
+    const struct cli_option *o = find_option(cmd, arg);
+    static char rewritten[1024];   /* (kept: value may point into it) */
+    if (!o && cli_valgrind_option(cmd->name, arg, rewritten, sizeof rewritten)) {
+      if (!rewritten[0]) continue;   /* accepted: nothing to set */
+      arg = rewritten;
+      o = find_option(cmd, arg);
     }
     if (!o) {
       if (strncmp(arg, "--help=", 7) == 0) usage_error(cmd, "option '--help' takes no value");
