@@ -33,12 +33,11 @@
  * A block the roots reach only through a chain with a pointer into a block's middle
  * (not its start) is "possibly lost", as Valgrind's memcheck calls it: the program may
  * still compute its start, or may have lost it.  Pointers into a block's middle that
- * Valgrind's heuristics (--leak-check-heuristics, all by default) recognise count as
- * pointers to its start: 8 bytes in, after the size a block holds (length64: SQLite's
- * allocations) or after the element count of a C++ new[] array (newarray), and 24
- * bytes in, after the header of a copy-on-write std::string of libstdc++'s old ABI
- * (stdstring).  Possibly lost blocks are not errors and not printed by default
- * (heapguard's defaults: definite and indirect), but counted in the summary.
+ * Valgrind's heuristics recognise (leak_heuristic.h: HEAPGUARD_LEAK_CHECK_HEURISTICS,
+ * all four by default) count as pointers to its start, and the blocks they made
+ * reachable are counted by heuristic in the summary.  Possibly lost blocks are not
+ * errors and not printed by default (heapguard's defaults: definite and indirect), but
+ * counted in the summary.
  *
  * Blocks left unreached are lost.  A lost block reachable from another lost block is
  * "indirectly lost" (the rest of a leaked list); the others are "definitely lost".
@@ -61,6 +60,7 @@
 #include "diag.h"
 #include "guard.h"
 #include "init.h"
+#include "leak_heuristic.h"
 #include "maps.h"
 #include "options.h"
 #include "os.h"
@@ -157,6 +157,9 @@ struct scan {
                                     * threads stopped: nothing maps or protects
                                     * meanwhile); in this frame, below exit()'s caller's:
                                     * not a root */
+  unsigned heuristics;              /* HEAPGUARD_LEAK_CHECK_HEURISTICS (HG_HEUR_ bits) */
+  struct hg_heur_files files;       /* with multipleinheritance, from the same walk */
+  struct hg_heur_marks heur;        /* the blocks reached by a heuristic, and which */
 };
 
 /* Live block b's mark (its bits beside M_ALL are not the scan's: kept as they are);
@@ -166,21 +169,10 @@ static inline uint8_t *mark_of(struct scan *sc, struct hg_block *b, size_t i) {
   return &sc->marks[i != SIZE_MAX ? i : hg_blocks_number(b)];
 }
 
-/* Whether w, inside live block b (at user) but not at its start, is taken as pointing
- * to its start, by Valgrind's heuristics (see the top): the block's first words are
- * read only where they can be. */
-static HG_NOINLINE bool heuristic_start(const struct scan *sc, const struct hg_block *b, uintptr_t user, uintptr_t w) {
-  const size_t word = sizeof(size_t);
-  size_t size = b->size, off = w - user;
-  if ((off != word && off != 3 * word) || size < off || hg_unreadable_meets(&sc->unreadable, user, w))
-    return false;
-  const size_t *head = (const size_t *)user;
-  if (off == word) {
-    size_t n = head[0];
-    return n && (n == size - word || (size - word) % n == 0);   /* length64, newarray */
-  }
-  /* stdstring: length, capacity and reference count, then capacity + 1 bytes */
-  return head[1] == size - 3 * word - 1 && head[0] <= head[1];
+/* The heuristic that takes w, inside live block b (at user) but not at its start, for a
+ * pointer to its start (leak_heuristic.h), or 0. */
+static HG_NOINLINE unsigned heuristic_start(const struct scan *sc, const struct hg_block *b, uintptr_t user, uintptr_t w) {
+  return sc->heuristics ? hg_heuristic_start(&sc->files, &sc->unreadable, b, user, w, sc->heuristics) : 0;
 }
 
 /* Word w found somewhere reachable (or, in the second phase, in a lost block).  In the
@@ -197,11 +189,17 @@ static void consider(struct scan *sc, uintptr_t w) {
   uint8_t *m = mark_of(sc, b, SIZE_MAX);
   if (!sc->leader) {
     uint8_t state = *m & M_POSSIBLE;
-    if (state == M_REACHED) return;
     uintptr_t user = hg_block_user(b);
-    bool reached = sc->definite && (w == user || heuristic_start(sc, b, user, w));
+    if (state == M_REACHED) {
+      /* (reached by a heuristic first: not counted as such, as Valgrind's) */
+      if (sc->heur.by_record && w == user) hg_heur_forget(&sc->heur, hg_blocks_number(b));
+      return;
+    }
+    unsigned h = 0;
+    bool reached = sc->definite && (w == user || (h = heuristic_start(sc, b, user, w)) != 0);
     if (!reached && state == M_POSSIBLE) return;
     *m = (uint8_t)((*m & ~M_POSSIBLE) | (reached ? M_REACHED : M_POSSIBLE));
+    if (h) hg_heur_mark(&sc->heur, hg_blocks_number(b), h);
   } else {
     if (b == sc->leader || (*m & (M_REACHED | M_INDIRECT))) return;
     *m = (uint8_t)((*m & ~M_LEADER) | M_INDIRECT);
@@ -293,6 +291,7 @@ static bool device_mapping(const char *path) {
 static bool note_mapping(const struct hg_mapping *m, void *arg) {
   struct scan *sc = arg;
   hg_unreadable_note(&sc->unreadable, m, sc->lo, sc->hi);
+  if (sc->heuristics & HG_HEUR_MULTIPLEINHERITANCE) hg_heur_files_note(&sc->files, m);
   return true;
 }
 
@@ -345,6 +344,7 @@ enum kind { K_DEFINITE, K_INDIRECT, K_POSSIBLE, K_REACHABLE, K_PARENT, K_SUPPRES
 
 struct totals {
   size_t bytes[K_TOTALS], blocks[K_TOTALS];
+  size_t heur_bytes[HG_HEURISTICS], heur_blocks[HG_HEURISTICS];   /* of K_REACHABLE's */
 };
 
 /* The kinds' bits (numparse.h) by struct group's kind. */
@@ -404,6 +404,11 @@ static size_t make_groups(struct scan *sc, struct group *g, size_t room, struct 
                                                    : K_DEFINITE;
     t->bytes[k] += b->size;
     t->blocks[k]++;
+    unsigned h = k == K_REACHABLE ? hg_heur_of(&sc->heur, sc->live[l]) : 0;
+    if (h) {
+      t->heur_bytes[h - 1] += b->size;
+      t->heur_blocks[h - 1]++;
+    }
     if (k == K_PARENT || ((k == K_POSSIBLE || k == K_REACHABLE) && !(wanted & kind_bit[k])) || n == room) continue;
     g[n++] = (struct group){ b->alloc_stack, (uint32_t)l, 1, (uint8_t)k, b->alloc_api, b->size };
   }
@@ -564,7 +569,9 @@ static void scan_side(uintptr_t lo, uintptr_t hi, void *arg) { scan_range(arg, l
 static bool mark_blocks(struct scan *sc) {
   hg_side_scan_prepare();
   hg_stop_others();
-  if (!hg_maps_each(note_mapping, sc) || !hg_maps_each(scan_mapping, sc)) {
+  bool noted = hg_maps_each(note_mapping, sc);
+  hg_heur_files_done(&sc->files);
+  if (!noted || !hg_maps_each(scan_mapping, sc)) {
     int error = errno;
     hg_stop_release();
     errno = error;
@@ -671,7 +678,7 @@ static void print_groups(const struct group *groups, size_t ngroups, struct tota
 
 /* The totals; with --leak-check=summary, the blocks of --errors-for-leak-kinds first
  * as one error ("lost": both kinds of lost). */
-static void print_summary(const struct totals *t) {
+static void print_summary(const struct totals *t, const struct hg_heur_marks *heur) {
   unsigned errors = hg_opt.errors_for_leak_kinds;
   size_t bytes = 0, blocks = 0;
   for (unsigned k = 0; k < K_PARENT; k++)
@@ -695,6 +702,7 @@ static void print_summary(const struct totals *t) {
   hg_diag_line("   indirectly lost: %zu bytes in %zu blocks", t->bytes[K_INDIRECT], t->blocks[K_INDIRECT]);
   hg_diag_line("     possibly lost: %zu bytes in %zu blocks", t->bytes[K_POSSIBLE], t->blocks[K_POSSIBLE]);
   hg_diag_line("   still reachable: %zu bytes in %zu blocks", t->bytes[K_REACHABLE], t->blocks[K_REACHABLE]);
+  hg_heur_print_breakdown(heur, t->heur_bytes, t->heur_blocks);
   if (hg_supp_loaded)
     hg_diag_line("        suppressed: %zu bytes in %zu blocks", t->bytes[K_SUPPRESSED], t->blocks[K_SUPPRESSED]);
   if (t->blocks[K_PARENT])
@@ -712,9 +720,9 @@ static void leak_report(struct hg_live_list *l) {
   uintptr_t regs[HG_EXIT_REGS] = { 0 };   /* (_exit's path stores them above hg_exit_sp: init.c) */
   uintptr_t exit_sp = hg_exit_sp ? hg_exit_sp : hg_stack_exit_caller_sp(regs);   /* _exit's caller: init.c */
   struct scan sc = { .own_sp = exit_sp ? exit_sp : (uintptr_t)__builtin_frame_address(0), .lo = UINTPTR_MAX,
-                     .definite = true };
+                     .definite = true, .heuristics = hg_opt.leak_check_heuristics };
   __builtin_memcpy(sc.regs, regs, sizeof regs);
-  struct totals t = { { 0 }, { 0 } };
+  struct totals t = { 0 };
   /* A few dozen blocks need no mapping at all (this frame is below the exiting
    * caller's, so not scanned). */
   struct hg_block *few_stack[FEW];
@@ -756,8 +764,11 @@ static void leak_report(struct hg_live_list *l) {
   if (live) {
     sc.stack = tb.stack;
     sc.cap = live;
-    if (!mark_blocks(&sc)) {
+    bool marked = mark_blocks(&sc);
+    hg_heur_files_free(&sc.files);
+    if (!marked) {
       int error = errno;
+      hg_heur_marks_free(&sc.heur);
       hg_check_unlock();
       hg_diag_line("leak check skipped: /proc/self/maps cannot be read (error %d), so the roots (data, "
                    "stacks, thread-local storage) are unknown and every block would look lost", error);
@@ -774,7 +785,8 @@ static void leak_report(struct hg_live_list *l) {
 
   /* Print with the lock released: symbolising allocates. */
   print_groups(tb.groups, ngroups, &t);
-  print_summary(&t);
+  print_summary(&t, &sc.heur);
+  hg_heur_marks_free(&sc.heur);
   unmap_tables(&tb);
 }
 

@@ -28,12 +28,20 @@ static bool parse_line(char *line, struct hg_mapping *m) {
   if (*s++ != ' ' || strlen(s) < 4) return false;
   m->readable = s[0] == 'r';
   m->writable = s[1] == 'w';
+  m->executable = s[2] == 'x';
   m->shared = s[3] == 's';
   m->offset = 0;
+  m->dev = m->inode = 0;
   for (int field = 0; field < 4 && *s; field++) {   /* perms, offset, dev, inode */
     while (*s && *s != ' ') s++;
     while (*s == ' ') s++;
     if (field == 0) m->offset = hex(&s);
+    if (field == 1) {   /* "major:minor", in hex */
+      m->dev = hex(&s) << 32;
+      if (*s == ':') s++, m->dev |= hex(&s);
+    }
+    if (field == 2)   /* in decimal */
+      for (; *s >= '0' && *s <= '9'; s++) m->inode = m->inode * 10 + (uint64_t)(*s - '0');
   }
   m->path = s;
   return true;

@@ -9,8 +9,9 @@
 
 struct hg_mapping {
   uintptr_t start, end;
-  bool readable, writable, shared;
+  bool readable, writable, executable, shared;
   uintptr_t offset;   /* of start in the mapped file (0 for anonymous memory) */
+  uint64_t dev, inode;   /* the mapped file's (0, 0 for anonymous memory) */
   const char *path;   /* "" for anonymous memory; "[stack]", "[heap]", a file... */
 };
 

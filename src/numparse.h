@@ -114,13 +114,15 @@ enum {
   HG_LEAK_KIND_ALL = 15,
 };
 
-/* s[0..len): "all", "none", or kinds separated by commas (definite,indirect,possible,
- * reachable, in any order), into *out as HG_LEAK_KIND_ bits.  False for anything else
- * (an empty word, "all" or "none" among others): no set is written "none". */
-static inline bool hg_parse_leak_kinds(const char *s, size_t len, unsigned *out) {
-  static const char names[4][10] = { "definite", "indirect", "possible", "reachable" };
+/* s[0..len): "all", "none", or words of names (n of them, each in `width` bytes, NUL
+ * padded) separated by commas, in any order, into *out as bits (names' first word: bit
+ * 0), all of them for "all".  False for anything else (an empty word, "all" or "none"
+ * among others): no set is written "none".  (Names in a char array, not a table of
+ * pointers: no relocation.) */
+static inline bool hg_parse_word_set(const char *s, size_t len, const char *names, size_t width, unsigned n,
+                                     unsigned *out) {
   if (len == 3 && s[0] == 'a' && s[1] == 'l' && s[2] == 'l') {
-    *out = HG_LEAK_KIND_ALL;
+    *out = (1u << n) - 1;
     return true;
   }
   if (len == 4 && s[0] == 'n' && s[1] == 'o' && s[2] == 'n' && s[3] == 'e') {
@@ -129,21 +131,47 @@ static inline bool hg_parse_leak_kinds(const char *s, size_t len, unsigned *out)
   }
   unsigned set = 0;
   for (const char *end = s + len;;) {
-    size_t n = 0;
-    while (s + n < end && s[n] != ',') n++;
+    size_t w = 0;
+    while (s + w < end && s[w] != ',') w++;
     unsigned k = 0;
-    for (; k < 4; k++) {
+    for (; k < n; k++) {
+      const char *name = names + k * width;
       size_t i = 0;
-      while (i < n && names[k][i] && names[k][i] == s[i]) i++;
-      if (i == n && !names[k][n]) break;
+      while (i < w && i < width && name[i] && name[i] == s[i]) i++;
+      if (i == w && (i == width || !name[i])) break;
     }
-    if (k == 4) return false;
+    if (k == n) return false;
     set |= 1u << k;
-    if (s + n == end) break;
-    s += n + 1;
+    if (s + w == end) break;
+    s += w + 1;
   }
   *out = set;
   return true;
+}
+
+/* Leak kinds: definite,indirect,possible,reachable, into HG_LEAK_KIND_ bits. */
+static inline bool hg_parse_leak_kinds(const char *s, size_t len, unsigned *out) {
+  static const char names[4][10] = { "definite", "indirect", "possible", "reachable" };
+  return hg_parse_word_set(s, len, &names[0][0], sizeof names[0], 4, out);
+}
+
+/* Valgrind's leak check heuristics (--leak-check-heuristics): the interior pointers the
+ * leak scan takes for pointers to a block's start (leak_heuristic.h), bits in
+ * Valgrind's order, which is its summary's. */
+enum {
+  HG_HEUR_STDSTRING = 1,
+  HG_HEUR_LENGTH64 = 2,
+  HG_HEUR_NEWARRAY = 4,
+  HG_HEUR_MULTIPLEINHERITANCE = 8,
+  HG_HEUR_ALL = 15,
+};
+#define HG_HEUR_NAMES { "stdstring", "length64", "newarray", "multipleinheritance" }
+#define HG_HEUR_NAME_BYTES 20
+
+/* s[0..len): "all", "none", or heuristics separated by commas, into HG_HEUR_ bits. */
+static inline bool hg_parse_heuristics(const char *s, size_t len, unsigned *out) {
+  static const char names[4][HG_HEUR_NAME_BYTES] = HG_HEUR_NAMES;
+  return hg_parse_word_set(s, len, &names[0][0], sizeof names[0], 4, out);
 }
 
 #endif

@@ -77,6 +77,7 @@ static bool parse_output(const char *s, const char **out) {
 }
 
 static bool parse_kinds(const char *s, unsigned *out) { return hg_parse_leak_kinds(s, strlen(s), out); }
+static bool parse_heur(const char *s, unsigned *out) { return hg_parse_heuristics(s, strlen(s), out); }
 
 static const char *const stats_names[] = { "off", "text", "json" };
 /* (No table of the two words: its pointers would be relocated, in the relro page.) */
@@ -106,7 +107,9 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
                                          [12] = ("definite, indirect, possible and reachable, any of "
                                                  "them separated by commas, or all or none"),
                                          [13] = ("no or all (Valgrind's yes asks at each error: "
-                                                 "there is no terminal to ask in)") };
+                                                 "there is no terminal to ask in)"),
+                                         [14] = ("stdstring, length64, newarray and multipleinheritance, "
+                                                 "any of them separated by commas, or all or none") };
 #define TYPE_INDEX_size  0
 #define TYPE_INDEX_bool  1
 #define TYPE_INDEX_count 2
@@ -121,6 +124,7 @@ static const char *const type_help[] = { [0] = "a size such as 65536, 64K or 2Mi
 #define TYPE_INDEX_align 11
 #define TYPE_INDEX_kinds 12
 #define TYPE_INDEX_gen   13
+#define TYPE_INDEX_heur  14
 
 /* Defaults as text, the way the README's table shows them. */
 static size_t show_size(char *buf, size_t size, size_t v) {
@@ -139,17 +143,25 @@ static size_t show_file(char *buf, size_t size, const char *v) { return hg_forma
 static size_t show_output(char *buf, size_t size, const char *v) { return show_file(buf, size, v); }
 static size_t show_gen(char *buf, size_t size, bool v) { return hg_format(buf, size, "%s", v ? "all" : "no"); }
 static size_t show_stats(char *buf, size_t size, unsigned v) { return hg_format(buf, size, "%s", stats_names[v]); }
-/* Cold, as the other show_ functions are by being inlined into the cold callers: as a
- * function of its own in the hot text it made every default-mode process map a
- * seventh page of it (programs/resident). */
-HG_COLD static size_t show_kinds(char *buf, size_t size, unsigned v) {
-  static const char *const names[] = { "definite", "indirect", "possible", "reachable" };
-  if (v == HG_LEAK_KIND_ALL) return hg_format(buf, size, "all");
+/* A set of words' bits: all, none, or the names of the bits set (names: n of them,
+ * `width` bytes each).  Cold, as the other show_ functions are by being inlined into
+ * the cold callers: as a function of its own in the hot text it made every
+ * default-mode process map a seventh page of it (programs/resident). */
+HG_COLD static size_t show_set(char *buf, size_t size, unsigned v, const char *names, size_t width, unsigned n) {
+  if (v == (1u << n) - 1) return hg_format(buf, size, "all");
   if (!v) return hg_format(buf, size, "none");
-  size_t n = 0;   /* (hg_format returns what it wrote: n stays below size) */
-  for (unsigned k = 0; k < 4; k++)
-    if (v >> k & 1) n += hg_format(buf + n, size - n, "%s%s", n ? "," : "", names[k]);
-  return n;
+  size_t len = 0;   /* (hg_format returns what it wrote: len stays below size) */
+  for (unsigned k = 0; k < n; k++)
+    if (v >> k & 1) len += hg_format(buf + len, size - len, "%s%s", len ? "," : "", names + k * width);
+  return len;
+}
+HG_COLD static size_t show_kinds(char *buf, size_t size, unsigned v) {
+  static const char names[4][10] = { "definite", "indirect", "possible", "reachable" };
+  return show_set(buf, size, v, &names[0][0], sizeof names[0], 4);
+}
+HG_COLD static size_t show_heur(char *buf, size_t size, unsigned v) {
+  static const char names[4][HG_HEUR_NAME_BYTES] = HG_HEUR_NAMES;
+  return show_set(buf, size, v, &names[0][0], sizeof names[0], 4);
 }
 static size_t show_signal(char *buf, size_t size, size_t v) {
   return v ? hg_format(buf, size, "%zu", v) : hg_format(buf, size, "off");
@@ -170,6 +182,7 @@ static bool in_range_align(size_t v, size_t max) { return v <= max; }
 #define in_range_stats(v, max) ((void)(v), true)
 #define in_range_signal(v, max) ((void)(v), true)
 #define in_range_kinds(v, max) ((void)(v), true)
+#define in_range_heur(v, max) ((void)(v), true)
 #define in_range_gen(v, max) ((void)(v), true)
 
 /* A well-formed value above the largest: the message gives the range. */

@@ -14,8 +14,9 @@
  * path (any text; copied out of the environment at start, which a program may write
  * over later: options_text.c; default stderr), file (the same, default off), stats (off|text|json), signal (a name such as
  * USR1 or SIGUSR1, or a number), kinds (leak kinds: numparse.h's hg_parse_leak_kinds,
- * HG_LEAK_KIND_ bits), gen (no|all: Valgrind's --gen-suppressions without its
- * interactive yes). */
+ * HG_LEAK_KIND_ bits), heur (leak check heuristics: numparse.h's hg_parse_heuristics,
+ * HG_HEUR_ bits), gen (no|all: Valgrind's --gen-suppressions without its interactive
+ * yes). */
 #ifndef HG_OPTIONS_H
 #define HG_OPTIONS_H
 
@@ -85,6 +86,13 @@
     HG_LEAK_KIND_DEFINITE | HG_LEAK_KIND_INDIRECT, 0,                                      \
     "check mode: the leaks counted as errors (in the ERROR SUMMARY and towards "           \
     "HEAPGUARD_ERROR_EXITCODE), the same words")                                           \
+  X(leak_check_heuristics, LEAK_CHECK_HEURISTICS, heur, HG_HEUR_ALL, 0,                    \
+    "check mode: the pointers into a block's middle that the leak scan takes for "         \
+    "pointers to its start, as Valgrind's --leak-check-heuristics: stdstring (after an "   \
+    "old-ABI std::string's header), length64 (after a word holding the block's size less " \
+    "8), newarray (after a C++ new[] array's element count), multipleinheritance (at a "   \
+    "vtable pointer of an object whose first word is one too), separated by commas, or "   \
+    "all or none; a block reached only through others is possibly lost")                  \
   X(quarantine, QUARANTINE, size, 64 * HG_MiB, SIZE_MAX,                                   \
     "check mode: freed blocks are held (poisoned) until this many bytes are waiting, so "  \
     "writes after free and double frees are caught")                                       \
@@ -209,6 +217,7 @@ enum hg_stats_format { HG_STATS_OFF, HG_STATS_TEXT, HG_STATS_JSON };
 #define HG_OPT_FIELD_file  const char *   /* like path, but off by default */
 #define HG_OPT_FIELD_output const char * /* like file, and "stderr" for stderr */
 #define HG_OPT_FIELD_kinds unsigned      /* HG_LEAK_KIND_ bits */
+#define HG_OPT_FIELD_heur  unsigned      /* HG_HEUR_ bits */
 #define HG_OPT_FIELD_gen   bool           /* no: false, all: true */
 
 struct hg_options {

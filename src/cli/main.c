@@ -28,6 +28,7 @@ enum value_type {
   VALUE_FLAG,   /* takes no value: sets env to `sets` (--calls, --json) */
   VALUE_SIGNAL, /* a signal name or number, as HEAPGUARD_STATS_SIGNAL takes */
   VALUE_KINDS,  /* a set of leak kinds, as HEAPGUARD_SHOW_LEAK_KINDS takes */
+  VALUE_HEURISTICS, /* a set of leak check heuristics (HEAPGUARD_LEAK_CHECK_HEURISTICS) */
   VALUE_SUPP,   /* a suppression file (suppressions.c), repeatable: the files join with ':' */
 };
 
@@ -89,6 +90,12 @@ static bool valid_value(const struct cli_option *o, const char *value, char *exp
     snprintf(expected, size, "definite, indirect, possible and reachable, any of them "
                              "separated by commas, or all or none");
     return hg_parse_leak_kinds(value, strlen(value), &kinds);
+  }
+  case VALUE_HEURISTICS: {
+    unsigned heuristics;
+    snprintf(expected, size, "stdstring, length64, newarray and multipleinheritance, any of "
+                             "them separated by commas, or all or none");
+    return hg_parse_heuristics(value, strlen(value), &heuristics);
   }
   case VALUE_WORD: {   /* "no, summary or full" */
     size_t n = 0;
@@ -173,6 +180,13 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
     "definite,indirect", 0, NULL,                                                             \
     "the leaks counted as errors, towards the ERROR SUMMARY and --error-exitcode (counted "   \
     "even when --show-leak-kinds does not print them); the same words", NULL },              \
+  { "leak-check-heuristics", "HEAPGUARD_LEAK_CHECK_HEURISTICS", VALUE_HEURISTICS, "SET", "all", \
+    0, NULL,                                                                                  \
+    "the pointers into a block's middle taken for pointers to its start, as Valgrind's: "    \
+    "stdstring (after an old-ABI std::string's header), length64 (after a word holding the " \
+    "block's size less 8), newarray (after a C++ new[] array's element count), "             \
+    "multipleinheritance (at an object's second vtable pointer), separated by commas, or "   \
+    "all or none; the summary counts the blocks they made reachable", NULL },                \
   { "quarantine", "HEAPGUARD_QUARANTINE", VALUE_SIZE, "SIZE", "64M", SIZE_MAX, NULL,          \
     "freed blocks are held, poisoned, until this many bytes are waiting, so uses "            \
     "after free and double frees are caught; K/KiB, M/MiB, G/GiB suffixes", NULL },           \
