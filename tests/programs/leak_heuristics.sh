@@ -119,13 +119,8 @@ if type -P valgrind >/dev/null; then
 else say "(valgrind not installed: its output not compared)"; fi
 
 # Bad values.
-for v in "" std "stdstring," "all,none" "multipleinheritances" "STDSTRING" "length64,,newarray"; do
-  HG_CHECKS=$((HG_CHECKS + 1))
-  "$HG" check --leak-check-heuristics="$v" -- true 2>"$T/bad.err"; st=$?
-  if [ $st -ne 2 ] || ! grep -q "bad value '$v' for --leak-check-heuristics: expected stdstring, length64, newarray and multipleinheritance" "$T/bad.err"; then
-    fail "--leak-check-heuristics='$v': status $st"; sed 's/^/  | /' "$T/bad.err"
-  else say "ok: --leak-check-heuristics='$v' refused"; fi
-done
+refuses leak-check-heuristics "stdstring, length64, newarray and multipleinheritance" \
+  "" std "stdstring," "all,none" "multipleinheritances" "STDSTRING" "length64,,newarray"
 run bad-env HEAPGUARD_LEAK_CHECK_HEURISTICS=stdstrings
 HG_CHECKS=$((HG_CHECKS + 1))
 if ! grep -q 'heapguard: ignoring HEAPGUARD_LEAK_CHECK_HEURISTICS=stdstrings: expected stdstring, length64' "$T/bad-env.err"; then

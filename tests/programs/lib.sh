@@ -25,6 +25,9 @@
 #                            run CMD under `ulimit -v KIB` for KIB from FROM to TO KiB by
 #                            STEP (stdout and stderr in $T/ulimit.out and $T/ulimit.err)
 #                            until the command FOUND succeeds; prints that KIB, or nothing
+#   refuses OPTION EXPECTED VALUE...
+#                            a check per VALUE: `$HG check --OPTION=VALUE -- true` exits 2
+#                            saying "bad value 'VALUE' for --OPTION: expected EXPECTED..."
 #   finish                   exit 0 if every check passed, 1 otherwise
 #
 # Everything a test writes goes to $T (= $HG_TEST_OUT/programs_NAME), emptied at start.
@@ -322,6 +325,18 @@ first_ulimit() {
 }
 
 # finish — summary line and exit status; big scratch files go on success unless HG_KEEP=1.
+refuses() {
+  local opt=$1 expected=$2 v st
+  shift 2
+  for v in "$@"; do
+    HG_CHECKS=$((HG_CHECKS + 1))
+    "$HG" check --"$opt"="$v" -- true 2>"$T/refused.err"; st=$?
+    if [ $st -ne 2 ] || ! grep -qF "bad value '$v' for --$opt: expected $expected" "$T/refused.err"; then
+      fail "--$opt='$v': status $st"; sed 's/^/  | /' "$T/refused.err"
+    else say "ok: --$opt='$v' refused"; fi
+  done
+}
+
 finish() {
   if [ "$HG_FAILS" -ne 0 ]; then
     say "$HG_TEST_NAME: $HG_FAILS of $HG_CHECKS checks failed (outputs in $T)"
