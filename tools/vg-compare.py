@@ -11,7 +11,7 @@ by process (docs/real-programs.md, round 5).
 Processes are paired by command (Valgrind's "Command:" line; heapguard's logs have none,
 so DIR/hg.strace, `strace -f -e trace=execve,clone,clone3,fork,vfork` of its run, tells
 each pid's), in pid order among those of one command; without hg.strace, by pid order.  For each pair it prints the error reports by kind,
-the LEAK SUMMARY side by side, and the loss records that differ, keyed by kind and the
+the LEAK SUMMARY side by side (with its "of which reachable via heuristic" lines), and the loss records that differ, keyed by kind and the
 allocation stack's top frames (function names; a frame without one is "???" and its
 object).  A fourth column adds "possibly lost" and "still reachable" up (heapguard
 counted a block reached only through an interior pointer "still reachable" before it had
@@ -30,6 +30,9 @@ LOSS = re.compile(r"^(?:ERROR: memory-leak: )?([\d,]+) (?:\(([\d,]+) direct, [\d
                   r"bytes in ([\d,]+) blocks are (definitely lost|indirectly lost|possibly lost|still reachable)")
 SUMMARY = re.compile(r"^\s*(definitely lost|indirectly lost|possibly lost|still reachable): ([\d,]+) bytes in ([\d,]+) blocks")
 ERRSUM = re.compile(r"^ERROR SUMMARY: (\d+) errors")
+# The summary's "of which reachable via heuristic" lines (round 7), kept as "via NAME".
+HEURISTIC = re.compile(r"^\s*(stdstring|length64|newarray|multipleinheritance)\s*: ([\d,]+) bytes in ([\d,]+) blocks")
+HEURISTICS = ("via stdstring", "via length64", "via newarray", "via multipleinheritance")
 KINDS = ("definitely lost", "indirectly lost", "possibly lost", "still reachable")
 BELOW_MAIN = {"(below main)", "__libc_start_call_main", "__libc_start_main_impl", "__libc_start_main"}
 
@@ -147,9 +150,9 @@ def parse(path, tool):
             proc["command"] = line[len("Command: "):]
         if "All heap blocks were freed" in line:
             proc["no_leaks"] = True
-        m = SUMMARY.match(line)
+        m = SUMMARY.match(line) or HEURISTIC.match(line)
         if m:
-            proc["summary"][m.group(1)] = (num(m.group(2)), num(m.group(3)))
+            proc["summary"][("via " if m.re is HEURISTIC else "") + m.group(1)] = (num(m.group(2)), num(m.group(3)))
         m = ERRSUM.match(line)
         if m:
             proc["error_summary"] = int(m.group(1))
@@ -266,6 +269,11 @@ def compare(hg, vg, label, depth, out):
         h, v = hg["summary"].get(kind, (0, 0)), vg["summary"].get(kind, (0, 0))
         mark = "" if h == v else "   <>"
         out.append("   %-17s %14s %14s%s" % (kind, fmt(h), fmt(v), mark))
+    for kind in HEURISTICS:
+        h, v = hg["summary"].get(kind), vg["summary"].get(kind)
+        if h or v:
+            out.append("   %-17s %14s %14s%s" % (kind.replace("multipleinheritance", "multipleinh."), fmt(h), fmt(v),
+                                               "" if h == v else "   <>"))
     hr = [sum(hg["summary"].get(k, (0, 0))[i] for k in KINDS[2:]) for i in (0, 1)]
     vr = [sum(vg["summary"].get(k, (0, 0))[i] for k in KINDS[2:]) for i in (0, 1)]
     out.append("   %-17s %14s %14s%s" % ("possibly+reach.", fmt(hr), fmt(vr), "" if hr == vr else "   <>"))
@@ -296,12 +304,14 @@ def main():
         label = "hg.%s vg.%s %s" % (hpid or "-", vpid or "-", " ".join(key)[:100])
         lost += compare(hgs.get(hpid), vgs.get(vpid), label, depth, out)
     for tool, procs in (("heapguard", hgs), ("valgrind", vgs)):
-        tot = {k: [sum(p["summary"].get(k, (0, 0))[i] for p in procs.values()) for i in (0, 1)] for k in KINDS}
+        tot = {k: [sum(p["summary"].get(k, (0, 0))[i] for p in procs.values()) for i in (0, 1)]
+               for k in KINDS + HEURISTICS}
         errs = collections.Counter()
         for p in procs.values():
             errs.update(p["errors"])
-        out.append("totals %s: %s; errors %s" % (tool, ", ".join("%s %s" % (k.split()[0], fmt(tot[k])) for k in KINDS),
-                                                 dict(errs) or "none"))
+        via = ", ".join("%s %s" % (k, fmt(tot[k])) for k in HEURISTICS if tot[k][1])
+        out.append("totals %s: %s%s; errors %s" % (tool, ", ".join("%s %s" % (k.split()[0], fmt(tot[k])) for k in KINDS),
+                                                   " (%s)" % via if via else "", dict(errs) or "none"))
     out.append("lost-or-error records that differ: %d" % lost)
     print("\n".join(out))
 

@@ -70,12 +70,28 @@ print(len(s), sorted(c.items()), len(re.findall(r"\[(\d+), \1\]", s)))'; }
 w_gcc() { need gcc && printf '#include <stdio.h>\nstruct s { int a[4]; };\nint f(struct s *p) { int t = 0; for (int i = 0; i < 4; i++) t += p->a[i]; return t; }\nint main(void) { struct s x = {{1,2,3,4}}; printf("%%d\\n", f(&x)); return 0; }\n' > a.c && gcc -O1 -c a.c && echo ok; }
 w_leaks() { LEAKS_TLSLIB=$W/bin/libtlslib.so "$W/bin/leaks"; }
 w_leaks_cxx() { "$W/bin/leaks_cxx"; }
-WORKLOADS="perl mawk gawk bash sqlite3 jq xmllint git sort find grepP tarxz openssl python3 gcc leaks leaks_cxx"
+# Round 7: the leak check heuristics' shapes (C++ programs, and sqlite3's length64).
+w_heur_cxx() { "$W/bin/heur_cxx"; }   # tests/programs/leak_heuristics: each shape, old-ABI strings
+w_cmake() { need cmake && cmake --help-full | md5sum; }
+w_gxx() { need g++ && printf '#include <map>\n#include <string>\n#include <iostream>\nstruct B { virtual ~B() {} virtual int f() = 0; };\nstruct D : B { int f() override { return 3; } };\nint main() { std::map<std::string, int> m{{"a", 1}}; D d; std::cout << m["a"] + d.f() << "\\n"; }\n' > a.cc &&
+  g++ -O1 -c a.cc && echo ok; }
+w_gdb() { need gdb && gdb -nx -batch -ex 'print 1 + 2' -ex 'print sizeof(long)' -ex 'info functions ^mai' "$W/bin/leaks_cxx" | tail -3; }
+w_qpdf() { need qpdf && qpdf --empty e.pdf && qpdf --empty --pages e.pdf e.pdf -- two.pdf 2>/dev/null; qpdf --check e.pdf | tail -1 &&
+  qpdf --qdf --object-streams=disable e.pdf q.pdf && qpdf --show-npages e.pdf && qpdf --json e.pdf | wc -c; }
+w_doxygen() { need doxygen && mkdir -p src && printf '/** A base. */\nstruct A { virtual ~A(); /** f */ virtual int f(); };\n/** Another. */\nstruct B { virtual int g(); };\n/** Both. */\nstruct C : A, B { int f() override; };\n/** A free function. @param x a value @return twice x */\nint twice(int x);\n' > src/c.h &&
+  printf 'INPUT = src\nOUTPUT_DIRECTORY = out\nGENERATE_LATEX = NO\nQUIET = YES\nWARNINGS = NO\nHAVE_DOT = NO\nNUM_PROC_THREADS = 1\nWARN_IF_UNDOCUMENTED = NO\n' > Doxyfile &&
+  doxygen Doxyfile && ls out/html | wc -l; }
+w_ninja() { need ninja && printf 'rule cp\n  command = cp $in $out\nrule cat\n  command = cat $in > $out\n' > build.ninja &&
+  for i in 1 2 3 4 5 6; do echo "x$i" > in$i; printf 'build out%d: cp in%d\n' $i $i >> build.ninja; done &&
+  printf 'build all: cat out1 out2 out3 out4 out5 out6\ndefault all\n' >> build.ninja && ninja -j1 | tail -1 && cat all | md5sum; }
+WORKLOADS="perl mawk gawk bash sqlite3 jq xmllint git sort find grepP tarxz openssl python3 gcc leaks leaks_cxx
+  heur_cxx cmake gxx gdb qpdf doxygen ninja"
 
 mkdir -p "$W/bin"
 gcc -g -O1 -fPIC -shared -o "$W/bin/libtlslib.so" "$SRC/tlslib.c" &&
   gcc -g -O0 -pthread -o "$W/bin/leaks" "$SRC/leaks.c" -ldl &&
-  g++ -g -O0 -o "$W/bin/leaks_cxx" "$SRC/leaks_cxx.cc" || exit 2
+  g++ -g -O0 -o "$W/bin/leaks_cxx" "$SRC/leaks_cxx.cc" &&
+  g++ -g -O0 -D_GLIBCXX_USE_CXX11_ABI=0 -o "$W/bin/heur_cxx" "$ROOT/tests/programs/leak_heuristics/heuristics.cc" || exit 2
 
 run_one() {   # NAME TOOL DIR
   local name=$1 tool=$2 d=$3 vgopt=
