@@ -12,8 +12,9 @@
  *             with one line saying so, the run going on: the rest of the check is
  *             still worth having;
  *   refused   a request for something else altogether (--tool=helgrind), status 2.
- * Any other option stays unknown, as before. */
+ * Any other option is refused as unknown (status 2), as heapguard's own typos are. */
 #include "cli.h"
+#include "../numparse.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -59,10 +60,20 @@ static const struct vg_option options[] = {
   { "free-fill", IGNORE, NULL, NULL, "heapguard fills freed blocks with its own poison" },
   { "track-fds", IGNORE, NULL, NULL, "heapguard does not track file descriptors" },
   { "time-stamp", IGNORE, NULL, NULL, "heapguard's lines have no time stamps" },
-  { "vgdb", IGNORE, NULL, NULL, "heapguard has no gdb server: run the program under gdb instead" },
+  { "vgdb", DEFAULT, NULL, "no", "heapguard has no gdb server: run the program under gdb instead" },
   { "vgdb-error", IGNORE, NULL, NULL, "heapguard has no gdb server: run the program under gdb instead" },
   { "run-libc-freeres", IGNORE, NULL, NULL, "heapguard never frees libc's own memory at exit" },
   { "run-cxx-freeres", IGNORE, NULL, NULL, "heapguard never frees libstdc++'s own memory at exit" },
+  { "log-fd", DEFAULT, NULL, "2",
+    "heapguard writes its reports to standard error or to --log-file, not to another descriptor" },
+  { "xml-fd", IGNORE, NULL, NULL, "heapguard writes its XML to --xml-file only" },
+  { "fullpath-after", IGNORE, NULL, NULL, "heapguard shows file names as the debug information has them" },
+  { "show-below-main", IGNORE, NULL, NULL, "heapguard's stacks end at main" },
+  { "default-suppressions", DEFAULT, NULL, "yes", "heapguard has no built-in suppressions to turn off" },
+  { "error-markers", IGNORE, NULL, NULL, "heapguard's errors have no begin and end markers" },
+  { "max-stackframe", IGNORE, NULL, NULL, "it is about Valgrind's emulated CPU" },
+  { "main-stacksize", IGNORE, NULL, NULL, "the program's stack is the kernel's, as without heapguard" },
+  { "max-threads", IGNORE, NULL, NULL, "heapguard has no limit on threads" },
   { "smc-check", IGNORE, NULL, NULL, "it is about Valgrind's emulated CPU" },
   { "fair-sched", IGNORE, NULL, NULL, "it is about Valgrind's emulated CPU" },
 };
@@ -107,6 +118,21 @@ bool cli_valgrind_option(const char *command, const char *arg, char *out, size_t
       (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)) {
     /* Valgrind's older form: yes is all kinds; no, definite and possible */
     snprintf(out, size, "--show-leak-kinds=%s", value[0] == 'y' ? "all" : "definite,possible");
+    return true;
+  }
+  if (len == 18 && memcmp(name, "show-possibly-lost", 18) == 0 && value &&
+      (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)) {
+    /* Valgrind's older form: adds possible to the kinds shown, or takes it out (of those
+     * the options before asked for, else of the default) */
+    unsigned kinds = HG_LEAK_KIND_DEFINITE | HG_LEAK_KIND_INDIRECT;
+    const char *was = getenv("HEAPGUARD_SHOW_LEAK_KINDS");
+    if (was && !hg_parse_leak_kinds(was, strlen(was), &kinds)) kinds = HG_LEAK_KIND_DEFINITE | HG_LEAK_KIND_INDIRECT;
+    kinds = value[0] == 'y' ? kinds | HG_LEAK_KIND_POSSIBLE : kinds & ~(unsigned)HG_LEAK_KIND_POSSIBLE;
+    static const char *const names[] = { "definite", "indirect", "possible", "reachable" };
+    size_t n = (size_t)snprintf(out, size, "--show-leak-kinds=");
+    for (unsigned k = 0; k < 4 && n < size; k++)
+      if (kinds >> k & 1) n += (size_t)snprintf(out + n, size - n, "%s%s", out[n - 1] == '=' ? "" : ",", names[k]);
+    if (!kinds) snprintf(out + n, size - n, "none");
     return true;
   }
   const struct vg_option *o = find(name, len);

@@ -12,7 +12,9 @@
 #   * the renamed options set heapguard's variables (the program is `env`):
 #     --num-callers=30 HEAPGUARD_STACK_DEPTH=30, above 64 64 with a line, --freelist-vol
 #     HEAPGUARD_QUARANTINE, --redzone-size HEAPGUARD_REDZONE, --show-reachable=no
-#     definite,possible; --track-origins=no and --leak-resolution=high say nothing;
+#     definite,possible, --show-possibly-lost adds possible to the kinds asked before or
+#     takes it out; --track-origins=no, --leak-resolution=high, --vgdb=no and --log-fd=2
+#     say nothing, --log-fd=9 and --fullpath-after= a line each;
 #   * --tool=helgrind, an option neither knows, and Valgrind's options given to `run`
 #     are refused (status 2).
 . "$(dirname "$0")/lib.sh"
@@ -67,6 +69,11 @@ setting HEAPGUARD_SHOW_LEAK_KINDS=all 0 --show-reachable=yes
 setting HEAPGUARD_SHOW_LEAK_KINDS=definite,possible 0 --show-reachable=no
 setting HEAPGUARD_MODE=check 0 --track-origins=no --leak-resolution=high --tool=memcheck --undef-value-errors=no
 setting HEAPGUARD_MODE=check 2 --track-fds=yes -v
+setting HEAPGUARD_SHOW_LEAK_KINDS=definite,indirect,possible 0 --show-possibly-lost=yes
+setting HEAPGUARD_SHOW_LEAK_KINDS=definite,indirect,reachable 0 --show-leak-kinds=all --show-possibly-lost=no
+setting HEAPGUARD_SHOW_LEAK_KINDS=none 0 --show-leak-kinds=possible --show-possibly-lost=no
+setting HEAPGUARD_MODE=check 0 --vgdb=no --log-fd=2 --default-suppressions=yes
+setting HEAPGUARD_MODE=check 2 --log-fd=9 --fullpath-after=
 
 refused() {   # refused COMMAND OPTION WORDS: status 2 and a line with WORDS
   "$HG" "$1" "$2" -- true >"$T/out" 2>"$T/err"; st=$?
