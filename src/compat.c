@@ -23,27 +23,33 @@ HG_EXPORT int mallopt(int param, int value) {
   hg_init();
   switch (param) {
   case M_MMAP_THRESHOLD:
-    hg_opt.mmap_threshold = (size_t)value;   /* -1: SIZE_MAX */
-    hg_opt.mmap_threshold_fixed = true;
+    hg_glibc_tune(param, (size_t)value);   /* -1: SIZE_MAX */
     hg_options_changed();
     return 1;
   case M_TRIM_THRESHOLD:
-    hg_opt.trim_threshold = value < 0 ? TRIM_NEVER : (size_t)value;   /* -1: never trim */
-    hg_opt.mmap_threshold_fixed = true;
-    return 1;
   case M_TOP_PAD:
-    hg_opt.top_pad = value < 0 ? TRIM_NEVER : (size_t)value;
-    hg_opt.mmap_threshold_fixed = true;
+    hg_glibc_tune(param, value < 0 ? TRIM_NEVER : (size_t)value);   /* -1: never trim */
     return 1;
   case M_MMAP_MAX:
-    hg_opt.mmap_max = value < 0 ? 0 : (size_t)value;
-    hg_opt.mmap_threshold_fixed = true;
+    hg_glibc_tune(param, value < 0 ? 0 : (size_t)value);
     return 1;
   case M_MXFAST:
     return value >= 0 && value <= 160 ? 1 : 0;   /* glibc's MAX_FAST_SIZE on 64-bit */
   default:   /* M_ARENA_TEST, M_ARENA_MAX, M_PERTURB, M_CHECK_ACTION, unknown */
     return 1;
   }
+}
+
+/* As glibc, setting any of the four turns the dynamic mmap threshold off. */
+void hg_glibc_tune(int param, size_t value) {
+  switch (param) {
+  case M_MMAP_THRESHOLD: hg_opt.mmap_threshold = value; break;
+  case M_TRIM_THRESHOLD: hg_opt.trim_threshold = value < TRIM_NEVER ? value : TRIM_NEVER; break;
+  case M_TOP_PAD: hg_opt.top_pad = value < TRIM_NEVER ? value : TRIM_NEVER; break;
+  case M_MMAP_MAX: hg_opt.mmap_max = value; break;
+  default: return;
+  }
+  hg_opt.mmap_threshold_fixed = true;
 }
 int __libc_mallopt(int param, int value) HG_ALIAS(mallopt);
 

@@ -1,6 +1,7 @@
 /* options.c — parsing HEAPGUARD_* settings (see options.h). */
 #include "options.h"
 
+#include <malloc.h>
 #include <string.h>
 #include <sys/auxv.h>
 
@@ -293,15 +294,125 @@ HG_COLD static void apply_setting(const char *name) {
   }
 }
 
+/* ---- glibc's malloc settings from the environment ----------------------------------
+ * A service tuned for glibc's malloc keeps the tuning heapguard can honour: the four
+ * settings mallopt also takes (compat.c), by their environment names (MALLOC_TOP_PAD_
+ * and the like) and as tunables (GLIBC_TUNABLES=glibc.malloc.trim_threshold=...:...),
+ * the tunables winning, as in glibc.  The others tune glibc's own design (arenas,
+ * tcache, fastbins, perturb, check) and are left to it.  Values as glibc reads them, a
+ * number in decimal or 0x hexadecimal; one it would refuse is ignored, silently as
+ * glibc does: these variables are glibc's, and every program it starts inherits them.
+ * Cold: a process that sets none never maps this code. */
+
+/* The mallopt parameter of the glibc setting named [name, name + len) (a tunable's last
+ * part, or an environment name without MALLOC_), or 0 (none of ours).  Hot, as apply
+ * is, so that the compares are immediates: string literals would be read from .rodata,
+ * which a process setting only glibc's variables would then map (64 KiB, by
+ * fault-around). */
+__attribute__((hot, noinline)) static int glibc_param(const char *name, size_t len, bool tunable) {
+#define IS(word) (len == sizeof(word) - 1 && memcmp(name, word, len) == 0)
+  if (tunable) {
+    if (IS("mmap_threshold")) return M_MMAP_THRESHOLD;
+    if (IS("trim_threshold")) return M_TRIM_THRESHOLD;
+    if (IS("top_pad")) return M_TOP_PAD;
+    if (IS("mmap_max")) return M_MMAP_MAX;
+  } else {
+    if (IS("MMAP_THRESHOLD_")) return M_MMAP_THRESHOLD;
+    if (IS("TRIM_THRESHOLD_")) return M_TRIM_THRESHOLD;
+    if (IS("TOP_PAD_")) return M_TOP_PAD;
+    if (IS("MMAP_MAX_")) return M_MMAP_MAX;
+  }
+#undef IS
+  return 0;
+}
+
+/* The setting named [name, name + len) set to the number at value (up to its end or a
+ * ':'), if it is one of ours and that is a number. */
+HG_COLD static void glibc_setting(const char *name, size_t len, const char *value, bool tunable) {
+  int param = glibc_param(name, len, tunable);
+  if (!param) return;
+  size_t v = 0;
+  const char *p = value;
+  if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+    const char *start = p += 2;
+    for (; *p && *p != ':'; p++) {
+      unsigned c = (unsigned)*p | 0x20;   /* (lower case for letters) */
+      unsigned d = *p >= '0' && *p <= '9' ? (unsigned)(*p - '0') : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 16;
+      if (d > 15 || v > (SIZE_MAX - d) / 16) return;
+      v = v * 16 + d;
+    }
+    if (p == start) return;
+  } else if (!hg_parse_digits(&p, &v) || (*p && *p != ':')) {
+    return;
+  }
+  hg_glibc_tune(param, v);
+}
+
+/* MALLOC_<name>=<value>, s after the MALLOC_. */
+HG_COLD static void glibc_alias(const char *s) {
+  const char *eq = strchr(s, '=');
+  if (eq) glibc_setting(s, (size_t)(eq - s), eq + 1, false);
+}
+
+/* GLIBC_TUNABLES's value, name=value:name=value..., of which glibc.malloc.<setting>
+ * (13 characters of prefix, compared in glibc_malloc: see glibc_param). */
+__attribute__((hot, noinline)) static bool glibc_malloc(const char *t) { return memcmp(t, "glibc.malloc.", 13) == 0; }
+HG_COLD static void glibc_tunables(const char *s) {
+  for (const char *t = s; *t; t += *t == ':') {
+    size_t len = 0, eq = 0;
+    while (t[len] && t[len] != ':') {
+      if (!eq && t[len] == '=') eq = len;
+      len++;
+    }
+    if (eq > 13 && glibc_malloc(t)) glibc_setting(t + 13, eq - 13, t + eq + 1, true);
+    t += len;
+  }
+}
+
 /* A setuid or setgid program (AT_SECURE: the kernel set it because the effective ids
  * differ from the real ones, or a security module asked) ignores every HEAPGUARD_
  * variable, as glibc's malloc ignores MALLOC_* there: they come from the unprivileged
  * user who started it, and the file options would have the privileged process create,
  * empty and append to any file the user names (HEAPGUARD_TRACE=/etc/shadow). */
-void hg_options_init(void) {
-  if (!environ || getauxval(AT_SECURE)) return;
+/* Whether s may be one of the settings read here: HEAPGUARD_..., MALLOC_... or
+ * GLIBC_TUNABLES, by their first three letters (few others share them).  The test every process makes of each
+ * variable (hot text, within its six pages); the rest is in the settings text, which a
+ * process with none of them never maps. */
+static bool maybe_setting(const char *s) {
+  return (s[0] == 'H' && s[1] == 'E' && s[2] == 'A') || (s[0] == 'M' && s[1] == 'A' && s[2] == 'L') ||
+         (s[0] == 'G' && s[1] == 'L' && s[2] == 'I');
+}
+
+/* glibc's settings first, then heapguard's, which win. */
+HG_COLD static void settings_from_environ(void) {
+  const char *tunables = NULL;
+  for (char **e = environ; *e; e++) {
+    const char *s = *e;
+    if (s[0] == 'M' && s[1] == 'A' && s[2] == 'L' && s[3] == 'L' && s[4] == 'O' && s[5] == 'C' && s[6] == '_')
+      glibc_alias(s + 7);
+    else if (s[0] == 'G' && s[1] == 'L' && s[2] == 'I' && s[3] == 'B' && s[4] == 'C' && s[5] == '_' &&
+             s[6] == 'T' && s[7] == 'U' && s[8] == 'N' && s[9] == 'A' && s[10] == 'B' && s[11] == 'L' &&
+             s[12] == 'E' && s[13] == 'S' && s[14] == '=')
+      tunables = s + 15;   /* (no string literal: .rodata, see glibc_param) */
+  }
+  if (tunables) glibc_tunables(tunables);
   for (char **e = environ; *e; e++)
     if (has_prefix(*e)) apply_setting(*e + PREFIX_LEN);
+}
+
+/* (Optimized for size: it runs once, in the hot text, whose pages every process maps.) */
+#if defined(__clang__)
+#define HG_ONCE_CODE __attribute__((minsize))
+#else
+#define HG_ONCE_CODE __attribute__((optimize("Os")))
+#endif
+HG_ONCE_CODE void hg_options_init(void) {
+  if (!environ || getauxval(AT_SECURE)) return;
+  for (char **e = environ; *e; e++)
+    if (maybe_setting(*e)) {
+      settings_from_environ();
+      return;
+    }
 }
 
 

@@ -233,6 +233,11 @@ extern HG_HIDDEN struct hg_options hg_opt;
  * may run before libc is initialised).  Bad values and unknown names are reported on
  * stderr and ignored. */
 void hg_options_init(void);
+/* One of glibc's four tunings that heapguard has (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD,
+ * M_TOP_PAD, M_MMAP_MAX: <malloc.h>), as mallopt sets it and as glibc's environment
+ * does (MALLOC_MMAP_THRESHOLD_=, GLIBC_TUNABLES=glibc.malloc.mmap_threshold=, ...: read
+ * by hg_options_init, before the HEAPGUARD_ variables, which win).  compat.c. */
+void hg_glibc_tune(int param, size_t value);
 /* s, the value of an option naming a file, copied where the program cannot write over
  * it (options_text.c); s itself when the pool is full. */
 const char *hg_options_keep_text(const char *s);
