@@ -7,7 +7,6 @@
 #include "wipe.h"
 
 
-#define TRIM_NEVER (SIZE_MAX / 4)   /* a trim threshold or pad no heap reaches */
 
 /* Returns 1 on success and 0 on error, as glibc's (2.36) does: it refuses only an
  * M_MXFAST above its largest fast size, and returns 1 for any other parameter, known or
@@ -28,7 +27,7 @@ HG_EXPORT int mallopt(int param, int value) {
     return 1;
   case M_TRIM_THRESHOLD:
   case M_TOP_PAD:
-    hg_glibc_tune(param, value < 0 ? TRIM_NEVER : (size_t)value);   /* -1: never trim */
+    hg_glibc_tune(param, value < 0 ? HG_TRIM_NEVER : (size_t)value);   /* -1: never trim */
     return 1;
   case M_MMAP_MAX:
     hg_glibc_tune(param, value < 0 ? 0 : (size_t)value);
@@ -38,18 +37,6 @@ HG_EXPORT int mallopt(int param, int value) {
   default:   /* M_ARENA_TEST, M_ARENA_MAX, M_PERTURB, M_CHECK_ACTION, unknown */
     return 1;
   }
-}
-
-/* As glibc, setting any of the four turns the dynamic mmap threshold off. */
-void hg_glibc_tune(int param, size_t value) {
-  switch (param) {
-  case M_MMAP_THRESHOLD: hg_opt.mmap_threshold = value; break;
-  case M_TRIM_THRESHOLD: hg_opt.trim_threshold = value < TRIM_NEVER ? value : TRIM_NEVER; break;
-  case M_TOP_PAD: hg_opt.top_pad = value < TRIM_NEVER ? value : TRIM_NEVER; break;
-  case M_MMAP_MAX: hg_opt.mmap_max = value; break;
-  default: return;
-  }
-  hg_opt.mmap_threshold_fixed = true;
 }
 int __libc_mallopt(int param, int value) HG_ALIAS(mallopt);
 

@@ -304,6 +304,19 @@ HG_COLD static void apply_setting(const char *name) {
  * glibc does: these variables are glibc's, and every program it starts inherits them.
  * Cold: a process that sets none never maps this code. */
 
+/* As glibc, setting any of the four turns the dynamic mmap threshold off.  (mallopt's
+ * too: in the warm text, heapguard.ld.in.) */
+void hg_glibc_tune(int param, size_t value) {
+  switch (param) {
+  case M_MMAP_THRESHOLD: hg_opt.mmap_threshold = value; break;
+  case M_TRIM_THRESHOLD: hg_opt.trim_threshold = value < HG_TRIM_NEVER ? value : HG_TRIM_NEVER; break;
+  case M_TOP_PAD: hg_opt.top_pad = value < HG_TRIM_NEVER ? value : HG_TRIM_NEVER; break;
+  case M_MMAP_MAX: hg_opt.mmap_max = value; break;
+  default: return;
+  }
+  hg_opt.mmap_threshold_fixed = true;
+}
+
 /* The mallopt parameter of the glibc setting named [name, name + len) (a tunable's last
  * part, or an environment name without MALLOC_), or 0 (none of ours).  Hot, as apply
  * is, so that the compares are immediates: string literals would be read from .rodata,

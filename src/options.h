@@ -234,9 +234,12 @@ extern HG_HIDDEN struct hg_options hg_opt;
  * stderr and ignored. */
 void hg_options_init(void);
 /* One of glibc's four tunings that heapguard has (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD,
- * M_TOP_PAD, M_MMAP_MAX: <malloc.h>), as mallopt sets it and as glibc's environment
- * does (MALLOC_MMAP_THRESHOLD_=, GLIBC_TUNABLES=glibc.malloc.mmap_threshold=, ...: read
- * by hg_options_init, before the HEAPGUARD_ variables, which win).  compat.c. */
+ * M_TOP_PAD, M_MMAP_MAX: <malloc.h>), as mallopt (compat.c) sets it and as glibc's
+ * environment does (MALLOC_MMAP_THRESHOLD_=, GLIBC_TUNABLES=glibc.malloc.mmap_threshold=,
+ * ...: read by hg_options_init, before the HEAPGUARD_ variables, which win).  The trim
+ * threshold and pad are capped at HG_TRIM_NEVER, so that their sum (region.c) cannot
+ * wrap. */
+#define HG_TRIM_NEVER (SIZE_MAX / 4)   /* a trim threshold or pad no heap reaches */
 void hg_glibc_tune(int param, size_t value);
 /* s, the value of an option naming a file, copied where the program cannot write over
  * it (options_text.c); s itself when the pool is full. */

@@ -1,5 +1,6 @@
 /* tests/fuzz/options.c — libFuzzer driver for the HEAPGUARD_* parsers: options.c (every
- * option's value, by NAME=value, as hg_options_init applies it), numparse.h
+ * option's value, by NAME=value, as hg_options_init applies it; glibc's MALLOC_ and
+ * GLIBC_TUNABLES settings), numparse.h
  * (hg_parse_size, hg_parse_digits, hg_parse_signal, checked against a reference
  * written the slow way) and the file name patterns (hg_pid_path: %p, %%), checked
  * for staying inside their buffer and for what they expand to.  Built with
@@ -61,6 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *name = hg_options_name(i);
     apply(name, strlen(name), s);
   }
+
+  /* glibc's settings: the input as GLIBC_TUNABLES's value and as a MALLOC_ entry; the
+   * trim settings they set stay capped whatever the value (HEAPGUARD_'s may be anything:
+   * region.c's sum checks for itself) */
+  hg_opt.trim_threshold = hg_opt.top_pad = 0;
+  glibc_tunables(s);
+  glibc_alias(s);
+  if (hg_opt.trim_threshold > HG_TRIM_NEVER || hg_opt.top_pad > HG_TRIM_NEVER) abort();
 
   /* hg_pid_path into buffers of every small size and the real one; the result is
    * NUL-terminated inside the buffer and, when it fits, the exact expansion */
