@@ -161,8 +161,10 @@ void hg_sys_close(int fd);
 bool hg_files_raise(uint64_t *old);
 void hg_files_restore(uint64_t old);
 /* hg_pid_path: a file name option (HEAPGUARD_LOG_FILE, _TRACE, _STATS_FILE,
- * _TIMELINE) into out, with %p replaced by pid and %% by %; true if pattern had a %p
- * (one file per process).  out may be NULL to ask only that.  A name that does not
+ * _TIMELINE) into out, with %p replaced by pid, %u by the process's effective user id
+ * now (a process that changed user since it last opened the file gets another: one it
+ * may create, where the first one's owner's is not its to write) and %% by %; true if
+ * pattern had a %p (one file per process).  out may be NULL to ask only that.  A name that does not
  * fit in size bytes is not cut: out is left empty (""). */
 bool hg_pid_path(char *out, size_t size, const char *pattern, int pid);
 /* hg_stderr_copy: a close-on-exec copy of fd 2, at 500 or above if it can (out of the

@@ -64,17 +64,18 @@
     "`--child-silent-after-fork`, as Valgrind's")                                          \
   X(log_file, LOG_FILE, path, 0, 0,                                                        \
     "check mode: write error reports to this file instead of stderr; %p in the name "      \
-    "becomes the process id; a run's processes append to it (before and after an exec "    \
-    "too), a file left by an earlier run is emptied first")                                \
+    "becomes the process id, %u the user id (one file per user: a process that changes "   \
+    "user cannot reopen another's); a run's processes append to it (before and after "     \
+    "an exec too), a file left by an earlier run is emptied first")                        \
   X(xml, XML, bool, 0, 0,                                                                  \
     "check and guard modes: also write the errors as Valgrind's XML (protocol 4, "         \
     "Memcheck's kinds) to HEAPGUARD_XML_FILE, one document per process; the text reports " \
     "still go to stderr or the log file; `--xml=yes`")                                     \
   X(xml_file, XML_FILE, file, 0, 0,                                                        \
-    "with HEAPGUARD_XML: the XML file; %p in the name becomes the process id (without it " \
-    "only the run's first process writes one, the others say so: use %p when the "        \
-    "program forks or runs others); an exec in the same process continues its document; " \
-    "a file left by an earlier run is emptied")                                            \
+    "with HEAPGUARD_XML: the XML file; %p in the name becomes the process id, %u the "     \
+    "user id (without %p only the run's first process writes one, the others say so: "     \
+    "use %p when the program forks or runs others); an exec in the same process "          \
+    "continues its document; a file left by an earlier run is emptied")                    \
   X(leak_check, LEAK_CHECK, leaks, HG_LEAKS_FULL, 0,                                       \
     "check mode: at exit, no: no leak scan; summary: totals only; full: every leak, "      \
     "grouped by allocation stack")                                                         \
@@ -178,23 +179,25 @@
     "at exit (and on hg_stats_print() or the stats signal) print where the memory went: "  \
     "off, text (a table) or json (one object); what `heapguard stats` sets")               \
   X(stats_file, STATS_FILE, path, 0, 0,                                                    \
-    "write the stats to this file instead of stderr; %p in the name becomes the process "  \
-    "id")                                                                                  \
+    "write the stats to this file instead of stderr; %p in the name becomes the "          \
+    "process id, %u the user id")                                                          \
   X(stats_signal, STATS_SIGNAL, signal, 0, 0,                                              \
     "print the stats when the process gets this signal (a name such as USR1, or a "        \
     "number; not a fault's, KILL or STOP; 0 or off: none); printed at once, or by the "    \
     "next allocation if the allocator is busy")                                            \
   X(timeline, TIMELINE, file, 0, 0,                                                        \
     "write the allocator's figures to this file as JSON Lines: sampled during the run "    \
-    "and once at exit (docs/stats-format.md); %p in the name becomes the process id")      \
+    "and once at exit (docs/stats-format.md); %p in the name becomes the process id, "     \
+    "%u the user id")                                                                      \
   X(timeline_ms, TIMELINE_MS, count, 10, HG_MAX_TIMELINE_MS,                               \
     "timeline: at most one sample per this many milliseconds, 0 to 3600000 (taken by "     \
     "allocations)")                                                                        \
   X(trace, TRACE, output, 0, 0,                                                            \
     "trace every call the allocator makes to the kernel (brk, mmap, munmap, madvise, "     \
-    "mremap), with its reason, to stderr (stderr or 1) or to this file (%p: the process "  \
-    "id; a run's processes append to it, a file left by an earlier run is emptied "        \
-    "first); empty or 0: off; what `heapguard trace` sets")                                \
+    "mremap), with its reason, to stderr (stderr or 1) or to this file (%p: the "          \
+    "process id, %u: the user id, for a process that changes user; a run's processes "     \
+    "append to it, a file left by an earlier run is emptied first); empty or 0: off; "     \
+    "what `heapguard trace` sets")                                                         \
   X(trace_calls, TRACE_CALLS, bool, 0, 0,                                                  \
     "trace: also every malloc, free, calloc, realloc and memalign-family call, with its "  \
     "arguments and result (to stderr if HEAPGUARD_TRACE is not set; not in check mode)")

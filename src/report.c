@@ -208,8 +208,8 @@ size_t hg_format(char *buf, size_t size, const char *fmt, ...) {
 }
 
 bool hg_pid_path(char *out, size_t size, const char *pattern, int pid) {
-  char num[16];
-  size_t n = 0, digits = hg_format(num, sizeof num, "%d", pid);
+  char num[16], uid[16];
+  size_t n = 0, digits = hg_format(num, sizeof num, "%d", pid), uid_digits = 0;
   bool per_process = false, fits = true;
   for (const char *p = pattern; p && *p; p++) {
     const char *add = p;
@@ -218,6 +218,12 @@ bool hg_pid_path(char *out, size_t size, const char *pattern, int pid) {
       add = num;
       len = digits;
       per_process = true;
+      p++;
+    } else if (p[0] == '%' && p[1] == 'u') {
+      /* (the kernel's: libc's geteuid would be one import more for every process) */
+      if (!uid_digits) uid_digits = hg_format(uid, sizeof uid, "%lu", (unsigned long)syscall(SYS_geteuid));
+      add = uid;
+      len = uid_digits;
       p++;
     } else if (p[0] == '%' && p[1] == '%') {
       p++;
@@ -350,6 +356,25 @@ static HG_COLD bool program_stream(int fd) {
   return false;
 }
 
+/* Why a report file was refused (EACCES), when it is a user's: the file is another
+ * user's, or its directory lets this user create none.  A process that changes user
+ * (runuser's and su's child, still root, opens its file, then execs the program as
+ * the user in the same pid; a server that leaves root and opens its file again after
+ * closing every descriptor) cannot open the file it made as root: the words say so
+ * and name %u, which gives each user a file of its own.  Empty otherwise. */
+static HG_COLD void refused_why(const char *name, int error, char *why, size_t size) {
+  why[0] = '\0';
+  if (error != EACCES) return;
+  unsigned long uid = (unsigned long)syscall(SYS_geteuid);
+  struct stat st;
+  if (stat(name, &st) == 0 && st.st_uid != uid)
+    hg_format(why, size, ": the file is user %lu's and this process runs as user %lu (as when a process "
+              "changes user after making its file: runuser, su; %%u in the name gives each user a file)",
+              (unsigned long)st.st_uid, uid);
+  else if (errno == ENOENT)
+    hg_format(why, size, ": user %lu may not create files in its directory", uid);
+}
+
 HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags) {
   char name[4096];
   int saved = errno;
@@ -371,8 +396,12 @@ HG_COLD int hg_report_open(const char *pattern, const char *what, unsigned flags
     return -1;
   }
   if (fd < 0) {
-    hg_message("cannot open the %s file %s (error %d%s): %s", what, name, errno, hg_error_words(errno),
-               (flags & HG_REPORT_NO_STDERR) ? "not written" : "writing to stderr instead");
+    int error = errno;
+    const char *instead = (flags & HG_REPORT_NO_STDERR) ? "not written" : "writing to stderr instead";
+    char why[256];
+    refused_why(name, error, why, sizeof why);
+    hg_message("cannot open the %s file %s (error %d%s)%s: %s", what, name, error, hg_error_words(error), why,
+               instead);
     errno = saved;
     return -1;
   }

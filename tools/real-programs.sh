@@ -461,7 +461,9 @@ mode_cmd() { # MODE LOGDIR -> the command prefix
     guard) echo "$HG guard --error-exitcode=0 --log-file=$2/%p.log --" ;;
     s1) echo "env HEAPGUARD_SAMPLE_RATE=1 HEAPGUARD_SAMPLE_BUDGET=0 HEAPGUARD_LOG_FILE=$2/%p.log $HG run --" ;;
     s1000) echo "$HG run --sample-rate=1000 --" ;;
-    trace) echo "$HG trace --output=$2/%p.trace --" ;;
+    # (%u: runuser's child makes its trace file as root, then execs the server as postgres
+    # in the same pid, which cannot open that file again: each user gets its own)
+    trace) echo "$HG trace --output=$2/%p.%u.trace --" ;;
     stats) echo "$HG stats --output=$2/%p.stats --" ;;
     # (%q{USER}: a process that runuser started keeps its parent's pid after exec, and
     # cannot reopen the file root created for that pid, 0600)

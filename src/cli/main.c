@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- values: the same syntax as the library's src/options.c ---------------------- */
 
@@ -48,12 +49,12 @@ struct cli_option {
  * longer one is refused there too, with one line, the reports going to stderr. */
 #define PATH_BYTES_MAX 4095
 
-/* The bytes of file name pattern once the library expands it (%p: a process id, up
- * to 10 digits; %%: one '%'). */
+/* The bytes of file name pattern once the library expands it (%p: a process id, %u:
+ * a user id, up to 10 digits each; %%: one '%'). */
 static size_t path_bytes(const char *pattern) {
   size_t n = 0;
   for (const char *p = pattern; *p; p++, n++) {
-    if (p[0] == '%' && p[1] == 'p') n += 9, p++;
+    if (p[0] == '%' && (p[1] == 'p' || p[1] == 'u')) n += 9, p++;
     else if (p[0] == '%' && p[1] == '%') p++;
   }
   return n;
@@ -136,11 +137,11 @@ static const struct cli_option stats_options[] = {
     "print the stats as one JSON object (the timeline's \"final\" record) instead of a table",
     "json" },
   { "output", "HEAPGUARD_STATS_FILE", VALUE_PATH, "FILE", "stderr", 0, NULL,
-    "write the stats to FILE instead of standard error; %p in FILE becomes the process id",
-    NULL },
+    "write the stats to FILE instead of standard error; %p in FILE becomes the process id, "
+    "%u the user id", NULL },
   { "timeline", "HEAPGUARD_TIMELINE", VALUE_PATH, "FILE", "off", 0, NULL,
     "also sample the figures during the run into FILE, as JSON Lines (for heapguard "
-    "report); %p in FILE becomes the process id", NULL },
+    "report); %p in FILE becomes the process id, %u the user id", NULL },
   { "signal", "HEAPGUARD_STATS_SIGNAL", VALUE_SIGNAL, "SIG", "off", 0, NULL,
     "also print the stats whenever the program gets signal SIG (a name such as USR1 or "
     "a number; not a fault's such as SEGV, KILL or STOP): at once, or by the next "
@@ -159,7 +160,9 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
   { "log-file", "HEAPGUARD_LOG_FILE", VALUE_PATH, "PATH", "stderr", 0, NULL,                  \
     "write reports to PATH instead of standard error; %p in PATH becomes the process "        \
     "id, so each process of a program writes its own file; without it they all append to "   \
-    "PATH (a file left by an earlier run is emptied first)", NULL },                          \
+    "PATH (a file left by an earlier run is emptied first); %u becomes the user id (a "       \
+    "process that changes user, as runuser's does, cannot reopen another user's file)",       \
+    NULL },                                                                                   \
   { "xml", "HEAPGUARD_XML", VALUE_WORD, "yes|no", "no", 0, yes_no_words,                      \
     "yes: also write the errors as Valgrind's XML (protocol 4, Memcheck's kinds: what CI "   \
     "plugins and IDEs read) to --xml-file, which it needs; the text reports are still "      \
@@ -167,7 +170,7 @@ static const char *const stats_defaults[] = { "HEAPGUARD_STATS=text", NULL };
   { "xml-file", "HEAPGUARD_XML_FILE", VALUE_PATH, "PATH", "off", 0, NULL,                     \
     "with --xml=yes, the XML file: one document per process, so put %p (the process id) "   \
     "in PATH when the program forks or runs others (without it only the first process "      \
-    "writes one, and the others say so)", NULL },                                             \
+    "writes one, and the others say so); %u becomes the user id", NULL },                    \
   { "leak-check", "HEAPGUARD_LEAK_CHECK", VALUE_WORD, "no|summary|full", "full", 0,           \
     leak_check_words,                                                                         \
     "at exit: no leak scan, totals only, or every leak grouped by allocation stack", NULL },  \
@@ -288,7 +291,8 @@ static const struct cli_option run_options[] = {
   { "log-file", "HEAPGUARD_LOG_FILE", VALUE_PATH, "PATH", "stderr", 0, NULL,
     "sampled guard mode: write its reports to PATH instead of standard error (the "
     "default mode's one-line messages, a double free's, stay there); %p in PATH becomes "
-    "the process id, so each process of a program writes its own file", NULL },
+    "the process id, so each process of a program writes its own file; %u the user id",
+    NULL },
   { "stack-depth", "HEAPGUARD_STACK_DEPTH", VALUE_COUNT, "N", "12", HG_MAX_STACK_DEPTH, NULL,
     "sampled guard mode: frames recorded per sampled allocation and free, 0 to 64 (0: "
     "none)", NULL },
@@ -320,7 +324,8 @@ static const struct cli_option trace_options[] = {
     "its arguments and result, each followed by the kernel calls it caused", "1" },
   { "output", "HEAPGUARD_TRACE", VALUE_PATH, "FILE", "stderr", 0, NULL,
     "write the trace to FILE instead of standard error; %p in FILE becomes the process "
-    "id, so each process of the program writes its own file", NULL },
+    "id, so each process of the program writes its own file; %u the user id, so a process "
+    "that changes user and execs (runuser, su) continues in a file of its own", NULL },
   CHILDREN_OPTION,
 };
 static const char *const trace_defaults[] = { "HEAPGUARD_TRACE=stderr", NULL };
@@ -330,8 +335,21 @@ static const char *const trace_defaults[] = { "HEAPGUARD_TRACE=stderr", NULL };
  * opening a FIFO here waited for its reader, then closing it gave the reader its end
  * of file, and the program's trace found none (and /dev/null needs no emptying). */
 static void trace_fresh_output(void) {
-  const char *out = getenv("HEAPGUARD_TRACE");
-  if (!out || !*out || strcmp(out, "stderr") == 0 || strstr(out, "%p")) return;
+  const char *pattern = getenv("HEAPGUARD_TRACE");
+  if (!pattern || !*pattern || strcmp(pattern, "stderr") == 0 || strstr(pattern, "%p")) return;
+  /* the name the program's first process opens: %u its user id (this one's), %% a '%' */
+  char out[PATH_BYTES_MAX + 1];
+  size_t n = 0;
+  for (const char *p = pattern; *p && n + 10 < sizeof out; p++) {
+    if (p[0] == '%' && p[1] == 'u') {
+      n += (size_t)snprintf(out + n, sizeof out - n, "%u", (unsigned)geteuid());
+      p++;
+      continue;
+    }
+    if (p[0] == '%' && p[1] == '%') p++;
+    out[n++] = *p;
+  }
+  out[n] = '\0';
   struct stat st;
   if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) return;
   FILE *f = fopen(out, "w");
@@ -579,7 +597,7 @@ static int parse_options(const struct command *cmd, int argc, char **argv, int i
     char expected[256];
     size_t named = path_bytes(value);
     if (o->type == VALUE_PATH && named > PATH_BYTES_MAX)
-      usage_error(cmd, "the value of --%s is too long: %zu bytes once %%p is replaced by a process id, "
+      usage_error(cmd, "the value of --%s is too long: %zu bytes once %%p and %%u are replaced by ids, "
                   "at most %d", o->name, named, PATH_BYTES_MAX);
     /* (A value of thousands of bytes is shown by its start: the line stays one line.) */
     if (strcmp(o->name, "gen-suppressions") == 0 && strcmp(value, "yes") == 0)

@@ -2,7 +2,7 @@
  * option's value, by NAME=value, as hg_options_init applies it; glibc's MALLOC_ and
  * GLIBC_TUNABLES settings), numparse.h
  * (hg_parse_size, hg_parse_digits, hg_parse_signal, checked against a reference
- * written the slow way) and the file name patterns (hg_pid_path: %p, %%), checked
+ * written the slow way) and the file name patterns (hg_pid_path: %p, %u, %%), checked
  * for staying inside their buffer and for what they expand to.  Built with
  * src/report.c (hg_format, hg_message) and src/options_text.c (hg_options_keep_text);
  * options.c is included for its static apply. */
@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* hg_parse_size the slow way: digits, then an optional suffix from a fixed list. */
 static bool ref_size(const char *s, size_t *out) {
@@ -89,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *ref = malloc(len * 7 + 1), *w = ref;
   for (const char *p = s; *p; p++) {
     if (p[0] == '%' && p[1] == 'p') w += sprintf(w, "4194304"), p++;
+    else if (p[0] == '%' && p[1] == 'u') w += sprintf(w, "%u", (unsigned)geteuid()), p++;
     else if (p[0] == '%' && p[1] == '%') *w++ = '%', p++;
     else *w++ = *p;
   }
