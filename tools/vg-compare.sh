@@ -2,7 +2,8 @@
 # tools/vg-compare.sh — heapguard check mode against Valgrind memcheck on the same runs,
 # process by process (docs/real-programs.md, round 5).  A manual check, not in make test.
 #
-#   tools/vg-compare.sh [-n] [WORKLOAD...]     (default: every workload below)
+#   tools/vg-compare.sh [-n] [WORKLOAD...]     (default: every workload below; round 6's,
+#                                               tools/real-programs-round6.sh, by name)
 #
 # Runs each workload twice, one run at a time (memcheck is 20-50x slower): under
 #   build/heapguard check --show-leak-kinds=all --error-exitcode=0 --log-file=$W/NAME/hg.%p
@@ -86,6 +87,9 @@ w_ninja() { need ninja && printf 'rule cp\n  command = cp $in $out\nrule cat\n  
   printf 'build all: cat out1 out2 out3 out4 out5 out6\ndefault all\n' >> build.ninja && ninja -j1 | tail -1 && cat all | md5sum; }
 WORKLOADS="perl mawk gawk bash sqlite3 jq xmllint git sort find grepP tarxz openssl python3 gcc leaks leaks_cxx
   heur_cxx cmake gxx gdb qpdf doxygen ninja"
+# Round 6's workloads (tools/real-programs-round6.sh), run when named: nginx, ruby, ...
+PY=$(command -v python3); export PY
+. "$ROOT/tools/real-programs-round6.sh"
 
 mkdir -p "$W/bin"
 gcc -g -O1 -fPIC -shared -o "$W/bin/libtlslib.so" "$SRC/tlslib.c" &&
@@ -96,15 +100,16 @@ gcc -g -O1 -fPIC -shared -o "$W/bin/libtlslib.so" "$SRC/tlslib.c" &&
 run_one() {   # NAME TOOL DIR
   local name=$1 tool=$2 d=$3 vgopt=
   rm -rf "$d.work"; mkdir -p "$d.work" "$d"; rm -f "$d"/"${tool%nf}".*
+  chmod 1777 "$d" "$d.work"   # servers that leave root (nginx's workers) write their logs too
   [ "$tool" = vgnf ] && vgopt=--run-libc-freeres=no
   case $tool in
-    glibc) (cd "$d.work" && D=$PWD bash -c "$(declare -f need w_$name); w_$name") </dev/null >"$d/glibc.out" 2>"$d/glibc.err" ;;
+    glibc) (cd "$d.work" && D=$PWD bash -c "$(declare -f need w6_port w_$name); w_$name") </dev/null >"$d/glibc.out" 2>"$d/glibc.err" ;;
     hg) (cd "$d.work" && D=$PWD strace -f -qq -s 64 -e trace=execve,clone,clone3,fork,vfork -o "$d/hg.strace" \
            "$HG" check --show-leak-kinds=all --error-exitcode=0 --log-file="$d/hg.%p" \
-           bash -c "$(declare -f need w_$name); w_$name") </dev/null >"$d/hg.out" 2>"$d/hg.err" ;;
+           bash -c "$(declare -f need w6_port w_$name); w_$name") </dev/null >"$d/hg.out" 2>"$d/hg.err" ;;
     vg*) (cd "$d.work" && D=$PWD valgrind --leak-check=full --show-leak-kinds=all $vgopt \
            --errors-for-leak-kinds=definite,indirect --trace-children=yes --log-file="$d/vg.%p" \
-           bash -c "$(declare -f need w_$name); w_$name") </dev/null >"$d/vg.out" 2>"$d/vg.err" ;;
+           bash -c "$(declare -f need w6_port w_$name); w_$name") </dev/null >"$d/vg.out" 2>"$d/vg.err" ;;
   esac
 }
 
