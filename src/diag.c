@@ -3,6 +3,8 @@
 #include "diag.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
@@ -181,10 +183,44 @@ static size_t format_line(char *line, size_t size, const char *fmt, va_list ap) 
 
 bool hg_diag_xml_only;
 
+/* A process's first line in a log file (--log-file) comes after two saying which
+ * program it is, as Valgrind's preamble does: with a script's or make's commands each
+ * writing its reports to a file named by its process id (or all to one file), a report
+ * was a pid with no program to it.  Not on stderr, where the user knows what ran, nor
+ * with -q.  The command line is /proc/self/cmdline's, its bytes that would break the
+ * line shown as '?', cut at about 1000. */
+static bool header_written HG_FORK_DATA;
+static HG_COLD void write_header(int fd) {
+  char cmd[1024];
+  size_t n = 0;
+  int in = hg_sys_open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+  if (in >= 0) {
+    long got = hg_sys_read(in, cmd, sizeof cmd - 4);
+    hg_sys_close(in);
+    n = got > 0 ? (size_t)got : 0;
+  }
+  bool cut = n == sizeof cmd - 4;
+  while (n && cmd[n - 1] == '\0') n--;   /* the last argument's terminator */
+  for (size_t i = 0; i < n; i++)
+    if (cmd[i] == '\0') cmd[i] = ' ';
+    else if ((unsigned char)cmd[i] < ' ' || cmd[i] == 0x7f) cmd[i] = '?';
+  if (cut) cmd[n++] = '.', cmd[n++] = '.', cmd[n++] = '.';
+  cmd[n] = '\0';
+  char text[1200];
+  int pid = (int)getpid();
+  size_t k = hg_format(text, sizeof text, "==%d== Command: %s\n", pid, n ? cmd : "(unknown)");
+  k += hg_format(text + k, sizeof text - k, "==%d== Parent PID: %d\n", pid, (int)syscall(SYS_getppid));   /* (syscall: no import more) */
+  hg_write_all(fd, text, k);
+}
+
 /* Line [0, n) to the text output (stderr or the log file). */
 static void write_text(const char *line, size_t n) {
   int fd = output();
   if (hg_unlikely(!output_is_ours(fd))) fd = output_again(fd);
+  if (hg_unlikely(log_to_file && !header_written)) {
+    header_written = true;
+    if (!hg_opt.quiet) write_header(fd);
+  }
   int error = hg_write_all(fd, line, n);
   if (hg_unlikely(error) && log_to_file) log_file_failed(fd, error, line, n);
 }
@@ -463,6 +499,7 @@ void hg_diag_fork_child(void) {
   if (hg_supp_loaded) __builtin_memset(suppressed_bits, 0, sizeof suppressed_bits);
   if (nshown >= ERROR_LIMIT_SHOWN) __builtin_memset(unshown_bits, 0, sizeof unshown_bits);
   ncontexts = nerrors = ndropped = nsuppressed = nsuppressed_contexts = nshown = 0;
+  header_written = false;   /* the child's lines get its own (its pid, its parent) */
   limit_said = false;
   if (hg_supp_loaded) hg_supp_fork_child();
 }

@@ -66,7 +66,8 @@
     "check mode: write error reports to this file instead of stderr; %p in the name "      \
     "becomes the process id, %u the user id (one file per user: a process that changes "   \
     "user cannot reopen another's); a run's processes append to it (before and after "     \
-    "an exec too), a file left by an earlier run is emptied first")                        \
+    "an exec too), a file left by an earlier run is emptied first; each process's lines "  \
+    "there start with its command line and its parent's pid")                              \
   X(xml, XML, bool, 0, 0,                                                                  \
     "check and guard modes: also write the errors as Valgrind's XML (protocol 4, "         \
     "Memcheck's kinds) to HEAPGUARD_XML_FILE, one document per process; the text reports " \
