@@ -65,7 +65,8 @@
   X(log_file, LOG_FILE, path, 0, 0,                                                        \
     "check mode: write error reports to this file instead of stderr; %p in the name "      \
     "becomes the process id, %u the user id (one file per user: a process that changes "   \
-    "user cannot reopen another's); a run's processes append to it (before and after "     \
+    "user cannot reopen another's), %q{NAME} environment variable NAME's value at the "    \
+    "process's start; a run's processes append to it (before and after "                   \
     "an exec too), a file left by an earlier run is emptied first; each process's lines "  \
     "there start with its command line and its parent's pid")                              \
   X(xml, XML, bool, 0, 0,                                                                  \

@@ -49,12 +49,27 @@ struct cli_option {
  * longer one is refused there too, with one line, the reports going to stderr. */
 #define PATH_BYTES_MAX 4095
 
+/* At p, Valgrind's %q{NAME}, which the library replaces by environment variable NAME's
+ * value at the start of each process (options_text.c): the characters it takes (0 if p
+ * is not one) and, in *value, NAME's value here ("" if unset). */
+static size_t env_reference(const char *p, const char **value) {
+  const char *end;
+  if (p[0] != '%' || p[1] != 'q' || p[2] != '{' || !(end = strchr(p + 3, '}'))) return 0;
+  char name[256];
+  snprintf(name, sizeof name, "%.*s", (int)(end - p - 3), p + 3);
+  *value = getenv(name);
+  if (!*value) *value = "";
+  return (size_t)(end - p) + 1;
+}
+
 /* The bytes of file name pattern once the library expands it (%p: a process id, %u:
- * a user id, up to 10 digits each; %%: one '%'). */
+ * a user id, up to 10 digits each; %%: one '%'; %q{NAME}: NAME's value here). */
 static size_t path_bytes(const char *pattern) {
-  size_t n = 0;
+  size_t n = 0, k;
+  const char *value;
   for (const char *p = pattern; *p; p++, n++) {
-    if (p[0] == '%' && (p[1] == 'p' || p[1] == 'u')) n += 9, p++;
+    if ((k = env_reference(p, &value)) != 0) n += strlen(value) - 1, p += k - 1;
+    else if (p[0] == '%' && (p[1] == 'p' || p[1] == 'u')) n += 9, p++;
     else if (p[0] == '%' && p[1] == '%') p++;
   }
   return n;
@@ -341,6 +356,14 @@ static void trace_fresh_output(void) {
   char out[PATH_BYTES_MAX + 1];
   size_t n = 0;
   for (const char *p = pattern; *p && n + 10 < sizeof out; p++) {
+    const char *value;
+    size_t k = env_reference(p, &value);
+    if (k) {
+      n += (size_t)snprintf(out + n, sizeof out - n, "%s", value);
+      if (n >= sizeof out) n = sizeof out - 1;
+      p += k - 1;
+      continue;
+    }
     if (p[0] == '%' && p[1] == 'u') {
       n += (size_t)snprintf(out + n, sizeof out - n, "%u", (unsigned)geteuid());
       p++;
