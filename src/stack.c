@@ -163,6 +163,7 @@ static void load_unwinder(void) {
   int (*set_policy)(void *as, int policy) = (int (*)(void *, int))dlsym(lib, "_ULx86_64_set_caching_policy");
   void **local_as = dlsym(lib, "_ULx86_64_local_addr_space");
   if (set_policy && local_as) set_policy(*local_as, 2 /* UNW_CACHE_PER_THREAD */);
+  hg_unwind_pipe_move();   /* (set_policy's first use opened it) */
   *(void **)&unwind_flush_cache = dlsym(lib, "_Ux86_64_flush_cache");
   if (local_as) unwind_local_as = *local_as;
   *(void **)&unwind_getcontext = dlsym(lib, "_Ux86_64_getcontext");

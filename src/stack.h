@@ -33,6 +33,9 @@ void hg_stack_init_lazy(void);
  * loading it, or the dynamic loader is changing its list of objects): the request is
  * then not sampled. */
 bool hg_stack_ready(void);
+/* After libunwind's first use: its memory-validation pipe moved from the lowest free
+ * descriptors to 500 or above (unwind_pipe.c). */
+void hg_unwind_pipe_move(void);
 
 /* The calling thread's stack, without the allocator's own frames, up to
  * hg_opt.stack_depth frames; 0 if stacks are off or cannot be taken.
