@@ -382,15 +382,10 @@ HG_COLD static void glibc_tunables(const char *s) {
   }
 }
 
-/* A setuid or setgid program (AT_SECURE: the kernel set it because the effective ids
- * differ from the real ones, or a security module asked) ignores every HEAPGUARD_
- * variable, as glibc's malloc ignores MALLOC_* there: they come from the unprivileged
- * user who started it, and the file options would have the privileged process create,
- * empty and append to any file the user names (HEAPGUARD_TRACE=/etc/shadow). */
 /* Whether s may be one of the settings read here: HEAPGUARD_..., MALLOC_... or
- * GLIBC_TUNABLES, by their first three letters (few others share them).  The test every process makes of each
- * variable (hot text, within its six pages); the rest is in the settings text, which a
- * process with none of them never maps. */
+ * GLIBC_TUNABLES, by their first three letters (few other names share them).  The test
+ * every process makes of each variable (hot text, within its six pages); the rest is in
+ * the settings text, which a process with none of them never maps. */
 static bool maybe_setting(const char *s) {
   return (s[0] == 'H' && s[1] == 'E' && s[2] == 'A') || (s[0] == 'M' && s[1] == 'A' && s[2] == 'L') ||
          (s[0] == 'G' && s[1] == 'L' && s[2] == 'I');
@@ -413,7 +408,13 @@ HG_COLD static void settings_from_environ(void) {
     if (has_prefix(*e)) apply_setting(*e + PREFIX_LEN);
 }
 
-/* (Optimized for size: it runs once, in the hot text, whose pages every process maps.) */
+/* A setuid or setgid program (AT_SECURE: the kernel set it because the effective ids
+ * differ from the real ones, or a security module asked) ignores every HEAPGUARD_
+ * variable, as glibc's malloc ignores MALLOC_* there: they come from the unprivileged
+ * user who started it, and the file options would have the privileged process create,
+ * empty and append to any file the user names (HEAPGUARD_TRACE=/etc/shadow); and glibc's
+ * own too.  (Optimized for size: it runs once, in the hot text, whose pages every
+ * process maps.) */
 #if defined(__clang__)
 #define HG_ONCE_CODE __attribute__((minsize))
 #else
