@@ -13,7 +13,7 @@
  *
  * The pipe's numbers live in a static pair of ints in libunwind's writable data
  * (mem_validate_pipe[2]), which nothing exports.  After libunwind's first use, the one
- * aligned pair there that names the two ends of one pipe (fstat: both FIFOs, same inode)
+ * int-aligned pair there that names the two ends of one pipe (fstat: both FIFOs, same inode)
  * is that pair; its descriptors are copied to 500 or above (where the library's own
  * are: hg_stderr_copy), the pair rewritten, the low numbers closed.  No such pair, or
  * more than one: nothing is changed (another libunwind's layout).  A program that
@@ -58,9 +58,11 @@ static int search_object(struct dl_phdr_info *info, size_t size, void *arg) {
   for (int i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
     if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W)) continue;
-    uintptr_t lo = (info->dlpi_addr + ph->p_vaddr + 7) & ~(uintptr_t)7;
+    /* (an int[2] is aligned to an int, not to 8: every int is a pair's possible start;
+     * two overlapping candidates cannot both name one pipe's read and write ends) */
+    uintptr_t lo = (info->dlpi_addr + ph->p_vaddr + sizeof(int) - 1) & ~(uintptr_t)(sizeof(int) - 1);
     uintptr_t hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-    for (uintptr_t a = lo; a + 2 * sizeof(int) <= hi; a += 2 * sizeof(int)) {
+    for (uintptr_t a = lo; a + 2 * sizeof(int) <= hi; a += sizeof(int)) {
       if (a >= relro_lo && a < relro_hi) continue;   /* read-only since relocation */
       int *pair = (int *)a;
       /* cheap test first: two small non-negative ints, most words are neither */
